@@ -1,0 +1,542 @@
+#define G_LOG_DOMAIN "trawl-cli"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trawl-error.h"
+#include "trawl-queue.h"
+
+#define REDRAW_MS 250
+
+typedef struct
+{
+  TrawlQueue *queue;
+  GMainLoop  *loop;
+  GPtrArray  *boards;
+  gboolean    list;
+  gboolean    quiet;
+  gboolean    live;        /* redraw a progress block on the terminal */
+  guint       drawn_lines;
+  guint       redraw_source;
+  gboolean    interrupted;
+  guint       done;
+  guint       failed;
+  gint64      started;
+} Cli;
+
+static char *
+format_eta (double seconds)
+{
+  guint64 s = (guint64) (seconds + 0.5);
+
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT ":%02u:%02u", s / 3600, (guint) (s / 60 % 60),
+                            (guint) (s % 60));
+  return g_strdup_printf ("%u:%02u", (guint) (s / 60), (guint) (s % 60));
+}
+
+static void
+clear_block (Cli *cli)
+{
+  if (!cli->live || cli->drawn_lines == 0)
+    return;
+
+  fprintf (stderr, "\033[%uA", cli->drawn_lines);
+  for (guint i = 0; i < cli->drawn_lines; i++)
+    fputs ("\033[2K\n", stderr);
+  fprintf (stderr, "\033[%uA", cli->drawn_lines);
+  cli->drawn_lines = 0;
+}
+
+static char *
+shorten (const char *text,
+         guint       max_chars)
+{
+  if (text == NULL)
+    return g_strdup ("");
+  if (g_utf8_strlen (text, -1) <= max_chars)
+    return g_strdup (text);
+  {
+    g_autofree char *head = g_utf8_substring (text, 0, max_chars - 1);
+    return g_strconcat (head, "…", NULL);
+  }
+}
+
+static void
+draw_block (Cli *cli)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (cli->queue));
+  guint64 bytes = 0;
+  double speed = 0;
+  guint active = 0;
+  guint lines = 0;
+
+  clear_block (cli);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (cli->queue), i);
+      g_autofree char *title = NULL;
+      g_autofree char *have = NULL;
+      g_autofree char *of = NULL;
+      g_autofree char *rate = NULL;
+
+      if (trawl_item_get_state (item) != TRAWL_ITEM_DOWNLOADING)
+        continue;
+
+      active++;
+      bytes += trawl_item_get_bytes (item);
+      speed += trawl_item_get_speed (item);
+      if (lines >= 8)
+        continue;
+
+      title = shorten (trawl_item_get_title (item), 40);
+      have = g_format_size (trawl_item_get_bytes (item));
+      of = trawl_item_get_total (item) >= 0 ? g_format_size (trawl_item_get_total (item))
+                                            : g_strdup ("?");
+      rate = g_format_size ((guint64) trawl_item_get_speed (item));
+      if (trawl_item_get_total (item) > 0)
+        fprintf (stderr, "  %3d%%  %s of %s  %s/s  %s\n",
+                 (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
+                 have, of, rate, title);
+      else
+        fprintf (stderr, "        %s  %s/s  %s\n", have, rate, title);
+      lines++;
+    }
+
+  {
+    g_autofree char *rate = g_format_size ((guint64) speed);
+    g_autofree char *elapsed = format_eta ((g_get_monotonic_time () - cli->started) / 1e6);
+
+    fprintf (stderr, "%u of %u done, %u failed · %u downloading · %s/s · %s elapsed\n",
+             cli->done, n, cli->failed, active, rate, elapsed);
+    lines++;
+  }
+
+  cli->drawn_lines = lines;
+}
+
+static gboolean
+redraw (gpointer user_data)
+{
+  draw_block (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_json (TrawlItem *item)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, trawl_item_get_id (item));
+  json_builder_set_member_name (builder, "title");
+  json_builder_add_string_value (builder, trawl_item_get_title (item));
+  json_builder_set_member_name (builder, "page");
+  json_builder_add_string_value (builder, trawl_item_get_page_url (item));
+  json_builder_set_member_name (builder, "media");
+  json_builder_add_string_value (builder, trawl_item_get_media_url (item));
+  json_builder_set_member_name (builder, "file");
+  json_builder_add_string_value (builder, trawl_item_get_path (item));
+  if (trawl_item_get_error (item) != NULL)
+    {
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, trawl_item_get_error (item));
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+  fflush (stdout);
+}
+
+static void
+item_state_changed (Cli       *cli,
+                    TrawlItem *item)
+{
+  TrawlItemState state = trawl_item_get_state (item);
+  const char *title = trawl_item_get_title (item);
+
+  if (state == TRAWL_ITEM_DONE)
+    cli->done++;
+  else if (state == TRAWL_ITEM_FAILED)
+    cli->failed++;
+
+  if (cli->list)
+    {
+      if (state == TRAWL_ITEM_QUEUED || state == TRAWL_ITEM_FAILED)
+        print_json (item);
+      return;
+    }
+
+  if (cli->quiet && state != TRAWL_ITEM_FAILED)
+    return;
+
+  clear_block (cli);
+
+  switch (state)
+    {
+    case TRAWL_ITEM_DONE:
+      {
+        g_autofree char *size = g_format_size (trawl_item_get_bytes (item));
+        fprintf (stderr, "done         %s (%s)\n", trawl_item_get_path (item), size);
+      }
+      break;
+    case TRAWL_ITEM_FAILED:
+      fprintf (stderr, "failed       %s: %s\n", title ? title : trawl_item_get_page_url (item),
+               trawl_item_get_error (item));
+      break;
+    case TRAWL_ITEM_DOWNLOADING:
+      if (!cli->live)
+        fprintf (stderr, "downloading  %s\n", trawl_item_get_path (item));
+      break;
+    case TRAWL_ITEM_PENDING:
+    case TRAWL_ITEM_RESOLVING:
+    case TRAWL_ITEM_QUEUED:
+    case TRAWL_ITEM_PAUSED:
+    case TRAWL_ITEM_CANCELLED:
+    default:
+      break;
+    }
+
+  if (cli->live)
+    draw_block (cli);
+}
+
+static void
+busy_changed (Cli *cli)
+{
+  if (!trawl_queue_is_busy (cli->queue))
+    g_main_loop_quit (cli->loop);
+}
+
+static gboolean
+interrupt (gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (cli->interrupted)
+    {
+      /* A second Ctrl+C: leave now; .part files and the archive on disk
+       * are consistent at any moment. */
+      g_main_loop_quit (cli->loop);
+      return G_SOURCE_CONTINUE;
+    }
+
+  cli->interrupted = TRUE;
+  clear_block (cli);
+  fprintf (stderr, "Interrupted: partial downloads are kept; run the same command again to "
+                   "resume them.\n");
+  trawl_queue_pause_all (cli->queue);
+  g_main_loop_quit (cli->loop);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+wait_archive (gpointer user_data)
+{
+  TrawlArchive *archive = user_data;
+  return trawl_archive_is_saving (archive);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlQueue) queue = NULL;
+  g_autoptr(TrawlRecipeSet) recipes = NULL;
+  g_autoptr(TrawlArchive) archive = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *recipe = NULL;
+  g_autofree char *recipes_dir = NULL;
+  g_autofree char *user_agent = NULL;
+  g_autofree char *cookies = NULL;
+  g_autofree char *proxy = NULL;
+  g_autofree char *limit_rate = NULL;
+  g_autofree char *archive_path = NULL;
+  g_auto(GStrv) headers = NULL;
+  g_auto(GStrv) urls = NULL;
+  int jobs = 4;
+  int per_host = 6;
+  int max_pages = 0;
+  int tries = 5;
+  int timeout = 30;
+  gboolean no_archive = FALSE;
+  gboolean list = FALSE;
+  gboolean quiet = FALSE;
+  gboolean version = FALSE;
+  gboolean list_recipes = FALSE;
+  gboolean board_failed = FALSE;
+  Cli cli = { 0 };
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      "Save videos in DIR (default: the current folder)", "DIR" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Download N videos at once (default 4)", "N" },
+    { "per-host", 0, 0, G_OPTION_ARG_INT, &per_host,
+      "Open at most N connections to one host, pages included (default 6)", "N" },
+    { "recipe", 'r', 0, G_OPTION_ARG_STRING, &recipe,
+      "Read every URL with recipe NAME, whatever its address (mirrors, saved copies)", "NAME" },
+    { "recipes", 0, 0, G_OPTION_ARG_FILENAME, &recipes_dir,
+      "Load *.recipe files from DIR; they override built-in recipes of the same name", "DIR" },
+    { "list-recipes", 0, 0, G_OPTION_ARG_NONE, &list_recipes, "List the known recipes and exit",
+      NULL },
+    { "max-pages", 0, 0, G_OPTION_ARG_INT, &max_pages,
+      "Read at most N list pages per board (default: the recipe's limit)", "N" },
+    { "user-agent", 'U', 0, G_OPTION_ARG_STRING, &user_agent,
+      "Send UA as User-Agent (default: a desktop browser's)", "UA" },
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers,
+      "Send an extra header with every request (repeatable)", "'NAME: VALUE'" },
+    { "cookies", 'b', 0, G_OPTION_ARG_FILENAME, &cookies,
+      "Send cookies from a Netscape cookies.txt FILE", "FILE" },
+    { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
+      "Use this HTTP or SOCKS proxy (default: the system's)", "URL" },
+    { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
+      "Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)", "RATE" },
+    { "tries", 't', 0, G_OPTION_ARG_INT, &tries,
+      "Try each request N times before giving up (default 5)", "N" },
+    { "timeout", 'T', 0, G_OPTION_ARG_INT, &timeout,
+      "Give up on a connection idle for SECONDS (default 30); it is retried", "SECONDS" },
+    { "archive", 0, 0, G_OPTION_ARG_FILENAME, &archive_path,
+      "Remember finished videos in FILE (default: ~/.local/share/trawl/archive.txt)", "FILE" },
+    { "no-archive", 0, 0, G_OPTION_ARG_NONE, &no_archive,
+      "Download again what the archive says is done, and record nothing", NULL },
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &list,
+      "Crawl and resolve only: print one JSON object per item (id, title, page, media, file)",
+      NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only failures", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, "URL…" },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+
+  context = g_option_context_new ("URL… — download every video of a board");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context,
+    "Fetches each board (a video site's listing page), its further pages, every\n"
+    "video's page, and the videos themselves, several at once, into a folder.\n"
+    "Interrupted downloads resume when the same command runs again.");
+  g_option_context_set_description (context,
+    "Exit status: 0 when every video finished, 1 when some failed (each is named\n"
+    "with its reason on stderr), 2 for bad usage or a board that could not be read.\n"
+    "\n"
+    "Recipes (how to read a site) are looked up by URL; without one, videos are\n"
+    "found in <video> tags, og:video, JSON-LD and media links. User recipes live\n"
+    "in ~/.local/share/trawl/recipes; the format is in docs/recipes.md.");
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("trawl-cli: %s\nTry “trawl-cli --help”.\n", error->message);
+      return 2;
+    }
+
+  if (version)
+    {
+      printf ("trawl-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  recipes = trawl_recipe_set_new_default (&error);
+  if (error != NULL)
+    {
+      g_printerr ("trawl-cli: warning: %s\n", error->message);
+      g_clear_error (&error);
+    }
+  if (recipes_dir != NULL && !trawl_recipe_set_load_directory (recipes, recipes_dir, &error))
+    {
+      g_printerr ("trawl-cli: warning: %s\n", error->message);
+      g_clear_error (&error);
+    }
+
+  if (list_recipes)
+    {
+      g_auto(GStrv) names = trawl_recipe_set_list_names (recipes);
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          TrawlRecipe *r = trawl_recipe_set_lookup (recipes, names[i]);
+          printf ("%-16s %s (%s)\n", names[i], trawl_recipe_get_title (r),
+                  trawl_recipe_get_origin (r));
+        }
+      return 0;
+    }
+
+  if (urls == NULL || urls[0] == NULL)
+    {
+      g_printerr ("trawl-cli: no URL given\nTry “trawl-cli --help”.\n");
+      return 2;
+    }
+
+  if (jobs < 1 || jobs > 64 || per_host < 1 || per_host > 64 || tries < 1 || tries > 100 ||
+      timeout < 1 || max_pages < 0)
+    {
+      g_printerr ("trawl-cli: --jobs and --per-host take 1 to 64, --tries 1 to 100, "
+                  "--timeout a number of seconds from 1\n");
+      return 2;
+    }
+
+  queue = g_object_new (TRAWL_TYPE_QUEUE,
+                        "jobs", (guint) jobs,
+                        "per-host", (guint) per_host,
+                        "max-tries", (guint) tries,
+                        "timeout", (guint) timeout,
+                        "max-pages", (guint) max_pages,
+                        "download", !list,
+                        NULL);
+  trawl_queue_set_recipes (queue, recipes);
+
+  if (user_agent != NULL)
+    g_object_set (queue, "user-agent", user_agent, NULL);
+  if (headers != NULL)
+    {
+      for (guint i = 0; headers[i] != NULL; i++)
+        if (strchr (headers[i], ':') == NULL)
+          {
+            g_printerr ("trawl-cli: --header “%s” must look like 'Name: value'\n", headers[i]);
+            return 2;
+          }
+      g_object_set (queue, "headers", headers, NULL);
+    }
+  if (cookies != NULL)
+    {
+      if (!g_file_test (cookies, G_FILE_TEST_IS_REGULAR))
+        {
+          g_printerr ("trawl-cli: cannot read the cookies file %s\n", cookies);
+          return 2;
+        }
+      g_object_set (queue, "cookies-file", cookies, NULL);
+    }
+  if (proxy != NULL)
+    g_object_set (queue, "proxy", proxy, NULL);
+  if (limit_rate != NULL)
+    {
+      guint64 rate = trawl_parse_rate (limit_rate, &error);
+
+      if (rate == 0)
+        {
+          g_printerr ("trawl-cli: %s\n", error->message);
+          return 2;
+        }
+      g_object_set (queue, "limit-rate", rate, NULL);
+    }
+
+  if (!no_archive && !list)
+    {
+      if (archive_path == NULL)
+        archive_path = g_build_filename (g_get_user_data_dir (), "trawl", "archive.txt", NULL);
+      archive = trawl_archive_new (archive_path, &error);
+      if (archive == NULL)
+        {
+          g_printerr ("trawl-cli: cannot read the archive: %s\n", error->message);
+          return 2;
+        }
+    }
+  else if (list && !no_archive && archive_path != NULL)
+    archive = trawl_archive_new (archive_path, NULL);
+  trawl_queue_set_archive (queue, archive);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  cli.queue = queue;
+  cli.loop = loop;
+  cli.list = list;
+  cli.quiet = quiet;
+  cli.live = !list && !quiet && isatty (STDERR_FILENO);
+  cli.boards = g_ptr_array_new ();
+  cli.started = g_get_monotonic_time ();
+
+  g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), &cli);
+  g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), &cli);
+  g_unix_signal_add (SIGINT, interrupt, &cli);
+  g_unix_signal_add (SIGTERM, interrupt, &cli);
+
+  for (guint i = 0; urls[i] != NULL; i++)
+    {
+      TrawlBoard *board = trawl_queue_add_board (queue, urls[i], recipe,
+                                                 output != NULL ? output : ".", &error);
+
+      if (board == NULL)
+        {
+          g_printerr ("trawl-cli: %s: %s\n", urls[i], error->message);
+          g_clear_error (&error);
+          board_failed = TRUE;
+          continue;
+        }
+      g_ptr_array_add (cli.boards, board);
+    }
+
+  if (trawl_queue_is_busy (queue))
+    {
+      if (cli.live)
+        cli.redraw_source = g_timeout_add (REDRAW_MS, redraw, &cli);
+      g_main_loop_run (loop);
+    }
+
+  g_clear_handle_id (&cli.redraw_source, g_source_remove);
+  clear_block (&cli);
+
+  /* Let pause settle and the archive reach the disk before leaving. */
+  while (archive != NULL && wait_archive (archive))
+    g_main_context_iteration (NULL, TRUE);
+
+  for (guint i = 0; i < cli.boards->len; i++)
+    {
+      TrawlBoard *board = g_ptr_array_index (cli.boards, i);
+
+      if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED)
+        {
+          g_printerr ("trawl-cli: %s: %s\n", trawl_board_get_url (board),
+                      trawl_board_get_error (board));
+          board_failed = TRUE;
+        }
+      else if (!quiet && !list)
+        {
+          fprintf (stderr, "%s: %u videos on %u pages, %u already downloaded\n",
+                   trawl_board_get_url (board), trawl_board_get_found (board),
+                   trawl_board_get_pages (board), trawl_board_get_skipped (board));
+        }
+    }
+
+  if (cli.failed > 0 && !list)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (queue));
+
+      g_printerr ("trawl-cli: %u of %u videos failed:\n", cli.failed, n);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+
+          if (trawl_item_get_state (item) == TRAWL_ITEM_FAILED)
+            g_printerr ("  %s: %s\n",
+                        trawl_item_get_title (item) ? trawl_item_get_title (item)
+                                                    : trawl_item_get_page_url (item),
+                        trawl_item_get_error (item));
+        }
+    }
+
+  g_ptr_array_unref (cli.boards);
+
+  if (cli.interrupted)
+    return 130;
+  if (board_failed)
+    return 2;
+  if (cli.failed > 0)
+    return 1;
+  return 0;
+}

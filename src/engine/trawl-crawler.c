@@ -1,0 +1,460 @@
+#define G_LOG_DOMAIN "trawl-crawler"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "trawl-error.h"
+#include "trawl-html-private.h"
+#include "trawl-queue-private.h"
+#include "trawl-uri.h"
+
+/* Generic mode: how many candidate pages are probed at once. */
+#define PROBES_IN_FLIGHT 4
+
+typedef struct
+{
+  TrawlQueue  *queue;
+  TrawlBoard  *board;
+  TrawlRecipe *recipe;
+  GHashTable  *vars;
+  GHashTable  *seen;       /* item ids or URLs already found */
+  GHashTable  *visited;    /* page URLs already fetched */
+  guint        pages;
+  guint        max_pages;
+  guint        offset;     /* Page-Url {start} of the next page */
+  char        *current;    /* URL of the page being fetched */
+
+  /* generic mode */
+  GPtrArray   *probes;     /* links still to probe */
+  guint        next_probe;
+  guint        probing;
+} Crawl;
+
+static void
+crawl_free (Crawl *crawl)
+{
+  g_clear_object (&crawl->queue);
+  g_clear_object (&crawl->board);
+  g_clear_object (&crawl->recipe);
+  g_clear_pointer (&crawl->vars, g_hash_table_unref);
+  g_clear_pointer (&crawl->seen, g_hash_table_unref);
+  g_clear_pointer (&crawl->visited, g_hash_table_unref);
+  g_clear_pointer (&crawl->probes, g_ptr_array_unref);
+  g_free (crawl->current);
+  g_free (crawl);
+}
+
+static void fetch_page (GTask *task, const char *url);
+
+static gboolean
+archived (Crawl      *crawl,
+          const char *id)
+{
+  TrawlArchive *archive = trawl_queue_get_archive (crawl->queue);
+  g_autofree char *key = NULL;
+
+  if (archive == NULL || crawl->recipe == NULL || id == NULL)
+    return FALSE;
+
+  key = g_strdup_printf ("%s %s", trawl_recipe_get_name (crawl->recipe), id);
+  return trawl_archive_contains (archive, key);
+}
+
+static void
+add_media_item (Crawl      *crawl,
+                const char *page_url,
+                const char *media_url,
+                const char *title)
+{
+  g_autoptr(TrawlItem) item = NULL;
+  TrawlArchive *archive = trawl_queue_get_archive (crawl->queue);
+  g_autofree char *key = g_strdup_printf ("url %s", media_url);
+
+  if (g_hash_table_contains (crawl->seen, media_url))
+    return;
+  g_hash_table_add (crawl->seen, g_strdup (media_url));
+
+  if (archive != NULL && trawl_archive_contains (archive, key))
+    {
+      _trawl_board_add_skipped (crawl->board);
+      return;
+    }
+
+  item = _trawl_item_new (crawl->board, page_url, title, NULL);
+  _trawl_item_set_media_url (item, media_url);
+  _trawl_board_add_found (crawl->board, 1);
+  _trawl_queue_add_item (crawl->queue, item);
+}
+
+static char *
+title_from_url (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  g_autofree char *base = NULL;
+  char *unescaped;
+  char *dot;
+
+  if (uri == NULL)
+    return g_strdup ("video");
+
+  base = g_path_get_basename (g_uri_get_path (uri));
+  unescaped = g_uri_unescape_string (base, NULL);
+  if (unescaped == NULL)
+    unescaped = g_strdup (base);
+  dot = strrchr (unescaped, '.');
+  if (dot != NULL && dot != unescaped)
+    *dot = '\0';
+
+  return unescaped;
+}
+
+static void
+finish (GTask *task)
+{
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void probe_next (GTask *task);
+
+typedef struct
+{
+  GTask *task;
+  char  *url;
+} Probe;
+
+static void
+probe_done (Probe *probe)
+{
+  GTask *task = probe->task;
+  Crawl *crawl = g_task_get_task_data (task);
+
+  crawl->probing--;
+  g_free (probe->url);
+  g_free (probe);
+  probe_next (task);
+}
+
+static void
+probe_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Probe *probe = user_data;
+  Crawl *crawl = g_task_get_task_data (probe->task);
+  g_autoptr(TrawlDetailPage) page = _trawl_extract_detail_finish (result, NULL);
+
+  if (page != NULL && page->generic_media->len > 0 &&
+      !g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
+    add_media_item (crawl, probe->url, g_ptr_array_index (page->generic_media, 0), page->title);
+
+  probe_done (probe);
+}
+
+static void
+probe_fetch_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Probe *probe = user_data;
+  Crawl *crawl = g_task_get_task_data (probe->task);
+  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, NULL);
+
+  /* A link that fails is just not a video page. */
+  if (response == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
+    {
+      probe_done (probe);
+      return;
+    }
+
+  if (response->is_media)
+    {
+      g_autofree char *title = title_from_url (response->url);
+
+      add_media_item (crawl, probe->url, response->url, title);
+      probe_done (probe);
+      return;
+    }
+
+  _trawl_extract_detail_async (NULL, response->body, response->content_type, response->url,
+                               g_task_get_cancellable (probe->task), probe_cb, probe);
+}
+
+static void
+probe_start (GTask      *task,
+             const char *url)
+{
+  Crawl *crawl = g_task_get_task_data (task);
+  Probe *probe = g_new0 (Probe, 1);
+
+  probe->task = task;
+  probe->url = g_strdup (url);
+  crawl->probing++;
+  _trawl_fetch_async (crawl->queue, url, trawl_board_get_url (crawl->board), NULL, NULL,
+                      "linked page", g_task_get_cancellable (task), probe_fetch_cb, probe);
+}
+
+/* Generic mode: follow each same-site link and keep those whose page
+ * carries a video. Items appear as their pages are probed. */
+static void
+probe_next (GTask *task)
+{
+  Crawl *crawl = g_task_get_task_data (task);
+
+  while (crawl->probing < PROBES_IN_FLIGHT && crawl->next_probe < crawl->probes->len &&
+         !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    probe_start (task, g_ptr_array_index (crawl->probes, crawl->next_probe++));
+
+  if (crawl->probing > 0)
+    return;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  if (trawl_board_get_found (crawl->board) == 0 && trawl_board_get_skipped (crawl->board) == 0)
+    {
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_ITEMS,
+                               "No videos found on %s or the pages it links to; "
+                               "the page needs a recipe",
+                               trawl_board_get_url (crawl->board));
+      g_object_unref (task);
+      return;
+    }
+
+  finish (task);
+}
+
+static char *
+next_page_url (Crawl         *crawl,
+               TrawlListPage *page)
+{
+  g_autofree char *relative = NULL;
+
+  if (page->next_url != NULL)
+    return g_strdup (page->next_url);
+
+  if (crawl->recipe == NULL || crawl->recipe->page_url == NULL)
+    return NULL;
+
+  g_hash_table_insert (crawl->vars, g_strdup ("start"), g_strdup_printf ("%u", crawl->offset));
+  relative = _trawl_template_expand (crawl->recipe->page_url, crawl->vars, NULL, FALSE);
+  if (relative == NULL)
+    {
+      g_warning ("Recipe %s: Page-Url uses a variable the board URL %s does not provide",
+                 trawl_recipe_get_name (crawl->recipe), trawl_board_get_url (crawl->board));
+      return NULL;
+    }
+
+  return trawl_uri_resolve (trawl_board_get_url (crawl->board), relative, NULL);
+}
+
+static void
+list_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Crawl *crawl = g_task_get_task_data (task);
+  g_autoptr(TrawlListPage) page = _trawl_extract_list_finish (result, NULL);
+  g_autofree char *next = NULL;
+  guint fresh = 0;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  crawl->pages++;
+  _trawl_board_add_page (crawl->board);
+  if (trawl_board_get_title (crawl->board) == NULL && page->title != NULL)
+    _trawl_board_set_title (crawl->board, page->title);
+
+  for (guint i = 0; i < page->items->len; i++)
+    {
+      TrawlFound *found = g_ptr_array_index (page->items, i);
+      const char *key = found->id != NULL ? found->id : found->url;
+      g_autoptr(TrawlItem) item = NULL;
+
+      if (g_hash_table_contains (crawl->seen, key))
+        continue;
+      g_hash_table_add (crawl->seen, g_strdup (key));
+      fresh++;
+
+      if (archived (crawl, found->id))
+        {
+          _trawl_board_add_skipped (crawl->board);
+          continue;
+        }
+
+      item = _trawl_item_new (crawl->board, found->url, found->title, found->id);
+      if (found->is_media)
+        _trawl_item_set_media_url (item, found->url);
+      _trawl_board_add_found (crawl->board, 1);
+      _trawl_queue_add_item (crawl->queue, item);
+    }
+
+  if (crawl->recipe == NULL)
+    {
+      if (crawl->pages == 1 && page->has_own_media)
+        {
+          /* The "board" is a single video page. */
+          g_autoptr(TrawlItem) item = _trawl_item_new (crawl->board, crawl->current,
+                                                       page->title, NULL);
+          _trawl_board_add_found (crawl->board, 1);
+          _trawl_queue_add_item (crawl->queue, item);
+          finish (task);
+          return;
+        }
+
+      if (page->items->len == 0 && page->links->len > 0)
+        {
+          crawl->probes = g_ptr_array_ref (page->links);
+          probe_next (task);
+          return;
+        }
+    }
+
+  if (crawl->pages == 1 && page->items->len == 0)
+    {
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_ITEMS,
+                               crawl->recipe != NULL
+                                 ? "No videos found on %s with the recipe “%s”"
+                                 : "No videos found on %s; the page needs a recipe",
+                               trawl_board_get_url (crawl->board),
+                               crawl->recipe ? trawl_recipe_get_name (crawl->recipe) : "");
+      g_object_unref (task);
+      return;
+    }
+
+  /* A page with nothing new is the end of the board, whatever its
+   * pagination claims: loading endpoints often repeat their last page. */
+  if (fresh == 0 || crawl->pages >= crawl->max_pages)
+    {
+      finish (task);
+      return;
+    }
+
+  if (crawl->recipe != NULL)
+    {
+      if (crawl->pages == 1)
+        crawl->offset = crawl->recipe->page_start >= 0 ? (guint) crawl->recipe->page_start
+                                                       : page->items->len;
+      else
+        crawl->offset += crawl->recipe->page_step >= 0 ? (guint) crawl->recipe->page_step
+                                                       : page->items->len;
+    }
+
+  next = next_page_url (crawl, page);
+  if (next == NULL || g_hash_table_contains (crawl->visited, next))
+    {
+      finish (task);
+      return;
+    }
+
+  fetch_page (task, next);
+}
+
+static void
+page_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Crawl *crawl = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
+
+  if (response == NULL)
+    {
+      /* A later page failing ends the board with what was found; the
+       * first one failing is the board failing. */
+      if (crawl->pages > 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_warning ("Stopped paging %s: %s", trawl_board_get_url (crawl->board), error->message);
+          g_error_free (error);
+          finish (task);
+          return;
+        }
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  if (response->is_media)
+    {
+      g_autofree char *title = title_from_url (response->url);
+
+      if (crawl->pages == 0)
+        add_media_item (crawl, crawl->current, response->url, title);
+      finish (task);
+      return;
+    }
+
+  _trawl_extract_list_async (crawl->recipe, response->body, response->content_type,
+                             response->url, g_task_get_cancellable (task), list_cb, task);
+}
+
+static void
+fetch_page (GTask      *task,
+            const char *url)
+{
+  Crawl *crawl = g_task_get_task_data (task);
+
+  g_hash_table_add (crawl->visited, g_strdup (url));
+  g_free (crawl->current);
+  crawl->current = g_strdup (url);
+
+  _trawl_fetch_async (crawl->queue, url, crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL,
+                      NULL, NULL, "board page", g_task_get_cancellable (task), page_cb, task);
+}
+
+void
+_trawl_crawl_async (TrawlQueue          *queue,
+                    TrawlBoard          *board,
+                    TrawlRecipe         *recipe,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  Crawl *crawl = g_new0 (Crawl, 1);
+  const char *url = trawl_board_get_url (board);
+
+  g_task_set_source_tag (task, _trawl_crawl_async);
+  crawl->queue = g_object_ref (queue);
+  crawl->board = g_object_ref (board);
+  crawl->recipe = recipe != NULL ? g_object_ref (recipe) : NULL;
+  crawl->vars = _trawl_recipe_board_vars (recipe, url);
+  crawl->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  crawl->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  crawl->max_pages = _trawl_queue_get_max_pages (queue);
+  if (crawl->max_pages == 0)
+    crawl->max_pages = recipe != NULL ? recipe->max_pages : 1;
+  g_task_set_task_data (task, crawl, (GDestroyNotify) crawl_free);
+
+  /* A link straight to a video needs no page at all. */
+  if (trawl_uri_media_extension (url) != NULL)
+    {
+      g_autofree char *title = title_from_url (url);
+
+      crawl->current = g_strdup (url);
+      add_media_item (crawl, url, url, title);
+      finish (task);
+      return;
+    }
+
+  fetch_page (task, url);
+}
+
+gboolean
+_trawl_crawl_finish (GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

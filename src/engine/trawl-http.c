@@ -1,0 +1,468 @@
+#define G_LOG_DOMAIN "trawl-http"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "trawl-error.h"
+#include "trawl-queue-private.h"
+#include "trawl-uri.h"
+
+#define PAGE_READ_SIZE (64 * 1024)
+
+void
+_trawl_response_free (TrawlResponse *response)
+{
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_free (response->content_type);
+  g_free (response->url);
+  g_free (response);
+}
+
+/* Worth another try: the network or the server failed in a way that may
+ * pass. A 404 or 403 will not change by asking again. */
+gboolean
+_trawl_error_is_transient (const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+
+  if (error->domain == TRAWL_ERROR)
+    return error->code == TRAWL_ERROR_TRUNCATED || error->code == TRAWL_ERROR_SERVER;
+
+  if (error->domain == G_IO_ERROR)
+    {
+      switch (error->code)
+        {
+        case G_IO_ERROR_TIMED_OUT:
+        case G_IO_ERROR_CONNECTION_REFUSED:
+        case G_IO_ERROR_BROKEN_PIPE:
+        case G_IO_ERROR_PARTIAL_INPUT:
+        case G_IO_ERROR_HOST_UNREACHABLE:
+        case G_IO_ERROR_NETWORK_UNREACHABLE:
+        case G_IO_ERROR_NOT_CONNECTED:
+        case G_IO_ERROR_FAILED:
+          return TRUE;
+        default:
+          return FALSE;
+        }
+    }
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
+
+  if (error->domain == SOUP_SESSION_ERROR)
+    return error->code == SOUP_SESSION_ERROR_PARSING || error->code == SOUP_SESSION_ERROR_ENCODING;
+
+  return FALSE;
+}
+
+static gboolean
+status_is_transient (guint status)
+{
+  return status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 ||
+         (status >= 500 && status != SOUP_STATUS_NOT_IMPLEMENTED &&
+          status != SOUP_STATUS_HTTP_VERSION_NOT_SUPPORTED);
+}
+
+/* A message a user can act on: "The server refused the video request
+ * (403 Forbidden)". Statuses that may pass get TRAWL_ERROR_SERVER. */
+void
+_trawl_set_http_error (GError      **error,
+                       SoupMessage  *message,
+                       const char   *what)
+{
+  guint status = soup_message_get_status (message);
+  const char *reason = soup_message_get_reason_phrase (message);
+
+  if (reason == NULL || *reason == '\0')
+    reason = soup_status_get_phrase (status);
+
+  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP, "The %s is gone from the server (%u %s)",
+                 what, status, reason);
+  else if (status == SOUP_STATUS_FORBIDDEN || status == SOUP_STATUS_UNAUTHORIZED)
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP,
+                 "The server refused the %s request (%u %s)", what, status, reason);
+  else if (status_is_transient (status))
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_SERVER,
+                 "The server failed to send the %s (%u %s)", what, status, reason);
+  else
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP,
+                 "The server answered the %s request with %u %s", what, status, reason);
+}
+
+guint
+_trawl_retry_after_seconds (SoupMessage *message)
+{
+  const char *value;
+  guint64 seconds;
+
+  value = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                        "Retry-After");
+  if (value == NULL)
+    return 0;
+
+  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &seconds, NULL))
+    return (guint) seconds;
+
+  {
+    g_autoptr(GDateTime) when = soup_date_time_new_from_http_string (value);
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+    if (when != NULL && g_date_time_compare (when, now) > 0)
+      return (guint) (g_date_time_difference (when, now) / G_USEC_PER_SEC) + 1;
+  }
+
+  return 0;
+}
+
+typedef struct
+{
+  GSource *timeout;
+  GSource *cancelled;
+} Sleep;
+
+static void
+sleep_free (Sleep *sleep)
+{
+  if (sleep->timeout != NULL)
+    g_source_destroy (sleep->timeout);
+  if (sleep->cancelled != NULL)
+    g_source_destroy (sleep->cancelled);
+  g_clear_pointer (&sleep->timeout, g_source_unref);
+  g_clear_pointer (&sleep->cancelled, g_source_unref);
+  g_free (sleep);
+}
+
+static gboolean
+sleep_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sleep_cancelled_cb (GCancellable *cancellable,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+
+  g_task_return_error_if_cancelled (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits @ms, or less if @cancellable fires first: a paused item must not
+ * sit out its retry backoff before it lets go. */
+void
+_trawl_sleep_async (guint                ms,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  Sleep *sleep = g_new0 (Sleep, 1);
+
+  g_task_set_source_tag (task, _trawl_sleep_async);
+  g_task_set_task_data (task, sleep, (GDestroyNotify) sleep_free);
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  sleep->timeout = g_timeout_source_new (ms);
+  g_source_set_callback (sleep->timeout, sleep_timeout_cb, task, NULL);
+  g_source_attach (sleep->timeout, g_main_context_get_thread_default ());
+
+  if (cancellable != NULL)
+    {
+      sleep->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (sleep->cancelled, G_SOURCE_FUNC (sleep_cancelled_cb), task, NULL);
+      g_source_attach (sleep->cancelled, g_main_context_get_thread_default ());
+    }
+}
+
+gboolean
+_trawl_sleep_finish (GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+typedef struct
+{
+  TrawlQueue   *queue;
+  SoupMessage  *message;
+  GInputStream *stream;
+  char         *url;
+  char         *referer;
+  GStrv         header_names;
+  GStrv         header_values;
+  char         *what;
+  GByteArray   *body;
+  guint         attempt;
+} Fetch;
+
+static void
+fetch_free (Fetch *fetch)
+{
+  g_clear_object (&fetch->queue);
+  g_clear_object (&fetch->message);
+  g_clear_object (&fetch->stream);
+  g_free (fetch->url);
+  g_free (fetch->referer);
+  g_strfreev (fetch->header_names);
+  g_strfreev (fetch->header_values);
+  g_free (fetch->what);
+  g_clear_pointer (&fetch->body, g_byte_array_unref);
+  g_free (fetch);
+}
+
+static void fetch_start (GTask *task);
+
+static void
+fetch_retry_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!_trawl_sleep_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  fetch_start (task);
+}
+
+static void
+fetch_fail (GTask  *task,
+            GError *error)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+  guint retry_after = fetch->message != NULL ? _trawl_retry_after_seconds (fetch->message) : 0;
+  gboolean transient = _trawl_error_is_transient (error);
+
+  if (transient && !g_task_return_error_if_cancelled (task) &&
+      fetch->attempt < _trawl_queue_get_max_tries (fetch->queue))
+    {
+      guint delay = _trawl_queue_retry_delay_ms (fetch->queue, fetch->attempt, retry_after);
+
+      g_debug ("Retrying %s in %u ms: %s", fetch->url, delay, error->message);
+      g_error_free (error);
+      _trawl_sleep_async (delay, g_task_get_cancellable (task), fetch_retry_cb, task);
+      return;
+    }
+
+  if (!g_task_had_error (task))
+    g_task_return_error (task, error);
+  else
+    g_error_free (error);
+  g_object_unref (task);
+}
+
+static void
+fetch_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  Fetch *fetch = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result,
+                                                              &error);
+  TrawlResponse *response;
+  goffset expected;
+
+  if (chunk == NULL)
+    {
+      fetch_fail (task, error);
+      return;
+    }
+
+  if (g_bytes_get_size (chunk) > 0)
+    {
+      if (fetch->body->len + g_bytes_get_size (chunk) > TRAWL_MAX_PAGE_SIZE)
+        {
+          g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_TOO_LARGE,
+                                   "The %s is larger than %u MiB; refusing to read it",
+                                   fetch->what, TRAWL_MAX_PAGE_SIZE / (1024 * 1024));
+          g_object_unref (task);
+          return;
+        }
+      g_byte_array_append (fetch->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+      g_input_stream_read_bytes_async (fetch->stream, PAGE_READ_SIZE, G_PRIORITY_DEFAULT,
+                                       g_task_get_cancellable (task), fetch_read_cb, task);
+      return;
+    }
+
+  expected = soup_message_headers_get_content_length (
+    soup_message_get_response_headers (fetch->message));
+  if (soup_message_headers_get_encoding (soup_message_get_response_headers (fetch->message)) ==
+      SOUP_ENCODING_CONTENT_LENGTH &&
+      !soup_message_headers_get_one (soup_message_get_response_headers (fetch->message),
+                                     "Content-Encoding") &&
+      (goffset) fetch->body->len < expected)
+    {
+      fetch_fail (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                     "The %s ended early (%u of %" G_GOFFSET_FORMAT " bytes)",
+                                     fetch->what, fetch->body->len, expected));
+      return;
+    }
+
+  response = g_new0 (TrawlResponse, 1);
+  response->body = g_byte_array_free_to_bytes (g_steal_pointer (&fetch->body));
+  response->content_type = g_strdup (soup_message_headers_get_one (
+    soup_message_get_response_headers (fetch->message), "Content-Type"));
+  response->url = g_uri_to_string (soup_message_get_uri (fetch->message));
+  g_task_return_pointer (task, response, (GDestroyNotify) _trawl_response_free);
+  g_object_unref (task);
+}
+
+static gboolean
+is_media_type (const char *content_type)
+{
+  return content_type != NULL &&
+         (g_ascii_strncasecmp (content_type, "video/", 6) == 0 ||
+          g_ascii_strncasecmp (content_type, "audio/", 6) == 0);
+}
+
+static void
+fetch_send_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  Fetch *fetch = g_task_get_task_data (task);
+  GError *error = NULL;
+  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  guint status;
+  const char *content_type;
+  g_autofree char *final_url = NULL;
+
+  if (stream == NULL)
+    {
+      fetch_fail (task, error);
+      return;
+    }
+
+  g_clear_object (&fetch->stream);
+  fetch->stream = stream;
+
+  final_url = g_uri_to_string (soup_message_get_uri (fetch->message));
+  if (!trawl_uri_is_fetchable (final_url, &error))
+    {
+      fetch_fail (task, error);
+      return;
+    }
+
+  status = soup_message_get_status (fetch->message);
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      _trawl_set_http_error (&error, fetch->message, fetch->what);
+      fetch_fail (task, error);
+      return;
+    }
+
+  content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (fetch->message), NULL);
+  if (is_media_type (content_type))
+    {
+      TrawlResponse *response = g_new0 (TrawlResponse, 1);
+
+      /* A board or detail URL that is the video itself: leave the body to
+       * the download, which streams it to disk. */
+      response->is_media = TRUE;
+      response->content_type = g_strdup (content_type);
+      response->url = g_steal_pointer (&final_url);
+      g_input_stream_close_async (fetch->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+      g_task_return_pointer (task, response, (GDestroyNotify) _trawl_response_free);
+      g_object_unref (task);
+      return;
+    }
+
+  g_clear_pointer (&fetch->body, g_byte_array_unref);
+  fetch->body = g_byte_array_new ();
+  g_input_stream_read_bytes_async (fetch->stream, PAGE_READ_SIZE, G_PRIORITY_DEFAULT,
+                                   g_task_get_cancellable (task), fetch_read_cb, task);
+}
+
+static void
+fetch_start (GTask *task)
+{
+  Fetch *fetch = g_task_get_task_data (task);
+
+  fetch->attempt++;
+
+  g_clear_object (&fetch->message);
+  fetch->message = soup_message_new (SOUP_METHOD_GET, fetch->url);
+  _trawl_queue_prepare_message (fetch->queue, fetch->message, fetch->referer);
+  soup_message_set_priority (fetch->message, SOUP_MESSAGE_PRIORITY_HIGH);
+
+  for (guint i = 0; fetch->header_names != NULL && fetch->header_names[i] != NULL; i++)
+    soup_message_headers_replace (soup_message_get_request_headers (fetch->message),
+                                  fetch->header_names[i], fetch->header_values[i]);
+
+  soup_session_send_async (_trawl_queue_get_session (fetch->queue), fetch->message,
+                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task), fetch_send_cb, task);
+}
+
+/**
+ * _trawl_fetch_async:
+ * @what: what the page is, for messages ("board page", "video page")
+ *
+ * Fetches a page into memory (bounded by TRAWL_MAX_PAGE_SIZE), retrying
+ * transient failures with backoff. A response that is a video or audio
+ * file is not read: it comes back with is_media set.
+ */
+void
+_trawl_fetch_async (TrawlQueue          *queue,
+                    const char          *url,
+                    const char          *referer,
+                    GStrv                header_names,
+                    GStrv                header_values,
+                    const char          *what,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  Fetch *fetch = g_new0 (Fetch, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, _trawl_fetch_async);
+  fetch->queue = g_object_ref (queue);
+  fetch->url = g_strdup (url);
+  fetch->referer = g_strdup (referer);
+  fetch->header_names = g_strdupv (header_names);
+  fetch->header_values = g_strdupv (header_values);
+  fetch->what = g_strdup (what);
+  g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
+
+  if (!trawl_uri_is_fetchable (url, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  fetch_start (task);
+}
+
+TrawlResponse *
+_trawl_fetch_finish (GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "trawl-item.h"
+
+G_BEGIN_DECLS
+
+TrawlItem    *_trawl_item_new              (TrawlBoard     *board,
+                                            const char     *page_url,
+                                            const char     *title,
+                                            const char     *id);
+void          _trawl_item_set_state        (TrawlItem      *self,
+                                            TrawlItemState  state);
+void          _trawl_item_set_title        (TrawlItem      *self,
+                                            const char     *title);
+void          _trawl_item_set_id           (TrawlItem      *self,
+                                            const char     *id);
+void          _trawl_item_set_media_url    (TrawlItem      *self,
+                                            const char     *media_url);
+void          _trawl_item_set_path         (TrawlItem      *self,
+                                            const char     *path);
+void          _trawl_item_set_error        (TrawlItem      *self,
+                                            const char     *error);
+void          _trawl_item_set_tries        (TrawlItem      *self,
+                                            guint           tries);
+void          _trawl_item_set_progress     (TrawlItem      *self,
+                                            guint64         bytes,
+                                            gint64          total);
+gboolean      _trawl_item_flush_progress   (TrawlItem      *self,
+                                            gint64          now_us);
+GCancellable *_trawl_item_get_cancellable  (TrawlItem      *self);
+GCancellable *_trawl_item_renew_cancellable (TrawlItem     *self);
+const char   *_trawl_item_get_validator    (TrawlItem      *self);
+void          _trawl_item_set_validator    (TrawlItem      *self,
+                                            const char     *validator);
+char         *_trawl_item_archive_key      (TrawlItem      *self);
+
+G_END_DECLS

@@ -1,0 +1,1168 @@
+#define G_LOG_DOMAIN "trawl-queue"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include "trawl-error.h"
+#include "trawl-filename.h"
+#include "trawl-queue-private.h"
+#include "trawl-uri.h"
+#include "trawl-util-private.h"
+
+#define DEFAULT_JOBS 4
+#define DEFAULT_PER_HOST 6
+#define DEFAULT_MAX_TRIES 5
+#define DEFAULT_RETRY_DELAY_MS 1000
+#define DEFAULT_TIMEOUT_S 30
+#define MAX_RETRY_DELAY_MS (60 * 1000)
+#define MAX_RETRY_AFTER_S 300
+#define TICK_MS 250
+#define DEFAULT_USER_AGENT \
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " \
+  "Chrome/124.0.0.0 Safari/537.36"
+
+struct _TrawlQueue
+{
+  GObject         parent_instance;
+
+  GPtrArray      *items;
+  GListStore     *boards;
+  TrawlRecipeSet *recipes;
+  TrawlArchive   *archive;
+  SoupSession    *session;
+  GCancellable   *cancellable;
+
+  guint           jobs;
+  guint           per_host;
+  guint           max_tries;
+  guint           retry_delay_ms;
+  guint           timeout;
+  guint           max_pages;
+  guint64         limit_rate;
+  char           *user_agent;
+  char           *proxy;
+  char           *cookies_file;
+  GStrv           headers;
+  gboolean        download;
+
+  GQueue          resolve_queue;   /* of owned TrawlItem, PENDING */
+  GQueue          download_queue;  /* of owned TrawlItem, QUEUED */
+  GHashTable     *active;          /* TrawlItem -> TRUE while resolving or transferring */
+  guint           resolving;
+  guint           downloading;
+  guint           crawling;
+  GHashTable     *reserved;        /* path -> TrawlItem (unowned) */
+  guint           tick_source;
+  gboolean        busy;
+
+  double          tokens;
+  gint64          tokens_time;
+};
+
+static void trawl_queue_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrawlQueue, trawl_queue, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      trawl_queue_list_model_init))
+
+enum {
+  PROP_0,
+  PROP_JOBS,
+  PROP_PER_HOST,
+  PROP_MAX_TRIES,
+  PROP_RETRY_DELAY,
+  PROP_TIMEOUT,
+  PROP_MAX_PAGES,
+  PROP_LIMIT_RATE,
+  PROP_USER_AGENT,
+  PROP_PROXY,
+  PROP_COOKIES_FILE,
+  PROP_HEADERS,
+  PROP_DOWNLOAD,
+  PROP_BUSY,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+enum {
+  ITEM_STATE_CHANGED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void schedule (TrawlQueue *self);
+
+static GType
+trawl_queue_get_item_type (GListModel *model)
+{
+  return TRAWL_TYPE_ITEM;
+}
+
+static guint
+trawl_queue_get_n_items (GListModel *model)
+{
+  return TRAWL_QUEUE (model)->items->len;
+}
+
+static gpointer
+trawl_queue_get_item (GListModel *model,
+                      guint       position)
+{
+  TrawlQueue *self = TRAWL_QUEUE (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+trawl_queue_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = trawl_queue_get_item_type;
+  iface->get_n_items = trawl_queue_get_n_items;
+  iface->get_item = trawl_queue_get_item;
+}
+
+static void
+trawl_queue_dispose (GObject *object)
+{
+  TrawlQueue *self = (TrawlQueue *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  for (guint i = 0; i < self->items->len; i++)
+    g_cancellable_cancel (_trawl_item_get_cancellable (g_ptr_array_index (self->items, i)));
+  g_queue_clear_full (&self->resolve_queue, g_object_unref);
+  g_queue_clear_full (&self->download_queue, g_object_unref);
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  if (self->archive != NULL)
+    g_signal_handlers_disconnect_by_data (self->archive, self);
+  g_clear_object (&self->archive);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (trawl_queue_parent_class)->dispose (object);
+}
+
+static void
+trawl_queue_finalize (GObject *object)
+{
+  TrawlQueue *self = (TrawlQueue *)object;
+
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_object (&self->boards);
+  g_clear_object (&self->recipes);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->active, g_hash_table_unref);
+  g_clear_pointer (&self->reserved, g_hash_table_unref);
+  g_free (self->user_agent);
+  g_free (self->proxy);
+  g_free (self->cookies_file);
+  g_strfreev (self->headers);
+
+  G_OBJECT_CLASS (trawl_queue_parent_class)->finalize (object);
+}
+
+static void
+trawl_queue_get_property (GObject    *object,
+                          guint       prop_id,
+                          GValue     *value,
+                          GParamSpec *pspec)
+{
+  TrawlQueue *self = TRAWL_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_JOBS:
+      g_value_set_uint (value, self->jobs);
+      break;
+    case PROP_PER_HOST:
+      g_value_set_uint (value, self->per_host);
+      break;
+    case PROP_MAX_TRIES:
+      g_value_set_uint (value, self->max_tries);
+      break;
+    case PROP_RETRY_DELAY:
+      g_value_set_uint (value, self->retry_delay_ms);
+      break;
+    case PROP_TIMEOUT:
+      g_value_set_uint (value, self->timeout);
+      break;
+    case PROP_MAX_PAGES:
+      g_value_set_uint (value, self->max_pages);
+      break;
+    case PROP_LIMIT_RATE:
+      g_value_set_uint64 (value, self->limit_rate);
+      break;
+    case PROP_USER_AGENT:
+      g_value_set_string (value, self->user_agent);
+      break;
+    case PROP_PROXY:
+      g_value_set_string (value, self->proxy);
+      break;
+    case PROP_COOKIES_FILE:
+      g_value_set_string (value, self->cookies_file);
+      break;
+    case PROP_HEADERS:
+      g_value_set_boxed (value, self->headers);
+      break;
+    case PROP_DOWNLOAD:
+      g_value_set_boolean (value, self->download);
+      break;
+    case PROP_BUSY:
+      g_value_set_boolean (value, self->busy);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->items->len);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static gboolean
+set_uint (TrawlQueue   *self,
+          guint        *field,
+          const GValue *value)
+{
+  guint v = g_value_get_uint (value);
+
+  if (*field == v)
+    return FALSE;
+  *field = v;
+  return TRUE;
+}
+
+static void
+trawl_queue_set_property (GObject      *object,
+                          guint         prop_id,
+                          const GValue *value,
+                          GParamSpec   *pspec)
+{
+  TrawlQueue *self = TRAWL_QUEUE (object);
+  gboolean changed = FALSE;
+  gboolean new_session = FALSE;
+
+  switch (prop_id)
+    {
+    case PROP_JOBS:
+      changed = set_uint (self, &self->jobs, value);
+      break;
+    case PROP_PER_HOST:
+      changed = new_session = set_uint (self, &self->per_host, value);
+      break;
+    case PROP_MAX_TRIES:
+      changed = set_uint (self, &self->max_tries, value);
+      break;
+    case PROP_RETRY_DELAY:
+      changed = set_uint (self, &self->retry_delay_ms, value);
+      break;
+    case PROP_TIMEOUT:
+      changed = new_session = set_uint (self, &self->timeout, value);
+      break;
+    case PROP_MAX_PAGES:
+      changed = set_uint (self, &self->max_pages, value);
+      break;
+    case PROP_LIMIT_RATE:
+      if (self->limit_rate != g_value_get_uint64 (value))
+        {
+          self->limit_rate = g_value_get_uint64 (value);
+          self->tokens = 0;
+          self->tokens_time = 0;
+          changed = TRUE;
+        }
+      break;
+    case PROP_USER_AGENT:
+      changed = new_session =
+        _trawl_set_str (&self->user_agent,
+                        g_value_get_string (value) ? g_value_get_string (value) : DEFAULT_USER_AGENT);
+      break;
+    case PROP_PROXY:
+      changed = new_session = _trawl_set_str (&self->proxy, g_value_get_string (value));
+      break;
+    case PROP_COOKIES_FILE:
+      changed = new_session = _trawl_set_str (&self->cookies_file, g_value_get_string (value));
+      break;
+    case PROP_HEADERS:
+      g_strfreev (self->headers);
+      self->headers = g_value_dup_boxed (value);
+      changed = TRUE;
+      break;
+    case PROP_DOWNLOAD:
+      if (self->download != g_value_get_boolean (value))
+        {
+          self->download = g_value_get_boolean (value);
+          changed = TRUE;
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      return;
+    }
+
+  /* SoupSession fixes these at construction; requests already running
+   * keep the old session, new ones get a new one. */
+  if (new_session)
+    g_clear_object (&self->session);
+
+  if (changed)
+    {
+      g_object_notify_by_pspec (object, pspec);
+      schedule (self);
+    }
+}
+
+static void
+trawl_queue_class_init (TrawlQueueClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  object_class->dispose = trawl_queue_dispose;
+  object_class->finalize = trawl_queue_finalize;
+  object_class->get_property = trawl_queue_get_property;
+  object_class->set_property = trawl_queue_set_property;
+
+  properties[PROP_JOBS] =
+    g_param_spec_uint ("jobs", NULL, NULL, 1, 64, DEFAULT_JOBS, flags | G_PARAM_CONSTRUCT);
+  properties[PROP_PER_HOST] =
+    g_param_spec_uint ("per-host", NULL, NULL, 1, 64, DEFAULT_PER_HOST, flags | G_PARAM_CONSTRUCT);
+  properties[PROP_MAX_TRIES] =
+    g_param_spec_uint ("max-tries", NULL, NULL, 1, 100, DEFAULT_MAX_TRIES,
+                       flags | G_PARAM_CONSTRUCT);
+  properties[PROP_RETRY_DELAY] =
+    g_param_spec_uint ("retry-delay", NULL, NULL, 0, 600000, DEFAULT_RETRY_DELAY_MS,
+                       flags | G_PARAM_CONSTRUCT);
+  properties[PROP_TIMEOUT] =
+    g_param_spec_uint ("timeout", NULL, NULL, 1, 3600, DEFAULT_TIMEOUT_S,
+                       flags | G_PARAM_CONSTRUCT);
+  properties[PROP_MAX_PAGES] =
+    g_param_spec_uint ("max-pages", NULL, NULL, 0, 100000, 0, flags | G_PARAM_CONSTRUCT);
+  properties[PROP_LIMIT_RATE] =
+    g_param_spec_uint64 ("limit-rate", NULL, NULL, 0, G_MAXUINT64, 0, flags | G_PARAM_CONSTRUCT);
+  properties[PROP_USER_AGENT] =
+    g_param_spec_string ("user-agent", NULL, NULL, DEFAULT_USER_AGENT, flags | G_PARAM_CONSTRUCT);
+  properties[PROP_PROXY] = g_param_spec_string ("proxy", NULL, NULL, NULL, flags);
+  properties[PROP_COOKIES_FILE] = g_param_spec_string ("cookies-file", NULL, NULL, NULL, flags);
+  properties[PROP_HEADERS] = g_param_spec_boxed ("headers", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_DOWNLOAD] =
+    g_param_spec_boolean ("download", NULL, NULL, TRUE, flags | G_PARAM_CONSTRUCT);
+  properties[PROP_BUSY] =
+    g_param_spec_boolean ("busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TrawlQueue::item-state-changed:
+   *
+   * Emitted after any item of the queue changed state, so a front end can
+   * report it without connecting to every item.
+   */
+  signals[ITEM_STATE_CHANGED] =
+    g_signal_new ("item-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, TRAWL_TYPE_ITEM);
+}
+
+static void
+trawl_queue_init (TrawlQueue *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->boards = g_list_store_new (TRAWL_TYPE_BOARD);
+  self->cancellable = g_cancellable_new ();
+  self->active = g_hash_table_new (NULL, NULL);
+  self->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->resolve_queue);
+  g_queue_init (&self->download_queue);
+}
+
+TrawlQueue *
+trawl_queue_new (void)
+{
+  return g_object_new (TRAWL_TYPE_QUEUE, NULL);
+}
+
+GListModel *
+trawl_queue_get_boards (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+  return G_LIST_MODEL (self->boards);
+}
+
+TrawlRecipeSet *
+trawl_queue_get_recipes (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+
+  if (self->recipes == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->recipes = trawl_recipe_set_new_default (&error);
+      if (error != NULL)
+        g_warning ("%s", error->message);
+    }
+
+  return self->recipes;
+}
+
+void
+trawl_queue_set_recipes (TrawlQueue     *self,
+                         TrawlRecipeSet *recipes)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_set_object (&self->recipes, recipes);
+}
+
+TrawlArchive *
+trawl_queue_get_archive (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+  return self->archive;
+}
+
+static void update_busy (TrawlQueue *self);
+
+void
+trawl_queue_set_archive (TrawlQueue   *self,
+                         TrawlArchive *archive)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  if (self->archive == archive)
+    return;
+
+  if (self->archive != NULL)
+    g_signal_handlers_disconnect_by_data (self->archive, self);
+  g_set_object (&self->archive, archive);
+  if (archive != NULL)
+    g_signal_connect_swapped (archive, "notify::saving", G_CALLBACK (update_busy), self);
+}
+
+gboolean
+trawl_queue_is_busy (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
+  return self->busy;
+}
+
+guint
+trawl_queue_get_jobs (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), 0);
+  return self->jobs;
+}
+
+guint
+trawl_queue_get_per_host (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), 0);
+  return self->per_host;
+}
+
+SoupSession *
+_trawl_queue_get_session (TrawlQueue *self)
+{
+  if (self->session == NULL)
+    {
+      /* One connection carries one request at a time (HTTP/1.1), so the
+       * per-host connection limit is the per-host request limit. */
+      self->session = soup_session_new_with_options ("user-agent", self->user_agent,
+                                                     "max-conns-per-host", (int) self->per_host,
+                                                     "max-conns", (int) MAX (self->per_host * 8, 64),
+                                                     "timeout", self->timeout,
+                                                     "idle-timeout", 60,
+                                                     NULL);
+      if (self->proxy != NULL && *self->proxy != '\0')
+        {
+          g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (self->proxy, NULL);
+          soup_session_set_proxy_resolver (self->session, resolver);
+        }
+      if (self->cookies_file != NULL && *self->cookies_file != '\0')
+        {
+          g_autoptr(SoupCookieJar) jar = soup_cookie_jar_text_new (self->cookies_file, TRUE);
+          soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (jar));
+        }
+    }
+
+  return self->session;
+}
+
+void
+_trawl_queue_prepare_message (TrawlQueue  *self,
+                              SoupMessage *message,
+                              const char  *referer)
+{
+  SoupMessageHeaders *headers = soup_message_get_request_headers (message);
+
+  if (referer != NULL)
+    soup_message_headers_replace (headers, "Referer", referer);
+
+  for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
+    {
+      const char *colon = strchr (self->headers[i], ':');
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+
+      if (colon == NULL)
+        continue;
+      name = g_strstrip (g_strndup (self->headers[i], colon - self->headers[i]));
+      value = g_strstrip (g_strdup (colon + 1));
+      if (*name != '\0')
+        soup_message_headers_replace (headers, name, value);
+    }
+}
+
+guint
+_trawl_queue_get_max_tries (TrawlQueue *self)
+{
+  return self->max_tries;
+}
+
+guint
+_trawl_queue_get_max_pages (TrawlQueue *self)
+{
+  return self->max_pages;
+}
+
+/* Exponential backoff with jitter, so many items failing together do not
+ * retry together; a server's Retry-After wins when it asks for longer. */
+guint
+_trawl_queue_retry_delay_ms (TrawlQueue *self,
+                             guint       attempt,
+                             guint       retry_after_s)
+{
+  guint64 delay = self->retry_delay_ms;
+  guint64 asked = (guint64) MIN (retry_after_s, MAX_RETRY_AFTER_S) * 1000;
+
+  for (guint i = 1; i < attempt && delay < MAX_RETRY_DELAY_MS; i++)
+    delay *= 2;
+  delay = MIN (delay, MAX_RETRY_DELAY_MS);
+  delay = delay * 3 / 4 + g_random_int_range (0, (gint32) (delay / 2) + 1);
+
+  return (guint) MAX (delay, asked);
+}
+
+/* A token bucket shared by all downloads: returns how many of @wanted
+ * bytes may be read now, or 0 and how long to wait. */
+gsize
+_trawl_queue_take_bytes (TrawlQueue *self,
+                         gsize       wanted,
+                         guint      *wait_ms)
+{
+  gint64 now = g_get_monotonic_time ();
+  double capacity;
+  gsize granted;
+
+  *wait_ms = 0;
+  if (self->limit_rate == 0)
+    return wanted;
+
+  capacity = MAX ((double) self->limit_rate / 4, 4096);
+  if (self->tokens_time == 0)
+    self->tokens_time = now;
+  self->tokens = MIN (capacity,
+                      self->tokens + (now - self->tokens_time) * (double) self->limit_rate /
+                                       G_USEC_PER_SEC);
+  self->tokens_time = now;
+
+  if (self->tokens < 1)
+    {
+      double needed = MIN ((double) wanted, capacity) - self->tokens;
+
+      *wait_ms = (guint) MAX (1, needed * 1000 / self->limit_rate);
+      return 0;
+    }
+
+  granted = (gsize) MIN ((double) wanted, self->tokens);
+  self->tokens -= granted;
+
+  return granted;
+}
+
+static void
+update_busy (TrawlQueue *self)
+{
+  gboolean busy = self->crawling > 0 || self->resolving > 0 || self->downloading > 0 ||
+                  !g_queue_is_empty (&self->resolve_queue) ||
+                  (self->download && !g_queue_is_empty (&self->download_queue)) ||
+                  (self->archive != NULL && trawl_archive_is_saving (self->archive));
+
+  if (busy == self->busy)
+    return;
+
+  self->busy = busy;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BUSY]);
+}
+
+static gboolean
+tick (gpointer user_data)
+{
+  TrawlQueue *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->active);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    _trawl_item_flush_progress (key, now);
+
+  if (self->downloading == 0)
+    {
+      self->tick_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+set_state (TrawlQueue     *self,
+           TrawlItem      *item,
+           TrawlItemState  state)
+{
+  if (trawl_item_get_state (item) == state)
+    return;
+
+  _trawl_item_set_state (item, state);
+  g_signal_emit (self, signals[ITEM_STATE_CHANGED], 0, item);
+}
+
+static void
+fail_item (TrawlQueue   *self,
+           TrawlItem    *item,
+           const GError *error)
+{
+  _trawl_item_set_error (item, error->message);
+  set_state (self, item, TRAWL_ITEM_FAILED);
+}
+
+static void
+enqueue (TrawlQueue *self,
+         TrawlItem  *item)
+{
+  /* An item whose resolve or transfer is still winding down is queued by
+   * its callback, so two transfers never write one .part file. */
+  if (g_hash_table_contains (self->active, item))
+    return;
+
+  if (trawl_item_get_state (item) == TRAWL_ITEM_PENDING)
+    g_queue_push_tail (&self->resolve_queue, g_object_ref (item));
+  else if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
+    g_queue_push_tail (&self->download_queue, g_object_ref (item));
+}
+
+static void
+transfer_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  TrawlQueue *self = TRAWL_QUEUE (object);
+  g_autoptr(TrawlItem) item = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = _trawl_transfer_finish (result, &error);
+
+  g_hash_table_remove (self->active, item);
+  self->downloading--;
+  _trawl_item_flush_progress (item, g_get_monotonic_time ());
+
+  if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
+    {
+      if (ok)
+        {
+          g_autofree char *key = _trawl_item_archive_key (item);
+
+          _trawl_item_set_error (item, NULL);
+          set_state (self, item, TRAWL_ITEM_DONE);
+          if (self->archive != NULL && key != NULL)
+            trawl_archive_add (self->archive, key);
+        }
+      else
+        fail_item (self, item, error);
+    }
+  else
+    enqueue (self, item);
+
+  schedule (self);
+}
+
+static void
+start_transfer (TrawlQueue *self,
+                TrawlItem  *item)
+{
+  self->downloading++;
+  g_hash_table_add (self->active, item);
+  set_state (self, item, TRAWL_ITEM_DOWNLOADING);
+  _trawl_transfer_async (self, item, _trawl_item_get_cancellable (item), transfer_cb,
+                         g_object_ref (item));
+
+  if (self->tick_source == 0)
+    self->tick_source = g_timeout_add (TICK_MS, tick, self);
+}
+
+static void
+remove_from_model (TrawlQueue *self,
+                   TrawlItem  *item)
+{
+  guint position;
+
+  if (!g_ptr_array_find (self->items, item, &position))
+    return;
+
+  _trawl_queue_release_path (self, item);
+  g_ptr_array_remove_index (self->items, position);
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
+static void
+resolve_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  TrawlQueue *self = TRAWL_QUEUE (object);
+  g_autoptr(TrawlItem) item = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = _trawl_resolve_finish (result, &error);
+
+  g_hash_table_remove (self->active, item);
+  self->resolving--;
+
+  if (trawl_item_get_state (item) != TRAWL_ITEM_RESOLVING)
+    {
+      enqueue (self, item);
+    }
+  else if (!ok)
+    {
+      fail_item (self, item, error);
+    }
+  else
+    {
+      g_autofree char *key = _trawl_item_archive_key (item);
+
+      /* Items known only by their media URL can be checked against the
+       * archive now, and no earlier. */
+      if (self->archive != NULL && trawl_item_get_id (item) == NULL &&
+          trawl_archive_contains (self->archive, key))
+        {
+          _trawl_board_add_skipped (trawl_item_get_board (item));
+          remove_from_model (self, item);
+        }
+      else if (!_trawl_queue_reserve_path (self, item, NULL, &error))
+        {
+          fail_item (self, item, error);
+        }
+      else
+        {
+          set_state (self, item, TRAWL_ITEM_QUEUED);
+          enqueue (self, item);
+        }
+    }
+
+  schedule (self);
+}
+
+static void
+start_resolve (TrawlQueue *self,
+               TrawlItem  *item)
+{
+  self->resolving++;
+  g_hash_table_add (self->active, item);
+  set_state (self, item, TRAWL_ITEM_RESOLVING);
+  _trawl_resolve_async (self, item, _trawl_item_get_cancellable (item), resolve_cb,
+                        g_object_ref (item));
+}
+
+static void
+schedule (TrawlQueue *self)
+{
+  /* Detail pages share the per-host connections with the downloads; more
+   * resolves than that would only wait inside the session. */
+  while (self->resolving < self->per_host && !g_queue_is_empty (&self->resolve_queue))
+    {
+      g_autoptr(TrawlItem) item = g_queue_pop_head (&self->resolve_queue);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_PENDING && !g_hash_table_contains (self->active, item))
+        start_resolve (self, item);
+    }
+
+  while (self->download && self->downloading < self->jobs &&
+         !g_queue_is_empty (&self->download_queue))
+    {
+      g_autoptr(TrawlItem) item = g_queue_pop_head (&self->download_queue);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED && !g_hash_table_contains (self->active, item))
+        start_transfer (self, item);
+    }
+
+  update_busy (self);
+}
+
+void
+_trawl_queue_add_item (TrawlQueue *self,
+                       TrawlItem  *item)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (self->items, g_object_ref (item));
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+
+  /* A list entry that is itself a media file needs no resolving. */
+  if (trawl_item_get_media_url (item) != NULL)
+    {
+      if (!_trawl_queue_reserve_path (self, item, NULL, &error))
+        fail_item (self, item, error);
+      else
+        set_state (self, item, TRAWL_ITEM_QUEUED);
+    }
+
+  enqueue (self, item);
+  schedule (self);
+}
+
+static void
+crawl_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  TrawlQueue *self = TRAWL_QUEUE (object);
+  g_autoptr(TrawlBoard) board = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->crawling--;
+
+  if (_trawl_crawl_finish (result, &error))
+    _trawl_board_set_state (board, TRAWL_BOARD_DONE);
+  else
+    {
+      _trawl_board_set_error (board, error->message);
+      _trawl_board_set_state (board, TRAWL_BOARD_FAILED);
+    }
+
+  schedule (self);
+}
+
+static gboolean
+check_output_dir (const char  *dir,
+                  GError     **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot create the download folder %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (access (dir, W_OK | X_OK) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   "Cannot write to the download folder %s: %s", dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * trawl_queue_add_board:
+ * @url: a board (list page) URL, a single video page, or a media file
+ * @recipe: (nullable): a recipe name to use whatever the URL, or %NULL to
+ *   pick one by URL (or the generic extractor when none matches)
+ * @output_dir: where this board's files go
+ *
+ * Starts crawling; items are added to the queue as they are found.
+ *
+ * Returns: (transfer none): the board, or %NULL if the URL may not be
+ *   fetched, the recipe does not exist, or the folder cannot be written
+ */
+TrawlBoard *
+trawl_queue_add_board (TrawlQueue  *self,
+                       const char  *url,
+                       const char  *recipe,
+                       const char  *output_dir,
+                       GError     **error)
+{
+  g_autoptr(TrawlBoard) board = NULL;
+  TrawlRecipe *found = NULL;
+  g_autofree char *absolute = NULL;
+
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+  g_return_val_if_fail (url != NULL, NULL);
+  g_return_val_if_fail (output_dir != NULL, NULL);
+
+  if (!trawl_uri_is_fetchable (url, error))
+    return NULL;
+
+  if (recipe != NULL)
+    {
+      found = trawl_recipe_set_lookup (trawl_queue_get_recipes (self), recipe);
+      if (found == NULL)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "There is no recipe named “%s”",
+                       recipe);
+          return NULL;
+        }
+    }
+  else
+    found = trawl_recipe_set_match (trawl_queue_get_recipes (self), url);
+
+  if (g_path_is_absolute (output_dir))
+    absolute = g_canonicalize_filename (output_dir, NULL);
+  else
+    absolute = g_canonicalize_filename (output_dir, g_get_current_dir ());
+
+  if (!check_output_dir (absolute, error))
+    return NULL;
+
+  board = _trawl_board_new (url, found != NULL ? trawl_recipe_get_name (found) : NULL, absolute);
+  g_list_store_append (self->boards, board);
+
+  self->crawling++;
+  _trawl_crawl_async (self, board, found, self->cancellable, crawl_cb, g_object_ref (board));
+  update_busy (self);
+
+  return board;
+}
+
+void
+_trawl_queue_release_path (TrawlQueue *self,
+                           TrawlItem  *item)
+{
+  const char *path = trawl_item_get_path (item);
+
+  if (path != NULL && g_hash_table_lookup (self->reserved, path) == item)
+    g_hash_table_remove (self->reserved, path);
+}
+
+/* Picks the item's file name: its title made safe, with " (2)", " (3)"…
+ * when another item of this run or a finished file already has it. A
+ * leftover .part of the same name is taken over, which is what resumes
+ * an interrupted run. */
+gboolean
+_trawl_queue_reserve_path (TrawlQueue  *self,
+                           TrawlItem   *item,
+                           const char  *extension,
+                           GError     **error)
+{
+  TrawlBoard *board = trawl_item_get_board (item);
+  const char *title = trawl_item_get_title (item);
+  g_autofree char *base = NULL;
+
+  if (extension == NULL && trawl_item_get_media_url (item) != NULL)
+    extension = trawl_uri_media_extension (trawl_item_get_media_url (item));
+
+  if (title == NULL || *title == '\0')
+    title = trawl_item_get_id (item);
+
+  base = trawl_filename_from_title (title, extension);
+  _trawl_queue_release_path (self, item);
+
+  for (guint n = 1; n < 10000; n++)
+    {
+      g_autofree char *name = trawl_filename_numbered (base, n);
+      g_autofree char *path = g_build_filename (trawl_board_get_output_dir (board), name, NULL);
+
+      if (g_hash_table_contains (self->reserved, path) ||
+          g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+
+      g_hash_table_insert (self->reserved, g_strdup (path), item);
+      _trawl_item_set_path (item, path);
+      return TRUE;
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Too many files are named like “%s”", base);
+  return FALSE;
+}
+
+void
+trawl_queue_pause (TrawlQueue *self,
+                   TrawlItem  *item)
+{
+  TrawlItemState state;
+
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  state = trawl_item_get_state (item);
+  if (state != TRAWL_ITEM_PENDING && state != TRAWL_ITEM_RESOLVING &&
+      state != TRAWL_ITEM_QUEUED && state != TRAWL_ITEM_DOWNLOADING)
+    return;
+
+  set_state (self, item, TRAWL_ITEM_PAUSED);
+  g_cancellable_cancel (_trawl_item_get_cancellable (item));
+  schedule (self);
+}
+
+void
+trawl_queue_resume (TrawlQueue *self,
+                    TrawlItem  *item)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  if (trawl_item_get_state (item) != TRAWL_ITEM_PAUSED)
+    return;
+
+  _trawl_item_renew_cancellable (item);
+  set_state (self, item,
+             trawl_item_get_path (item) != NULL ? TRAWL_ITEM_QUEUED : TRAWL_ITEM_PENDING);
+  enqueue (self, item);
+  schedule (self);
+}
+
+void
+trawl_queue_retry (TrawlQueue *self,
+                   TrawlItem  *item)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  if (trawl_item_get_state (item) != TRAWL_ITEM_FAILED &&
+      trawl_item_get_state (item) != TRAWL_ITEM_CANCELLED)
+    return;
+
+  _trawl_item_renew_cancellable (item);
+  _trawl_item_set_error (item, NULL);
+  _trawl_item_set_tries (item, 0);
+  set_state (self, item,
+             trawl_item_get_path (item) != NULL ? TRAWL_ITEM_QUEUED : TRAWL_ITEM_PENDING);
+  enqueue (self, item);
+  schedule (self);
+}
+
+static void
+delete_part (TrawlItem *item)
+{
+  g_autofree char *part = NULL;
+
+  if (trawl_item_get_path (item) == NULL)
+    return;
+
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  if (g_unlink (part) != 0 && errno != ENOENT)
+    g_warning ("Could not remove %s: %s", part, g_strerror (errno));
+}
+
+/* Stops the item for good and removes its partial file. */
+void
+trawl_queue_cancel (TrawlQueue *self,
+                    TrawlItem  *item)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  if (trawl_item_is_finished (item))
+    return;
+
+  set_state (self, item, TRAWL_ITEM_CANCELLED);
+  g_cancellable_cancel (_trawl_item_get_cancellable (item));
+  /* The transfer (if any) closes its stream on cancellation; unlinking
+   * an open file is fine on POSIX and the data is gone either way. */
+  delete_part (item);
+  _trawl_queue_release_path (self, item);
+  schedule (self);
+}
+
+void
+trawl_queue_remove (TrawlQueue *self,
+                    TrawlItem  *item)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  if (!trawl_item_is_finished (item))
+    trawl_queue_cancel (self, item);
+  remove_from_model (self, item);
+  schedule (self);
+}
+
+void
+trawl_queue_pause_all (TrawlQueue *self)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  for (guint i = 0; i < self->items->len; i++)
+    trawl_queue_pause (self, g_ptr_array_index (self->items, i));
+}
+
+void
+trawl_queue_resume_all (TrawlQueue *self)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  for (guint i = 0; i < self->items->len; i++)
+    trawl_queue_resume (self, g_ptr_array_index (self->items, i));
+}
+
+void
+trawl_queue_retry_failed (TrawlQueue *self)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (trawl_item_get_state (g_ptr_array_index (self->items, i)) == TRAWL_ITEM_FAILED)
+      trawl_queue_retry (self, g_ptr_array_index (self->items, i));
+}
+
+/**
+ * trawl_parse_rate:
+ * @text: bytes per second, with an optional K, M or G suffix (powers of
+ *   1024, as in curl and wget): "500K", "1.5M"
+ *
+ * Returns: the rate in bytes per second, or 0 with @error set
+ */
+guint64
+trawl_parse_rate (const char  *text,
+                  GError     **error)
+{
+  char *end = NULL;
+  double value;
+  double scale = 1;
+
+  g_return_val_if_fail (text != NULL, 0);
+
+  value = g_ascii_strtod (text, &end);
+  if (end == text || value <= 0)
+    goto invalid;
+
+  switch (g_ascii_toupper (*end))
+    {
+    case 'K':
+      scale = 1024;
+      end++;
+      break;
+    case 'M':
+      scale = 1024 * 1024;
+      end++;
+      break;
+    case 'G':
+      scale = 1024.0 * 1024 * 1024;
+      end++;
+      break;
+    default:
+      break;
+    }
+
+  if (*end == 'B' || *end == 'b')
+    end++;
+  if (*end != '\0' || value * scale < 1 || value * scale > (double) G_MAXINT64)
+    goto invalid;
+
+  return (guint64) (value * scale);
+
+invalid:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "“%s” is not a rate; use bytes per second such as 500K or 2M", text);
+  return 0;
+}

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <gio/gio.h>
+
+#include "trawl-archive.h"
+#include "trawl-board.h"
+#include "trawl-item.h"
+#include "trawl-recipe-set.h"
+
+G_BEGIN_DECLS
+
+#define TRAWL_TYPE_QUEUE (trawl_queue_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrawlQueue, trawl_queue, TRAWL, QUEUE, GObject)
+
+TrawlQueue     *trawl_queue_new            (void);
+TrawlBoard     *trawl_queue_add_board      (TrawlQueue      *self,
+                                            const char      *url,
+                                            const char      *recipe,
+                                            const char      *output_dir,
+                                            GError         **error);
+GListModel     *trawl_queue_get_boards     (TrawlQueue      *self);
+TrawlRecipeSet *trawl_queue_get_recipes    (TrawlQueue      *self);
+void            trawl_queue_set_recipes    (TrawlQueue      *self,
+                                            TrawlRecipeSet  *recipes);
+TrawlArchive   *trawl_queue_get_archive    (TrawlQueue      *self);
+void            trawl_queue_set_archive    (TrawlQueue      *self,
+                                            TrawlArchive    *archive);
+gboolean        trawl_queue_is_busy        (TrawlQueue      *self);
+guint           trawl_queue_get_jobs       (TrawlQueue      *self);
+guint           trawl_queue_get_per_host   (TrawlQueue      *self);
+
+void            trawl_queue_pause          (TrawlQueue      *self,
+                                            TrawlItem       *item);
+void            trawl_queue_resume         (TrawlQueue      *self,
+                                            TrawlItem       *item);
+void            trawl_queue_cancel         (TrawlQueue      *self,
+                                            TrawlItem       *item);
+void            trawl_queue_retry          (TrawlQueue      *self,
+                                            TrawlItem       *item);
+void            trawl_queue_remove         (TrawlQueue      *self,
+                                            TrawlItem       *item);
+void            trawl_queue_pause_all      (TrawlQueue      *self);
+void            trawl_queue_resume_all     (TrawlQueue      *self);
+void            trawl_queue_retry_failed   (TrawlQueue      *self);
+
+guint64         trawl_parse_rate           (const char      *text,
+                                            GError         **error);
+
+G_END_DECLS

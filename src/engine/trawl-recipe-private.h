@@ -1,0 +1,67 @@
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "trawl-recipe.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TRAWL_STRATEGY_REGEX,
+  TRAWL_STRATEGY_XPATH,
+  TRAWL_STRATEGY_API,
+} TrawlStrategyKind;
+
+typedef struct
+{
+  char              *name;
+  TrawlStrategyKind  kind;
+  GRegex            *regex;
+  char              *xpath;
+  char              *api_url;
+  GStrv              api_header_names;
+  GStrv              api_header_values;
+  char              *api_check_path;
+  char              *api_check_value;
+  char              *json_path;
+  char              *rewrite;
+  char              *rewrite_to;
+} TrawlStrategy;
+
+/* Immutable once loaded, so the parsing workers may read it from any thread. */
+struct _TrawlRecipe
+{
+  GObject     parent_instance;
+
+  char       *name;
+  char       *title;
+  char       *origin;
+
+  GRegex     *match;
+  GRegex     *board_vars;
+  GRegex     *item_id;
+
+  char       *items_xpath;
+  char       *link_xpath;
+  char       *title_xpath;
+  char       *next_xpath;
+  char       *page_url;
+  int         page_start;  /* -1: the number of items on the first page */
+  int         page_step;   /* -1: the number of items on the last page */
+  guint       max_pages;
+
+  char       *detail_title_xpath;
+  GPtrArray  *strategies;  /* of TrawlStrategy */
+};
+
+GHashTable *_trawl_recipe_board_vars (TrawlRecipe *self,
+                                      const char  *board_url);
+char       *_trawl_template_expand   (const char  *template,
+                                      GHashTable  *vars,
+                                      JsonNode    *json,
+                                      gboolean     regex_escape);
+char       *_trawl_json_lookup       (JsonNode    *root,
+                                      const char  *path);
+
+G_END_DECLS

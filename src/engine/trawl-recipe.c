@@ -1,0 +1,713 @@
+#define G_LOG_DOMAIN "trawl-recipe"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <libxml/xpath.h>
+
+#include "trawl-error.h"
+#include "trawl-html-private.h"
+#include "trawl-recipe-private.h"
+
+#define DEFAULT_MAX_PAGES 100
+
+G_DEFINE_FINAL_TYPE (TrawlRecipe, trawl_recipe, G_TYPE_OBJECT)
+
+static void
+trawl_strategy_free (gpointer data)
+{
+  TrawlStrategy *strategy = data;
+
+  g_free (strategy->name);
+  g_clear_pointer (&strategy->regex, g_regex_unref);
+  g_free (strategy->xpath);
+  g_free (strategy->api_url);
+  g_strfreev (strategy->api_header_names);
+  g_strfreev (strategy->api_header_values);
+  g_free (strategy->api_check_path);
+  g_free (strategy->api_check_value);
+  g_free (strategy->json_path);
+  g_free (strategy->rewrite);
+  g_free (strategy->rewrite_to);
+  g_free (strategy);
+}
+
+static void
+trawl_recipe_finalize (GObject *object)
+{
+  TrawlRecipe *self = (TrawlRecipe *)object;
+
+  g_free (self->name);
+  g_free (self->title);
+  g_free (self->origin);
+  g_clear_pointer (&self->match, g_regex_unref);
+  g_clear_pointer (&self->board_vars, g_regex_unref);
+  g_clear_pointer (&self->item_id, g_regex_unref);
+  g_free (self->items_xpath);
+  g_free (self->link_xpath);
+  g_free (self->title_xpath);
+  g_free (self->next_xpath);
+  g_free (self->page_url);
+  g_free (self->detail_title_xpath);
+  g_clear_pointer (&self->strategies, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (trawl_recipe_parent_class)->finalize (object);
+}
+
+static void
+trawl_recipe_class_init (TrawlRecipeClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trawl_recipe_finalize;
+}
+
+static void
+trawl_recipe_init (TrawlRecipe *self)
+{
+  self->strategies = g_ptr_array_new_with_free_func (trawl_strategy_free);
+  self->max_pages = DEFAULT_MAX_PAGES;
+}
+
+/* GKeyFile forgets line numbers, so find the key again in the text to point
+ * the user at the right line. */
+static guint
+find_line (const char *data,
+           const char *group,
+           const char *key)
+{
+  g_auto(GStrv) lines = g_strsplit (data, "\n", -1);
+  g_autofree char *header = g_strdup_printf ("[%s]", group);
+  gboolean in_group = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      while (*line == ' ' || *line == '\t')
+        line++;
+
+      if (*line == '[')
+        {
+          in_group = g_str_has_prefix (line, header);
+          if (in_group && key == NULL)
+            return i + 1;
+          continue;
+        }
+
+      if (in_group && key != NULL && g_str_has_prefix (line, key))
+        {
+          const char *rest = line + strlen (key);
+
+          while (*rest == ' ' || *rest == '\t')
+            rest++;
+          if (*rest == '=')
+            return i + 1;
+        }
+    }
+
+  return 0;
+}
+
+typedef struct
+{
+  GKeyFile   *keyfile;
+  const char *data;
+  const char *origin;
+} Loader;
+
+static gboolean
+fail (Loader      *loader,
+      const char  *group,
+      const char  *key,
+      GError     **error,
+      const char  *format,
+      ...) G_GNUC_PRINTF (5, 6);
+
+static gboolean
+fail (Loader      *loader,
+      const char  *group,
+      const char  *key,
+      GError     **error,
+      const char  *format,
+      ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+  guint line = find_line (loader->data, group, key);
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (line > 0)
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "%s:%u: %s", loader->origin, line, message);
+  else
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "%s: %s", loader->origin, message);
+
+  return FALSE;
+}
+
+static char *
+get_string (Loader     *loader,
+            const char *group,
+            const char *key)
+{
+  g_autofree char *value = g_key_file_get_string (loader->keyfile, group, key, NULL);
+
+  if (value == NULL)
+    return NULL;
+
+  g_strstrip (value);
+  if (*value == '\0')
+    return NULL;
+
+  return g_steal_pointer (&value);
+}
+
+static gboolean
+get_regex (Loader      *loader,
+           const char  *group,
+           const char  *key,
+           gboolean     caseless,
+           GRegex     **out,
+           GError     **error)
+{
+  g_autofree char *pattern = get_string (loader, group, key);
+  g_autoptr(GError) local_error = NULL;
+
+  *out = NULL;
+  if (pattern == NULL)
+    return TRUE;
+
+  *out = g_regex_new (pattern, G_REGEX_OPTIMIZE | (caseless ? G_REGEX_CASELESS : 0), 0,
+                      &local_error);
+  if (*out == NULL)
+    return fail (loader, group, key, error, "%s is not a valid regular expression: %s", key,
+                 local_error->message);
+
+  return TRUE;
+}
+
+static gboolean
+get_xpath (Loader      *loader,
+           const char  *group,
+           const char  *key,
+           char       **out,
+           GError     **error)
+{
+  xmlXPathCompExprPtr compiled;
+
+  *out = get_string (loader, group, key);
+  if (*out == NULL)
+    return TRUE;
+
+  _trawl_xml_init ();
+  compiled = xmlXPathCompile ((const xmlChar *) *out);
+  if (compiled == NULL)
+    {
+      g_clear_pointer (out, g_free);
+      return fail (loader, group, key, error, "%s is not a valid XPath expression", key);
+    }
+  xmlXPathFreeCompExpr (compiled);
+
+  return TRUE;
+}
+
+static gboolean
+get_offset (Loader      *loader,
+            const char  *group,
+            const char  *key,
+            int          fallback,
+            int         *out,
+            GError     **error)
+{
+  g_autofree char *value = get_string (loader, group, key);
+  guint64 number;
+
+  *out = fallback;
+  if (value == NULL)
+    return TRUE;
+
+  if (g_strcmp0 (value, "auto") == 0)
+    {
+      *out = -1;
+      return TRUE;
+    }
+
+  if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT, &number, NULL))
+    return fail (loader, group, key, error, "%s must be a number or “auto”", key);
+
+  *out = (int) number;
+  return TRUE;
+}
+
+static gboolean
+load_strategy (TrawlRecipe  *self,
+               Loader       *loader,
+               const char   *group,
+               GError      **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  g_auto(GStrv) keys = NULL;
+  TrawlStrategy *strategy = g_new0 (TrawlStrategy, 1);
+  g_autoptr(GRegex) rewrite_check = NULL;
+  guint kinds = 0;
+
+  strategy->name = g_strstrip (g_strdup (group + strlen ("Media")));
+  if (*strategy->name == '\0')
+    {
+      g_free (strategy->name);
+      strategy->name = g_strdup_printf ("%u", self->strategies->len + 1);
+    }
+  g_ptr_array_add (self->strategies, strategy);
+
+  if (!get_regex (loader, group, "Regex", FALSE, &strategy->regex, error) ||
+      !get_xpath (loader, group, "XPath", &strategy->xpath, error))
+    return FALSE;
+
+  strategy->api_url = get_string (loader, group, "Api");
+  strategy->json_path = get_string (loader, group, "Json");
+  strategy->rewrite = get_string (loader, group, "Rewrite");
+  strategy->rewrite_to = get_string (loader, group, "Rewrite-To");
+
+  if (strategy->regex != NULL)
+    {
+      kinds++;
+      strategy->kind = TRAWL_STRATEGY_REGEX;
+      if (g_regex_get_capture_count (strategy->regex) < 1)
+        return fail (loader, group, "Regex", error,
+                     "Regex needs a group around the URL, such as srcUrl=\"(.*?)\"");
+    }
+  if (strategy->xpath != NULL)
+    {
+      kinds++;
+      strategy->kind = TRAWL_STRATEGY_XPATH;
+    }
+  if (strategy->api_url != NULL)
+    {
+      kinds++;
+      strategy->kind = TRAWL_STRATEGY_API;
+      if (strategy->json_path == NULL)
+        return fail (loader, group, "Api", error, "Api needs a Json key saying where the URL is");
+    }
+
+  if (kinds != 1)
+    return fail (loader, group, NULL, error,
+                 "[%s] must have exactly one of Regex, XPath or Api", group);
+
+  if ((strategy->rewrite == NULL) != (strategy->rewrite_to == NULL))
+    return fail (loader, group, strategy->rewrite ? "Rewrite" : "Rewrite-To", error,
+                 "Rewrite and Rewrite-To go together");
+
+  /* The rewrite pattern may contain {variables}; check what it would be
+   * with placeholders so a broken pattern is reported at load time. */
+  if (strategy->rewrite != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GRegex) placeholder = g_regex_new ("\\{[^{}]+\\}", 0, 0, NULL);
+      g_autofree char *probe = g_regex_replace_literal (placeholder, strategy->rewrite, -1, 0,
+                                                        "x", 0, NULL);
+
+      rewrite_check = g_regex_new (probe, 0, 0, &local_error);
+      if (rewrite_check == NULL)
+        return fail (loader, group, "Rewrite", error,
+                     "Rewrite is not a valid regular expression: %s", local_error->message);
+    }
+
+  {
+    g_autofree char *check = get_string (loader, group, "Api-Check");
+
+    if (check != NULL)
+      {
+        char *eq = strchr (check, '=');
+
+        if (eq == NULL)
+          return fail (loader, group, "Api-Check", error, "Api-Check must look like key=value");
+        *eq = '\0';
+        strategy->api_check_path = g_strstrip (g_strdup (check));
+        strategy->api_check_value = g_strstrip (g_strdup (eq + 1));
+      }
+  }
+
+  keys = g_key_file_get_keys (loader->keyfile, group, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (keys[i], "Api-Header-") && keys[i][strlen ("Api-Header-")] != '\0')
+        {
+          g_ptr_array_add (names, g_strdup (keys[i] + strlen ("Api-Header-")));
+          g_ptr_array_add (values, get_string (loader, group, keys[i]));
+          if (g_ptr_array_index (values, values->len - 1) == NULL)
+            g_ptr_array_index (values, values->len - 1) = g_strdup ("");
+        }
+    }
+  strategy->api_header_names = (GStrv) g_ptr_array_steal (names, NULL);
+  strategy->api_header_values = (GStrv) g_ptr_array_steal (values, NULL);
+
+  return TRUE;
+}
+
+static gboolean
+load (TrawlRecipe  *self,
+      Loader       *loader,
+      GError      **error)
+{
+  g_auto(GStrv) groups = NULL;
+
+  if (!g_key_file_has_group (loader->keyfile, "Recipe"))
+    return fail (loader, NULL, NULL, error, "missing the [Recipe] group");
+
+  self->name = get_string (loader, "Recipe", "Name");
+  if (self->name == NULL)
+    return fail (loader, "Recipe", NULL, error, "[Recipe] needs a Name");
+  for (const char *p = self->name; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return fail (loader, "Recipe", "Name", error,
+                   "Name may only use letters, digits, “-”, “_” and “.”");
+
+  self->title = get_string (loader, "Recipe", "Title");
+  if (self->title == NULL)
+    self->title = g_strdup (self->name);
+
+  if (!get_regex (loader, "Recipe", "Match", TRUE, &self->match, error) ||
+      !get_regex (loader, "Recipe", "Board-Vars", FALSE, &self->board_vars, error) ||
+      !get_regex (loader, "Recipe", "Item-Id", FALSE, &self->item_id, error))
+    return FALSE;
+
+  if (self->item_id != NULL && g_regex_get_capture_count (self->item_id) < 1)
+    return fail (loader, "Recipe", "Item-Id", error, "Item-Id needs a group around the id");
+
+  if (!get_xpath (loader, "List", "Items", &self->items_xpath, error) ||
+      !get_xpath (loader, "List", "Link", &self->link_xpath, error) ||
+      !get_xpath (loader, "List", "Title", &self->title_xpath, error) ||
+      !get_xpath (loader, "List", "Next", &self->next_xpath, error) ||
+      !get_xpath (loader, "Detail", "Title", &self->detail_title_xpath, error))
+    return FALSE;
+
+  if (self->items_xpath == NULL || self->link_xpath == NULL)
+    return fail (loader, "List", NULL, error, "[List] needs Items and Link");
+
+  self->page_url = get_string (loader, "List", "Page-Url");
+  if (!get_offset (loader, "List", "Page-Start", -1, &self->page_start, error) ||
+      !get_offset (loader, "List", "Page-Step", -1, &self->page_step, error))
+    return FALSE;
+
+  if (g_key_file_has_key (loader->keyfile, "List", "Max-Pages", NULL))
+    {
+      g_autofree char *value = get_string (loader, "List", "Max-Pages");
+      guint64 number;
+
+      if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 100000, &number, NULL))
+        return fail (loader, "List", "Max-Pages", error, "Max-Pages must be a number from 1");
+      self->max_pages = (guint) number;
+    }
+
+  groups = g_key_file_get_groups (loader->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      if (g_str_has_prefix (groups[i], "Media") &&
+          (groups[i][5] == '\0' || groups[i][5] == ' '))
+        {
+          if (!load_strategy (self, loader, groups[i], error))
+            return FALSE;
+        }
+      else if (!g_str_equal (groups[i], "Recipe") && !g_str_equal (groups[i], "List") &&
+               !g_str_equal (groups[i], "Detail"))
+        {
+          return fail (loader, groups[i], NULL, error, "unknown group [%s]", groups[i]);
+        }
+    }
+
+  if (self->strategies->len == 0)
+    return fail (loader, NULL, NULL, error, "a recipe needs at least one [Media …] group");
+
+  return TRUE;
+}
+
+/**
+ * trawl_recipe_new_from_data:
+ * @data: the recipe, in the key-file format documented in docs/recipes.md
+ * @length: the length of @data, or -1
+ * @origin: where @data came from, for error messages
+ *
+ * Returns: (transfer full): the recipe, or %NULL with an error naming
+ *   @origin and the line at fault
+ */
+TrawlRecipe *
+trawl_recipe_new_from_data (const char  *data,
+                            gsize        length,
+                            const char  *origin,
+                            GError     **error)
+{
+  g_autoptr(TrawlRecipe) self = NULL;
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  Loader loader;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (origin != NULL, NULL);
+
+  text = g_strndup (data, length == (gsize) -1 ? strlen (data) : length);
+
+  if (!g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "%s: %s", origin, local_error->message);
+      return NULL;
+    }
+
+  self = g_object_new (TRAWL_TYPE_RECIPE, NULL);
+  self->origin = g_strdup (origin);
+  loader.keyfile = keyfile;
+  loader.data = text;
+  loader.origin = origin;
+
+  if (!load (self, &loader, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+TrawlRecipe *
+trawl_recipe_new_from_file (const char  *path,
+                            GError     **error)
+{
+  g_autofree char *data = NULL;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_get_contents (path, &data, &length, error))
+    return NULL;
+
+  return trawl_recipe_new_from_data (data, length, path, error);
+}
+
+const char *
+trawl_recipe_get_name (TrawlRecipe *self)
+{
+  g_return_val_if_fail (TRAWL_IS_RECIPE (self), NULL);
+  return self->name;
+}
+
+const char *
+trawl_recipe_get_title (TrawlRecipe *self)
+{
+  g_return_val_if_fail (TRAWL_IS_RECIPE (self), NULL);
+  return self->title;
+}
+
+const char *
+trawl_recipe_get_origin (TrawlRecipe *self)
+{
+  g_return_val_if_fail (TRAWL_IS_RECIPE (self), NULL);
+  return self->origin;
+}
+
+/* Match is tried on the URL without its scheme, so one recipe covers
+ * http and https (and "//host/..." in the recipe is not needed). */
+static const char *
+skip_scheme (const char *url)
+{
+  const char *sep = strstr (url, "://");
+
+  return sep != NULL ? sep + 3 : url;
+}
+
+gboolean
+trawl_recipe_matches (TrawlRecipe *self,
+                      const char  *url)
+{
+  g_return_val_if_fail (TRAWL_IS_RECIPE (self), FALSE);
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  if (self->match == NULL)
+    return FALSE;
+
+  return g_regex_match (self->match, skip_scheme (url), 0, NULL);
+}
+
+char *
+trawl_recipe_get_item_id (TrawlRecipe *self,
+                          const char  *detail_url)
+{
+  g_autoptr(GMatchInfo) info = NULL;
+  char *id;
+
+  g_return_val_if_fail (TRAWL_IS_RECIPE (self), NULL);
+
+  if (self->item_id == NULL || detail_url == NULL)
+    return NULL;
+
+  if (!g_regex_match (self->item_id, detail_url, 0, &info))
+    return NULL;
+
+  id = g_match_info_fetch_named (info, "id");
+  if (id == NULL || *id == '\0')
+    {
+      g_free (id);
+      id = g_match_info_fetch (info, 1);
+    }
+
+  return id;
+}
+
+static void
+add_named_groups (GHashTable *vars,
+                  GRegex     *regex,
+                  const char *subject)
+{
+  g_autoptr(GMatchInfo) info = NULL;
+  g_autoptr(GRegex) names = NULL;
+  const char *pattern;
+  g_autoptr(GMatchInfo) name_info = NULL;
+
+  if (regex == NULL || !g_regex_match (regex, subject, 0, &info))
+    return;
+
+  /* GRegex has no API to list group names; read them from the pattern. */
+  pattern = g_regex_get_pattern (regex);
+  names = g_regex_new ("\\(\\?P?<([A-Za-z_][A-Za-z0-9_]*)>", 0, 0, NULL);
+  g_regex_match (names, pattern, 0, &name_info);
+  while (g_match_info_matches (name_info))
+    {
+      g_autofree char *name = g_match_info_fetch (name_info, 1);
+      char *value = g_match_info_fetch_named (info, name);
+
+      if (value != NULL && *value != '\0')
+        g_hash_table_insert (vars, g_steal_pointer (&name), value);
+      else
+        g_free (value);
+
+      g_match_info_next (name_info, NULL);
+    }
+}
+
+/* The variables a board URL gives to templates: named groups of Match and
+ * of Board-Vars, plus {board} itself. */
+GHashTable *
+_trawl_recipe_board_vars (TrawlRecipe *self,
+                          const char  *board_url)
+{
+  GHashTable *vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  g_hash_table_insert (vars, g_strdup ("board"), g_strdup (board_url));
+  if (self != NULL)
+    {
+      add_named_groups (vars, self->match, skip_scheme (board_url));
+      add_named_groups (vars, self->board_vars, board_url);
+    }
+
+  return vars;
+}
+
+char *
+_trawl_json_lookup (JsonNode   *root,
+                    const char *path)
+{
+  g_auto(GStrv) parts = NULL;
+  JsonNode *node = root;
+
+  if (root == NULL || path == NULL)
+    return NULL;
+
+  parts = g_strsplit (path, ".", -1);
+  for (guint i = 0; parts[i] != NULL && node != NULL; i++)
+    {
+      guint64 index;
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        node = json_object_get_member (json_node_get_object (node), parts[i]);
+      else if (JSON_NODE_HOLDS_ARRAY (node) &&
+               g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXUINT, &index, NULL) &&
+               index < json_array_get_length (json_node_get_array (node)))
+        node = json_array_get_element (json_node_get_array (node), index);
+      else
+        node = NULL;
+    }
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      return g_strdup (json_node_get_string (node));
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+      }
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * _trawl_template_expand:
+ * @template: text with {name} placeholders
+ * @vars: values by name
+ * @json: (nullable): an API answer for {json:path}
+ * @regex_escape: whether values are escaped for use inside a regex
+ *
+ * {random} is a fresh random fraction, as the pear-video client sends in
+ * its "mrd" parameter. An unknown placeholder makes the expansion fail, so
+ * a recipe never requests a URL with a hole in it.
+ *
+ * Returns: (transfer full) (nullable): the text, or %NULL if a variable is missing
+ */
+char *
+_trawl_template_expand (const char *template,
+                        GHashTable *vars,
+                        JsonNode   *json,
+                        gboolean    regex_escape)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  const char *p = template;
+
+  while (*p)
+    {
+      const char *open = strchr (p, '{');
+      const char *close;
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+
+      if (open == NULL || (close = strchr (open, '}')) == NULL)
+        {
+          g_string_append (out, p);
+          break;
+        }
+
+      g_string_append_len (out, p, open - p);
+      name = g_strndup (open + 1, close - open - 1);
+
+      if (g_str_equal (name, "random"))
+        {
+          char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+          value = g_strdup (g_ascii_dtostr (buffer, sizeof buffer, g_random_double ()));
+        }
+      else if (g_str_has_prefix (name, "json:"))
+        value = _trawl_json_lookup (json, name + 5);
+      else if (vars != NULL && g_hash_table_contains (vars, name))
+        value = g_strdup (g_hash_table_lookup (vars, name));
+
+      if (value == NULL)
+        return NULL;
+
+      if (regex_escape)
+        {
+          g_autofree char *escaped = g_regex_escape_string (value, -1);
+          g_string_append (out, escaped);
+        }
+      else
+        g_string_append (out, value);
+
+      p = close + 1;
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}

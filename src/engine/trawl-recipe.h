@@ -1,0 +1,25 @@
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define TRAWL_TYPE_RECIPE (trawl_recipe_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrawlRecipe, trawl_recipe, TRAWL, RECIPE, GObject)
+
+TrawlRecipe *trawl_recipe_new_from_data  (const char  *data,
+                                          gsize        length,
+                                          const char  *origin,
+                                          GError     **error);
+TrawlRecipe *trawl_recipe_new_from_file  (const char  *path,
+                                          GError     **error);
+const char  *trawl_recipe_get_name       (TrawlRecipe *self);
+const char  *trawl_recipe_get_title      (TrawlRecipe *self);
+const char  *trawl_recipe_get_origin     (TrawlRecipe *self);
+gboolean     trawl_recipe_matches        (TrawlRecipe *self,
+                                          const char  *url);
+char        *trawl_recipe_get_item_id    (TrawlRecipe *self,
+                                          const char  *detail_url);
+
+G_END_DECLS

@@ -1,0 +1,363 @@
+#define G_LOG_DOMAIN "trawl-resolver"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "trawl-error.h"
+#include "trawl-html-private.h"
+#include "trawl-queue-private.h"
+#include "trawl-uri.h"
+
+/* Finding an item's media URL: fetch its detail page, then try the
+ * recipe's strategies in order (page regex, XPath, JSON API), then what
+ * any page may show (<video>, og:video, JSON-LD, media links). */
+
+typedef struct
+{
+  TrawlQueue      *queue;
+  TrawlItem       *item;
+  TrawlRecipe     *recipe;
+  GHashTable      *vars;
+  TrawlDetailPage *page;
+  char            *page_url;
+  guint            index;     /* next strategy */
+  GString         *reasons;   /* why each strategy came up empty */
+} Resolve;
+
+static void
+resolve_free (Resolve *resolve)
+{
+  g_clear_object (&resolve->queue);
+  g_clear_object (&resolve->item);
+  g_clear_object (&resolve->recipe);
+  g_clear_pointer (&resolve->vars, g_hash_table_unref);
+  g_clear_pointer (&resolve->page, _trawl_detail_page_free);
+  g_free (resolve->page_url);
+  if (resolve->reasons != NULL)
+    g_string_free (resolve->reasons, TRUE);
+  g_free (resolve);
+}
+
+static void
+add_reason (Resolve    *resolve,
+            const char *strategy,
+            const char *reason)
+{
+  if (resolve->reasons->len > 0)
+    g_string_append (resolve->reasons, "; ");
+  g_string_append_printf (resolve->reasons, "%s: %s", strategy, reason);
+}
+
+static void
+succeed (GTask      *task,
+         const char *media_url)
+{
+  Resolve *resolve = g_task_get_task_data (task);
+
+  _trawl_item_set_media_url (resolve->item, media_url);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Applies the strategy's Rewrite, then checks that what came out may be
+ * fetched. Returns NULL with a reason otherwise. */
+static char *
+finish_url (Resolve        *resolve,
+            TrawlStrategy  *strategy,
+            const char     *found,
+            const char     *base,
+            JsonNode       *json,
+            char          **reason)
+{
+  g_autofree char *url = g_strdup (found);
+  g_autoptr(GError) error = NULL;
+  char *resolved;
+
+  if (strategy->rewrite != NULL)
+    {
+      g_autofree char *pattern = _trawl_template_expand (strategy->rewrite, resolve->vars, json, TRUE);
+      g_autofree char *replacement = _trawl_template_expand (strategy->rewrite_to, resolve->vars,
+                                                             json, FALSE);
+      g_autoptr(GRegex) regex = NULL;
+
+      if (pattern == NULL || replacement == NULL)
+        {
+          *reason = g_strdup ("the rewrite needs a value the page did not give");
+          return NULL;
+        }
+
+      regex = g_regex_new (pattern, 0, 0, NULL);
+      if (regex != NULL)
+        {
+          char *rewritten = g_regex_replace_literal (regex, url, -1, 0, replacement, 0, NULL);
+
+          if (rewritten != NULL)
+            {
+              g_free (url);
+              url = rewritten;
+            }
+        }
+    }
+
+  resolved = trawl_uri_resolve (base, url, &error);
+  if (resolved == NULL)
+    *reason = g_strdup (error->message);
+
+  return resolved;
+}
+
+static void try_next (GTask *task);
+
+static void
+api_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  GTask *task = user_data;
+  Resolve *resolve = g_task_get_task_data (task);
+  TrawlStrategy *strategy = g_ptr_array_index (resolve->recipe->strategies, resolve->index - 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *found = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *reason = NULL;
+  JsonNode *root;
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  if (response == NULL)
+    {
+      add_reason (resolve, strategy->name, error->message);
+      try_next (task);
+      return;
+    }
+
+  if (response->is_media ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (response->body, NULL),
+                                   g_bytes_get_size (response->body), NULL))
+    {
+      add_reason (resolve, strategy->name, "the API did not answer with JSON");
+      try_next (task);
+      return;
+    }
+
+  root = json_parser_get_root (parser);
+
+  if (strategy->api_check_path != NULL)
+    {
+      g_autofree char *value = _trawl_json_lookup (root, strategy->api_check_path);
+
+      if (g_strcmp0 (value, strategy->api_check_value) != 0)
+        {
+          g_autofree char *message =
+            g_strdup_printf ("the API answered %s=%s", strategy->api_check_path,
+                             value != NULL ? value : "nothing");
+          add_reason (resolve, strategy->name, message);
+          try_next (task);
+          return;
+        }
+    }
+
+  found = _trawl_json_lookup (root, strategy->json_path);
+  if (found == NULL || *found == '\0')
+    {
+      g_autofree char *message = g_strdup_printf ("the API answer has no %s", strategy->json_path);
+      add_reason (resolve, strategy->name, message);
+      try_next (task);
+      return;
+    }
+
+  url = finish_url (resolve, strategy, found, response->url, root, &reason);
+  if (url == NULL)
+    {
+      add_reason (resolve, strategy->name, reason);
+      try_next (task);
+      return;
+    }
+
+  succeed (task, url);
+}
+
+static void
+try_api (GTask         *task,
+         TrawlStrategy *strategy)
+{
+  Resolve *resolve = g_task_get_task_data (task);
+  g_autofree char *relative = _trawl_template_expand (strategy->api_url, resolve->vars, NULL, FALSE);
+  g_autofree char *url = NULL;
+  g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  g_autoptr(GError) error = NULL;
+
+  if (relative == NULL)
+    {
+      add_reason (resolve, strategy->name, "the API URL needs a value this item does not have");
+      try_next (task);
+      return;
+    }
+
+  url = trawl_uri_resolve (resolve->page_url, relative, &error);
+  if (url == NULL)
+    {
+      add_reason (resolve, strategy->name, error->message);
+      try_next (task);
+      return;
+    }
+
+  for (guint i = 0; strategy->api_header_names[i] != NULL; i++)
+    {
+      char *value = _trawl_template_expand (strategy->api_header_values[i], resolve->vars, NULL,
+                                            FALSE);
+      g_ptr_array_add (values, value != NULL ? value : g_strdup (""));
+    }
+
+  _trawl_fetch_async (resolve->queue, url, resolve->page_url, strategy->api_header_names,
+                      (GStrv) values->pdata, "video API", g_task_get_cancellable (task), api_cb,
+                      task);
+}
+
+static void
+try_next (GTask *task)
+{
+  Resolve *resolve = g_task_get_task_data (task);
+
+  while (resolve->recipe != NULL && resolve->index < resolve->recipe->strategies->len)
+    {
+      TrawlStrategy *strategy = g_ptr_array_index (resolve->recipe->strategies, resolve->index);
+      const char *found = g_ptr_array_index (resolve->page->found, resolve->index);
+      g_autofree char *url = NULL;
+      g_autofree char *reason = NULL;
+
+      resolve->index++;
+
+      if (strategy->kind == TRAWL_STRATEGY_API)
+        {
+          try_api (task, strategy);
+          return;
+        }
+
+      if (*found == '\0')
+        {
+          add_reason (resolve, strategy->name, "no match on the page");
+          continue;
+        }
+
+      url = finish_url (resolve, strategy, found, resolve->page_url, NULL, &reason);
+      if (url != NULL)
+        {
+          succeed (task, url);
+          return;
+        }
+      add_reason (resolve, strategy->name, reason);
+    }
+
+  if (resolve->page->generic_media->len > 0)
+    {
+      succeed (task, g_ptr_array_index (resolve->page->generic_media, 0));
+      return;
+    }
+
+  if (resolve->reasons->len > 0)
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_MEDIA,
+                             "No video found on the page (%s)", resolve->reasons->str);
+  else
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_MEDIA,
+                             "No video found on the page");
+  g_object_unref (task);
+}
+
+static void
+detail_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GTask *task = user_data;
+  Resolve *resolve = g_task_get_task_data (task);
+  const char *title;
+
+  resolve->page = _trawl_extract_detail_finish (result, NULL);
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  title = trawl_item_get_title (resolve->item);
+  if ((title == NULL || *title == '\0') && resolve->page->title != NULL)
+    _trawl_item_set_title (resolve->item, resolve->page->title);
+
+  try_next (task);
+}
+
+static void
+page_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Resolve *resolve = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
+
+  if (response == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  if (response->is_media)
+    {
+      succeed (task, response->url);
+      return;
+    }
+
+  g_free (resolve->page_url);
+  resolve->page_url = g_strdup (response->url);
+  _trawl_extract_detail_async (resolve->recipe, response->body, response->content_type,
+                               response->url, g_task_get_cancellable (task), detail_cb, task);
+}
+
+void
+_trawl_resolve_async (TrawlQueue          *queue,
+                      TrawlItem           *item,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  Resolve *resolve = g_new0 (Resolve, 1);
+  TrawlBoard *board = trawl_item_get_board (item);
+  const char *recipe = trawl_board_get_recipe (board);
+
+  g_task_set_source_tag (task, _trawl_resolve_async);
+  resolve->queue = g_object_ref (queue);
+  resolve->item = g_object_ref (item);
+  resolve->page_url = g_strdup (trawl_item_get_page_url (item));
+  resolve->reasons = g_string_new (NULL);
+  if (recipe != NULL)
+    g_set_object (&resolve->recipe, trawl_recipe_set_lookup (trawl_queue_get_recipes (queue),
+                                                             recipe));
+  resolve->vars = _trawl_recipe_board_vars (resolve->recipe, trawl_board_get_url (board));
+  g_hash_table_insert (resolve->vars, g_strdup ("page"), g_strdup (resolve->page_url));
+  if (trawl_item_get_id (item) != NULL)
+    g_hash_table_insert (resolve->vars, g_strdup ("id"), g_strdup (trawl_item_get_id (item)));
+  g_task_set_task_data (task, resolve, (GDestroyNotify) resolve_free);
+
+  _trawl_fetch_async (queue, resolve->page_url, trawl_board_get_url (board), NULL, NULL,
+                      "video page", cancellable, page_cb, task);
+}
+
+gboolean
+_trawl_resolve_finish (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

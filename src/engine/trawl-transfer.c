@@ -1,0 +1,571 @@
+#define G_LOG_DOMAIN "trawl-transfer"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "trawl-error.h"
+#include "trawl-queue-private.h"
+#include "trawl-uri.h"
+
+/* One download: NAME.part is written from the network in large chunks and
+ * renamed to NAME only when the byte count is right. An existing .part is
+ * continued with a Range request (guarded by If-Range), so a pause, a
+ * retry, a crash or Ctrl+C loses at most one chunk. */
+
+#define CHUNK_SIZE (256 * 1024)
+#define VALIDATOR_ATTRIBUTE "xattr::trawl.validator"
+
+typedef struct
+{
+  TrawlQueue        *queue;
+  TrawlItem         *item;
+  SoupMessage       *message;
+  GInputStream      *input;
+  GFileOutputStream *output;
+  GFile             *part;
+  guint8            *buffer;
+  gsize              wanted;
+  guint64            offset;
+  gint64             total;
+  guint              attempt;
+  gboolean           eof;
+  gboolean           from_zero;  /* the next attempt must not resume */
+} Transfer;
+
+static void
+transfer_free (Transfer *transfer)
+{
+  g_clear_object (&transfer->queue);
+  g_clear_object (&transfer->item);
+  g_clear_object (&transfer->message);
+  g_clear_object (&transfer->input);
+  g_clear_object (&transfer->output);
+  g_clear_object (&transfer->part);
+  g_free (transfer->buffer);
+  g_free (transfer);
+}
+
+static void start_attempt (GTask *task);
+static void read_next (GTask *task);
+
+static void
+close_streams (Transfer *transfer)
+{
+  /* Closing is fire and forget: the data that reached the .part stays
+   * there for the next attempt whatever happens to the close. */
+  if (transfer->input != NULL)
+    g_input_stream_close_async (transfer->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  if (transfer->output != NULL)
+    g_output_stream_close (G_OUTPUT_STREAM (transfer->output), NULL, NULL);
+  g_clear_object (&transfer->input);
+  g_clear_object (&transfer->output);
+}
+
+static void
+retry_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!_trawl_sleep_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  start_attempt (task);
+}
+
+static void
+attempt_failed (GTask  *task,
+                GError *error)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint retry_after = transfer->message != NULL ? _trawl_retry_after_seconds (transfer->message) : 0;
+
+  close_streams (transfer);
+
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      _trawl_error_is_transient (error) &&
+      transfer->attempt < _trawl_queue_get_max_tries (transfer->queue))
+    {
+      guint delay = _trawl_queue_retry_delay_ms (transfer->queue, transfer->attempt, retry_after);
+
+      g_debug ("Retrying %s in %u ms: %s", trawl_item_get_media_url (transfer->item), delay,
+               error->message);
+      _trawl_item_set_error (transfer->item, error->message);
+      g_error_free (error);
+      _trawl_sleep_async (delay, g_task_get_cancellable (task), retry_cb, task);
+      return;
+    }
+
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+finish_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  GError *error = NULL;
+  const char *path = trawl_item_get_path (transfer->item);
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, &error))
+    {
+      g_clear_object (&transfer->output);
+      attempt_failed (task, error);
+      return;
+    }
+  g_clear_object (&transfer->output);
+
+  if (g_rename (g_file_peek_path (transfer->part), path) != 0)
+    {
+      int saved = errno;
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               "Could not rename the finished download to %s: %s", path,
+                               g_strerror (saved));
+      g_object_unref (task);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+complete (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  if (transfer->total >= 0 && transfer->offset != (guint64) transfer->total)
+    {
+      attempt_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                         "The download ended early (%" G_GUINT64_FORMAT " of %"
+                                         G_GINT64_FORMAT " bytes)",
+                                         transfer->offset, transfer->total));
+      return;
+    }
+
+  _trawl_item_set_progress (transfer->item, transfer->offset, (gint64) transfer->offset);
+  g_input_stream_close_async (transfer->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&transfer->input);
+  g_output_stream_close_async (G_OUTPUT_STREAM (transfer->output), G_PRIORITY_DEFAULT,
+                               g_task_get_cancellable (task), finish_cb, task);
+}
+
+static GError *
+write_error (GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    {
+      GError *full = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
+                                          "No space left on the disk; the partial download is "
+                                          "kept and resumes when there is room");
+      g_error_free (error);
+      return full;
+    }
+
+  return error;
+}
+
+static void
+write_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize written = 0;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
+    {
+      attempt_failed (task, write_error (error));
+      return;
+    }
+
+  transfer->offset += written;
+  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+
+  if (transfer->eof)
+    complete (task);
+  else
+    read_next (task);
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  GError *error = NULL;
+  gsize n = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error))
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  if (n == 0)
+    {
+      complete (task);
+      return;
+    }
+
+  /* read_all() comes back short only at the end of the body. */
+  transfer->eof = n < transfer->wanted;
+
+  g_output_stream_write_all_async (G_OUTPUT_STREAM (transfer->output), transfer->buffer, n,
+                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task), write_cb,
+                                   task);
+}
+
+static void
+rate_wait_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!_trawl_sleep_finish (result, &error))
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  read_next (task);
+}
+
+static void
+read_next (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint wait_ms = 0;
+  gsize granted = _trawl_queue_take_bytes (transfer->queue, CHUNK_SIZE, &wait_ms);
+
+  if (granted == 0)
+    {
+      _trawl_sleep_async (wait_ms, g_task_get_cancellable (task), rate_wait_cb, task);
+      return;
+    }
+
+  transfer->wanted = granted;
+  g_input_stream_read_all_async (transfer->input, transfer->buffer, granted, G_PRIORITY_DEFAULT,
+                                 g_task_get_cancellable (task), read_cb, task);
+}
+
+static void
+open_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  GError *error = NULL;
+  const char *validator = _trawl_item_get_validator (transfer->item);
+
+  transfer->output = g_file_append_to_finish (G_FILE (object), result, &error);
+  if (transfer->output == NULL)
+    {
+      attempt_failed (task, write_error (error));
+      return;
+    }
+
+  /* Starting over: the .part is emptied in place (the stream appends, so
+   * everything written next lands from byte 0). */
+  if (transfer->offset == 0 &&
+      !g_seekable_truncate (G_SEEKABLE (transfer->output), 0, NULL, &error))
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  /* Remembered on the file itself so a later run can still send If-Range;
+   * file systems without user xattrs simply resume unguarded. */
+  if (validator != NULL)
+    g_file_set_attribute_string (transfer->part, VALIDATOR_ATTRIBUTE, validator,
+                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+
+  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+  read_next (task);
+}
+
+static gboolean
+check_free_space (Transfer  *transfer,
+                  GError   **error)
+{
+  g_autoptr(GFile) dir = g_file_get_parent (transfer->part);
+  g_autoptr(GFileInfo) info = NULL;
+  guint64 needed;
+  guint64 free_bytes;
+
+  if (transfer->total < 0 || (guint64) transfer->total <= transfer->offset)
+    return TRUE;
+
+  info = g_file_query_filesystem_info (dir, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, NULL, NULL);
+  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
+    return TRUE;
+
+  needed = (guint64) transfer->total - transfer->offset;
+  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+  if (needed <= free_bytes)
+    return TRUE;
+
+  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
+               "Not enough free space: the video needs %" G_GUINT64_FORMAT " MB more, the disk "
+               "has %" G_GUINT64_FORMAT " MB", needed / 1000000, free_bytes / 1000000);
+  return FALSE;
+}
+
+/* The URL did not say what the file is, but the server does: give the
+ * file the right extension while nothing has been written yet. */
+static void
+fix_extension (Transfer   *transfer,
+               const char *content_type)
+{
+  const char *extension = trawl_content_type_extension (content_type);
+  const char *path = trawl_item_get_path (transfer->item);
+  GError *error = NULL;
+
+  if (extension == NULL || trawl_uri_media_extension (trawl_item_get_media_url (transfer->item)) ||
+      g_str_has_suffix (path, extension) || transfer->offset > 0)
+    return;
+
+  if (!_trawl_queue_reserve_path (transfer->queue, transfer->item, extension, &error))
+    {
+      g_clear_error (&error);
+      return;
+    }
+
+  g_clear_object (&transfer->part);
+  {
+    g_autofree char *part = g_strconcat (trawl_item_get_path (transfer->item), ".part", NULL);
+    transfer->part = g_file_new_for_path (part);
+  }
+}
+
+static void
+send_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+  GError *error = NULL;
+  const char *content_type;
+  const char *validator;
+  guint status;
+  goffset start, end, total;
+
+  transfer->input = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (transfer->input == NULL)
+    {
+      attempt_failed (task, error);
+      return;
+    }
+
+  {
+    g_autofree char *final_url = g_uri_to_string (soup_message_get_uri (transfer->message));
+
+    if (!trawl_uri_is_fetchable (final_url, &error))
+      {
+        close_streams (transfer);
+        g_task_return_error (task, error);
+        g_object_unref (task);
+        return;
+      }
+  }
+
+  headers = soup_message_get_response_headers (transfer->message);
+  status = soup_message_get_status (transfer->message);
+
+  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && transfer->offset > 0)
+    {
+      /* Asked for bytes past the end: either the .part is already whole
+       * (a run stopped between the last write and the rename) or the file
+       * on the server changed; the Content-Range says which. */
+      close_streams (transfer);
+      if (soup_message_headers_get_content_range (headers, &start, &end, &total) &&
+          total == (goffset) transfer->offset)
+        {
+          transfer->total = total;
+          g_file_append_to_async (transfer->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
+                                  g_task_get_cancellable (task), open_cb, task);
+          transfer->input = g_memory_input_stream_new ();
+          return;
+        }
+      transfer->from_zero = TRUE;
+      start_attempt (task);
+      return;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      _trawl_set_http_error (&error, transfer->message, "video");
+      attempt_failed (task, error);
+      return;
+    }
+
+  content_type = soup_message_headers_get_content_type (headers, NULL);
+  if (trawl_content_type_is_page (content_type))
+    {
+      close_streams (transfer);
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                               "The server sent a web page (%s) instead of the video",
+                               content_type);
+      g_object_unref (task);
+      return;
+    }
+
+  if (status == SOUP_STATUS_PARTIAL_CONTENT &&
+      soup_message_headers_get_content_range (headers, &start, &end, &total) &&
+      start == (goffset) transfer->offset)
+    {
+      transfer->total = total >= 0 ? total : -1;
+    }
+  else
+    {
+      /* A 200 (Range ignored, or the file changed under If-Range) or a 206
+       * for other bytes than asked: start the file over, cleanly. */
+      if (status == SOUP_STATUS_PARTIAL_CONTENT)
+        {
+          close_streams (transfer);
+          transfer->from_zero = TRUE;
+          attempt_failed (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                                     "The server sent the wrong part of the file"));
+          return;
+        }
+      transfer->offset = 0;
+      transfer->total = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
+                          ? soup_message_headers_get_content_length (headers)
+                          : -1;
+    }
+
+  validator = soup_message_headers_get_one (headers, "ETag");
+  if (validator == NULL || g_str_has_prefix (validator, "W/"))
+    validator = soup_message_headers_get_one (headers, "Last-Modified");
+  _trawl_item_set_validator (transfer->item, validator);
+
+  fix_extension (transfer, content_type);
+
+  if (!check_free_space (transfer, &error))
+    {
+      close_streams (transfer);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  g_file_append_to_async (transfer->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
+                          g_task_get_cancellable (task), open_cb, task);
+}
+
+static void
+start_attempt (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+  GStatBuf st;
+
+  transfer->attempt++;
+  _trawl_item_set_tries (transfer->item, transfer->attempt);
+
+  g_clear_object (&transfer->part);
+  {
+    g_autofree char *part = g_strconcat (trawl_item_get_path (transfer->item), ".part", NULL);
+    transfer->part = g_file_new_for_path (part);
+  }
+
+  transfer->offset = 0;
+  if (!transfer->from_zero && g_stat (g_file_peek_path (transfer->part), &st) == 0 &&
+      S_ISREG (st.st_mode))
+    transfer->offset = (guint64) st.st_size;
+  transfer->from_zero = FALSE;
+
+  /* A .part from an earlier run carries the validator it was started with. */
+  if (transfer->offset > 0 && _trawl_item_get_validator (transfer->item) == NULL)
+    {
+      g_autoptr(GFileInfo) info = g_file_query_info (transfer->part, VALIDATOR_ATTRIBUTE,
+                                                     G_FILE_QUERY_INFO_NONE, NULL, NULL);
+      if (info != NULL && g_file_info_has_attribute (info, VALIDATOR_ATTRIBUTE))
+        _trawl_item_set_validator (transfer->item,
+                                   g_file_info_get_attribute_string (info, VALIDATOR_ATTRIBUTE));
+    }
+
+  g_clear_object (&transfer->message);
+  transfer->message = soup_message_new (SOUP_METHOD_GET, trawl_item_get_media_url (transfer->item));
+  if (transfer->message == NULL)
+    {
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                               "“%s” is not a valid URL", trawl_item_get_media_url (transfer->item));
+      g_object_unref (task);
+      return;
+    }
+
+  _trawl_queue_prepare_message (transfer->queue, transfer->message,
+                                trawl_item_get_page_url (transfer->item));
+  /* Byte ranges and lengths must be those of the file itself. */
+  soup_message_disable_feature (transfer->message, SOUP_TYPE_CONTENT_DECODER);
+
+  headers = soup_message_get_request_headers (transfer->message);
+  soup_message_headers_replace (headers, "Accept-Encoding", "identity");
+  if (transfer->offset > 0)
+    {
+      soup_message_headers_set_range (headers, (goffset) transfer->offset, -1);
+      if (_trawl_item_get_validator (transfer->item) != NULL)
+        soup_message_headers_replace (headers, "If-Range",
+                                      _trawl_item_get_validator (transfer->item));
+    }
+
+  soup_session_send_async (_trawl_queue_get_session (transfer->queue), transfer->message,
+                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task), send_cb, task);
+}
+
+void
+_trawl_transfer_async (TrawlQueue          *queue,
+                       TrawlItem           *item,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  Transfer *transfer = g_new0 (Transfer, 1);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, _trawl_transfer_async);
+  transfer->queue = g_object_ref (queue);
+  transfer->item = g_object_ref (item);
+  transfer->buffer = g_malloc (CHUNK_SIZE);
+  transfer->total = -1;
+  g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
+
+  if (!trawl_uri_is_fetchable (trawl_item_get_media_url (item), &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  start_attempt (task);
+}
+
+gboolean
+_trawl_transfer_finish (GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

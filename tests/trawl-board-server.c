@@ -1,0 +1,1001 @@
+#define G_LOG_DOMAIN "trawl-board-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "trawl-board-server.h"
+
+/* A loopback SoupServer that serves a generated board in the pear-video
+ * layout (see DESIGN.md): a category page, its category_loading.jsp
+ * fragments, detail pages in the classic (inline srcUrl) and current (JSON
+ * API) forms, the videoStatus.jsp API that refuses a request without the
+ * detail page as Referer, and deterministic video bodies with Range and
+ * injected faults. It counts the requests in flight so tests can assert
+ * concurrency without looking at a clock. */
+
+#define CATEGORY 5
+#define FIRST_ID 1300000
+#define SYSTEM_TIME "1700000000123"
+#define CHUNK (64 * 1024)
+
+typedef struct
+{
+  TrawlFault fault;
+  guint      arg;
+  guint      times;  /* 0: always */
+} Fault;
+
+struct _TrawlBoardServer
+{
+  GObject         parent_instance;
+
+  SoupServer     *server;
+  char           *base;
+  guint           items;
+  guint           page_size;
+  TrawlBoardForm  form;
+  guint64         video_size;
+  guint           latency;
+  gboolean        range;
+  gboolean        hostile;
+  gboolean        gbk;
+  guint           version;
+  gboolean        hold;
+
+  GHashTable     *faults;   /* item id -> Fault */
+  GPtrArray      *held;     /* SoupServerMessage waiting for the hold to lift */
+  GPtrArray      *stalled;  /* SoupServerMessage stalled for good */
+
+  guint           in_flight;
+  guint           max_in_flight;
+  guint           videos_in_flight;
+  guint           max_videos_in_flight;
+  guint           requests[TRAWL_N_REQUEST_KINDS];
+  guint           range_requests;
+  guint64         video_bytes;
+};
+
+G_DEFINE_FINAL_TYPE (TrawlBoardServer, trawl_board_server, G_TYPE_OBJECT)
+
+static const char * const hostile_titles[] = {
+  "../../../../tmp/trawl-escape",
+  "a/b\\c:d*e?f\"g<h>i|j",
+  "...",
+  "CON",
+  "nul.txt",
+  ".hidden",
+  "tab\there\nnewline\x01" "control",
+  "evil\xE2\x80\xAE" "4pm.exe",
+  "",
+  "   ",
+};
+
+static void
+trawl_board_server_finalize (GObject *object)
+{
+  TrawlBoardServer *self = (TrawlBoardServer *)object;
+
+  if (self->server != NULL)
+    soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  g_free (self->base);
+  g_clear_pointer (&self->faults, g_hash_table_unref);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
+  g_clear_pointer (&self->stalled, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (trawl_board_server_parent_class)->finalize (object);
+}
+
+static void
+trawl_board_server_class_init (TrawlBoardServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trawl_board_server_finalize;
+}
+
+static void
+trawl_board_server_init (TrawlBoardServer *self)
+{
+  self->items = 50;
+  self->page_size = 12;
+  self->form = TRAWL_BOARD_FORM_MIXED;
+  self->video_size = 64 * 1024;
+  self->range = TRUE;
+  self->version = 1;
+  self->faults = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+TrawlBoardServer *
+trawl_board_server_new (void)
+{
+  return g_object_new (TRAWL_TYPE_BOARD_SERVER, NULL);
+}
+
+guint
+trawl_board_server_item_id (guint index)
+{
+  return FIRST_ID + index * 7;
+}
+
+static gboolean
+index_for_id (TrawlBoardServer *self,
+              guint64           id,
+              guint            *index)
+{
+  if (id < FIRST_ID || (id - FIRST_ID) % 7 != 0 || (id - FIRST_ID) / 7 >= self->items)
+    return FALSE;
+
+  *index = (guint) ((id - FIRST_ID) / 7);
+  return TRUE;
+}
+
+char *
+trawl_board_server_item_title (TrawlBoardServer *self,
+                               guint             index)
+{
+  if (self->hostile)
+    return g_strdup (hostile_titles[index % G_N_ELEMENTS (hostile_titles)]);
+
+  /* Chinese titles with a number, as on the real boards. */
+  return g_strdup_printf ("第%u集：梨视频测试视频", index + 1);
+}
+
+static guint64
+mix (guint64 x)
+{
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+/* The bytes of video @id are a pure function of (id, position), so any
+ * range of them can be produced, and checked, without storing a file. */
+void
+trawl_board_server_fill (guint    id,
+                         guint64  offset,
+                         guint8  *buffer,
+                         gsize    length)
+{
+  guint64 seed = (guint64) id << 40;
+  gsize done = 0;
+
+  while (done < length)
+    {
+      guint64 position = offset + done;
+      guint64 word = mix (seed ^ (position / 8));
+      guint skip = position % 8;
+      gsize n = MIN (8 - skip, length - done);
+
+      for (gsize i = 0; i < n; i++)
+        buffer[done + i] = (guint8) (word >> (8 * (skip + i)));
+      done += n;
+    }
+}
+
+char *
+trawl_board_server_checksum (guint   id,
+                             guint64 size)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (CHUNK);
+
+  for (guint64 offset = 0; offset < size; offset += CHUNK)
+    {
+      gsize n = (gsize) MIN ((guint64) CHUNK, size - offset);
+
+      trawl_board_server_fill (id, offset, buffer, n);
+      g_checksum_update (checksum, buffer, n);
+    }
+
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static TrawlBoardForm
+form_of (TrawlBoardServer *self,
+         guint             index)
+{
+  if (self->form == TRAWL_BOARD_FORM_MIXED)
+    return index % 2 == 0 ? TRAWL_BOARD_FORM_CLASSIC : TRAWL_BOARD_FORM_API;
+
+  return self->form;
+}
+
+/* cont-<id>-<n>-hd.mp4 is the file; the API names it <systemTime>-<n>-hd.mp4,
+ * and only replacing the time with cont-<id> gives the real URL. */
+static char *
+video_url (TrawlBoardServer *self,
+           guint             id,
+           gboolean          api_form)
+{
+  guint n = 15000000 + id % 1000000;
+
+  if (api_form)
+    return g_strdup_printf ("%s/mp4/short/20231010/" SYSTEM_TIME "-%u-hd.mp4", self->base, n);
+
+  return g_strdup_printf ("%s/mp4/short/20231010/cont-%u-%u-hd.mp4", self->base, id, n);
+}
+
+/* Requests in flight: counted from the handler to the message's end,
+ * whether it ends well or the client goes away. */
+typedef struct
+{
+  TrawlBoardServer *self;
+  gboolean          video;
+  gboolean          done;
+} Flight;
+
+static void
+flight_end (Flight *flight)
+{
+  if (flight->done)
+    return;
+  flight->done = TRUE;
+  flight->self->in_flight--;
+  if (flight->video)
+    flight->self->videos_in_flight--;
+}
+
+static void
+flight_begin (TrawlBoardServer  *self,
+              SoupServerMessage *msg,
+              gboolean           video)
+{
+  Flight *flight = g_new0 (Flight, 1);
+
+  flight->self = self;
+  flight->video = video;
+  self->in_flight++;
+  self->max_in_flight = MAX (self->max_in_flight, self->in_flight);
+  if (video)
+    {
+      self->videos_in_flight++;
+      self->max_videos_in_flight = MAX (self->max_videos_in_flight, self->videos_in_flight);
+    }
+
+  g_signal_connect_swapped (msg, "finished", G_CALLBACK (flight_end), flight);
+  g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (flight_end), flight);
+  g_object_set_data_full (G_OBJECT (msg), "trawl-flight", flight, g_free);
+}
+
+static Fault *
+take_fault (TrawlBoardServer *self,
+            guint             id,
+            gboolean          detail)
+{
+  Fault *fault = g_hash_table_lookup (self->faults, GUINT_TO_POINTER (id));
+
+  if (fault == NULL || (fault->fault == TRAWL_FAULT_DETAIL_STATUS) != detail)
+    return NULL;
+
+  if (fault->times > 0)
+    {
+      static Fault once;
+
+      once = *fault;
+      if (--fault->times == 0)
+        g_hash_table_remove (self->faults, GUINT_TO_POINTER (id));
+      return &once;
+    }
+
+  return fault;
+}
+
+typedef struct
+{
+  SoupServerMessage *msg;
+  gboolean           finished;
+} Delayed;
+
+static void
+delayed_finished (Delayed *delayed)
+{
+  delayed->finished = TRUE;
+}
+
+static gboolean
+delayed_unpause (gpointer user_data)
+{
+  Delayed *delayed = user_data;
+
+  if (!delayed->finished)
+    soup_server_message_unpause (delayed->msg);
+  g_signal_handlers_disconnect_by_data (delayed->msg, delayed);
+  g_object_unref (delayed->msg);
+  g_free (delayed);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+respond (TrawlBoardServer  *self,
+         SoupServerMessage *msg,
+         guint              status,
+         const char        *content_type,
+         const char        *body,
+         gsize              length)
+{
+  char *converted = NULL;
+  gsize written = 0;
+
+  soup_server_message_set_status (msg, status, NULL);
+
+  if (self->gbk && g_str_has_prefix (content_type, "text/html"))
+    converted = g_convert (body, length, "GB18030", "UTF-8", NULL, &written, NULL);
+
+  if (converted != NULL)
+    {
+      /* A header charset is kept (and made right); without one the page's
+       * own meta tag has to be read. */
+      soup_server_message_set_response (msg,
+                                        strstr (content_type, "charset=") != NULL
+                                          ? "text/html; charset=GBK" : "text/html",
+                                        SOUP_MEMORY_TAKE, converted, written);
+    }
+  else
+    soup_server_message_set_response (msg, content_type, SOUP_MEMORY_COPY, body, length);
+
+  if (self->latency > 0)
+    {
+      Delayed *delayed = g_new0 (Delayed, 1);
+
+      delayed->msg = g_object_ref (msg);
+      g_signal_connect_swapped (msg, "finished", G_CALLBACK (delayed_finished), delayed);
+      soup_server_message_pause (msg);
+      g_timeout_add (self->latency, delayed_unpause, delayed);
+    }
+}
+
+static void
+respond_status (TrawlBoardServer  *self,
+                SoupServerMessage *msg,
+                guint              status)
+{
+  g_autofree char *body = g_strdup_printf ("<html><body><h1>%u %s</h1></body></html>", status,
+                                           soup_status_get_phrase (status));
+
+  respond (self, msg, status, "text/html; charset=utf-8", body, strlen (body));
+}
+
+static void
+append_item (TrawlBoardServer *self,
+             GString          *html,
+             guint             index)
+{
+  guint id = trawl_board_server_item_id (index);
+  g_autofree char *title = trawl_board_server_item_title (self, index);
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+
+  g_string_append_printf (html,
+    "<li class=\"categoryem%s\">\n"
+    "  <div class=\"vervideo-bd\">\n"
+    "    <a href=\"video_%u\" class=\"vervideo-lilink actplay\" target=\"_blank\">\n"
+    "      <div class=\"vervideo-img\">\n"
+    "        <div class=\"verimg-view\"><div class=\"img\" "
+    "style=\"background-image: url(https://image.example/cont/%u.png);\"></div></div>\n"
+    "        <div class=\"cm-duration\">0%u:1%u</div>\n"
+    "      </div>\n"
+    "      <div class=\"vervideo-title\">%s</div>\n"
+    "    </a>\n"
+    "    <div class=\"actcont-auto\"><a href=\"author_1\" class=\"column\">梨视频</a></div>\n"
+    "  </div>\n"
+    "</li>\n",
+    index % 3 == 0 ? " " : "", id, id, index % 10, index % 6, escaped);
+}
+
+static void
+serve_list (TrawlBoardServer  *self,
+            SoupServerMessage *msg)
+{
+  g_autoptr(GString) html = g_string_new (NULL);
+
+  g_string_append (html,
+    "<!DOCTYPE html>\n<html><head>\n"
+    "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=gbk\">\n"
+    "<title>财富_梨视频官网</title></head>\n<body>\n"
+    "<div class=\"category-top\"><ul id=\"listvideoListUl\" class=\"category-list clearfix\">\n");
+  if (!self->gbk)
+    g_string_replace (html, "charset=gbk", "charset=utf-8", 1);
+
+  for (guint i = 0; i < MIN (self->page_size, self->items); i++)
+    append_item (self, html, i);
+
+  g_string_append_printf (html,
+    "</ul></div>\n"
+    "<div class=\"more-btn\"><a class=\"more\" href=\"javascript:;\" "
+    "data-start=\"%u\">加载更多</a></div>\n"
+    "</body></html>\n", self->page_size);
+
+  respond (self, msg, 200, "text/html", html->str, html->len);
+}
+
+static void
+serve_loading (TrawlBoardServer  *self,
+               SoupServerMessage *msg,
+               GHashTable        *query)
+{
+  g_autoptr(GString) html = g_string_new (NULL);
+  const char *start_text = query ? g_hash_table_lookup (query, "start") : NULL;
+  const char *category = query ? g_hash_table_lookup (query, "categoryId") : NULL;
+  guint64 start = 0;
+
+  if (start_text == NULL || !g_ascii_string_to_unsigned (start_text, 10, 0, G_MAXUINT, &start, NULL) ||
+      g_strcmp0 (category, G_STRINGIFY (CATEGORY)) != 0)
+    {
+      respond_status (self, msg, 400);
+      return;
+    }
+
+  for (guint64 i = start; i < MIN (start + self->page_size, self->items); i++)
+    append_item (self, html, (guint) i);
+
+  /* Fragments have no meta tag: only the header tells their charset. */
+  respond (self, msg, 200, "text/html;charset=UTF-8", html->str, html->len);
+}
+
+static void
+serve_detail (TrawlBoardServer  *self,
+              SoupServerMessage *msg,
+              guint              index)
+{
+  guint id = trawl_board_server_item_id (index);
+  g_autofree char *title = trawl_board_server_item_title (self, index);
+  g_autofree char *escaped = g_markup_escape_text (title, -1);
+  g_autofree char *src = video_url (self, id, FALSE);
+  g_autoptr(GString) html = g_string_new (NULL);
+  Fault *fault = take_fault (self, id, TRUE);
+
+  if (fault != NULL)
+    {
+      respond_status (self, msg, fault->arg);
+      return;
+    }
+
+  g_string_append_printf (html,
+    "<!DOCTYPE html>\n<html><head><meta charset=\"%s\">\n"
+    "<title>%s_梨视频官网</title></head>\n<body>\n"
+    "<div class=\"main-video-box\" id=\"drag_target1\"><div class=\"img prism-player\" "
+    "id=\"JprismPlayer\"></div></div>\n"
+    "<div class=\"video-main\"><div class=\"box-left clear-mar\">"
+    "<h1 class=\"video-tt\">%s</h1></div></div>\n"
+    "<script type=\"text/javascript\">\n"
+    "var contId=\"%u\",liveStatusUrl=\"liveStatus.jsp\",liveSta=\"\",playSta=\"1\","
+    "autoPlay=!1,isLiving=!1,isVrVideo=!1,hdflvUrl=\"\",sdflvUrl=\"\",hdUrl=\"\",sdUrl=\"\","
+    "ldUrl=\"\",",
+    self->gbk ? "gbk" : "utf-8", escaped, escaped, id);
+
+  if (form_of (self, index) == TRAWL_BOARD_FORM_CLASSIC)
+    g_string_append_printf (html, "srcUrl=\"%s\",vdoUrl=srcUrl,", src);
+
+  g_string_append (html,
+    "skinRes=\"//www.pearvideo.com/domain/skin\",videoCDN=\"//video.pearvideo.com\";\n"
+    "</script>\n</body></html>\n");
+
+  respond (self, msg, 200, "text/html", html->str, html->len);
+}
+
+static void
+serve_api (TrawlBoardServer  *self,
+           SoupServerMessage *msg,
+           GHashTable        *query)
+{
+  const char *cont = query ? g_hash_table_lookup (query, "contId") : NULL;
+  const char *referer = soup_message_headers_get_one (
+    soup_server_message_get_request_headers (msg), "Referer");
+  g_autofree char *expected = NULL;
+  g_autofree char *body = NULL;
+  guint64 id = 0;
+  guint index;
+
+  if (cont == NULL || !g_ascii_string_to_unsigned (cont, 10, 0, G_MAXUINT, &id, NULL) ||
+      !index_for_id (self, id, &index))
+    {
+      body = g_strdup ("{\"resultCode\":\"5\",\"resultMsg\":\"该文章已经下线！\","
+                       "\"systemTime\":\"" SYSTEM_TIME "\"}");
+      respond (self, msg, 200, "application/json;charset=UTF-8", body, strlen (body));
+      return;
+    }
+
+  /* Like the real site: without the detail page as Referer, an error. */
+  expected = g_strdup_printf ("%s/video_%u", self->base, (guint) id);
+  if (g_strcmp0 (referer, expected) != 0)
+    {
+      body = g_strdup ("{\"resultCode\":\"5\",\"resultMsg\":\"该文章已经下线！\","
+                       "\"systemTime\":\"" SYSTEM_TIME "\"}");
+      respond (self, msg, 200, "application/json;charset=UTF-8", body, strlen (body));
+      return;
+    }
+
+  {
+    g_autofree char *src = video_url (self, (guint) id, TRUE);
+
+    body = g_strdup_printf (
+      "{\"resultCode\":\"1\",\"resultMsg\":\"success\",\"reqId\":\"4f1c0d0e\","
+      "\"systemTime\":\"" SYSTEM_TIME "\",\"videoInfo\":{\"playSta\":\"1\","
+      "\"video_image\":\"https://image.example/cont/%u.png\",\"videos\":{\"hdUrl\":\"\","
+      "\"hdflvUrl\":\"\",\"sdUrl\":\"\",\"sdflvUrl\":\"\",\"srcUrl\":\"%s\"}}}",
+      (guint) id, src);
+  }
+
+  respond (self, msg, 200, "application/json;charset=UTF-8", body, strlen (body));
+}
+
+typedef struct
+{
+  TrawlBoardServer  *self;
+  SoupServerMessage *msg;
+  guint              id;
+  guint64            position;
+  guint64            end;
+  guint64            cut;       /* stop at this position (G_MAXUINT64: never) */
+  TrawlFault         cut_kind;
+} Stream;
+
+static void
+stream_next (Stream *stream)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (stream->msg);
+  guint64 limit = MIN (stream->end, stream->cut);
+  gsize n;
+  guint8 *data;
+
+  if (stream->position >= stream->end)
+    {
+      soup_message_body_complete (body);
+      return;
+    }
+
+  if (stream->position >= stream->cut)
+    {
+      if (stream->cut_kind == TRAWL_FAULT_RESET)
+        {
+          GSocket *socket = soup_server_message_get_socket (stream->msg);
+
+          if (socket != NULL)
+            g_socket_shutdown (socket, TRUE, TRUE, NULL);
+        }
+      else
+        {
+          /* Stalled: nothing more is appended, so the server waits. */
+          g_ptr_array_add (stream->self->stalled, g_object_ref (stream->msg));
+        }
+      return;
+    }
+
+  n = (gsize) MIN ((guint64) CHUNK, limit - stream->position);
+  data = g_malloc (n);
+  trawl_board_server_fill (stream->id, stream->position, data, n);
+  stream->position += n;
+  stream->self->video_bytes += n;
+  soup_message_body_append (body, SOUP_MEMORY_TAKE, data, n);
+}
+
+static void
+stream_start (Stream *stream)
+{
+  g_signal_connect_swapped (stream->msg, "wrote-chunk", G_CALLBACK (stream_next), stream);
+  g_object_set_data_full (G_OBJECT (stream->msg), "trawl-stream", stream, g_free);
+  stream_next (stream);
+}
+
+static void
+release_held (TrawlBoardServer *self)
+{
+  g_autoptr(GPtrArray) held = g_steal_pointer (&self->held);
+
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < held->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (held, i);
+      Stream *stream = g_object_get_data (G_OBJECT (msg), "trawl-stream-held");
+
+      g_object_steal_data (G_OBJECT (msg), "trawl-stream-held");
+      stream_start (stream);
+      soup_server_message_unpause (msg);
+    }
+}
+
+static void
+serve_video (TrawlBoardServer  *self,
+             SoupServerMessage *msg,
+             const char        *path)
+{
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+  g_autofree char *etag = NULL;
+  g_auto(GStrv) parts = g_strsplit (path, "-", -1);
+  SoupRange *ranges = NULL;
+  int n_ranges = 0;
+  guint64 id = 0;
+  guint index;
+  Stream *stream;
+  Fault *fault;
+  const char *if_range;
+  const char *range;
+
+  /* /mp4/short/<date>/cont-<id>-<n>-hd.mp4; the systemTime name the API
+   * gives is not a file, as on the real site. */
+  if (g_strv_length (parts) != 4 || !g_str_has_suffix (parts[0], "/cont") ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 0, G_MAXUINT, &id, NULL) ||
+      !index_for_id (self, id, &index))
+    {
+      respond_status (self, msg, 404);
+      return;
+    }
+
+  fault = take_fault (self, (guint) id, FALSE);
+  if (fault != NULL && fault->fault == TRAWL_FAULT_STATUS)
+    {
+      respond_status (self, msg, fault->arg);
+      return;
+    }
+  if (fault != NULL && fault->fault == TRAWL_FAULT_RETRY_AFTER)
+    {
+      g_autofree char *seconds = g_strdup_printf ("%u", fault->arg);
+
+      soup_message_headers_replace (response, "Retry-After", seconds);
+      respond_status (self, msg, 429);
+      return;
+    }
+  if (fault != NULL && fault->fault == TRAWL_FAULT_HTML)
+    {
+      const char *page = "<html><body>Please log in to watch this video.</body></html>";
+
+      respond (self, msg, 200, "text/html; charset=utf-8", page, strlen (page));
+      return;
+    }
+
+  stream = g_new0 (Stream, 1);
+  stream->self = self;
+  stream->msg = msg;
+  stream->id = (guint) id;
+  stream->end = self->video_size;
+  stream->cut = G_MAXUINT64;
+  if (fault != NULL && (fault->fault == TRAWL_FAULT_RESET || fault->fault == TRAWL_FAULT_STALL))
+    {
+      stream->cut = fault->arg;
+      stream->cut_kind = fault->fault;
+    }
+
+  etag = g_strdup_printf ("\"v%u-%u-%" G_GUINT64_FORMAT "\"", self->version, (guint) id,
+                          self->video_size);
+  soup_message_headers_set_content_type (response, "video/mp4", NULL);
+  soup_message_headers_replace (response, "ETag", etag);
+  soup_message_headers_replace (response, "Last-Modified", "Tue, 10 Oct 2023 08:00:00 GMT");
+
+  if (self->range)
+    soup_message_headers_replace (response, "Accept-Ranges", "bytes");
+
+  if_range = soup_message_headers_get_one (request, "If-Range");
+  range = soup_message_headers_get_one (request, "Range");
+  if (self->range && range != NULL && g_str_has_prefix (range, "bytes=") &&
+      g_ascii_strtoull (range + 6, NULL, 10) >= self->video_size &&
+      (if_range == NULL || g_str_equal (if_range, etag)))
+    {
+      g_autofree char *unsatisfied = g_strdup_printf ("bytes */%" G_GUINT64_FORMAT,
+                                                      self->video_size);
+
+      self->range_requests++;
+      g_free (stream);
+      soup_message_headers_replace (response, "Content-Range", unsatisfied);
+      respond_status (self, msg, 416);
+      return;
+    }
+
+  if (self->range && soup_message_headers_get_ranges (request, self->video_size, &ranges, &n_ranges))
+    {
+      self->range_requests++;
+      if (n_ranges == 1 && (if_range == NULL || g_str_equal (if_range, etag)))
+        {
+          stream->position = ranges[0].start;
+          stream->end = ranges[0].end + 1;
+          soup_server_message_set_status (msg, 206, NULL);
+          soup_message_headers_set_content_range (response, ranges[0].start, ranges[0].end,
+                                                  self->video_size);
+        }
+      soup_message_headers_free_ranges (request, ranges);
+    }
+
+  if (soup_server_message_get_status (msg) != 206)
+    soup_server_message_set_status (msg, 200, NULL);
+
+  soup_message_headers_set_encoding (response, SOUP_ENCODING_CONTENT_LENGTH);
+  soup_message_headers_set_content_length (response, stream->end - stream->position);
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+
+  if (self->hold)
+    {
+      g_object_set_data_full (G_OBJECT (msg), "trawl-stream-held", stream, g_free);
+      g_ptr_array_add (self->held, g_object_ref (msg));
+      soup_server_message_pause (msg);
+      return;
+    }
+
+  stream_start (stream);
+}
+
+static void
+serve_plain (TrawlBoardServer  *self,
+             SoupServerMessage *msg,
+             const char        *path)
+{
+  g_autoptr(GString) html = g_string_new ("<!DOCTYPE html><html><head><title>");
+  guint64 index;
+
+  /* Pages with no recipe: a list of links, each to a page with a player. */
+  if (g_str_equal (path, "/plain/"))
+    {
+      g_string_append (html, "Plain board</title></head><body><ul>\n");
+      for (guint i = 0; i < self->items; i++)
+        g_string_append_printf (html, "<li><a href=\"watch/%u\">Clip %u</a></li>\n", i, i + 1);
+      g_string_append (html, "<li><a href=\"/about\">About</a></li></ul></body></html>\n");
+      respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/plain/watch/") &&
+      g_ascii_string_to_unsigned (path + strlen ("/plain/watch/"), 10, 0, self->items - 1,
+                                  &index, NULL))
+    {
+      guint id = trawl_board_server_item_id ((guint) index);
+      g_autofree char *src = video_url (self, id, FALSE);
+
+      g_string_append_printf (html,
+        "Clip %u</title>\n"
+        "<meta property=\"og:title\" content=\"Plain clip %u\">\n"
+        "<meta property=\"og:video:url\" content=\"%s\">\n"
+        "</head><body><video controls><source src=\"%s\" type=\"video/mp4\"></video>"
+        "</body></html>\n",
+        (guint) index + 1, (guint) index + 1, src, src);
+      respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+
+  respond_status (self, msg, 404);
+}
+
+static void
+handler (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  TrawlBoardServer *self = user_data;
+  g_autofree char *list_path = g_strdup_printf ("/category_%u", CATEGORY);
+  guint64 id;
+  guint index;
+
+  if (g_str_has_prefix (path, "/mp4/"))
+    {
+      self->requests[TRAWL_REQUEST_VIDEO]++;
+      flight_begin (self, msg, TRUE);
+      serve_video (self, msg, path);
+      return;
+    }
+
+  flight_begin (self, msg, FALSE);
+
+  if (g_str_equal (path, list_path))
+    {
+      self->requests[TRAWL_REQUEST_LIST]++;
+      serve_list (self, msg);
+    }
+  else if (g_str_equal (path, "/category_loading.jsp"))
+    {
+      self->requests[TRAWL_REQUEST_LOADING]++;
+      serve_loading (self, msg, query);
+    }
+  else if (g_str_has_prefix (path, "/video_") &&
+           g_ascii_string_to_unsigned (path + strlen ("/video_"), 10, 0, G_MAXUINT, &id, NULL) &&
+           index_for_id (self, id, &index))
+    {
+      self->requests[TRAWL_REQUEST_DETAIL]++;
+      serve_detail (self, msg, index);
+    }
+  else if (g_str_equal (path, "/videoStatus.jsp"))
+    {
+      self->requests[TRAWL_REQUEST_API]++;
+      serve_api (self, msg, query);
+    }
+  else if (g_str_has_prefix (path, "/plain/"))
+    {
+      self->requests[TRAWL_REQUEST_OTHER]++;
+      serve_plain (self, msg, path);
+    }
+  else
+    {
+      self->requests[TRAWL_REQUEST_OTHER]++;
+      respond_status (self, msg, 404);
+    }
+}
+
+gboolean
+trawl_board_server_start (TrawlBoardServer  *self,
+                          guint              port,
+                          GError           **error)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
+  g_autoptr(GSList) uris = NULL;
+
+  g_return_val_if_fail (TRAWL_IS_BOARD_SERVER (self), FALSE);
+  g_return_val_if_fail (self->server == NULL, FALSE);
+
+  self->server = soup_server_new ("server-header", "trawl-board-server ", NULL);
+  soup_server_add_handler (self->server, NULL, handler, self, NULL);
+
+  if (!soup_server_listen (self->server, address, 0, error))
+    return FALSE;
+
+  uris = soup_server_get_uris (self->server);
+  {
+    GUri *uri = uris->data;
+
+    self->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+  }
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+
+  return TRUE;
+}
+
+char *
+trawl_board_server_get_base_url (TrawlBoardServer *self)
+{
+  return g_strdup (self->base);
+}
+
+char *
+trawl_board_server_get_url (TrawlBoardServer *self)
+{
+  return g_strdup_printf ("%s/category_%u", self->base, CATEGORY);
+}
+
+void
+trawl_board_server_set_items (TrawlBoardServer *self,
+                              guint             items)
+{
+  self->items = items;
+}
+
+void
+trawl_board_server_set_page_size (TrawlBoardServer *self,
+                                  guint             page_size)
+{
+  self->page_size = MAX (page_size, 1);
+}
+
+void
+trawl_board_server_set_form (TrawlBoardServer *self,
+                             TrawlBoardForm    form)
+{
+  self->form = form;
+}
+
+void
+trawl_board_server_set_video_size (TrawlBoardServer *self,
+                                   guint64           size)
+{
+  self->video_size = size;
+}
+
+void
+trawl_board_server_set_latency (TrawlBoardServer *self,
+                                guint             ms)
+{
+  self->latency = ms;
+}
+
+void
+trawl_board_server_set_range (TrawlBoardServer *self,
+                              gboolean          supported)
+{
+  self->range = supported;
+}
+
+void
+trawl_board_server_set_hostile (TrawlBoardServer *self,
+                                gboolean          hostile)
+{
+  self->hostile = hostile;
+}
+
+void
+trawl_board_server_set_gbk (TrawlBoardServer *self,
+                            gboolean          gbk)
+{
+  self->gbk = gbk;
+}
+
+void
+trawl_board_server_set_version (TrawlBoardServer *self,
+                                guint             version)
+{
+  self->version = version;
+}
+
+void
+trawl_board_server_hold_videos (TrawlBoardServer *self,
+                                gboolean          hold)
+{
+  self->hold = hold;
+  if (!hold)
+    release_held (self);
+}
+
+void
+trawl_board_server_add_fault (TrawlBoardServer *self,
+                              guint             index,
+                              TrawlFault        fault,
+                              guint             arg,
+                              guint             times)
+{
+  Fault *entry = g_new0 (Fault, 1);
+
+  entry->fault = fault;
+  entry->arg = arg;
+  entry->times = times;
+  g_hash_table_replace (self->faults, GUINT_TO_POINTER (trawl_board_server_item_id (index)), entry);
+}
+
+void
+trawl_board_server_clear_faults (TrawlBoardServer *self)
+{
+  g_hash_table_remove_all (self->faults);
+}
+
+guint
+trawl_board_server_get_in_flight (TrawlBoardServer *self)
+{
+  return self->in_flight;
+}
+
+guint
+trawl_board_server_get_max_in_flight (TrawlBoardServer *self)
+{
+  return self->max_in_flight;
+}
+
+guint
+trawl_board_server_get_videos_in_flight (TrawlBoardServer *self)
+{
+  return self->videos_in_flight;
+}
+
+guint
+trawl_board_server_get_max_videos_in_flight (TrawlBoardServer *self)
+{
+  return self->max_videos_in_flight;
+}
+
+guint
+trawl_board_server_get_requests (TrawlBoardServer *self,
+                                 TrawlRequestKind  kind)
+{
+  g_return_val_if_fail (kind < TRAWL_N_REQUEST_KINDS, 0);
+  return self->requests[kind];
+}
+
+guint
+trawl_board_server_get_range_requests (TrawlBoardServer *self)
+{
+  return self->range_requests;
+}
+
+guint64
+trawl_board_server_get_video_bytes (TrawlBoardServer *self)
+{
+  return self->video_bytes;
+}
+
+void
+trawl_board_server_reset_counters (TrawlBoardServer *self)
+{
+  memset (self->requests, 0, sizeof self->requests);
+  self->max_in_flight = self->in_flight;
+  self->max_videos_in_flight = self->videos_in_flight;
+  self->range_requests = 0;
+  self->video_bytes = 0;
+}

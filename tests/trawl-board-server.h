@@ -1,0 +1,93 @@
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  TRAWL_BOARD_FORM_CLASSIC,  /* srcUrl="…",vdoUrl= in an inline script */
+  TRAWL_BOARD_FORM_API,      /* videoStatus.jsp JSON API with Referer */
+  TRAWL_BOARD_FORM_MIXED,    /* even items classic, odd items API */
+} TrawlBoardForm;
+
+typedef enum
+{
+  TRAWL_FAULT_RESET,         /* close the connection after arg bytes of the video */
+  TRAWL_FAULT_STATUS,        /* answer the video request with status arg */
+  TRAWL_FAULT_RETRY_AFTER,   /* 429 with Retry-After: arg seconds */
+  TRAWL_FAULT_STALL,         /* send arg bytes, then nothing until freed */
+  TRAWL_FAULT_HTML,          /* a 200 text/html error page instead of the video */
+  TRAWL_FAULT_DETAIL_STATUS, /* answer the detail page with status arg */
+} TrawlFault;
+
+typedef enum
+{
+  TRAWL_REQUEST_LIST,
+  TRAWL_REQUEST_LOADING,
+  TRAWL_REQUEST_DETAIL,
+  TRAWL_REQUEST_API,
+  TRAWL_REQUEST_VIDEO,
+  TRAWL_REQUEST_OTHER,
+  TRAWL_N_REQUEST_KINDS
+} TrawlRequestKind;
+
+#define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrawlBoardServer, trawl_board_server, TRAWL, BOARD_SERVER, GObject)
+
+TrawlBoardServer *trawl_board_server_new            (void);
+gboolean          trawl_board_server_start          (TrawlBoardServer *self,
+                                                     guint             port,
+                                                     GError          **error);
+char             *trawl_board_server_get_url        (TrawlBoardServer *self);
+char             *trawl_board_server_get_base_url   (TrawlBoardServer *self);
+
+void              trawl_board_server_set_items      (TrawlBoardServer *self,
+                                                     guint             items);
+void              trawl_board_server_set_page_size  (TrawlBoardServer *self,
+                                                     guint             page_size);
+void              trawl_board_server_set_form       (TrawlBoardServer *self,
+                                                     TrawlBoardForm    form);
+void              trawl_board_server_set_video_size (TrawlBoardServer *self,
+                                                     guint64           size);
+void              trawl_board_server_set_latency    (TrawlBoardServer *self,
+                                                     guint             ms);
+void              trawl_board_server_set_range      (TrawlBoardServer *self,
+                                                     gboolean          supported);
+void              trawl_board_server_set_hostile    (TrawlBoardServer *self,
+                                                     gboolean          hostile);
+void              trawl_board_server_set_gbk        (TrawlBoardServer *self,
+                                                     gboolean          gbk);
+void              trawl_board_server_set_version    (TrawlBoardServer *self,
+                                                     guint             version);
+void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
+                                                     gboolean          hold);
+void              trawl_board_server_add_fault      (TrawlBoardServer *self,
+                                                     guint             index,
+                                                     TrawlFault        fault,
+                                                     guint             arg,
+                                                     guint             times);
+void              trawl_board_server_clear_faults   (TrawlBoardServer *self);
+
+guint             trawl_board_server_get_in_flight       (TrawlBoardServer *self);
+guint             trawl_board_server_get_max_in_flight   (TrawlBoardServer *self);
+guint             trawl_board_server_get_videos_in_flight (TrawlBoardServer *self);
+guint             trawl_board_server_get_max_videos_in_flight (TrawlBoardServer *self);
+guint             trawl_board_server_get_requests   (TrawlBoardServer *self,
+                                                     TrawlRequestKind  kind);
+guint             trawl_board_server_get_range_requests (TrawlBoardServer *self);
+guint64           trawl_board_server_get_video_bytes (TrawlBoardServer *self);
+void              trawl_board_server_reset_counters (TrawlBoardServer *self);
+
+guint             trawl_board_server_item_id        (guint             index);
+char             *trawl_board_server_item_title     (TrawlBoardServer *self,
+                                                     guint             index);
+void              trawl_board_server_fill           (guint             id,
+                                                     guint64           offset,
+                                                     guint8           *buffer,
+                                                     gsize             length);
+char             *trawl_board_server_checksum       (guint             id,
+                                                     guint64           size);
+
+G_END_DECLS
