@@ -11,6 +11,7 @@
 
 #include "trawl-error.h"
 #include "trawl-queue.h"
+#include "trawl-uri.h"
 
 #define REDRAW_MS 250
 
@@ -305,7 +306,7 @@ main (int   argc,
     { "cookies", 'b', 0, G_OPTION_ARG_FILENAME, &cookies,
       "Send cookies from a Netscape cookies.txt FILE", "FILE" },
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
-      "Use this HTTP or SOCKS proxy (default: the system's)", "URL" },
+      "Use this HTTP or SOCKS proxy, or none (default: the system's)", "URL" },
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
       "Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)", "RATE" },
     { "tries", 't', 0, G_OPTION_ARG_INT, &tries,
@@ -391,6 +392,13 @@ main (int   argc,
                   "--timeout a number of seconds from 1\n");
       return 2;
     }
+
+  for (guint i = 0; urls[i] != NULL; i++)
+    if (!trawl_uri_is_fetchable (urls[i], &error))
+      {
+        g_printerr ("trawl-cli: %s: %s\n", urls[i], error->message);
+        return 2;
+      }
 
   queue = g_object_new (TRAWL_TYPE_QUEUE,
                         "jobs", (guint) jobs,

@@ -152,6 +152,9 @@ _trawl_decode_page (GBytes     *body,
   g_autofree char *charset = NULL;
   char *text = NULL;
 
+  if (data == NULL)
+    data = "";
+
   if (declared == NULL)
     declared = charset_from_meta (data != NULL ? data : "", size);
   charset = normalize_charset (declared != NULL ? declared : "UTF-8");

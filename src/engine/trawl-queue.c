@@ -57,6 +57,7 @@ struct _TrawlQueue
   GHashTable     *reserved;        /* path -> TrawlItem (unowned) */
   guint           tick_source;
   gboolean        busy;
+  gboolean        shut_down;
 
   double          tokens;
   gint64          tokens_time;
@@ -480,7 +481,9 @@ _trawl_queue_get_session (TrawlQueue *self)
                                                      "timeout", self->timeout,
                                                      "idle-timeout", 60,
                                                      NULL);
-      if (self->proxy != NULL && *self->proxy != '\0')
+      if (g_strcmp0 (self->proxy, "none") == 0 || g_strcmp0 (self->proxy, "direct") == 0)
+        soup_session_set_proxy_resolver (self->session, NULL);
+      else if (self->proxy != NULL && *self->proxy != '\0')
         {
           g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (self->proxy, NULL);
           soup_session_set_proxy_resolver (self->session, resolver);
@@ -673,6 +676,12 @@ transfer_cb (GObject      *object,
   self->downloading--;
   _trawl_item_flush_progress (item, g_get_monotonic_time ());
 
+  if (self->shut_down)
+    {
+      update_busy (self);
+      return;
+    }
+
   if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
     {
       if (ok)
@@ -735,6 +744,12 @@ resolve_cb (GObject      *object,
   g_hash_table_remove (self->active, item);
   self->resolving--;
 
+  if (self->shut_down)
+    {
+      update_busy (self);
+      return;
+    }
+
   if (trawl_item_get_state (item) != TRAWL_ITEM_RESOLVING)
     {
       enqueue (self, item);
@@ -783,6 +798,12 @@ start_resolve (TrawlQueue *self,
 static void
 schedule (TrawlQueue *self)
 {
+  if (self->shut_down)
+    {
+      update_busy (self);
+      return;
+    }
+
   /* Detail pages share the per-host connections with the downloads; more
    * resolves than that would only wait inside the session. */
   while (self->resolving < self->per_host && !g_queue_is_empty (&self->resolve_queue))
@@ -1085,6 +1106,28 @@ trawl_queue_remove (TrawlQueue *self,
     trawl_queue_cancel (self, item);
   remove_from_model (self, item);
   schedule (self);
+}
+
+/**
+ * trawl_queue_shutdown:
+ *
+ * Stops every crawl, resolve and download at once, leaving states and
+ * .part files as they are (as an exit or a crash would), so that the
+ * queue can be dropped. The queue is not busy once the cancelled
+ * operations have wound down on the main loop.
+ */
+void
+trawl_queue_shutdown (TrawlQueue *self)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  self->shut_down = TRUE;
+  g_queue_clear_full (&self->resolve_queue, g_object_unref);
+  g_queue_clear_full (&self->download_queue, g_object_unref);
+  g_cancellable_cancel (self->cancellable);
+  for (guint i = 0; i < self->items->len; i++)
+    g_cancellable_cancel (_trawl_item_get_cancellable (g_ptr_array_index (self->items, i)));
+  update_busy (self);
 }
 
 void

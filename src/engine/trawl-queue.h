@@ -40,6 +40,7 @@ void            trawl_queue_retry          (TrawlQueue      *self,
                                             TrawlItem       *item);
 void            trawl_queue_remove         (TrawlQueue      *self,
                                             TrawlItem       *item);
+void            trawl_queue_shutdown       (TrawlQueue      *self);
 void            trawl_queue_pause_all      (TrawlQueue      *self);
 void            trawl_queue_resume_all     (TrawlQueue      *self);
 void            trawl_queue_retry_failed   (TrawlQueue      *self);

@@ -180,7 +180,9 @@ trawl_recipe_set_load_directory (TrawlRecipeSet  *self,
   dir = g_dir_open (path, 0, &local_error);
   if (dir == NULL)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      /* No folder (or a file in the way of its parent) means no recipes. */
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
+          g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR))
         return TRUE;
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;

@@ -93,20 +93,21 @@ trawl_uri_resolve (const char  *base,
   if (resolved == NULL)
     return NULL;
 
-  /* Normalise (lower-case scheme and host, drop the fragment) so the same
+  /* Normalise (lower-case scheme and host, no fragment) so the same
    * link written two ways is recognised as one. */
   uri = g_uri_parse (resolved, G_URI_FLAGS_ENCODED | G_URI_FLAGS_SCHEME_NORMALIZE, error);
   if (uri == NULL)
     return NULL;
 
-  if (g_uri_get_fragment (uri) != NULL)
+  if (g_uri_get_host (uri) != NULL)
     {
-      GUri *bare = g_uri_build (g_uri_get_flags (uri), g_uri_get_scheme (uri),
-                                g_uri_get_userinfo (uri), g_uri_get_host (uri),
-                                g_uri_get_port (uri), g_uri_get_path (uri),
-                                g_uri_get_query (uri), NULL);
+      g_autofree char *host = g_ascii_strdown (g_uri_get_host (uri), -1);
+      GUri *clean = g_uri_build (g_uri_get_flags (uri), g_uri_get_scheme (uri),
+                                 g_uri_get_userinfo (uri), host,
+                                 g_uri_get_port (uri), g_uri_get_path (uri),
+                                 g_uri_get_query (uri), NULL);
       g_uri_unref (uri);
-      uri = bare;
+      uri = clean;
     }
 
   g_clear_pointer (&resolved, g_free);

@@ -1,0 +1,346 @@
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+#include <signal.h>
+#include <string.h>
+
+#include "trawl-board-server.h"
+#include "trawl-test-utils.h"
+
+/* trawl-cli as a user runs it, against the board server in this process:
+ * the main loop keeps serving while the child runs. */
+
+typedef struct
+{
+  TrawlBoardServer *server;
+  char             *url;
+  char             *dir;
+  char             *out;
+  char             *archive;
+} Fixture;
+
+typedef struct
+{
+  gboolean  done;
+  char     *out;
+  char     *err;
+  int       status;
+} Run;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = trawl_board_server_new ();
+  g_assert_true (trawl_board_server_start (f->server, 0, &error));
+  f->url = trawl_board_server_get_url (f->server);
+  f->dir = trawl_test_make_tmpdir ();
+  f->out = g_build_filename (f->dir, "videos", NULL);
+  f->archive = g_build_filename (f->dir, "archive.txt", NULL);
+  trawl_board_server_set_items (f->server, 20);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->server);
+  trawl_test_rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->out);
+  g_free (f->archive);
+  g_free (f->url);
+}
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &run->out, &run->err,
+                                        &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_if_exited (G_SUBPROCESS (object))
+                  ? g_subprocess_get_exit_status (G_SUBPROCESS (object))
+                  : 128 + g_subprocess_get_term_sig (G_SUBPROCESS (object));
+  run->done = TRUE;
+}
+
+static GSubprocess *
+spawn (Run                *run,
+       const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+  const char *cli = g_getenv ("TRAWL_CLI");
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, run);
+
+  return process;
+}
+
+static void
+run_clear (Run *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  memset (run, 0, sizeof *run);
+}
+
+static int
+run_cli (Run                *run,
+         const char * const *args)
+{
+  g_autoptr(GSubprocess) process = spawn (run, args);
+
+  TRAWL_WAIT_UNTIL (run->done);
+  return run->status;
+}
+
+static void
+assert_contains (const char *haystack,
+                 const char *needle)
+{
+  if (haystack == NULL || strstr (haystack, needle) == NULL)
+    g_error ("“%s” not found in:\n%s", needle, haystack ? haystack : "(null)");
+}
+
+static void
+test_help (Fixture       *f,
+           gconstpointer  data)
+{
+  Run run = { 0 };
+  const char *options[] = { "--output", "--jobs", "--per-host", "--recipe", "--recipes",
+                            "--max-pages", "--user-agent", "--header", "--cookies", "--proxy",
+                            "--limit-rate", "--no-archive", "--list", "Exit status" };
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--help", NULL }), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    assert_contains (run.out, options[i]);
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--list-recipes", NULL }), ==, 0);
+  assert_contains (run.out, "pearvideo");
+  run_clear (&run);
+}
+
+static void
+test_usage (Fixture       *f,
+            gconstpointer  data)
+{
+  Run run = { 0 };
+  g_autofree char *missing = g_strconcat (f->url, "_nothing_here", NULL);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { NULL }), ==, 2);
+  assert_contains (run.err, "no URL given");
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--limit-rate", "fast", f->url, NULL }), ==, 2);
+  assert_contains (run.err, "is not a rate");
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--jobs", "0", f->url, NULL }), ==, 2);
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "file:///etc/passwd", NULL }), ==, 2);
+  assert_contains (run.err, "only http and https");
+  run_clear (&run);
+
+  /* A board that cannot be read. */
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--no-archive", "--recipe",
+                                                     "pearvideo", missing, NULL }), ==, 2);
+  assert_contains (run.err, "404");
+  run_clear (&run);
+}
+
+static void
+test_list (Fixture       *f,
+           gconstpointer  data)
+{
+  Run run = { 0 };
+  g_auto(GStrv) lines = NULL;
+  guint n = 0;
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--list", "-o", f->out, "--recipe",
+                                                     "pearvideo", f->url, NULL }), ==, 0);
+  lines = g_strsplit (run.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+
+      if (*lines[i] == '\0')
+        continue;
+      g_assert_true (json_parser_load_from_data (parser, lines[i], -1, NULL));
+      object = json_node_get_object (json_parser_get_root (parser));
+      g_assert_nonnull (json_object_get_string_member (object, "id"));
+      g_assert_nonnull (json_object_get_string_member (object, "title"));
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "page"), f->url) ||
+                     strstr (json_object_get_string_member (object, "page"), "/video_") != NULL);
+      assert_contains (json_object_get_string_member (object, "media"), "/cont-");
+      g_assert_true (g_str_has_prefix (json_object_get_string_member (object, "file"), f->out));
+      n++;
+    }
+
+  g_assert_cmpuint (n, ==, 20);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+  run_clear (&run);
+}
+
+static void
+assert_files (Fixture *f,
+              guint    items,
+              guint64  size)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->out, 0, NULL);
+  guint files = 0;
+
+  for (guint i = 0; i < items; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      trawl_test_assert_video (path, trawl_board_server_item_id (i), size);
+    }
+
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, items);
+}
+
+static void
+test_download (Fixture       *f,
+               gconstpointer  data)
+{
+  Run run = { 0 };
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                                     "-j", "3", "--recipe", "pearvideo", f->url,
+                                                     NULL }), ==, 0);
+  assert_contains (run.err, "20 videos on 3 pages");
+  assert_files (f, 20, 64 * 1024);
+  g_assert_cmpuint (trawl_board_server_get_max_videos_in_flight (f->server), <=, 3);
+  run_clear (&run);
+
+  /* Again: the archive skips everything before any detail page. */
+  trawl_board_server_reset_counters (f->server);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                                     "--recipe", "pearvideo", f->url, NULL }), ==, 0);
+  assert_contains (run.err, "0 videos on 3 pages, 20 already downloaded");
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
+  run_clear (&run);
+}
+
+static void
+test_failure_exit (Fixture       *f,
+                   gconstpointer  data)
+{
+  Run run = { 0 };
+
+  trawl_board_server_add_fault (f->server, 4, TRAWL_FAULT_STATUS, 404, 0);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--no-archive", "--recipe",
+                                                     "pearvideo", f->url, NULL }), ==, 1);
+  assert_contains (run.err, "1 of 20 videos failed");
+  assert_contains (run.err, "第5集：梨视频测试视频: The video is gone from the server (404 Not Found)");
+  run_clear (&run);
+}
+
+static guint
+archived (Fixture *f)
+{
+  g_autofree char *contents = NULL;
+  guint lines = 0;
+
+  if (!g_file_get_contents (f->archive, &contents, NULL, NULL))
+    return 0;
+  for (const char *p = contents; *p; p++)
+    if (*p == '\n')
+      lines++;
+
+  return lines > 0 ? lines - 1 : 0;  /* less the header */
+}
+
+static gboolean
+parts_ready (Fixture *f)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *name = g_strconcat (title, ".mp4.part", NULL);
+      g_autofree char *path = g_build_filename (f->out, name, NULL);
+
+      if (trawl_test_file_size (path) < 512 * 1024)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+test_kill_and_rerun (Fixture       *f,
+                     gconstpointer  data)
+{
+  Run run = { 0 };
+  g_autoptr(GSubprocess) process = NULL;
+  const char *args[] = { "-o", f->out, "--archive", f->archive, "--recipe", "pearvideo", f->url,
+                         NULL };
+
+  /* Two videos stall half way; the rest finish (and reach the archive);
+   * then the process dies. */
+  trawl_board_server_set_items (f->server, 8);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 512 * 1024, 1);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STALL, 512 * 1024, 1);
+
+  process = spawn (&run, args);
+  TRAWL_WAIT_UNTIL (parts_ready (f) && archived (f) == 6);
+  g_subprocess_send_signal (process, SIGKILL);
+  TRAWL_WAIT_UNTIL (run.done);
+  g_assert_cmpint (run.status, ==, 128 + SIGKILL);
+  run_clear (&run);
+
+  /* The same command again: the two .part files continue by Range, the
+   * six finished videos are not fetched again. */
+  trawl_board_server_reset_counters (f->server);
+  g_assert_cmpint (run_cli (&run, args), ==, 0);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 2);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 2);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 512 * 1024);
+  assert_files (f, 8, 1024 * 1024);
+  run_clear (&run);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init (&argc, &argv);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/cli/help", test_help);
+  ADD ("/cli/usage", test_usage);
+  ADD ("/cli/list", test_list);
+  ADD ("/cli/download", test_download);
+  ADD ("/cli/failure-exit", test_failure_exit);
+  ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
+
+  return g_test_run ();
+}

@@ -1,0 +1,205 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "trawl-html-private.h"
+#include "trawl-recipe-private.h"
+#include "trawl-recipe-set.h"
+#include "trawl-test-utils.h"
+
+static TrawlRecipe *
+pearvideo (void)
+{
+  g_autoptr(TrawlRecipeSet) set = trawl_recipe_set_new ();
+
+  g_assert_true (trawl_recipe_set_load_builtin (set, NULL));
+  return g_object_ref (trawl_recipe_set_lookup (set, "pearvideo"));
+}
+
+static TrawlFound *
+found (TrawlListPage *page,
+       guint          i)
+{
+  g_assert_cmpuint (i, <, page->items->len);
+  return g_ptr_array_index (page->items, i);
+}
+
+static void
+test_list (void)
+{
+  g_autoptr(TrawlRecipe) recipe = pearvideo ();
+  g_autoptr(GBytes) body = trawl_test_fixture ("pear-list.html");
+  g_autoptr(TrawlListPage) page =
+    _trawl_extract_list (recipe, body, "text/html", "https://www.pearvideo.com/category_5");
+
+  g_assert_cmpuint (page->items->len, ==, 3);
+  g_assert_cmpstr (found (page, 0)->url, ==, "https://www.pearvideo.com/video_1301572");
+  g_assert_cmpstr (found (page, 0)->title, ==, "两个月亏损超千亿， 这家公司怎么了？");
+  g_assert_cmpstr (found (page, 0)->id, ==, "1301572");
+  g_assert_cmpstr (found (page, 1)->title, ==, "A & B: \"quoted\" title");
+  g_assert_cmpstr (found (page, 2)->url, ==, "https://www.pearvideo.com/video_1301566");
+  g_assert_cmpstr (found (page, 2)->id, ==, "1301566");
+  g_assert_false (found (page, 0)->is_media);
+  g_assert_cmpstr (page->title, ==, "财富_梨视频官网-Pear Video");
+}
+
+static void
+test_loading_fragment (void)
+{
+  g_autoptr(TrawlRecipe) recipe = pearvideo ();
+  g_autoptr(GBytes) body = trawl_test_fixture ("pear-loading.html");
+  /* Fragments come without any charset; UTF-8 is assumed. */
+  g_autoptr(TrawlListPage) page =
+    _trawl_extract_list (recipe, body, NULL,
+                         "https://www.pearvideo.com/category_loading.jsp?reqType=5&categoryId=5&start=12");
+
+  g_assert_cmpuint (page->items->len, ==, 2);
+  g_assert_cmpstr (found (page, 0)->url, ==, "https://www.pearvideo.com/video_1301500");
+  g_assert_cmpstr (found (page, 0)->title, ==, "加载的第一条");
+  g_assert_cmpstr (found (page, 1)->id, ==, "1301499");
+}
+
+static void
+test_detail_classic (void)
+{
+  g_autoptr(TrawlRecipe) recipe = pearvideo ();
+  g_autoptr(GBytes) body = trawl_test_fixture ("pear-detail-classic.html");
+  g_autoptr(TrawlDetailPage) page =
+    _trawl_extract_detail (recipe, body, "text/html; charset=utf-8",
+                           "https://www.pearvideo.com/video_1301572");
+
+  g_assert_cmpuint (page->found->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (page->found, 0), ==,
+                   "https://video.pearvideo.com/mp4/adshort/20190311/"
+                   "cont-1301572-13671549_adpkg-ad_hd.mp4");
+  g_assert_cmpstr (g_ptr_array_index (page->found, 1), ==, "");
+  g_assert_cmpstr (page->title, ==, "两个月亏损超千亿，这家公司怎么了？");
+}
+
+static void
+test_detail_api (void)
+{
+  g_autoptr(TrawlRecipe) recipe = pearvideo ();
+  g_autoptr(GBytes) body = trawl_test_fixture ("pear-detail-api.html");
+  g_autoptr(GBytes) json = trawl_test_fixture ("videoStatus.json");
+  g_autoptr(TrawlDetailPage) page =
+    _trawl_extract_detail (recipe, body, "text/html", "https://www.pearvideo.com/video_1697094");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  TrawlStrategy *api = g_ptr_array_index (recipe->strategies, 1);
+  g_autofree char *src = NULL;
+  g_autofree char *pattern = NULL;
+  g_autofree char *replacement = NULL;
+  g_autofree char *real = NULL;
+  g_autoptr(GRegex) regex = NULL;
+
+  /* No srcUrl on the page: the classic strategy finds nothing. */
+  g_assert_cmpstr (g_ptr_array_index (page->found, 0), ==, "");
+  g_assert_cmpuint (page->generic_media->len, ==, 0);
+
+  /* The recipe's API strategy, applied to a recorded answer. */
+  g_assert_cmpint (api->kind, ==, TRAWL_STRATEGY_API);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (json, NULL),
+                                             g_bytes_get_size (json), NULL));
+  g_hash_table_insert (vars, "id", "1697094");
+  src = _trawl_json_lookup (json_parser_get_root (parser), api->json_path);
+  pattern = _trawl_template_expand (api->rewrite, vars, json_parser_get_root (parser), TRUE);
+  replacement = _trawl_template_expand (api->rewrite_to, vars, json_parser_get_root (parser), FALSE);
+  regex = g_regex_new (pattern, 0, 0, NULL);
+  real = g_regex_replace_literal (regex, src, -1, 0, replacement, 0, NULL);
+  g_assert_cmpstr (real, ==,
+                   "https://video.pearvideo.com/mp4/short/20200914/cont-1697094-15383386-hd.mp4");
+}
+
+static void
+test_generic (void)
+{
+  struct {
+    const char *fixture;
+    const char *url;
+    const char *media;
+    const char *title;
+  } cases[] = {
+    { "generic-video.html", "https://example.org/watch/1",
+      "https://cdn.example.org/media/clips/one.webm", "A page with a player" },
+    { "generic-og.html", "https://example.org/watch/2", "https://videos.example.org/og.mp4",
+      "Open Graph clip" },
+    { "generic-jsonld.html", "https://example.org/watch/3", "https://example.org/v/jsonld.mp4",
+      "JSON-LD clip" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) body = trawl_test_fixture (cases[i].fixture);
+      g_autoptr(TrawlDetailPage) page = _trawl_extract_detail (NULL, body, "text/html",
+                                                               cases[i].url);
+
+      g_assert_cmpuint (page->generic_media->len, >=, 1);
+      g_assert_cmpstr (g_ptr_array_index (page->generic_media, 0), ==, cases[i].media);
+      g_assert_cmpstr (page->title, ==, cases[i].title);
+    }
+}
+
+static void
+test_generic_links (void)
+{
+  g_autoptr(GBytes) body = trawl_test_fixture ("generic-links.html");
+  g_autoptr(TrawlListPage) page = _trawl_extract_list (NULL, body, "text/html",
+                                                       "http://files.example.org/videos/");
+
+  /* Two media links (one repeated, one file: link refused); the page's
+   * other links are navigation. */
+  g_assert_false (page->has_own_media);
+  g_assert_cmpuint (page->items->len, ==, 2);
+  g_assert_cmpstr (found (page, 0)->url, ==, "http://files.example.org/videos/first%20clip.mp4");
+  g_assert_cmpstr (found (page, 0)->title, ==, "first clip.mp4");
+  g_assert_true (found (page, 0)->is_media);
+  g_assert_cmpstr (found (page, 1)->title, ==, "second");
+  g_assert_cmpuint (page->links->len, ==, 0);
+}
+
+static void
+test_charsets (void)
+{
+  g_autoptr(TrawlRecipe) recipe = pearvideo ();
+  g_autoptr(GBytes) gbk = trawl_test_fixture ("gbk-list.html");
+  g_autoptr(TrawlListPage) page = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GBytes) utf8 = g_bytes_new_static ("<meta charset=\"gbk\"><p>中文</p>", 
+                                               strlen ("<meta charset=\"gbk\"><p>中文</p>"));
+
+  /* No charset in the header: the meta tag says GB2312 (read as GB18030). */
+  page = _trawl_extract_list (recipe, gbk, "text/html", "http://example.org/category_1");
+  g_assert_cmpuint (page->items->len, ==, 1);
+  g_assert_cmpstr (found (page, 0)->title, ==, "中文标题：测试");
+  g_assert_cmpstr (page->title, ==, "梨视频GBK页面");
+
+  /* The header wins over the page's own claim. */
+  text = _trawl_decode_page (utf8, "text/html; charset=UTF-8", NULL);
+  g_assert_nonnull (strstr (text, "中文"));
+  g_clear_pointer (&text, g_free);
+
+  /* Invalid bytes never make invalid UTF-8. */
+  {
+    g_autoptr(GBytes) junk = g_bytes_new_static ("a\xff\xfe" "b", 4);
+    text = _trawl_decode_page (junk, NULL, NULL);
+    g_assert_true (g_utf8_validate (text, -1, NULL));
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init (&argc, &argv);
+
+  g_test_add_func ("/extract/list", test_list);
+  g_test_add_func ("/extract/loading-fragment", test_loading_fragment);
+  g_test_add_func ("/extract/detail-classic", test_detail_classic);
+  g_test_add_func ("/extract/detail-api", test_detail_api);
+  g_test_add_func ("/extract/generic", test_generic);
+  g_test_add_func ("/extract/generic-links", test_generic_links);
+  g_test_add_func ("/extract/charsets", test_charsets);
+
+  return g_test_run ();
+}

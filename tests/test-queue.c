@@ -1,0 +1,791 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "trawl-board-server.h"
+#include "trawl-error.h"
+#include "trawl-queue.h"
+#include "trawl-test-utils.h"
+
+/* End to end: a real SoupServer on loopback, real files, the engine's own
+ * main loop. Concurrency is read from the server's in-flight counts; every
+ * wait runs the main loop until a condition holds. */
+
+typedef struct
+{
+  TrawlBoardServer *server;
+  TrawlQueue       *queue;
+  char             *dir;
+  char             *url;
+} Fixture;
+
+static TrawlQueue *
+new_queue (void)
+{
+  return g_object_new (TRAWL_TYPE_QUEUE,
+                       "retry-delay", 10,
+                       "timeout", 10,
+                       NULL);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = trawl_board_server_new ();
+  g_assert_true (trawl_board_server_start (f->server, 0, &error));
+  g_assert_no_error (error);
+  f->url = trawl_board_server_get_url (f->server);
+  f->dir = trawl_test_make_tmpdir ();
+  f->queue = new_queue ();
+}
+
+/* Stops the queue and waits until it is really gone: its operations hold
+ * references to it until their cancellation has run through. */
+static void
+drop_queue (TrawlQueue **queue)
+{
+  TrawlQueue *weak = *queue;
+
+  trawl_queue_shutdown (*queue);
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (queue);
+  TRAWL_WAIT_UNTIL (weak == NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->queue != NULL)
+    drop_queue (&f->queue);
+  g_clear_object (&f->server);
+  trawl_test_rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->url);
+}
+
+static TrawlBoard *
+add_board (Fixture    *f,
+           TrawlQueue *queue)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board = trawl_queue_add_board (queue, f->url, "pearvideo", f->dir, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (board);
+  return board;
+}
+
+static guint
+count_state (TrawlQueue     *queue,
+             TrawlItemState  state)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+
+      if (trawl_item_get_state (item) == state)
+        n++;
+    }
+
+  return n;
+}
+
+static TrawlItem *
+item_at (TrawlQueue *queue,
+         guint       position)
+{
+  g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), position);
+
+  g_assert_nonnull (item);
+  return item;  /* the queue keeps it alive */
+}
+
+static TrawlItem *
+item_by_id (TrawlQueue *queue,
+            guint       id)
+{
+  g_autofree char *text = g_strdup_printf ("%u", id);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      TrawlItem *item = item_at (queue, i);
+
+      if (g_strcmp0 (trawl_item_get_id (item), text) == 0)
+        return item;
+    }
+
+  g_error ("No item with id %u", id);
+  return NULL;
+}
+
+static guint
+index_of (TrawlItem *item)
+{
+  guint64 id = g_ascii_strtoull (trawl_item_get_id (item), NULL, 10);
+
+  return (guint) ((id - trawl_board_server_item_id (0)) / 7);
+}
+
+static void
+assert_item_file (TrawlItem *item,
+                  guint64    size)
+{
+  trawl_test_assert_video (trawl_item_get_path (item),
+                           trawl_board_server_item_id (index_of (item)), size);
+}
+
+static void
+assert_all_files (Fixture *f,
+                  guint    expected_items,
+                  guint64  size)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  guint files = 0;
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, expected_items);
+
+  for (guint i = 0; i < expected_items; i++)
+    {
+      TrawlItem *item = item_at (f->queue, i);
+      guint index = index_of (item);
+      g_autofree char *title = trawl_board_server_item_title (f->server, index);
+      g_autofree char *name = g_path_get_basename (trawl_item_get_path (item));
+      g_autofree char *expected_name = g_strconcat (title, ".mp4", NULL);
+
+      g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+      g_assert_cmpstr (name, ==, expected_name);
+      assert_item_file (item, size);
+      g_assert_cmpuint (trawl_item_get_bytes (item), ==, size);
+      g_assert_cmpint (trawl_item_get_total (item), ==, (gint64) size);
+    }
+
+  /* Nothing else in the folder: no stray .part files. */
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, expected_items);
+}
+
+static void
+run_board (Fixture        *f,
+           TrawlBoardForm  form)
+{
+  TrawlBoard *board;
+
+  /* 50 items at 20 a page: three pages, then the empty answer. */
+  trawl_board_server_set_form (f->server, form);
+  trawl_board_server_set_page_size (f->server, 20);
+  trawl_board_server_set_video_size (f->server, 200 * 1024);
+
+  board = add_board (f, f->queue);
+  g_assert_true (trawl_queue_is_busy (f->queue));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+  g_assert_cmpuint (trawl_board_get_found (board), ==, 50);
+  g_assert_cmpuint (trawl_board_get_pages (board), ==, 4);
+  g_assert_cmpstr (trawl_board_get_title (board), ==, "财富_梨视频官网");
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LOADING), ==, 3);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 50);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 50);
+  assert_all_files (f, 50, 200 * 1024);
+}
+
+static void
+test_classic (Fixture       *f,
+              gconstpointer  data)
+{
+  run_board (f, TRAWL_BOARD_FORM_CLASSIC);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 0);
+}
+
+static void
+test_api (Fixture       *f,
+          gconstpointer  data)
+{
+  run_board (f, TRAWL_BOARD_FORM_API);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 50);
+}
+
+static void
+test_mixed (Fixture       *f,
+            gconstpointer  data)
+{
+  run_board (f, TRAWL_BOARD_FORM_MIXED);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 25);
+}
+
+static void
+test_concurrency (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_object_set (f->queue, "jobs", 4, "per-host", 6, NULL);
+  trawl_board_server_set_items (f->server, 30);
+  trawl_board_server_hold_videos (f->server, TRUE);
+
+  add_board (f, f->queue);
+
+  /* Video answers are held back, so the downloads pile up to the limit... */
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 4);
+  /* ...and stay there while detail pages keep flowing on the other two
+   * connections, until every item is resolved. */
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_QUEUED) == 26);
+  g_assert_cmpuint (trawl_board_server_get_videos_in_flight (f->server), ==, 4);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DOWNLOADING), ==, 4);
+
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (trawl_board_server_get_max_videos_in_flight (f->server), ==, 4);
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), <=, 6);
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), >=, 5);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
+  g_assert_cmpuint (trawl_board_server_get_in_flight (f->server), ==, 0);
+}
+
+static void
+test_per_host (Fixture       *f,
+               gconstpointer  data)
+{
+  /* Fewer connections than jobs: the host limit wins. */
+  g_object_set (f->queue, "jobs", 8, "per-host", 2, NULL);
+  trawl_board_server_set_items (f->server, 20);
+  trawl_board_server_hold_videos (f->server, TRUE);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 2);
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), ==, 2);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 20);
+}
+
+static void
+test_resume_after_failure (Fixture       *f,
+                           gconstpointer  data)
+{
+  TrawlItem *item;
+  g_autofree char *part = NULL;
+  guint64 served;
+
+  /* One try only: the reset leaves a .part behind and the item fails. */
+  g_object_set (f->queue, "max-tries", 1, NULL);
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_RESET, 300 * 1024, 1);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  item = item_by_id (f->queue, trawl_board_server_item_id (1));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (trawl_item_get_error (item));
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  g_assert_cmpint (trawl_test_file_size (part), >, 0);
+  g_assert_cmpint (trawl_test_file_size (part), <=, 300 * 1024);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
+
+  /* Retrying continues from the .part with a Range request. */
+  trawl_board_server_reset_counters (f->server);
+  {
+    gint64 had = trawl_test_file_size (part);
+
+    trawl_queue_retry (f->queue, item);
+    TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+    served = trawl_board_server_get_video_bytes (f->server);
+    g_assert_cmpuint (served, ==, 1024 * 1024 - had);
+  }
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  assert_item_file (item, 1024 * 1024);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+static gboolean
+part_has (TrawlItem *item,
+          gint64     bytes)
+{
+  g_autofree char *part = NULL;
+
+  if (trawl_item_get_path (item) == NULL)
+    return FALSE;
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  return trawl_test_file_size (part) >= bytes;
+}
+
+static void
+test_pause_resume (Fixture       *f,
+                   gconstpointer  data)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, 2 * 1024 * 1024);
+  /* The server stops sending item 0 after 512 KiB: a stalled download. */
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 512 * 1024, 1);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 2);
+  item = item_by_id (f->queue, trawl_board_server_item_id (0));
+  TRAWL_WAIT_UNTIL (part_has (item, 512 * 1024));
+
+  trawl_queue_pause (f->queue, item);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 1);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+
+  /* Paused means no bytes move. */
+  trawl_board_server_reset_counters (f->server);
+  g_assert_true (part_has (item, 512 * 1024));
+
+  trawl_queue_resume (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 1024 * 1024 - 512 * 1024);
+  assert_item_file (item, 2 * 1024 * 1024);
+}
+
+static void
+test_resume_next_run (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(TrawlQueue) second = NULL;
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 4);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_STALL, 256 * 1024, 1);
+
+  /* The first run is dropped mid-download, as a crash would leave it. */
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 4);
+  item = item_by_id (f->queue, trawl_board_server_item_id (2));
+  TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024) && count_state (f->queue, TRAWL_ITEM_DONE) == 3);
+  drop_queue (&f->queue);
+
+  /* A new run of the same board finds the .part and continues it. */
+  trawl_board_server_reset_counters (f->server);
+  f->queue = new_queue ();
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) > 0 &&
+                    !trawl_queue_is_busy (f->queue));
+
+  /* Without an archive the three finished videos are fetched again under
+   * new names; the interrupted one is resumed, not restarted. */
+  item = item_by_id (f->queue, trawl_board_server_item_id (2));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_true (g_str_has_suffix (trawl_item_get_path (item), "第3集：梨视频测试视频.mp4"));
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  assert_item_file (item, 1024 * 1024);
+}
+
+static void
+test_range_ignored (Fixture       *f,
+                    gconstpointer  data)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_set_range (f->server, FALSE);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_RESET, 400 * 1024, 1);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  /* The retry's Range was answered with the whole file: started over
+   * cleanly, no byte twice. */
+  item = item_at (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_item_get_tries (item), ==, 2);
+  assert_item_file (item, 1024 * 1024);
+}
+
+static void
+test_changed_file (Fixture       *f,
+                   gconstpointer  data)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 256 * 1024, 1);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 1);
+  item = item_at (f->queue, 0);
+  TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024));
+  trawl_queue_pause (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  /* The file changes on the server: If-Range no longer matches, so the
+   * server sends all of it and the download starts over. */
+  trawl_board_server_set_version (f->server, 2);
+  trawl_board_server_reset_counters (f->server);
+  trawl_queue_resume (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 1024 * 1024);
+  assert_item_file (item, 1024 * 1024);
+}
+
+static void
+test_retry_then_fail (Fixture       *f,
+                      gconstpointer  data)
+{
+  TrawlItem *flaky;
+  TrawlItem *gone;
+  TrawlItem *limited;
+
+  g_object_set (f->queue, "max-tries", 4, NULL);
+  trawl_board_server_set_items (f->server, 12);
+  trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_STATUS, 503, 2);
+  trawl_board_server_add_fault (f->server, 5, TRAWL_FAULT_STATUS, 404, 0);
+  trawl_board_server_add_fault (f->server, 7, TRAWL_FAULT_RETRY_AFTER, 1, 1);
+  trawl_board_server_add_fault (f->server, 9, TRAWL_FAULT_STATUS, 500, 0);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  flaky = item_by_id (f->queue, trawl_board_server_item_id (3));
+  g_assert_cmpint (trawl_item_get_state (flaky), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_item_get_tries (flaky), ==, 3);
+  assert_item_file (flaky, 64 * 1024);
+
+  /* A 404 will not change by asking again: one try, a clear reason. */
+  gone = item_by_id (f->queue, trawl_board_server_item_id (5));
+  g_assert_cmpint (trawl_item_get_state (gone), ==, TRAWL_ITEM_FAILED);
+  g_assert_cmpuint (trawl_item_get_tries (gone), ==, 1);
+  g_assert_cmpstr (trawl_item_get_error (gone), ==,
+                   "The video is gone from the server (404 Not Found)");
+
+  limited = item_by_id (f->queue, trawl_board_server_item_id (7));
+  g_assert_cmpint (trawl_item_get_state (limited), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_item_get_tries (limited), ==, 2);
+
+  /* A server error that does not pass: every try used, then failed. */
+  {
+    TrawlItem *broken = item_by_id (f->queue, trawl_board_server_item_id (9));
+
+    g_assert_cmpint (trawl_item_get_state (broken), ==, TRAWL_ITEM_FAILED);
+    g_assert_cmpuint (trawl_item_get_tries (broken), ==, 4);
+    g_assert_nonnull (strstr (trawl_item_get_error (broken), "500"));
+  }
+
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
+
+  /* The fault is cleared; retrying the failed ones recovers them. */
+  trawl_board_server_clear_faults (f->server);
+  trawl_queue_retry_failed (f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
+  assert_item_file (gone, 64 * 1024);
+}
+
+static void
+test_not_media (Fixture       *f,
+                gconstpointer  data)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_HTML, 0, 0);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_DETAIL_STATUS, 403, 0);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  item = item_by_id (f->queue, trawl_board_server_item_id (1));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_cmpstr (trawl_item_get_error (item), ==,
+                   "The server sent a web page (text/html) instead of the video");
+  g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+
+  item = item_by_id (f->queue, trawl_board_server_item_id (2));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_cmpstr (trawl_item_get_error (item), ==,
+                   "The server refused the video page request (403 Forbidden)");
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 1);
+}
+
+static void
+test_archive (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "archive", "archive.txt", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "videos", NULL);
+  g_autoptr(TrawlArchive) archive = trawl_archive_new (path, NULL);
+  g_autoptr(TrawlArchive) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (f->server, 15);
+  trawl_queue_set_archive (f->queue, archive);
+  board = trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 15);
+  g_assert_cmpuint (trawl_archive_get_size (archive), ==, 15);
+
+  /* A second run, with the archive as read back from disk, skips every
+   * item before its detail page. */
+  drop_queue (&f->queue);
+  trawl_board_server_reset_counters (f->server);
+  reloaded = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+  f->queue = new_queue ();
+  trawl_queue_set_archive (f->queue, reloaded);
+  board = trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 0);
+  g_assert_cmpuint (trawl_board_get_skipped (board), ==, 15);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+}
+
+static void
+test_hostile_titles (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *out = g_build_filename (f->dir, "inside", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint files = 0;
+
+  trawl_board_server_set_items (f->server, 10);
+  trawl_board_server_set_hostile (f->server, TRUE);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
+
+  /* Every file is directly inside the chosen folder, with a sane name. */
+  for (guint i = 0; i < 10; i++)
+    {
+      TrawlItem *item = item_at (f->queue, i);
+      g_autofree char *parent = g_path_get_dirname (trawl_item_get_path (item));
+
+      g_assert_cmpstr (parent, ==, out);
+    }
+
+  dir = g_dir_open (out, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      files++;
+      g_assert_true (g_utf8_validate (name, -1, NULL));
+      g_assert_cmpint (name[0], !=, '.');
+      g_assert_null (strchr (name, '\\'));
+      g_assert_true (g_str_has_suffix (name, ".mp4"));
+    }
+  g_assert_cmpuint (files, ==, 10);
+
+  /* The parent folder holds only what the test made. */
+  g_clear_pointer (&dir, g_dir_close);
+  dir = g_dir_open (f->dir, 0, NULL);
+  files = 0;
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, 1);
+}
+
+static void
+test_generic_board (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *base = trawl_board_server_get_base_url (f->server);
+  g_autofree char *url = g_strconcat (base, "/plain/", NULL);
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+
+  /* No recipe matches: links are followed, pages with a player kept. */
+  trawl_board_server_set_items (f->server, 6);
+  board = trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_null (trawl_board_get_recipe (board));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    {
+      TrawlItem *item = item_at (f->queue, i);
+      g_autofree char *name = g_path_get_basename (trawl_item_get_path (item));
+
+      g_assert_true (g_str_has_prefix (name, "Plain clip "));
+    }
+}
+
+static void
+test_direct_media (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *base = trawl_board_server_get_base_url (f->server);
+  g_autofree char *url = g_strdup_printf ("%s/mp4/short/20231010/cont-%u-%u-hd.mp4", base,
+                                          trawl_board_server_item_id (0),
+                                          15000000 + trawl_board_server_item_id (0) % 1000000);
+  g_autoptr(GError) error = NULL;
+  TrawlItem *item;
+
+  trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 1);
+  item = item_at (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
+  g_assert_null (trawl_item_get_id (item));
+  trawl_test_assert_video (trawl_item_get_path (item), trawl_board_server_item_id (0), 64 * 1024);
+}
+
+static void
+test_list_only (Fixture       *f,
+                gconstpointer  data)
+{
+  g_object_set (f->queue, "download", FALSE, NULL);
+  trawl_board_server_set_items (f->server, 14);
+  trawl_board_server_set_gbk (f->server, TRUE);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_QUEUED), ==, 14);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+  for (guint i = 0; i < 14; i++)
+    {
+      TrawlItem *item = item_at (f->queue, i);
+      g_autofree char *title = trawl_board_server_item_title (f->server, index_of (item));
+
+      /* GBK pages (meta tag) and fragments (header charset) both decode. */
+      g_assert_cmpstr (trawl_item_get_title (item), ==, title);
+      g_assert_true (g_str_has_prefix (trawl_item_get_media_url (item), "http://127.0.0.1:"));
+      g_assert_nonnull (strstr (trawl_item_get_media_url (item), "/cont-"));
+    }
+}
+
+static void
+test_bad_input (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *file = g_build_filename (f->dir, "a-file", NULL);
+  TrawlBoard *board;
+
+  board = trawl_queue_add_board (f->queue, "file:///etc/passwd", NULL, f->dir, &error);
+  g_assert_null (board);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL);
+  g_clear_error (&error);
+
+  board = trawl_queue_add_board (f->queue, f->url, "no-such-recipe", f->dir, &error);
+  g_assert_null (board);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE);
+  g_clear_error (&error);
+
+  g_file_set_contents (file, "", 0, NULL);
+  board = trawl_queue_add_board (f->queue, f->url, "pearvideo", file, &error);
+  g_assert_null (board);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+
+  /* A board with no items fails with a reason. */
+  trawl_board_server_set_items (f->server, 0);
+  board = trawl_queue_add_board (f->queue, f->url, "pearvideo", f->dir, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
+  g_assert_nonnull (strstr (trawl_board_get_error (board), "No videos found"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 0);
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  TrawlItem *item;
+  g_autofree char *part = NULL;
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 256 * 1024, 1);
+
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 2);
+  item = item_by_id (f->queue, trawl_board_server_item_id (0));
+  TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024));
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+
+  trawl_queue_cancel (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_CANCELLED);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+
+  trawl_queue_remove (f->queue, item);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 1);
+}
+
+static void
+test_parse_rate (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpuint (trawl_parse_rate ("500K", NULL), ==, 500 * 1024);
+  g_assert_cmpuint (trawl_parse_rate ("1.5M", NULL), ==, 1536 * 1024);
+  g_assert_cmpuint (trawl_parse_rate ("2m", NULL), ==, 2 * 1024 * 1024);
+  g_assert_cmpuint (trawl_parse_rate ("100", NULL), ==, 100);
+  g_assert_cmpuint (trawl_parse_rate ("10KB", NULL), ==, 10 * 1024);
+  g_assert_cmpuint (trawl_parse_rate ("fast", &error), ==, 0);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_assert_cmpuint (trawl_parse_rate ("-5K", NULL), ==, 0);
+  g_assert_cmpuint (trawl_parse_rate ("5X", NULL), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init (&argc, &argv);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/queue/board/classic", test_classic);
+  ADD ("/queue/board/api", test_api);
+  ADD ("/queue/board/mixed", test_mixed);
+  ADD ("/queue/concurrency/jobs", test_concurrency);
+  ADD ("/queue/concurrency/per-host", test_per_host);
+  ADD ("/queue/resume/after-failure", test_resume_after_failure);
+  ADD ("/queue/resume/pause", test_pause_resume);
+  ADD ("/queue/resume/next-run", test_resume_next_run);
+  ADD ("/queue/resume/range-ignored", test_range_ignored);
+  ADD ("/queue/resume/changed-file", test_changed_file);
+  ADD ("/queue/retry", test_retry_then_fail);
+  ADD ("/queue/not-media", test_not_media);
+  ADD ("/queue/archive", test_archive);
+  ADD ("/queue/hostile-titles", test_hostile_titles);
+  ADD ("/queue/generic-board", test_generic_board);
+  ADD ("/queue/direct-media", test_direct_media);
+  ADD ("/queue/list-only", test_list_only);
+  ADD ("/queue/bad-input", test_bad_input);
+  ADD ("/queue/cancel", test_cancel);
+  g_test_add_func ("/queue/parse-rate", test_parse_rate);
+
+  return g_test_run ();
+}

@@ -1,0 +1,121 @@
+#define G_LOG_DOMAIN "trawl-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <locale.h>
+
+#include "trawl-board-server.h"
+#include "trawl-test-utils.h"
+
+static gboolean
+wake_up (gpointer user_data)
+{
+  /* Only there so that g_main_context_iteration() returns now and then
+   * and the deadline is looked at; no test waits on it. */
+  return G_SOURCE_CONTINUE;
+}
+
+void
+trawl_test_init (int    *argc,
+                 char ***argv)
+{
+  setlocale (LC_ALL, "");
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* Isolated XDG dirs hide the desktop's proxy settings schema, and every
+   * request of a test goes to loopback anyway. */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_timeout_add_seconds (1, wake_up, NULL);
+}
+
+char *
+trawl_test_make_tmpdir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("trawl-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+trawl_test_rm_rf (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            trawl_test_rm_rf (child);
+          else
+            g_unlink (child);
+        }
+    }
+  g_rmdir (path);
+}
+
+char *
+trawl_test_file_sha256 (const char *path)
+{
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  file = g_mapped_file_new (path, FALSE, &error);
+  if (file == NULL)
+    return NULL;
+
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (file),
+                                      g_mapped_file_get_length (file));
+}
+
+gint64
+trawl_test_file_size (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return -1;
+  return st.st_size;
+}
+
+char *
+trawl_test_fixture_path (const char *name)
+{
+  return g_test_build_filename (G_TEST_DIST, "fixtures", name, NULL);
+}
+
+GBytes *
+trawl_test_fixture (const char *name)
+{
+  g_autofree char *path = trawl_test_fixture_path (name);
+  g_autoptr(GError) error = NULL;
+  char *data = NULL;
+  gsize length = 0;
+
+  g_file_get_contents (path, &data, &length, &error);
+  g_assert_no_error (error);
+
+  return g_bytes_new_take (data, length);
+}
+
+/* The file at @path holds exactly video @id of the board server, and no
+ * .part of it is left beside it. */
+void
+trawl_test_assert_video (const char *path,
+                         guint       id,
+                         guint64     size)
+{
+  g_autofree char *expected = trawl_board_server_checksum (id, size);
+  g_autofree char *actual = trawl_test_file_sha256 (path);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+
+  g_assert_cmpstr (actual, ==, expected);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}

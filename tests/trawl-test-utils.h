@@ -1,0 +1,37 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Failure guard for waits: generous, since a loaded CI machine is slow;
+ * a passing test never comes near it. */
+#define TRAWL_TEST_TIMEOUT_S 60
+
+void     trawl_test_init            (int                *argc,
+                                     char             ***argv);
+char    *trawl_test_make_tmpdir     (void);
+void     trawl_test_rm_rf           (const char         *path);
+char    *trawl_test_file_sha256     (const char         *path);
+gint64   trawl_test_file_size       (const char         *path);
+char    *trawl_test_fixture_path    (const char         *name);
+GBytes  *trawl_test_fixture         (const char         *name);
+void     trawl_test_assert_video    (const char         *path,
+                                     guint               id,
+                                     guint64             size);
+
+/* Runs the main context until EXPR holds; fails the test (with EXPR in the
+ * message) if it has not after TRAWL_TEST_TIMEOUT_S. */
+#define TRAWL_WAIT_UNTIL(expr)                                                       \
+  G_STMT_START {                                                                     \
+    gint64 _trawl_deadline = g_get_monotonic_time () +                               \
+                             TRAWL_TEST_TIMEOUT_S * G_USEC_PER_SEC;                  \
+    while (!(expr))                                                                  \
+      {                                                                              \
+        if (g_get_monotonic_time () > _trawl_deadline)                               \
+          g_error ("Timed out waiting for %s", #expr);                               \
+        g_main_context_iteration (NULL, TRUE);                                       \
+      }                                                                              \
+  } G_STMT_END
+
+G_END_DECLS
