@@ -59,11 +59,14 @@ main (int   argc,
   gboolean gbk = FALSE;
   guint64 video_size = 1024 * 1024;
   GOptionEntry entries[] = {
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default: any free port)", "PORT" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default: any free one)",
+      "PORT" },
     { "items", 'n', 0, G_OPTION_ARG_INT, &items, "Items on the board (default 50)", "N" },
     { "page-size", 0, 0, G_OPTION_ARG_INT, &page_size, "Items per page (default 12)", "N" },
-    { "form", 0, 0, G_OPTION_ARG_STRING, &form, "Detail pages: classic, api or mixed (default)", "FORM" },
-    { "size", 's', 0, G_OPTION_ARG_STRING, &size, "Bytes per video, K/M/G suffixes (default 1M)", "SIZE" },
+    { "form", 0, 0, G_OPTION_ARG_STRING, &form, "Detail pages: classic, api or mixed (default)",
+      "FORM" },
+    { "size", 's', 0, G_OPTION_ARG_STRING, &size, "Bytes per video, K/M/G suffixes (default 1M)",
+      "SIZE" },
     { "latency", 'l', 0, G_OPTION_ARG_INT, &latency, "Delay of each page and API answer", "MS" },
     { "no-range", 0, 0, G_OPTION_ARG_NONE, &no_range, "Ignore Range requests", NULL },
     { "hostile", 0, 0, G_OPTION_ARG_NONE, &hostile, "Give items hostile titles", NULL },

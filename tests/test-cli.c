@@ -151,7 +151,8 @@ test_usage (Fixture       *f,
   assert_contains (run.err, "no URL given");
   run_clear (&run);
 
-  g_assert_cmpint (run_cli (&run, (const char *[]) { "--limit-rate", "fast", f->url, NULL }), ==, 2);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--limit-rate", "fast", f->url, NULL }),
+                   ==, 2);
   assert_contains (run.err, "is not a rate");
   run_clear (&run);
 
@@ -241,7 +242,8 @@ test_download (Fixture       *f,
   /* Again: the archive skips everything before any detail page. */
   trawl_board_server_reset_counters (f->server);
   g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
-                                                     "--recipe", "pearvideo", f->url, NULL }), ==, 0);
+                                                     "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 0);
   assert_contains (run.err, "0 videos on 3 pages, 20 already downloaded");
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
   run_clear (&run);

@@ -51,7 +51,8 @@ test_loading_fragment (void)
   /* Fragments come without any charset; UTF-8 is assumed. */
   g_autoptr(TrawlListPage) page =
     _trawl_extract_list (recipe, body, NULL,
-                         "https://www.pearvideo.com/category_loading.jsp?reqType=5&categoryId=5&start=12");
+                         "https://www.pearvideo.com/category_loading.jsp"
+                         "?reqType=5&categoryId=5&start=12");
 
   g_assert_cmpuint (page->items->len, ==, 2);
   g_assert_cmpstr (found (page, 0)->url, ==, "https://www.pearvideo.com/video_1301500");
@@ -104,7 +105,8 @@ test_detail_api (void)
   g_hash_table_insert (vars, "id", "1697094");
   src = _trawl_json_lookup (json_parser_get_root (parser), api->json_path);
   pattern = _trawl_template_expand (api->rewrite, vars, json_parser_get_root (parser), TRUE);
-  replacement = _trawl_template_expand (api->rewrite_to, vars, json_parser_get_root (parser), FALSE);
+  replacement = _trawl_template_expand (api->rewrite_to, vars, json_parser_get_root (parser),
+                                        FALSE);
   regex = g_regex_new (pattern, 0, 0, NULL);
   real = g_regex_replace_literal (regex, src, -1, 0, replacement, 0, NULL);
   g_assert_cmpstr (real, ==,
@@ -165,8 +167,8 @@ test_charsets (void)
   g_autoptr(GBytes) gbk = trawl_test_fixture ("gbk-list.html");
   g_autoptr(TrawlListPage) page = NULL;
   g_autofree char *text = NULL;
-  g_autoptr(GBytes) utf8 = g_bytes_new_static ("<meta charset=\"gbk\"><p>中文</p>", 
-                                               strlen ("<meta charset=\"gbk\"><p>中文</p>"));
+  const char *claims_gbk = "<meta charset=\"gbk\"><p>中文</p>";
+  g_autoptr(GBytes) utf8 = g_bytes_new_static (claims_gbk, strlen (claims_gbk));
 
   /* No charset in the header: the meta tag says GB2312 (read as GB18030). */
   page = _trawl_extract_list (recipe, gbk, "text/html", "http://example.org/category_1");

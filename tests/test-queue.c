@@ -353,7 +353,8 @@ test_pause_resume (Fixture       *f,
 
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
-  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 1024 * 1024 - 512 * 1024);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==,
+                    2 * 1024 * 1024 - 512 * 1024);
   assert_item_file (item, 2 * 1024 * 1024);
 }
 

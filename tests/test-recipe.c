@@ -76,7 +76,8 @@ test_broken (void)
   g_assert_nonnull (recipe);
 
   assert_broken ("[Recipe]\nName=x\nMatch=(unclosed\n[List]\nItems=//li\nLink=a/@href\n"
-                 "[Media]\nRegex=(.*)\n", "broken.recipe:3: Match is not a valid regular expression");
+                 "[Media]\nRegex=(.*)\n",
+                 "broken.recipe:3: Match is not a valid regular expression");
   assert_broken ("[Recipe]\nName=x\n\n[List]\nItems=//*[\nLink=a/@href\n[Media]\nRegex=(.*)\n",
                  "broken.recipe:5: Items is not a valid XPath");
   assert_broken ("[Recipe]\nName=x\n[List]\nItems=//li\nLink=a/@href\n[Media]\nRegex=no group\n",

@@ -421,7 +421,8 @@ serve_loading (TrawlBoardServer  *self,
   const char *category = query ? g_hash_table_lookup (query, "categoryId") : NULL;
   guint64 start = 0;
 
-  if (start_text == NULL || !g_ascii_string_to_unsigned (start_text, 10, 0, G_MAXUINT, &start, NULL) ||
+  if (start_text == NULL ||
+      !g_ascii_string_to_unsigned (start_text, 10, 0, G_MAXUINT, &start, NULL) ||
       g_strcmp0 (category, G_STRINGIFY (CATEGORY)) != 0)
     {
       respond_status (self, msg, 400);
@@ -684,7 +685,8 @@ serve_video (TrawlBoardServer  *self,
       return;
     }
 
-  if (self->range && soup_message_headers_get_ranges (request, self->video_size, &ranges, &n_ranges))
+  if (self->range &&
+      soup_message_headers_get_ranges (request, self->video_size, &ranges, &n_ranges))
     {
       self->range_requests++;
       if (n_ranges == 1 && (if_range == NULL || g_str_equal (if_range, etag)))

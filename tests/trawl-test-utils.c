@@ -51,7 +51,8 @@ trawl_test_rm_rf (const char *path)
         {
           g_autofree char *child = g_build_filename (path, name, NULL);
 
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
+              !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
             trawl_test_rm_rf (child);
           else
             g_unlink (child);

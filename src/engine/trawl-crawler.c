@@ -404,13 +404,16 @@ fetch_page (GTask      *task,
             const char *url)
 {
   Crawl *crawl = g_task_get_task_data (task);
+  const char *referer;
 
   g_hash_table_add (crawl->visited, g_strdup (url));
   g_free (crawl->current);
   crawl->current = g_strdup (url);
 
-  _trawl_fetch_async (crawl->queue, url, crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL,
-                      NULL, NULL, "board page", g_task_get_cancellable (task), page_cb, task);
+  /* Later pages are asked for as the board's own script would. */
+  referer = crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL;
+  _trawl_fetch_async (crawl->queue, url, referer, NULL, NULL, "board page",
+                      g_task_get_cancellable (task), page_cb, task);
 }
 
 void

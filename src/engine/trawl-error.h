@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 
 /**
  * TrawlError:
- * @TRAWL_ERROR_HTTP: the server answered with an HTTP error status that asking again will not change
+ * @TRAWL_ERROR_HTTP: an HTTP error status that asking again will not change
  * @TRAWL_ERROR_SERVER: the server failed in a way that may pass (5xx, 429, 408)
  * @TRAWL_ERROR_UNSAFE_URL: a URL with a scheme other than http(s), or with credentials
  * @TRAWL_ERROR_NOT_MEDIA: the server sent a web page or text where a video was expected

@@ -745,10 +745,9 @@ extract_list_thread (GTask        *task,
                      GCancellable *cancellable)
 {
   ExtractJob *job = task_data;
+  TrawlListPage *page = _trawl_extract_list (job->recipe, job->body, job->content_type, job->url);
 
-  g_task_return_pointer (task,
-                         _trawl_extract_list (job->recipe, job->body, job->content_type, job->url),
-                         (GDestroyNotify) _trawl_list_page_free);
+  g_task_return_pointer (task, page, (GDestroyNotify) _trawl_list_page_free);
 }
 
 static void
@@ -758,10 +757,10 @@ extract_detail_thread (GTask        *task,
                        GCancellable *cancellable)
 {
   ExtractJob *job = task_data;
+  TrawlDetailPage *page = _trawl_extract_detail (job->recipe, job->body, job->content_type,
+                                                 job->url);
 
-  g_task_return_pointer (task,
-                         _trawl_extract_detail (job->recipe, job->body, job->content_type, job->url),
-                         (GDestroyNotify) _trawl_detail_page_free);
+  g_task_return_pointer (task, page, (GDestroyNotify) _trawl_detail_page_free);
 }
 
 /* Parsing a big page takes milliseconds, so it runs on a worker and the

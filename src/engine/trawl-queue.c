@@ -278,9 +278,12 @@ trawl_queue_set_property (GObject      *object,
         }
       break;
     case PROP_USER_AGENT:
-      changed = new_session =
-        _trawl_set_str (&self->user_agent,
-                        g_value_get_string (value) ? g_value_get_string (value) : DEFAULT_USER_AGENT);
+      {
+        const char *agent = g_value_get_string (value);
+
+        changed = new_session = _trawl_set_str (&self->user_agent,
+                                                agent != NULL ? agent : DEFAULT_USER_AGENT);
+      }
       break;
     case PROP_PROXY:
       changed = new_session = _trawl_set_str (&self->proxy, g_value_get_string (value));
@@ -475,9 +478,11 @@ _trawl_queue_get_session (TrawlQueue *self)
     {
       /* One connection carries one request at a time (HTTP/1.1), so the
        * per-host connection limit is the per-host request limit. */
+      int max_conns = (int) MAX (self->per_host * 8, 64);
+
       self->session = soup_session_new_with_options ("user-agent", self->user_agent,
                                                      "max-conns-per-host", (int) self->per_host,
-                                                     "max-conns", (int) MAX (self->per_host * 8, 64),
+                                                     "max-conns", max_conns,
                                                      "timeout", self->timeout,
                                                      "idle-timeout", 60,
                                                      NULL);
@@ -810,7 +815,8 @@ schedule (TrawlQueue *self)
     {
       g_autoptr(TrawlItem) item = g_queue_pop_head (&self->resolve_queue);
 
-      if (trawl_item_get_state (item) == TRAWL_ITEM_PENDING && !g_hash_table_contains (self->active, item))
+      if (trawl_item_get_state (item) == TRAWL_ITEM_PENDING &&
+          !g_hash_table_contains (self->active, item))
         start_resolve (self, item);
     }
 
@@ -819,7 +825,8 @@ schedule (TrawlQueue *self)
     {
       g_autoptr(TrawlItem) item = g_queue_pop_head (&self->download_queue);
 
-      if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED && !g_hash_table_contains (self->active, item))
+      if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED &&
+          !g_hash_table_contains (self->active, item))
         start_transfer (self, item);
     }
 
@@ -1002,7 +1009,8 @@ _trawl_queue_reserve_path (TrawlQueue  *self,
       return TRUE;
     }
 
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, "Too many files are named like “%s”", base);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+               "Too many files are named like “%s”", base);
   return FALSE;
 }
 

@@ -37,6 +37,16 @@ trawl_recipe_set_init (TrawlRecipeSet *self)
   self->recipes = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
+/* Problems with several files are reported together, one per line. */
+static void
+append_problem (GString    *problems,
+                const char *message)
+{
+  if (problems->len > 0)
+    g_string_append_c (problems, '\n');
+  g_string_append (problems, message);
+}
+
 TrawlRecipeSet *
 trawl_recipe_set_new (void)
 {
@@ -63,7 +73,7 @@ trawl_recipe_set_new_default (GError **error)
 
   if (!trawl_recipe_set_load_builtin (self, &local_error))
     {
-      g_string_append (problems, local_error->message);
+      append_problem (problems, local_error->message);
       g_clear_error (&local_error);
     }
 
@@ -71,9 +81,7 @@ trawl_recipe_set_new_default (GError **error)
     {
       if (!trawl_recipe_set_load_directory (self, dirs[i], &local_error))
         {
-          if (problems->len > 0)
-            g_string_append_c (problems, '\n');
-          g_string_append (problems, local_error->message);
+          append_problem (problems, local_error->message);
           g_clear_error (&local_error);
         }
     }
@@ -132,7 +140,7 @@ trawl_recipe_set_load_builtin (TrawlRecipeSet  *self,
       recipe = trawl_recipe_new_from_data (data, size, origin, &local_error);
       if (recipe == NULL)
         {
-          g_string_append_printf (problems, "%s%s", problems->len ? "\n" : "", local_error->message);
+          append_problem (problems, local_error->message);
           continue;
         }
       trawl_recipe_set_add (self, recipe);
@@ -200,7 +208,7 @@ trawl_recipe_set_load_directory (TrawlRecipeSet  *self,
 
       if (recipe == NULL)
         {
-          g_string_append_printf (problems, "%s%s", problems->len ? "\n" : "", local_error->message);
+          append_problem (problems, local_error->message);
           g_clear_error (&local_error);
           continue;
         }

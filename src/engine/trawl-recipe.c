@@ -140,7 +140,8 @@ fail (Loader      *loader,
   va_end (args);
 
   if (line > 0)
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "%s:%u: %s", loader->origin, line, message);
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "%s:%u: %s",
+                 loader->origin, line, message);
   else
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "%s: %s", loader->origin, message);
 

@@ -76,11 +76,12 @@ finish_url (Resolve        *resolve,
 
   if (strategy->rewrite != NULL)
     {
-      g_autofree char *pattern = _trawl_template_expand (strategy->rewrite, resolve->vars, json, TRUE);
-      g_autofree char *replacement = _trawl_template_expand (strategy->rewrite_to, resolve->vars,
-                                                             json, FALSE);
+      g_autofree char *pattern = NULL;
+      g_autofree char *replacement = NULL;
       g_autoptr(GRegex) regex = NULL;
 
+      pattern = _trawl_template_expand (strategy->rewrite, resolve->vars, json, TRUE);
+      replacement = _trawl_template_expand (strategy->rewrite_to, resolve->vars, json, FALSE);
       if (pattern == NULL || replacement == NULL)
         {
           *reason = g_strdup ("the rewrite needs a value the page did not give");
@@ -189,11 +190,12 @@ try_api (GTask         *task,
          TrawlStrategy *strategy)
 {
   Resolve *resolve = g_task_get_task_data (task);
-  g_autofree char *relative = _trawl_template_expand (strategy->api_url, resolve->vars, NULL, FALSE);
+  g_autofree char *relative = NULL;
   g_autofree char *url = NULL;
   g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (0, g_free, TRUE);
   g_autoptr(GError) error = NULL;
 
+  relative = _trawl_template_expand (strategy->api_url, resolve->vars, NULL, FALSE);
   if (relative == NULL)
     {
       add_reason (resolve, strategy->name, "the API URL needs a value this item does not have");

@@ -86,8 +86,10 @@ attempt_failed (GTask  *task,
                 GError *error)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint retry_after = transfer->message != NULL ? _trawl_retry_after_seconds (transfer->message) : 0;
+  guint retry_after = 0;
 
+  if (transfer->message != NULL)
+    retry_after = _trawl_retry_after_seconds (transfer->message);
   close_streams (transfer);
 
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
@@ -509,8 +511,8 @@ start_attempt (GTask *task)
   transfer->message = soup_message_new (SOUP_METHOD_GET, trawl_item_get_media_url (transfer->item));
   if (transfer->message == NULL)
     {
-      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
-                               "“%s” is not a valid URL", trawl_item_get_media_url (transfer->item));
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "“%s” is not a valid URL",
+                               trawl_item_get_media_url (transfer->item));
       g_object_unref (task);
       return;
     }

@@ -1,0 +1,26 @@
+#!/bin/bash
+# Installs what building and testing Trawl needs, from Debian's packages.
+# Does nothing (and needs no network) when everything is already there.
+set -euo pipefail
+
+packages=(
+  gcc meson ninja-build pkg-config gettext
+  libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libxml2-dev libjson-glib-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
