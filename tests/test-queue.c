@@ -189,7 +189,7 @@ run_board (Fixture        *f,
 
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
   g_assert_cmpuint (trawl_board_get_found (board), ==, 50);
-  g_assert_cmpuint (trawl_board_get_pages (board), ==, 4);
+  g_assert_cmpuint (trawl_board_get_pages (board), ==, 3);
   g_assert_cmpstr (trawl_board_get_title (board), ==, "财富_梨视频官网");
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 1);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LOADING), ==, 3);

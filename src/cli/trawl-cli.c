@@ -74,6 +74,10 @@ draw_block (Cli *cli)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (cli->queue));
   guint64 bytes = 0;
+  guint64 remaining = 0;
+  guint64 finished_bytes = 0;
+  guint finished = 0;
+  guint waiting = 0;
   double speed = 0;
   guint active = 0;
   guint lines = 0;
@@ -88,12 +92,21 @@ draw_block (Cli *cli)
       g_autofree char *of = NULL;
       g_autofree char *rate = NULL;
 
+      bytes += trawl_item_get_bytes (item);
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DONE)
+        {
+          finished++;
+          finished_bytes += trawl_item_get_bytes (item);
+        }
+      if (trawl_item_get_state (item) <= TRAWL_ITEM_QUEUED)
+        waiting++;
       if (trawl_item_get_state (item) != TRAWL_ITEM_DOWNLOADING)
         continue;
 
       active++;
-      bytes += trawl_item_get_bytes (item);
       speed += trawl_item_get_speed (item);
+      if (trawl_item_get_total (item) > 0)
+        remaining += trawl_item_get_total (item) - trawl_item_get_bytes (item);
       if (lines >= 8)
         continue;
 
@@ -103,9 +116,16 @@ draw_block (Cli *cli)
                                             : g_strdup ("?");
       rate = g_format_size ((guint64) trawl_item_get_speed (item));
       if (trawl_item_get_total (item) > 0)
-        fprintf (stderr, "  %3d%%  %s of %s  %s/s  %s\n",
-                 (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
-                 have, of, rate, title);
+        {
+          gint64 left = trawl_item_get_total (item) - trawl_item_get_bytes (item);
+          g_autofree char *eta = trawl_item_get_speed (item) > 0
+                                   ? format_eta (left / trawl_item_get_speed (item))
+                                   : g_strdup ("-:--");
+
+          fprintf (stderr, "  %3d%%  %s of %s  %s/s  %s left  %s\n",
+                   (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
+                   have, of, rate, eta, title);
+        }
       else
         fprintf (stderr, "        %s  %s/s  %s\n", have, rate, title);
       lines++;
@@ -113,10 +133,16 @@ draw_block (Cli *cli)
 
   {
     g_autofree char *rate = g_format_size ((guint64) speed);
-    g_autofree char *elapsed = format_eta ((g_get_monotonic_time () - cli->started) / 1e6);
+    g_autofree char *total = g_format_size (bytes);
+    g_autofree char *eta = NULL;
 
-    fprintf (stderr, "%u of %u done, %u failed · %u downloading · %s/s · %s elapsed\n",
-             cli->done, n, cli->failed, active, rate, elapsed);
+    /* Videos not started yet are guessed at the average size so far. */
+    if (finished > 0)
+      remaining += waiting * (finished_bytes / finished);
+    eta = speed > 0 ? format_eta (remaining / speed) : g_strdup ("-:--");
+
+    fprintf (stderr, "%u of %u done, %u failed · %u downloading · %s · %s/s · %s left\n",
+             cli->done, n, cli->failed, active, total, rate, eta);
     lines++;
   }
 

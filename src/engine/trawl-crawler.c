@@ -270,7 +270,9 @@ list_cb (GObject      *object,
     }
 
   crawl->pages++;
-  _trawl_board_add_page (crawl->board);
+  /* The empty answer that ends the board is not one of its pages. */
+  if (page->items->len > 0)
+    _trawl_board_add_page (crawl->board);
   if (trawl_board_get_title (crawl->board) == NULL && page->title != NULL)
     _trawl_board_set_title (crawl->board, page->title);
 
