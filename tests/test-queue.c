@@ -743,6 +743,55 @@ test_cancel (Fixture       *f,
 }
 
 static void
+test_settings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *cookies = g_build_filename (f->dir, "cookies.txt", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "videos", NULL);
+  const char *extra[] = { "X-Trawl-Test: yes", "Accept-Language: zh-CN", NULL };
+  g_autoptr(GError) error = NULL;
+
+  /* A Netscape cookies.txt, as browsers' export extensions write it. */
+  g_file_set_contents (cookies,
+                       "# Netscape HTTP Cookie File\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tPEAR_UUID\tabc-123\n", -1, &error);
+  g_assert_no_error (error);
+
+  g_object_set (f->queue,
+                "user-agent", "TrawlTest/1.0",
+                "headers", extra,
+                "cookies-file", cookies,
+                "proxy", "none",
+                NULL);
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_form (f->server, TRAWL_BOARD_FORM_API);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
+
+  for (TrawlRequestKind kind = TRAWL_REQUEST_LIST; kind <= TRAWL_REQUEST_VIDEO; kind++)
+    {
+      g_assert_cmpstr (trawl_board_server_get_last_header (f->server, kind, "User-Agent"), ==,
+                       "TrawlTest/1.0");
+      g_assert_cmpstr (trawl_board_server_get_last_header (f->server, kind, "X-Trawl-Test"), ==,
+                       "yes");
+      g_assert_cmpstr (trawl_board_server_get_last_header (f->server, kind, "Cookie"), ==,
+                       "PEAR_UUID=abc-123");
+    }
+
+  /* Detail pages come from the board, videos from their detail page. */
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_DETAIL, "Referer"),
+                   ==, f->url);
+  g_assert_true (g_str_has_prefix (
+    trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO, "Referer"), f->url) ||
+    strstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO, "Referer"),
+            "/video_") != NULL);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO,
+                                                       "Accept-Encoding"), ==, "identity");
+}
+
+static void
 test_parse_rate (void)
 {
   g_autoptr(GError) error = NULL;
@@ -786,6 +835,7 @@ main (int   argc,
   ADD ("/queue/list-only", test_list_only);
   ADD ("/queue/bad-input", test_bad_input);
   ADD ("/queue/cancel", test_cancel);
+  ADD ("/queue/settings", test_settings);
   g_test_add_func ("/queue/parse-rate", test_parse_rate);
 
   return g_test_run ();

@@ -52,6 +52,7 @@ struct _TrawlBoardServer
   guint           videos_in_flight;
   guint           max_videos_in_flight;
   guint           requests[TRAWL_N_REQUEST_KINDS];
+  GHashTable     *last_headers[TRAWL_N_REQUEST_KINDS];  /* lower-case name -> value */
   guint           range_requests;
   guint64         video_bytes;
 };
@@ -83,6 +84,8 @@ trawl_board_server_finalize (GObject *object)
   g_clear_pointer (&self->faults, g_hash_table_unref);
   g_clear_pointer (&self->held, g_ptr_array_unref);
   g_clear_pointer (&self->stalled, g_ptr_array_unref);
+  for (guint i = 0; i < TRAWL_N_REQUEST_KINDS; i++)
+    g_clear_pointer (&self->last_headers[i], g_hash_table_unref);
 
   G_OBJECT_CLASS (trawl_board_server_parent_class)->finalize (object);
 }
@@ -759,6 +762,40 @@ serve_plain (TrawlBoardServer  *self,
 }
 
 static void
+remember_header (const char *name,
+                 const char *value,
+                 gpointer    user_data)
+{
+  g_hash_table_insert (user_data, g_ascii_strdown (name, -1), g_strdup (value));
+}
+
+/* Counts the request and keeps its headers for the tests to look at. */
+static void
+count (TrawlBoardServer  *self,
+       SoupServerMessage *msg,
+       TrawlRequestKind   kind)
+{
+  self->requests[kind]++;
+  g_clear_pointer (&self->last_headers[kind], g_hash_table_unref);
+  self->last_headers[kind] = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  soup_message_headers_foreach (soup_server_message_get_request_headers (msg), remember_header,
+                                self->last_headers[kind]);
+}
+
+const char *
+trawl_board_server_get_last_header (TrawlBoardServer *self,
+                                    TrawlRequestKind  kind,
+                                    const char       *name)
+{
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  g_return_val_if_fail (kind < TRAWL_N_REQUEST_KINDS, NULL);
+  if (self->last_headers[kind] == NULL)
+    return NULL;
+  return g_hash_table_lookup (self->last_headers[kind], lower);
+}
+
+static void
 handler (SoupServer        *server,
          SoupServerMessage *msg,
          const char        *path,
@@ -772,7 +809,7 @@ handler (SoupServer        *server,
 
   if (g_str_has_prefix (path, "/mp4/"))
     {
-      self->requests[TRAWL_REQUEST_VIDEO]++;
+      count (self, msg, TRAWL_REQUEST_VIDEO);
       flight_begin (self, msg, TRUE);
       serve_video (self, msg, path);
       return;
@@ -782,34 +819,34 @@ handler (SoupServer        *server,
 
   if (g_str_equal (path, list_path))
     {
-      self->requests[TRAWL_REQUEST_LIST]++;
+      count (self, msg, TRAWL_REQUEST_LIST);
       serve_list (self, msg);
     }
   else if (g_str_equal (path, "/category_loading.jsp"))
     {
-      self->requests[TRAWL_REQUEST_LOADING]++;
+      count (self, msg, TRAWL_REQUEST_LOADING);
       serve_loading (self, msg, query);
     }
   else if (g_str_has_prefix (path, "/video_") &&
            g_ascii_string_to_unsigned (path + strlen ("/video_"), 10, 0, G_MAXUINT, &id, NULL) &&
            index_for_id (self, id, &index))
     {
-      self->requests[TRAWL_REQUEST_DETAIL]++;
+      count (self, msg, TRAWL_REQUEST_DETAIL);
       serve_detail (self, msg, index);
     }
   else if (g_str_equal (path, "/videoStatus.jsp"))
     {
-      self->requests[TRAWL_REQUEST_API]++;
+      count (self, msg, TRAWL_REQUEST_API);
       serve_api (self, msg, query);
     }
   else if (g_str_has_prefix (path, "/plain/"))
     {
-      self->requests[TRAWL_REQUEST_OTHER]++;
+      count (self, msg, TRAWL_REQUEST_OTHER);
       serve_plain (self, msg, path);
     }
   else
     {
-      self->requests[TRAWL_REQUEST_OTHER]++;
+      count (self, msg, TRAWL_REQUEST_OTHER);
       respond_status (self, msg, 404);
     }
 }

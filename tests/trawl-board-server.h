@@ -79,6 +79,9 @@ guint             trawl_board_server_get_requests   (TrawlBoardServer *self,
 guint             trawl_board_server_get_range_requests (TrawlBoardServer *self);
 guint64           trawl_board_server_get_video_bytes (TrawlBoardServer *self);
 void              trawl_board_server_reset_counters (TrawlBoardServer *self);
+const char       *trawl_board_server_get_last_header (TrawlBoardServer *self,
+                                                     TrawlRequestKind  kind,
+                                                     const char       *name);
 
 guint             trawl_board_server_item_id        (guint             index);
 char             *trawl_board_server_item_title     (TrawlBoardServer *self,

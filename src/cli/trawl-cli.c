@@ -541,9 +541,12 @@ main (int   argc,
         }
       else if (!quiet && !list)
         {
-          fprintf (stderr, "%s: %u videos on %u pages, %u already downloaded\n",
-                   trawl_board_get_url (board), trawl_board_get_found (board),
-                   trawl_board_get_pages (board), trawl_board_get_skipped (board));
+          guint found = trawl_board_get_found (board);
+          guint pages = trawl_board_get_pages (board);
+
+          fprintf (stderr, "%s: %u %s on %u %s, %u already downloaded\n",
+                   trawl_board_get_url (board), found, found == 1 ? "video" : "videos",
+                   pages, pages == 1 ? "page" : "pages", trawl_board_get_skipped (board));
         }
     }
 

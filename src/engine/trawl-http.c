@@ -117,6 +117,68 @@ _trawl_retry_after_seconds (SoupMessage *message)
   return 0;
 }
 
+/**
+ * _trawl_cookie_jar_new_from_file:
+ * @path: a Netscape cookies.txt, as browsers and their extensions export
+ *
+ * Unlike SoupCookieJarText, keeps session cookies (written with an expiry
+ * of 0), which is what most exported login cookies are.
+ *
+ * Returns: (transfer full): an in-memory jar, or %NULL if @path cannot be read
+ */
+SoupCookieJar *
+_trawl_cookie_jar_new_from_file (const char  *path,
+                                 GError     **error)
+{
+  g_autoptr(SoupCookieJar) jar = NULL;
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (!g_file_get_contents (path, &contents, NULL, error))
+    return NULL;
+
+  jar = soup_cookie_jar_new ();
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strchomp (lines[i]);
+      gboolean http_only = FALSE;
+      g_auto(GStrv) fields = NULL;
+      guint64 expires = 0;
+      int max_age = -1;
+      SoupCookie *cookie;
+
+      if (g_str_has_prefix (line, "#HttpOnly_"))
+        {
+          http_only = TRUE;
+          line += strlen ("#HttpOnly_");
+        }
+      else if (*line == '#' || *line == '\0')
+        continue;
+
+      /* domain, subdomains, path, secure, expires, name, value */
+      fields = g_strsplit (line, "\t", 7);
+      if (g_strv_length (fields) != 7)
+        continue;
+
+      expires = g_ascii_strtoull (fields[4], NULL, 10);
+      if (expires != 0)
+        {
+          if ((gint64) expires <= now)
+            continue;
+          max_age = (int) MIN ((gint64) expires - now, G_MAXINT);
+        }
+
+      cookie = soup_cookie_new (fields[5], fields[6], fields[0], fields[2], max_age);
+      soup_cookie_set_secure (cookie, g_ascii_strcasecmp (fields[3], "TRUE") == 0);
+      soup_cookie_set_http_only (cookie, http_only);
+      soup_cookie_jar_add_cookie (jar, cookie);
+    }
+
+  return g_steal_pointer (&jar);
+}
+
 typedef struct
 {
   GSource *timeout;

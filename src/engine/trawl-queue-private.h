@@ -49,6 +49,8 @@ void           _trawl_queue_release_path     (TrawlQueue    *self,
                                               TrawlItem     *item);
 
 /* trawl-http.c */
+SoupCookieJar *_trawl_cookie_jar_new_from_file (const char    *path,
+                                                GError       **error);
 void           _trawl_sleep_async            (guint          ms,
                                               GCancellable  *cancellable,
                                               GAsyncReadyCallback callback,

@@ -495,8 +495,14 @@ _trawl_queue_get_session (TrawlQueue *self)
         }
       if (self->cookies_file != NULL && *self->cookies_file != '\0')
         {
-          g_autoptr(SoupCookieJar) jar = soup_cookie_jar_text_new (self->cookies_file, TRUE);
-          soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (jar));
+          g_autoptr(GError) error = NULL;
+          g_autoptr(SoupCookieJar) jar = _trawl_cookie_jar_new_from_file (self->cookies_file,
+                                                                          &error);
+
+          if (jar != NULL)
+            soup_session_add_feature (self->session, SOUP_SESSION_FEATURE (jar));
+          else
+            g_warning ("Cannot read the cookies file: %s", error->message);
         }
     }
 
