@@ -10,7 +10,7 @@ build-aux/deps.sh
 ninja -C _build
 
 url_file=$(mktemp)
-_build/tests/trawl-board-server --items 36 --size 2M --latency 30 > "$url_file" &
+_build/tests/server/trawl-board-server --items 36 --size 2M --latency 30 > "$url_file" &
 server=$!
 trap 'kill $server 2>/dev/null || true; rm -f "$url_file"' EXIT
 for _ in $(seq 100); do

@@ -791,6 +791,144 @@ test_settings (Fixture       *f,
                                                        "Accept-Encoding"), ==, "identity");
 }
 
+static gboolean
+file_contains (const char *path,
+               const char *text)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (path, &contents, NULL, NULL) && strstr (contents, text) != NULL;
+}
+
+static void
+test_restore (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "state", "queue.json", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "videos", NULL);
+  g_autoptr(GError) error = NULL;
+  TrawlItem *stalled;
+  TrawlItem *paused;
+
+  trawl_board_server_set_items (f->server, 6);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STALL, 256 * 1024, 1);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_STALL, 256 * 1024, 1);
+
+  trawl_queue_set_state_file (f->queue, state);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 4);
+  stalled = item_by_id (f->queue, trawl_board_server_item_id (1));
+  paused = item_by_id (f->queue, trawl_board_server_item_id (2));
+  TRAWL_WAIT_UNTIL (part_has (stalled, 256 * 1024) && part_has (paused, 256 * 1024));
+  trawl_queue_pause (f->queue, paused);
+
+  /* The state reaches the disk by itself; then the process "dies". */
+  TRAWL_WAIT_UNTIL (file_contains (state, "\"paused\"") && file_contains (state, "\"done\""));
+  drop_queue (&f->queue);
+
+  trawl_board_server_reset_counters (f->server);
+  f->queue = new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 6);
+  paused = item_by_id (f->queue, trawl_board_server_item_id (2));
+  g_assert_cmpint (trawl_item_get_state (paused), ==, TRAWL_ITEM_PAUSED);
+  g_assert_cmpuint (trawl_item_get_bytes (paused), ==, 256 * 1024);
+  g_assert_cmpuint (trawl_item_get_bytes (item_by_id (f->queue, trawl_board_server_item_id (0))),
+                    ==, 1024 * 1024);
+
+  /* The interrupted download resumes by itself; the paused one waits. */
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  stalled = item_by_id (f->queue, trawl_board_server_item_id (1));
+  g_assert_cmpint (trawl_item_get_state (stalled), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpint (trawl_item_get_state (paused), ==, TRAWL_ITEM_PAUSED);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 5);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
+
+  trawl_queue_resume (f->queue, paused);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 2);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 768 * 1024);
+  for (guint i = 0; i < 6; i++)
+    assert_item_file (item_at (f->queue, i), 1024 * 1024);
+}
+
+static void
+test_restore_crawling (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "videos", NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* The crawl is cut short after the first page... */
+  trawl_board_server_set_items (f->server, 30);
+  trawl_board_server_set_page_size (f->server, 10);
+  g_object_set (f->queue, "max-pages", 1, NULL);
+  trawl_queue_set_state_file (f->queue, state);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
+  drop_queue (&f->queue);
+
+  /* ...as a crash mid-crawl would leave it. */
+  {
+    g_autofree char *contents = NULL;
+    g_autoptr(GString) edited = NULL;
+
+    g_file_get_contents (state, &contents, NULL, &error);
+    g_assert_no_error (error);
+    edited = g_string_new (contents);
+    g_assert_cmpuint (g_string_replace (edited, "\"state\":\"done\",\"pages\"",
+                                        "\"state\":\"crawling\",\"pages\"", 1), ==, 1);
+    g_file_set_contents (state, edited->str, -1, &error);
+    g_assert_no_error (error);
+  }
+
+  /* Restored, the board is crawled again to its end; the ten items it
+   * had are not added twice. */
+  f->queue = new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 30);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
+}
+
+static void
+test_review (Fixture       *f,
+             gconstpointer  data)
+{
+  TrawlBoard *board;
+  TrawlItem *skipped;
+
+  g_object_set (f->queue, "review", TRUE, NULL);
+  trawl_board_server_set_items (f->server, 5);
+  board = add_board (f, f->queue);
+  g_assert_true (trawl_board_get_review (board));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  /* Found and resolved, nothing downloaded until confirmed. */
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_QUEUED), ==, 5);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+
+  skipped = item_by_id (f->queue, trawl_board_server_item_id (3));
+  trawl_item_set_selected (skipped, FALSE);
+  trawl_queue_confirm_board (f->queue, board);
+  g_assert_false (trawl_board_get_review (board));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 4);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 4);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 4);
+}
+
 static void
 test_parse_rate (void)
 {
@@ -836,6 +974,9 @@ main (int   argc,
   ADD ("/queue/bad-input", test_bad_input);
   ADD ("/queue/cancel", test_cancel);
   ADD ("/queue/settings", test_settings);
+  ADD ("/queue/restore/downloads", test_restore);
+  ADD ("/queue/restore/crawling", test_restore_crawling);
+  ADD ("/queue/review", test_review);
   g_test_add_func ("/queue/parse-rate", test_parse_rate);
 
   return g_test_run ();

@@ -19,5 +19,11 @@ void        _trawl_board_add_page    (TrawlBoard      *self);
 void        _trawl_board_add_found   (TrawlBoard      *self,
                                       guint            found);
 void        _trawl_board_add_skipped (TrawlBoard      *self);
+void        _trawl_board_set_review  (TrawlBoard      *self,
+                                      gboolean         review);
+void        _trawl_board_set_counts  (TrawlBoard      *self,
+                                      guint            pages,
+                                      guint            found,
+                                      guint            skipped);
 
 G_END_DECLS

@@ -19,6 +19,7 @@ struct _TrawlBoard
   guint            pages;
   guint            found;
   guint            skipped;
+  gboolean         review;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlBoard, trawl_board, G_TYPE_OBJECT)
@@ -34,6 +35,7 @@ enum {
   PROP_FOUND,
   PROP_SKIPPED,
   PROP_ERROR,
+  PROP_REVIEW,
   N_PROPS
 };
 
@@ -90,6 +92,9 @@ trawl_board_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_string (value, self->error);
       break;
+    case PROP_REVIEW:
+      g_value_set_boolean (value, self->review);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -114,6 +119,8 @@ trawl_board_class_init (TrawlBoardClass *klass)
   properties[PROP_FOUND] = g_param_spec_uint ("found", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_SKIPPED] = g_param_spec_uint ("skipped", NULL, NULL, 0, G_MAXUINT, 0, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  /* Found items wait for the user to pick which to download. */
+  properties[PROP_REVIEW] = g_param_spec_boolean ("review", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -256,4 +263,46 @@ _trawl_board_add_skipped (TrawlBoard *self)
 {
   self->skipped++;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SKIPPED]);
+}
+
+gboolean
+trawl_board_get_review (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), FALSE);
+  return self->review;
+}
+
+void
+_trawl_board_set_review (TrawlBoard *self,
+                         gboolean    review)
+{
+  if (self->review == review)
+    return;
+  self->review = review;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REVIEW]);
+}
+
+void
+_trawl_board_set_counts (TrawlBoard *self,
+                         guint       pages,
+                         guint       found,
+                         guint       skipped)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->pages != pages)
+    {
+      self->pages = pages;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGES]);
+    }
+  if (self->found != found)
+    {
+      self->found = found;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FOUND]);
+    }
+  if (self->skipped != skipped)
+    {
+      self->skipped = skipped;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SKIPPED]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }

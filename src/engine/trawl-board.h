@@ -24,5 +24,6 @@ guint            trawl_board_get_pages      (TrawlBoard *self);
 guint            trawl_board_get_found      (TrawlBoard *self);
 guint            trawl_board_get_skipped    (TrawlBoard *self);
 const char      *trawl_board_get_error      (TrawlBoard *self);
+gboolean         trawl_board_get_review     (TrawlBoard *self);
 
 G_END_DECLS

@@ -18,7 +18,8 @@ typedef struct
   TrawlBoard  *board;
   TrawlRecipe *recipe;
   GHashTable  *vars;
-  GHashTable  *seen;       /* item ids or URLs already found */
+  GHashTable  *seen;       /* item ids or URLs this crawl found */
+  GHashTable  *known;      /* those the queue had before it started */
   GHashTable  *visited;    /* page URLs already fetched */
   guint        pages;
   guint        max_pages;
@@ -39,6 +40,7 @@ crawl_free (Crawl *crawl)
   g_clear_object (&crawl->recipe);
   g_clear_pointer (&crawl->vars, g_hash_table_unref);
   g_clear_pointer (&crawl->seen, g_hash_table_unref);
+  g_clear_pointer (&crawl->known, g_hash_table_unref);
   g_clear_pointer (&crawl->visited, g_hash_table_unref);
   g_clear_pointer (&crawl->probes, g_ptr_array_unref);
   g_free (crawl->current);
@@ -74,6 +76,8 @@ add_media_item (Crawl      *crawl,
   if (g_hash_table_contains (crawl->seen, media_url))
     return;
   g_hash_table_add (crawl->seen, g_strdup (media_url));
+  if (g_hash_table_contains (crawl->known, media_url))
+    return;
 
   if (archive != NULL && trawl_archive_contains (archive, key))
     {
@@ -287,6 +291,9 @@ list_cb (GObject      *object,
       g_hash_table_add (crawl->seen, g_strdup (key));
       fresh++;
 
+      if (g_hash_table_contains (crawl->known, key))
+        continue;
+
       if (archived (crawl, found->id))
         {
           _trawl_board_add_skipped (crawl->board);
@@ -436,11 +443,26 @@ _trawl_crawl_async (TrawlQueue          *queue,
   crawl->recipe = recipe != NULL ? g_object_ref (recipe) : NULL;
   crawl->vars = _trawl_recipe_board_vars (recipe, url);
   crawl->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  crawl->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   crawl->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   crawl->max_pages = _trawl_queue_get_max_pages (queue);
   if (crawl->max_pages == 0)
     crawl->max_pages = recipe != NULL ? recipe->max_pages : 1;
   g_task_set_task_data (task, crawl, (GDestroyNotify) crawl_free);
+
+  /* A board crawled again (after a restart) keeps the items it has. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+
+      if (trawl_item_get_board (item) != board)
+        continue;
+      g_hash_table_add (crawl->known, g_strdup (trawl_item_get_id (item) != NULL
+                                                  ? trawl_item_get_id (item)
+                                                  : trawl_item_get_page_url (item)));
+      if (trawl_item_get_media_url (item) != NULL)
+        g_hash_table_add (crawl->known, g_strdup (trawl_item_get_media_url (item)));
+    }
 
   /* A link straight to a video needs no page at all. */
   if (trawl_uri_media_extension (url) != NULL)

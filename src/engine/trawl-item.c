@@ -24,6 +24,7 @@ struct _TrawlItem
   char           *error;
   TrawlItemState  state;
   guint           tries;
+  gboolean        selected;
 
   /* Written by the transfer at every read; published (notified) only when
    * the queue's tick calls _trawl_item_flush_progress(). */
@@ -55,6 +56,7 @@ enum {
   PROP_SPEED,
   PROP_ERROR,
   PROP_TRIES,
+  PROP_SELECTED,
   N_PROPS
 };
 
@@ -124,6 +126,27 @@ trawl_item_get_property (GObject    *object,
     case PROP_TRIES:
       g_value_set_uint (value, self->tries);
       break;
+    case PROP_SELECTED:
+      g_value_set_boolean (value, self->selected);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_item_set_property (GObject      *object,
+                         guint         prop_id,
+                         const GValue *value,
+                         GParamSpec   *pspec)
+{
+  TrawlItem *self = TRAWL_ITEM (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED:
+      trawl_item_set_selected (self, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -137,6 +160,7 @@ trawl_item_class_init (TrawlItemClass *klass)
 
   object_class->finalize = trawl_item_finalize;
   object_class->get_property = trawl_item_get_property;
+  object_class->set_property = trawl_item_set_property;
 
   properties[PROP_BOARD] = g_param_spec_object ("board", NULL, NULL, TRAWL_TYPE_BOARD, flags);
   properties[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, flags);
@@ -151,6 +175,11 @@ trawl_item_class_init (TrawlItemClass *klass)
   properties[PROP_SPEED] = g_param_spec_double ("speed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
   properties[PROP_TRIES] = g_param_spec_uint ("tries", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* Whether a board under review downloads this item; the one property a
+   * front end writes. */
+  properties[PROP_SELECTED] =
+    g_param_spec_boolean ("selected", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -160,6 +189,7 @@ trawl_item_init (TrawlItem *self)
 {
   self->total = -1;
   self->shown_total = -1;
+  self->selected = TRUE;
   self->cancellable = g_cancellable_new ();
 }
 
@@ -270,6 +300,26 @@ trawl_item_is_finished (TrawlItem *self)
 
   return self->state == TRAWL_ITEM_DONE || self->state == TRAWL_ITEM_FAILED ||
          self->state == TRAWL_ITEM_CANCELLED;
+}
+
+gboolean
+trawl_item_get_selected (TrawlItem *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ITEM (self), FALSE);
+  return self->selected;
+}
+
+void
+trawl_item_set_selected (TrawlItem *self,
+                         gboolean   selected)
+{
+  g_return_if_fail (TRAWL_IS_ITEM (self));
+
+  selected = !!selected;
+  if (self->selected == selected)
+    return;
+  self->selected = selected;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED]);
 }
 
 const char *

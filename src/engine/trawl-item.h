@@ -35,6 +35,9 @@ double          trawl_item_get_speed     (TrawlItem *self);
 const char     *trawl_item_get_error     (TrawlItem *self);
 guint           trawl_item_get_tries     (TrawlItem *self);
 gboolean        trawl_item_is_finished   (TrawlItem *self);
+gboolean        trawl_item_get_selected  (TrawlItem *self);
+void            trawl_item_set_selected  (TrawlItem *self,
+                                          gboolean   selected);
 const char     *trawl_item_state_to_string (TrawlItemState state);
 
 G_END_DECLS

@@ -48,6 +48,24 @@ gboolean       _trawl_queue_reserve_path     (TrawlQueue    *self,
 void           _trawl_queue_release_path     (TrawlQueue    *self,
                                               TrawlItem     *item);
 
+void           _trawl_queue_crawl            (TrawlQueue    *self,
+                                              TrawlBoard    *board);
+void           _trawl_queue_restore_item     (TrawlQueue    *self,
+                                              TrawlItem     *item);
+void           _trawl_queue_restore_board    (TrawlQueue    *self,
+                                              TrawlBoard    *board);
+void           _trawl_queue_save_later       (TrawlQueue    *self);
+void           _trawl_queue_schedule         (TrawlQueue    *self);
+gboolean       _trawl_queue_is_saving        (TrawlQueue    *self);
+
+/* trawl-queue-state.c */
+void           _trawl_queue_save_async       (TrawlQueue    *self,
+                                              const char    *path,
+                                              GAsyncReadyCallback callback,
+                                              gpointer       user_data);
+gboolean       _trawl_queue_save_finish      (GAsyncResult  *result,
+                                              GError       **error);
+
 /* trawl-http.c */
 SoupCookieJar *_trawl_cookie_jar_new_from_file (const char    *path,
                                                 GError       **error);

@@ -47,6 +47,11 @@ struct _TrawlQueue
   char           *cookies_file;
   GStrv           headers;
   gboolean        download;
+  gboolean        review;
+  char           *state_file;
+  guint           save_source;
+  gboolean        saving;
+  gboolean        save_again;
 
   GQueue          resolve_queue;   /* of owned TrawlItem, PENDING */
   GQueue          download_queue;  /* of owned TrawlItem, QUEUED */
@@ -83,6 +88,7 @@ enum {
   PROP_COOKIES_FILE,
   PROP_HEADERS,
   PROP_DOWNLOAD,
+  PROP_REVIEW,
   PROP_BUSY,
   PROP_N_ITEMS,
   N_PROPS
@@ -141,6 +147,7 @@ trawl_queue_dispose (GObject *object)
   g_queue_clear_full (&self->resolve_queue, g_object_unref);
   g_queue_clear_full (&self->download_queue, g_object_unref);
   g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->save_source, g_source_remove);
   if (self->archive != NULL)
     g_signal_handlers_disconnect_by_data (self->archive, self);
   g_clear_object (&self->archive);
@@ -164,6 +171,7 @@ trawl_queue_finalize (GObject *object)
   g_free (self->proxy);
   g_free (self->cookies_file);
   g_strfreev (self->headers);
+  g_free (self->state_file);
 
   G_OBJECT_CLASS (trawl_queue_parent_class)->finalize (object);
 }
@@ -213,6 +221,9 @@ trawl_queue_get_property (GObject    *object,
       break;
     case PROP_DOWNLOAD:
       g_value_set_boolean (value, self->download);
+      break;
+    case PROP_REVIEW:
+      g_value_set_boolean (value, self->review);
       break;
     case PROP_BUSY:
       g_value_set_boolean (value, self->busy);
@@ -303,6 +314,13 @@ trawl_queue_set_property (GObject      *object,
           changed = TRUE;
         }
       break;
+    case PROP_REVIEW:
+      if (self->review != g_value_get_boolean (value))
+        {
+          self->review = g_value_get_boolean (value);
+          changed = TRUE;
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -355,6 +373,9 @@ trawl_queue_class_init (TrawlQueueClass *klass)
   properties[PROP_HEADERS] = g_param_spec_boxed ("headers", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_DOWNLOAD] =
     g_param_spec_boolean ("download", NULL, NULL, TRUE, flags | G_PARAM_CONSTRUCT);
+  /* Boards added while set wait for trawl_queue_confirm_board(). */
+  properties[PROP_REVIEW] =
+    g_param_spec_boolean ("review", NULL, NULL, FALSE, flags);
   properties[PROP_BUSY] =
     g_param_spec_boolean ("busy", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -607,7 +628,8 @@ update_busy (TrawlQueue *self)
   gboolean busy = self->crawling > 0 || self->resolving > 0 || self->downloading > 0 ||
                   !g_queue_is_empty (&self->resolve_queue) ||
                   (self->download && !g_queue_is_empty (&self->download_queue)) ||
-                  (self->archive != NULL && trawl_archive_is_saving (self->archive));
+                  (self->archive != NULL && trawl_archive_is_saving (self->archive)) ||
+                  _trawl_queue_is_saving (self);
 
   if (busy == self->busy)
     return;
@@ -647,6 +669,7 @@ set_state (TrawlQueue     *self,
 
   _trawl_item_set_state (item, state);
   g_signal_emit (self, signals[ITEM_STATE_CHANGED], 0, item);
+  _trawl_queue_save_later (self);
 }
 
 static void
@@ -669,7 +692,8 @@ enqueue (TrawlQueue *self,
 
   if (trawl_item_get_state (item) == TRAWL_ITEM_PENDING)
     g_queue_push_tail (&self->resolve_queue, g_object_ref (item));
-  else if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
+  else if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED &&
+           !trawl_board_get_review (trawl_item_get_board (item)))
     g_queue_push_tail (&self->download_queue, g_object_ref (item));
 }
 
@@ -740,6 +764,7 @@ remove_from_model (TrawlQueue *self,
   g_ptr_array_remove_index (self->items, position);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  _trawl_queue_save_later (self);
 }
 
 static void
@@ -848,6 +873,7 @@ _trawl_queue_add_item (TrawlQueue *self,
   g_ptr_array_add (self->items, g_object_ref (item));
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  _trawl_queue_save_later (self);
 
   /* A list entry that is itself a media file needs no resolving. */
   if (trawl_item_get_media_url (item) != NULL)
@@ -873,6 +899,12 @@ crawl_cb (GObject      *object,
 
   self->crawling--;
 
+  if (self->shut_down)
+    {
+      update_busy (self);
+      return;
+    }
+
   if (_trawl_crawl_finish (result, &error))
     _trawl_board_set_state (board, TRAWL_BOARD_DONE);
   else
@@ -881,6 +913,7 @@ crawl_cb (GObject      *object,
       _trawl_board_set_state (board, TRAWL_BOARD_FAILED);
     }
 
+  _trawl_queue_save_later (self);
   schedule (self);
 }
 
@@ -959,13 +992,140 @@ trawl_queue_add_board (TrawlQueue  *self,
     return NULL;
 
   board = _trawl_board_new (url, found != NULL ? trawl_recipe_get_name (found) : NULL, absolute);
+  _trawl_board_set_review (board, self->review);
   g_list_store_append (self->boards, board);
-
-  self->crawling++;
-  _trawl_crawl_async (self, board, found, self->cancellable, crawl_cb, g_object_ref (board));
-  update_busy (self);
+  _trawl_queue_crawl (self, board);
+  _trawl_queue_save_later (self);
 
   return board;
+}
+
+/* Starts (or, for a restored board, restarts) the crawl of @board; items
+ * the queue already has for it are not added twice. */
+void
+_trawl_queue_crawl (TrawlQueue *self,
+                    TrawlBoard *board)
+{
+  TrawlRecipe *recipe = NULL;
+
+  if (trawl_board_get_recipe (board) != NULL)
+    recipe = trawl_recipe_set_lookup (trawl_queue_get_recipes (self),
+                                      trawl_board_get_recipe (board));
+
+  _trawl_board_set_state (board, TRAWL_BOARD_CRAWLING);
+  self->crawling++;
+  _trawl_crawl_async (self, board, recipe, self->cancellable, crawl_cb, g_object_ref (board));
+  update_busy (self);
+}
+
+/* Puts back an item read from the state file, in the state it had. */
+void
+_trawl_queue_restore_item (TrawlQueue *self,
+                           TrawlItem  *item)
+{
+  const char *path = trawl_item_get_path (item);
+
+  if (path != NULL)
+    g_hash_table_insert (self->reserved, g_strdup (path), item);
+
+  g_ptr_array_add (self->items, g_object_ref (item));
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  enqueue (self, item);
+}
+
+void
+_trawl_queue_restore_board (TrawlQueue *self,
+                            TrawlBoard *board)
+{
+  g_list_store_append (self->boards, board);
+}
+
+/**
+ * trawl_queue_confirm_board:
+ * @board: a board under review
+ *
+ * Ends the review of @board: its selected items download, the others are
+ * removed from the queue.
+ */
+void
+trawl_queue_confirm_board (TrawlQueue *self,
+                           TrawlBoard *board)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+
+  if (!trawl_board_get_review (board))
+    return;
+
+  _trawl_board_set_review (board, FALSE);
+
+  for (guint i = self->items->len; i > 0; i--)
+    {
+      TrawlItem *item = g_ptr_array_index (self->items, i - 1);
+
+      if (trawl_item_get_board (item) != board)
+        continue;
+      if (!trawl_item_get_selected (item))
+        trawl_queue_remove (self, item);
+    }
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TrawlItem *item = g_ptr_array_index (self->items, i);
+
+      if (trawl_item_get_board (item) == board && trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
+        enqueue (self, item);
+    }
+
+  _trawl_queue_save_later (self);
+  schedule (self);
+}
+
+/**
+ * trawl_queue_get_board_counts:
+ * @done: (out) (optional): items of @board downloaded
+ * @failed: (out) (optional): items of @board that failed
+ * @active: (out) (optional): items of @board not finished yet
+ */
+void
+trawl_queue_get_board_counts (TrawlQueue *self,
+                              TrawlBoard *board,
+                              guint      *done,
+                              guint      *failed,
+                              guint      *active)
+{
+  guint d = 0, f = 0, a = 0;
+
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      TrawlItem *item = g_ptr_array_index (self->items, i);
+
+      if (trawl_item_get_board (item) != board)
+        continue;
+      switch (trawl_item_get_state (item))
+        {
+        case TRAWL_ITEM_DONE:
+          d++;
+          break;
+        case TRAWL_ITEM_FAILED:
+          f++;
+          break;
+        case TRAWL_ITEM_CANCELLED:
+          break;
+        default:
+          a++;
+        }
+    }
+
+  if (done != NULL)
+    *done = d;
+  if (failed != NULL)
+    *failed = f;
+  if (active != NULL)
+    *active = a;
 }
 
 void
@@ -1136,6 +1296,7 @@ trawl_queue_shutdown (TrawlQueue *self)
   g_return_if_fail (TRAWL_IS_QUEUE (self));
 
   self->shut_down = TRUE;
+  g_clear_handle_id (&self->save_source, g_source_remove);
   g_queue_clear_full (&self->resolve_queue, g_object_unref);
   g_queue_clear_full (&self->download_queue, g_object_unref);
   g_cancellable_cancel (self->cancellable);
@@ -1222,4 +1383,90 @@ invalid:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                "“%s” is not a rate; use bytes per second such as 500K or 2M", text);
   return 0;
+}
+
+static void
+save_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TrawlQueue *self = TRAWL_QUEUE (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!_trawl_queue_save_finish (result, &error))
+    g_warning ("Could not save the queue to %s: %s", self->state_file, error->message);
+
+  self->saving = FALSE;
+  if (self->save_again)
+    _trawl_queue_save_later (self);
+  update_busy (self);
+}
+
+static gboolean
+save_now (gpointer user_data)
+{
+  TrawlQueue *self = user_data;
+
+  self->save_source = 0;
+  self->save_again = FALSE;
+  self->saving = TRUE;
+  _trawl_queue_save_async (self, self->state_file, save_cb, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* State changes come in bursts (a page of items found, a batch of
+ * downloads finishing): they are written together, a moment later, by a
+ * worker, one write at a time. */
+void
+_trawl_queue_save_later (TrawlQueue *self)
+{
+  if (self->state_file == NULL || self->shut_down)
+    return;
+
+  if (self->saving)
+    {
+      self->save_again = TRUE;
+      return;
+    }
+
+  if (self->save_source == 0)
+    self->save_source = g_timeout_add (200, save_now, self);
+}
+
+gboolean
+_trawl_queue_is_saving (TrawlQueue *self)
+{
+  return self->saving || self->save_source != 0;
+}
+
+/**
+ * trawl_queue_set_state_file:
+ * @path: (nullable): where the queue keeps its state, or %NULL for none
+ *
+ * From now on every change of the queue's boards and items is written to
+ * @path (atomically, a moment after it happens), so
+ * trawl_queue_restore() can bring the queue back after a restart or a
+ * crash.
+ */
+void
+trawl_queue_set_state_file (TrawlQueue *self,
+                            const char *path)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+
+  _trawl_set_str (&self->state_file, path);
+}
+
+const char *
+trawl_queue_get_state_file (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+  return self->state_file;
+}
+
+void
+_trawl_queue_schedule (TrawlQueue *self)
+{
+  schedule (self);
 }

@@ -41,6 +41,20 @@ void            trawl_queue_retry          (TrawlQueue      *self,
 void            trawl_queue_remove         (TrawlQueue      *self,
                                             TrawlItem       *item);
 void            trawl_queue_shutdown       (TrawlQueue      *self);
+void            trawl_queue_confirm_board  (TrawlQueue      *self,
+                                            TrawlBoard      *board);
+void            trawl_queue_get_board_counts (TrawlQueue    *self,
+                                            TrawlBoard      *board,
+                                            guint           *done,
+                                            guint           *failed,
+                                            guint           *active);
+void            trawl_queue_set_state_file (TrawlQueue      *self,
+                                            const char      *path);
+const char     *trawl_queue_get_state_file (TrawlQueue      *self);
+gboolean        trawl_queue_restore        (TrawlQueue      *self,
+                                            GError         **error);
+gboolean        trawl_queue_save           (TrawlQueue      *self,
+                                            GError         **error);
 void            trawl_queue_pause_all      (TrawlQueue      *self);
 void            trawl_queue_resume_all     (TrawlQueue      *self);
 void            trawl_queue_retry_failed   (TrawlQueue      *self);
