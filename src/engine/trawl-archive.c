@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "trawl-archive.h"
+#include "trawl-util-private.h"
 
 #define HEADER "# Trawl download archive: one finished item per line\n"
 
@@ -181,45 +182,6 @@ serialize (TrawlArchive *self)
   return g_string_free_to_bytes (text);
 }
 
-static gboolean
-write_atomically (const char  *path,
-                  GBytes      *contents,
-                  GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  gsize size;
-  const char *data = g_bytes_get_data (contents, &size);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Could not create the folder %s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  /* Temporary file, fsync, rename: a crash leaves the old or the new
-   * archive, never half of one. */
-  return g_file_set_contents_full (path, data, size,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0644, error);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  TrawlArchive *self = source_object;
-  GError *error = NULL;
-
-  if (write_atomically (self->path, task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 static void start_save (TrawlArchive *self);
 
 static void
@@ -230,7 +192,7 @@ save_cb (GObject      *object,
   TrawlArchive *self = TRAWL_ARCHIVE (object);
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!_trawl_write_file_finish (result, &error))
     g_warning ("Could not save the download archive %s: %s", self->path, error->message);
 
   self->saving = FALSE;
@@ -245,13 +207,11 @@ save_cb (GObject      *object,
 static void
 start_save (TrawlArchive *self)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, save_cb, NULL);
+  g_autoptr(GBytes) contents = serialize (self);
 
   self->dirty = FALSE;
   self->saving = TRUE;
-  g_task_set_source_tag (task, start_save);
-  g_task_set_task_data (task, serialize (self), (GDestroyNotify) g_bytes_unref);
-  g_task_run_in_thread (task, save_thread);
+  _trawl_write_file_async (self, self->path, contents, 0644, save_cb, NULL);
 }
 
 void
@@ -288,5 +248,5 @@ trawl_archive_save (TrawlArchive  *self,
   contents = serialize (self);
   self->dirty = FALSE;
 
-  return write_atomically (self->path, contents, error);
+  return _trawl_write_file (self->path, contents, 0644, error);
 }

@@ -9,6 +9,7 @@
 #include "trawl-enums.h"
 #include "trawl-error.h"
 #include "trawl-queue-private.h"
+#include "trawl-util-private.h"
 
 /* The queue as a JSON file, so that a restart (or a crash) finds it as it
  * was: finished rows stay, interrupted downloads resume from their .part
@@ -134,57 +135,6 @@ serialize (TrawlQueue *self)
   return g_bytes_new_take (text, length);
 }
 
-static gboolean
-write_atomically (const char  *path,
-                  GBytes      *contents,
-                  GError     **error)
-{
-  g_autofree char *dir = g_path_get_dirname (path);
-  gsize size;
-  const char *data = g_bytes_get_data (contents, &size);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Could not create the folder %s: %s", dir, g_strerror (saved));
-      return FALSE;
-    }
-
-  return g_file_set_contents_full (path, data, size,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0600, error);
-}
-
-typedef struct
-{
-  char   *path;
-  GBytes *contents;
-} SaveJob;
-
-static void
-save_job_free (SaveJob *job)
-{
-  g_free (job->path);
-  g_bytes_unref (job->contents);
-  g_free (job);
-}
-
-static void
-save_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  SaveJob *job = task_data;
-  GError *error = NULL;
-
-  if (write_atomically (job->path, job->contents, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 /* Serialises on the main thread (a snapshot), writes on a worker. */
 void
 _trawl_queue_save_async (TrawlQueue          *self,
@@ -192,22 +142,16 @@ _trawl_queue_save_async (TrawlQueue          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  SaveJob *job = g_new0 (SaveJob, 1);
+  g_autoptr(GBytes) contents = serialize (self);
 
-  job->path = g_strdup (path);
-  job->contents = serialize (self);
-  g_task_set_source_tag (task, _trawl_queue_save_async);
-  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
-  g_task_run_in_thread (task, save_thread);
+  _trawl_write_file_async (self, path, contents, 0600, callback, user_data);
 }
 
 gboolean
 _trawl_queue_save_finish (GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return _trawl_write_file_finish (result, error);
 }
 
 /**
@@ -227,7 +171,7 @@ trawl_queue_save (TrawlQueue  *self,
     return TRUE;
 
   contents = serialize (self);
-  return write_atomically (trawl_queue_get_state_file (self), contents, error);
+  return _trawl_write_file (trawl_queue_get_state_file (self), contents, 0600, error);
 }
 
 static const char *

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -16,5 +16,18 @@ _trawl_set_str (char       **field,
   *field = g_strdup (value);
   return TRUE;
 }
+
+gboolean _trawl_write_file        (const char          *path,
+                                   GBytes              *contents,
+                                   int                  mode,
+                                   GError             **error);
+void     _trawl_write_file_async  (gpointer             source_object,
+                                   const char          *path,
+                                   GBytes              *contents,
+                                   int                  mode,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data);
+gboolean _trawl_write_file_finish (GAsyncResult        *result,
+                                   GError             **error);
 
 G_END_DECLS
