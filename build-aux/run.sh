@@ -1,7 +1,8 @@
 #!/bin/bash
-# The README's run command: installs the build dependencies, builds Trawl,
-# starts the board server (a generated pear-video style board on loopback)
-# and downloads the whole board with trawl-cli into ./trawl-demo.
+# The README's run command: installs the build dependencies, builds Trawl
+# and opens the window with the offline demo board (a generated board in
+# the pear-video layout, served on loopback by the app itself). Without a
+# display it runs the same demo with trawl-cli into ./trawl-demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,12 @@ build-aux/deps.sh
 [ -f _build/build.ninja ] || meson setup _build
 ninja -C _build
 
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  # Uninstalled: the settings schema is the one compiled in the build folder.
+  GSETTINGS_SCHEMA_DIR=_build/data exec _build/src/app/trawl --demo
+fi
+
+echo "No display: running the demo board with trawl-cli instead."
 url_file=$(mktemp)
 _build/tests/server/trawl-board-server --items 36 --size 2M --latency 30 > "$url_file" &
 server=$!

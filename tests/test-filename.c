@@ -116,6 +116,11 @@ test_extension (void)
   g_assert_cmpstr (a, ==, "x.mp4");
   g_assert_cmpstr (b, ==, "x.mp4");
   g_assert_cmpstr (c, ==, "x.mkv");
+
+  {
+    g_autofree char *folder = trawl_filename_from_title ("127.0.0.1 category_5/..", "");
+    g_assert_cmpstr (folder, ==, "127.0.0.1 category_5_");
+  }
 }
 
 static void

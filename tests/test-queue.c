@@ -84,17 +84,7 @@ static guint
 count_state (TrawlQueue     *queue,
              TrawlItemState  state)
 {
-  guint n = 0;
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
-
-      if (trawl_item_get_state (item) == state)
-        n++;
-    }
-
-  return n;
+  return trawl_queue_count_state (queue, state);
 }
 
 static TrawlItem *

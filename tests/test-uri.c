@@ -42,6 +42,7 @@ test_refused (void)
     "javascript:alert(1)",
     "ftp://example.com/v.mp4",
     "http://user:secret@example.com/v.mp4",
+    "https://not a host/",
     "",
   };
 

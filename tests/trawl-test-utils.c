@@ -16,17 +16,44 @@ wake_up (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-void
-trawl_test_init (int    *argc,
-                 char ***argv)
+static void
+init (int      *argc,
+      char   ***argv,
+      gboolean  isolate)
 {
   setlocale (LC_ALL, "");
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   /* Isolated XDG dirs hide the desktop's proxy settings schema, and every
    * request of a test goes to loopback anyway. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  if (isolate)
+    g_test_init (argc, argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  else
+    g_test_init (argc, argv, NULL);
   g_timeout_add_seconds (1, wake_up, NULL);
+}
+
+/* Every XDG folder a fresh temporary one, per test. */
+void
+trawl_test_init (int    *argc,
+                 char ***argv)
+{
+  init (argc, argv, TRUE);
+}
+
+/* UI tests keep the system's data folders (icon theme, fonts); their own
+ * files go to folders they make, their settings to memory. */
+void
+trawl_test_init_ui (int    *argc,
+                    char ***argv)
+{
+  g_autofree char *home = g_dir_make_tmp ("trawl-home-XXXXXX", NULL);
+
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_DATA_HOME", home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", home, TRUE);
+  g_setenv ("XDG_CACHE_HOME", home, TRUE);
+  init (argc, argv, FALSE);
 }
 
 char *

@@ -10,6 +10,8 @@ G_BEGIN_DECLS
 
 void     trawl_test_init            (int                *argc,
                                      char             ***argv);
+void     trawl_test_init_ui         (int                *argc,
+                                     char             ***argv);
 char    *trawl_test_make_tmpdir     (void);
 void     trawl_test_rm_rf           (const char         *path);
 char    *trawl_test_file_sha256     (const char         *path);

@@ -90,7 +90,8 @@ truncate_utf8 (GString *s,
 /**
  * trawl_filename_from_title:
  * @title: (nullable): a title taken from a web page, in any state
- * @extension: (nullable): the extension with its dot, such as ".mp4"
+ * @extension: (nullable): the extension with its dot, such as ".mp4", or ""
+ *   for none
  *
  * Makes a single safe path component out of text a web page chose: valid
  * UTF-8 (CJK kept as it is), no separators, control or format characters,
@@ -109,7 +110,8 @@ trawl_filename_from_title (const char *title,
   gboolean last_space = TRUE;
   gsize limit;
 
-  if (extension == NULL || *extension != '.' || strlen (extension) > 16 ||
+  /* "" asks for no extension (a folder name); anything odd gets .mp4. */
+  if (extension == NULL || (*extension != '\0' && *extension != '.') || strlen (extension) > 16 ||
       strpbrk (extension, "/\\") != NULL)
     extension = ".mp4";
 

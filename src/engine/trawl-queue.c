@@ -96,6 +96,7 @@ enum {
 
 enum {
   ITEM_STATE_CHANGED,
+  ITEM_SELECTED_CHANGED,
   N_SIGNALS
 };
 
@@ -394,6 +395,15 @@ trawl_queue_class_init (TrawlQueueClass *klass)
   signals[ITEM_STATE_CHANGED] =
     g_signal_new ("item-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, TRAWL_TYPE_ITEM);
+
+  /**
+   * TrawlQueue::item-selected-changed:
+   *
+   * Emitted when an item's "selected" changes (boards under review).
+   */
+  signals[ITEM_SELECTED_CHANGED] =
+    g_signal_new ("item-selected-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, TRAWL_TYPE_ITEM);
 }
 
 static void
@@ -476,6 +486,22 @@ trawl_queue_is_busy (TrawlQueue *self)
 {
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
   return self->busy;
+}
+
+/* How many items are in @state. */
+guint
+trawl_queue_count_state (TrawlQueue     *self,
+                         TrawlItemState  state)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), 0);
+
+  for (guint i = 0; i < self->items->len; i++)
+    if (trawl_item_get_state (g_ptr_array_index (self->items, i)) == state)
+      n++;
+
+  return n;
 }
 
 guint
@@ -864,15 +890,33 @@ schedule (TrawlQueue *self)
   update_busy (self);
 }
 
+static void
+item_selected_cb (TrawlQueue *self,
+                  GParamSpec *pspec,
+                  TrawlItem  *item)
+{
+  g_signal_emit (self, signals[ITEM_SELECTED_CHANGED], 0, item);
+  _trawl_queue_save_later (self);
+}
+
+static void
+append_item (TrawlQueue *self,
+             TrawlItem  *item)
+{
+  g_ptr_array_add (self->items, g_object_ref (item));
+  g_signal_connect_object (item, "notify::selected", G_CALLBACK (item_selected_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+}
+
 void
 _trawl_queue_add_item (TrawlQueue *self,
                        TrawlItem  *item)
 {
   g_autoptr(GError) error = NULL;
 
-  g_ptr_array_add (self->items, g_object_ref (item));
-  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  append_item (self, item);
   _trawl_queue_save_later (self);
 
   /* A list entry that is itself a media file needs no resolving. */
@@ -1000,6 +1044,13 @@ trawl_queue_add_board (TrawlQueue  *self,
   return board;
 }
 
+static void
+cancel_board_crawl (GCancellable *queue_cancellable,
+                    GCancellable *board_cancellable)
+{
+  g_cancellable_cancel (board_cancellable);
+}
+
 /* Starts (or, for a restored board, restarts) the crawl of @board; items
  * the queue already has for it are not added twice. */
 void
@@ -1007,14 +1058,21 @@ _trawl_queue_crawl (TrawlQueue *self,
                     TrawlBoard *board)
 {
   TrawlRecipe *recipe = NULL;
+  GCancellable *cancellable = g_cancellable_new ();
 
   if (trawl_board_get_recipe (board) != NULL)
     recipe = trawl_recipe_set_lookup (trawl_queue_get_recipes (self),
                                       trawl_board_get_recipe (board));
 
+  /* Cancelled with the queue, or alone when the board is removed. */
+  g_cancellable_connect (self->cancellable, G_CALLBACK (cancel_board_crawl),
+                         g_object_ref (cancellable), g_object_unref);
+  g_object_set_data_full (G_OBJECT (board), "trawl-crawl-cancellable", cancellable,
+                          g_object_unref);
+
   _trawl_board_set_state (board, TRAWL_BOARD_CRAWLING);
   self->crawling++;
-  _trawl_crawl_async (self, board, recipe, self->cancellable, crawl_cb, g_object_ref (board));
+  _trawl_crawl_async (self, board, recipe, cancellable, crawl_cb, g_object_ref (board));
   update_busy (self);
 }
 
@@ -1028,9 +1086,7 @@ _trawl_queue_restore_item (TrawlQueue *self,
   if (path != NULL)
     g_hash_table_insert (self->reserved, g_strdup (path), item);
 
-  g_ptr_array_add (self->items, g_object_ref (item));
-  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  append_item (self, item);
   enqueue (self, item);
 }
 
@@ -1039,6 +1095,38 @@ _trawl_queue_restore_board (TrawlQueue *self,
                             TrawlBoard *board)
 {
   g_list_store_append (self->boards, board);
+}
+
+/**
+ * trawl_queue_remove_board:
+ *
+ * Stops the crawl of @board, cancels its unfinished items and removes the
+ * board and all its items from the queue. Finished files stay on disk.
+ */
+void
+trawl_queue_remove_board (TrawlQueue *self,
+                          TrawlBoard *board)
+{
+  guint position;
+
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+
+  if (!g_list_store_find (self->boards, board, &position))
+    return;
+
+  g_cancellable_cancel (g_object_get_data (G_OBJECT (board), "trawl-crawl-cancellable"));
+  for (guint i = self->items->len; i > 0; i--)
+    {
+      TrawlItem *item = g_ptr_array_index (self->items, i - 1);
+
+      if (trawl_item_get_board (item) == board)
+        trawl_queue_remove (self, item);
+    }
+
+  g_list_store_remove (self->boards, position);
+  _trawl_queue_save_later (self);
+  schedule (self);
 }
 
 /**

@@ -27,6 +27,8 @@ TrawlArchive   *trawl_queue_get_archive    (TrawlQueue      *self);
 void            trawl_queue_set_archive    (TrawlQueue      *self,
                                             TrawlArchive    *archive);
 gboolean        trawl_queue_is_busy        (TrawlQueue      *self);
+guint           trawl_queue_count_state    (TrawlQueue      *self,
+                                            TrawlItemState   state);
 guint           trawl_queue_get_jobs       (TrawlQueue      *self);
 guint           trawl_queue_get_per_host   (TrawlQueue      *self);
 
@@ -41,6 +43,8 @@ void            trawl_queue_retry          (TrawlQueue      *self,
 void            trawl_queue_remove         (TrawlQueue      *self,
                                             TrawlItem       *item);
 void            trawl_queue_shutdown       (TrawlQueue      *self);
+void            trawl_queue_remove_board   (TrawlQueue      *self,
+                                            TrawlBoard      *board);
 void            trawl_queue_confirm_board  (TrawlQueue      *self,
                                             TrawlBoard      *board);
 void            trawl_queue_get_board_counts (TrawlQueue    *self,

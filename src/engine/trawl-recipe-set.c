@@ -4,6 +4,7 @@
 
 #include "trawl-error.h"
 #include "trawl-recipe-set.h"
+#include "trawl-recipes.h"
 
 #define BUILTIN_PATH "/io/github/trawl/Trawl/recipes"
 
@@ -121,6 +122,16 @@ trawl_recipe_set_load_builtin (TrawlRecipeSet  *self,
   g_autoptr(GString) problems = g_string_new (NULL);
 
   g_return_val_if_fail (TRAWL_IS_RECIPE_SET (self), FALSE);
+
+  {
+    static gsize registered;
+
+    if (g_once_init_enter (&registered))
+      {
+        trawl_recipes_register_resource ();
+        g_once_init_leave (&registered, 1);
+      }
+  }
 
   children = g_resources_enumerate_children (BUILTIN_PATH, 0, NULL);
   for (guint i = 0; children != NULL && children[i] != NULL; i++)

@@ -53,9 +53,11 @@ trawl_uri_is_fetchable (const char  *url,
       return FALSE;
     }
 
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      strspn (g_uri_get_host (uri), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789.-_:%") != strlen (g_uri_get_host (uri)))
     {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "“%s” has no host", url);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "“%s” has no valid host", url);
       return FALSE;
     }
 

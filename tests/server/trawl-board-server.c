@@ -42,6 +42,8 @@ struct _TrawlBoardServer
   gboolean        gbk;
   guint           version;
   gboolean        hold;
+  GStrv           titles;
+  guint64         video_rate;
 
   GHashTable     *faults;   /* item id -> Fault */
   GPtrArray      *held;     /* SoupServerMessage waiting for the hold to lift */
@@ -84,6 +86,7 @@ trawl_board_server_finalize (GObject *object)
   g_clear_pointer (&self->faults, g_hash_table_unref);
   g_clear_pointer (&self->held, g_ptr_array_unref);
   g_clear_pointer (&self->stalled, g_ptr_array_unref);
+  g_strfreev (self->titles);
   for (guint i = 0; i < TRAWL_N_REQUEST_KINDS; i++)
     g_clear_pointer (&self->last_headers[i], g_hash_table_unref);
 
@@ -140,6 +143,9 @@ trawl_board_server_item_title (TrawlBoardServer *self,
 {
   if (self->hostile)
     return g_strdup (hostile_titles[index % G_N_ELEMENTS (hostile_titles)]);
+
+  if (self->titles != NULL && self->titles[0] != NULL)
+    return g_strdup (self->titles[index % g_strv_length (self->titles)]);
 
   /* Chinese titles with a number, as on the real boards. */
   return g_strdup_printf ("第%u集：梨视频测试视频", index + 1);
@@ -535,7 +541,50 @@ typedef struct
   guint64            end;
   guint64            cut;       /* stop at this position (G_MAXUINT64: never) */
   TrawlFault         cut_kind;
+  gboolean           finished;
 } Stream;
+
+static void
+stream_finished (Stream *stream)
+{
+  stream->finished = TRUE;
+}
+
+static void stream_next (Stream *stream);
+
+static gboolean
+stream_paced (gpointer user_data)
+{
+  Stream *stream = user_data;
+
+  SoupServerMessage *msg = stream->msg;
+
+  if (!stream->finished)
+    {
+      stream_next (stream);
+      soup_server_message_unpause (msg);
+    }
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stream_wrote_chunk (Stream *stream)
+{
+  guint delay;
+
+  if (stream->self->video_rate == 0 || stream->position >= stream->end)
+    {
+      stream_next (stream);
+      return;
+    }
+
+  /* Paced: the next chunk comes when the rate allows; until then the
+   * server has nothing to write and waits. */
+  delay = (guint) (CHUNK * 1000 / stream->self->video_rate);
+  g_object_ref (stream->msg);
+  g_timeout_add (MAX (delay, 1), stream_paced, stream);
+}
 
 static void
 stream_next (Stream *stream)
@@ -579,7 +628,8 @@ stream_next (Stream *stream)
 static void
 stream_start (Stream *stream)
 {
-  g_signal_connect_swapped (stream->msg, "wrote-chunk", G_CALLBACK (stream_next), stream);
+  g_signal_connect_swapped (stream->msg, "wrote-chunk", G_CALLBACK (stream_wrote_chunk), stream);
+  g_signal_connect_swapped (stream->msg, "finished", G_CALLBACK (stream_finished), stream);
   g_object_set_data_full (G_OBJECT (stream->msg), "trawl-stream", stream, g_free);
   stream_next (stream);
 }
@@ -1037,4 +1087,21 @@ trawl_board_server_reset_counters (TrawlBoardServer *self)
   self->max_videos_in_flight = self->videos_in_flight;
   self->range_requests = 0;
   self->video_bytes = 0;
+}
+
+void
+trawl_board_server_set_titles (TrawlBoardServer   *self,
+                               const char * const *titles)
+{
+  g_strfreev (self->titles);
+  self->titles = g_strdupv ((char **) titles);
+}
+
+/* Each video is sent at about this many bytes per second (0: as fast as
+ * possible), so a demo shows its progress bars moving. */
+void
+trawl_board_server_set_video_rate (TrawlBoardServer *self,
+                                   guint64           bytes_per_second)
+{
+  self->video_rate = bytes_per_second;
 }

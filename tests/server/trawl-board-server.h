@@ -61,6 +61,10 @@ void              trawl_board_server_set_gbk        (TrawlBoardServer *self,
                                                      gboolean          gbk);
 void              trawl_board_server_set_version    (TrawlBoardServer *self,
                                                      guint             version);
+void              trawl_board_server_set_titles     (TrawlBoardServer *self,
+                                                     const char * const *titles);
+void              trawl_board_server_set_video_rate (TrawlBoardServer *self,
+                                                     guint64           bytes_per_second);
 void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
                                                      gboolean          hold);
 void              trawl_board_server_add_fault      (TrawlBoardServer *self,

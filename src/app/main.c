@@ -1,0 +1,23 @@
+#define G_LOG_DOMAIN "trawl"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "trawl-application.h"
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(TrawlApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = trawl_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

@@ -1,0 +1,470 @@
+#define G_LOG_DOMAIN "trawl-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "trawl-application.h"
+#include "trawl-board-server.h"
+#include "trawl-preferences-window.h"
+#include "trawl-window.h"
+
+struct _TrawlApplication
+{
+  AdwApplication    parent_instance;
+
+  GSettings        *settings;
+  TrawlQueue       *queue;
+  TrawlBoardServer *demo_server;
+  gboolean          demo;
+  GHashTable       *notified;  /* boards whose finish was announced */
+};
+
+G_DEFINE_FINAL_TYPE (TrawlApplication, trawl_application, ADW_TYPE_APPLICATION)
+
+/* Titles for the offline demo board: real-looking, some long, so that the
+ * window shows how it copes with them. */
+static const char * const demo_titles[] = {
+  "成都大熊猫基地迎来今年第一只熊猫宝宝",
+  "Morning market in Hangzhou: 5 minutes of street food",
+  "两个月亏损超千亿，这家公司怎么了？专家解读背后的原因以及对普通投资者的影响和未来走势预测",
+  "航拍黄河壶口瀑布：秋汛过后水量大增，场面壮观",
+  "外卖小哥雨中送餐摔倒，顾客的举动暖心了",
+  "How a 70-year-old noodle shop keeps its broth recipe",
+  "高铁上的“移动办公室”：乘客的一天",
+  "直击台风“海葵”登陆现场",
+  NULL
+};
+
+static void
+apply_proxy (GSettings  *settings,
+             TrawlQueue *queue)
+{
+  g_autofree char *url = g_settings_get_string (settings, "proxy-url");
+
+  switch (g_settings_get_enum (settings, "proxy-mode"))
+    {
+    case 1:
+      g_object_set (queue, "proxy", "none", NULL);
+      break;
+    case 2:
+      g_object_set (queue, "proxy", *url != '\0' ? url : NULL, NULL);
+      break;
+    case 0:
+    default:
+      g_object_set (queue, "proxy", NULL, NULL);
+      break;
+    }
+}
+
+/* Every preference that the engine acts on, copied onto the queue; called
+ * again whenever one changes. */
+static void
+apply_settings (GSettings  *settings,
+                TrawlQueue *queue)
+{
+  g_autofree char *user_agent = g_settings_get_string (settings, "user-agent");
+
+  g_object_set (queue,
+                "jobs", g_settings_get_uint (settings, "jobs"),
+                "per-host", g_settings_get_uint (settings, "per-host"),
+                "limit-rate", (guint64) g_settings_get_uint (settings, "speed-limit") * 1024,
+                "user-agent", *user_agent != '\0' ? user_agent : NULL,
+                "review", g_settings_get_boolean (settings, "ask-before-download"),
+                NULL);
+  apply_proxy (settings, queue);
+}
+
+static void
+settings_changed_cb (TrawlQueue *queue,
+                     const char *key,
+                     GSettings  *settings)
+{
+  apply_settings (settings, queue);
+}
+
+/**
+ * trawl_application_create_queue:
+ * @settings: the application's settings, followed from now on
+ * @data_dir: where the queue state and the download archive live
+ *
+ * The engine as the app runs it, brought back as it was at the last exit
+ * (or crash). The UI tests build their queue with this too.
+ *
+ * Returns: (transfer full): the queue
+ */
+TrawlQueue *
+trawl_application_create_queue (GSettings  *settings,
+                                const char *data_dir)
+{
+  TrawlQueue *queue = trawl_queue_new ();
+  g_autoptr(TrawlArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *archive_path = g_build_filename (data_dir, "archive.txt", NULL);
+  g_autofree char *state_path = g_build_filename (data_dir, "queue.json", NULL);
+
+  apply_settings (settings, queue);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), queue,
+                           G_CONNECT_SWAPPED);
+
+  archive = trawl_archive_new (archive_path, &error);
+  if (archive == NULL)
+    {
+      g_warning ("%s", error->message);
+      g_clear_error (&error);
+    }
+  trawl_queue_set_archive (queue, archive);
+
+  trawl_queue_set_state_file (queue, state_path);
+  if (!trawl_queue_restore (queue, &error))
+    g_warning ("%s", error->message);
+
+  return queue;
+}
+
+/**
+ * trawl_application_stop_queue:
+ *
+ * What quitting does to the engine: downloads stop where they are (their
+ * .part files stay) and are saved as unfinished, so the next start
+ * resumes them; the archive reaches the disk.
+ */
+void
+trawl_application_stop_queue (TrawlQueue *queue)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlArchive *archive = trawl_queue_get_archive (queue);
+
+  trawl_queue_shutdown (queue);
+  if (!trawl_queue_save (queue, &error))
+    g_warning ("Could not save the queue: %s", error->message);
+  while (archive != NULL && trawl_archive_is_saving (archive))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+check_board_finished (TrawlApplication *self,
+                      TrawlBoard       *board)
+{
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+  guint done, failed, active;
+  const char *title;
+
+  if (board == NULL || trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING ||
+      g_hash_table_contains (self->notified, board))
+    return;
+
+  trawl_queue_get_board_counts (self->queue, board, &done, &failed, &active);
+  if (active > 0 || done + failed == 0)
+    return;
+
+  g_hash_table_add (self->notified, g_object_ref (board));
+  if (!g_settings_get_boolean (self->settings, "notify-finished"))
+    return;
+
+  title = trawl_board_get_title (board) ? trawl_board_get_title (board)
+                                        : trawl_board_get_url (board);
+  if (failed == 0)
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u video downloaded",
+                                         "%u videos downloaded", done), done);
+  else
+    /* Translators: "34 videos downloaded, 2 failed" */
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u video downloaded, %u failed",
+                                         "%u videos downloaded, %u failed", done), done, failed);
+
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action (notification, "app.activate");
+  id = g_strdup_printf ("board-%p", (gpointer) board);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+board_state_cb (TrawlApplication *self,
+                GParamSpec       *pspec,
+                TrawlBoard       *board)
+{
+  check_board_finished (self, board);
+}
+
+static void
+item_state_changed_cb (TrawlApplication *self,
+                       TrawlItem        *item)
+{
+  check_board_finished (self, trawl_item_get_board (item));
+}
+
+static void
+boards_changed_cb (TrawlApplication *self,
+                   guint             position,
+                   guint             removed,
+                   guint             added,
+                   GListModel       *boards)
+{
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, position + i);
+
+      g_signal_connect_object (board, "notify::state", G_CALLBACK (board_state_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+}
+
+static TrawlWindow *
+get_window (TrawlApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (TRAWL_IS_WINDOW (window))
+    return TRAWL_WINDOW (window);
+
+  return trawl_window_new (GTK_APPLICATION (self), self->queue, self->settings);
+}
+
+static void
+start_demo (TrawlApplication *self,
+            TrawlWindow      *window)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  if (self->demo_server != NULL)
+    return;
+
+  /* The demo board lives in this process, on loopback: the whole flow
+   * works without a network. */
+  self->demo_server = trawl_board_server_new ();
+  trawl_board_server_set_items (self->demo_server, 24);
+  trawl_board_server_set_page_size (self->demo_server, 8);
+  trawl_board_server_set_video_size (self->demo_server, 6 * 1024 * 1024);
+  trawl_board_server_set_video_rate (self->demo_server, 1536 * 1024);
+  trawl_board_server_set_latency (self->demo_server, 150);
+  trawl_board_server_set_titles (self->demo_server, demo_titles);
+  if (!trawl_board_server_start (self->demo_server, 0, &error))
+    {
+      trawl_window_show_toast (window, error->message);
+      return;
+    }
+
+  url = trawl_board_server_get_url (self->demo_server);
+  trawl_window_add_board (window, url, "pearvideo");
+}
+
+static void
+trawl_application_activate (GApplication *app)
+{
+  TrawlApplication *self = TRAWL_APPLICATION (app);
+  TrawlWindow *window = get_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+
+  if (self->demo)
+    start_demo (self, window);
+}
+
+static void
+trawl_application_open (GApplication  *app,
+                        GFile        **files,
+                        int            n_files,
+                        const char    *hint)
+{
+  TrawlApplication *self = TRAWL_APPLICATION (app);
+  TrawlWindow *window = get_window (self);
+
+  gtk_window_present (GTK_WINDOW (window));
+
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      trawl_window_add_board (window, uri, NULL);
+    }
+}
+
+static int
+trawl_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  TrawlApplication *self = TRAWL_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("trawl %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  self->demo = g_variant_dict_contains (options, "demo");
+
+  return G_APPLICATION_CLASS (trawl_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  TrawlApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* Closing asks first when downloads run; the application ends with its
+   * last window. */
+  if (window != NULL)
+    gtk_window_close (window);
+  else
+    g_application_quit (G_APPLICATION (self));
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  TrawlApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow *preferences = trawl_preferences_window_new (self->settings);
+
+  gtk_window_set_transient_for (preferences, window);
+  gtk_window_present (preferences);
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  TrawlApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  const char *developers[] = { _("The Trawl developers"), NULL };
+
+  adw_show_about_window (window,
+                         "application-name", _("Trawl"),
+                         "application-icon", APP_ID,
+                         "developer-name", _("The Trawl developers"),
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Download every video of a video site's board"),
+                         "developers", developers,
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         NULL);
+}
+
+static void
+activate_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", quit_action },
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "activate", activate_action },
+};
+
+static void
+trawl_application_startup (GApplication *app)
+{
+  TrawlApplication *self = TRAWL_APPLICATION (app);
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "trawl", NULL);
+
+  G_APPLICATION_CLASS (trawl_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (APP_ID);
+  self->queue = trawl_application_create_queue (self->settings, data_dir);
+
+  g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",
+                           G_CALLBACK (boards_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (item_state_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  /* Boards restored from the last run are watched like new ones. */
+  boards_changed_cb (self, 0, 0, g_list_model_get_n_items (trawl_queue_get_boards (self->queue)),
+                     trawl_queue_get_boards (self->queue));
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit",
+                                         (const char *[]) { "<Control>q", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         (const char *[]) { "<Control>comma", NULL });
+}
+
+static void
+trawl_application_shutdown (GApplication *app)
+{
+  TrawlApplication *self = TRAWL_APPLICATION (app);
+
+  trawl_application_stop_queue (self->queue);
+
+  G_APPLICATION_CLASS (trawl_application_parent_class)->shutdown (app);
+}
+
+static void
+trawl_application_dispose (GObject *object)
+{
+  TrawlApplication *self = (TrawlApplication *)object;
+
+  g_clear_object (&self->queue);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->demo_server);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
+
+  G_OBJECT_CLASS (trawl_application_parent_class)->dispose (object);
+}
+
+static void
+trawl_application_class_init (TrawlApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = trawl_application_dispose;
+  app_class->startup = trawl_application_startup;
+  app_class->shutdown = trawl_application_shutdown;
+  app_class->activate = trawl_application_activate;
+  app_class->open = trawl_application_open;
+  app_class->handle_local_options = trawl_application_handle_local_options;
+}
+
+static void
+trawl_application_init (TrawlApplication *self)
+{
+  const GOptionEntry options[] = {
+    { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Show a demo board served on this computer, without a network"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+
+  self->notified = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  g_application_add_main_option_entries (G_APPLICATION (self), options);
+  g_application_set_option_context_parameter_string (G_APPLICATION (self), _("[BOARD-URL…]"));
+  g_application_set_option_context_summary (G_APPLICATION (self),
+    _("Download every video of a video site's board."));
+}
+
+TrawlApplication *
+trawl_application_new (void)
+{
+  return g_object_new (TRAWL_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/io/github/trawl/Trawl",
+                       NULL);
+}
+
+TrawlQueue *
+trawl_application_get_queue (TrawlApplication *self)
+{
+  g_return_val_if_fail (TRAWL_IS_APPLICATION (self), NULL);
+  return self->queue;
+}
+
+GSettings *
+trawl_application_get_settings (TrawlApplication *self)
+{
+  g_return_val_if_fail (TRAWL_IS_APPLICATION (self), NULL);
+  return self->settings;
+}

@@ -1,0 +1,255 @@
+#define G_LOG_DOMAIN "trawl-board-header"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "trawl-board-header.h"
+
+/* The heading above a board's videos: its title, what the crawl found,
+ * whether it is still looking, and — when the user reviews boards before
+ * downloading — the button that starts the chosen videos. */
+
+struct _TrawlBoardHeader
+{
+  GtkWidget     parent_instance;
+
+  TrawlQueue   *queue;
+  TrawlBoard   *board;
+  GSignalGroup *board_signals;
+  GSignalGroup *queue_signals;
+
+  GtkLabel     *title_label;
+  GtkLabel     *subtitle_label;
+  GtkSpinner   *spinner;
+  GtkButton    *download_button;
+};
+
+G_DEFINE_FINAL_TYPE (TrawlBoardHeader, trawl_board_header, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_QUEUE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char *
+board_subtitle (TrawlBoard *board)
+{
+  guint found = trawl_board_get_found (board);
+  guint pages = trawl_board_get_pages (board);
+  guint skipped = trawl_board_get_skipped (board);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED)
+    return g_strdup (trawl_board_get_error (board));
+
+  /* Translators: "found 37 videos on 3 pages" */
+  g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "found %u video", "found %u videos",
+                                             found), found);
+  g_string_append_c (text, ' ');
+  g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "on %u page", "on %u pages", pages),
+                          pages);
+  if (skipped > 0)
+    {
+      g_string_append (text, " · ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloaded before",
+                                                 "%u downloaded before", skipped), skipped);
+    }
+  g_string_append (text, " · ");
+  if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING)
+    g_string_append (text, _("looking for more…"));
+  else
+    g_string_append (text, trawl_board_get_url (board));
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static guint
+selected_count (TrawlBoardHeader *self)
+{
+  GListModel *items = G_LIST_MODEL (self->queue);
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+
+      if (trawl_item_get_board (item) == self->board && trawl_item_get_selected (item) &&
+          !trawl_item_is_finished (item))
+        n++;
+    }
+
+  return n;
+}
+
+static void
+update (TrawlBoardHeader *self)
+{
+  TrawlBoard *board = self->board;
+  g_autofree char *subtitle = NULL;
+  const char *title;
+  gboolean crawling;
+  gboolean failed;
+
+  if (board == NULL)
+    return;
+
+  title = trawl_board_get_title (board);
+  if (title == NULL || *title == '\0')
+    title = trawl_board_get_url (board);
+  gtk_label_set_label (self->title_label, title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), trawl_board_get_url (board));
+
+  subtitle = board_subtitle (board);
+  gtk_label_set_label (self->subtitle_label, subtitle);
+  failed = trawl_board_get_state (board) == TRAWL_BOARD_FAILED;
+  if (failed)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->subtitle_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->subtitle_label), "trawl-status-error");
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->subtitle_label), "dim-label");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->subtitle_label), "trawl-status-error");
+    }
+
+  crawling = trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING;
+  gtk_spinner_set_spinning (self->spinner, crawling);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), crawling);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->download_button), trawl_board_get_review (board));
+  if (trawl_board_get_review (board))
+    {
+      guint n = selected_count (self);
+      g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Download %u Video",
+                                                             "Download %u Videos", n), n);
+
+      gtk_button_set_label (self->download_button, label);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.download", n > 0);
+    }
+}
+
+static void
+changed_cb (TrawlBoardHeader *self)
+{
+  update (self);
+}
+
+static void
+download_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    trawl_queue_confirm_board (self->queue, self->board);
+}
+
+static void
+trawl_board_header_dispose (GObject *object)
+{
+  TrawlBoardHeader *self = (TrawlBoardHeader *)object;
+
+  g_clear_object (&self->board_signals);
+  g_clear_object (&self->queue_signals);
+  g_clear_object (&self->board);
+  g_clear_object (&self->queue);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_BOARD_HEADER);
+  while (gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
+    gtk_widget_unparent (gtk_widget_get_first_child (GTK_WIDGET (self)));
+
+  G_OBJECT_CLASS (trawl_board_header_parent_class)->dispose (object);
+}
+
+static void
+trawl_board_header_set_property (GObject      *object,
+                                 guint         prop_id,
+                                 const GValue *value,
+                                 GParamSpec   *pspec)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (object);
+
+  switch (prop_id)
+    {
+    case PROP_QUEUE:
+      g_set_object (&self->queue, g_value_get_object (value));
+      g_signal_group_set_target (self->queue_signals, self->queue);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = trawl_board_header_dispose;
+  object_class->set_property = trawl_board_header_set_property;
+
+  properties[PROP_QUEUE] =
+    g_param_spec_object ("queue", NULL, NULL, TRAWL_TYPE_QUEUE,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/trawl/Trawl/trawl-board-header.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, spinner);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, download_button);
+
+  gtk_widget_class_install_action (widget_class, "board.download", NULL, download_action);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+trawl_board_header_init (TrawlBoardHeader *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->board_signals = g_signal_group_new (TRAWL_TYPE_BOARD);
+  g_signal_group_connect_object (self->board_signals, "notify", G_CALLBACK (changed_cb), self,
+                                 G_CONNECT_SWAPPED);
+
+  /* The "Download N videos" count follows the check boxes of the rows,
+   * which change the items' "selected"; the queue reports those. */
+  self->queue_signals = g_signal_group_new (TRAWL_TYPE_QUEUE);
+  g_signal_group_connect_object (self->queue_signals, "item-selected-changed",
+                                 G_CALLBACK (changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_group_connect_object (self->queue_signals, "items-changed", G_CALLBACK (changed_cb),
+                                 self, G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+trawl_board_header_new (TrawlQueue *queue)
+{
+  return g_object_new (TRAWL_TYPE_BOARD_HEADER, "queue", queue, NULL);
+}
+
+TrawlBoard *
+trawl_board_header_get_board (TrawlBoardHeader *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD_HEADER (self), NULL);
+  return self->board;
+}
+
+void
+trawl_board_header_set_board (TrawlBoardHeader *self,
+                              TrawlBoard       *board)
+{
+  g_return_if_fail (TRAWL_IS_BOARD_HEADER (self));
+
+  if (!g_set_object (&self->board, board))
+    return;
+
+  g_signal_group_set_target (self->board_signals, board);
+  update (self);
+}

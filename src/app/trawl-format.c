@@ -1,0 +1,58 @@
+#define G_LOG_DOMAIN "trawl-format"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "trawl-format.h"
+
+/* "9 s left", "3 min left", "2 h 5 min left" */
+char *
+trawl_format_time_left (double seconds)
+{
+  guint64 s = (guint64) (seconds + 0.5);
+
+  if (s < 60)
+    return g_strdup_printf (_("%u s left"), (guint) s);
+  if (s < 3600)
+    return g_strdup_printf (_("%u min left"), (guint) ((s + 30) / 60));
+  return g_strdup_printf (_("%u h %u min left"), (guint) (s / 3600), (guint) (s / 60 % 60));
+}
+
+/* "12.3 MB of 40.1 MB · 3.2 MB/s · 9 s left", with the parts that are known. */
+char *
+trawl_format_progress (guint64 bytes,
+                       gint64  total,
+                       double  speed)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *have = g_format_size (bytes);
+
+  if (total > 0)
+    {
+      g_autofree char *of = g_format_size ((guint64) total);
+      /* Translators: "12.3 MB of 40.1 MB" */
+      g_string_append_printf (text, _("%s of %s"), have, of);
+    }
+  else
+    g_string_append (text, have);
+
+  if (speed > 0)
+    {
+      g_autofree char *rate = g_format_size ((guint64) speed);
+
+      /* Translators: a download speed, "3.2 MB/s" */
+      g_string_append (text, " · ");
+      g_string_append_printf (text, _("%s/s"), rate);
+
+      if (total > 0 && (guint64) total > bytes)
+        {
+          g_autofree char *left = trawl_format_time_left (((guint64) total - bytes) / speed);
+
+          g_string_append (text, " · ");
+          g_string_append (text, left);
+        }
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

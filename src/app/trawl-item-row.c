@@ -1,0 +1,470 @@
+#define G_LOG_DOMAIN "trawl-item-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "trawl-format.h"
+#include "trawl-item-row.h"
+#include "trawl-open.h"
+
+/* One video in the list: its title, state, progress and the buttons that
+ * fit its state. It shows the item's properties and changes nothing but
+ * through the queue's functions. */
+
+struct _TrawlItemRow
+{
+  GtkWidget       parent_instance;
+
+  TrawlQueue     *queue;
+  TrawlItem      *item;
+  GSignalGroup   *item_signals;
+  GSignalGroup   *board_signals;
+  GBindingGroup  *item_bindings;
+
+  GtkCheckButton *select_check;
+  GtkImage       *state_icon;
+  GtkLabel       *title_label;
+  GtkLabel       *status_label;
+  GtkProgressBar *progress_bar;
+  GtkButton      *pause_button;
+  GtkButton      *resume_button;
+  GtkButton      *retry_button;
+  GtkButton      *open_button;
+  GtkButton      *folder_button;
+  GtkButton      *cancel_button;
+  GtkButton      *remove_button;
+};
+
+G_DEFINE_FINAL_TYPE (TrawlItemRow, trawl_item_row, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_ITEM,
+  PROP_QUEUE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static const char *
+state_icon_name (TrawlItemState state)
+{
+  switch (state)
+    {
+    case TRAWL_ITEM_PENDING:
+    case TRAWL_ITEM_QUEUED:
+      return "content-loading-symbolic";
+    case TRAWL_ITEM_RESOLVING:
+      return "edit-find-symbolic";
+    case TRAWL_ITEM_DOWNLOADING:
+      return "folder-download-symbolic";
+    case TRAWL_ITEM_PAUSED:
+      return "media-playback-pause-symbolic";
+    case TRAWL_ITEM_DONE:
+      return "emblem-ok-symbolic";
+    case TRAWL_ITEM_FAILED:
+      return "dialog-error-symbolic";
+    case TRAWL_ITEM_CANCELLED:
+    default:
+      return "process-stop-symbolic";
+    }
+}
+
+static const char *
+state_words (TrawlItemState state)
+{
+  switch (state)
+    {
+    case TRAWL_ITEM_PENDING:
+      return _("Waiting");
+    case TRAWL_ITEM_RESOLVING:
+      return _("Finding the video");
+    case TRAWL_ITEM_QUEUED:
+      return _("Waiting to download");
+    case TRAWL_ITEM_DOWNLOADING:
+      return _("Downloading");
+    case TRAWL_ITEM_PAUSED:
+      return _("Paused");
+    case TRAWL_ITEM_DONE:
+      return _("Done");
+    case TRAWL_ITEM_FAILED:
+      return _("Failed");
+    case TRAWL_ITEM_CANCELLED:
+    default:
+      return _("Cancelled");
+    }
+}
+
+static char *
+status_text (TrawlItem *item)
+{
+  TrawlItemState state = trawl_item_get_state (item);
+  guint64 bytes = trawl_item_get_bytes (item);
+  gint64 total = trawl_item_get_total (item);
+  TrawlBoard *board = trawl_item_get_board (item);
+
+  switch (state)
+    {
+    case TRAWL_ITEM_DOWNLOADING:
+      if (bytes == 0 && trawl_item_get_speed (item) == 0)
+        {
+          if (trawl_item_get_error (item) != NULL && trawl_item_get_tries (item) > 1)
+            /* Translators: the reason the last try failed follows */
+            return g_strdup_printf (_("Trying again · %s"), trawl_item_get_error (item));
+          return g_strdup (_("Connecting…"));
+        }
+      return trawl_format_progress (bytes, total, trawl_item_get_speed (item));
+
+    case TRAWL_ITEM_PAUSED:
+      if (bytes > 0)
+        {
+          g_autofree char *progress = trawl_format_progress (bytes, total, 0);
+          return g_strdup_printf ("%s · %s", state_words (state), progress);
+        }
+      return g_strdup (state_words (state));
+
+    case TRAWL_ITEM_QUEUED:
+      if (board != NULL && trawl_board_get_review (board))
+        return g_strdup (_("Found · choose whether to download it"));
+      return g_strdup (state_words (state));
+
+    case TRAWL_ITEM_DONE:
+      {
+        g_autofree char *size = g_format_size (bytes);
+        return g_strdup_printf ("%s · %s", state_words (state), size);
+      }
+
+    case TRAWL_ITEM_FAILED:
+      return g_strdup (trawl_item_get_error (item) != NULL ? trawl_item_get_error (item)
+                                                            : state_words (state));
+
+    case TRAWL_ITEM_PENDING:
+    case TRAWL_ITEM_RESOLVING:
+    case TRAWL_ITEM_CANCELLED:
+    default:
+      return g_strdup (state_words (state));
+    }
+}
+
+static void
+update (TrawlItemRow *self)
+{
+  TrawlItem *item = self->item;
+  TrawlItemState state;
+  const char *title;
+  g_autofree char *status = NULL;
+  g_autofree char *description = NULL;
+  gint64 total;
+  gboolean review;
+
+  if (item == NULL)
+    return;
+
+  state = trawl_item_get_state (item);
+  total = trawl_item_get_total (item);
+  review = trawl_item_get_board (item) != NULL && trawl_board_get_review (trawl_item_get_board (item));
+
+  title = trawl_item_get_title (item);
+  if (title == NULL || *title == '\0')
+    title = trawl_item_get_page_url (item);
+  gtk_label_set_label (self->title_label, title);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
+
+  status = status_text (item);
+  gtk_label_set_label (self->status_label, status);
+  /* The full reason of a failure, or where a finished video is. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
+                               state == TRAWL_ITEM_FAILED ? status
+                               : state == TRAWL_ITEM_DONE ? trawl_item_get_path (item)
+                               : NULL);
+  if (state == TRAWL_ITEM_FAILED)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "trawl-status-error");
+    }
+  else
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "dim-label");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "trawl-status-error");
+    }
+
+  gtk_image_set_from_icon_name (self->state_icon, state_icon_name (state));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), state_words (state));
+  gtk_widget_set_css_classes (GTK_WIDGET (self->state_icon),
+                              (const char *[]) { "trawl-state-icon",
+                                                 trawl_item_state_to_string (state), NULL });
+
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
+                          state == TRAWL_ITEM_DOWNLOADING || state == TRAWL_ITEM_PAUSED);
+  if (total > 0)
+    gtk_progress_bar_set_fraction (self->progress_bar,
+                                   CLAMP ((double) trawl_item_get_bytes (item) / total, 0, 1));
+  else if (state == TRAWL_ITEM_DOWNLOADING && trawl_item_get_bytes (item) > 0)
+    gtk_progress_bar_pulse (self->progress_bar);
+  else
+    gtk_progress_bar_set_fraction (self->progress_bar, 0);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->select_check), review);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
+                          !review && (state == TRAWL_ITEM_PENDING || state == TRAWL_ITEM_RESOLVING ||
+                                      state == TRAWL_ITEM_QUEUED ||
+                                      state == TRAWL_ITEM_DOWNLOADING));
+  gtk_widget_set_visible (GTK_WIDGET (self->resume_button), state == TRAWL_ITEM_PAUSED);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button),
+                          state == TRAWL_ITEM_FAILED || state == TRAWL_ITEM_CANCELLED);
+  gtk_widget_set_visible (GTK_WIDGET (self->open_button), state == TRAWL_ITEM_DONE);
+  gtk_widget_set_visible (GTK_WIDGET (self->folder_button), state == TRAWL_ITEM_DONE);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
+                          !review && !trawl_item_is_finished (item));
+  gtk_widget_set_visible (GTK_WIDGET (self->remove_button), trawl_item_is_finished (item));
+
+  /* Translators: the title of a video, then its state and progress */
+  description = g_strdup_printf (_("%s, %s"), title, status);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                  -1);
+}
+
+static void
+item_notify_cb (TrawlItemRow *self,
+                GParamSpec   *pspec,
+                TrawlItem    *item)
+{
+  update (self);
+}
+
+static void
+pause_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    trawl_queue_pause (self->queue, self->item);
+}
+
+static void
+resume_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    trawl_queue_resume (self->queue, self->item);
+}
+
+static void
+retry_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    trawl_queue_retry (self->queue, self->item);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    trawl_queue_cancel (self->queue, self->item);
+}
+
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    trawl_queue_remove (self->queue, self->item);
+}
+
+static void
+open_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL && trawl_item_get_path (self->item) != NULL)
+    trawl_open_file (widget, trawl_item_get_path (self->item));
+}
+
+static void
+show_in_folder_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL && trawl_item_get_path (self->item) != NULL)
+    trawl_show_in_folder (widget, trawl_item_get_path (self->item));
+}
+
+static void
+trawl_item_row_dispose (GObject *object)
+{
+  TrawlItemRow *self = (TrawlItemRow *)object;
+
+  if (self->item_bindings != NULL)
+    g_binding_group_set_source (self->item_bindings, NULL);
+  g_clear_object (&self->item_bindings);
+  g_clear_object (&self->item_signals);
+  g_clear_object (&self->board_signals);
+  g_clear_object (&self->item);
+  g_clear_object (&self->queue);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_ITEM_ROW);
+  /* The template's unnamed boxes are children too. */
+  while (gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
+    gtk_widget_unparent (gtk_widget_get_first_child (GTK_WIDGET (self)));
+
+  G_OBJECT_CLASS (trawl_item_row_parent_class)->dispose (object);
+}
+
+static void
+trawl_item_row_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      g_value_set_object (value, self->item);
+      break;
+    case PROP_QUEUE:
+      g_value_set_object (value, self->queue);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_item_row_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_ITEM:
+      trawl_item_row_set_item (self, g_value_get_object (value));
+      break;
+    case PROP_QUEUE:
+      g_set_object (&self->queue, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_item_row_class_init (TrawlItemRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = trawl_item_row_dispose;
+  object_class->get_property = trawl_item_row_get_property;
+  object_class->set_property = trawl_item_row_set_property;
+
+  properties[PROP_ITEM] =
+    g_param_spec_object ("item", NULL, NULL, TRAWL_TYPE_ITEM,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_QUEUE] =
+    g_param_spec_object ("queue", NULL, NULL, TRAWL_TYPE_QUEUE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/trawl/Trawl/trawl-item-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, select_check);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, title_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, status_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, pause_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, resume_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, folder_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, remove_button);
+
+  gtk_widget_class_install_action (widget_class, "item.pause", NULL, pause_action);
+  gtk_widget_class_install_action (widget_class, "item.resume", NULL, resume_action);
+  gtk_widget_class_install_action (widget_class, "item.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "item.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "item.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "item.open", NULL, open_action);
+  gtk_widget_class_install_action (widget_class, "item.show-in-folder", NULL,
+                                   show_in_folder_action);
+
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+trawl_item_row_init (TrawlItemRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  /* Progress reaches the item a few times a second (the queue's tick), so
+   * redrawing on every notify stays cheap. */
+  self->item_signals = g_signal_group_new (TRAWL_TYPE_ITEM);
+  g_signal_group_connect_object (self->item_signals, "notify", G_CALLBACK (item_notify_cb), self,
+                                 G_CONNECT_SWAPPED);
+  self->board_signals = g_signal_group_new (TRAWL_TYPE_BOARD);
+  g_signal_group_connect_object (self->board_signals, "notify::review",
+                                 G_CALLBACK (item_notify_cb), self, G_CONNECT_SWAPPED);
+
+  self->item_bindings = g_binding_group_new ();
+  g_binding_group_bind (self->item_bindings, "selected", self->select_check, "active",
+                        G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
+}
+
+GtkWidget *
+trawl_item_row_new (TrawlQueue *queue)
+{
+  return g_object_new (TRAWL_TYPE_ITEM_ROW, "queue", queue, NULL);
+}
+
+TrawlItem *
+trawl_item_row_get_item (TrawlItemRow *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ITEM_ROW (self), NULL);
+  return self->item;
+}
+
+void
+trawl_item_row_set_item (TrawlItemRow *self,
+                         TrawlItem    *item)
+{
+  g_return_if_fail (TRAWL_IS_ITEM_ROW (self));
+
+  if (!g_set_object (&self->item, item))
+    return;
+
+  g_signal_group_set_target (self->item_signals, item);
+  g_signal_group_set_target (self->board_signals, item ? trawl_item_get_board (item) : NULL);
+  g_binding_group_set_source (self->item_bindings, item);
+  if (item != NULL)
+    gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  update (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+}

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "trawl-queue.h"
+
+G_BEGIN_DECLS
+
+#define TRAWL_TYPE_ITEM_ROW (trawl_item_row_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrawlItemRow, trawl_item_row, TRAWL, ITEM_ROW, GtkWidget)
+
+GtkWidget *trawl_item_row_new      (TrawlQueue   *queue);
+TrawlItem *trawl_item_row_get_item (TrawlItemRow *self);
+void       trawl_item_row_set_item (TrawlItemRow *self,
+                                    TrawlItem    *item);
+
+G_END_DECLS

@@ -1,0 +1,240 @@
+#define G_LOG_DOMAIN "trawl-preferences-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "trawl-preferences-window.h"
+
+/* Every control is bound to its GSettings key; the application applies
+ * the keys to the engine, so nothing here talks to the queue. */
+
+struct _TrawlPreferencesWindow
+{
+  AdwPreferencesWindow  parent_instance;
+
+  GSettings            *settings;
+  GtkFileChooserNative *chooser;
+
+  AdwActionRow         *folder_row;
+  GtkSwitch            *folder_per_board_switch;
+  GtkSwitch            *ask_switch;
+  GtkSwitch            *notify_switch;
+  GtkSpinButton        *jobs_spin;
+  GtkSpinButton        *per_host_spin;
+  GtkSpinButton        *speed_spin;
+  AdwEntryRow          *user_agent_row;
+  AdwComboRow          *proxy_row;
+  AdwEntryRow          *proxy_url_row;
+};
+
+G_DEFINE_FINAL_TYPE (TrawlPreferencesWindow, trawl_preferences_window,
+                     ADW_TYPE_PREFERENCES_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+update_folder (TrawlPreferencesWindow *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "download-folder");
+
+  if (*folder == '\0')
+    {
+      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+      g_free (folder);
+      folder = g_strdup (downloads != NULL ? downloads : g_get_home_dir ());
+    }
+
+  adw_action_row_set_subtitle (self->folder_row, folder);
+}
+
+static void
+update_proxy (TrawlPreferencesWindow *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (self->proxy_url_row),
+                            g_settings_get_enum (self->settings, "proxy-mode") == 2);
+}
+
+static void
+chooser_response_cb (TrawlPreferencesWindow *self,
+                     int                     response,
+                     GtkNativeDialog        *dialog)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = folder != NULL ? g_file_get_path (folder) : NULL;
+
+      if (path != NULL)
+        g_settings_set_string (self->settings, "download-folder", path);
+    }
+
+  g_clear_object (&self->chooser);
+}
+
+static void
+choose_folder_cb (TrawlPreferencesWindow *self)
+{
+  if (self->chooser != NULL)
+    return;
+
+  /* Native, so that inside a Flatpak the portal grants the chosen folder. */
+  self->chooser = gtk_file_chooser_native_new (_("Download Folder"), GTK_WINDOW (self),
+                                               GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                               _("_Select"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (self->chooser), TRUE);
+  g_signal_connect_object (self->chooser, "response", G_CALLBACK (chooser_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->chooser));
+}
+
+static gboolean
+proxy_get_mapping (GValue   *value,
+                   GVariant *variant,
+                   gpointer  user_data)
+{
+  const char *nick = g_variant_get_string (variant, NULL);
+
+  g_value_set_uint (value, g_str_equal (nick, "none") ? 1 : g_str_equal (nick, "custom") ? 2 : 0);
+  return TRUE;
+}
+
+static GVariant *
+proxy_set_mapping (const GValue       *value,
+                   const GVariantType *type,
+                   gpointer            user_data)
+{
+  const char *nicks[] = { "system", "none", "custom" };
+  guint selected = g_value_get_uint (value);
+
+  return g_variant_new_string (nicks[MIN (selected, 2)]);
+}
+
+static void
+trawl_preferences_window_constructed (GObject *object)
+{
+  TrawlPreferencesWindow *self = (TrawlPreferencesWindow *)object;
+
+  G_OBJECT_CLASS (trawl_preferences_window_parent_class)->constructed (object);
+
+  g_settings_bind (self->settings, "folder-per-board", self->folder_per_board_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "ask-before-download", self->ask_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notify-finished", self->notify_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "jobs", gtk_spin_button_get_adjustment (self->jobs_spin),
+                   "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "per-host",
+                   gtk_spin_button_get_adjustment (self->per_host_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "speed-limit",
+                   gtk_spin_button_get_adjustment (self->speed_spin), "value",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "user-agent", self->user_agent_row, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "proxy-url", self->proxy_url_row, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "proxy-mode", self->proxy_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, proxy_get_mapping, proxy_set_mapping,
+                                NULL, NULL);
+
+  g_signal_connect_object (self->settings, "changed::download-folder",
+                           G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::proxy-mode", G_CALLBACK (update_proxy), self,
+                           G_CONNECT_SWAPPED);
+  update_folder (self);
+  update_proxy (self);
+}
+
+static void
+trawl_preferences_window_dispose (GObject *object)
+{
+  TrawlPreferencesWindow *self = (TrawlPreferencesWindow *)object;
+
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+  g_clear_object (&self->chooser);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_PREFERENCES_WINDOW);
+
+  G_OBJECT_CLASS (trawl_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+trawl_preferences_window_finalize (GObject *object)
+{
+  TrawlPreferencesWindow *self = (TrawlPreferencesWindow *)object;
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (trawl_preferences_window_parent_class)->finalize (object);
+}
+
+static void
+trawl_preferences_window_set_property (GObject      *object,
+                                       guint         prop_id,
+                                       const GValue *value,
+                                       GParamSpec   *pspec)
+{
+  TrawlPreferencesWindow *self = TRAWL_PREFERENCES_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = trawl_preferences_window_constructed;
+  object_class->dispose = trawl_preferences_window_dispose;
+  object_class->finalize = trawl_preferences_window_finalize;
+  object_class->set_property = trawl_preferences_window_set_property;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+    "/io/github/trawl/Trawl/trawl-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, folder_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow,
+                                        folder_per_board_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, ask_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, notify_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, jobs_spin);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, per_host_spin);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, speed_spin);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, user_agent_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_url_row);
+  gtk_widget_class_bind_template_callback (widget_class, choose_folder_cb);
+}
+
+static void
+trawl_preferences_window_init (TrawlPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+GtkWindow *
+trawl_preferences_window_new (GSettings *settings)
+{
+  return g_object_new (TRAWL_TYPE_PREFERENCES_WINDOW, "settings", settings, NULL);
+}

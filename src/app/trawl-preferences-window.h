@@ -1,0 +1,14 @@
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define TRAWL_TYPE_PREFERENCES_WINDOW (trawl_preferences_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (TrawlPreferencesWindow, trawl_preferences_window, TRAWL, PREFERENCES_WINDOW,
+                      AdwPreferencesWindow)
+
+GtkWindow *trawl_preferences_window_new (GSettings *settings);
+
+G_END_DECLS

@@ -1,0 +1,894 @@
+#define G_LOG_DOMAIN "trawl-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "trawl-board-header.h"
+#include "trawl-filename.h"
+#include "trawl-format.h"
+#include "trawl-item-row.h"
+#include "trawl-uri.h"
+#include "trawl-window.h"
+
+/* The main window: a URL entry in the header bar and one list view of
+ * every board and its videos. The list is the engine's queue itself, cut
+ * into one section per board (the board's header, then its items); the
+ * window keeps no copy of any download state. */
+
+#define SUMMARY_MS 500
+
+struct _TrawlWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  TrawlQueue           *queue;
+  GSettings            *settings;
+  GListStore           *sections;
+  GtkSingleSelection   *selection;
+  guint                 summary_source;
+
+  GtkEntry             *url_entry;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  GtkListView          *list_view;
+  GtkRevealer          *summary_revealer;
+  GtkLabel             *summary_label;
+};
+
+G_DEFINE_FINAL_TYPE (TrawlWindow, trawl_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_QUEUE,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static gboolean
+item_of_board (gpointer item,
+               gpointer board)
+{
+  return trawl_item_get_board (item) == board;
+}
+
+/* A board's section: its header, then the queue's items of that board. */
+static GListModel *
+section_new (TrawlWindow *self,
+             TrawlBoard  *board)
+{
+  g_autoptr(GListStore) parts = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_autoptr(GListStore) header = g_list_store_new (TRAWL_TYPE_BOARD);
+  g_autoptr(GtkFilterListModel) items = NULL;
+  GtkCustomFilter *filter;
+
+  g_list_store_append (header, board);
+  filter = gtk_custom_filter_new (item_of_board, g_object_ref (board), g_object_unref);
+  items = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->queue)),
+                                     GTK_FILTER (filter));
+  g_list_store_append (parts, header);
+  g_list_store_append (parts, items);
+
+  return G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&parts))));
+}
+
+static void
+update_page (TrawlWindow *self)
+{
+  gboolean any = g_list_model_get_n_items (trawl_queue_get_boards (self->queue)) > 0;
+
+  gtk_stack_set_visible_child_name (self->stack, any ? "list" : "empty");
+  gtk_revealer_set_reveal_child (self->summary_revealer, any);
+}
+
+static void
+boards_changed_cb (TrawlWindow *self,
+                   guint        position,
+                   guint        removed,
+                   guint        added,
+                   GListModel  *boards)
+{
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, position + i);
+      g_ptr_array_add (fresh, section_new (self, board));
+    }
+
+  g_list_store_splice (self->sections, position, removed, fresh->pdata, fresh->len);
+  update_page (self);
+}
+
+char *
+trawl_window_get_summary (TrawlWindow *self)
+{
+  GListModel *items = G_LIST_MODEL (self->queue);
+  guint n = g_list_model_get_n_items (items);
+  guint done = 0, failed = 0, active = 0;
+  double speed = 0;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+
+      switch (trawl_item_get_state (item))
+        {
+        case TRAWL_ITEM_DONE:
+          done++;
+          break;
+        case TRAWL_ITEM_FAILED:
+          failed++;
+          break;
+        case TRAWL_ITEM_DOWNLOADING:
+          active++;
+          speed += trawl_item_get_speed (item);
+          break;
+        default:
+          break;
+        }
+    }
+
+  /* Translators: "3 of 36 done" */
+  g_string_append_printf (text, _("%u of %u done"), done, n);
+  if (failed > 0)
+    {
+      g_string_append (text, " · ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed",
+                                                 failed), failed);
+    }
+  if (active > 0)
+    {
+      g_autofree char *rate = g_format_size ((guint64) speed);
+
+      g_string_append (text, " · ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloading",
+                                                 "%u downloading", active), active);
+      g_string_append (text, " · ");
+      g_string_append_printf (text, _("%s/s"), rate);
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+update_summary (TrawlWindow *self)
+{
+  g_autofree char *summary = trawl_window_get_summary (self);
+
+  gtk_label_set_label (self->summary_label, summary);
+}
+
+static gboolean
+summary_tick (gpointer user_data)
+{
+  TrawlWindow *self = user_data;
+
+  update_summary (self);
+
+  if (!trawl_queue_is_busy (self->queue))
+    {
+      self->summary_source = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* The summary is redrawn twice a second while anything runs, and at
+ * once when something changes state. */
+static void
+queue_changed_cb (TrawlWindow *self)
+{
+  GListModel *items = G_LIST_MODEL (self->queue);
+  gboolean can_pause = FALSE, can_resume = FALSE, can_retry = FALSE, can_clear = FALSE;
+
+  update_summary (self);
+  if (self->summary_source == 0 && trawl_queue_is_busy (self->queue))
+    self->summary_source = g_timeout_add (SUMMARY_MS, summary_tick, self);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+
+      switch (trawl_item_get_state (item))
+        {
+        case TRAWL_ITEM_PENDING:
+        case TRAWL_ITEM_RESOLVING:
+        case TRAWL_ITEM_QUEUED:
+        case TRAWL_ITEM_DOWNLOADING:
+          can_pause = TRUE;
+          break;
+        case TRAWL_ITEM_PAUSED:
+          can_resume = TRUE;
+          break;
+        case TRAWL_ITEM_FAILED:
+          can_retry = TRUE;
+          break;
+        case TRAWL_ITEM_DONE:
+        case TRAWL_ITEM_CANCELLED:
+        default:
+          can_clear = TRUE;
+          break;
+        }
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause-all", can_pause);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-all", can_resume);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed", can_retry);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", can_clear);
+}
+
+static char *
+board_folder (TrawlWindow *self,
+              const char  *url)
+{
+  g_autofree char *base = g_settings_get_string (self->settings, "download-folder");
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *folder = NULL;
+
+  if (*base == '\0')
+    {
+      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+      g_free (base);
+      base = downloads != NULL ? g_strdup (downloads)
+                               : g_build_filename (g_get_home_dir (), "Downloads", NULL);
+    }
+
+  if (!g_settings_get_boolean (self->settings, "folder-per-board"))
+    return g_steal_pointer (&base);
+
+  /* "pearvideo.com category_5": the site and the board's own name. */
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri != NULL)
+    {
+      const char *host = g_uri_get_host (uri);
+      g_autofree char *last = g_path_get_basename (g_uri_get_path (uri));
+
+      if (g_str_has_prefix (host, "www."))
+        host += 4;
+      name = g_strdup_printf ("%s %s", host, g_str_equal (last, "/") ? "" : last);
+    }
+  folder = trawl_filename_from_title (name != NULL ? name : url, "");
+
+  return g_build_filename (base, folder, NULL);
+}
+
+void
+trawl_window_show_toast (TrawlWindow *self,
+                         const char  *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (TRAWL_IS_WINDOW (self));
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * trawl_window_add_board:
+ * @text: what the user pasted or typed
+ * @recipe: (nullable): a recipe to force, or %NULL to pick by URL
+ *
+ * Returns: (transfer none) (nullable): the new board, or %NULL (the user is
+ *   told why in a toast)
+ */
+TrawlBoard *
+trawl_window_add_board (TrawlWindow *self,
+                        const char  *text,
+                        const char  *recipe)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *boards;
+  TrawlBoard *board;
+
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+
+  url = g_strstrip (g_strdup (text != NULL ? text : ""));
+  if (*url == '\0')
+    return NULL;
+
+  /* A bare "www.example.com/…" is what many people copy. */
+  if (strstr (url, "://") == NULL)
+    {
+      char *with_scheme = g_strconcat ("https://", url, NULL);
+      g_free (url);
+      url = with_scheme;
+    }
+
+  if (!trawl_uri_is_fetchable (url, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("“%s” is not a web address Trawl can read"),
+                                                  text);
+      trawl_window_show_toast (self, message);
+      return NULL;
+    }
+
+  boards = trawl_queue_get_boards (self->queue);
+  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+    {
+      g_autoptr(TrawlBoard) other = g_list_model_get_item (boards, i);
+
+      if (g_str_equal (trawl_board_get_url (other), url))
+        {
+          trawl_window_show_toast (self, _("This board is already in the list"));
+          return NULL;
+        }
+    }
+
+  folder = board_folder (self, url);
+  board = trawl_queue_add_board (self->queue, url, recipe, folder, &error);
+  if (board == NULL)
+    {
+      trawl_window_show_toast (self, error->message);
+      return NULL;
+    }
+
+  return board;
+}
+
+static void
+add_board_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+
+  if (trawl_window_add_board (self, g_variant_get_string (parameter, NULL), NULL) != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->url_entry), "");
+}
+
+static void
+url_entry_activate_cb (TrawlWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->url_entry));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.add-board", "s", text);
+}
+
+static void
+url_entry_icon_release_cb (TrawlWindow          *self,
+                           GtkEntryIconPosition  position)
+{
+  if (position == GTK_ENTRY_ICON_SECONDARY)
+    url_entry_activate_cb (self);
+}
+
+static void
+paste_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(TrawlWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+
+  if (text == NULL)
+    {
+      trawl_window_show_toast (self, _("There is no address on the clipboard"));
+      return;
+    }
+
+  /* Several lines pasted at once: one board each. */
+  {
+    g_auto(GStrv) lines = g_strsplit_set (text, "\r\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (*g_strstrip (lines[i]) != '\0')
+        gtk_widget_activate_action (GTK_WIDGET (self), "win.add-board", "s", lines[i]);
+  }
+}
+
+static void
+paste_board_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, paste_cb,
+                                 g_object_ref (widget));
+}
+
+static void
+focus_entry_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->url_entry));
+}
+
+static void
+pause_all_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  trawl_queue_pause_all (TRAWL_WINDOW (widget)->queue);
+}
+
+static void
+resume_all_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  trawl_queue_resume_all (TRAWL_WINDOW (widget)->queue);
+}
+
+static void
+retry_failed_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  trawl_queue_retry_failed (TRAWL_WINDOW (widget)->queue);
+}
+
+static void
+clear_finished_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  GListModel *items = G_LIST_MODEL (self->queue);
+  GListModel *boards = trawl_queue_get_boards (self->queue);
+
+  for (guint i = g_list_model_get_n_items (items); i > 0; i--)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i - 1);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DONE ||
+          trawl_item_get_state (item) == TRAWL_ITEM_CANCELLED)
+        trawl_queue_remove (self->queue, item);
+    }
+
+  /* Boards with nothing left to show go too. */
+  for (guint i = g_list_model_get_n_items (boards); i > 0; i--)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i - 1);
+      guint done, failed, active;
+
+      trawl_queue_get_board_counts (self->queue, board, &done, &failed, &active);
+      if (trawl_board_get_state (board) != TRAWL_BOARD_CRAWLING && failed + active == 0)
+        trawl_queue_remove_board (self->queue, board);
+    }
+}
+
+static TrawlItem *
+selected_item (TrawlWindow *self)
+{
+  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+
+  return TRAWL_IS_ITEM (selected) ? selected : NULL;
+}
+
+static void
+toggle_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  TrawlItem *item = selected_item (self);
+
+  if (item == NULL)
+    return;
+
+  if (trawl_item_get_state (item) == TRAWL_ITEM_PAUSED)
+    trawl_queue_resume (self->queue, item);
+  else
+    trawl_queue_pause (self->queue, item);
+}
+
+static void
+remove_selected_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  TrawlItem *item = selected_item (self);
+  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+
+  if (item != NULL)
+    trawl_queue_remove (self->queue, item);
+  else if (TRAWL_IS_BOARD (selected))
+    trawl_queue_remove_board (self->queue, selected);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              TrawlWindow              *self)
+{
+}
+
+/* A row shows a board's header or a video; the widget is kept when the
+ * recycled row shows the same kind of thing again. */
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *list_item,
+             TrawlWindow              *self)
+{
+  gpointer object = gtk_list_item_get_item (list_item);
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+
+  if (TRAWL_IS_BOARD (object))
+    {
+      if (!TRAWL_IS_BOARD_HEADER (child))
+        {
+          child = trawl_board_header_new (self->queue);
+          gtk_list_item_set_child (list_item, child);
+        }
+      trawl_board_header_set_board (TRAWL_BOARD_HEADER (child), object);
+      gtk_list_item_set_activatable (list_item, FALSE);
+    }
+  else
+    {
+      if (!TRAWL_IS_ITEM_ROW (child))
+        {
+          child = trawl_item_row_new (self->queue);
+          gtk_list_item_set_child (list_item, child);
+        }
+      trawl_item_row_set_item (TRAWL_ITEM_ROW (child), object);
+    }
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               TrawlWindow              *self)
+{
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+
+  if (TRAWL_IS_ITEM_ROW (child))
+    trawl_item_row_set_item (TRAWL_ITEM_ROW (child), NULL);
+  else if (TRAWL_IS_BOARD_HEADER (child))
+    trawl_board_header_set_board (TRAWL_BOARD_HEADER (child), NULL);
+}
+
+static gboolean
+drop_cb (TrawlWindow  *self,
+         const GValue *value,
+         double        x,
+         double        y)
+{
+  const char *text;
+  g_auto(GStrv) lines = NULL;
+  gboolean any = FALSE;
+
+  if (!G_VALUE_HOLDS_STRING (value))
+    return FALSE;
+
+  text = g_value_get_string (value);
+  lines = g_strsplit_set (text != NULL ? text : "", "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      /* text/uri-list comments start with '#'. */
+      if (*g_strstrip (lines[i]) == '\0' || lines[i][0] == '#')
+        continue;
+      any |= trawl_window_add_board (self, lines[i], NULL) != NULL;
+    }
+
+  return any;
+}
+
+static void
+dialog_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    TrawlWindow      *self)
+{
+  if (g_str_equal (response, "quit"))
+    {
+      /* The application pauses (shuts the queue down) and saves before it
+       * goes; the downloads resume at the next start. */
+      g_object_set_data (G_OBJECT (self), "trawl-confirmed-close", GINT_TO_POINTER (TRUE));
+      gtk_window_close (GTK_WINDOW (self));
+    }
+}
+
+static gboolean
+trawl_window_close_request (GtkWindow *window)
+{
+  TrawlWindow *self = TRAWL_WINDOW (window);
+  GListModel *items = G_LIST_MODEL (self->queue);
+  guint active = 0;
+  AdwMessageDialog *dialog;
+  g_autofree char *body = NULL;
+
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  if (!gtk_window_is_maximized (window))
+    {
+      int width, height;
+
+      gtk_window_get_default_size (window, &width, &height);
+      g_settings_set_int (self->settings, "window-width", width);
+      g_settings_set_int (self->settings, "window-height", height);
+    }
+
+  if (g_object_get_data (G_OBJECT (self), "trawl-confirmed-close") != NULL)
+    return GTK_WINDOW_CLASS (trawl_window_parent_class)->close_request (window);
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
+        active++;
+    }
+
+  if (active == 0)
+    return GTK_WINDOW_CLASS (trawl_window_parent_class)->close_request (window);
+
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "%u video is still downloading. It will continue from "
+                                       "where it stopped the next time Trawl starts.",
+                                       "%u videos are still downloading. They will continue from "
+                                       "where they stopped the next time Trawl starts.",
+                                       active), active);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Stop Downloading?"), body));
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Keep Downloading"),
+                                    "quit", _("_Pause and Quit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "quit", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (dialog_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return TRUE;
+}
+
+static void
+trawl_window_constructed (GObject *object)
+{
+  TrawlWindow *self = (TrawlWindow *)object;
+  g_autoptr(GtkFlattenListModel) flat = NULL;
+  GtkListItemFactory *factory;
+  GListModel *boards;
+
+  G_OBJECT_CLASS (trawl_window_parent_class)->constructed (object);
+
+  g_assert (self->queue != NULL);
+  g_assert (self->settings != NULL);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  self->sections = g_list_store_new (G_TYPE_LIST_MODEL);
+  flat = gtk_flatten_list_model_new (g_object_ref (G_LIST_MODEL (self->sections)));
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_steal_pointer (&flat)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+
+  boards = trawl_queue_get_boards (self->queue);
+  g_signal_connect_object (boards, "items-changed", G_CALLBACK (boards_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  boards_changed_cb (self, 0, 0, g_list_model_get_n_items (boards), boards);
+
+  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (queue_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "items-changed", G_CALLBACK (queue_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "notify::busy", G_CALLBACK (queue_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  queue_changed_cb (self);
+}
+
+static void
+trawl_window_dispose (GObject *object)
+{
+  TrawlWindow *self = (TrawlWindow *)object;
+
+  /* The queue may outlive the window (it winds down after it closes). */
+  if (self->queue != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->queue, self);
+      g_signal_handlers_disconnect_by_data (trawl_queue_get_boards (self->queue), self);
+    }
+  g_clear_handle_id (&self->summary_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_WINDOW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->sections);
+
+  G_OBJECT_CLASS (trawl_window_parent_class)->dispose (object);
+}
+
+static void
+trawl_window_finalize (GObject *object)
+{
+  TrawlWindow *self = (TrawlWindow *)object;
+
+  g_clear_object (&self->queue);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (trawl_window_parent_class)->finalize (object);
+}
+
+static void
+trawl_window_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  TrawlWindow *self = TRAWL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_QUEUE:
+      g_value_set_object (value, self->queue);
+      break;
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_window_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  TrawlWindow *self = TRAWL_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_QUEUE:
+      self->queue = g_value_dup_object (value);
+      break;
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_window_class_init (TrawlWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = trawl_window_constructed;
+  object_class->dispose = trawl_window_dispose;
+  object_class->finalize = trawl_window_finalize;
+  object_class->get_property = trawl_window_get_property;
+  object_class->set_property = trawl_window_set_property;
+  window_class->close_request = trawl_window_close_request;
+
+  properties[PROP_QUEUE] =
+    g_param_spec_object ("queue", NULL, NULL, TRAWL_TYPE_QUEUE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/trawl/Trawl/trawl-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, list_view);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, summary_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, summary_label);
+  gtk_widget_class_bind_template_callback (widget_class, url_entry_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, url_entry_icon_release_cb);
+
+  gtk_widget_class_install_action (widget_class, "win.add-board", "s", add_board_action);
+  gtk_widget_class_install_action (widget_class, "win.paste-board", NULL, paste_board_action);
+  gtk_widget_class_install_action (widget_class, "win.focus-entry", NULL, focus_entry_action);
+  gtk_widget_class_install_action (widget_class, "win.pause-all", NULL, pause_all_action);
+  gtk_widget_class_install_action (widget_class, "win.resume-all", NULL, resume_all_action);
+  gtk_widget_class_install_action (widget_class, "win.retry-failed", NULL, retry_failed_action);
+  gtk_widget_class_install_action (widget_class, "win.clear-finished", NULL,
+                                   clear_finished_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-selected", NULL,
+                                   toggle_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-selected", NULL,
+                                   remove_selected_action);
+
+  /* Window-wide keys that text fields need for themselves (Ctrl+V, Space,
+   * Delete) are bound in the bubble phase, so a focused entry gets them
+   * first. */
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
+                                       "win.focus-entry", NULL);
+}
+
+static void
+load_style (void)
+{
+  static gsize loaded;
+
+  /* Loaded here rather than by AdwApplication, so that a window made
+   * without the application (the UI tests) looks the same. */
+  if (g_once_init_enter (&loaded))
+    {
+      GtkCssProvider *provider = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_resource (provider, "/io/github/trawl/Trawl/trawl.css");
+      gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                  GTK_STYLE_PROVIDER (provider),
+                                                  GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_object_unref (provider);
+      g_once_init_leave (&loaded, 1);
+    }
+}
+
+static void
+trawl_window_init (TrawlWindow *self)
+{
+  GtkEventController *shortcuts;
+  GtkDropTarget *drop;
+
+  load_style ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_BUBBLE);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v, GDK_CONTROL_MASK),
+                      gtk_named_action_new ("win.paste-board")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
+                      gtk_named_action_new ("win.toggle-selected")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                      gtk_named_action_new ("win.remove-selected")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  /* A link dragged from a browser arrives as text (text/uri-list). */
+  drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
+  g_signal_connect_swapped (drop, "drop", G_CALLBACK (drop_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+}
+
+TrawlWindow *
+trawl_window_new (GtkApplication *application,
+                  TrawlQueue     *queue,
+                  GSettings      *settings)
+{
+  return g_object_new (TRAWL_TYPE_WINDOW,
+                       "application", application,
+                       "queue", queue,
+                       "settings", settings,
+                       NULL);
+}
+
+TrawlQueue *
+trawl_window_get_queue (TrawlWindow *self)
+{
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+  return self->queue;
+}
+
+GtkListView *
+trawl_window_get_list_view (TrawlWindow *self)
+{
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+  return self->list_view;
+}

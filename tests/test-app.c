@@ -1,0 +1,581 @@
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "trawl-application.h"
+#include "trawl-board-server.h"
+#include "trawl-item-row.h"
+#include "trawl-preferences-window.h"
+#include "trawl-test-utils.h"
+#include "trawl-window.h"
+
+/* The window under Xvfb, driven through the actions a person uses (paste,
+ * the row buttons' actions, the preferences' controls), against the board
+ * server on loopback. Screenshots are saved in the build folder. */
+
+typedef struct
+{
+  TrawlBoardServer *server;
+  GSettings        *settings;
+  TrawlQueue       *queue;
+  TrawlWindow      *window;
+  char             *dir;
+  char             *data_dir;
+  char             *downloads;
+  char             *url;
+} Fixture;
+
+/* The built-in pear-video recipe, answering for the loopback board too. */
+static void
+add_mirror_recipe (TrawlQueue *queue)
+{
+  g_autoptr(GBytes) data = g_resources_lookup_data ("/io/github/trawl/Trawl/recipes/pearvideo.recipe",
+                                                    0, NULL);
+  g_autoptr(GString) text = NULL;
+  g_autoptr(TrawlRecipe) recipe = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (data == NULL)
+    {
+      /* Registered on first use. */
+      trawl_recipe_set_load_builtin (trawl_queue_get_recipes (queue), NULL);
+      data = g_resources_lookup_data ("/io/github/trawl/Trawl/recipes/pearvideo.recipe", 0, NULL);
+    }
+  g_assert_nonnull (data);
+
+  text = g_string_new_len (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  g_assert_cmpuint (g_string_replace (text, "Name=pearvideo", "Name=pearvideo-mirror", 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (text, "Match=^(www\\.)?pearvideo\\.com/",
+                                      "Match=^127\\.0\\.0\\.1:\\d+/", 1), ==, 1);
+  recipe = trawl_recipe_new_from_data (text->str, text->len, "mirror.recipe", &error);
+  g_assert_no_error (error);
+  trawl_recipe_set_add (trawl_queue_get_recipes (queue), recipe);
+}
+
+static void
+open_window (Fixture *f)
+{
+  f->queue = trawl_application_create_queue (f->settings, f->data_dir);
+  add_mirror_recipe (f->queue);
+  f->window = trawl_window_new (NULL, f->queue, f->settings);
+  gtk_window_present (GTK_WINDOW (f->window));
+  TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
+}
+
+/* Quitting as the app does it: the engine stops and saves, the window goes. */
+static void
+close_window (Fixture *f)
+{
+  TrawlQueue *weak = f->queue;
+  TrawlWindow *window = f->window;
+
+  trawl_application_stop_queue (f->queue);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+  TRAWL_WAIT_UNTIL (window == NULL);
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (&f->queue);
+  TRAWL_WAIT_UNTIL (weak == NULL);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = trawl_board_server_new ();
+  trawl_board_server_set_items (f->server, 12);
+  trawl_board_server_set_page_size (f->server, 6);
+  g_assert_true (trawl_board_server_start (f->server, 0, &error));
+  f->url = trawl_board_server_get_url (f->server);
+
+  f->dir = trawl_test_make_tmpdir ();
+  f->data_dir = g_build_filename (f->dir, "data", NULL);
+  f->downloads = g_build_filename (f->dir, "Downloads", NULL);
+
+  f->settings = g_settings_new (APP_ID);
+  g_settings_set_string (f->settings, "download-folder", f->downloads);
+  g_settings_set_boolean (f->settings, "folder-per-board", FALSE);
+
+  open_window (f);
+  g_object_set (f->queue, "retry-delay", 10, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->window != NULL)
+    close_window (f);
+  g_clear_object (&f->server);
+  g_settings_reset (f->settings, "download-folder");
+  g_settings_reset (f->settings, "folder-per-board");
+  g_settings_reset (f->settings, "jobs");
+  g_clear_object (&f->settings);
+  trawl_test_rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->data_dir);
+  g_free (f->downloads);
+  g_free (f->url);
+}
+
+static void
+painted_cb (GdkFrameClock *clock,
+            guint         *frames)
+{
+  (*frames)++;
+}
+
+/* Until the window has drawn itself as it is now. */
+static void
+wait_for_frame (GtkWidget *widget)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+  guint frames = 0;
+  gulong handler;
+
+  g_assert_nonnull (clock);
+  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &frames);
+  gtk_widget_queue_draw (widget);
+  TRAWL_WAIT_UNTIL (frames >= 2);
+  g_signal_handler_disconnect (clock, handler);
+}
+
+static void
+screenshot (Fixture    *f,
+            const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (f->window);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = NULL;
+  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+  int width, height;
+
+  wait_for_frame (widget);
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  file = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
+  g_mkdir_with_parents (g_path_get_dirname (file), 0755);
+  g_assert_true (gdk_texture_save_to_png (texture, file));
+}
+
+static guint
+count_state (TrawlQueue     *queue,
+             TrawlItemState  state)
+{
+  return trawl_queue_count_state (queue, state);
+}
+
+static guint
+rows_in_view (Fixture *f)
+{
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (trawl_window_get_list_view (f->window)));
+
+  return g_list_model_get_n_items (model);
+}
+
+/* The row widget the list view shows for @item, if it is on screen. */
+static TrawlItemRow *
+find_row (GtkWidget *widget,
+          TrawlItem *item)
+{
+  if (TRAWL_IS_ITEM_ROW (widget) && trawl_item_row_get_item (TRAWL_ITEM_ROW (widget)) == item)
+    return TRAWL_ITEM_ROW (widget);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      TrawlItemRow *row = find_row (child, item);
+
+      if (row != NULL)
+        return row;
+    }
+
+  return NULL;
+}
+
+static void
+paste_board (Fixture *f)
+{
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->window));
+
+  gdk_clipboard_set_text (clipboard, f->url);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.paste-board", NULL));
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)) == 1);
+}
+
+static TrawlItem *
+item_at (Fixture *f,
+         guint    index)
+{
+  g_autofree char *id = g_strdup_printf ("%u", trawl_board_server_item_id (index));
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (f->queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), i);
+
+      if (g_strcmp0 (trawl_item_get_id (item), id) == 0)
+        return item;
+    }
+
+  return NULL;
+}
+
+static char *
+video_path (Fixture *f,
+            guint    index)
+{
+  g_autofree char *title = trawl_board_server_item_title (f->server, index);
+  g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+
+  return g_build_filename (f->downloads, name, NULL);
+}
+
+static void
+test_empty (Fixture       *f,
+            gconstpointer  data)
+{
+  GtkWidget *stack = gtk_widget_get_first_child (GTK_WIDGET (f->window));
+
+  g_assert_nonnull (stack);
+  g_assert_cmpuint (rows_in_view (f), ==, 0);
+  screenshot (f, "empty.png");
+
+  /* Nothing to paste but text that is not an address: a toast, no board. */
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), "not a url at all");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.paste-board", NULL);
+  for (guint i = 0; i < 20; i++)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 0);
+}
+
+static gboolean
+some_progress (Fixture *f)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (f->queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), i);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING && trawl_item_get_bytes (item) > 0 &&
+          (gint64) trawl_item_get_bytes (item) < trawl_item_get_total (item))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+test_board (Fixture       *f,
+            gconstpointer  data)
+{
+  TrawlItem *item;
+  TrawlItemRow *row;
+  guint64 before;
+  g_autofree char *summary = NULL;
+
+  /* Slow videos, so progress is seen on its way. */
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_set_video_rate (f->server, 1024 * 1024);
+  paste_board (f);
+
+  /* One header and the board's twelve videos, as the crawl finds them. */
+  TRAWL_WAIT_UNTIL (rows_in_view (f) == 13);
+  TRAWL_WAIT_UNTIL (some_progress (f));
+
+  /* Progress rises, and the row on screen shows it. */
+  item = NULL;
+  for (guint i = 0; i < 12 && item == NULL; i++)
+    if (trawl_item_get_state (item_at (f, i)) == TRAWL_ITEM_DOWNLOADING)
+      item = item_at (f, i);
+  g_assert_nonnull (item);
+  g_object_ref (item);
+  before = trawl_item_get_bytes (item);
+  TRAWL_WAIT_UNTIL (trawl_item_get_bytes (item) > before ||
+                    trawl_item_get_state (item) == TRAWL_ITEM_DONE);
+  row = find_row (GTK_WIDGET (f->window), item);
+  g_assert_nonnull (row);
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) >= 1 &&
+                    count_state (f->queue, TRAWL_ITEM_DOWNLOADING) >= 1);
+  screenshot (f, "downloading.png");
+
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *path = video_path (f, i);
+      trawl_test_assert_video (path, trawl_board_server_item_id (i), 1024 * 1024);
+    }
+
+  summary = trawl_window_get_summary (f->window);
+  g_assert_cmpstr (summary, ==, "12 of 12 done");
+  screenshot (f, "finished.png");
+  g_object_unref (item);
+
+  /* The same board again is refused, with a toast. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.add-board", "s", f->url);
+  g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 1);
+
+  /* Clear finished empties the list. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.clear-finished", NULL);
+  g_assert_cmpuint (rows_in_view (f), ==, 0);
+}
+
+static void
+test_pause_resume (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+  TrawlItemRow *row;
+  TrawlItem *item;
+  gint64 paused_at;
+
+  trawl_board_server_set_items (f->server, 4);
+  trawl_board_server_set_video_size (f->server, 2 * 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 512 * 1024, 1);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (rows_in_view (f) == 5 && item_at (f, 0) != NULL);
+  item = item_at (f, 0);
+  path = video_path (f, 0);
+  part = g_strconcat (path, ".part", NULL);
+  TRAWL_WAIT_UNTIL (trawl_test_file_size (part) >= 512 * 1024);
+
+  /* The pause button of the row. */
+  row = find_row (GTK_WIDGET (f->window), item);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.pause", NULL));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+
+  /* No byte more while the others finish. */
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 3 && !trawl_queue_is_busy (f->queue));
+  paused_at = trawl_test_file_size (part);
+  g_assert_cmpint (paused_at, ==, 512 * 1024);
+  screenshot (f, "paused.png");
+
+  trawl_board_server_reset_counters (f->server);
+  row = find_row (GTK_WIDGET (f->window), item);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.resume", NULL));
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 1024 * 1024 - paused_at);
+  trawl_test_assert_video (path, trawl_board_server_item_id (0), 2 * 1024 * 1024);
+}
+
+static void
+test_retry (Fixture       *f,
+            gconstpointer  data)
+{
+  TrawlItemRow *row;
+  TrawlItem *item;
+
+  g_object_set (f->queue, "max-tries", 2, NULL);
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STATUS, 503, 0);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && rows_in_view (f) == 4);
+
+  item = item_at (f, 1);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  row = find_row (GTK_WIDGET (f->window), item);
+  g_assert_nonnull (row);
+  screenshot (f, "failed.png");
+
+  /* The row says why, in one line. */
+  {
+    g_autofree char *text = NULL;
+    GtkWidget *label = NULL;
+
+    for (GtkWidget *w = GTK_WIDGET (row); w != NULL;)
+      {
+        if (GTK_IS_LABEL (w) && strstr (gtk_label_get_label (GTK_LABEL (w)), "503") != NULL)
+          label = w;
+        if (gtk_widget_get_first_child (w) != NULL)
+          w = gtk_widget_get_first_child (w);
+        else
+          {
+            while (w != NULL && w != GTK_WIDGET (row) && gtk_widget_get_next_sibling (w) == NULL)
+              w = gtk_widget_get_parent (w);
+            w = (w == NULL || w == GTK_WIDGET (row)) ? NULL : gtk_widget_get_next_sibling (w);
+          }
+      }
+    g_assert_nonnull (label);
+    g_object_get (label, "label", &text, NULL);
+    g_assert_cmpstr (text, ==, "The server failed to send the video (503 Service Unavailable)");
+  }
+
+  /* The server recovers; the row's retry button brings the video. */
+  trawl_board_server_clear_faults (f->server);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.retry", NULL));
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DONE);
+  {
+    g_autofree char *path = video_path (f, 1);
+    trawl_test_assert_video (path, trawl_board_server_item_id (1), 64 * 1024);
+  }
+}
+
+static void
+test_restart (Fixture       *f,
+              gconstpointer  data)
+{
+  trawl_board_server_set_items (f->server, 6);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_STALL, 256 * 1024, 1);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 5);
+  {
+    g_autofree char *path = video_path (f, 2);
+    g_autofree char *part = g_strconcat (path, ".part", NULL);
+    TRAWL_WAIT_UNTIL (trawl_test_file_size (part) >= 256 * 1024);
+  }
+  trawl_queue_pause (f->queue, item_at (f, 4));
+
+  /* Quit and start again. */
+  close_window (f);
+  trawl_board_server_reset_counters (f->server);
+  open_window (f);
+
+  g_assert_cmpuint (rows_in_view (f), ==, 7);
+  g_assert_cmpint (trawl_item_get_state (item_at (f, 0)), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpint (trawl_item_get_state (item_at (f, 4)), ==, TRAWL_ITEM_DONE);
+
+  /* The interrupted one continues from its .part. */
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item_at (f, 2)), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
+  {
+    g_autofree char *path = video_path (f, 2);
+    trawl_test_assert_video (path, trawl_board_server_item_id (2), 1024 * 1024);
+  }
+}
+
+static void
+test_preferences (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GtkWindow) preferences = NULL;
+  GtkSpinButton *jobs = NULL;
+
+  preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
+  gtk_window_set_transient_for (preferences, GTK_WINDOW (f->window));
+  gtk_window_present (preferences);
+  TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (preferences)));
+
+  /* The first spin button is "Simultaneous Downloads". */
+  for (GtkWidget *w = GTK_WIDGET (preferences); w != NULL && jobs == NULL;)
+    {
+      if (GTK_IS_SPIN_BUTTON (w))
+        jobs = GTK_SPIN_BUTTON (w);
+      else if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
+            w = gtk_widget_get_parent (w);
+          w = w != NULL ? gtk_widget_get_next_sibling (w) : NULL;
+        }
+    }
+  g_assert_nonnull (jobs);
+  g_assert_cmpfloat (gtk_spin_button_get_value (jobs), ==, 4);
+
+  gtk_spin_button_set_value (jobs, 2);
+  g_assert_cmpuint (g_settings_get_uint (f->settings, "jobs"), ==, 2);
+  g_assert_cmpuint (trawl_queue_get_jobs (f->queue), ==, 2);
+  gtk_window_destroy (preferences);
+
+  /* The engine really runs two at a time now. */
+  trawl_board_server_set_items (f->server, 8);
+  trawl_board_server_hold_videos (f->server, TRUE);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 2 &&
+                    count_state (f->queue, TRAWL_ITEM_QUEUED) == 6);
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_server_get_max_videos_in_flight (f->server), ==, 2);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 8);
+}
+
+static void
+test_review (Fixture       *f,
+             gconstpointer  data)
+{
+  TrawlBoard *board;
+
+  g_settings_set_boolean (f->settings, "ask-before-download", TRUE);
+  trawl_board_server_set_items (f->server, 5);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+
+  /* Untick one, then "Download 4 Videos". */
+  {
+    TrawlItemRow *row = find_row (GTK_WIDGET (f->window), item_at (f, 0));
+    GtkWidget *check = gtk_widget_get_first_child (GTK_WIDGET (row));
+
+    g_assert_true (GTK_IS_CHECK_BUTTON (check));
+    g_assert_true (gtk_widget_get_visible (check));
+    gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
+    g_assert_false (trawl_item_get_selected (item_at (f, 0)));
+  }
+  screenshot (f, "review.png");
+
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  trawl_queue_confirm_board (f->queue, board);
+  g_object_unref (board);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 4);
+  g_assert_cmpuint (rows_in_view (f), ==, 5);
+  g_settings_reset (f->settings, "ask-before-download");
+}
+
+static void
+test_dark (Fixture       *f,
+           gconstpointer  data)
+{
+  AdwStyleManager *style = adw_style_manager_get_default ();
+
+  trawl_board_server_set_hostile (f->server, TRUE);
+  trawl_board_server_set_items (f->server, 8);
+  trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_HTML, 0, 0);
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_true (adw_style_manager_get_dark (style));
+  screenshot (f, "dark.png");
+  adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 7);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init_ui (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/app/empty", test_empty);
+  ADD ("/app/board", test_board);
+  ADD ("/app/pause-resume", test_pause_resume);
+  ADD ("/app/retry", test_retry);
+  ADD ("/app/restart", test_restart);
+  ADD ("/app/preferences", test_preferences);
+  ADD ("/app/review", test_review);
+  ADD ("/app/dark", test_dark);
+
+  return g_test_run ();
+}
