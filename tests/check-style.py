@@ -31,7 +31,7 @@ for name in sorted(listed):
     if text and not text.endswith("\n"):
         problems.append(f"{name}: no newline at the end")
     if name.startswith("src/") and name.endswith(".c"):
-        if not lines[0].startswith('#define G_LOG_DOMAIN "trawl-'):
+        if not lines[0].startswith('#define G_LOG_DOMAIN "trawl'):
             problems.append(f"{name}:1: does not start with its G_LOG_DOMAIN")
         if len(lines) < 3 or lines[2] != '#include "config.h"':
             problems.append(f"{name}:3: config.h is not the first include")

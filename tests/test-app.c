@@ -30,8 +30,8 @@ typedef struct
 static void
 add_mirror_recipe (TrawlQueue *queue)
 {
-  g_autoptr(GBytes) data = g_resources_lookup_data ("/io/github/trawl/Trawl/recipes/pearvideo.recipe",
-                                                    0, NULL);
+  const char *builtin = "/io/github/trawl/Trawl/recipes/pearvideo.recipe";
+  g_autoptr(GBytes) data = g_resources_lookup_data (builtin, 0, NULL);
   g_autoptr(GString) text = NULL;
   g_autoptr(TrawlRecipe) recipe = NULL;
   g_autoptr(GError) error = NULL;
@@ -40,7 +40,7 @@ add_mirror_recipe (TrawlQueue *queue)
     {
       /* Registered on first use. */
       trawl_recipe_set_load_builtin (trawl_queue_get_recipes (queue), NULL);
-      data = g_resources_lookup_data ("/io/github/trawl/Trawl/recipes/pearvideo.recipe", 0, NULL);
+      data = g_resources_lookup_data (builtin, 0, NULL);
     }
   g_assert_nonnull (data);
 
@@ -180,7 +180,8 @@ count_state (TrawlQueue     *queue,
 static guint
 rows_in_view (Fixture *f)
 {
-  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (trawl_window_get_list_view (f->window)));
+  GtkListView *view = trawl_window_get_list_view (f->window);
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (view));
 
   return g_list_model_get_n_items (model);
 }
@@ -267,7 +268,8 @@ some_progress (Fixture *f)
     {
       g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), i);
 
-      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING && trawl_item_get_bytes (item) > 0 &&
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING &&
+          trawl_item_get_bytes (item) > 0 &&
           (gint64) trawl_item_get_bytes (item) < trawl_item_get_total (item))
         return TRUE;
     }
@@ -358,7 +360,8 @@ test_pause_resume (Fixture       *f,
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
 
   /* No byte more while the others finish. */
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 3 && !trawl_queue_is_busy (f->queue));
+  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 3 &&
+                    !trawl_queue_is_busy (f->queue));
   paused_at = trawl_test_file_size (part);
   g_assert_cmpint (paused_at, ==, 512 * 1024);
   screenshot (f, "paused.png");
@@ -368,7 +371,8 @@ test_pause_resume (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.resume", NULL));
   TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
-  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 1024 * 1024 - paused_at);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==,
+                    2 * 1024 * 1024 - paused_at);
   trawl_test_assert_video (path, trawl_board_server_item_id (0), 2 * 1024 * 1024);
 }
 
@@ -515,7 +519,8 @@ test_review (Fixture       *f,
   g_settings_set_boolean (f->settings, "ask-before-download", TRUE);
   trawl_board_server_set_items (f->server, 5);
   paste_board (f);
-  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
+                    count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
 
   /* Untick one, then "Download 4 Videos". */

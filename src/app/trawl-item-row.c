@@ -163,7 +163,8 @@ update (TrawlItemRow *self)
 
   state = trawl_item_get_state (item);
   total = trawl_item_get_total (item);
-  review = trawl_item_get_board (item) != NULL && trawl_board_get_review (trawl_item_get_board (item));
+  review = trawl_item_get_board (item) != NULL &&
+           trawl_board_get_review (trawl_item_get_board (item));
 
   title = trawl_item_get_title (item);
   if (title == NULL || *title == '\0')
@@ -208,9 +209,8 @@ update (TrawlItemRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->select_check), review);
 
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
-                          !review && (state == TRAWL_ITEM_PENDING || state == TRAWL_ITEM_RESOLVING ||
-                                      state == TRAWL_ITEM_QUEUED ||
-                                      state == TRAWL_ITEM_DOWNLOADING));
+                          !review && !trawl_item_is_finished (item) &&
+                          state != TRAWL_ITEM_PAUSED);
   gtk_widget_set_visible (GTK_WIDGET (self->resume_button), state == TRAWL_ITEM_PAUSED);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button),
                           state == TRAWL_ITEM_FAILED || state == TRAWL_ITEM_CANCELLED);
