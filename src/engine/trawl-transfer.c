@@ -12,9 +12,19 @@
 /* One download: NAME.part is written from the network in large chunks and
  * renamed to NAME only when the byte count is right. An existing .part is
  * continued with a Range request (guarded by If-Range), so a pause, a
- * retry, a crash or Ctrl+C loses at most one chunk. */
+ * retry, a crash or Ctrl+C loses at most what was in flight.
+ *
+ * A ring buffer sits between the network and the disk: reads fill it while
+ * earlier bytes are written out (file writes run on GIO's worker threads),
+ * so neither side waits for the other. It is all the memory a download
+ * uses, whatever the size of the file. */
 
-#define CHUNK_SIZE (256 * 1024)
+#define RING_SIZE (4 * 1024 * 1024)
+/* Writes are batched to at least this much... */
+#define MIN_WRITE (1024 * 1024)
+/* ...unless the oldest unwritten byte is this old: a slow download still
+ * reaches the disk (and the progress bar) often. */
+#define FLUSH_MS 100
 #define VALIDATOR_ATTRIBUTE "xattr::trawl.validator"
 
 typedef struct
@@ -25,14 +35,43 @@ typedef struct
   GInputStream      *input;
   GFileOutputStream *output;
   GFile             *part;
-  guint8            *buffer;
-  gsize              wanted;
   guint64            offset;
   gint64             total;
   guint              attempt;
-  gboolean           eof;
   gboolean           from_zero;  /* the next attempt must not resume */
+
+  /* The read/write pump of one attempt. */
+  guint8            *ring;
+  guint64            head;       /* bytes read into the ring so far */
+  guint64            tail;       /* bytes written out of it */
+  gboolean           reading;
+  gboolean           writing;
+  gboolean           waiting;    /* for the speed limit */
+  gboolean           flush;      /* the flush timer fired: write what there is */
+  guint              flush_source;
+  gboolean           eof;
+  GError            *failure;    /* the first error, while other work winds down */
+  gboolean           write_failed;
+  GCancellable      *cancellable;  /* this attempt's; cancelled on failure too */
+  GCancellable      *task_cancellable;
+  gulong             cancel_id;
 } Transfer;
+
+static void
+forget_cancellable (Transfer *transfer)
+{
+  if (transfer->cancel_id != 0)
+    g_cancellable_disconnect (transfer->task_cancellable, transfer->cancel_id);
+  transfer->cancel_id = 0;
+  g_clear_object (&transfer->cancellable);
+}
+
+static void
+cancel_attempt (GCancellable *task_cancellable,
+                GCancellable *attempt_cancellable)
+{
+  g_cancellable_cancel (attempt_cancellable);
+}
 
 static void
 transfer_free (Transfer *transfer)
@@ -43,12 +82,16 @@ transfer_free (Transfer *transfer)
   g_clear_object (&transfer->input);
   g_clear_object (&transfer->output);
   g_clear_object (&transfer->part);
-  g_free (transfer->buffer);
+  forget_cancellable (transfer);
+  g_clear_object (&transfer->task_cancellable);
+  g_clear_error (&transfer->failure);
+  g_clear_handle_id (&transfer->flush_source, g_source_remove);
+  g_free (transfer->ring);
   g_free (transfer);
 }
 
 static void start_attempt (GTask *task);
-static void read_next (GTask *task);
+static void pump (GTask *task);
 
 static void
 close_streams (Transfer *transfer)
@@ -178,6 +221,30 @@ write_error (GError *error)
   return error;
 }
 
+/* An error while the other buffer is still busy: stop that too, and fail
+ * the attempt once nothing is in flight. */
+static void
+fail_op (GTask    *task,
+         GError   *error,
+         gboolean  writing)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  if (transfer->failure == NULL)
+    transfer->failure = error;
+  else
+    g_error_free (error);
+
+  /* A disk error stops the reading too; a network error still lets what
+   * was received reach the .part, so the next attempt starts after it. */
+  if (writing)
+    {
+      transfer->write_failed = TRUE;
+      g_cancellable_cancel (transfer->cancellable);
+    }
+  pump (task);
+}
+
 static void
 write_cb (GObject      *object,
           GAsyncResult *result,
@@ -188,19 +255,17 @@ write_cb (GObject      *object,
   GError *error = NULL;
   gsize written = 0;
 
+  transfer->writing = FALSE;
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
     {
-      attempt_failed (task, write_error (error));
+      fail_op (task, write_error (error), TRUE);
       return;
     }
 
+  transfer->tail += written;
   transfer->offset += written;
   _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
-
-  if (transfer->eof)
-    complete (task);
-  else
-    read_next (task);
+  pump (task);
 }
 
 static void
@@ -211,26 +276,20 @@ read_cb (GObject      *object,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
-  gsize n = 0;
+  gssize n;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error))
+  transfer->reading = FALSE;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (n < 0)
     {
-      attempt_failed (task, error);
+      fail_op (task, error, FALSE);
       return;
     }
 
   if (n == 0)
-    {
-      complete (task);
-      return;
-    }
-
-  /* read_all() comes back short only at the end of the body. */
-  transfer->eof = n < transfer->wanted;
-
-  g_output_stream_write_all_async (G_OUTPUT_STREAM (transfer->output), transfer->buffer, n,
-                                   G_PRIORITY_DEFAULT, g_task_get_cancellable (task), write_cb,
-                                   task);
+    transfer->eof = TRUE;
+  transfer->head += n;
+  pump (task);
 }
 
 static void
@@ -239,33 +298,112 @@ rate_wait_cb (GObject      *object,
               gpointer      user_data)
 {
   GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
 
+  transfer->waiting = FALSE;
   if (!_trawl_sleep_finish (result, &error))
     {
-      attempt_failed (task, error);
+      fail_op (task, error, FALSE);
       return;
     }
 
-  read_next (task);
+  pump (task);
+}
+
+static gboolean
+flush_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->flush_source = 0;
+  transfer->flush = TRUE;
+  pump (task);
+
+  return G_SOURCE_REMOVE;
 }
 
 static void
-read_next (GTask *task)
+start_write (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint wait_ms = 0;
-  gsize granted = _trawl_queue_take_bytes (transfer->queue, CHUNK_SIZE, &wait_ms);
+  guint64 used = transfer->head - transfer->tail;
+  gsize position = transfer->tail % RING_SIZE;
+  gsize length = MIN (used, RING_SIZE - position);
 
+  g_clear_handle_id (&transfer->flush_source, g_source_remove);
+  transfer->flush = FALSE;
+  transfer->writing = TRUE;
+  g_output_stream_write_all_async (G_OUTPUT_STREAM (transfer->output),
+                                   transfer->ring + position, length, G_PRIORITY_DEFAULT,
+                                   transfer->cancellable, write_cb, task);
+}
+
+static void
+start_read (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint64 used = transfer->head - transfer->tail;
+  gsize position = transfer->head % RING_SIZE;
+  gsize space = MIN (RING_SIZE - used, RING_SIZE - position);
+  guint wait_ms = 0;
+  gsize granted;
+
+  granted = _trawl_queue_take_bytes (transfer->queue, space, &wait_ms);
   if (granted == 0)
     {
-      _trawl_sleep_async (wait_ms, g_task_get_cancellable (task), rate_wait_cb, task);
+      transfer->waiting = TRUE;
+      _trawl_sleep_async (wait_ms, transfer->cancellable, rate_wait_cb, task);
       return;
     }
 
-  transfer->wanted = granted;
-  g_input_stream_read_all_async (transfer->input, transfer->buffer, granted, G_PRIORITY_DEFAULT,
-                                 g_task_get_cancellable (task), read_cb, task);
+  transfer->reading = TRUE;
+  g_input_stream_read_async (transfer->input, transfer->ring + position, granted,
+                             G_PRIORITY_DEFAULT, transfer->cancellable, read_cb, task);
+}
+
+/* Keeps a read and a write going: the write takes the oldest bytes of the
+ * ring once there are enough of them (or they have waited long enough),
+ * the read fills the free space. The attempt completes when the body has
+ * ended and the ring is empty, or fails once nothing is in flight. */
+static void
+pump (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint64 used = transfer->head - transfer->tail;
+  gboolean busy;
+
+  if (!transfer->writing && used > 0 && !transfer->write_failed &&
+      (used >= MIN_WRITE || transfer->eof || transfer->flush || transfer->failure != NULL))
+    start_write (task);
+  else if (!transfer->writing && used > 0 && transfer->flush_source == 0 &&
+           transfer->failure == NULL)
+    transfer->flush_source = g_timeout_add (FLUSH_MS, flush_cb, task);
+
+  busy = transfer->reading || transfer->writing || transfer->waiting;
+
+  if (transfer->failure != NULL)
+    {
+      /* What was received before a network error is kept; after a disk
+       * error nothing more can be. */
+      if (!busy && (used == 0 || transfer->write_failed))
+        {
+          g_clear_handle_id (&transfer->flush_source, g_source_remove);
+          attempt_failed (task, g_steal_pointer (&transfer->failure));
+        }
+      return;
+    }
+
+  if (transfer->eof)
+    {
+      if (!busy && used == 0)
+        complete (task);
+      return;
+    }
+
+  if (!transfer->reading && !transfer->waiting && used < RING_SIZE)
+    start_read (task);
 }
 
 static void
@@ -301,7 +439,7 @@ open_cb (GObject      *object,
                                  G_FILE_QUERY_INFO_NONE, NULL, NULL);
 
   _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
-  read_next (task);
+  pump (task);
 }
 
 static gboolean
@@ -485,6 +623,25 @@ start_attempt (GTask *task)
   transfer->attempt++;
   _trawl_item_set_tries (transfer->item, transfer->attempt);
 
+  /* A fresh pump, with its own cancellable that the task's (a pause or
+   * cancel) also trips. */
+  forget_cancellable (transfer);
+  transfer->cancellable = g_cancellable_new ();
+  if (transfer->task_cancellable != NULL)
+    transfer->cancel_id = g_cancellable_connect (transfer->task_cancellable,
+                                                 G_CALLBACK (cancel_attempt),
+                                                 g_object_ref (transfer->cancellable),
+                                                 g_object_unref);
+  if (transfer->ring == NULL)
+    transfer->ring = g_malloc (RING_SIZE);
+  transfer->head = transfer->tail = 0;
+  transfer->reading = transfer->writing = FALSE;
+  transfer->flush = FALSE;
+  g_clear_handle_id (&transfer->flush_source, g_source_remove);
+  transfer->waiting = FALSE;
+  transfer->write_failed = FALSE;
+  transfer->eof = FALSE;
+
   g_clear_object (&transfer->part);
   {
     g_autofree char *part = g_strconcat (trawl_item_get_path (transfer->item), ".part", NULL);
@@ -550,8 +707,8 @@ _trawl_transfer_async (TrawlQueue          *queue,
   g_task_set_source_tag (task, _trawl_transfer_async);
   transfer->queue = g_object_ref (queue);
   transfer->item = g_object_ref (item);
-  transfer->buffer = g_malloc (CHUNK_SIZE);
   transfer->total = -1;
+  transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
 
   if (!trawl_uri_is_fetchable (trawl_item_get_media_url (item), &error))
