@@ -375,11 +375,19 @@ def write_table(results):
     small = results.get("memory_small")
     if "trawl-cli" in m and small:
         big_rss = m["trawl-cli"]["rss"]["median"]
-        small_rss = small["rss"]["median"]
+        small_rss = small["median"]
         lines += ["", f"Target: trawl-cli peak RSS ≤ 32 MiB: **{big_rss:.1f} MiB** "
                   f"({'met' if big_rss <= 32 else 'not met'}); with 4 files of 64 MiB: "
                   f"{small_rss:.1f} MiB, a difference of **{big_rss - small_rss:+.1f} MiB** "
                   f"({'met' if abs(big_rss - small_rss) <= 2 else 'not met'}, ≤ 2 MiB)."]
+        fastest = min(m, key=lambda k: m[k]["wall"]["median"])
+        if fastest != "trawl-cli":
+            ratio = m["trawl-cli"]["wall"]["median"] / m[fastest]["wall"]["median"]
+            lines += ["", f"Not a target here, but noted: {fastest} finishes this one "
+                      f"{ratio:.2f}× sooner. Four 1 GiB streams saturate both cores (nginx, "
+                      "the client and tmpfs page allocation share them); each of Trawl's "
+                      "1 MiB writes takes a hop through GIO's worker threads, which wget2's "
+                      "synchronous writes do not. Its memory stays flat all the same."]
     lines += ["", "![memory](memory.png)", ""]
 
     c = results.get("crawl") or {}
@@ -442,6 +450,11 @@ def main():
         sys.exit(f"{CLI} is missing: run bench/run.sh")
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if sys.argv[1:] == ["report"]:
+        results = json.loads((RESULTS / "results.json").read_text())
+        write_table(results)
+        plot(results)
+        return
     runs = 3 if QUICK else 5
     wanted = sys.argv[1:] or ["throughput", "memory", "crawl", "scale", "window", "callgrind"]
     saved = RESULTS / "results.json"
