@@ -294,6 +294,7 @@ main (int   argc,
   g_autofree char *recipes_dir = NULL;
   g_autofree char *user_agent = NULL;
   g_autofree char *cookies = NULL;
+  g_autofree char *ca_file = NULL;
   g_autofree char *proxy = NULL;
   g_autofree char *limit_rate = NULL;
   g_autofree char *archive_path = NULL;
@@ -331,6 +332,8 @@ main (int   argc,
       "Send an extra header with every request (repeatable)", "'NAME: VALUE'" },
     { "cookies", 'b', 0, G_OPTION_ARG_FILENAME, &cookies,
       "Send cookies from a Netscape cookies.txt FILE", "FILE" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+      "Trust certificates signed by the CA in FILE (PEM) instead of the system's", "FILE" },
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
       "Use this HTTP or SOCKS proxy, or none (default: the system's)", "URL" },
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
@@ -459,6 +462,17 @@ main (int   argc,
     }
   if (proxy != NULL)
     g_object_set (queue, "proxy", proxy, NULL);
+  if (ca_file != NULL)
+    {
+      g_autoptr(GTlsDatabase) check = g_tls_file_database_new (ca_file, &error);
+
+      if (check == NULL)
+        {
+          g_printerr ("trawl-cli: cannot use the CA file: %s\n", error->message);
+          return 2;
+        }
+      g_object_set (queue, "ca-file", ca_file, NULL);
+    }
   if (limit_rate != NULL)
     {
       guint64 rate = trawl_parse_rate (limit_rate, &error);

@@ -21,6 +21,22 @@ _trawl_response_free (TrawlResponse *response)
 
 /* Worth another try: the network or the server failed in a way that may
  * pass. A 404 or 403 will not change by asking again. */
+/* Certificate errors in words a user can act on. */
+GError *
+_trawl_explain_error (GError *error)
+{
+  GError *explained;
+
+  if (error == NULL || error->domain != G_TLS_ERROR)
+    return error;
+
+  explained = g_error_new (G_TLS_ERROR, error->code,
+                           "The site's certificate is not trusted (%s); for a self-hosted "
+                           "board, trust its CA with --ca-file", error->message);
+  g_error_free (error);
+  return explained;
+}
+
 gboolean
 _trawl_error_is_transient (const GError *error)
 {
@@ -409,6 +425,8 @@ fetch_send_cb (GObject      *object,
   GError *error = NULL;
   GInputStream *stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   guint status;
+
+  error = _trawl_explain_error (error);
   const char *content_type;
   g_autofree char *final_url = NULL;
 

@@ -76,6 +76,7 @@ void           _trawl_sleep_async            (guint          ms,
 gboolean       _trawl_sleep_finish           (GAsyncResult  *result,
                                               GError       **error);
 gboolean       _trawl_error_is_transient     (const GError  *error);
+GError        *_trawl_explain_error          (GError        *error);
 void           _trawl_set_http_error         (GError       **error,
                                               SoupMessage   *message,
                                               const char    *what);

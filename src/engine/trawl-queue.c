@@ -45,6 +45,7 @@ struct _TrawlQueue
   char           *user_agent;
   char           *proxy;
   char           *cookies_file;
+  char           *ca_file;
   GStrv           headers;
   gboolean        download;
   gboolean        review;
@@ -86,6 +87,7 @@ enum {
   PROP_USER_AGENT,
   PROP_PROXY,
   PROP_COOKIES_FILE,
+  PROP_CA_FILE,
   PROP_HEADERS,
   PROP_DOWNLOAD,
   PROP_REVIEW,
@@ -171,6 +173,7 @@ trawl_queue_finalize (GObject *object)
   g_free (self->user_agent);
   g_free (self->proxy);
   g_free (self->cookies_file);
+  g_free (self->ca_file);
   g_strfreev (self->headers);
   g_free (self->state_file);
 
@@ -216,6 +219,9 @@ trawl_queue_get_property (GObject    *object,
       break;
     case PROP_COOKIES_FILE:
       g_value_set_string (value, self->cookies_file);
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string (value, self->ca_file);
       break;
     case PROP_HEADERS:
       g_value_set_boxed (value, self->headers);
@@ -303,6 +309,9 @@ trawl_queue_set_property (GObject      *object,
     case PROP_COOKIES_FILE:
       changed = new_session = _trawl_set_str (&self->cookies_file, g_value_get_string (value));
       break;
+    case PROP_CA_FILE:
+      changed = new_session = _trawl_set_str (&self->ca_file, g_value_get_string (value));
+      break;
     case PROP_HEADERS:
       g_strfreev (self->headers);
       self->headers = g_value_dup_boxed (value);
@@ -371,6 +380,9 @@ trawl_queue_class_init (TrawlQueueClass *klass)
     g_param_spec_string ("user-agent", NULL, NULL, DEFAULT_USER_AGENT, flags | G_PARAM_CONSTRUCT);
   properties[PROP_PROXY] = g_param_spec_string ("proxy", NULL, NULL, NULL, flags);
   properties[PROP_COOKIES_FILE] = g_param_spec_string ("cookies-file", NULL, NULL, NULL, flags);
+  /* Certificates signed by this CA are trusted, instead of the system's
+   * (for self-hosted boards); certificate errors are never ignored. */
+  properties[PROP_CA_FILE] = g_param_spec_string ("ca-file", NULL, NULL, NULL, flags);
   properties[PROP_HEADERS] = g_param_spec_boxed ("headers", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_DOWNLOAD] =
     g_param_spec_boolean ("download", NULL, NULL, TRUE, flags | G_PARAM_CONSTRUCT);
@@ -539,6 +551,16 @@ _trawl_queue_get_session (TrawlQueue *self)
         {
           g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (self->proxy, NULL);
           soup_session_set_proxy_resolver (self->session, resolver);
+        }
+      if (self->ca_file != NULL && *self->ca_file != '\0')
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(GTlsDatabase) database = g_tls_file_database_new (self->ca_file, &error);
+
+          if (database != NULL)
+            soup_session_set_tls_database (self->session, database);
+          else
+            g_warning ("Cannot read the CA file: %s", error->message);
         }
       if (self->cookies_file != NULL && *self->cookies_file != '\0')
         {

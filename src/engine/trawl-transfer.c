@@ -513,7 +513,7 @@ send_cb (GObject      *object,
   transfer->input = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (transfer->input == NULL)
     {
-      attempt_failed (task, error);
+      attempt_failed (task, _trawl_explain_error (error));
       return;
     }
 

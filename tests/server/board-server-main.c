@@ -73,7 +73,7 @@ main (int   argc,
     { "gbk", 0, 0, G_OPTION_ARG_NONE, &gbk, "Serve pages in GBK", NULL },
     { "fault", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &faults,
       "Inject a fault: INDEX:KIND[:ARG[:TIMES]], KIND one of reset, status, retry-after, stall, "
-      "html, detail-status", "SPEC" },
+      "html, detail-status, detail-stall, api-garbage", "SPEC" },
     { NULL }
   };
 
@@ -112,7 +112,8 @@ main (int   argc,
   for (guint i = 0; faults != NULL && faults[i] != NULL; i++)
     {
       static const char * const kinds[] = {
-        "reset", "status", "retry-after", "stall", "html", "detail-status",
+        "reset", "status", "retry-after", "stall", "html", "detail-status", "detail-stall",
+        "api-garbage",
       };
       g_auto(GStrv) parts = g_strsplit (faults[i], ":", 4);
       guint kind = G_N_ELEMENTS (kinds);

@@ -44,6 +44,8 @@ struct _TrawlBoardServer
   gboolean        hold;
   GStrv           titles;
   guint64         video_rate;
+  gboolean        endless;
+  GBytes         *bomb;
 
   GHashTable     *faults;   /* item id -> Fault */
   GPtrArray      *held;     /* SoupServerMessage waiting for the hold to lift */
@@ -87,6 +89,7 @@ trawl_board_server_finalize (GObject *object)
   g_clear_pointer (&self->held, g_ptr_array_unref);
   g_clear_pointer (&self->stalled, g_ptr_array_unref);
   g_strfreev (self->titles);
+  g_clear_pointer (&self->bomb, g_bytes_unref);
   for (guint i = 0; i < TRAWL_N_REQUEST_KINDS; i++)
     g_clear_pointer (&self->last_headers[i], g_hash_table_unref);
 
@@ -130,7 +133,8 @@ index_for_id (TrawlBoardServer *self,
               guint64           id,
               guint            *index)
 {
-  if (id < FIRST_ID || (id - FIRST_ID) % 7 != 0 || (id - FIRST_ID) / 7 >= self->items)
+  if (id < FIRST_ID || (id - FIRST_ID) % 7 != 0 ||
+      (!self->endless && (id - FIRST_ID) / 7 >= self->items) || (id - FIRST_ID) / 7 > G_MAXUINT)
     return FALSE;
 
   *index = (guint) ((id - FIRST_ID) / 7);
@@ -269,14 +273,24 @@ flight_begin (TrawlBoardServer  *self,
   g_object_set_data_full (G_OBJECT (msg), "trawl-flight", flight, g_free);
 }
 
+static gboolean
+is_detail_fault (TrawlFault fault)
+{
+  return fault == TRAWL_FAULT_DETAIL_STATUS || fault == TRAWL_FAULT_DETAIL_STALL;
+}
+
 static Fault *
 take_fault (TrawlBoardServer *self,
             guint             id,
-            gboolean          detail)
+            int               kind)  /* 0 video, 1 detail, 2 API */
 {
   Fault *fault = g_hash_table_lookup (self->faults, GUINT_TO_POINTER (id));
+  int fault_kind;
 
-  if (fault == NULL || (fault->fault == TRAWL_FAULT_DETAIL_STATUS) != detail)
+  if (fault == NULL)
+    return NULL;
+  fault_kind = is_detail_fault (fault->fault) ? 1 : fault->fault == TRAWL_FAULT_API_GARBAGE ? 2 : 0;
+  if (fault_kind != kind)
     return NULL;
 
   if (fault->times > 0)
@@ -438,7 +452,9 @@ serve_loading (TrawlBoardServer  *self,
       return;
     }
 
-  for (guint64 i = start; i < MIN (start + self->page_size, self->items); i++)
+  /* An endless board has a next page, with new items, whatever the offset. */
+  for (guint64 i = start; i < (self->endless ? start + self->page_size
+                                             : MIN (start + self->page_size, self->items)); i++)
     append_item (self, html, (guint) i);
 
   /* Fragments have no meta tag: only the header tells their charset. */
@@ -455,8 +471,16 @@ serve_detail (TrawlBoardServer  *self,
   g_autofree char *escaped = g_markup_escape_text (title, -1);
   g_autofree char *src = video_url (self, id, FALSE);
   g_autoptr(GString) html = g_string_new (NULL);
-  Fault *fault = take_fault (self, id, TRUE);
+  Fault *fault = take_fault (self, id, 1);
 
+  if (fault != NULL && fault->fault == TRAWL_FAULT_DETAIL_STALL)
+    {
+      /* Held until the server goes away: only the client's idle timeout
+       * ends this request. */
+      soup_server_message_pause (msg);
+      g_ptr_array_add (self->stalled, g_object_ref (msg));
+      return;
+    }
   if (fault != NULL)
     {
       respond_status (self, msg, fault->arg);
@@ -515,6 +539,14 @@ serve_api (TrawlBoardServer  *self,
       body = g_strdup ("{\"resultCode\":\"5\",\"resultMsg\":\"该文章已经下线！\","
                        "\"systemTime\":\"" SYSTEM_TIME "\"}");
       respond (self, msg, 200, "application/json;charset=UTF-8", body, strlen (body));
+      return;
+    }
+
+  if (take_fault (self, (guint) id, 2) != NULL)
+    {
+      const char *garbage = "<html><body>502 Bad Gateway</body></html>{\"resultCode\":";
+
+      respond (self, msg, 200, "application/json;charset=UTF-8", garbage, strlen (garbage));
       return;
     }
 
@@ -605,7 +637,12 @@ stream_next (Stream *stream)
       if (stream->cut_kind == TRAWL_FAULT_RESET)
         {
           GSocket *socket = soup_server_message_get_socket (stream->msg);
+          Flight *flight = g_object_get_data (G_OBJECT (stream->msg), "trawl-flight");
 
+          /* The server is done with this request: soup only notices a
+           * shut-down socket at its next write, which never comes. */
+          if (flight != NULL)
+            flight_end (flight);
           if (socket != NULL)
             g_socket_shutdown (socket, TRUE, TRUE, NULL);
         }
@@ -679,7 +716,7 @@ serve_video (TrawlBoardServer  *self,
       return;
     }
 
-  fault = take_fault (self, (guint) id, FALSE);
+  fault = take_fault (self, (guint) id, 0);
   if (fault != NULL && fault->fault == TRAWL_FAULT_STATUS)
     {
       respond_status (self, msg, fault->arg);
@@ -708,10 +745,7 @@ serve_video (TrawlBoardServer  *self,
   stream->end = self->video_size;
   stream->cut = G_MAXUINT64;
   if (fault != NULL && (fault->fault == TRAWL_FAULT_RESET || fault->fault == TRAWL_FAULT_STALL))
-    {
-      stream->cut = fault->arg;
-      stream->cut_kind = fault->fault;
-    }
+    stream->cut_kind = fault->fault;
 
   etag = g_strdup_printf ("\"v%u-%u-%" G_GUINT64_FORMAT "\"", self->version, (guint) id,
                           self->video_size);
@@ -755,6 +789,10 @@ serve_video (TrawlBoardServer  *self,
 
   if (soup_server_message_get_status (msg) != 206)
     soup_server_message_set_status (msg, 200, NULL);
+
+  /* A reset or a stall comes after arg bytes of this response. */
+  if (fault != NULL && (fault->fault == TRAWL_FAULT_RESET || fault->fault == TRAWL_FAULT_STALL))
+    stream->cut = stream->position + fault->arg;
 
   soup_message_headers_set_encoding (response, SOUP_ENCODING_CONTENT_LENGTH);
   soup_message_headers_set_content_length (response, stream->end - stream->position);
@@ -805,6 +843,105 @@ serve_plain (TrawlBoardServer  *self,
         "</body></html>\n",
         (guint) index + 1, (guint) index + 1, src, src);
       respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+
+  respond_status (self, msg, 404);
+}
+
+/* Pages that attack the client: redirect loops and long chains, a redirect
+ * to a local file, a page too big to read, HTML nested 100,000 deep, and a
+ * small gzip body that inflates past any sane page size. */
+static void
+serve_hostile (TrawlBoardServer  *self,
+               SoupServerMessage *msg,
+               const char        *path)
+{
+  guint64 n;
+
+  if (g_str_equal (path, "/hostile/loop"))
+    {
+      soup_server_message_set_redirect (msg, 302, "/hostile/loop");
+      return;
+    }
+
+  if (g_str_has_prefix (path, "/hostile/chain/") &&
+      g_ascii_string_to_unsigned (path + strlen ("/hostile/chain/"), 10, 0, 1000, &n, NULL))
+    {
+      g_autofree char *next = g_strdup_printf ("/hostile/chain/%u", (guint) n - 1);
+
+      if (n == 0)
+        respond (self, msg, 200, "text/html", "<html><body>end</body></html>", 29);
+      else
+        soup_server_message_set_redirect (msg, 302, next);
+      return;
+    }
+
+  if (g_str_equal (path, "/hostile/file"))
+    {
+      soup_server_message_set_status (msg, 302, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                    "file:///etc/passwd");
+      return;
+    }
+
+  if (g_str_equal (path, "/hostile/huge"))
+    {
+      /* 40 MiB of links, streamed. */
+      Stream *stream = g_new0 (Stream, 1);
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                             "text/html", NULL);
+      stream->self = self;
+      stream->msg = msg;
+      stream->id = 0;
+      stream->end = 40 * 1024 * 1024;
+      stream->cut = G_MAXUINT64;
+      soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                         SOUP_ENCODING_CONTENT_LENGTH);
+      soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg),
+                                               stream->end);
+      soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+      stream_start (stream);
+      return;
+    }
+
+  if (g_str_equal (path, "/hostile/deep"))
+    {
+      GString *html = g_string_new ("<html><body>");
+
+      for (guint i = 0; i < 100000; i++)
+        g_string_append (html, "<div>");
+      g_string_append (html, "<video src=\"/mp4/deep.mp4\"></video></body></html>");
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_TAKE, html->str, html->len);
+      g_string_free (html, FALSE);
+      return;
+    }
+
+  if (g_str_equal (path, "/hostile/bomb"))
+    {
+      if (self->bomb == NULL)
+        {
+          g_autoptr(GZlibCompressor) gzip = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+          g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
+          g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory,
+                                                                        G_CONVERTER (gzip));
+          g_autofree char *zeros = g_malloc0 (1024 * 1024);
+
+          /* 256 MiB of zeros: a quarter of a megabyte on the wire. */
+          for (guint i = 0; i < 256; i++)
+            g_output_stream_write_all (out, zeros, 1024 * 1024, NULL, NULL, NULL);
+          g_output_stream_close (out, NULL, NULL);
+          self->bomb = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
+        }
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Content-Encoding", "gzip");
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (self->bomb, NULL),
+                                        g_bytes_get_size (self->bomb));
       return;
     }
 
@@ -889,6 +1026,11 @@ handler (SoupServer        *server,
       count (self, msg, TRAWL_REQUEST_API);
       serve_api (self, msg, query);
     }
+  else if (g_str_has_prefix (path, "/hostile/"))
+    {
+      count (self, msg, TRAWL_REQUEST_OTHER);
+      serve_hostile (self, msg, path);
+    }
   else if (g_str_has_prefix (path, "/plain/"))
     {
       count (self, msg, TRAWL_REQUEST_OTHER);
@@ -901,10 +1043,11 @@ handler (SoupServer        *server,
     }
 }
 
-gboolean
-trawl_board_server_start (TrawlBoardServer  *self,
-                          guint              port,
-                          GError           **error)
+static gboolean
+start (TrawlBoardServer  *self,
+       guint              port,
+       GTlsCertificate   *certificate,
+       GError           **error)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, port);
@@ -913,21 +1056,50 @@ trawl_board_server_start (TrawlBoardServer  *self,
   g_return_val_if_fail (TRAWL_IS_BOARD_SERVER (self), FALSE);
   g_return_val_if_fail (self->server == NULL, FALSE);
 
-  self->server = soup_server_new ("server-header", "trawl-board-server ", NULL);
+  self->server = soup_server_new ("server-header", "trawl-board-server ",
+                                  "tls-certificate", certificate,
+                                  NULL);
   soup_server_add_handler (self->server, NULL, handler, self, NULL);
 
-  if (!soup_server_listen (self->server, address, 0, error))
+  if (!soup_server_listen (self->server, address,
+                           certificate != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   uris = soup_server_get_uris (self->server);
   {
     GUri *uri = uris->data;
 
-    self->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uri));
+    self->base = g_strdup_printf ("%s://127.0.0.1:%d", certificate != NULL ? "https" : "http",
+                                  g_uri_get_port (uri));
   }
   g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
 
   return TRUE;
+}
+
+gboolean
+trawl_board_server_start (TrawlBoardServer  *self,
+                          guint              port,
+                          GError           **error)
+{
+  return start (self, port, NULL, error);
+}
+
+/* The same board over HTTPS, with @certificate (and its key). */
+gboolean
+trawl_board_server_start_tls (TrawlBoardServer  *self,
+                              GTlsCertificate   *certificate,
+                              GError           **error)
+{
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), FALSE);
+  return start (self, 0, certificate, error);
+}
+
+void
+trawl_board_server_set_endless (TrawlBoardServer *self,
+                                gboolean          endless)
+{
+  self->endless = endless;
 }
 
 char *

@@ -13,12 +13,14 @@ typedef enum
 
 typedef enum
 {
-  TRAWL_FAULT_RESET,         /* close the connection after arg bytes of the video */
+  TRAWL_FAULT_RESET,         /* close the connection after arg bytes of the answer */
   TRAWL_FAULT_STATUS,        /* answer the video request with status arg */
   TRAWL_FAULT_RETRY_AFTER,   /* 429 with Retry-After: arg seconds */
   TRAWL_FAULT_STALL,         /* send arg bytes, then nothing until freed */
   TRAWL_FAULT_HTML,          /* a 200 text/html error page instead of the video */
   TRAWL_FAULT_DETAIL_STATUS, /* answer the detail page with status arg */
+  TRAWL_FAULT_DETAIL_STALL,  /* never answer the detail page */
+  TRAWL_FAULT_API_GARBAGE,   /* answer the JSON API with something that is not JSON */
 } TrawlFault;
 
 typedef enum
@@ -40,6 +42,11 @@ TrawlBoardServer *trawl_board_server_new            (void);
 gboolean          trawl_board_server_start          (TrawlBoardServer *self,
                                                      guint             port,
                                                      GError          **error);
+gboolean          trawl_board_server_start_tls      (TrawlBoardServer *self,
+                                                     GTlsCertificate  *certificate,
+                                                     GError          **error);
+void              trawl_board_server_set_endless    (TrawlBoardServer *self,
+                                                     gboolean          endless);
 char             *trawl_board_server_get_url        (TrawlBoardServer *self);
 char             *trawl_board_server_get_base_url   (TrawlBoardServer *self);
 

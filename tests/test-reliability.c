@@ -1,0 +1,610 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <malloc.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "trawl-board-server.h"
+#include "trawl-error.h"
+#include "trawl-queue.h"
+#include "trawl-test-utils.h"
+
+/* Broken servers and hostile pages, end to end against the board server:
+ * every finished file is checked byte for byte, every failure must say
+ * why, and nothing may hang, crash or escape. */
+
+typedef struct
+{
+  TrawlBoardServer *server;
+  TrawlQueue       *queue;
+  char             *dir;
+  char             *url;
+  char             *base;
+} Fixture;
+
+static TrawlQueue *
+new_queue (void)
+{
+  return g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, NULL);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = trawl_board_server_new ();
+  trawl_board_server_set_items (f->server, 6);
+  g_assert_true (trawl_board_server_start (f->server, 0, &error));
+  f->url = trawl_board_server_get_url (f->server);
+  f->base = trawl_board_server_get_base_url (f->server);
+  f->dir = trawl_test_make_tmpdir ();
+  f->queue = new_queue ();
+}
+
+static void
+drop_queue (TrawlQueue **queue)
+{
+  TrawlQueue *weak = *queue;
+
+  trawl_queue_shutdown (*queue);
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (queue);
+  TRAWL_WAIT_UNTIL (weak == NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->queue != NULL)
+    drop_queue (&f->queue);
+  g_clear_object (&f->server);
+  trawl_test_rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->url);
+  g_free (f->base);
+}
+
+static TrawlBoard *
+add (Fixture    *f,
+     const char *url,
+     const char *recipe)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board = trawl_queue_add_board (f->queue, url, recipe, f->dir, &error);
+
+  g_assert_no_error (error);
+  return board;
+}
+
+static TrawlItem *
+item_by_index (TrawlQueue *queue,
+               guint       index)
+{
+  g_autofree char *id = g_strdup_printf ("%u", trawl_board_server_item_id (index));
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+
+      if (g_strcmp0 (trawl_item_get_id (item), id) == 0)
+        return item;
+    }
+
+  g_error ("No item %u", index);
+  return NULL;
+}
+
+static void
+assert_done (TrawlQueue *queue,
+             guint       index,
+             guint64     size)
+{
+  TrawlItem *item = item_by_index (queue, index);
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), trawl_board_server_item_id (index), size);
+}
+
+static void
+assert_failed (TrawlQueue *queue,
+               guint       index,
+               const char *reason)
+{
+  TrawlItem *item = item_by_index (queue, index);
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  if (strstr (trawl_item_get_error (item), reason) == NULL)
+    g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
+  g_assert_null (strchr (trawl_item_get_error (item), '\n'));
+}
+
+static void
+test_reset_repeatedly (Fixture       *f,
+                       gconstpointer  data)
+{
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_RESET, 100 * 1024, 3);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  /* Three resets, each resumed where it stopped: done on the fourth try. */
+  assert_done (f->queue, 2, 1024 * 1024);
+  g_assert_cmpuint (trawl_item_get_tries (item_by_index (f->queue, 2)), ==, 4);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 3);
+  for (guint i = 0; i < 6; i++)
+    assert_done (f->queue, i, 1024 * 1024);
+}
+
+static void
+test_server_errors (Fixture       *f,
+                    gconstpointer  data)
+{
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STATUS, 500, 1);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STATUS, 502, 2);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_STATUS, 503, 1);
+  trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_STATUS, 404, 0);
+  trawl_board_server_add_fault (f->server, 4, TRAWL_FAULT_STATUS, 403, 0);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f->queue, 0, 64 * 1024);
+  assert_done (f->queue, 1, 64 * 1024);
+  assert_done (f->queue, 2, 64 * 1024);
+  assert_failed (f->queue, 3, "404 Not Found");
+  assert_failed (f->queue, 4, "refused the video request (403 Forbidden)");
+  g_assert_cmpuint (trawl_item_get_tries (item_by_index (f->queue, 3)), ==, 1);
+  assert_done (f->queue, 5, 64 * 1024);
+}
+
+static void
+test_stall_timeout (Fixture       *f,
+                    gconstpointer  data)
+{
+  /* The server goes quiet mid-body; the idle timeout ends the attempt and
+   * the next one continues by Range. */
+  g_object_set (f->queue, "timeout", 1, NULL);
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STALL, 300 * 1024, 1);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f->queue, 1, 1024 * 1024);
+  g_assert_cmpuint (trawl_item_get_tries (item_by_index (f->queue, 1)), ==, 2);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+}
+
+static void
+test_detail_failures (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_object_set (f->queue, "timeout", 1, "max-tries", 2, NULL);
+  trawl_board_server_set_form (f->server, TRAWL_BOARD_FORM_API);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_DETAIL_STALL, 0, 0);
+  trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_API_GARBAGE, 0, 0);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_failed (f->queue, 1, "timed out");
+  assert_failed (f->queue, 3, "the API did not answer with JSON");
+  assert_done (f->queue, 0, 64 * 1024);
+  assert_done (f->queue, 2, 64 * 1024);
+  assert_done (f->queue, 5, 64 * 1024);
+}
+
+static void
+test_endless (Fixture       *f,
+              gconstpointer  data)
+{
+  TrawlBoard *board;
+
+  /* Every loading page has new items: the page bound ends the board. */
+  g_object_set (f->queue, "max-pages", 4, "download", FALSE, NULL);
+  trawl_board_server_set_items (f->server, 12);
+  trawl_board_server_set_endless (f->server, TRUE);
+  board = add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+  g_assert_cmpuint (trawl_board_get_pages (board), ==, 4);
+  g_assert_cmpuint (trawl_board_get_found (board), ==, 4 * 12);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LOADING), ==, 3);
+}
+
+static TrawlBoard *
+run_hostile (Fixture    *f,
+             const char *path)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+  TrawlBoard *board = add (f, url, NULL);
+
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  return board;
+}
+
+static void
+assert_board_failed (TrawlBoard *board,
+                     const char *reason)
+{
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
+  if (strstr (trawl_board_get_error (board), reason) == NULL)
+    g_error ("“%s” does not say “%s”", trawl_board_get_error (board), reason);
+}
+
+static void
+test_redirects (Fixture       *f,
+                gconstpointer  data)
+{
+  g_object_set (f->queue, "max-tries", 1, NULL);
+
+  assert_board_failed (run_hostile (f, "/hostile/loop"), "redirect");
+  assert_board_failed (run_hostile (f, "/hostile/chain/40"), "redirect");
+  /* A short chain is followed (to a page without videos). */
+  assert_board_failed (run_hostile (f, "/hostile/chain/3"), "No videos found");
+  /* A redirect to file: is never followed. */
+  {
+    TrawlBoard *board = run_hostile (f, "/hostile/file");
+
+    g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
+    g_assert_null (strstr (trawl_board_get_error (board), "root:"));
+  }
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 0);
+}
+
+static void
+test_big_pages (Fixture       *f,
+                gconstpointer  data)
+{
+  g_object_set (f->queue, "max-tries", 1, NULL);
+
+  assert_board_failed (run_hostile (f, "/hostile/huge"), "larger than 32 MiB");
+  assert_board_failed (run_hostile (f, "/hostile/bomb"), "larger than 32 MiB");
+
+  /* 100,000 nested elements: parsed (up to libxml2's depth limit) without
+   * blowing the stack; whatever comes out, the board ends. */
+  {
+    TrawlBoard *board = run_hostile (f, "/hostile/deep");
+
+    g_assert_cmpint (trawl_board_get_state (board), !=, TRAWL_BOARD_CRAWLING);
+  }
+}
+
+static GTlsCertificate *
+test_certificate (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fixtures", "tls",
+                                                 "server-with-key.pem", NULL);
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate = g_tls_certificate_new_from_file (path, &error);
+
+  g_assert_no_error (error);
+  return certificate;
+}
+
+static void
+test_tls (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) secure = trawl_board_server_new ();
+  g_autoptr(GTlsCertificate) certificate = test_certificate ();
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "fixtures", "tls", "ca.pem", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (secure, 3);
+  g_assert_true (trawl_board_server_start_tls (secure, certificate, &error));
+  g_assert_no_error (error);
+  url = trawl_board_server_get_url (secure);
+  g_assert_true (g_str_has_prefix (url, "https://"));
+
+  /* An unknown CA is an error, never silently accepted. */
+  g_object_set (f->queue, "max-tries", 1, NULL);
+  board = add (f, url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_board_failed (board, "certificate is not trusted");
+  drop_queue (&f->queue);
+
+  /* Trusted with the board's own CA. */
+  f->queue = new_queue ();
+  g_object_set (f->queue, "ca-file", ca, NULL);
+  board = add (f, url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+  for (guint i = 0; i < 3; i++)
+    assert_done (f->queue, i, 64 * 1024);
+  drop_queue (&f->queue);
+}
+
+static gboolean
+run_quiet (const char * const *argv)
+{
+  int status = 0;
+
+  return g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
+                       G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status (status, NULL);
+}
+
+static gboolean
+mount_tmpfs (const char *dir,
+             const char *options)
+{
+  if (getuid () != 0)
+    {
+      g_test_skip ("mounting a small tmpfs needs root; skipped");
+      return FALSE;
+    }
+  if (!run_quiet ((const char *[]) { "mount", "-t", "tmpfs", "-o", options, "tmpfs", dir, NULL }))
+    {
+      g_test_skip ("this sandbox does not allow mounting a tmpfs; skipped");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+test_disk_full (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *small = g_build_filename (f->dir, "small", NULL);
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  g_autofree char *archive_path = g_build_filename (f->dir, "archive.txt", NULL);
+  g_autoptr(TrawlArchive) archive = trawl_archive_new (archive_path, NULL);
+  g_autoptr(GError) error = NULL;
+  guint done = 0, failed = 0;
+
+  g_mkdir_with_parents (small, 0755);
+  if (!mount_tmpfs (small, "size=2560k"))
+    return;
+
+  /* Four videos of a mebibyte into 2.5 MiB: two fit. */
+  trawl_board_server_set_items (f->server, 4);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_queue_set_state_file (f->queue, state);
+  trawl_queue_set_archive (f->queue, archive);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", small, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  for (guint i = 0; i < 4; i++)
+    {
+      TrawlItem *item = item_by_index (f->queue, i);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DONE)
+        {
+          assert_done (f->queue, i, 1024 * 1024);
+          done++;
+        }
+      else
+        {
+          g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+          g_assert_nonnull (strstr (trawl_item_get_error (item), "space"));
+          failed++;
+        }
+    }
+  g_assert_cmpuint (done, >=, 1);
+  g_assert_cmpuint (failed, >=, 1);
+  g_assert_cmpuint (done + failed, ==, 4);
+
+  /* The state and the archive, elsewhere, are whole and readable. */
+  g_assert_true (trawl_queue_save (f->queue, &error));
+  drop_queue (&f->queue);
+  f->queue = new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, done);
+  {
+    g_autoptr(TrawlArchive) reread = trawl_archive_new (archive_path, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (trawl_archive_get_size (reread), ==, done);
+  }
+  drop_queue (&f->queue);
+
+  g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
+}
+
+static void
+test_too_big_for_disk (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *small = g_build_filename (f->dir, "small", NULL);
+  g_autofree char *part = NULL;
+  TrawlItem *item;
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (small, 0755);
+  if (!mount_tmpfs (small, "size=1m"))
+    return;
+
+  /* Announced bigger than the free space: fails before writing a byte. */
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 8 * 1024 * 1024);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", small, &error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  item = item_by_index (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "Not enough free space"));
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  drop_queue (&f->queue);
+
+  g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
+}
+
+static void
+test_read_only_folder (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ro = g_build_filename (f->dir, "ro", NULL);
+  g_autofree char *inside = g_build_filename (ro, "videos", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (ro, 0755);
+  if (!mount_tmpfs (ro, "ro,size=1m"))
+    return;
+
+  /* Refused at once, before any request. */
+  g_assert_null (trawl_queue_add_board (f->queue, f->url, "pearvideo", ro, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "download folder"));
+  g_clear_error (&error);
+  g_assert_null (trawl_queue_add_board (f->queue, f->url, "pearvideo", inside, &error));
+  g_assert_nonnull (error);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 0);
+
+  g_assert_true (run_quiet ((const char *[]) { "umount", ro, NULL }));
+}
+
+static guint
+open_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (dir != NULL && g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static guint64
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  malloc_trim (0);
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+  return g_ascii_strtoull (line + strlen ("VmRSS:"), NULL, 10);
+}
+
+static char *
+describe_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  GString *text = g_string_new (NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (path, NULL);
+
+      g_string_append_printf (text, "%s -> %s\n", name, target ? target : "?");
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_load (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261125);
+  const TrawlFault kinds[] = {
+    TRAWL_FAULT_RESET, TRAWL_FAULT_STATUS, TRAWL_FAULT_STATUS, TRAWL_FAULT_HTML,
+    TRAWL_FAULT_DETAIL_STATUS, TRAWL_FAULT_RETRY_AFTER,
+  };
+  const guint args[] = { 20 * 1024, 503, 404, 0, 500, 0 };
+  guint fds_before;
+  guint64 rss_before;
+  guint done, failed, faulted = 0;
+
+  /* Warm up the session and the thread pool, so the fd count compares
+   * like with like. */
+  drop_queue (&f->queue);
+  fds_before = open_fds ();
+  rss_before = rss_kib ();
+  f->queue = g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, "jobs", 16,
+                           "per-host", 16, "max-tries", 3, NULL);
+
+  trawl_board_server_set_items (f->server, 2000);
+  trawl_board_server_set_page_size (f->server, 100);
+  trawl_board_server_set_video_size (f->server, 48 * 1024);
+  for (guint i = 0; i < 2000; i++)
+    if (g_rand_int_range (rand, 0, 100) < 5)
+      {
+        guint k = g_rand_int_range (rand, 0, G_N_ELEMENTS (kinds));
+
+        trawl_board_server_add_fault (f->server, i, kinds[k], args[k],
+                                      g_rand_int_range (rand, 0, 3));
+        faulted++;
+      }
+  g_assert_cmpuint (faulted, >, 60);
+
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  done = trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE);
+  failed = trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 2000);
+  g_assert_cmpuint (done + failed, ==, 2000);
+  g_assert_cmpuint (failed, <=, faulted);
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), i);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_FAILED)
+        g_assert_true (trawl_item_get_error (item) != NULL && *trawl_item_get_error (item));
+      else
+        trawl_test_assert_video (trawl_item_get_path (item),
+                                 (guint) g_ascii_strtoull (trawl_item_get_id (item), NULL, 10),
+                                 48 * 1024);
+    }
+
+  /* Everything given back: connections, files, workers' pipes. The
+   * server goes too (it keeps the connections it gave up on), so what is
+   * left open is what the engine leaked. */
+  drop_queue (&f->queue);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_in_flight (f->server) == 0);
+  g_clear_object (&f->server);
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (open_fds () > fds_before && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    if (open_fds () > fds_before)
+      {
+        g_autofree char *fds = describe_fds ();
+        g_error ("%u file descriptors open, %u before:\n%s", open_fds (), fds_before, fds);
+      }
+  }
+
+  /* 2,000 items came and went; what stays is the allocator's and the
+   * libraries' one-time state (type system, TLS, thread pool), not items. */
+  g_assert_cmpuint (rss_kib (), <, rss_before + 16 * 1024);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init (&argc, &argv);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/reliability/reset-repeatedly", test_reset_repeatedly);
+  ADD ("/reliability/server-errors", test_server_errors);
+  ADD ("/reliability/stall-timeout", test_stall_timeout);
+  ADD ("/reliability/detail-failures", test_detail_failures);
+  ADD ("/reliability/endless-pagination", test_endless);
+  ADD ("/reliability/redirects", test_redirects);
+  ADD ("/reliability/big-pages", test_big_pages);
+  ADD ("/reliability/tls", test_tls);
+  ADD ("/reliability/disk-full", test_disk_full);
+  ADD ("/reliability/too-big-for-disk", test_too_big_for_disk);
+  ADD ("/reliability/read-only-folder", test_read_only_folder);
+  ADD ("/reliability/load", test_load);
+
+  return g_test_run ();
+}
