@@ -924,7 +924,8 @@ serve_hostile (TrawlBoardServer  *self,
     {
       if (self->bomb == NULL)
         {
-          g_autoptr(GZlibCompressor) gzip = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+          g_autoptr(GZlibCompressor) gzip =
+            g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
           g_autoptr(GOutputStream) memory = g_memory_output_stream_new_resizable ();
           g_autoptr(GOutputStream) out = g_converter_output_stream_new (memory,
                                                                         G_CONVERTER (gzip));
