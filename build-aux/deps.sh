@@ -8,6 +8,7 @@ packages=(
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libxml2-dev libjson-glib-dev
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme
   xvfb xauth dbus librsvg2-common fonts-noto-cjk imagemagick
+  clang libclang-rt-14-dev
 )
 
 missing=()

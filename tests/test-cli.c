@@ -107,9 +107,10 @@ static int
 run_cli (Run                *run,
          const char * const *args)
 {
-  g_autoptr(GSubprocess) process = spawn (run, args);
+  GSubprocess *process = spawn (run, args);
 
   TRAWL_WAIT_UNTIL (run->done);
+  g_object_unref (process);
   return run->status;
 }
 

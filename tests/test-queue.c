@@ -352,7 +352,6 @@ static void
 test_resume_next_run (Fixture       *f,
                       gconstpointer  data)
 {
-  g_autoptr(TrawlQueue) second = NULL;
   TrawlItem *item;
 
   trawl_board_server_set_items (f->server, 4);

@@ -1,0 +1,13 @@
+#!/bin/bash
+# Runs one libFuzzer target for a bounded time from its seed corpus; new
+# inputs go to the build folder, never into the source tree. A crash, leak
+# or sanitizer report fails the test. For a longer run:
+#   tests/fuzz/run-fuzzer.sh _build-fuzz/tests/fuzz/fuzz-extract tests/fuzz/corpus/extract 3600
+set -euo pipefail
+fuzzer=$1
+seeds=$2
+seconds=${3:-60}
+work="$(dirname "$fuzzer")/corpus-$(basename "$fuzzer")"
+mkdir -p "$work"
+exec "$fuzzer" "$work" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$(dirname "$fuzzer")/crash-"
