@@ -8,7 +8,7 @@ packages=(
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libxml2-dev libjson-glib-dev
   libgtk-4-dev libadwaita-1-dev adwaita-icon-theme
   xvfb xauth dbus librsvg2-common fonts-noto-cjk imagemagick
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev locales appstream
 )
 
 missing=()
@@ -26,4 +26,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The translation test runs under LANG=zh_CN.UTF-8.
+if ! locale -a 2>/dev/null | grep -qix 'zh_CN.utf8'; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo="sudo"
+  fi
+  echo "Generating the zh_CN.UTF-8 locale"
+  $sudo localedef -i zh_CN -c -f UTF-8 -A /usr/share/locale/locale.alias zh_CN.UTF-8
 fi

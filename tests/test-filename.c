@@ -123,6 +123,24 @@ test_extension (void)
   }
 }
 
+/* Found by fuzz-filename: a reserved name at the length limit got its "_"
+ * after the cut, one byte too many for " (9999)" and ".part". */
+static void
+test_reserved_long (void)
+{
+  g_autoptr(GString) title = g_string_new ("CON.");
+  g_autofree char *name = NULL;
+  g_autofree char *numbered = NULL;
+
+  for (guint i = 0; i < 300; i++)
+    g_string_append_c (title, 'x');
+  name = trawl_filename_from_title (title->str, ".mp4");
+  numbered = trawl_filename_numbered (name, 9999);
+
+  g_assert_cmpint (name[0], ==, '_');
+  g_assert_cmpuint (strlen (numbered) + strlen (".part"), <=, TRAWL_FILENAME_MAX);
+}
+
 static void
 test_numbered (void)
 {
@@ -147,6 +165,7 @@ main (int   argc,
   g_test_add_func ("/filename/long", test_long);
   g_test_add_func ("/filename/extension", test_extension);
   g_test_add_func ("/filename/numbered", test_numbered);
+  g_test_add_func ("/filename/reserved-long", test_reserved_long);
 
   return g_test_run ();
 }

@@ -17,6 +17,7 @@ struct _TrawlApplication
   TrawlQueue       *queue;
   TrawlBoardServer *demo_server;
   gboolean          demo;
+  gboolean          paste;
   GHashTable       *notified;  /* boards whose finish was announced */
 };
 
@@ -262,6 +263,13 @@ trawl_application_activate (GApplication *app)
 
   if (self->demo)
     start_demo (self, window);
+
+  /* The desktop file's "New Board from Clipboard". */
+  if (self->paste)
+    {
+      self->paste = FALSE;
+      gtk_widget_activate_action (GTK_WIDGET (window), "win.paste-board", NULL);
+    }
 }
 
 static void
@@ -295,6 +303,7 @@ trawl_application_handle_local_options (GApplication *app,
     }
 
   self->demo = g_variant_dict_contains (options, "demo");
+  self->paste = g_variant_dict_contains (options, "paste");
 
   return G_APPLICATION_CLASS (trawl_application_parent_class)->handle_local_options (app, options);
 }
@@ -434,6 +443,8 @@ trawl_application_init (TrawlApplication *self)
   const GOptionEntry options[] = {
     { "demo", 0, 0, G_OPTION_ARG_NONE, NULL,
       N_("Show a demo board served on this computer, without a network"), NULL },
+    { "paste", 0, 0, G_OPTION_ARG_NONE, NULL,
+      N_("Add the address on the clipboard as a new board"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
     { NULL }
   };

@@ -31,7 +31,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     {
       if (!trawl_uri_is_fetchable (url, NULL))
         abort ();
-      if (g_ascii_strncasecmp (url, "http://", 7) != 0 && g_ascii_strncasecmp (url, "https://", 8) != 0)
+      if (g_ascii_strncasecmp (url, "http://", 7) != 0 &&
+          g_ascii_strncasecmp (url, "https://", 8) != 0)
         abort ();
       trawl_uri_media_extension (url);
     }

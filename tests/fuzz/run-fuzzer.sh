@@ -9,5 +9,6 @@ seeds=$2
 seconds=${3:-60}
 work="$(dirname "$fuzzer")/corpus-$(basename "$fuzzer")"
 mkdir -p "$work"
+# libFuzzer's default failure code, 77, means "skipped" to meson.
 exec "$fuzzer" "$work" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$(dirname "$fuzzer")/crash-"
+  -error_exitcode=1 -print_final_stats=1 -artifact_prefix="$(dirname "$fuzzer")/crash-"
