@@ -12,7 +12,7 @@ ninja -C _build
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   # Uninstalled: the settings schema is the one compiled in the build folder.
-  GSETTINGS_SCHEMA_DIR=_build/data exec _build/src/app/trawl --demo
+  GSETTINGS_SCHEMA_DIR=_build/data TRAWL_LOCALEDIR=_build/po exec _build/src/app/trawl --demo
 fi
 
 echo "No display: running the demo board with trawl-cli instead."

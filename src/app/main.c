@@ -14,7 +14,9 @@ main (int   argc,
   g_autoptr(TrawlApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* TRAWL_LOCALEDIR: translations of an uninstalled build (build-aux/run.sh). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("TRAWL_LOCALEDIR") ? g_getenv ("TRAWL_LOCALEDIR")
+                                                                : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
