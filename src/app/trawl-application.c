@@ -162,7 +162,9 @@ check_board_finished (TrawlApplication *self,
     return;
 
   g_hash_table_add (self->notified, g_object_ref (board));
-  if (!g_settings_get_boolean (self->settings, "notify-finished"))
+  /* Without a session bus there is nobody to show a notification. */
+  if (!g_settings_get_boolean (self->settings, "notify-finished") ||
+      g_application_get_dbus_connection (G_APPLICATION (self)) == NULL)
     return;
 
   title = trawl_board_get_title (board) ? trawl_board_get_title (board)
