@@ -154,6 +154,31 @@ trawl_archive_contains (TrawlArchive *self,
   return key != NULL && g_hash_table_contains (self->keys, key);
 }
 
+/**
+ * trawl_archive_key:
+ * @recipe: (nullable): the recipe that found the item
+ * @id: (nullable): the item's id in that recipe
+ * @media_url: (nullable): the video's URL
+ *
+ * What the archive remembers an item by: its recipe and id when it has
+ * them (known before the detail page is fetched), else its media URL.
+ *
+ * Returns: (transfer full) (nullable): the key, or %NULL if there is none yet
+ */
+char *
+trawl_archive_key (const char *recipe,
+                   const char *id,
+                   const char *media_url)
+{
+  if (recipe != NULL && id != NULL)
+    return g_strdup_printf ("%s %s", recipe, id);
+
+  if (media_url != NULL)
+    return g_strdup_printf ("url %s", media_url);
+
+  return NULL;
+}
+
 guint
 trawl_archive_get_size (TrawlArchive *self)
 {

@@ -16,6 +16,9 @@ gboolean      trawl_archive_contains  (TrawlArchive  *self,
 void          trawl_archive_add       (TrawlArchive  *self,
                                        const char    *key);
 guint         trawl_archive_get_size  (TrawlArchive  *self);
+char         *trawl_archive_key       (const char    *recipe,
+                                       const char    *id,
+                                       const char    *media_url);
 gboolean      trawl_archive_is_saving (TrawlArchive  *self);
 gboolean      trawl_archive_save      (TrawlArchive  *self,
                                        GError       **error);

@@ -59,7 +59,7 @@ archived (Crawl      *crawl,
   if (archive == NULL || crawl->recipe == NULL || id == NULL)
     return FALSE;
 
-  key = g_strdup_printf ("%s %s", trawl_recipe_get_name (crawl->recipe), id);
+  key = trawl_archive_key (trawl_recipe_get_name (crawl->recipe), id, NULL);
   return trawl_archive_contains (archive, key);
 }
 
@@ -71,7 +71,7 @@ add_media_item (Crawl      *crawl,
 {
   g_autoptr(TrawlItem) item = NULL;
   TrawlArchive *archive = trawl_queue_get_archive (crawl->queue);
-  g_autofree char *key = g_strdup_printf ("url %s", media_url);
+  g_autofree char *key = trawl_archive_key (NULL, NULL, media_url);
 
   if (g_hash_table_contains (crawl->seen, media_url))
     return;
@@ -89,28 +89,6 @@ add_media_item (Crawl      *crawl,
   _trawl_item_set_media_url (item, media_url);
   _trawl_board_add_found (crawl->board, 1);
   _trawl_queue_add_item (crawl->queue, item);
-}
-
-static char *
-title_from_url (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *base = NULL;
-  char *unescaped;
-  char *dot;
-
-  if (uri == NULL)
-    return g_strdup ("video");
-
-  base = g_path_get_basename (g_uri_get_path (uri));
-  unescaped = g_uri_unescape_string (base, NULL);
-  if (unescaped == NULL)
-    unescaped = g_strdup (base);
-  dot = strrchr (unescaped, '.');
-  if (dot != NULL && dot != unescaped)
-    *dot = '\0';
-
-  return unescaped;
 }
 
 static void
@@ -174,7 +152,7 @@ probe_fetch_cb (GObject      *object,
 
   if (response->is_media)
     {
-      g_autofree char *title = title_from_url (response->url);
+      g_autofree char *title = trawl_uri_file_title (response->url);
 
       add_media_item (crawl, probe->url, response->url, title);
       probe_done (probe);
@@ -396,7 +374,7 @@ page_cb (GObject      *object,
 
   if (response->is_media)
     {
-      g_autofree char *title = title_from_url (response->url);
+      g_autofree char *title = trawl_uri_file_title (response->url);
 
       if (crawl->pages == 0)
         add_media_item (crawl, crawl->current, response->url, title);
@@ -467,7 +445,7 @@ _trawl_crawl_async (TrawlQueue          *queue,
   /* A link straight to a video needs no page at all. */
   if (trawl_uri_media_extension (url) != NULL)
     {
-      g_autofree char *title = title_from_url (url);
+      g_autofree char *title = trawl_uri_file_title (url);
 
       crawl->current = g_strdup (url);
       add_media_item (crawl, url, url, title);

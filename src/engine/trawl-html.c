@@ -388,10 +388,12 @@ collect_content_urls (JsonNode   *node,
 }
 
 /* Media any page may carry, recipe or not, in order of trust: the player's
- * own source, then what the page tells crawlers, then plain links. */
+ * own source, then what the page tells crawlers, then (@with_links) plain
+ * links to media files. */
 static GPtrArray *
 generic_media (htmlDocPtr  doc,
-               const char *base)
+               const char *base,
+               gboolean    with_links)
 {
   static const char * const paths[] = {
     "//video/@src | //video/source/@src | //audio/@src | //audio/source/@src",
@@ -428,6 +430,9 @@ generic_media (htmlDocPtr  doc,
         add_unique (media, seen, trawl_uri_resolve (base, g_ptr_array_index (urls, j), NULL));
     }
 
+  if (!with_links)
+    return media;
+
   links = xpath_strings (doc, NULL, "//a/@href");
   for (guint i = 0; i < links->len; i++)
     {
@@ -440,46 +445,14 @@ generic_media (htmlDocPtr  doc,
   return media;
 }
 
+/* A player (or what the page tells crawlers), not just links to files. */
 static gboolean
 page_embeds_media (htmlDocPtr  doc,
                    const char *base)
 {
-  g_autoptr(GPtrArray) media = generic_media (doc, base);
-  g_autoptr(GPtrArray) links = xpath_strings (doc, NULL, "//a/@href");
-  guint media_links = 0;
+  g_autoptr(GPtrArray) embedded = generic_media (doc, base, FALSE);
 
-  for (guint i = 0; i < links->len; i++)
-    {
-      g_autofree char *url = trawl_uri_resolve (base, g_ptr_array_index (links, i), NULL);
-
-      if (url != NULL && trawl_uri_media_extension (url) != NULL)
-        media_links++;
-    }
-
-  /* Media beyond plain links means a player on the page itself. */
-  return media->len > media_links;
-}
-
-static char *
-file_title (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
-  g_autofree char *base = NULL;
-  g_autofree char *unescaped = NULL;
-  char *dot;
-
-  if (uri == NULL)
-    return g_strdup (url);
-
-  base = g_path_get_basename (g_uri_get_path (uri));
-  unescaped = g_uri_unescape_string (base, NULL);
-  if (unescaped == NULL)
-    unescaped = g_strdup (base);
-  dot = strrchr (unescaped, '.');
-  if (dot != NULL && dot != unescaped)
-    *dot = '\0';
-
-  return g_steal_pointer (&unescaped);
+  return embedded->len > 0;
 }
 
 static void
@@ -523,7 +496,7 @@ extract_generic_list (TrawlListPage *page,
 
           xmlFree (text);
           found->url = g_steal_pointer (&link);
-          found->title = *title ? g_steal_pointer (&title) : file_title (found->url);
+          found->title = *title ? g_steal_pointer (&title) : trawl_uri_file_title (found->url);
           found->is_media = TRUE;
           g_ptr_array_add (page->items, found);
           continue;
@@ -695,7 +668,7 @@ _trawl_extract_detail (TrawlRecipe *recipe,
     {
       if (page->title == NULL)
         page->title = page_title (doc);
-      page->generic_media = generic_media (doc, base);
+      page->generic_media = generic_media (doc, base, TRUE);
       xmlFreeDoc (doc);
     }
   else

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include "trawl-archive.h"
 #include "trawl-board.h"
 #include "trawl-enums.h"
 #include "trawl-item-private.h"
@@ -499,18 +500,10 @@ _trawl_item_set_validator (TrawlItem  *self,
   _trawl_set_str (&self->validator, validator);
 }
 
-/* What the archive remembers an item by: its recipe and id when it has
- * them (known before the detail page is fetched), else its media URL. */
 char *
 _trawl_item_archive_key (TrawlItem *self)
 {
   const char *recipe = self->board != NULL ? trawl_board_get_recipe (self->board) : NULL;
 
-  if (recipe != NULL && self->id != NULL)
-    return g_strdup_printf ("%s %s", recipe, self->id);
-
-  if (self->media_url != NULL)
-    return g_strdup_printf ("url %s", self->media_url);
-
-  return NULL;
+  return trawl_archive_key (recipe, self->id, self->media_url);
 }

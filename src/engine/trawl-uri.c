@@ -190,3 +190,30 @@ trawl_uri_host (const char *url)
 
   return g_ascii_strdown (g_uri_get_host (uri), -1);
 }
+
+/* A title for a bare media link: its file name, unescaped, without the
+ * extension ("first%20clip.mp4" -> "first clip"). */
+char *
+trawl_uri_file_title (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *unescaped = NULL;
+  char *dot;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL)
+    return g_strdup (url);
+
+  base = g_path_get_basename (g_uri_get_path (uri));
+  unescaped = g_uri_unescape_string (base, NULL);
+  if (unescaped == NULL)
+    unescaped = g_strdup (base);
+  dot = strrchr (unescaped, '.');
+  if (dot != NULL && dot != unescaped)
+    *dot = '\0';
+
+  return g_steal_pointer (&unescaped);
+}

@@ -13,5 +13,6 @@ const char *trawl_uri_media_extension   (const char  *url);
 const char *trawl_content_type_extension (const char *content_type);
 gboolean    trawl_content_type_is_page  (const char  *content_type);
 char       *trawl_uri_host              (const char  *url);
+char       *trawl_uri_file_title        (const char  *url);
 
 G_END_DECLS
