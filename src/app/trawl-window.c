@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "trawl-board-header.h"
 #include "trawl-filename.h"
@@ -102,40 +103,44 @@ boards_changed_cb (TrawlWindow *self,
   update_page (self);
 }
 
-char *
-trawl_window_get_summary (TrawlWindow *self)
+/* How many items are in each state, and how fast the downloading ones
+ * go: one pass serves the summary and the actions' sensitivity. */
+typedef struct
+{
+  guint  n_items;
+  guint  in_state[TRAWL_ITEM_CANCELLED + 1];
+  double speed;
+} Tally;
+
+static void
+tally_items (TrawlWindow *self,
+             Tally       *tally)
 {
   GListModel *items = G_LIST_MODEL (self->queue);
-  guint n = g_list_model_get_n_items (items);
-  guint done = 0, failed = 0, active = 0;
-  double speed = 0;
-  g_autoptr(GString) text = g_string_new (NULL);
 
-  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
-
-  for (guint i = 0; i < n; i++)
+  memset (tally, 0, sizeof *tally);
+  tally->n_items = g_list_model_get_n_items (items);
+  for (guint i = 0; i < tally->n_items; i++)
     {
       g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+      TrawlItemState state = trawl_item_get_state (item);
 
-      switch (trawl_item_get_state (item))
-        {
-        case TRAWL_ITEM_DONE:
-          done++;
-          break;
-        case TRAWL_ITEM_FAILED:
-          failed++;
-          break;
-        case TRAWL_ITEM_DOWNLOADING:
-          active++;
-          speed += trawl_item_get_speed (item);
-          break;
-        default:
-          break;
-        }
+      tally->in_state[state]++;
+      if (state == TRAWL_ITEM_DOWNLOADING)
+        tally->speed += trawl_item_get_speed (item);
     }
+}
+
+static char *
+summary_text (const Tally *tally)
+{
+  guint done = tally->in_state[TRAWL_ITEM_DONE];
+  guint failed = tally->in_state[TRAWL_ITEM_FAILED];
+  guint active = tally->in_state[TRAWL_ITEM_DOWNLOADING];
+  g_autoptr(GString) text = g_string_new (NULL);
 
   /* Translators: "3 of 36 done" */
-  g_string_append_printf (text, _("%u of %u done"), done, n);
+  g_string_append_printf (text, _("%u of %u done"), done, tally->n_items);
   if (failed > 0)
     {
       g_string_append (text, " · ");
@@ -144,7 +149,7 @@ trawl_window_get_summary (TrawlWindow *self)
     }
   if (active > 0)
     {
-      g_autofree char *rate = g_format_size ((guint64) speed);
+      g_autofree char *rate = g_format_size ((guint64) tally->speed);
 
       g_string_append (text, " · ");
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloading",
@@ -156,10 +161,22 @@ trawl_window_get_summary (TrawlWindow *self)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static void
-update_summary (TrawlWindow *self)
+char *
+trawl_window_get_summary (TrawlWindow *self)
 {
-  g_autofree char *summary = trawl_window_get_summary (self);
+  Tally tally;
+
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+
+  tally_items (self, &tally);
+  return summary_text (&tally);
+}
+
+static void
+update_summary (TrawlWindow *self,
+                const Tally *tally)
+{
+  g_autofree char *summary = summary_text (tally);
 
   gtk_label_set_label (self->summary_label, summary);
 }
@@ -168,8 +185,10 @@ static gboolean
 summary_tick (gpointer user_data)
 {
   TrawlWindow *self = user_data;
+  Tally tally;
 
-  update_summary (self);
+  tally_items (self, &tally);
+  update_summary (self, &tally);
 
   if (!trawl_queue_is_busy (self->queue))
     {
@@ -185,43 +204,25 @@ summary_tick (gpointer user_data)
 static void
 queue_changed_cb (TrawlWindow *self)
 {
-  GListModel *items = G_LIST_MODEL (self->queue);
-  gboolean can_pause = FALSE, can_resume = FALSE, can_retry = FALSE, can_clear = FALSE;
+  Tally tally;
 
-  update_summary (self);
+  tally_items (self, &tally);
+  update_summary (self, &tally);
   if (self->summary_source == 0 && trawl_queue_is_busy (self->queue))
     self->summary_source = g_timeout_add (SUMMARY_MS, summary_tick, self);
 
-  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
-
-      switch (trawl_item_get_state (item))
-        {
-        case TRAWL_ITEM_PENDING:
-        case TRAWL_ITEM_RESOLVING:
-        case TRAWL_ITEM_QUEUED:
-        case TRAWL_ITEM_DOWNLOADING:
-          can_pause = TRUE;
-          break;
-        case TRAWL_ITEM_PAUSED:
-          can_resume = TRUE;
-          break;
-        case TRAWL_ITEM_FAILED:
-          can_retry = TRUE;
-          break;
-        case TRAWL_ITEM_DONE:
-        case TRAWL_ITEM_CANCELLED:
-        default:
-          can_clear = TRUE;
-          break;
-        }
-    }
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause-all", can_pause);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-all", can_resume);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed", can_retry);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished", can_clear);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pause-all",
+                                 tally.in_state[TRAWL_ITEM_PENDING] +
+                                 tally.in_state[TRAWL_ITEM_RESOLVING] +
+                                 tally.in_state[TRAWL_ITEM_QUEUED] +
+                                 tally.in_state[TRAWL_ITEM_DOWNLOADING] > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-all",
+                                 tally.in_state[TRAWL_ITEM_PAUSED] > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed",
+                                 tally.in_state[TRAWL_ITEM_FAILED] > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished",
+                                 tally.in_state[TRAWL_ITEM_DONE] +
+                                 tally.in_state[TRAWL_ITEM_CANCELLED] > 0);
 }
 
 static char *
@@ -598,8 +599,7 @@ static gboolean
 trawl_window_close_request (GtkWindow *window)
 {
   TrawlWindow *self = TRAWL_WINDOW (window);
-  GListModel *items = G_LIST_MODEL (self->queue);
-  guint active = 0;
+  guint active;
   AdwMessageDialog *dialog;
   g_autofree char *body = NULL;
 
@@ -616,14 +616,7 @@ trawl_window_close_request (GtkWindow *window)
   if (g_object_get_data (G_OBJECT (self), "trawl-confirmed-close") != NULL)
     return GTK_WINDOW_CLASS (trawl_window_parent_class)->close_request (window);
 
-  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
-
-      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
-        active++;
-    }
-
+  active = trawl_queue_count_state (self->queue, TRAWL_ITEM_DOWNLOADING);
   if (active == 0)
     return GTK_WINDOW_CLASS (trawl_window_parent_class)->close_request (window);
 
