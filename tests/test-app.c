@@ -67,7 +67,6 @@ open_window (Fixture *f)
 static void
 close_window (Fixture *f)
 {
-  TrawlQueue *weak = f->queue;
   TrawlWindow *window = f->window;
 
   trawl_application_stop_queue (f->queue);
@@ -75,9 +74,7 @@ close_window (Fixture *f)
   gtk_window_destroy (GTK_WINDOW (f->window));
   f->window = NULL;
   TRAWL_WAIT_UNTIL (window == NULL);
-  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
-  g_clear_object (&f->queue);
-  TRAWL_WAIT_UNTIL (weak == NULL);
+  trawl_test_drop_queue (&f->queue);
 }
 
 static void

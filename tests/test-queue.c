@@ -43,25 +43,12 @@ fixture_setup (Fixture       *f,
   f->queue = new_queue ();
 }
 
-/* Stops the queue and waits until it is really gone: its operations hold
- * references to it until their cancellation has run through. */
-static void
-drop_queue (TrawlQueue **queue)
-{
-  TrawlQueue *weak = *queue;
-
-  trawl_queue_shutdown (*queue);
-  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
-  g_clear_object (queue);
-  TRAWL_WAIT_UNTIL (weak == NULL);
-}
-
 static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   if (f->queue != NULL)
-    drop_queue (&f->queue);
+    trawl_test_drop_queue (&f->queue);
   g_clear_object (&f->server);
   trawl_test_rm_rf (f->dir);
   g_free (f->dir);
@@ -363,7 +350,7 @@ test_resume_next_run (Fixture       *f,
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 4);
   item = item_by_id (f->queue, trawl_board_server_item_id (2));
   TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024) && count_state (f->queue, TRAWL_ITEM_DONE) == 3);
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 
   /* A new run of the same board finds the .part and continues it. */
   trawl_board_server_reset_counters (f->server);
@@ -533,7 +520,7 @@ test_archive (Fixture       *f,
 
   /* A second run, with the archive as read back from disk, skips every
    * item before its detail page. */
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
   trawl_board_server_reset_counters (f->server);
   reloaded = trawl_archive_new (path, &error);
   g_assert_no_error (error);
@@ -815,7 +802,7 @@ test_restore (Fixture       *f,
 
   /* The state reaches the disk by itself; then the process "dies". */
   TRAWL_WAIT_UNTIL (file_contains (state, "\"paused\"") && file_contains (state, "\"done\""));
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 
   trawl_board_server_reset_counters (f->server);
   f->queue = new_queue ();
@@ -864,7 +851,7 @@ test_restore_crawling (Fixture       *f,
   trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 
   /* ...as a crash mid-crawl would leave it. */
   {

@@ -45,22 +45,11 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-drop_queue (TrawlQueue **queue)
-{
-  TrawlQueue *weak = *queue;
-
-  trawl_queue_shutdown (*queue);
-  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
-  g_clear_object (queue);
-  TRAWL_WAIT_UNTIL (weak == NULL);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   if (f->queue != NULL)
-    drop_queue (&f->queue);
+    trawl_test_drop_queue (&f->queue);
   g_clear_object (&f->server);
   trawl_test_rm_rf (f->dir);
   g_free (f->dir);
@@ -307,7 +296,7 @@ test_tls (Fixture       *f,
   board = add (f, url, "pearvideo");
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   assert_board_failed (board, "certificate is not trusted");
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 
   /* Trusted with the board's own CA. */
   f->queue = new_queue ();
@@ -317,7 +306,7 @@ test_tls (Fixture       *f,
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
   for (guint i = 0; i < 3; i++)
     assert_done (f->queue, i, 64 * 1024);
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 }
 
 static gboolean
@@ -394,7 +383,7 @@ test_disk_full (Fixture       *f,
 
   /* The state and the archive, elsewhere, are whole and readable. */
   g_assert_true (trawl_queue_save (f->queue, &error));
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
   f->queue = new_queue ();
   trawl_queue_set_state_file (f->queue, state);
   g_assert_true (trawl_queue_restore (f->queue, &error));
@@ -406,7 +395,7 @@ test_disk_full (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpuint (trawl_archive_get_size (reread), ==, done);
   }
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 
   g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
 }
@@ -434,7 +423,7 @@ test_too_big_for_disk (Fixture       *f,
   g_assert_nonnull (strstr (trawl_item_get_error (item), "Not enough free space"));
   part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
 
   g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
 }
@@ -521,7 +510,7 @@ test_load (Fixture       *f,
 
   /* Warm up the session and the thread pool, so the fd count compares
    * like with like. */
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
   fds_before = open_fds ();
   rss_before = rss_kib ();
   f->queue = g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, "jobs", 16,
@@ -564,7 +553,7 @@ test_load (Fixture       *f,
   /* Everything given back: connections, files, workers' pipes. The
    * server goes too (it keeps the connections it gave up on), so what is
    * left open is what the engine leaked. */
-  drop_queue (&f->queue);
+  trawl_test_drop_queue (&f->queue);
   TRAWL_WAIT_UNTIL (trawl_board_server_get_in_flight (f->server) == 0);
   g_clear_object (&f->server);
   {

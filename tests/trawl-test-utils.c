@@ -147,3 +147,16 @@ trawl_test_assert_video (const char *path,
   g_assert_cmpstr (actual, ==, expected);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
+
+/* Stops the queue and waits until it is really gone: its operations hold
+ * references to it until their cancellation has run through. */
+void
+trawl_test_drop_queue (TrawlQueue **queue)
+{
+  TrawlQueue *weak = *queue;
+
+  trawl_queue_shutdown (*queue);
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (queue);
+  TRAWL_WAIT_UNTIL (weak == NULL);
+}

@@ -2,6 +2,8 @@
 
 #include <gio/gio.h>
 
+#include "trawl-queue.h"
+
 G_BEGIN_DECLS
 
 /* Failure guard for waits: generous, since a loaded CI machine is slow;
@@ -18,6 +20,7 @@ char    *trawl_test_file_sha256     (const char         *path);
 gint64   trawl_test_file_size       (const char         *path);
 char    *trawl_test_fixture_path    (const char         *name);
 GBytes  *trawl_test_fixture         (const char         *name);
+void     trawl_test_drop_queue      (TrawlQueue        **queue);
 void     trawl_test_assert_video    (const char         *path,
                                      guint               id,
                                      guint64             size);
