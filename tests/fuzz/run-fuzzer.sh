@@ -1,14 +1,14 @@
 #!/bin/bash
-# Runs one libFuzzer target for a bounded time from its seed corpus; new
+# Runs one libFuzzer target for a bounded time from its seed folders; new
 # inputs go to the build folder, never into the source tree. A crash, leak
 # or sanitizer report fails the test. For a longer run:
-#   tests/fuzz/run-fuzzer.sh _build-fuzz/tests/fuzz/fuzz-extract tests/fuzz/corpus/extract 3600
+#   tests/fuzz/run-fuzzer.sh _build-fuzz/tests/fuzz/fuzz-extract 3600 tests/fixtures
 set -euo pipefail
 fuzzer=$1
-seeds=$2
-seconds=${3:-60}
+seconds=$2
+shift 2
 work="$(dirname "$fuzzer")/corpus-$(basename "$fuzzer")"
 mkdir -p "$work"
 # libFuzzer's default failure code, 77, means "skipped" to meson.
-exec "$fuzzer" "$work" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+exec "$fuzzer" "$work" "$@" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
   -error_exitcode=1 -print_final_stats=1 -artifact_prefix="$(dirname "$fuzzer")/crash-"
