@@ -75,8 +75,8 @@ draw_block (Cli *cli)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (cli->queue));
   guint64 bytes = 0;
   guint64 remaining = 0;
-  guint64 finished_bytes = 0;
-  guint finished = 0;
+  guint64 known_bytes = 0;   /* sizes of the videos whose size is known */
+  guint known = 0;
   guint waiting = 0;
   double speed = 0;
   guint active = 0;
@@ -95,8 +95,8 @@ draw_block (Cli *cli)
       bytes += trawl_item_get_bytes (item);
       if (trawl_item_get_state (item) == TRAWL_ITEM_DONE)
         {
-          finished++;
-          finished_bytes += trawl_item_get_bytes (item);
+          known++;
+          known_bytes += trawl_item_get_bytes (item);
         }
       if (trawl_item_get_state (item) <= TRAWL_ITEM_QUEUED)
         waiting++;
@@ -106,7 +106,11 @@ draw_block (Cli *cli)
       active++;
       speed += trawl_item_get_speed (item);
       if (trawl_item_get_total (item) > 0)
-        remaining += trawl_item_get_total (item) - trawl_item_get_bytes (item);
+        {
+          remaining += trawl_item_get_total (item) - trawl_item_get_bytes (item);
+          known++;
+          known_bytes += trawl_item_get_total (item);
+        }
       if (lines >= 8)
         continue;
 
@@ -136,9 +140,9 @@ draw_block (Cli *cli)
     g_autofree char *total = g_format_size (bytes);
     g_autofree char *eta = NULL;
 
-    /* Videos not started yet are guessed at the average size so far. */
-    if (finished > 0)
-      remaining += waiting * (finished_bytes / finished);
+    /* Videos not started yet are guessed at the average known size. */
+    if (known > 0)
+      remaining += waiting * (known_bytes / known);
     eta = speed > 0 ? format_eta (remaining / speed) : g_strdup ("-:--");
 
     fprintf (stderr, "%u of %u done, %u failed · %u downloading · %s · %s/s · %s left\n",
