@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "trawl-error.h"
@@ -174,7 +175,8 @@ probe_start (GTask      *task,
   probe->url = g_strdup (url);
   crawl->probing++;
   _trawl_fetch_async (crawl->queue, url, trawl_board_get_url (crawl->board), NULL, NULL,
-                      "linked page", g_task_get_cancellable (task), probe_fetch_cb, probe);
+                      /* Translators: %s in “The server refused the %s request” */
+                      _("linked page"), g_task_get_cancellable (task), probe_fetch_cb, probe);
 }
 
 /* Generic mode: follow each same-site link and keep those whose page
@@ -200,8 +202,8 @@ probe_next (GTask *task)
   if (trawl_board_get_found (crawl->board) == 0 && trawl_board_get_skipped (crawl->board) == 0)
     {
       g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_ITEMS,
-                               "No videos found on %s or the pages it links to; "
-                               "the page needs a recipe",
+                               _("No videos found on %s or the pages it links to; "
+                                 "the page needs a recipe"),
                                trawl_board_get_url (crawl->board));
       g_object_unref (task);
       return;
@@ -310,8 +312,8 @@ list_cb (GObject      *object,
     {
       g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_ITEMS,
                                crawl->recipe != NULL
-                                 ? "No videos found on %s with the recipe “%s”"
-                                 : "No videos found on %s; the page needs a recipe",
+                                 ? _("No videos found on %s with the recipe “%s”")
+                                 : _("No videos found on %s; the page needs a recipe"),
                                trawl_board_get_url (crawl->board),
                                crawl->recipe ? trawl_recipe_get_name (crawl->recipe) : "");
       g_object_unref (task);
@@ -399,7 +401,8 @@ fetch_page (GTask      *task,
 
   /* Later pages are asked for as the board's own script would. */
   referer = crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL;
-  _trawl_fetch_async (crawl->queue, url, referer, NULL, NULL, "board page",
+  /* Translators: %s in “The server refused the %s request” */
+  _trawl_fetch_async (crawl->queue, url, referer, NULL, NULL, _("board page"),
                       g_task_get_cancellable (task), page_cb, task);
 }
 

@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "trawl-error.h"
@@ -31,8 +33,8 @@ _trawl_explain_error (GError *error)
     return error;
 
   explained = g_error_new (G_TLS_ERROR, error->code,
-                           "The site's certificate is not trusted (%s); for a self-hosted "
-                           "board, trust its CA with --ca-file", error->message);
+                           _("The site’s certificate is not trusted (%s); for a self-hosted "
+                             "board, trust its CA with --ca-file"), error->message);
   g_error_free (error);
   return explained;
 }
@@ -95,17 +97,20 @@ _trawl_set_http_error (GError      **error,
     reason = soup_status_get_phrase (status);
 
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP, "The %s is gone from the server (%u %s)",
-                 what, status, reason);
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP,
+                 /* Translators: here and in the next three, %s is what was asked
+                  * for (“video”, “video page”…), then come the HTTP status and
+                  * its reason, such as 404 Not Found. */
+                 _("The %s is gone from the server (%u %s)"), what, status, reason);
   else if (status == SOUP_STATUS_FORBIDDEN || status == SOUP_STATUS_UNAUTHORIZED)
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP,
-                 "The server refused the %s request (%u %s)", what, status, reason);
+                 _("The server refused the %s request (%u %s)"), what, status, reason);
   else if (status_is_transient (status))
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_SERVER,
-                 "The server failed to send the %s (%u %s)", what, status, reason);
+                 _("The server failed to send the %s (%u %s)"), what, status, reason);
   else
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP,
-                 "The server answered the %s request with %u %s", what, status, reason);
+                 _("The server answered the %s request with %u %s"), what, status, reason);
 }
 
 guint
@@ -373,7 +378,7 @@ fetch_read_cb (GObject      *object,
       if (fetch->body->len + g_bytes_get_size (chunk) > TRAWL_MAX_PAGE_SIZE)
         {
           g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_TOO_LARGE,
-                                   "The %s is larger than %u MiB; refusing to read it",
+                                   _("The %s is larger than %u MiB; refusing to read it"),
                                    fetch->what, TRAWL_MAX_PAGE_SIZE / (1024 * 1024));
           g_object_unref (task);
           return;
@@ -393,7 +398,7 @@ fetch_read_cb (GObject      *object,
       (goffset) fetch->body->len < expected)
     {
       fetch_fail (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
-                                     "The %s ended early (%u of %" G_GOFFSET_FORMAT " bytes)",
+                                     _("The %s ended early (%u of %" PRId64 " bytes)"),
                                      fetch->what, fetch->body->len, expected));
       return;
     }

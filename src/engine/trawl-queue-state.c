@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -288,7 +289,7 @@ trawl_queue_restore (TrawlQueue  *self,
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_API, "Cannot read the saved queue %s: %s",
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_API, _("Cannot read the saved queue %s: %s"),
                    path, local_error->message);
       return FALSE;
     }
@@ -298,7 +299,7 @@ trawl_queue_restore (TrawlQueue  *self,
         STATE_VERSION)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_API,
-                   "The saved queue %s is not in a format this version understands", path);
+                   _("The saved queue %s is not in a format this version understands"), path);
       return FALSE;
     }
   root = json_node_get_object (json_parser_get_root (parser));

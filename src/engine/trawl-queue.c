@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
@@ -991,7 +992,7 @@ check_output_dir (const char  *dir,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot create the download folder %s: %s", dir, g_strerror (saved));
+                   _("Cannot create the download folder %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
 
@@ -999,7 +1000,7 @@ check_output_dir (const char  *dir,
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Cannot write to the download folder %s: %s", dir, g_strerror (saved));
+                   _("Cannot write to the download folder %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
 
@@ -1041,7 +1042,7 @@ trawl_queue_add_board (TrawlQueue  *self,
       found = trawl_recipe_set_lookup (trawl_queue_get_recipes (self), recipe);
       if (found == NULL)
         {
-          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, "There is no recipe named “%s”",
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, _("There is no recipe named “%s”"),
                        recipe);
           return NULL;
         }
@@ -1286,7 +1287,7 @@ _trawl_queue_reserve_path (TrawlQueue  *self,
     }
 
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-               "Too many files are named like “%s”", base);
+               _("Too many files are named like “%s”"), base);
   return FALSE;
 }
 
@@ -1491,7 +1492,7 @@ trawl_parse_rate (const char  *text,
 
 invalid:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-               "“%s” is not a rate; use bytes per second such as 500K or 2M", text);
+               _("“%s” is not a rate; use bytes per second such as 500K or 2M"), text);
   return 0;
 }
 

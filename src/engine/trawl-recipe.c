@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include <libxml/xpath.h>
@@ -183,7 +184,7 @@ get_regex (Loader      *loader,
   *out = g_regex_new (pattern, G_REGEX_OPTIMIZE | (caseless ? G_REGEX_CASELESS : 0), 0,
                       &local_error);
   if (*out == NULL)
-    return fail (loader, group, key, error, "%s is not a valid regular expression: %s", key,
+    return fail (loader, group, key, error, _("%s is not a valid regular expression: %s"), key,
                  local_error->message);
 
   return TRUE;
@@ -207,7 +208,7 @@ get_xpath (Loader      *loader,
   if (compiled == NULL)
     {
       g_clear_pointer (out, g_free);
-      return fail (loader, group, key, error, "%s is not a valid XPath expression", key);
+      return fail (loader, group, key, error, _("%s is not a valid XPath expression"), key);
     }
   xmlXPathFreeCompExpr (compiled);
 
@@ -236,7 +237,7 @@ get_offset (Loader      *loader,
     }
 
   if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT, &number, NULL))
-    return fail (loader, group, key, error, "%s must be a number or “auto”", key);
+    return fail (loader, group, key, error, _("%s must be a number or “auto”"), key);
 
   *out = (int) number;
   return TRUE;
@@ -278,7 +279,7 @@ load_strategy (TrawlRecipe  *self,
       strategy->kind = TRAWL_STRATEGY_REGEX;
       if (g_regex_get_capture_count (strategy->regex) < 1)
         return fail (loader, group, "Regex", error,
-                     "Regex needs a group around the URL, such as srcUrl=\"(.*?)\"");
+                     _("Regex needs a group around the URL, such as srcUrl=\"(.*?)\""));
     }
   if (strategy->xpath != NULL)
     {
@@ -290,16 +291,17 @@ load_strategy (TrawlRecipe  *self,
       kinds++;
       strategy->kind = TRAWL_STRATEGY_API;
       if (strategy->json_path == NULL)
-        return fail (loader, group, "Api", error, "Api needs a Json key saying where the URL is");
+        return fail (loader, group, "Api", error,
+                     _("Api needs a Json key saying where the URL is"));
     }
 
   if (kinds != 1)
     return fail (loader, group, NULL, error,
-                 "[%s] must have exactly one of Regex, XPath or Api", group);
+                 _("[%s] must have exactly one of Regex, XPath or Api"), group);
 
   if ((strategy->rewrite == NULL) != (strategy->rewrite_to == NULL))
     return fail (loader, group, strategy->rewrite ? "Rewrite" : "Rewrite-To", error,
-                 "Rewrite and Rewrite-To go together");
+                 _("Rewrite and Rewrite-To go together"));
 
   /* The rewrite pattern may contain {variables}; check what it would be
    * with placeholders so a broken pattern is reported at load time. */
@@ -313,7 +315,7 @@ load_strategy (TrawlRecipe  *self,
       rewrite_check = g_regex_new (probe, 0, 0, &local_error);
       if (rewrite_check == NULL)
         return fail (loader, group, "Rewrite", error,
-                     "Rewrite is not a valid regular expression: %s", local_error->message);
+                     _("Rewrite is not a valid regular expression: %s"), local_error->message);
     }
 
   {
@@ -324,7 +326,7 @@ load_strategy (TrawlRecipe  *self,
         char *eq = strchr (check, '=');
 
         if (eq == NULL)
-          return fail (loader, group, "Api-Check", error, "Api-Check must look like key=value");
+          return fail (loader, group, "Api-Check", error, _("Api-Check must look like key=value"));
         *eq = '\0';
         strategy->api_check_path = g_strstrip (g_strdup (check));
         strategy->api_check_value = g_strstrip (g_strdup (eq + 1));
@@ -356,15 +358,15 @@ load (TrawlRecipe  *self,
   g_auto(GStrv) groups = NULL;
 
   if (!g_key_file_has_group (loader->keyfile, "Recipe"))
-    return fail (loader, NULL, NULL, error, "missing the [Recipe] group");
+    return fail (loader, NULL, NULL, error, _("missing the [Recipe] group"));
 
   self->name = get_string (loader, "Recipe", "Name");
   if (self->name == NULL)
-    return fail (loader, "Recipe", NULL, error, "[Recipe] needs a Name");
+    return fail (loader, "Recipe", NULL, error, _("[Recipe] needs a Name"));
   for (const char *p = self->name; *p; p++)
     if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
       return fail (loader, "Recipe", "Name", error,
-                   "Name may only use letters, digits, “-”, “_” and “.”");
+                   _("Name may only use letters, digits, “-”, “_” and “.”"));
 
   self->title = get_string (loader, "Recipe", "Title");
   if (self->title == NULL)
@@ -376,7 +378,7 @@ load (TrawlRecipe  *self,
     return FALSE;
 
   if (self->item_id != NULL && g_regex_get_capture_count (self->item_id) < 1)
-    return fail (loader, "Recipe", "Item-Id", error, "Item-Id needs a group around the id");
+    return fail (loader, "Recipe", "Item-Id", error, _("Item-Id needs a group around the id"));
 
   if (!get_xpath (loader, "List", "Items", &self->items_xpath, error) ||
       !get_xpath (loader, "List", "Link", &self->link_xpath, error) ||
@@ -386,7 +388,7 @@ load (TrawlRecipe  *self,
     return FALSE;
 
   if (self->items_xpath == NULL || self->link_xpath == NULL)
-    return fail (loader, "List", NULL, error, "[List] needs Items and Link");
+    return fail (loader, "List", NULL, error, _("[List] needs Items and Link"));
 
   self->page_url = get_string (loader, "List", "Page-Url");
   if (!get_offset (loader, "List", "Page-Start", -1, &self->page_start, error) ||
@@ -399,7 +401,7 @@ load (TrawlRecipe  *self,
       guint64 number;
 
       if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 1, 100000, &number, NULL))
-        return fail (loader, "List", "Max-Pages", error, "Max-Pages must be a number from 1");
+        return fail (loader, "List", "Max-Pages", error, _("Max-Pages must be a number from 1"));
       self->max_pages = (guint) number;
     }
 
@@ -415,12 +417,12 @@ load (TrawlRecipe  *self,
       else if (!g_str_equal (groups[i], "Recipe") && !g_str_equal (groups[i], "List") &&
                !g_str_equal (groups[i], "Detail"))
         {
-          return fail (loader, groups[i], NULL, error, "unknown group [%s]", groups[i]);
+          return fail (loader, groups[i], NULL, error, _("unknown group [%s]"), groups[i]);
         }
     }
 
   if (self->strategies->len == 0)
-    return fail (loader, NULL, NULL, error, "a recipe needs at least one [Media …] group");
+    return fail (loader, NULL, NULL, error, _("a recipe needs at least one [Media …] group"));
 
   return TRUE;
 }

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "trawl-error.h"
@@ -84,7 +85,7 @@ finish_url (Resolve        *resolve,
       replacement = _trawl_template_expand (strategy->rewrite_to, resolve->vars, json, FALSE);
       if (pattern == NULL || replacement == NULL)
         {
-          *reason = g_strdup ("the rewrite needs a value the page did not give");
+          *reason = g_strdup (_("the rewrite needs a value the page did not give"));
           return NULL;
         }
 
@@ -143,7 +144,7 @@ api_cb (GObject      *object,
       !json_parser_load_from_data (parser, g_bytes_get_data (response->body, NULL),
                                    g_bytes_get_size (response->body), NULL))
     {
-      add_reason (resolve, strategy->name, "the API did not answer with JSON");
+      add_reason (resolve, strategy->name, _("the API did not answer with JSON"));
       try_next (task);
       return;
     }
@@ -157,8 +158,8 @@ api_cb (GObject      *object,
       if (g_strcmp0 (value, strategy->api_check_value) != 0)
         {
           g_autofree char *message =
-            g_strdup_printf ("the API answered %s=%s", strategy->api_check_path,
-                             value != NULL ? value : "nothing");
+            g_strdup_printf (_("the API answered %s=%s"), strategy->api_check_path,
+                             value != NULL ? value : _("nothing"));
           add_reason (resolve, strategy->name, message);
           try_next (task);
           return;
@@ -168,7 +169,8 @@ api_cb (GObject      *object,
   found = _trawl_json_lookup (root, strategy->json_path);
   if (found == NULL || *found == '\0')
     {
-      g_autofree char *message = g_strdup_printf ("the API answer has no %s", strategy->json_path);
+      g_autofree char *message = g_strdup_printf (_("the API answer has no %s"),
+                                                  strategy->json_path);
       add_reason (resolve, strategy->name, message);
       try_next (task);
       return;
@@ -198,7 +200,7 @@ try_api (GTask         *task,
   relative = _trawl_template_expand (strategy->api_url, resolve->vars, NULL, FALSE);
   if (relative == NULL)
     {
-      add_reason (resolve, strategy->name, "the API URL needs a value this item does not have");
+      add_reason (resolve, strategy->name, _("the API URL needs a value this item does not have"));
       try_next (task);
       return;
     }
@@ -219,7 +221,9 @@ try_api (GTask         *task,
     }
 
   _trawl_fetch_async (resolve->queue, url, resolve->page_url, strategy->api_header_names,
-                      (GStrv) values->pdata, "video API", g_task_get_cancellable (task), api_cb,
+                      (GStrv) values->pdata,
+                      /* Translators: %s in “The server refused the %s request” */
+                      _("video API"), g_task_get_cancellable (task), api_cb,
                       task);
 }
 
@@ -245,7 +249,7 @@ try_next (GTask *task)
 
       if (*found == '\0')
         {
-          add_reason (resolve, strategy->name, "no match on the page");
+          add_reason (resolve, strategy->name, _("no match on the page"));
           continue;
         }
 
@@ -266,10 +270,10 @@ try_next (GTask *task)
 
   if (resolve->reasons->len > 0)
     g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_MEDIA,
-                             "No video found on the page (%s)", resolve->reasons->str);
+                             _("No video found on the page (%s)"), resolve->reasons->str);
   else
     g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_MEDIA,
-                             "No video found on the page");
+                             _("No video found on the page"));
   g_object_unref (task);
 }
 
@@ -353,7 +357,8 @@ _trawl_resolve_async (TrawlQueue          *queue,
   g_task_set_task_data (task, resolve, (GDestroyNotify) resolve_free);
 
   _trawl_fetch_async (queue, resolve->page_url, trawl_board_get_url (board), NULL, NULL,
-                      "video page", cancellable, page_cb, task);
+                      /* Translators: %s in “The server refused the %s request” */
+                      _("video page"), cancellable, page_cb, task);
 }
 
 gboolean

@@ -3,7 +3,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 
 #include "trawl-error.h"
 #include "trawl-queue-private.h"
@@ -175,7 +177,7 @@ finish_cb (GObject      *object,
     {
       int saved = errno;
       g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "Could not rename the finished download to %s: %s", path,
+                               _("Could not rename the finished download to %s: %s"), path,
                                g_strerror (saved));
       g_object_unref (task);
       return;
@@ -192,10 +194,10 @@ complete (GTask *task)
 
   if (transfer->total >= 0 && transfer->offset != (guint64) transfer->total)
     {
-      attempt_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
-                                         "The download ended early (%" G_GUINT64_FORMAT " of %"
-                                         G_GINT64_FORMAT " bytes)",
-                                         transfer->offset, transfer->total));
+      attempt_failed (task,
+                      g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                   _("The download ended early (%" PRIu64 " of %" PRId64 " bytes)"),
+                                   transfer->offset, transfer->total));
       return;
     }
 
@@ -212,8 +214,8 @@ write_error (GError *error)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     {
       GError *full = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
-                                          "No space left on the disk; the partial download is "
-                                          "kept and resumes when there is room");
+                                          _("No space left on the disk; the partial download is "
+                                            "kept and resumes when there is room"));
       g_error_free (error);
       return full;
     }
@@ -464,8 +466,8 @@ check_free_space (Transfer  *transfer,
     return TRUE;
 
   g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
-               "Not enough free space: the video needs %" G_GUINT64_FORMAT " MB more, the disk "
-               "has %" G_GUINT64_FORMAT " MB", needed / 1000000, free_bytes / 1000000);
+               _("Not enough free space: the video needs %" PRIu64 " MB more, the disk "
+                 "has %" PRIu64 " MB"), needed / 1000000, free_bytes / 1000000);
   return FALSE;
 }
 
@@ -554,7 +556,8 @@ send_cb (GObject      *object,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      _trawl_set_http_error (&error, transfer->message, "video");
+      /* Translators: %s in “The server refused the %s request” */
+      _trawl_set_http_error (&error, transfer->message, _("video"));
       attempt_failed (task, error);
       return;
     }
@@ -564,7 +567,7 @@ send_cb (GObject      *object,
     {
       close_streams (transfer);
       g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                               "The server sent a web page (%s) instead of the video",
+                               _("The server sent a web page (%s) instead of the video"),
                                content_type);
       g_object_unref (task);
       return;
@@ -584,8 +587,9 @@ send_cb (GObject      *object,
         {
           close_streams (transfer);
           transfer->from_zero = TRUE;
-          attempt_failed (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
-                                                     "The server sent the wrong part of the file"));
+          attempt_failed (task,
+                          g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                               _("The server sent the wrong part of the file")));
           return;
         }
       transfer->offset = 0;
@@ -668,7 +672,8 @@ start_attempt (GTask *task)
   transfer->message = soup_message_new (SOUP_METHOD_GET, trawl_item_get_media_url (transfer->item));
   if (transfer->message == NULL)
     {
-      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "“%s” is not a valid URL",
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                               _("“%s” is not a valid URL"),
                                trawl_item_get_media_url (transfer->item));
       g_object_unref (task);
       return;

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "trawl-error.h"
@@ -41,7 +42,7 @@ trawl_uri_is_fetchable (const char  *url,
   uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL)
     {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "“%s” is not a valid URL", url);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("“%s” is not a valid URL"), url);
       return FALSE;
     }
 
@@ -49,7 +50,7 @@ trawl_uri_is_fetchable (const char  *url,
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
-                   "Refusing to fetch a %s: URL; only http and https are allowed", scheme);
+                   _("Refusing to fetch a %s: URL; only http and https are allowed"), scheme);
       return FALSE;
     }
 
@@ -57,14 +58,14 @@ trawl_uri_is_fetchable (const char  *url,
       strspn (g_uri_get_host (uri), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                     "0123456789.-_:%") != strlen (g_uri_get_host (uri)))
     {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "“%s” has no valid host", url);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("“%s” has no valid host"), url);
       return FALSE;
     }
 
   if (g_uri_get_userinfo (uri) != NULL)
     {
       g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
-                           "Refusing to fetch a URL with credentials in it");
+                           _("Refusing to fetch a URL with credentials in it"));
       return FALSE;
     }
 
@@ -87,7 +88,7 @@ trawl_uri_resolve (const char  *base,
   trimmed = g_strstrip (g_strdup (reference));
   if (*trimmed == '\0')
     {
-      g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, "The link is empty");
+      g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("The link is empty"));
       return NULL;
     }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 
 #include "trawl-util-private.h"
 
@@ -23,7 +24,7 @@ _trawl_write_file (const char  *path,
     {
       int saved = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
-                   "Could not create the folder %s: %s", dir, g_strerror (saved));
+                   _("Could not create the folder %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
 
