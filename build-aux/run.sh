@@ -27,4 +27,4 @@ done
 url=$(head -n1 "$url_file")
 
 echo "Board server: $url"
-_build/src/cli/trawl-cli --recipe pearvideo --no-archive -o trawl-demo "$url"
+TRAWL_LOCALEDIR=_build/po _build/src/cli/trawl-cli --recipe pearvideo --no-archive -o trawl-demo "$url"

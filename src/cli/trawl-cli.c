@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
@@ -126,12 +127,15 @@ draw_block (Cli *cli)
                                    ? format_eta (left / trawl_item_get_speed (item))
                                    : g_strdup ("-:--");
 
-          fprintf (stderr, "  %3d%%  %s of %s  %s/s  %s left  %s\n",
+          /* Translators: a progress line: percent, bytes so far, size, speed,
+           * time left, title. */
+          fprintf (stderr, _("  %3d%%  %s of %s  %s/s  %s left  %s\n"),
                    (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
                    have, of, rate, eta, title);
         }
       else
-        fprintf (stderr, "        %s  %s/s  %s\n", have, rate, title);
+        /* Translators: a progress line for a video of unknown size. */
+        fprintf (stderr, _("        %s  %s/s  %s\n"), have, rate, title);
       lines++;
     }
 
@@ -145,7 +149,9 @@ draw_block (Cli *cli)
       remaining += waiting * (known_bytes / known);
     eta = speed > 0 ? format_eta (remaining / speed) : g_strdup ("-:--");
 
-    fprintf (stderr, "%u of %u done, %u failed · %u downloading · %s · %s/s · %s left\n",
+    /* Translators: the summary under the progress lines: done, total, failed,
+     * downloading now, bytes so far, speed, time left. */
+    fprintf (stderr, _("%u of %u done, %u failed · %u downloading · %s · %s/s · %s left\n"),
              cli->done, n, cli->failed, active, total, rate, eta);
     lines++;
   }
@@ -222,16 +228,18 @@ item_state_changed (Cli       *cli,
     case TRAWL_ITEM_DONE:
       {
         g_autofree char *size = g_format_size (trawl_item_get_bytes (item));
-        fprintf (stderr, "done         %s (%s)\n", trawl_item_get_path (item), size);
+        /* Translators: keep the file names of “done”, “failed” and
+         * “downloading” lines in one column. */
+        fprintf (stderr, _("done         %s (%s)\n"), trawl_item_get_path (item), size);
       }
       break;
     case TRAWL_ITEM_FAILED:
-      fprintf (stderr, "failed       %s: %s\n", title ? title : trawl_item_get_page_url (item),
+      fprintf (stderr, _("failed       %s: %s\n"), title ? title : trawl_item_get_page_url (item),
                trawl_item_get_error (item));
       break;
     case TRAWL_ITEM_DOWNLOADING:
       if (!cli->live)
-        fprintf (stderr, "downloading  %s\n", trawl_item_get_path (item));
+        fprintf (stderr, _("downloading  %s\n"), trawl_item_get_path (item));
       break;
     case TRAWL_ITEM_PENDING:
     case TRAWL_ITEM_RESOLVING:
@@ -268,8 +276,8 @@ interrupt (gpointer user_data)
 
   cli->interrupted = TRUE;
   clear_block (cli);
-  fprintf (stderr, "Interrupted: partial downloads are kept; run the same command again to "
-                   "resume them.\n");
+  fprintf (stderr, "%s\n", _("Interrupted: partial downloads are kept; run the same command "
+                             "again to resume them."));
   trawl_queue_pause_all (cli->queue);
   g_main_loop_quit (cli->loop);
 
@@ -316,68 +324,82 @@ main (int   argc,
   gboolean list_recipes = FALSE;
   gboolean board_failed = FALSE;
   Cli cli = { 0 };
+  /* DIR, FILE, NAME, RATE and SECONDS are translatable, N, UA and URL are
+   * not: the descriptions name them. */
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      "Save videos in DIR (default: the current folder)", "DIR" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Download N videos at once (default 4)", "N" },
+      N_("Save videos in DIR (default: the current folder)"), N_("DIR") },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+      N_("Download N videos at once (default 4)"), "N" },
     { "per-host", 0, 0, G_OPTION_ARG_INT, &per_host,
-      "Open at most N connections to one host, pages included (default 6)", "N" },
+      N_("Open at most N connections to one host, pages included (default 6)"), "N" },
     { "recipe", 'r', 0, G_OPTION_ARG_STRING, &recipe,
-      "Read every URL with recipe NAME, whatever its address (mirrors, saved copies)", "NAME" },
+      N_("Read every URL with recipe NAME, whatever its address (mirrors, saved copies)"),
+      N_("NAME") },
     { "recipes", 0, 0, G_OPTION_ARG_FILENAME, &recipes_dir,
-      "Load *.recipe files from DIR; they override built-in recipes of the same name", "DIR" },
-    { "list-recipes", 0, 0, G_OPTION_ARG_NONE, &list_recipes, "List the known recipes and exit",
-      NULL },
+      N_("Load *.recipe files from DIR; they override built-in recipes of the same name"),
+      N_("DIR") },
+    { "list-recipes", 0, 0, G_OPTION_ARG_NONE, &list_recipes,
+      N_("List the known recipes and exit"), NULL },
     { "max-pages", 0, 0, G_OPTION_ARG_INT, &max_pages,
-      "Read at most N list pages per board (default: the recipe's limit)", "N" },
+      N_("Read at most N list pages per board (default: the recipe’s limit)"), "N" },
     { "user-agent", 'U', 0, G_OPTION_ARG_STRING, &user_agent,
-      "Send UA as User-Agent (default: a desktop browser's)", "UA" },
+      N_("Send UA as User-Agent (default: a desktop browser’s)"), "UA" },
     { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers,
-      "Send an extra header with every request (repeatable)", "'NAME: VALUE'" },
+      N_("Send an extra header with every request (repeatable)"), "'NAME: VALUE'" },
     { "cookies", 'b', 0, G_OPTION_ARG_FILENAME, &cookies,
-      "Send cookies from a Netscape cookies.txt FILE", "FILE" },
+      N_("Send cookies from a Netscape cookies.txt FILE"), N_("FILE") },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
-      "Trust certificates signed by the CA in FILE (PEM) instead of the system's", "FILE" },
+      N_("Trust certificates signed by the CA in FILE (PEM) instead of the system’s"),
+      N_("FILE") },
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
-      "Use this HTTP or SOCKS proxy, or none (default: the system's)", "URL" },
+      N_("Use this HTTP or SOCKS proxy, or none (default: the system’s)"), "URL" },
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
-      "Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)", "RATE" },
+      N_("Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)"),
+      N_("RATE") },
     { "tries", 't', 0, G_OPTION_ARG_INT, &tries,
-      "Try each request N times before giving up (default 5)", "N" },
+      N_("Try each request N times before giving up (default 5)"), "N" },
     { "timeout", 'T', 0, G_OPTION_ARG_INT, &timeout,
-      "Give up on a connection idle for SECONDS (default 30); it is retried", "SECONDS" },
+      N_("Give up on a connection idle for SECONDS (default 30); it is retried"),
+      N_("SECONDS") },
     { "archive", 0, 0, G_OPTION_ARG_FILENAME, &archive_path,
-      "Remember finished videos in FILE (default: ~/.local/share/trawl/archive.txt)", "FILE" },
+      N_("Remember finished videos in FILE (default: ~/.local/share/trawl/archive.txt)"),
+      N_("FILE") },
     { "no-archive", 0, 0, G_OPTION_ARG_NONE, &no_archive,
-      "Download again what the archive says is done, and record nothing", NULL },
+      N_("Download again what the archive says is done, and record nothing"), NULL },
     { "list", 'l', 0, G_OPTION_ARG_NONE, &list,
-      "Crawl and resolve only: print one JSON object per item (id, title, page, media, file)",
+      N_("Crawl and resolve only: print one JSON object per item (id, title, page, media, file)"),
       NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only failures", NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print only failures"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, "URL…" },
     { NULL }
   };
 
   setlocale (LC_ALL, "");
+  /* TRAWL_LOCALEDIR: translations of an uninstalled build (tests, build-aux/run.sh). */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("TRAWL_LOCALEDIR") ? g_getenv ("TRAWL_LOCALEDIR")
+                                                                : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
-  context = g_option_context_new ("URL… — download every video of a board");
-  g_option_context_add_main_entries (context, entries, NULL);
+  context = g_option_context_new (_("— download every video of a board"));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
-    "Fetches each board (a video site's listing page), its further pages, every\n"
-    "video's page, and the videos themselves, several at once, into a folder.\n"
-    "Interrupted downloads resume when the same command runs again.");
+    _("Fetches each board (a video site’s listing page), its further pages, every\n"
+      "video’s page, and the videos themselves, several at once, into a folder.\n"
+      "Interrupted downloads resume when the same command runs again."));
   g_option_context_set_description (context,
-    "Exit status: 0 when every video finished, 1 when some failed (each is named\n"
-    "with its reason on stderr), 2 for bad usage or a board that could not be read.\n"
-    "\n"
-    "Recipes (how to read a site) are looked up by URL; without one, videos are\n"
-    "found in <video> tags, og:video, JSON-LD and media links. User recipes live\n"
-    "in ~/.local/share/trawl/recipes; the format is in docs/recipes.md.");
+    _("Exit status: 0 when every video finished, 1 when some failed (each is named\n"
+      "with its reason on stderr), 2 for bad usage or a board that could not be read.\n"
+      "\n"
+      "Recipes (how to read a site) are looked up by URL; without one, videos are\n"
+      "found in <video> tags, og:video, JSON-LD and media links. User recipes live\n"
+      "in ~/.local/share/trawl/recipes; the format is in docs/recipes.md."));
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
-      g_printerr ("trawl-cli: %s\nTry “trawl-cli --help”.\n", error->message);
+      g_printerr ("trawl-cli: %s\n%s\n", error->message, _("Try “trawl-cli --help”."));
       return 2;
     }
 
@@ -390,12 +412,12 @@ main (int   argc,
   recipes = trawl_recipe_set_new_default (&error);
   if (error != NULL)
     {
-      g_printerr ("trawl-cli: warning: %s\n", error->message);
+      g_printerr (_("trawl-cli: warning: %s\n"), error->message);
       g_clear_error (&error);
     }
   if (recipes_dir != NULL && !trawl_recipe_set_load_directory (recipes, recipes_dir, &error))
     {
-      g_printerr ("trawl-cli: warning: %s\n", error->message);
+      g_printerr (_("trawl-cli: warning: %s\n"), error->message);
       g_clear_error (&error);
     }
 
@@ -414,15 +436,15 @@ main (int   argc,
 
   if (urls == NULL || urls[0] == NULL)
     {
-      g_printerr ("trawl-cli: no URL given\nTry “trawl-cli --help”.\n");
+      g_printerr ("trawl-cli: %s\n%s\n", _("no URL given"), _("Try “trawl-cli --help”."));
       return 2;
     }
 
   if (jobs < 1 || jobs > 64 || per_host < 1 || per_host > 64 || tries < 1 || tries > 100 ||
       timeout < 1 || max_pages < 0)
     {
-      g_printerr ("trawl-cli: --jobs and --per-host take 1 to 64, --tries 1 to 100, "
-                  "--timeout a number of seconds from 1\n");
+      g_printerr ("trawl-cli: %s\n", _("--jobs and --per-host take 1 to 64, --tries 1 to 100, "
+                                       "--timeout a number of seconds from 1"));
       return 2;
     }
 
@@ -450,7 +472,7 @@ main (int   argc,
       for (guint i = 0; headers[i] != NULL; i++)
         if (strchr (headers[i], ':') == NULL)
           {
-            g_printerr ("trawl-cli: --header “%s” must look like 'Name: value'\n", headers[i]);
+            g_printerr (_("trawl-cli: --header “%s” must look like “Name: value”\n"), headers[i]);
             return 2;
           }
       g_object_set (queue, "headers", headers, NULL);
@@ -459,7 +481,7 @@ main (int   argc,
     {
       if (!g_file_test (cookies, G_FILE_TEST_IS_REGULAR))
         {
-          g_printerr ("trawl-cli: cannot read the cookies file %s\n", cookies);
+          g_printerr (_("trawl-cli: cannot read the cookies file %s\n"), cookies);
           return 2;
         }
       g_object_set (queue, "cookies-file", cookies, NULL);
@@ -472,7 +494,7 @@ main (int   argc,
 
       if (check == NULL)
         {
-          g_printerr ("trawl-cli: cannot use the CA file: %s\n", error->message);
+          g_printerr (_("trawl-cli: cannot use the CA file: %s\n"), error->message);
           return 2;
         }
       g_object_set (queue, "ca-file", ca_file, NULL);
@@ -496,7 +518,7 @@ main (int   argc,
       archive = trawl_archive_new (archive_path, &error);
       if (archive == NULL)
         {
-          g_printerr ("trawl-cli: cannot read the archive: %s\n", error->message);
+          g_printerr (_("trawl-cli: cannot read the archive: %s\n"), error->message);
           return 2;
         }
     }
@@ -562,9 +584,14 @@ main (int   argc,
           guint found = trawl_board_get_found (board);
           guint pages = trawl_board_get_pages (board);
 
-          fprintf (stderr, "%s: %u %s on %u %s, %u already downloaded\n",
-                   trawl_board_get_url (board), found, found == 1 ? "video" : "videos",
-                   pages, pages == 1 ? "page" : "pages", trawl_board_get_skipped (board));
+          g_autofree char *videos = g_strdup_printf (ngettext ("%u video", "%u videos", found),
+                                                     found);
+          g_autofree char *on_pages = g_strdup_printf (ngettext ("%u page", "%u pages", pages),
+                                                       pages);
+
+          /* Translators: “<board URL>: 24 videos on 2 pages, 3 already downloaded” */
+          fprintf (stderr, _("%s: %s on %s, %u already downloaded\n"),
+                   trawl_board_get_url (board), videos, on_pages, trawl_board_get_skipped (board));
         }
     }
 
@@ -572,13 +599,14 @@ main (int   argc,
     {
       guint n = g_list_model_get_n_items (G_LIST_MODEL (queue));
 
-      g_printerr ("trawl-cli: %u of %u videos failed:\n", cli.failed, n);
+      g_printerr (ngettext ("trawl-cli: %u of %u video failed:\n",
+                            "trawl-cli: %u of %u videos failed:\n", n), cli.failed, n);
       for (guint i = 0; i < n; i++)
         {
           g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
 
           if (trawl_item_get_state (item) == TRAWL_ITEM_FAILED)
-            g_printerr ("  %s: %s\n",
+            g_printerr (_("  %s: %s\n"),
                         trawl_item_get_title (item) ? trawl_item_get_title (item)
                                                     : trawl_item_get_page_url (item),
                         trawl_item_get_error (item));
