@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <locale.h>
 #include <signal.h>
 #include <string.h>
 
@@ -71,10 +72,13 @@ communicate_cb (GObject      *object,
   run->done = TRUE;
 }
 
+/* env: NAME=VALUE pairs set for the child only, or NULL. */
 static GSubprocess *
-spawn (Run                *run,
-       const char * const *args)
+spawn_env (Run                *run,
+           const char * const *env,
+           const char * const *args)
 {
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   GSubprocess *process;
@@ -86,13 +90,25 @@ spawn (Run                *run,
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, run);
 
   return process;
+}
+
+static GSubprocess *
+spawn (Run                *run,
+       const char * const *args)
+{
+  return spawn_env (run, NULL, args);
 }
 
 static void
@@ -104,14 +120,22 @@ run_clear (Run *run)
 }
 
 static int
-run_cli (Run                *run,
-         const char * const *args)
+run_cli_env (Run                *run,
+             const char * const *env,
+             const char * const *args)
 {
-  GSubprocess *process = spawn (run, args);
+  GSubprocess *process = spawn_env (run, env, args);
 
   TRAWL_WAIT_UNTIL (run->done);
   g_object_unref (process);
   return run->status;
+}
+
+static int
+run_cli (Run                *run,
+         const char * const *args)
+{
+  return run_cli_env (run, NULL, args);
 }
 
 static void
@@ -264,6 +288,43 @@ test_failure_exit (Fixture       *f,
   run_clear (&run);
 }
 
+/* Under LANG=zh_CN.UTF-8 the help, the engine's reasons and the summaries
+ * are Chinese (the translation built in this build folder, found through
+ * TRAWL_LOCALEDIR). */
+static void
+test_chinese (Fixture       *f,
+              gconstpointer  data)
+{
+  const char *env[] = { "LC_ALL=zh_CN.UTF-8", "LANG=zh_CN.UTF-8", NULL };
+  locale_t zh = newlocale (LC_ALL_MASK, "zh_CN.UTF-8", (locale_t) 0);
+  Run run = { 0 };
+
+  if (zh == (locale_t) 0)
+    g_error ("The zh_CN.UTF-8 locale is missing (build-aux/deps.sh generates it)");
+  freelocale (zh);
+  g_assert_nonnull (g_getenv ("TRAWL_LOCALEDIR"));
+
+  g_assert_cmpint (run_cli_env (&run, env, (const char *[]) { "--help", NULL }), ==, 0);
+  assert_contains (run.out, "同时下载 N 个视频（默认 4）");
+  assert_contains (run.out, "--output=目录");
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli_env (&run, env, (const char *[]) { "--limit-rate", "fast", f->url,
+                                                              NULL }), ==, 2);
+  assert_contains (run.err, "“fast”不是速率");
+  run_clear (&run);
+
+  trawl_board_server_add_fault (f->server, 4, TRAWL_FAULT_STATUS, 404, 0);
+  g_assert_cmpint (run_cli_env (&run, env, (const char *[]) { "-o", f->out, "--no-archive",
+                                                              "--recipe", "pearvideo", f->url,
+                                                              NULL }), ==, 1);
+  assert_contains (run.err, "失败      第5集：梨视频测试视频：视频已不在服务器上（404 Not Found）");
+  assert_contains (run.err, "20 个视频，共 2 页，0 个已下载过");
+  assert_contains (run.err, "trawl-cli: 失败 1 个，共 20 个视频：");
+  g_assert_null (strstr (run.err, "gone from the server"));
+  run_clear (&run);
+}
+
 static guint
 archived (Fixture *f)
 {
@@ -343,6 +404,7 @@ main (int   argc,
   ADD ("/cli/list", test_list);
   ADD ("/cli/download", test_download);
   ADD ("/cli/failure-exit", test_failure_exit);
+  ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
 
   return g_test_run ();
