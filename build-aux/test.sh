@@ -5,7 +5,11 @@
 #     UndefinedBehaviorSanitizer (_build-asan), then the engine's end-to-end
 #     tests once more with LeakSanitizer on;
 #  3. builds the libFuzzer targets with clang (_build-fuzz) and runs each
-#     for TRAWL_FUZZ_SECONDS (default 60).
+#     for TRAWL_FUZZ_SECONDS (default 60);
+#  4. builds the Flatpak manifest against a stand-in runtime made from
+#     Debian packages, installs it and runs it on the demo board
+#     (build-aux/flatpak/standin.sh; about ten minutes the first time, a few
+#     later; TRAWL_FLATPAK=0 leaves it out).
 # Extra arguments go to the first meson test only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,5 +38,10 @@ ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
   -Dfuzz-seconds="${TRAWL_FUZZ_SECONDS:-60}"
 ninja -C _build-fuzz
 meson test -C _build-fuzz --print-errorlogs --suite fuzz --num-processes 1 || status=1
+
+if [ "${TRAWL_FLATPAK:-1}" != 0 ]; then
+  meson test -C _build --setup flatpak --suite flatpak --print-errorlogs \
+    || status=1
+fi
 
 exit $status
