@@ -8,8 +8,8 @@
 #     for TRAWL_FUZZ_SECONDS (default 60);
 #  4. builds the Flatpak manifest against a stand-in runtime made from
 #     Debian packages, installs it and runs it on the demo board
-#     (build-aux/flatpak/standin.sh; about ten minutes the first time, a few
-#     later; TRAWL_FLATPAK=0 leaves it out).
+#     (build-aux/flatpak/standin.sh; 3.5 minutes from a fresh clone here,
+#     more with a slow Debian mirror; TRAWL_FLATPAK=0 leaves it out).
 # Extra arguments go to the first meson test only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
