@@ -5,7 +5,9 @@
 # manifest is built against them with flatpak-builder (only the runtime and
 # SDK names and version are substituted). The app is then installed from a
 # local repository and started with `flatpak run` under Xvfb on its demo
-# board, whose videos must land in the sandbox's Downloads folder.
+# board, in Chinese, whose videos must land in the sandbox's Downloads
+# folder; its trawl-cli must speak Chinese too (translations come in the
+# app's Locale extension).
 # Everything is kept under _build-flatpak/ (the Debian tree is reused).
 #
 # With --tap (how meson runs it, in the test setup "flatpak"), the output
@@ -49,7 +51,7 @@ fi
 # What the app needs at run time, and what building it needs.
 runtime_packages="libglib2.0-0 libglib2.0-bin glib-networking libsoup-3.0-0 libxml2
   libjson-glib-1.0-0 libgtk-4-1 libadwaita-1-0 librsvg2-common adwaita-icon-theme
-  fonts-dejavu-core fonts-wqy-microhei shared-mime-info ca-certificates"
+  fonts-dejavu-core fonts-wqy-microhei shared-mime-info ca-certificates locales"
 sdk_packages="gcc libc6-dev meson ninja-build pkg-config gettext libglib2.0-dev
   libsoup-3.0-dev libxml2-dev libjson-glib-dev libgtk-4-dev libadwaita-1-dev
   desktop-file-utils appstream appstream-util elfutils"
@@ -74,6 +76,9 @@ if [ "$(cat "$tree/.complete" 2>/dev/null)" != "$wanted" ]; then
   $sudo umount "$tree/proc"
   trap - EXIT
   $sudo chroot "$tree" ldconfig
+  # The GNOME runtime brings its locales as an extension; here they are baked in.
+  echo "zh_CN.UTF-8 UTF-8" | $sudo tee "$tree/etc/locale.gen" > /dev/null
+  $sudo chroot "$tree" locale-gen
   $sudo chroot "$tree" glib-compile-schemas /usr/share/glib-2.0/schemas
   echo "$wanted" > "$tree/.complete"
 fi
@@ -114,9 +119,12 @@ flatpak-builder --user --force-clean --disable-rofiles-fuse --delete-build-dirs 
   --repo="$work/app-repo" \
   --state-dir="$work/builder-state" "$work/app-build" "$work/manifest.json"
 flatpak remote-add --user --if-not-exists --no-gpg-verify trawl-app "$work/app-repo"
+# flatpak-builder puts the translations in io.github.trawl.Trawl.Locale,
+# which flatpak installs beside the app for the languages it is told of.
+flatpak config --user --set languages "en;zh"
 flatpak install --user -y --noninteractive --reinstall trawl-app io.github.trawl.Trawl
 
-# Run it as a user would, on the offline demo board.
+# Run it as a user would, on the offline demo board, in Chinese.
 rm -rf "$home"
 mkdir -p "$home/Downloads" "$home/.config"
 # The host's Downloads folder, which --filesystem=xdg-download shares.
@@ -125,7 +133,8 @@ for p in dbus-daemon; do command -v $p > /dev/null || {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends dbus; }; done
 HOME=$home \
   dbus-run-session -- xvfb-run -a -s "-screen 0 1100x760x24" bash -c "
-    flatpak run --user --env=GSK_RENDERER=cairo io.github.trawl.Trawl --demo &
+    flatpak run --user --env=GSK_RENDERER=cairo --env=LANG=zh_CN.UTF-8 \
+      --env=LC_ALL=zh_CN.UTF-8 io.github.trawl.Trawl --demo &
     app=\$!
     for _ in \$(seq 120); do
       [ \"\$(find '$home/Downloads' -name '*.mp4' 2>/dev/null | wc -l)\" -ge 24 ] && break
@@ -135,6 +144,14 @@ HOME=$home \
     kill \$app
   "
 count=$(find "$home/Downloads" -name '*.mp4' | wc -l)
-echo "Videos downloaded by the Flatpak into its Downloads folder: $count"
+
+# The translation came with the app (through its Locale extension).
+help=$(HOME=$home dbus-run-session -- flatpak run --user --command=trawl-cli \
+         --env=LC_ALL=zh_CN.UTF-8 io.github.trawl.Trawl --help)
+chinese=no
+grep -q "同时下载 N 个视频" <<< "$help" && chinese=yes
+
+echo "Videos downloaded by the Flatpak into its Downloads folder: $count;" \
+     "its trawl-cli speaks Chinese under zh_CN.UTF-8: $chinese"
 echo "Screenshot: $work/flatpak-run.png"
-[ "$count" -ge 24 ]
+[ "$count" -ge 24 ] && [ "$chinese" = yes ]
