@@ -213,23 +213,6 @@ paste_board (Fixture *f)
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)) == 1);
 }
 
-static TrawlItem *
-item_at (Fixture *f,
-         guint    index)
-{
-  g_autofree char *id = g_strdup_printf ("%u", trawl_board_server_item_id (index));
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (f->queue)); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), i);
-
-      if (g_strcmp0 (trawl_item_get_id (item), id) == 0)
-        return item;
-    }
-
-  return NULL;
-}
-
 static char *
 video_path (Fixture *f,
             guint    index)
@@ -295,8 +278,8 @@ test_board (Fixture       *f,
   /* Progress rises, and the row on screen shows it. */
   item = NULL;
   for (guint i = 0; i < 12 && item == NULL; i++)
-    if (trawl_item_get_state (item_at (f, i)) == TRAWL_ITEM_DOWNLOADING)
-      item = item_at (f, i);
+    if (trawl_item_get_state (trawl_test_find_item (f->queue, i)) == TRAWL_ITEM_DOWNLOADING)
+      item = trawl_test_find_item (f->queue, i);
   g_assert_nonnull (item);
   g_object_ref (item);
   before = trawl_item_get_bytes (item);
@@ -344,8 +327,8 @@ test_pause_resume (Fixture       *f,
   trawl_board_server_set_video_size (f->server, 2 * 1024 * 1024);
   trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 512 * 1024, 1);
   paste_board (f);
-  TRAWL_WAIT_UNTIL (rows_in_view (f) == 5 && item_at (f, 0) != NULL);
-  item = item_at (f, 0);
+  TRAWL_WAIT_UNTIL (rows_in_view (f) == 5 && trawl_test_find_item (f->queue, 0) != NULL);
+  item = trawl_test_find_item (f->queue, 0);
   path = video_path (f, 0);
   part = g_strconcat (path, ".part", NULL);
   TRAWL_WAIT_UNTIL (trawl_test_file_size (part) >= 512 * 1024);
@@ -386,7 +369,7 @@ test_retry (Fixture       *f,
   paste_board (f);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && rows_in_view (f) == 4);
 
-  item = item_at (f, 1);
+  item = trawl_test_find_item (f->queue, 1);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   row = find_row (GTK_WIDGET (f->window), item);
   g_assert_nonnull (row);
@@ -439,7 +422,7 @@ test_restart (Fixture       *f,
     g_autofree char *part = g_strconcat (path, ".part", NULL);
     TRAWL_WAIT_UNTIL (trawl_test_file_size (part) >= 256 * 1024);
   }
-  trawl_queue_pause (f->queue, item_at (f, 4));
+  trawl_queue_pause (f->queue, trawl_test_find_item (f->queue, 4));
 
   /* Quit and start again. */
   close_window (f);
@@ -447,12 +430,12 @@ test_restart (Fixture       *f,
   open_window (f);
 
   g_assert_cmpuint (rows_in_view (f), ==, 7);
-  g_assert_cmpint (trawl_item_get_state (item_at (f, 0)), ==, TRAWL_ITEM_DONE);
-  g_assert_cmpint (trawl_item_get_state (item_at (f, 4)), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpint (trawl_item_get_state (trawl_test_find_item (f->queue, 0)), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpint (trawl_item_get_state (trawl_test_find_item (f->queue, 4)), ==, TRAWL_ITEM_DONE);
 
   /* The interrupted one continues from its .part. */
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpint (trawl_item_get_state (item_at (f, 2)), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpint (trawl_item_get_state (trawl_test_find_item (f->queue, 2)), ==, TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
   {
@@ -522,13 +505,13 @@ test_review (Fixture       *f,
 
   /* Untick one, then "Download 4 Videos". */
   {
-    TrawlItemRow *row = find_row (GTK_WIDGET (f->window), item_at (f, 0));
+    TrawlItemRow *row = find_row (GTK_WIDGET (f->window), trawl_test_find_item (f->queue, 0));
     GtkWidget *check = gtk_widget_get_first_child (GTK_WIDGET (row));
 
     g_assert_true (GTK_IS_CHECK_BUTTON (check));
     g_assert_true (gtk_widget_get_visible (check));
     gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
-    g_assert_false (trawl_item_get_selected (item_at (f, 0)));
+    g_assert_false (trawl_item_get_selected (trawl_test_find_item (f->queue, 0)));
   }
   screenshot (f, "review.png");
 

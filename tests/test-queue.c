@@ -20,15 +20,6 @@ typedef struct
   char             *url;
 } Fixture;
 
-static TrawlQueue *
-new_queue (void)
-{
-  return g_object_new (TRAWL_TYPE_QUEUE,
-                       "retry-delay", 10,
-                       "timeout", 10,
-                       NULL);
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -40,7 +31,7 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
   f->url = trawl_board_server_get_url (f->server);
   f->dir = trawl_test_make_tmpdir ();
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
 }
 
 static void
@@ -67,13 +58,6 @@ add_board (Fixture    *f,
   return board;
 }
 
-static guint
-count_state (TrawlQueue     *queue,
-             TrawlItemState  state)
-{
-  return trawl_queue_count_state (queue, state);
-}
-
 static TrawlItem *
 item_at (TrawlQueue *queue,
          guint       position)
@@ -82,24 +66,6 @@ item_at (TrawlQueue *queue,
 
   g_assert_nonnull (item);
   return item;  /* the queue keeps it alive */
-}
-
-static TrawlItem *
-item_by_id (TrawlQueue *queue,
-            guint       id)
-{
-  g_autofree char *text = g_strdup_printf ("%u", id);
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
-    {
-      TrawlItem *item = item_at (queue, i);
-
-      if (g_strcmp0 (trawl_item_get_id (item), text) == 0)
-        return item;
-    }
-
-  g_error ("No item with id %u", id);
-  return NULL;
 }
 
 static guint
@@ -213,9 +179,9 @@ test_concurrency (Fixture       *f,
   TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 4);
   /* ...and stay there while detail pages keep flowing on the other two
    * connections, until every item is resolved. */
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_QUEUED) == 26);
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_QUEUED) == 26);
   g_assert_cmpuint (trawl_board_server_get_videos_in_flight (f->server), ==, 4);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DOWNLOADING), ==, 4);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DOWNLOADING), ==, 4);
 
   trawl_board_server_hold_videos (f->server, FALSE);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
@@ -223,7 +189,7 @@ test_concurrency (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_max_videos_in_flight (f->server), ==, 4);
   g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), <=, 6);
   g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), >=, 5);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
   g_assert_cmpuint (trawl_board_server_get_in_flight (f->server), ==, 0);
 }
 
@@ -242,7 +208,7 @@ test_per_host (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
   g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), ==, 2);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 20);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 20);
 }
 
 static void
@@ -262,13 +228,13 @@ test_resume_after_failure (Fixture       *f,
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
-  item = item_by_id (f->queue, trawl_board_server_item_id (1));
+  item = trawl_test_item (f->queue, 1);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   g_assert_nonnull (trawl_item_get_error (item));
   part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
   g_assert_cmpint (trawl_test_file_size (part), >, 0);
   g_assert_cmpint (trawl_test_file_size (part), <=, 300 * 1024);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
 
   /* Retrying continues from the .part with a Range request. */
   trawl_board_server_reset_counters (f->server);
@@ -312,12 +278,12 @@ test_pause_resume (Fixture       *f,
 
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 2);
-  item = item_by_id (f->queue, trawl_board_server_item_id (0));
+  item = trawl_test_item (f->queue, 0);
   TRAWL_WAIT_UNTIL (part_has (item, 512 * 1024));
 
   trawl_queue_pause (f->queue, item);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 1);
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) == 1);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
 
@@ -348,20 +314,21 @@ test_resume_next_run (Fixture       *f,
   /* The first run is dropped mid-download, as a crash would leave it. */
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 4);
-  item = item_by_id (f->queue, trawl_board_server_item_id (2));
-  TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024) && count_state (f->queue, TRAWL_ITEM_DONE) == 3);
+  item = trawl_test_item (f->queue, 2);
+  TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024) &&
+                    trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) == 3);
   trawl_test_drop_queue (&f->queue);
 
   /* A new run of the same board finds the .part and continues it. */
   trawl_board_server_reset_counters (f->server);
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) > 0 &&
                     !trawl_queue_is_busy (f->queue));
 
   /* Without an archive the three finished videos are fetched again under
    * new names; the interrupted one is resumed, not restarted. */
-  item = item_by_id (f->queue, trawl_board_server_item_id (2));
+  item = trawl_test_item (f->queue, 2);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
   g_assert_true (g_str_has_suffix (trawl_item_get_path (item), "第3集：梨视频测试视频.mp4"));
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
@@ -438,38 +405,38 @@ test_retry_then_fail (Fixture       *f,
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
-  flaky = item_by_id (f->queue, trawl_board_server_item_id (3));
+  flaky = trawl_test_item (f->queue, 3);
   g_assert_cmpint (trawl_item_get_state (flaky), ==, TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_item_get_tries (flaky), ==, 3);
   assert_item_file (flaky, 64 * 1024);
 
   /* A 404 will not change by asking again: one try, a clear reason. */
-  gone = item_by_id (f->queue, trawl_board_server_item_id (5));
+  gone = trawl_test_item (f->queue, 5);
   g_assert_cmpint (trawl_item_get_state (gone), ==, TRAWL_ITEM_FAILED);
   g_assert_cmpuint (trawl_item_get_tries (gone), ==, 1);
   g_assert_cmpstr (trawl_item_get_error (gone), ==,
                    "The video is gone from the server (404 Not Found)");
 
-  limited = item_by_id (f->queue, trawl_board_server_item_id (7));
+  limited = trawl_test_item (f->queue, 7);
   g_assert_cmpint (trawl_item_get_state (limited), ==, TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_item_get_tries (limited), ==, 2);
 
   /* A server error that does not pass: every try used, then failed. */
   {
-    TrawlItem *broken = item_by_id (f->queue, trawl_board_server_item_id (9));
+    TrawlItem *broken = trawl_test_item (f->queue, 9);
 
     g_assert_cmpint (trawl_item_get_state (broken), ==, TRAWL_ITEM_FAILED);
     g_assert_cmpuint (trawl_item_get_tries (broken), ==, 4);
     g_assert_nonnull (strstr (trawl_item_get_error (broken), "500"));
   }
 
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
 
   /* The fault is cleared; retrying the failed ones recovers them. */
   trawl_board_server_clear_faults (f->server);
   trawl_queue_retry_failed (f->queue);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
   assert_item_file (gone, 64 * 1024);
 }
 
@@ -486,17 +453,17 @@ test_not_media (Fixture       *f,
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
-  item = item_by_id (f->queue, trawl_board_server_item_id (1));
+  item = trawl_test_item (f->queue, 1);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   g_assert_cmpstr (trawl_item_get_error (item), ==,
                    "The server sent a web page (text/html) instead of the video");
   g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
 
-  item = item_by_id (f->queue, trawl_board_server_item_id (2));
+  item = trawl_test_item (f->queue, 2);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   g_assert_cmpstr (trawl_item_get_error (item), ==,
                    "The server refused the video page request (403 Forbidden)");
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 1);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 1);
 }
 
 static void
@@ -515,7 +482,7 @@ test_archive (Fixture       *f,
   board = trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   g_assert_no_error (error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 15);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 15);
   g_assert_cmpuint (trawl_archive_get_size (archive), ==, 15);
 
   /* A second run, with the archive as read back from disk, skips every
@@ -524,7 +491,7 @@ test_archive (Fixture       *f,
   trawl_board_server_reset_counters (f->server);
   reloaded = trawl_archive_new (path, &error);
   g_assert_no_error (error);
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
   trawl_queue_set_archive (f->queue, reloaded);
   board = trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   g_assert_no_error (error);
@@ -551,7 +518,7 @@ test_hostile_titles (Fixture       *f,
   trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   g_assert_no_error (error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
 
   /* Every file is directly inside the chosen folder, with a sane name. */
   for (guint i = 0; i < 10; i++)
@@ -599,7 +566,7 @@ test_generic_board (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
   for (guint i = 0; i < 6; i++)
     {
       TrawlItem *item = item_at (f->queue, i);
@@ -643,7 +610,7 @@ test_list_only (Fixture       *f,
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_QUEUED), ==, 14);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_QUEUED), ==, 14);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
   for (guint i = 0; i < 14; i++)
     {
@@ -704,7 +671,7 @@ test_cancel (Fixture       *f,
 
   add_board (f, f->queue);
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 2);
-  item = item_by_id (f->queue, trawl_board_server_item_id (0));
+  item = trawl_test_item (f->queue, 0);
   TRAWL_WAIT_UNTIL (part_has (item, 256 * 1024));
   part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
 
@@ -744,7 +711,7 @@ test_settings (Fixture       *f,
   trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   g_assert_no_error (error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
 
   for (TrawlRequestKind kind = TRAWL_REQUEST_LIST; kind <= TRAWL_REQUEST_VIDEO; kind++)
     {
@@ -794,9 +761,9 @@ test_restore (Fixture       *f,
   trawl_queue_set_state_file (f->queue, state);
   trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   g_assert_no_error (error);
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 4);
-  stalled = item_by_id (f->queue, trawl_board_server_item_id (1));
-  paused = item_by_id (f->queue, trawl_board_server_item_id (2));
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) == 4);
+  stalled = trawl_test_item (f->queue, 1);
+  paused = trawl_test_item (f->queue, 2);
   TRAWL_WAIT_UNTIL (part_has (stalled, 256 * 1024) && part_has (paused, 256 * 1024));
   trawl_queue_pause (f->queue, paused);
 
@@ -805,30 +772,30 @@ test_restore (Fixture       *f,
   trawl_test_drop_queue (&f->queue);
 
   trawl_board_server_reset_counters (f->server);
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
   trawl_queue_set_state_file (f->queue, state);
   g_assert_true (trawl_queue_restore (f->queue, &error));
   g_assert_no_error (error);
 
   g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 6);
-  paused = item_by_id (f->queue, trawl_board_server_item_id (2));
+  paused = trawl_test_item (f->queue, 2);
   g_assert_cmpint (trawl_item_get_state (paused), ==, TRAWL_ITEM_PAUSED);
   g_assert_cmpuint (trawl_item_get_bytes (paused), ==, 256 * 1024);
-  g_assert_cmpuint (trawl_item_get_bytes (item_by_id (f->queue, trawl_board_server_item_id (0))),
+  g_assert_cmpuint (trawl_item_get_bytes (trawl_test_item (f->queue, 0)),
                     ==, 1024 * 1024);
 
   /* The interrupted download resumes by itself; the paused one waits. */
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  stalled = item_by_id (f->queue, trawl_board_server_item_id (1));
+  stalled = trawl_test_item (f->queue, 1);
   g_assert_cmpint (trawl_item_get_state (stalled), ==, TRAWL_ITEM_DONE);
   g_assert_cmpint (trawl_item_get_state (paused), ==, TRAWL_ITEM_PAUSED);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 5);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 5);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
 
   trawl_queue_resume (f->queue, paused);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 2);
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==, 2 * 768 * 1024);
   for (guint i = 0; i < 6; i++)
@@ -850,7 +817,7 @@ test_restore_crawling (Fixture       *f,
   trawl_queue_set_state_file (f->queue, state);
   trawl_queue_add_board (f->queue, f->url, "pearvideo", out, &error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 10);
   trawl_test_drop_queue (&f->queue);
 
   /* ...as a crash mid-crawl would leave it. */
@@ -869,12 +836,12 @@ test_restore_crawling (Fixture       *f,
 
   /* Restored, the board is crawled again to its end; the ten items it
    * had are not added twice. */
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
   trawl_queue_set_state_file (f->queue, state);
   g_assert_true (trawl_queue_restore (f->queue, &error));
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 30);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
 }
 
 static void
@@ -891,17 +858,17 @@ test_review (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
   /* Found and resolved, nothing downloaded until confirmed. */
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_QUEUED), ==, 5);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_QUEUED), ==, 5);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
 
-  skipped = item_by_id (f->queue, trawl_board_server_item_id (3));
+  skipped = trawl_test_item (f->queue, 3);
   trawl_item_set_selected (skipped, FALSE);
   trawl_queue_confirm_board (f->queue, board);
   g_assert_false (trawl_board_get_review (board));
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 4);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 4);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 4);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 4);
 }
 

@@ -23,12 +23,6 @@ typedef struct
   char             *base;
 } Fixture;
 
-static TrawlQueue *
-new_queue (void)
-{
-  return g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, NULL);
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -41,7 +35,7 @@ fixture_setup (Fixture       *f,
   f->url = trawl_board_server_get_url (f->server);
   f->base = trawl_board_server_get_base_url (f->server);
   f->dir = trawl_test_make_tmpdir ();
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
 }
 
 static void
@@ -69,30 +63,12 @@ add (Fixture    *f,
   return board;
 }
 
-static TrawlItem *
-item_by_index (TrawlQueue *queue,
-               guint       index)
-{
-  g_autofree char *id = g_strdup_printf ("%u", trawl_board_server_item_id (index));
-
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
-
-      if (g_strcmp0 (trawl_item_get_id (item), id) == 0)
-        return item;
-    }
-
-  g_error ("No item %u", index);
-  return NULL;
-}
-
 static void
 assert_done (TrawlQueue *queue,
              guint       index,
              guint64     size)
 {
-  TrawlItem *item = item_by_index (queue, index);
+  TrawlItem *item = trawl_test_item (queue, index);
 
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
   trawl_test_assert_video (trawl_item_get_path (item), trawl_board_server_item_id (index), size);
@@ -103,7 +79,7 @@ assert_failed (TrawlQueue *queue,
                guint       index,
                const char *reason)
 {
-  TrawlItem *item = item_by_index (queue, index);
+  TrawlItem *item = trawl_test_item (queue, index);
 
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   if (strstr (trawl_item_get_error (item), reason) == NULL)
@@ -122,7 +98,7 @@ test_reset_repeatedly (Fixture       *f,
 
   /* Three resets, each resumed where it stopped: done on the fourth try. */
   assert_done (f->queue, 2, 1024 * 1024);
-  g_assert_cmpuint (trawl_item_get_tries (item_by_index (f->queue, 2)), ==, 4);
+  g_assert_cmpuint (trawl_item_get_tries (trawl_test_item (f->queue, 2)), ==, 4);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 3);
   for (guint i = 0; i < 6; i++)
     assert_done (f->queue, i, 1024 * 1024);
@@ -145,7 +121,7 @@ test_server_errors (Fixture       *f,
   assert_done (f->queue, 2, 64 * 1024);
   assert_failed (f->queue, 3, "404 Not Found");
   assert_failed (f->queue, 4, "refused the video request (403 Forbidden)");
-  g_assert_cmpuint (trawl_item_get_tries (item_by_index (f->queue, 3)), ==, 1);
+  g_assert_cmpuint (trawl_item_get_tries (trawl_test_item (f->queue, 3)), ==, 1);
   assert_done (f->queue, 5, 64 * 1024);
 }
 
@@ -163,7 +139,7 @@ test_stall_timeout (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
   assert_done (f->queue, 1, 1024 * 1024);
-  g_assert_cmpuint (trawl_item_get_tries (item_by_index (f->queue, 1)), ==, 2);
+  g_assert_cmpuint (trawl_item_get_tries (trawl_test_item (f->queue, 1)), ==, 2);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
 }
 
@@ -299,7 +275,7 @@ test_tls (Fixture       *f,
   trawl_test_drop_queue (&f->queue);
 
   /* Trusted with the board's own CA. */
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
   g_object_set (f->queue, "ca-file", ca, NULL);
   board = add (f, url, "pearvideo");
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
@@ -363,7 +339,7 @@ test_disk_full (Fixture       *f,
 
   for (guint i = 0; i < 4; i++)
     {
-      TrawlItem *item = item_by_index (f->queue, i);
+      TrawlItem *item = trawl_test_item (f->queue, i);
 
       if (trawl_item_get_state (item) == TRAWL_ITEM_DONE)
         {
@@ -384,7 +360,7 @@ test_disk_full (Fixture       *f,
   /* The state and the archive, elsewhere, are whole and readable. */
   g_assert_true (trawl_queue_save (f->queue, &error));
   trawl_test_drop_queue (&f->queue);
-  f->queue = new_queue ();
+  f->queue = trawl_test_new_queue ();
   trawl_queue_set_state_file (f->queue, state);
   g_assert_true (trawl_queue_restore (f->queue, &error));
   g_assert_no_error (error);
@@ -418,7 +394,7 @@ test_too_big_for_disk (Fixture       *f,
   trawl_board_server_set_video_size (f->server, 8 * 1024 * 1024);
   trawl_queue_add_board (f->queue, f->url, "pearvideo", small, &error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  item = item_by_index (f->queue, 0);
+  item = trawl_test_item (f->queue, 0);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   g_assert_nonnull (strstr (trawl_item_get_error (item), "Not enough free space"));
   part = g_strconcat (trawl_item_get_path (item), ".part", NULL);

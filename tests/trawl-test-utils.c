@@ -160,3 +160,42 @@ trawl_test_drop_queue (TrawlQueue **queue)
   g_clear_object (queue);
   TRAWL_WAIT_UNTIL (weak == NULL);
 }
+
+/* A queue that retries after 10 ms and gives up on a silent connection
+ * after 10 s, so that tests of faults finish quickly. */
+TrawlQueue *
+trawl_test_new_queue (void)
+{
+  return g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, NULL);
+}
+
+/* The queue's item for the board server's item at INDEX, or NULL while the
+ * queue has none (the queue keeps it alive). */
+TrawlItem *
+trawl_test_find_item (TrawlQueue *queue,
+                      guint       index)
+{
+  g_autofree char *id = g_strdup_printf ("%u", trawl_board_server_item_id (index));
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+
+      if (g_strcmp0 (trawl_item_get_id (item), id) == 0)
+        return item;
+    }
+
+  return NULL;
+}
+
+/* The same, failing the test when the queue has no such item. */
+TrawlItem *
+trawl_test_item (TrawlQueue *queue,
+                 guint       index)
+{
+  TrawlItem *item = trawl_test_find_item (queue, index);
+
+  if (item == NULL)
+    g_error ("The queue has no item for the server's item %u", index);
+  return item;
+}

@@ -10,20 +10,25 @@ G_BEGIN_DECLS
  * a passing test never comes near it. */
 #define TRAWL_TEST_TIMEOUT_S 60
 
-void     trawl_test_init            (int                *argc,
-                                     char             ***argv);
-void     trawl_test_init_ui         (int                *argc,
-                                     char             ***argv);
-char    *trawl_test_make_tmpdir     (void);
-void     trawl_test_rm_rf           (const char         *path);
-char    *trawl_test_file_sha256     (const char         *path);
-gint64   trawl_test_file_size       (const char         *path);
-char    *trawl_test_fixture_path    (const char         *name);
-GBytes  *trawl_test_fixture         (const char         *name);
-void     trawl_test_drop_queue      (TrawlQueue        **queue);
-void     trawl_test_assert_video    (const char         *path,
-                                     guint               id,
-                                     guint64             size);
+void        trawl_test_init          (int                *argc,
+                                      char             ***argv);
+void        trawl_test_init_ui       (int                *argc,
+                                      char             ***argv);
+char       *trawl_test_make_tmpdir   (void);
+void        trawl_test_rm_rf         (const char         *path);
+char       *trawl_test_file_sha256   (const char         *path);
+gint64      trawl_test_file_size     (const char         *path);
+char       *trawl_test_fixture_path  (const char         *name);
+GBytes     *trawl_test_fixture       (const char         *name);
+TrawlQueue *trawl_test_new_queue     (void);
+void        trawl_test_drop_queue    (TrawlQueue        **queue);
+TrawlItem  *trawl_test_find_item     (TrawlQueue         *queue,
+                                      guint               index);
+TrawlItem  *trawl_test_item          (TrawlQueue         *queue,
+                                      guint               index);
+void        trawl_test_assert_video  (const char         *path,
+                                      guint               id,
+                                      guint64             size);
 
 /* Runs the main context until EXPR holds; fails the test (with EXPR in the
  * message) if it has not after TRAWL_TEST_TIMEOUT_S. */
