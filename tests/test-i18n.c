@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "trawl-application.h"
+#include "trawl-i18n.h"
 #include "trawl-test-utils.h"
 #include "trawl-window.h"
 
@@ -62,9 +63,7 @@ main (int   argc,
       char *argv[])
 {
   trawl_test_init_ui (&argc, &argv);
-  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("TRAWL_LOCALEDIR"));
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  trawl_i18n_init ();
   gtk_init ();
   adw_init ();
 

@@ -5,12 +5,12 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "trawl-error.h"
+#include "trawl-i18n.h"
 #include "trawl-queue.h"
 #include "trawl-uri.h"
 
@@ -376,12 +376,7 @@ main (int   argc,
     { NULL }
   };
 
-  setlocale (LC_ALL, "");
-  /* TRAWL_LOCALEDIR: translations of an uninstalled build (tests, build-aux/run.sh). */
-  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("TRAWL_LOCALEDIR") ? g_getenv ("TRAWL_LOCALEDIR")
-                                                                : LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  trawl_i18n_init ();
 
   context = g_option_context_new (_("— download every video of a board"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
