@@ -47,6 +47,9 @@ gboolean       _trawl_queue_reserve_path     (TrawlQueue    *self,
                                               GError       **error);
 void           _trawl_queue_release_path     (TrawlQueue    *self,
                                               TrawlItem     *item);
+void           _trawl_queue_block_path       (TrawlQueue    *self,
+                                              const char    *path);
+guint          _trawl_queue_get_timeout      (TrawlQueue    *self);
 
 void           _trawl_queue_crawl            (TrawlQueue    *self,
                                               TrawlBoard    *board);
@@ -120,5 +123,9 @@ void           _trawl_transfer_async         (TrawlQueue    *queue,
                                               gpointer       user_data);
 gboolean       _trawl_transfer_finish        (GAsyncResult  *result,
                                               GError       **error);
+gboolean       _trawl_parse_content_range    (const char    *value,
+                                              gint64        *start,
+                                              gint64        *end,
+                                              gint64        *total);
 
 G_END_DECLS

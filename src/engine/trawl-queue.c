@@ -9,6 +9,8 @@
 
 #include "trawl-error.h"
 #include "trawl-filename.h"
+#include "trawl-part-private.h"
+#include "trawl-policy-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -61,13 +63,13 @@ struct _TrawlQueue
   guint           resolving;
   guint           downloading;
   guint           crawling;
-  GHashTable     *reserved;        /* path -> TrawlItem (unowned) */
+  GHashTable     *reserved;        /* path -> TrawlItem (unowned), or the queue: blocked */
+  GHashTable     *name_counters;   /* folder/base -> next number to try */
   guint           tick_source;
   gboolean        busy;
   gboolean        shut_down;
 
-  double          tokens;
-  gint64          tokens_time;
+  TrawlTokenBucket bucket;
 };
 
 static void trawl_queue_list_model_init (GListModelInterface *iface);
@@ -171,6 +173,7 @@ trawl_queue_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->reserved, g_hash_table_unref);
+  g_clear_pointer (&self->name_counters, g_hash_table_unref);
   g_free (self->user_agent);
   g_free (self->proxy);
   g_free (self->cookies_file);
@@ -291,8 +294,7 @@ trawl_queue_set_property (GObject      *object,
       if (self->limit_rate != g_value_get_uint64 (value))
         {
           self->limit_rate = g_value_get_uint64 (value);
-          self->tokens = 0;
-          self->tokens_time = 0;
+          _trawl_token_bucket_set_rate (&self->bucket, self->limit_rate);
           changed = TRUE;
         }
       break;
@@ -427,6 +429,7 @@ trawl_queue_init (TrawlQueue *self)
   self->cancellable = g_cancellable_new ();
   self->active = g_hash_table_new (NULL, NULL);
   self->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->name_counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->resolve_queue);
   g_queue_init (&self->download_queue);
 }
@@ -641,34 +644,13 @@ _trawl_queue_take_bytes (TrawlQueue *self,
                          gsize       wanted,
                          guint      *wait_ms)
 {
-  gint64 now = g_get_monotonic_time ();
-  double capacity;
-  gsize granted;
+  return _trawl_token_bucket_take (&self->bucket, g_get_monotonic_time (), wanted, wait_ms);
+}
 
-  *wait_ms = 0;
-  if (self->limit_rate == 0)
-    return wanted;
-
-  capacity = MAX ((double) self->limit_rate / 4, 4096);
-  if (self->tokens_time == 0)
-    self->tokens_time = now;
-  self->tokens = MIN (capacity,
-                      self->tokens + (now - self->tokens_time) * (double) self->limit_rate /
-                                       G_USEC_PER_SEC);
-  self->tokens_time = now;
-
-  if (self->tokens < 1)
-    {
-      double needed = MIN ((double) wanted, capacity) - self->tokens;
-
-      *wait_ms = (guint) MAX (1, needed * 1000 / self->limit_rate);
-      return 0;
-    }
-
-  granted = (gsize) MIN ((double) wanted, self->tokens);
-  self->tokens -= granted;
-
-  return granted;
+guint
+_trawl_queue_get_timeout (TrawlQueue *self)
+{
+  return self->timeout;
 }
 
 static void
@@ -1249,46 +1231,84 @@ _trawl_queue_release_path (TrawlQueue *self,
     g_hash_table_remove (self->reserved, path);
 }
 
-/* Picks the item's file name: its title made safe, with " (2)", " (3)"…
- * when another item of this run or a finished file already has it. A
- * leftover .part of the same name is taken over, which is what resumes
- * an interrupted run. */
+/* The first free name among @base, "@base (2)", "@base (3)"…, starting
+ * where the last search for @base in this folder stopped, so that a board
+ * of thousands of same-titled videos is named in linear time. */
+static char *
+reserve_numbered (TrawlQueue *self,
+                  const char *dir,
+                  const char *base,
+                  guint       first)
+{
+  g_autofree char *key = g_build_filename (dir, base, NULL);
+  guint n = MAX (first, GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counters, key)));
+
+  for (;; n++)
+    {
+      g_autofree char *name = trawl_filename_numbered (base, n);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_hash_table_contains (self->reserved, path) || !_trawl_path_is_free (path))
+        continue;
+
+      g_hash_table_insert (self->name_counters, g_steal_pointer (&key), GUINT_TO_POINTER (n + 1));
+      return g_steal_pointer (&path);
+    }
+}
+
+/* Picks the item's file name: its title made safe; when another item or a
+ * finished file has it, the title with the item's id (stable across runs),
+ * then " (2)", " (3)"… A leftover .part of the same name is taken over,
+ * which is what resumes an interrupted run; the transfer checks that it
+ * really is this video's. */
 gboolean
 _trawl_queue_reserve_path (TrawlQueue  *self,
                            TrawlItem   *item,
                            const char  *extension,
                            GError     **error)
 {
-  TrawlBoard *board = trawl_item_get_board (item);
+  const char *dir = trawl_board_get_output_dir (trawl_item_get_board (item));
   const char *title = trawl_item_get_title (item);
+  const char *id = trawl_item_get_id (item);
   g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
 
   if (extension == NULL && trawl_item_get_media_url (item) != NULL)
     extension = trawl_uri_media_extension (trawl_item_get_media_url (item));
 
   if (title == NULL || *title == '\0')
-    title = trawl_item_get_id (item);
+    title = id;
 
-  base = trawl_filename_from_title (title, extension);
   _trawl_queue_release_path (self, item);
+  base = trawl_filename_from_title (title, extension);
+  {
+    g_autofree char *first = g_build_filename (dir, base, NULL);
 
-  for (guint n = 1; n < 10000; n++)
+    if (!g_hash_table_contains (self->reserved, first) && _trawl_path_is_free (first))
+      path = g_steal_pointer (&first);
+  }
+  if (path == NULL && id != NULL && g_strcmp0 (title, id) != 0)
     {
-      g_autofree char *name = trawl_filename_numbered (base, n);
-      g_autofree char *path = g_build_filename (trawl_board_get_output_dir (board), name, NULL);
+      g_autofree char *with_id = g_strdup_printf ("%s (%s)", title, id);
+      g_autofree char *id_base = trawl_filename_from_title (with_id, extension);
 
-      if (g_hash_table_contains (self->reserved, path) ||
-          g_file_test (path, G_FILE_TEST_EXISTS))
-        continue;
-
-      g_hash_table_insert (self->reserved, g_strdup (path), item);
-      _trawl_item_set_path (item, path);
-      return TRUE;
+      path = reserve_numbered (self, dir, id_base, 1);
     }
+  if (path == NULL)
+    path = reserve_numbered (self, dir, base, 2);
 
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-               _("Too many files are named like “%s”"), base);
-  return FALSE;
+  g_hash_table_insert (self->reserved, g_strdup (path), item);
+  _trawl_item_set_path (item, path);
+  return TRUE;
+}
+
+/* @path cannot be used in this run (another process writes it, it is not
+ * a regular file, or its .part is another video's): no item gets it. */
+void
+_trawl_queue_block_path (TrawlQueue *self,
+                         const char *path)
+{
+  g_hash_table_insert (self->reserved, g_strdup (path), self);
 }
 
 void

@@ -3,18 +3,37 @@
 #include "config.h"
 
 #include <errno.h>
+#include <gio/gunixoutputstream.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "trawl-error.h"
+#include "trawl-part-private.h"
+#include "trawl-policy-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
 
 /* One download: NAME.part is written from the network in large chunks and
- * renamed to NAME only when the byte count is right. An existing .part is
- * continued with a Range request (guarded by If-Range), so a pause, a
- * retry, a crash or Ctrl+C loses at most what was in flight.
+ * renamed to NAME only when it is provably whole and provably this video.
+ *
+ * - The .part is opened without following links, only as a regular file,
+ *   and locked while it is written; a name another process writes, or
+ *   whose .part is another video's, is given up for the next free one.
+ * - An existing .part is continued with a Range request that starts a
+ *   little before its end: those bytes must match what the file holds,
+ *   or the download starts over (a validator alone is not trusted, and
+ *   many servers send none).
+ * - A body whose length was not announced is confirmed before it counts
+ *   as done: a Range request at its end must be refused with the same
+ *   length (a 416 with the total N), or a full read must give the same length
+ *   twice. A chunked body cut at a chunk boundary looks whole otherwise.
+ * - The first bytes decide whether the server sent a page, not the type.
+ * - An attempt that receives less than TRAWL_MIN_SPEED bytes a second for
+ *   the whole timeout fails like a stall, headers included.
  *
  * A ring buffer sits between the network and the disk: reads fill it while
  * earlier bytes are written out (file writes run on GIO's worker threads),
@@ -27,7 +46,12 @@
 /* ...unless the oldest unwritten byte is this old: a slow download still
  * reaches the disk (and the progress bar) often. */
 #define FLUSH_MS 100
-#define VALIDATOR_ATTRIBUTE "xattr::trawl.validator"
+/* How much of a .part is fetched again and compared when resuming. */
+#define OVERLAP (64 * 1024)
+/* Enough of the start of a body to tell a page from a video. */
+#define SNIFF_BYTES 512
+/* Names tried before a download gives up finding a usable one. */
+#define MAX_RENAMES 64
 
 typedef struct
 {
@@ -35,17 +59,26 @@ typedef struct
   TrawlItem         *item;
   SoupMessage       *message;
   GInputStream      *input;
-  GFileOutputStream *output;
-  GFile             *part;
-  guint64            offset;
+  GOutputStream     *output;     /* over fd; the fd stays ours */
+  int                fd;         /* the locked .part, or -1 */
+  char              *part_path;
+  TrawlPartIdentity  identity;   /* what the .part says of itself */
+  guint64            offset;     /* bytes in the .part */
   gint64             total;
   guint              attempt;
   gboolean           from_zero;  /* the next attempt must not resume */
+  gboolean           confirming; /* this request checks that nothing is left */
+  gint64             unconfirmed; /* a length read without a confirmation, or -1 */
+  char              *bad_length; /* a Content-Length that is not a length */
 
   /* The read/write pump of one attempt. */
   guint8            *ring;
   guint64            head;       /* bytes read into the ring so far */
   guint64            tail;       /* bytes written out of it */
+  guint8            *overlap;    /* the end of the .part, to compare */
+  gsize              overlap_size;
+  gsize              verify_left; /* bytes of the body still to compare with it */
+  gboolean           sniffing;   /* nothing written until the start is looked at */
   gboolean           reading;
   gboolean           writing;
   gboolean           waiting;    /* for the speed limit */
@@ -57,6 +90,11 @@ typedef struct
   GCancellable      *cancellable;  /* this attempt's; cancelled on failure too */
   GCancellable      *task_cancellable;
   gulong             cancel_id;
+
+  /* Progress, against the deadline. */
+  guint              deadline_source;
+  guint64            window_bytes;
+  gboolean           window_waited;
 } Transfer;
 
 static void
@@ -75,20 +113,44 @@ cancel_attempt (GCancellable *task_cancellable,
   g_cancellable_cancel (attempt_cancellable);
 }
 
+/* Lets go of the .part: an empty one this transfer created is removed,
+ * anything with data stays for the next attempt or run. */
+static void
+release_part (Transfer *transfer)
+{
+  struct stat st;
+
+  if (transfer->fd < 0)
+    return;
+
+  g_clear_object (&transfer->output);
+  if (fstat (transfer->fd, &st) == 0 && st.st_size == 0 && transfer->part_path != NULL)
+    {
+      g_unlink (transfer->part_path);
+      _trawl_part_forget (transfer->part_path);
+    }
+  close (transfer->fd);
+  transfer->fd = -1;
+}
+
 static void
 transfer_free (Transfer *transfer)
 {
+  release_part (transfer);
   g_clear_object (&transfer->queue);
   g_clear_object (&transfer->item);
   g_clear_object (&transfer->message);
   g_clear_object (&transfer->input);
-  g_clear_object (&transfer->output);
-  g_clear_object (&transfer->part);
+  g_free (transfer->part_path);
+  g_free (transfer->bad_length);
+  _trawl_part_identity_clear (&transfer->identity);
   forget_cancellable (transfer);
   g_clear_object (&transfer->task_cancellable);
   g_clear_error (&transfer->failure);
   g_clear_handle_id (&transfer->flush_source, g_source_remove);
+  g_clear_handle_id (&transfer->deadline_source, g_source_remove);
   g_free (transfer->ring);
+  g_free (transfer->overlap);
   g_free (transfer);
 }
 
@@ -96,16 +158,23 @@ static void start_attempt (GTask *task);
 static void pump (GTask *task);
 
 static void
-close_streams (Transfer *transfer)
+close_input (Transfer *transfer)
 {
-  /* Closing is fire and forget: the data that reached the .part stays
-   * there for the next attempt whatever happens to the close. */
+  /* Fire and forget: what reached the .part stays there whatever happens
+   * to the connection. */
   if (transfer->input != NULL)
     g_input_stream_close_async (transfer->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  if (transfer->output != NULL)
-    g_output_stream_close (G_OUTPUT_STREAM (transfer->output), NULL, NULL);
   g_clear_object (&transfer->input);
-  g_clear_object (&transfer->output);
+  g_clear_handle_id (&transfer->deadline_source, g_source_remove);
+}
+
+static void
+return_error (GTask  *task,
+              GError *error)
+{
+  close_input (g_task_get_task_data (task));
+  g_task_return_error (task, error);
+  g_object_unref (task);
 }
 
 static void
@@ -135,7 +204,7 @@ attempt_failed (GTask  *task,
 
   if (transfer->message != NULL)
     retry_after = _trawl_retry_after_seconds (transfer->message);
-  close_streams (transfer);
+  close_input (transfer);
 
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       _trawl_error_is_transient (error) &&
@@ -155,6 +224,136 @@ attempt_failed (GTask  *task,
   g_object_unref (task);
 }
 
+/* Starts the next request at once, without counting a try: the last one
+ * told us something (the file changed, the end must be confirmed). */
+static void
+again (GTask    *task,
+       gboolean  from_zero)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  close_input (transfer);
+  transfer->from_zero = from_zero;
+  transfer->attempt--;
+  start_attempt (task);
+}
+
+static char *
+display_name (const char *path)
+{
+  return g_filename_display_basename (path);
+}
+
+/* Opens the item's .part, moving the item to another name while this one
+ * cannot be used: a finished file or anything else is there, another
+ * process writes the .part, or the .part holds another video. */
+static gboolean
+open_part (Transfer  *transfer,
+           GError   **error)
+{
+  g_autofree char *key = _trawl_item_archive_key (transfer->item);
+
+  for (guint i = 0; i < MAX_RENAMES; i++)
+    {
+      g_autofree char *path = g_strdup (trawl_item_get_path (transfer->item));
+      g_autofree char *part = g_strconcat (path, ".part", NULL);
+      g_autofree char *why = NULL;
+      g_autoptr(GError) local_error = NULL;
+      int fd = -1;
+
+      if (!_trawl_path_is_free (path))
+        why = g_strdup_printf (_("%s already exists"), trawl_item_get_title (transfer->item));
+      else if ((fd = _trawl_part_open (part, &local_error)) < 0)
+        {
+          if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_BUSY) &&
+              !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE))
+            {
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
+          why = g_strdup (local_error->message);
+        }
+      else if (_trawl_part_read_identity (fd, part, &transfer->identity) &&
+               g_strcmp0 (transfer->identity.source, key) != 0)
+        {
+          g_autofree char *name = display_name (part);
+
+          why = g_strdup_printf (_("%s holds another video"), name);
+          close (fd);
+          _trawl_part_identity_clear (&transfer->identity);
+        }
+
+      if (why == NULL)
+        {
+          transfer->fd = fd;
+          g_free (transfer->part_path);
+          transfer->part_path = g_steal_pointer (&part);
+          transfer->output = g_unix_output_stream_new (fd, FALSE);
+          if (transfer->identity.validator != NULL &&
+              _trawl_item_get_validator (transfer->item) == NULL)
+            _trawl_item_set_validator (transfer->item, transfer->identity.validator);
+          return TRUE;
+        }
+
+      /* Said in one line, where a retry's reason would be. */
+      _trawl_queue_block_path (transfer->queue, path);
+      _trawl_queue_reserve_path (transfer->queue, transfer->item, NULL, NULL);
+      {
+        g_autofree char *name = display_name (trawl_item_get_path (transfer->item));
+        g_autofree char *note = g_strdup_printf (_("%s; saving as %s"), why, name);
+
+        g_message ("%s", note);
+        _trawl_item_set_error (transfer->item, note);
+      }
+    }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("No usable file name for %s"),
+               trawl_item_get_title (transfer->item));
+  return FALSE;
+}
+
+typedef struct
+{
+  int   fd;
+  char *part;
+  char *path;
+} Finish;
+
+static void
+finish_free (Finish *finish)
+{
+  g_free (finish->part);
+  g_free (finish->path);
+  g_free (finish);
+}
+
+/* On a worker: the data reaches the disk before the name says "done". */
+static void
+finish_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Finish *finish = task_data;
+  GError *error = NULL;
+
+  if (fsync (finish->fd) != 0 && errno != EINVAL)
+    {
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               "%s", g_strerror (saved));
+      return;
+    }
+
+  if (!_trawl_part_rename (finish->part, finish->path, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void finish_async (GTask *task);
+
 static void
 finish_cb (GObject      *object,
            GAsyncResult *result,
@@ -163,28 +362,53 @@ finish_cb (GObject      *object,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
-  const char *path = trawl_item_get_path (transfer->item);
 
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, &error))
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_clear_object (&transfer->output);
-      attempt_failed (task, error);
-      return;
-    }
-  g_clear_object (&transfer->output);
-
-  if (g_rename (g_file_peek_path (transfer->part), path) != 0)
-    {
-      int saved = errno;
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               _("Could not rename the finished download to %s: %s"), path,
-                               g_strerror (saved));
+      /* Someone made a file of that name meanwhile: never replace it. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_clear_error (&error);
+          _trawl_queue_block_path (transfer->queue, trawl_item_get_path (transfer->item));
+          _trawl_queue_reserve_path (transfer->queue, transfer->item, NULL, NULL);
+          finish_async (task);
+          return;
+        }
+      g_task_return_error (task, error);
       g_object_unref (task);
       return;
     }
 
+  /* The .part is gone (renamed); closing the fd lets go of the lock. */
+  g_clear_object (&transfer->output);
+  close (transfer->fd);
+  transfer->fd = -1;
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
+}
+
+static void
+finish_async (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  GTask *worker = g_task_new (NULL, NULL, finish_cb, task);
+  Finish *finish = g_new0 (Finish, 1);
+
+  finish->fd = transfer->fd;
+  finish->part = g_strdup (transfer->part_path);
+  finish->path = g_strdup (trawl_item_get_path (transfer->item));
+  g_task_set_task_data (worker, finish, (GDestroyNotify) finish_free);
+  g_task_run_in_thread (worker, finish_thread);
+  g_object_unref (worker);
+}
+
+static void
+probe_end (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->confirming = TRUE;
+  again (task, FALSE);
 }
 
 static void
@@ -192,7 +416,9 @@ complete (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
 
-  if (transfer->total >= 0 && transfer->offset != (guint64) transfer->total)
+  close_input (transfer);
+  if (transfer->verify_left > 0 ||
+      (transfer->total >= 0 && transfer->offset != (guint64) transfer->total))
     {
       attempt_failed (task,
                       g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
@@ -201,11 +427,22 @@ complete (GTask *task)
       return;
     }
 
+  if (transfer->offset == 0)
+    {
+      return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                               _("The server sent an empty file")));
+      return;
+    }
+
+  /* No length was announced: only a confirmation makes it whole. */
+  if (transfer->total < 0 && transfer->unconfirmed != (gint64) transfer->offset)
+    {
+      probe_end (task);
+      return;
+    }
+
   _trawl_item_set_progress (transfer->item, transfer->offset, (gint64) transfer->offset);
-  g_input_stream_close_async (transfer->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  g_clear_object (&transfer->input);
-  g_output_stream_close_async (G_OUTPUT_STREAM (transfer->output), G_PRIORITY_DEFAULT,
-                               g_task_get_cancellable (task), finish_cb, task);
+  finish_async (task);
 }
 
 static GError *
@@ -270,6 +507,74 @@ write_cb (GObject      *object,
   pump (task);
 }
 
+/* The first bytes of a body that should be a video: markup or JSON means
+ * the server answered with a page (an error, a login, a captcha), whatever
+ * its Content-Type says. */
+static gboolean
+looks_like_page (const guint8 *data,
+                 gsize         length)
+{
+  gsize i = 0;
+
+  if (length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
+    i = 3;
+  while (i < length && g_ascii_isspace (data[i]))
+    i++;
+  if (i >= length)
+    return length > 0;
+
+  if (data[i] == '{' || data[i] == '[')
+    return TRUE;
+  return data[i] == '<' && i + 1 < length &&
+         (g_ascii_isalpha (data[i + 1]) || data[i + 1] == '!' || data[i + 1] == '?');
+}
+
+/* Once enough of the body is in, looks at its start; a page fails the
+ * attempt before a byte of it is written. */
+static void
+sniff (Transfer *transfer)
+{
+  gsize used = transfer->head - transfer->tail;
+  const char *content_type;
+
+  if (used < SNIFF_BYTES && !transfer->eof)
+    return;
+
+  transfer->sniffing = FALSE;
+  /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
+  if (!looks_like_page (transfer->ring + transfer->tail % RING_SIZE, MIN (used, SNIFF_BYTES)))
+    return;
+
+  content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (transfer->message), NULL);
+  transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                   _("The server sent a web page (%s) instead of the video"),
+                                   content_type != NULL ? content_type : "?");
+  transfer->write_failed = TRUE;
+  g_cancellable_cancel (transfer->cancellable);
+}
+
+/* The first bytes of a resumed body are the end of the .part again: they
+ * must be the same, or this is not the file the .part was started from.
+ * Compared, not written, they leave the ring at once. Returns how many of
+ * the @n bytes just read were compared, or -1 on a difference. */
+static gssize
+verify (Transfer *transfer,
+        gsize     n)
+{
+  gsize checked = MIN (n, transfer->verify_left);
+  gsize start = transfer->overlap_size - transfer->verify_left;
+
+  if (memcmp (transfer->ring + transfer->head % RING_SIZE, transfer->overlap + start,
+              checked) != 0)
+    return -1;
+
+  transfer->verify_left -= checked;
+  transfer->head += checked;
+  transfer->tail += checked;
+  return (gssize) checked;
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -288,8 +593,26 @@ read_cb (GObject      *object,
       return;
     }
 
+  transfer->window_bytes += n;
   if (n == 0)
     transfer->eof = TRUE;
+
+  if (n > 0 && transfer->verify_left > 0)
+    {
+      gssize checked = verify (transfer, n);
+
+      if (checked < 0)
+        {
+          transfer->from_zero = TRUE;
+          fail_op (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                              _("The partial download is not the file on the "
+                                                "server now; starting over")),
+                   TRUE);
+          return;
+        }
+      n -= checked;
+    }
+
   transfer->head += n;
   pump (task);
 }
@@ -337,9 +660,8 @@ start_write (GTask *task)
   g_clear_handle_id (&transfer->flush_source, g_source_remove);
   transfer->flush = FALSE;
   transfer->writing = TRUE;
-  g_output_stream_write_all_async (G_OUTPUT_STREAM (transfer->output),
-                                   transfer->ring + position, length, G_PRIORITY_DEFAULT,
-                                   transfer->cancellable, write_cb, task);
+  g_output_stream_write_all_async (transfer->output, transfer->ring + position, length,
+                                   G_PRIORITY_DEFAULT, transfer->cancellable, write_cb, task);
 }
 
 static void
@@ -356,6 +678,7 @@ start_read (GTask *task)
   if (granted == 0)
     {
       transfer->waiting = TRUE;
+      transfer->window_waited = TRUE;
       _trawl_sleep_async (wait_ms, transfer->cancellable, rate_wait_cb, task);
       return;
     }
@@ -373,10 +696,14 @@ static void
 pump (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint64 used = transfer->head - transfer->tail;
+  guint64 used;
   gboolean busy;
 
-  if (!transfer->writing && used > 0 && !transfer->write_failed &&
+  if (transfer->sniffing && transfer->failure == NULL)
+    sniff (transfer);
+  used = transfer->head - transfer->tail;
+
+  if (!transfer->writing && used > 0 && !transfer->write_failed && !transfer->sniffing &&
       (used >= MIN_WRITE || transfer->eof || transfer->flush || transfer->failure != NULL))
     start_write (task);
   else if (!transfer->writing && used > 0 && transfer->flush_source == 0 &&
@@ -389,7 +716,7 @@ pump (GTask *task)
     {
       /* What was received before a network error is kept; after a disk
        * error nothing more can be. */
-      if (!busy && (used == 0 || transfer->write_failed))
+      if (!busy && (used == 0 || transfer->write_failed || transfer->sniffing))
         {
           g_clear_handle_id (&transfer->flush_source, g_source_remove);
           attempt_failed (task, g_steal_pointer (&transfer->failure));
@@ -408,47 +735,96 @@ pump (GTask *task)
     start_read (task);
 }
 
-static void
-open_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* Progress, not only activity: a server that sends a byte now and then
+ * never trips the idle timeout, so the attempt must also receive a
+ * minimum each timeout period (time spent under the speed limit aside). */
+static gboolean
+deadline_cb (gpointer user_data)
 {
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
-  GError *error = NULL;
-  const char *validator = _trawl_item_get_validator (transfer->item);
+  guint seconds = _trawl_queue_get_timeout (transfer->queue);
 
-  transfer->output = g_file_append_to_finish (G_FILE (object), result, &error);
-  if (transfer->output == NULL)
+  if (transfer->window_waited || !_trawl_too_slow (transfer->window_bytes, seconds))
     {
-      attempt_failed (task, write_error (error));
-      return;
+      transfer->window_bytes = 0;
+      transfer->window_waited = FALSE;
+      return G_SOURCE_CONTINUE;
     }
 
-  /* Starting over: the .part is emptied in place (the stream appends, so
-   * everything written next lands from byte 0). */
-  if (transfer->offset == 0 &&
-      !g_seekable_truncate (G_SEEKABLE (transfer->output), 0, NULL, &error))
-    {
-      attempt_failed (task, error);
-      return;
-    }
+  transfer->deadline_source = 0;
+  if (transfer->failure == NULL)
+    transfer->failure = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                     _("The server sent less than %u bytes a second for %u "
+                                       "seconds"), TRAWL_MIN_SPEED, seconds);
+  g_cancellable_cancel (transfer->cancellable);
+  return G_SOURCE_REMOVE;
+}
 
-  /* Remembered on the file itself so a later run can still send If-Range;
-   * file systems without user xattrs simply resume unguarded. */
-  if (validator != NULL)
-    g_file_set_attribute_string (transfer->part, VALIDATOR_ATTRIBUTE, validator,
-                                 G_FILE_QUERY_INFO_NONE, NULL, NULL);
+/* "bytes START-END/TOTAL", with a star for an unknown total, or in a 416
+ * a star for the range ("bytes STAR/TOTAL"), a form libsoup 3.2 refuses.
+ * Missing parts are -1. */
+gboolean
+_trawl_parse_content_range (const char *value,
+                            gint64     *start,
+                            gint64     *end,
+                            gint64     *total)
+{
+  g_auto(GStrv) halves = NULL;
 
-  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
-  pump (task);
+  *start = *end = *total = -1;
+  if (value == NULL || !g_str_has_prefix (value, "bytes "))
+    return FALSE;
+
+  halves = g_strsplit (value + strlen ("bytes "), "/", 2);
+  if (g_strv_length (halves) != 2)
+    return FALSE;
+
+  g_strstrip (halves[0]);
+  g_strstrip (halves[1]);
+  if (strcmp (halves[1], "*") != 0 &&
+      !g_ascii_string_to_signed (halves[1], 10, 0, G_MAXINT64, total, NULL))
+    return FALSE;
+
+  if (strcmp (halves[0], "*") == 0)
+    return *total >= 0;
+
+  {
+    g_auto(GStrv) range = g_strsplit (halves[0], "-", 2);
+
+    if (g_strv_length (range) != 2 ||
+        !g_ascii_string_to_signed (range[0], 10, 0, G_MAXINT64, start, NULL) ||
+        !g_ascii_string_to_signed (range[1], 10, *start, G_MAXINT64, end, NULL) ||
+        (*total >= 0 && *end >= *total))
+      {
+        *start = *end = *total = -1;
+        return FALSE;
+      }
+  }
+
+  return TRUE;
+}
+
+/* The announced length, or -1 when there is none or it is not a number
+ * (a negative or garbled Content-Length is no length at all). */
+static gint64
+content_length (SoupMessageHeaders *headers)
+{
+  const char *value = soup_message_headers_get_one (headers, "Content-Length");
+  gint64 length;
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
+      value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &length, NULL))
+    return -1;
+  return length;
 }
 
 static gboolean
 check_free_space (Transfer  *transfer,
                   GError   **error)
 {
-  g_autoptr(GFile) dir = g_file_get_parent (transfer->part);
+  g_autoptr(GFile) part = g_file_new_for_path (transfer->part_path);
+  g_autoptr(GFile) dir = g_file_get_parent (part);
   g_autoptr(GFileInfo) info = NULL;
   guint64 needed;
   guint64 free_bytes;
@@ -471,31 +847,143 @@ check_free_space (Transfer  *transfer,
   return FALSE;
 }
 
-/* The URL did not say what the file is, but the server does: give the
- * file the right extension while nothing has been written yet. */
-static void
-fix_extension (Transfer   *transfer,
+/* The URL did not say what the file is, but the server does: the file
+ * gets the right extension before anything is written. If a .part of
+ * that name is already this video's (an earlier run got this far), the
+ * download continues that one instead. Returns FALSE when it does. */
+static gboolean
+fix_extension (GTask      *task,
                const char *content_type)
 {
+  Transfer *transfer = g_task_get_task_data (task);
   const char *extension = trawl_content_type_extension (content_type);
   const char *path = trawl_item_get_path (transfer->item);
-  GError *error = NULL;
+  g_autoptr(GError) error = NULL;
+  struct stat st;
 
   if (extension == NULL || trawl_uri_media_extension (trawl_item_get_media_url (transfer->item)) ||
       g_str_has_suffix (path, extension) || transfer->offset > 0)
-    return;
+    return TRUE;
 
-  if (!_trawl_queue_reserve_path (transfer->queue, transfer->item, extension, &error))
+  release_part (transfer);
+  _trawl_queue_reserve_path (transfer->queue, transfer->item, extension, NULL);
+  if (!open_part (transfer, &error))
     {
-      g_clear_error (&error);
-      return;
+      return_error (task, g_steal_pointer (&error));
+      return FALSE;
     }
 
-  g_clear_object (&transfer->part);
-  {
-    g_autofree char *part = g_strconcat (trawl_item_get_path (transfer->item), ".part", NULL);
-    transfer->part = g_file_new_for_path (part);
-  }
+  if (fstat (transfer->fd, &st) == 0 && st.st_size > 0)
+    {
+      again (task, FALSE);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Decides what the response is to this download, or restarts or fails
+ * the attempt. Returns FALSE when it did the latter. */
+static gboolean
+accept_response (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (transfer->message);
+  guint status = soup_message_get_status (transfer->message);
+  gint64 start, end, total;
+  gint64 asked = (gint64) (transfer->offset - transfer->verify_left);
+  GError *error = NULL;
+
+  _trawl_parse_content_range (soup_message_headers_get_one (headers, "Content-Range"),
+                              &start, &end, &total);
+
+  if (transfer->bad_length != NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_HTTP,
+                                       _("The server sent an invalid length (%s)"),
+                                       transfer->bad_length));
+      return FALSE;
+    }
+
+  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && transfer->offset > 0)
+    {
+      /* Nothing at or past our end: whole if the server says that is its
+       * length, otherwise the file changed (or cannot be told): over. */
+      if (start < 0 && total == (gint64) transfer->offset)
+        {
+          transfer->total = total;
+          transfer->verify_left = 0;
+          complete (task);
+          return FALSE;
+        }
+      if (transfer->confirming)
+        transfer->unconfirmed = (gint64) transfer->offset;
+      again (task, TRUE);
+      return FALSE;
+    }
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      /* Translators: %s in “The server refused the %s request” */
+      _trawl_set_http_error (&error, transfer->message, _("video"));
+      attempt_failed (task, error);
+      return FALSE;
+    }
+
+  if (status == SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      if (transfer->offset == 0 && start == 0)
+        goto from_zero;
+      if (start != asked)
+        {
+          transfer->from_zero = TRUE;
+          attempt_failed (task,
+                          g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                               _("The server sent the wrong part of the file")));
+          return FALSE;
+        }
+      /* Another length than the .part was started with: another file. */
+      if (total >= 0 && transfer->identity.size >= 0 && total != transfer->identity.size)
+        {
+          again (task, TRUE);
+          return FALSE;
+        }
+      transfer->total = total;
+      return TRUE;
+    }
+
+  /* A 200: Range ignored, the file changed under If-Range, or a download
+   * from the start. */
+  total = content_length (headers);
+  if (transfer->confirming && total == (gint64) transfer->offset)
+    {
+      transfer->total = total;
+      complete (task);
+      return FALSE;
+    }
+  if (transfer->confirming || transfer->offset > 0)
+    transfer->unconfirmed = transfer->confirming ? (gint64) transfer->offset : -1;
+
+from_zero:
+  transfer->offset = 0;
+  transfer->verify_left = 0;
+  transfer->total = status == SOUP_STATUS_PARTIAL_CONTENT ? total : content_length (headers);
+  if (transfer->total == 0)
+    {
+      return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                               _("The server sent an empty file")));
+      return FALSE;
+    }
+  if (ftruncate (transfer->fd, 0) != 0)
+    {
+      int saved = errno;
+
+      attempt_failed (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                                         g_strerror (saved)));
+      return FALSE;
+    }
+  transfer->sniffing = TRUE;
+  return TRUE;
 }
 
 static void
@@ -507,14 +995,24 @@ send_cb (GObject      *object,
   Transfer *transfer = g_task_get_task_data (task);
   SoupMessageHeaders *headers;
   GError *error = NULL;
-  const char *content_type;
   const char *validator;
-  guint status;
-  goffset start, end, total;
+  g_autofree char *key = NULL;
 
   transfer->input = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (transfer->input == NULL)
     {
+      /* The deadline cancelled it: say that, not "cancelled". */
+      if (transfer->failure != NULL && !g_task_return_error_if_cancelled (task))
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&transfer->failure);
+        }
+      else if (g_task_had_error (task))
+        {
+          g_error_free (error);
+          g_object_unref (task);
+          return;
+        }
       attempt_failed (task, _trawl_explain_error (error));
       return;
     }
@@ -524,105 +1022,122 @@ send_cb (GObject      *object,
 
     if (!trawl_uri_is_fetchable (final_url, &error))
       {
-        close_streams (transfer);
-        g_task_return_error (task, error);
-        g_object_unref (task);
+        return_error (task, error);
         return;
       }
   }
 
+  if (!accept_response (task))
+    return;
+  transfer->confirming = FALSE;
+
   headers = soup_message_get_response_headers (transfer->message);
-  status = soup_message_get_status (transfer->message);
-
-  if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && transfer->offset > 0)
-    {
-      /* Asked for bytes past the end: either the .part is already whole
-       * (a run stopped between the last write and the rename) or the file
-       * on the server changed; the Content-Range says which. */
-      close_streams (transfer);
-      if (soup_message_headers_get_content_range (headers, &start, &end, &total) &&
-          total == (goffset) transfer->offset)
-        {
-          transfer->total = total;
-          g_file_append_to_async (transfer->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                                  g_task_get_cancellable (task), open_cb, task);
-          transfer->input = g_memory_input_stream_new ();
-          return;
-        }
-      transfer->from_zero = TRUE;
-      start_attempt (task);
-      return;
-    }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      /* Translators: %s in “The server refused the %s request” */
-      _trawl_set_http_error (&error, transfer->message, _("video"));
-      attempt_failed (task, error);
-      return;
-    }
-
-  content_type = soup_message_headers_get_content_type (headers, NULL);
-  if (trawl_content_type_is_page (content_type))
-    {
-      close_streams (transfer);
-      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                               _("The server sent a web page (%s) instead of the video"),
-                               content_type);
-      g_object_unref (task);
-      return;
-    }
-
-  if (status == SOUP_STATUS_PARTIAL_CONTENT &&
-      soup_message_headers_get_content_range (headers, &start, &end, &total) &&
-      start == (goffset) transfer->offset)
-    {
-      transfer->total = total >= 0 ? total : -1;
-    }
-  else
-    {
-      /* A 200 (Range ignored, or the file changed under If-Range) or a 206
-       * for other bytes than asked: start the file over, cleanly. */
-      if (status == SOUP_STATUS_PARTIAL_CONTENT)
-        {
-          close_streams (transfer);
-          transfer->from_zero = TRUE;
-          attempt_failed (task,
-                          g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
-                                               _("The server sent the wrong part of the file")));
-          return;
-        }
-      transfer->offset = 0;
-      transfer->total = soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH
-                          ? soup_message_headers_get_content_length (headers)
-                          : -1;
-    }
-
   validator = soup_message_headers_get_one (headers, "ETag");
   if (validator == NULL || g_str_has_prefix (validator, "W/"))
     validator = soup_message_headers_get_one (headers, "Last-Modified");
   _trawl_item_set_validator (transfer->item, validator);
 
-  fix_extension (transfer, content_type);
+  if (transfer->offset == 0 &&
+      !fix_extension (task, soup_message_headers_get_content_type (headers, NULL)))
+    return;
 
   if (!check_free_space (transfer, &error))
     {
-      close_streams (transfer);
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      return_error (task, error);
       return;
     }
 
-  g_file_append_to_async (transfer->part, G_FILE_CREATE_NONE, G_PRIORITY_DEFAULT,
-                          g_task_get_cancellable (task), open_cb, task);
+  /* What the .part is, for whoever continues it. */
+  key = _trawl_item_archive_key (transfer->item);
+  g_free (transfer->identity.source);
+  transfer->identity.source = g_steal_pointer (&key);
+  transfer->identity.size = transfer->total;
+  g_free (transfer->identity.validator);
+  transfer->identity.validator = g_strdup (validator);
+  _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
+
+  if (lseek (transfer->fd, (off_t) transfer->offset, SEEK_SET) < 0)
+    {
+      int saved = errno;
+
+      attempt_failed (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                                         g_strerror (saved)));
+      return;
+    }
+
+  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+  pump (task);
+}
+
+/* A Content-Length that is not a number (-5, garbage) is taken out before
+ * libsoup reads the body by it; the download then fails with the reason. */
+static void
+transfer_got_headers_cb (SoupMessage *message,
+                         Transfer    *transfer)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  const char *value = soup_message_headers_get_one (headers, "Content-Length");
+  guint64 length;
+
+  g_clear_pointer (&transfer->bad_length, g_free);
+  if (value == NULL || g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT64, &length, NULL))
+    return;
+
+  transfer->bad_length = g_strdup (value);
+  soup_message_headers_remove (headers, "Content-Length");
+}
+
+/* The end of the .part, to compare with the start of a resumed body. */
+static gboolean
+read_overlap (Transfer *transfer)
+{
+  transfer->overlap_size = (gsize) MIN (transfer->offset, OVERLAP);
+  if (transfer->overlap == NULL)
+    transfer->overlap = g_malloc (OVERLAP);
+
+  return pread (transfer->fd, transfer->overlap, transfer->overlap_size,
+                (off_t) (transfer->offset - transfer->overlap_size)) ==
+         (gssize) transfer->overlap_size;
+}
+
+static void
+prepare_request (Transfer *transfer)
+{
+  SoupMessageHeaders *headers = soup_message_get_request_headers (transfer->message);
+
+  _trawl_queue_prepare_message (transfer->queue, transfer->message,
+                                trawl_item_get_page_url (transfer->item));
+  /* Byte ranges and lengths must be those of the file itself. */
+  soup_message_disable_feature (transfer->message, SOUP_TYPE_CONTENT_DECODER);
+  soup_message_headers_replace (headers, "Accept-Encoding", "identity");
+
+  transfer->verify_left = 0;
+  if (transfer->confirming)
+    {
+      soup_message_headers_set_range (headers, (goffset) transfer->offset, -1);
+      return;
+    }
+  if (transfer->offset == 0)
+    return;
+
+  if (!read_overlap (transfer))
+    {
+      transfer->offset = 0;
+      return;
+    }
+  transfer->verify_left = transfer->overlap_size;
+  soup_message_headers_set_range (headers, (goffset) (transfer->offset - transfer->verify_left),
+                                  -1);
+  if (_trawl_item_get_validator (transfer->item) != NULL)
+    soup_message_headers_replace (headers, "If-Range", _trawl_item_get_validator (transfer->item));
 }
 
 static void
 start_attempt (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  SoupMessageHeaders *headers;
-  GStatBuf st;
+  GError *error = NULL;
+  struct stat st;
 
   transfer->attempt++;
   _trawl_item_set_tries (transfer->item, transfer->attempt);
@@ -645,28 +1160,22 @@ start_attempt (GTask *task)
   transfer->waiting = FALSE;
   transfer->write_failed = FALSE;
   transfer->eof = FALSE;
+  transfer->sniffing = FALSE;
+  g_clear_error (&transfer->failure);
 
-  g_clear_object (&transfer->part);
-  {
-    g_autofree char *part = g_strconcat (trawl_item_get_path (transfer->item), ".part", NULL);
-    transfer->part = g_file_new_for_path (part);
-  }
+  if (transfer->fd < 0 && !open_part (transfer, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
 
   transfer->offset = 0;
-  if (!transfer->from_zero && g_stat (g_file_peek_path (transfer->part), &st) == 0 &&
-      S_ISREG (st.st_mode))
+  if (transfer->from_zero && ftruncate (transfer->fd, 0) == 0)
+    transfer->identity.size = -1;
+  else if (fstat (transfer->fd, &st) == 0)
     transfer->offset = (guint64) st.st_size;
   transfer->from_zero = FALSE;
-
-  /* A .part from an earlier run carries the validator it was started with. */
-  if (transfer->offset > 0 && _trawl_item_get_validator (transfer->item) == NULL)
-    {
-      g_autoptr(GFileInfo) info = g_file_query_info (transfer->part, VALIDATOR_ATTRIBUTE,
-                                                     G_FILE_QUERY_INFO_NONE, NULL, NULL);
-      if (info != NULL && g_file_info_has_attribute (info, VALIDATOR_ATTRIBUTE))
-        _trawl_item_set_validator (transfer->item,
-                                   g_file_info_get_attribute_string (info, VALIDATOR_ATTRIBUTE));
-    }
 
   g_clear_object (&transfer->message);
   transfer->message = soup_message_new (SOUP_METHOD_GET, trawl_item_get_media_url (transfer->item));
@@ -678,24 +1187,18 @@ start_attempt (GTask *task)
       g_object_unref (task);
       return;
     }
+  prepare_request (transfer);
+  g_signal_connect (transfer->message, "got-headers", G_CALLBACK (transfer_got_headers_cb),
+                    transfer);
 
-  _trawl_queue_prepare_message (transfer->queue, transfer->message,
-                                trawl_item_get_page_url (transfer->item));
-  /* Byte ranges and lengths must be those of the file itself. */
-  soup_message_disable_feature (transfer->message, SOUP_TYPE_CONTENT_DECODER);
-
-  headers = soup_message_get_request_headers (transfer->message);
-  soup_message_headers_replace (headers, "Accept-Encoding", "identity");
-  if (transfer->offset > 0)
-    {
-      soup_message_headers_set_range (headers, (goffset) transfer->offset, -1);
-      if (_trawl_item_get_validator (transfer->item) != NULL)
-        soup_message_headers_replace (headers, "If-Range",
-                                      _trawl_item_get_validator (transfer->item));
-    }
+  transfer->window_bytes = 0;
+  transfer->window_waited = FALSE;
+  g_clear_handle_id (&transfer->deadline_source, g_source_remove);
+  transfer->deadline_source = g_timeout_add_seconds (_trawl_queue_get_timeout (transfer->queue),
+                                                     deadline_cb, task);
 
   soup_session_send_async (_trawl_queue_get_session (transfer->queue), transfer->message,
-                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task), send_cb, task);
+                           G_PRIORITY_DEFAULT, transfer->cancellable, send_cb, task);
 }
 
 void
@@ -712,7 +1215,10 @@ _trawl_transfer_async (TrawlQueue          *queue,
   g_task_set_source_tag (task, _trawl_transfer_async);
   transfer->queue = g_object_ref (queue);
   transfer->item = g_object_ref (item);
+  transfer->fd = -1;
   transfer->total = -1;
+  transfer->unconfirmed = -1;
+  transfer->identity.size = -1;
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
 

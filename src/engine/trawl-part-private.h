@@ -1,0 +1,39 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* The files of one download: NAME.part while it is written, NAME when it
+ * is done. Only regular files are ever opened (never through a symlink),
+ * a .part being written is locked so that another process cannot write
+ * it too, and a .part carries its identity (where it came from and how
+ * long it will be) so that only the same video is ever appended to it. */
+
+typedef struct
+{
+  char   *source;     /* the archive key of the video it holds */
+  gint64  size;       /* the announced length, or -1 */
+  char   *validator;  /* ETag or Last-Modified, for If-Range */
+} TrawlPartIdentity;
+
+void      _trawl_part_identity_clear   (TrawlPartIdentity  *identity);
+
+int       _trawl_part_open             (const char         *path,
+                                        GError            **error);
+gboolean  _trawl_part_read_identity    (int                 fd,
+                                        const char         *path,
+                                        TrawlPartIdentity  *identity);
+void      _trawl_part_write_identity   (int                 fd,
+                                        const char         *path,
+                                        const TrawlPartIdentity *identity);
+void      _trawl_part_forget           (const char         *path);
+gboolean  _trawl_part_rename           (const char         *part_path,
+                                        const char         *final_path,
+                                        GError            **error);
+gboolean  _trawl_path_is_free          (const char         *path);
+
+/* For tests: store identities as if the file system refused xattrs. */
+void      _trawl_part_set_xattrs       (gboolean            use);
+
+G_END_DECLS

@@ -1,0 +1,308 @@
+#define G_LOG_DOMAIN "trawl-part"
+#define _GNU_SOURCE
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "trawl-part-private.h"
+
+#define XATTR_SOURCE "user.trawl.source"
+#define XATTR_SIZE "user.trawl.size"
+#define XATTR_VALIDATOR "user.trawl.validator"
+#define SIDECAR_SUFFIX ".trawl"
+#define SIDECAR_GROUP "Part"
+
+static gboolean use_xattrs = TRUE;
+
+void
+_trawl_part_set_xattrs (gboolean use)
+{
+  use_xattrs = use;
+}
+
+void
+_trawl_part_identity_clear (TrawlPartIdentity *identity)
+{
+  g_clear_pointer (&identity->source, g_free);
+  g_clear_pointer (&identity->validator, g_free);
+  identity->size = -1;
+}
+
+static GError *
+errno_error (int         saved,
+             const char *format,
+             const char *path)
+{
+  g_autofree char *name = g_filename_display_basename (path);
+
+  return g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), format, name,
+                      g_strerror (saved));
+}
+
+/**
+ * _trawl_part_open:
+ * @path: a .part file, created if it does not exist
+ *
+ * Opens @path for writing without following a symlink, refuses anything
+ * but a regular file (a FIFO would hang the download, a device or a link
+ * would write outside the folder), and locks it for this process.
+ *
+ * Returns: the file descriptor, or -1 with G_IO_ERROR_BUSY when another
+ *   process is writing it, G_IO_ERROR_NOT_REGULAR_FILE, or another error
+ */
+int
+_trawl_part_open (const char  *path,
+                  GError     **error)
+{
+  struct stat st;
+  int fd;
+
+  /* O_NONBLOCK: opening a FIFO must not wait for a reader. */
+  fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      if (saved == ELOOP || saved == ENXIO || saved == EISDIR)
+        {
+          g_autofree char *name = g_filename_display_basename (path);
+
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                       _("%s is not a regular file"), name);
+        }
+      else
+        g_propagate_error (error, errno_error (saved, _("Cannot open %s: %s"), path));
+      return -1;
+    }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+
+      close (fd);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                   _("%s is not a regular file"), name);
+      return -1;
+    }
+
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved = errno;
+      g_autofree char *name = g_filename_display_basename (path);
+
+      close (fd);
+      if (saved == EWOULDBLOCK)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     _("Another download is writing %s"), name);
+      else
+        g_propagate_error (error, errno_error (saved, _("Cannot lock %s: %s"), path));
+      return -1;
+    }
+
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
+}
+
+static char *
+get_xattr (int         fd,
+           const char *name)
+{
+  char buffer[4096];
+  ssize_t n = fgetxattr (fd, name, buffer, sizeof buffer - 1);
+
+  if (n < 0)
+    return NULL;
+  buffer[n] = '\0';
+  return g_strdup (buffer);
+}
+
+static char *
+sidecar_path (const char *path)
+{
+  return g_strconcat (path, SIDECAR_SUFFIX, NULL);
+}
+
+static GKeyFile *
+read_sidecar (const char *path)
+{
+  g_autofree char *sidecar = sidecar_path (path);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  int fd = open (sidecar, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0)
+    return NULL;
+  if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size < 65536)
+    {
+      gssize n;
+
+      contents = g_malloc (st.st_size + 1);
+      n = read (fd, contents, st.st_size);
+      length = n > 0 ? (gsize) n : 0;
+      contents[length] = '\0';
+    }
+  close (fd);
+
+  if (contents == NULL || !g_key_file_load_from_data (file, contents, length, 0, NULL))
+    return NULL;
+  return g_steal_pointer (&file);
+}
+
+/* Reads what the .part says of itself: from its extended attributes, or
+ * from NAME.part.trawl beside it on file systems without them. */
+gboolean
+_trawl_part_read_identity (int                fd,
+                           const char        *path,
+                           TrawlPartIdentity *identity)
+{
+  g_autofree char *size = NULL;
+
+  _trawl_part_identity_clear (identity);
+
+  if (use_xattrs)
+    identity->source = get_xattr (fd, XATTR_SOURCE);
+  if (identity->source != NULL)
+    {
+      size = get_xattr (fd, XATTR_SIZE);
+      identity->validator = get_xattr (fd, XATTR_VALIDATOR);
+    }
+  else
+    {
+      g_autoptr(GKeyFile) file = read_sidecar (path);
+
+      if (file == NULL)
+        return FALSE;
+      identity->source = g_key_file_get_string (file, SIDECAR_GROUP, "Source", NULL);
+      size = g_key_file_get_string (file, SIDECAR_GROUP, "Size", NULL);
+      identity->validator = g_key_file_get_string (file, SIDECAR_GROUP, "Validator", NULL);
+    }
+
+  if (size != NULL && !g_ascii_string_to_signed (size, 10, -1, G_MAXINT64, &identity->size,
+                                                 NULL))
+    identity->size = -1;
+
+  return identity->source != NULL;
+}
+
+static gboolean
+set_xattr (int         fd,
+           const char *name,
+           const char *value)
+{
+  if (value == NULL)
+    return fremovexattr (fd, name) == 0 || errno == ENODATA;
+  return fsetxattr (fd, name, value, strlen (value), 0) == 0;
+}
+
+static void
+write_sidecar (const char              *path,
+               const TrawlPartIdentity *identity)
+{
+  g_autofree char *sidecar = sidecar_path (path);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  gsize length;
+  int fd;
+
+  g_key_file_set_string (file, SIDECAR_GROUP, "Source", identity->source);
+  g_key_file_set_int64 (file, SIDECAR_GROUP, "Size", identity->size);
+  if (identity->validator != NULL)
+    g_key_file_set_string (file, SIDECAR_GROUP, "Validator", identity->validator);
+  contents = g_key_file_to_data (file, &length, NULL);
+
+  /* Never through a link; small enough that a torn write only costs a
+   * restart from zero. */
+  fd = open (sidecar, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return;
+  if (write (fd, contents, length) != (gssize) length)
+    g_debug ("Could not write %s", sidecar);
+  close (fd);
+}
+
+void
+_trawl_part_write_identity (int                      fd,
+                            const char              *path,
+                            const TrawlPartIdentity *identity)
+{
+  g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, identity->size);
+
+  g_return_if_fail (identity->source != NULL);
+
+  if (use_xattrs && set_xattr (fd, XATTR_SOURCE, identity->source) &&
+      set_xattr (fd, XATTR_SIZE, size) && set_xattr (fd, XATTR_VALIDATOR, identity->validator))
+    return;
+
+  write_sidecar (path, identity);
+}
+
+/* The .part is gone (renamed or deleted): so is its sidecar. */
+void
+_trawl_part_forget (const char *path)
+{
+  g_autofree char *sidecar = sidecar_path (path);
+
+  g_unlink (sidecar);
+}
+
+/* Nothing of any kind (a file, a dangling link, a FIFO) is at @path. */
+gboolean
+_trawl_path_is_free (const char *path)
+{
+  GStatBuf st;
+
+  return g_lstat (path, &st) != 0 && errno == ENOENT;
+}
+
+/**
+ * _trawl_part_rename:
+ *
+ * Gives the finished .part its final name, never replacing anything that
+ * is there (another process's video, or a link someone put there).
+ *
+ * Returns: %FALSE with G_IO_ERROR_EXISTS when @final_path is taken
+ */
+gboolean
+_trawl_part_rename (const char  *part_path,
+                    const char  *final_path,
+                    GError     **error)
+{
+  int saved;
+
+  if (renameat2 (AT_FDCWD, part_path, AT_FDCWD, final_path, RENAME_NOREPLACE) == 0)
+    {
+      _trawl_part_forget (part_path);
+      return TRUE;
+    }
+  saved = errno;
+
+  /* File systems without RENAME_NOREPLACE: a hard link fails the same way
+   * on an existing name. */
+  if (saved == EINVAL || saved == ENOSYS)
+    {
+      if (link (part_path, final_path) == 0)
+        {
+          g_unlink (part_path);
+          _trawl_part_forget (part_path);
+          return TRUE;
+        }
+      saved = errno;
+    }
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               _("Could not rename the finished download to %s: %s"), final_path,
+               g_strerror (saved));
+  return FALSE;
+}

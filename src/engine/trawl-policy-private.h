@@ -1,0 +1,31 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Pure policies with the clock passed in, tested without a network or a
+ * sleep. */
+
+typedef struct
+{
+  guint64 rate;    /* bytes per second; 0: no limit */
+  double  tokens;
+  gint64  time_us; /* when tokens were counted; 0: never */
+} TrawlTokenBucket;
+
+void   _trawl_token_bucket_set_rate (TrawlTokenBucket *bucket,
+                                     guint64           rate);
+gsize  _trawl_token_bucket_take     (TrawlTokenBucket *bucket,
+                                     gint64            now_us,
+                                     gsize             wanted,
+                                     guint            *wait_ms);
+
+/* Below this many bytes a second for a whole timeout, an attempt has
+ * stalled even if a byte trickles in now and then. */
+#define TRAWL_MIN_SPEED 1024
+
+gboolean _trawl_too_slow            (guint64           bytes,
+                                     guint             seconds);
+
+G_END_DECLS

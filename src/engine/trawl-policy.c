@@ -1,0 +1,82 @@
+#define G_LOG_DOMAIN "trawl-policy"
+
+#include "config.h"
+
+#include "trawl-policy-private.h"
+
+/* The bucket holds a quarter of a second of the rate, so a pause does
+ * not turn into a burst. */
+#define BURST_FRACTION 4
+/* A limited download waits until it may read this long a slice of the
+ * rate (clamped below): a read of a few bytes every millisecond would
+ * cost a core and starve the main loop. */
+#define SLICE_FRACTION 20
+#define MIN_SLICE 4096
+#define MAX_SLICE (64 * 1024)
+#define MIN_WAIT_MS 10
+
+void
+_trawl_token_bucket_set_rate (TrawlTokenBucket *bucket,
+                              guint64           rate)
+{
+  if (bucket->rate == rate)
+    return;
+
+  bucket->rate = rate;
+  bucket->tokens = 0;
+  bucket->time_us = 0;
+}
+
+/**
+ * _trawl_token_bucket_take:
+ * @now_us: the monotonic clock
+ * @wanted: bytes the caller could read now
+ * @wait_ms: (out): with 0 returned, how long to wait before asking again
+ *
+ * Returns: how many bytes may be read now: 0, or at least a slice
+ *   (unless @wanted is smaller)
+ */
+gsize
+_trawl_token_bucket_take (TrawlTokenBucket *bucket,
+                          gint64            now_us,
+                          gsize             wanted,
+                          guint            *wait_ms)
+{
+  double capacity;
+  double slice;
+  gsize granted;
+
+  *wait_ms = 0;
+  if (bucket->rate == 0)
+    return wanted;
+
+  slice = CLAMP ((double) bucket->rate / SLICE_FRACTION, MIN_SLICE, MAX_SLICE);
+  slice = MIN (slice, (double) wanted);
+  capacity = MAX ((double) bucket->rate / BURST_FRACTION, slice);
+
+  if (bucket->time_us == 0 || now_us < bucket->time_us)
+    bucket->time_us = now_us;
+  bucket->tokens = MIN (capacity, bucket->tokens + (double) (now_us - bucket->time_us) *
+                                                     (double) bucket->rate / G_USEC_PER_SEC);
+  bucket->time_us = now_us;
+
+  if (bucket->tokens < slice)
+    {
+      double needed = slice - bucket->tokens;
+
+      *wait_ms = (guint) MAX (MIN_WAIT_MS, needed * 1000 / (double) bucket->rate + 1);
+      return 0;
+    }
+
+  granted = (gsize) MIN ((double) wanted, bucket->tokens);
+  bucket->tokens -= granted;
+
+  return granted;
+}
+
+gboolean
+_trawl_too_slow (guint64 bytes,
+                 guint   seconds)
+{
+  return bytes < (guint64) TRAWL_MIN_SPEED * seconds;
+}

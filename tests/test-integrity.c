@@ -1,0 +1,661 @@
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "trawl-board-private.h"
+#include "trawl-board-server.h"
+#include "trawl-item-private.h"
+#include "trawl-part-private.h"
+#include "trawl-policy-private.h"
+#include "trawl-queue-private.h"
+#include "trawl-raw-server.h"
+#include "trawl-test-utils.h"
+
+/* "Done" means right: hostile servers (tests/server/trawl-raw-server.c
+ * sends exactly the bytes each test writes), leftovers on disk, and other
+ * writers in the same folder. A finished file must be the whole video and
+ * the right one, and nothing may be written anywhere else. */
+
+#define SIZE (200 * 1024)
+
+typedef enum
+{
+  SERVE_WHOLE,            /* Content-Length and Range, as a good server */
+  SERVE_CHUNKED_CUT,      /* chunked: half the file, then close without the last chunk */
+  SERVE_CHUNKED_NO_RANGE, /* chunked, whole and well ended, Range ignored */
+  SERVE_CHUNKED_RANGE,    /* chunked, whole and well ended, Range answered */
+  SERVE_CUT_ONCE,         /* Content-Length, but the first answer stops halfway */
+  SERVE_ZERO,             /* Content-Length: 0 */
+  SERVE_NEGATIVE,         /* Content-Length: -5, then a few bytes */
+  SERVE_EMPTY_CHUNKED,    /* chunked with only the last chunk */
+  SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
+  SERVE_DRIP_BODY,        /* the body at 2 bytes a second */
+} Serve;
+
+typedef struct
+{
+  TrawlRawServer *raw;
+  TrawlQueue     *queue;
+  char           *dir;
+  Serve           serve;
+  const char     *content_type;
+  guint           answers;  /* answers so far */
+  guint           cut;      /* SERVE_CUT_ONCE: which answer stops halfway */
+  guint           ranged;   /* requests with a Range header */
+} Fixture;
+
+static guint
+path_id (const char *path)
+{
+  /* /v/<id>/name: each path its own deterministic bytes. */
+  return (guint) g_ascii_strtoull (path + strlen ("/v/"), NULL, 10);
+}
+
+static void
+append_video (TrawlRawReply *reply,
+              guint          id,
+              gsize          from,
+              gsize          to)
+{
+  g_autofree guint8 *data = g_malloc (to - from + 1);
+
+  trawl_board_server_fill (id, from, data, to - from);
+  trawl_raw_reply_append (reply, data, to - from);
+}
+
+static void
+append_chunk (TrawlRawReply *reply,
+              guint          id,
+              gsize          from,
+              gsize          to)
+{
+  g_autofree char *size = g_strdup_printf ("%zx\r\n", to - from);
+
+  trawl_raw_reply_append (reply, size, strlen (size));
+  append_video (reply, id, from, to);
+  trawl_raw_reply_append (reply, "\r\n", 2);
+}
+
+/* Range: bytes=N- → N, or -1 for none. */
+static gint64
+range_start (const char *request)
+{
+  g_autofree char *range = trawl_raw_request_header (request, "Range");
+
+  if (range == NULL || !g_str_has_prefix (range, "bytes="))
+    return -1;
+  return (gint64) g_ascii_strtoull (range + strlen ("bytes="), NULL, 10);
+}
+
+static void
+serve_ranged (Fixture       *f,
+              TrawlRawReply *reply,
+              guint          id,
+              gint64         start,
+              gsize          end)
+{
+  g_autofree char *head = NULL;
+
+  if (start >= (gint64) SIZE)
+    {
+      head = g_strdup_printf ("Content-Range: bytes */%u\r\nContent-Length: 0\r\n", SIZE);
+      trawl_raw_reply_head (reply, "HTTP/1.1 416 Range Not Satisfiable", head);
+      return;
+    }
+  if (start > 0)
+    {
+      head = g_strdup_printf ("Content-Type: %s\r\nContent-Range: bytes %" G_GINT64_FORMAT
+                              "-%u/%u\r\nContent-Length: %" G_GINT64_FORMAT "\r\n",
+                              f->content_type, start, SIZE - 1, SIZE, SIZE - start);
+      trawl_raw_reply_head (reply, "HTTP/1.1 206 Partial Content", head);
+      append_video (reply, id, start, end);
+      return;
+    }
+  head = g_strdup_printf ("Content-Type: %s\r\nAccept-Ranges: bytes\r\nContent-Length: %u\r\n",
+                          f->content_type, SIZE);
+  trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+  append_video (reply, id, 0, end);
+}
+
+static void
+handle (TrawlRawServer *raw,
+        const char     *path,
+        const char     *request,
+        TrawlRawReply  *reply,
+        gpointer        user_data)
+{
+  Fixture *f = user_data;
+  guint id = path_id (path);
+  gint64 start = range_start (request);
+  g_autofree char *type = g_strdup_printf ("Content-Type: %s\r\n", f->content_type);
+  g_autofree char *chunked = g_strdup_printf ("%sTransfer-Encoding: chunked\r\n", type);
+
+  f->answers++;
+  if (start >= 0)
+    f->ranged++;
+  switch (f->serve)
+    {
+    case SERVE_WHOLE:
+      serve_ranged (f, reply, id, start, SIZE);
+      break;
+    case SERVE_CUT_ONCE:
+      serve_ranged (f, reply, id, start, f->answers == MAX (f->cut, 1) ? SIZE / 2 : SIZE);
+      break;
+    case SERVE_CHUNKED_CUT:
+      if (start > 0)
+        {
+          serve_ranged (f, reply, id, start, SIZE);
+          break;
+        }
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", chunked);
+      append_chunk (reply, id, 0, SIZE / 2);
+      break;
+    case SERVE_CHUNKED_RANGE:
+      if (start > 0)
+        {
+          serve_ranged (f, reply, id, start, SIZE);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
+    case SERVE_CHUNKED_NO_RANGE:
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", chunked);
+      append_chunk (reply, id, 0, SIZE / 2);
+      append_chunk (reply, id, SIZE / 2, SIZE);
+      trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
+      break;
+    case SERVE_ZERO:
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
+                                                      "Content-Length: 0\r\n");
+      break;
+    case SERVE_NEGATIVE:
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
+                                                      "Content-Length: -5\r\n");
+      trawl_raw_reply_append (reply, "12345", 5);
+      break;
+    case SERVE_EMPTY_CHUNKED:
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", chunked);
+      trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
+      break;
+    case SERVE_DRIP_HEAD:
+      serve_ranged (f, reply, id, start, SIZE);
+      reply->drip_bytes = 2;
+      break;
+    case SERVE_DRIP_BODY:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %u\r\n", type, SIZE);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        /* The head at once, then the drip: the idle timeout never trips. */
+        trawl_raw_reply_append (reply, "", 0);
+        append_video (reply, id, 0, SIZE);
+        reply->drip_bytes = 2;
+      }
+      break;
+    }
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->raw = trawl_raw_server_new (handle, f);
+  f->dir = trawl_test_make_tmpdir ();
+  f->queue = trawl_test_new_queue ();
+  f->content_type = "video/mp4";
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->queue != NULL)
+    trawl_test_drop_queue (&f->queue);
+  g_clear_object (&f->raw);
+  trawl_test_rm_rf (f->dir);
+  g_free (f->dir);
+  _trawl_part_set_xattrs (TRUE);
+}
+
+/* Downloads the raw server's /v/<id>/<name> as a board of its own. */
+static TrawlItem *
+fetch (Fixture    *f,
+       guint       id,
+       const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/v/%u/%s", id, name);
+  g_autofree char *url = trawl_raw_server_get_url (f->raw, path);
+  g_autoptr(GError) error = NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (f->queue));
+  TrawlBoard *board = trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+  g_autoptr(TrawlItem) item = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (board);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, n + 1);
+  item = g_list_model_get_item (G_LIST_MODEL (f->queue), n);
+  return item;
+}
+
+static void
+assert_failed (TrawlItem  *item,
+               const char *reason)
+{
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  if (strstr (trawl_item_get_error (item), reason) == NULL)
+    g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
+}
+
+static void
+assert_no_file (TrawlItem *item)
+{
+  if (trawl_item_get_path (item) != NULL)
+    g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+}
+
+/* 1. */
+static void
+test_chunked_cut (Fixture       *f,
+                  gconstpointer  data)
+{
+  TrawlItem *item;
+
+  /* Half the file in one chunk, then the connection closes where the
+   * last chunk should be: the end is probed with a Range request, which
+   * finds the rest (and now the length). */
+  f->serve = SERVE_CHUNKED_CUT;
+  item = fetch (f, 1, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 1, SIZE);
+  g_assert_cmpuint (f->answers, ==, 2);
+
+  /* Whole and well ended: the probe is refused with the same length. */
+  f->answers = 0;
+  f->serve = SERVE_CHUNKED_RANGE;
+  item = fetch (f, 14, "whole.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 14, SIZE);
+  g_assert_cmpuint (f->answers, ==, 2);
+}
+
+static void
+test_chunked_without_range (Fixture       *f,
+                            gconstpointer  data)
+{
+  TrawlItem *item;
+
+  /* A server that can neither say the length nor send a part: two whole
+   * reads of the same length are all the proof there can be. */
+  f->serve = SERVE_CHUNKED_NO_RANGE;
+  item = fetch (f, 2, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 2, SIZE);
+  g_assert_cmpuint (f->answers, ==, 2);
+}
+
+/* 6. */
+static void
+test_empty (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autofree char *archive_path = g_build_filename (f->dir, "archive.txt", NULL);
+  g_autoptr(TrawlArchive) archive = trawl_archive_new (archive_path, NULL);
+  TrawlItem *item;
+
+  trawl_queue_set_archive (f->queue, archive);
+  g_object_set (f->queue, "max-tries", 1, NULL);
+
+  f->serve = SERVE_ZERO;
+  item = fetch (f, 3, "zero.mp4");
+  assert_failed (item, "empty");
+  assert_no_file (item);
+
+  f->serve = SERVE_EMPTY_CHUNKED;
+  item = fetch (f, 4, "chunked.mp4");
+  assert_failed (item, "empty");
+  assert_no_file (item);
+
+  /* libsoup 3.2 itself warns when it makes a body stream of length -5;
+   * the download must fail all the same. */
+  f->serve = SERVE_NEGATIVE;
+  g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING, "*content-length*");
+  item = fetch (f, 5, "negative.mp4");
+  g_test_assert_expected_messages ();
+  assert_failed (item, "invalid length (-5)");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  assert_no_file (item);
+
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_archive_get_size (archive), ==, 0);
+}
+
+/* 15. */
+static void
+test_sniffed (Fixture       *f,
+              gconstpointer  data)
+{
+  TrawlItem *item;
+
+  /* A video that nginx without a MIME map sends as text/plain. */
+  f->content_type = "text/plain";
+  item = fetch (f, 6, "plain.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 6, SIZE);
+
+  f->content_type = "application/octet-stream";
+  item = fetch (f, 7, "octet.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 7, SIZE);
+}
+
+/* 13. */
+static void
+test_drip (Fixture       *f,
+           gconstpointer  data)
+{
+  TrawlItem *item;
+
+  g_object_set (f->queue, "timeout", 2, "max-tries", 2, NULL);
+
+  f->serve = SERVE_DRIP_HEAD;
+  item = fetch (f, 8, "head.mp4");
+  assert_failed (item, "less than");
+  g_assert_cmpuint (trawl_item_get_tries (item), ==, 2);
+
+  f->serve = SERVE_DRIP_BODY;
+  item = fetch (f, 9, "body.mp4");
+  assert_failed (item, "less than");
+  g_assert_cmpuint (trawl_item_get_tries (item), ==, 2);
+}
+
+/* 11. */
+static void
+test_extension_resume (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *url = trawl_raw_server_get_url (f->raw, "/v/10/stream");
+  g_autofree char *part = NULL;
+  TrawlItem *item;
+
+  /* No extension in the URL; the server says webm. The first run is cut
+   * halfway (the first answer is to the crawler, which looks at what the
+   * URL is) and gives up. */
+  f->content_type = "video/webm";
+  f->serve = SERVE_CUT_ONCE;
+  f->cut = 2;
+  g_object_set (f->queue, "max-tries", 1, NULL);
+  item = fetch (f, 10, "stream");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_true (g_str_has_suffix (trawl_item_get_path (item), ".webm"));
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  g_assert_cmpint (trawl_test_file_size (part), ==, SIZE / 2);
+  trawl_test_drop_queue (&f->queue);
+
+  /* The next run continues that .part, whatever name it guessed first:
+   * by Range, not by fetching it all again into an emptied .part. */
+  f->queue = trawl_test_new_queue ();
+  f->ranged = 0;
+  item = fetch (f, 10, "stream");
+  g_assert_cmpuint (f->ranged, ==, 1);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_true (g_str_has_suffix (trawl_item_get_path (item), "stream.webm"));
+  trawl_test_assert_video (trawl_item_get_path (item), 10, SIZE);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *guess = g_build_filename (f->dir, "stream.mp4.part", NULL);
+
+    g_assert_false (g_file_test (guess, G_FILE_TEST_EXISTS));
+  }
+}
+
+/* 5. */
+static void
+run_same_title (Fixture *f)
+{
+  g_autofree char *first_part = NULL;
+  TrawlItem *item;
+
+  /* Two videos both called "clip": the first is cut halfway. */
+  f->serve = SERVE_CUT_ONCE;
+  g_object_set (f->queue, "max-tries", 1, NULL);
+  item = fetch (f, 11, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  first_part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  g_assert_cmpint (trawl_test_file_size (first_part), ==, SIZE / 2);
+  trawl_test_drop_queue (&f->queue);
+
+  /* The second run is another video of the same name: it must not be
+   * spliced onto the first one's .part, nor truncate it. */
+  f->serve = SERVE_WHOLE;
+  f->queue = trawl_test_new_queue ();
+  item = fetch (f, 12, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 12, SIZE);
+  g_assert_cmpint (trawl_test_file_size (first_part), ==, SIZE / 2);
+}
+
+static void
+test_same_title (Fixture       *f,
+                 gconstpointer  data)
+{
+  run_same_title (f);
+}
+
+static void
+test_same_title_no_xattrs (Fixture       *f,
+                           gconstpointer  data)
+{
+  /* Where the file system refuses extended attributes, a file beside the
+   * .part says the same. */
+  _trawl_part_set_xattrs (FALSE);
+  run_same_title (f);
+}
+
+static void
+test_foreign_part (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *part = g_build_filename (f->dir, "clip.mp4.part", NULL);
+  g_autofree guint8 *other = g_malloc (SIZE / 2);
+  TrawlItem *item;
+
+  /* A .part that says nothing of itself (another program's, an older
+   * Trawl's) with other bytes: the overlap check starts over. */
+  trawl_board_server_fill (99, 0, other, SIZE / 2);
+  g_assert_true (g_file_set_contents (part, (const char *) other, SIZE / 2, NULL));
+  item = fetch (f, 13, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 13, SIZE);
+}
+
+/* 4. */
+static void
+test_links_and_fifos (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *outside_dir = trawl_test_make_tmpdir ();
+  g_autofree char *secret = g_build_filename (outside_dir, "bashrc", NULL);
+  g_autofree char *dangling = g_build_filename (outside_dir, "created", NULL);
+  g_autofree char *final_dangling = g_build_filename (outside_dir, "final", NULL);
+  const char *names[] = { "a.mp4", "b.mp4", "c.mp4", "d.mp4" };
+  g_autofree char *a = g_build_filename (f->dir, "a.mp4.part", NULL);
+  g_autofree char *b = g_build_filename (f->dir, "b.mp4.part", NULL);
+  g_autofree char *c = g_build_filename (f->dir, "c.mp4.part", NULL);
+  g_autofree char *d = g_build_filename (f->dir, "d.mp4", NULL);
+
+  g_assert_true (g_file_set_contents (secret, "export SECRET=1\n", -1, NULL));
+  g_assert_cmpint (symlink (secret, a), ==, 0);
+  g_assert_cmpint (symlink (dangling, b), ==, 0);
+  g_assert_cmpint (mkfifo (c, 0644), ==, 0);
+  g_assert_cmpint (symlink (final_dangling, d), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      TrawlItem *item = fetch (f, 20 + i, names[i]);
+      GStatBuf st;
+
+      g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+      trawl_test_assert_video (trawl_item_get_path (item), 20 + i, SIZE);
+      g_assert_cmpint (g_lstat (trawl_item_get_path (item), &st), ==, 0);
+      g_assert_true (S_ISREG (st.st_mode));
+    }
+
+  {
+    g_autofree char *contents = NULL;
+
+    g_assert_true (g_file_get_contents (secret, &contents, NULL, NULL));
+    g_assert_cmpstr (contents, ==, "export SECRET=1\n");
+  }
+  g_assert_false (g_file_test (dangling, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (final_dangling, G_FILE_TEST_EXISTS));
+  trawl_test_rm_rf (outside_dir);
+}
+
+/* 7. */
+static void
+test_whole_part (Fixture       *f,
+                 gconstpointer  data)
+{
+  TrawlItem *item;
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+
+  item = fetch (f, 30, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  path = g_strdup (trawl_item_get_path (item));
+  trawl_test_drop_queue (&f->queue);
+
+  /* Killed between the last write and the rename: a whole .part. */
+  part = g_strconcat (path, ".part", NULL);
+  g_assert_cmpint (g_rename (path, part), ==, 0);
+  f->answers = 0;
+  f->queue = trawl_test_new_queue ();
+  item = fetch (f, 30, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpstr (trawl_item_get_path (item), ==, path);
+  trawl_test_assert_video (path, 30, SIZE);
+  g_assert_cmpuint (f->answers, ==, 1);
+}
+
+static void
+test_content_range (void)
+{
+  gint64 start, end, total;
+
+  g_assert_true (_trawl_parse_content_range ("bytes */20971520", &start, &end, &total));
+  g_assert_cmpint (start, ==, -1);
+  g_assert_cmpint (total, ==, 20971520);
+  g_assert_true (_trawl_parse_content_range ("bytes 100-199/200", &start, &end, &total));
+  g_assert_cmpint (start, ==, 100);
+  g_assert_cmpint (end, ==, 199);
+  g_assert_cmpint (total, ==, 200);
+  g_assert_true (_trawl_parse_content_range ("bytes 100-199/*", &start, &end, &total));
+  g_assert_cmpint (total, ==, -1);
+  g_assert_false (_trawl_parse_content_range ("bytes */*", &start, &end, &total));
+  g_assert_false (_trawl_parse_content_range ("bytes 100-99/200", &start, &end, &total));
+  g_assert_false (_trawl_parse_content_range ("bytes 100-300/200", &start, &end, &total));
+  g_assert_false (_trawl_parse_content_range ("bytes -5-10/20", &start, &end, &total));
+  g_assert_false (_trawl_parse_content_range ("items 1-2/3", &start, &end, &total));
+}
+
+/* 17. */
+static void
+test_same_titles (void)
+{
+  g_autoptr(TrawlQueue) queue = trawl_test_new_queue ();
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autoptr(TrawlBoard) board = _trawl_board_new ("http://example.com/", "pearvideo", dir);
+  g_autoptr(GHashTable) paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  /* 12,000 videos with one title: each named, once, the id making most
+   * names; and as many without ids, numbered. */
+  for (guint i = 0; i < 24000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%u", 1000000 + i);
+      TrawlItem *item = _trawl_item_new (board, "http://example.com/v", "同一个标题",
+                                         i < 12000 ? id : NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_ptr_array_add (items, item);
+      g_assert_true (_trawl_queue_reserve_path (queue, item, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (g_hash_table_add (paths, g_strdup (trawl_item_get_path (item))));
+    }
+  g_assert_cmpuint (g_hash_table_size (paths), ==, 24000);
+  trawl_test_rm_rf (dir);
+}
+
+/* 19. */
+static void
+test_token_bucket (void)
+{
+  TrawlTokenBucket bucket = { 0 };
+  gint64 now = 1000000;
+  guint64 granted = 0;
+  guint reads = 0;
+
+  /* A reader that always wants 4 MiB, under a 1 MB/s limit, for ten
+   * seconds of a clock that moves only by the waits it is told. */
+  _trawl_token_bucket_set_rate (&bucket, 1000000);
+  while (now < 11000000)
+    {
+      guint wait_ms = 0;
+      gsize n = _trawl_token_bucket_take (&bucket, now, 4 * 1024 * 1024, &wait_ms);
+
+      if (n == 0)
+        {
+          g_assert_cmpuint (wait_ms, >=, 10);
+          now += wait_ms * 1000;
+          continue;
+        }
+      g_assert_cmpuint (n, >=, 4096);
+      granted += n;
+      reads++;
+    }
+
+  /* The rate is kept, in reads of a sensible size: at most about twenty a
+   * second, not thousands. */
+  g_assert_cmpuint (granted, >=, 9500000);
+  g_assert_cmpuint (granted, <=, 10500000);
+  g_assert_cmpuint (reads, <=, 10 * 25);
+
+  /* No limit: everything at once. */
+  _trawl_token_bucket_set_rate (&bucket, 0);
+  {
+    guint wait_ms = 1;
+
+    g_assert_cmpuint (_trawl_token_bucket_take (&bucket, now, 12345, &wait_ms), ==, 12345);
+    g_assert_cmpuint (wait_ms, ==, 0);
+  }
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init (&argc, &argv);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+  ADD ("/integrity/chunked-cut", test_chunked_cut);
+  ADD ("/integrity/chunked-without-range", test_chunked_without_range);
+  ADD ("/integrity/empty", test_empty);
+  ADD ("/integrity/sniffed", test_sniffed);
+  ADD ("/integrity/drip", test_drip);
+  ADD ("/integrity/extension-resume", test_extension_resume);
+  ADD ("/integrity/same-title", test_same_title);
+  ADD ("/integrity/same-title-no-xattrs", test_same_title_no_xattrs);
+  ADD ("/integrity/foreign-part", test_foreign_part);
+  ADD ("/integrity/links-and-fifos", test_links_and_fifos);
+  ADD ("/integrity/whole-part", test_whole_part);
+  g_test_add_func ("/integrity/content-range", test_content_range);
+  g_test_add_func ("/integrity/same-titles", test_same_titles);
+  g_test_add_func ("/integrity/token-bucket", test_token_bucket);
+
+  return g_test_run ();
+}
