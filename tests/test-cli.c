@@ -229,6 +229,22 @@ test_list (Fixture       *f,
   run_clear (&run);
 }
 
+/* The board's videos under their titles, whole and right. */
+static void
+assert_files_present (Fixture *f,
+                      guint    items,
+                      guint64  size)
+{
+  for (guint i = 0; i < items; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      trawl_test_assert_video (path, trawl_board_server_item_id (i), size);
+    }
+}
+
+/* ...and nothing else in the folder. */
 static void
 assert_files (Fixture *f,
               guint    items,
@@ -237,14 +253,7 @@ assert_files (Fixture *f,
   g_autoptr(GDir) dir = g_dir_open (f->out, 0, NULL);
   guint files = 0;
 
-  for (guint i = 0; i < items; i++)
-    {
-      g_autofree char *title = trawl_board_server_item_title (f->server, i);
-      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
-      g_autofree char *path = g_build_filename (f->out, name, NULL);
-      trawl_test_assert_video (path, trawl_board_server_item_id (i), size);
-    }
-
+  assert_files_present (f, items, size);
   while (g_dir_read_name (dir) != NULL)
     files++;
   g_assert_cmpuint (files, ==, items);
@@ -391,6 +400,61 @@ test_kill_and_rerun (Fixture       *f,
   run_clear (&run);
 }
 
+static void
+test_two_processes (Fixture       *f,
+                    gconstpointer  data)
+{
+  Run first = { 0 }, second = { 0 };
+  g_autoptr(GSubprocess) one = NULL;
+  g_autoptr(GSubprocess) two = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *args[] = { "-o", f->out, "--no-archive", "--recipe", "pearvideo", f->url, NULL };
+  const char *name;
+  guint files = 0;
+
+  /* The same board into the same folder, twice at once: every video in
+   * flight in both before a byte is sent. */
+  trawl_board_server_set_items (f->server, 4);
+  trawl_board_server_set_video_size (f->server, 256 * 1024);
+  trawl_board_server_hold_videos (f->server, TRUE);
+  one = spawn (&first, args);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 4);
+  two = spawn (&second, args);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 8);
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (first.done && second.done);
+
+  /* Both succeed; the second says once per video that it took another
+   * name; all eight files are whole and right. */
+  g_assert_cmpint (first.status, ==, 0);
+  g_assert_cmpint (second.status, ==, 0);
+  g_assert_null (strstr (first.err, "saving as"));
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *line = g_strdup_printf ("note         Another download is writing "
+                                               "%s.mp4.part; saving as %s (%u).mp4", title,
+                                               title, trawl_board_server_item_id (i));
+
+      assert_contains (second.err, line);
+    }
+  assert_files_present (f, 4, 256 * 1024);
+  dir = g_dir_open (f->out, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      const char *id = strrchr (name, '(');
+
+      /* The second copies carry their video's id. */
+      if (id != NULL)
+        trawl_test_assert_video (path, (guint) g_ascii_strtoull (id + 1, NULL, 10), 256 * 1024);
+      files++;
+    }
+  g_assert_cmpuint (files, ==, 8);
+  run_clear (&first);
+  run_clear (&second);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -407,6 +471,7 @@ main (int   argc,
   ADD ("/cli/failure-exit", test_failure_exit);
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
+  ADD ("/cli/two-processes", test_two_processes);
 
   return g_test_run ();
 }

@@ -514,6 +514,47 @@ test_links_and_fifos (Fixture       *f,
   trawl_test_rm_rf (outside_dir);
 }
 
+/* 2. */
+static void
+test_two_writers (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) server = trawl_board_server_new ();
+  g_autoptr(TrawlQueue) second = trawl_test_new_queue ();
+  g_autoptr(GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlQueue *queues[2] = { f->queue, second };
+
+  /* Two queues (as two processes would: flock locks are per open file)
+   * download one board into one folder, both mid-download at once. */
+  trawl_board_server_set_items (server, 4);
+  trawl_board_server_set_video_size (server, 512 * 1024);
+  trawl_board_server_hold_videos (server, TRUE);
+  g_assert_true (trawl_board_server_start (server, 0, &error));
+  url = trawl_board_server_get_url (server);
+
+  g_assert_nonnull (trawl_queue_add_board (f->queue, url, "pearvideo", f->dir, &error));
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (server) == 4);
+  g_assert_nonnull (trawl_queue_add_board (second, url, "pearvideo", f->dir, &error));
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (server) == 8);
+  trawl_board_server_hold_videos (server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && !trawl_queue_is_busy (second));
+
+  /* Each its own file, each file whole and right. */
+  for (guint q = 0; q < 2; q++)
+    for (guint i = 0; i < 4; i++)
+      {
+        TrawlItem *item = trawl_test_item (queues[q], i);
+
+        g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+        trawl_test_assert_video (trawl_item_get_path (item), trawl_board_server_item_id (i),
+                                 512 * 1024);
+        g_assert_true (g_hash_table_add (paths, (gpointer) trawl_item_get_path (item)));
+      }
+  trawl_test_drop_queue (&second);
+}
+
 /* 7. */
 static void
 test_whole_part (Fixture       *f,
@@ -653,6 +694,7 @@ main (int   argc,
   ADD ("/integrity/foreign-part", test_foreign_part);
   ADD ("/integrity/links-and-fifos", test_links_and_fifos);
   ADD ("/integrity/whole-part", test_whole_part);
+  ADD ("/integrity/two-writers", test_two_writers);
   g_test_add_func ("/integrity/content-range", test_content_range);
   g_test_add_func ("/integrity/same-titles", test_same_titles);
   g_test_add_func ("/integrity/token-bucket", test_token_bucket);

@@ -255,6 +255,21 @@ item_state_changed (Cli       *cli,
 }
 
 static void
+item_note (Cli        *cli,
+           TrawlItem  *item,
+           const char *note)
+{
+  if (cli->list)
+    return;
+
+  clear_block (cli);
+  /* Translators: keep in the column of “done” and “failed” */
+  fprintf (stderr, _("note         %s\n"), note);
+  if (cli->live)
+    draw_block (cli);
+}
+
+static void
 busy_changed (Cli *cli)
 {
   if (!trawl_queue_is_busy (cli->queue))
@@ -531,6 +546,7 @@ main (int   argc,
   cli.started = g_get_monotonic_time ();
 
   g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), &cli);
+  g_signal_connect_swapped (queue, "item-note", G_CALLBACK (item_note), &cli);
   g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), &cli);
   g_unix_signal_add (SIGINT, interrupt, &cli);
   g_unix_signal_add (SIGTERM, interrupt, &cli);

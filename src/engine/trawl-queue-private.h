@@ -49,6 +49,9 @@ void           _trawl_queue_release_path     (TrawlQueue    *self,
                                               TrawlItem     *item);
 void           _trawl_queue_block_path       (TrawlQueue    *self,
                                               const char    *path);
+void           _trawl_queue_note             (TrawlQueue    *self,
+                                              TrawlItem     *item,
+                                              const char    *note);
 guint          _trawl_queue_get_timeout      (TrawlQueue    *self);
 
 void           _trawl_queue_crawl            (TrawlQueue    *self,

@@ -102,6 +102,7 @@ enum {
 enum {
   ITEM_STATE_CHANGED,
   ITEM_SELECTED_CHANGED,
+  ITEM_NOTE,
   N_SIGNALS
 };
 
@@ -410,6 +411,16 @@ trawl_queue_class_init (TrawlQueueClass *klass)
   signals[ITEM_STATE_CHANGED] =
     g_signal_new ("item-state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, TRAWL_TYPE_ITEM);
+
+  /**
+   * TrawlQueue::item-note:
+   * @item: the item
+   * @note: one line for the user, such as why the item's file got
+   *   another name
+   */
+  signals[ITEM_NOTE] =
+    g_signal_new ("item-note", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, TRAWL_TYPE_ITEM, G_TYPE_STRING);
 
   /**
    * TrawlQueue::item-selected-changed:
@@ -1300,6 +1311,17 @@ _trawl_queue_reserve_path (TrawlQueue  *self,
   g_hash_table_insert (self->reserved, g_strdup (path), item);
   _trawl_item_set_path (item, path);
   return TRUE;
+}
+
+/* Something the user should know of an item that is not a failure; it
+ * stays in the item's error line until the item finishes. */
+void
+_trawl_queue_note (TrawlQueue *self,
+                   TrawlItem  *item,
+                   const char *note)
+{
+  _trawl_item_set_error (item, note);
+  g_signal_emit (self, signals[ITEM_NOTE], 0, item, note);
 }
 
 /* @path cannot be used in this run (another process writes it, it is not

@@ -295,15 +295,13 @@ open_part (Transfer  *transfer,
           return TRUE;
         }
 
-      /* Said in one line, where a retry's reason would be. */
       _trawl_queue_block_path (transfer->queue, path);
       _trawl_queue_reserve_path (transfer->queue, transfer->item, NULL, NULL);
       {
         g_autofree char *name = display_name (trawl_item_get_path (transfer->item));
         g_autofree char *note = g_strdup_printf (_("%s; saving as %s"), why, name);
 
-        g_message ("%s", note);
-        _trawl_item_set_error (transfer->item, note);
+        _trawl_queue_note (transfer->queue, transfer->item, note);
       }
     }
 
