@@ -1,5 +1,4 @@
 #define G_LOG_DOMAIN "trawl-part"
-#define _GNU_SOURCE
 
 #include "config.h"
 
