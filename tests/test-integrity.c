@@ -664,6 +664,28 @@ test_token_bucket (void)
   g_assert_cmpuint (granted, <=, 10500000);
   g_assert_cmpuint (reads, <=, 10 * 25);
 
+  /* A network that returns a third of each grant: the rest goes back, and
+   * the rate is still reached. */
+  _trawl_token_bucket_set_rate (&bucket, 0);
+  _trawl_token_bucket_set_rate (&bucket, 1000000);
+  granted = 0;
+  for (gint64 end = now + 10000000; now < end;)
+    {
+      guint wait_ms = 0;
+      gsize n = _trawl_token_bucket_take (&bucket, now, 4 * 1024 * 1024, &wait_ms);
+
+      if (n == 0)
+        {
+          now += wait_ms * 1000;
+          continue;
+        }
+      granted += n / 3;
+      _trawl_token_bucket_give_back (&bucket, n - n / 3);
+      now += 1000;
+    }
+  g_assert_cmpuint (granted, >=, 9500000);
+  g_assert_cmpuint (granted, <=, 10500000);
+
   /* No limit: everything at once. */
   _trawl_token_bucket_set_rate (&bucket, 0);
   {

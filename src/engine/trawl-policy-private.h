@@ -21,6 +21,9 @@ gsize  _trawl_token_bucket_take     (TrawlTokenBucket *bucket,
                                      gsize             wanted,
                                      guint            *wait_ms);
 
+void   _trawl_token_bucket_give_back (TrawlTokenBucket *bucket,
+                                      gsize             unused);
+
 /* Below this many bytes a second for a whole timeout, an attempt has
  * stalled even if a byte trickles in now and then. */
 #define TRAWL_MIN_SPEED 1024

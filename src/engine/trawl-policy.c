@@ -80,3 +80,15 @@ _trawl_too_slow (guint64 bytes,
 {
   return bytes < (guint64) TRAWL_MIN_SPEED * seconds;
 }
+
+/* A read returns what has arrived, often less than it was granted: the
+ * rest goes back, or the limit would be undershot. */
+void
+_trawl_token_bucket_give_back (TrawlTokenBucket *bucket,
+                               gsize             unused)
+{
+  if (bucket->rate == 0)
+    return;
+  bucket->tokens = MIN (bucket->tokens + (double) unused,
+                        MAX ((double) bucket->rate / BURST_FRACTION, MIN_SLICE));
+}

@@ -37,6 +37,9 @@ gsize          _trawl_queue_take_bytes       (TrawlQueue    *self,
                                               gsize          wanted,
                                               guint         *wait_ms);
 
+void           _trawl_queue_give_back_bytes  (TrawlQueue    *self,
+                                              gsize          unused);
+
 void           _trawl_queue_add_item         (TrawlQueue    *self,
                                               TrawlItem     *item);
 void           _trawl_queue_crawl_finished   (TrawlQueue    *self,

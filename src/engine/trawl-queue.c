@@ -658,6 +658,13 @@ _trawl_queue_take_bytes (TrawlQueue *self,
   return _trawl_token_bucket_take (&self->bucket, g_get_monotonic_time (), wanted, wait_ms);
 }
 
+void
+_trawl_queue_give_back_bytes (TrawlQueue *self,
+                              gsize       unused)
+{
+  _trawl_token_bucket_give_back (&self->bucket, unused);
+}
+
 guint
 _trawl_queue_get_timeout (TrawlQueue *self)
 {

@@ -77,6 +77,7 @@ typedef struct
   guint64            tail;       /* bytes written out of it */
   guint8            *overlap;    /* the end of the .part, to compare */
   gsize              overlap_size;
+  gsize              granted;    /* by the speed limit, for the read in flight */
   gsize              verify_left; /* bytes of the body still to compare with it */
   gboolean           sniffing;   /* nothing written until the start is looked at */
   gboolean           reading;
@@ -591,6 +592,8 @@ read_cb (GObject      *object,
       return;
     }
 
+  if ((gsize) n < transfer->granted)
+    _trawl_queue_give_back_bytes (transfer->queue, transfer->granted - n);
   transfer->window_bytes += n;
   if (n == 0)
     transfer->eof = TRUE;
@@ -682,6 +685,7 @@ start_read (GTask *task)
     }
 
   transfer->reading = TRUE;
+  transfer->granted = granted;
   g_input_stream_read_async (transfer->input, transfer->ring + position, granted,
                              G_PRIORITY_DEFAULT, transfer->cancellable, read_cb, task);
 }
