@@ -358,6 +358,13 @@ trawl_queue_class_init (TrawlQueueClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
+  /* libsoup 3.2 reads HTTP/2 DATA frames into memory as fast as they
+   * come, however slowly the body is read: four 128 MiB videos from an
+   * HTTP/2 server peaked at 436 MiB. HTTP/1.1 is read only as the ring
+   * buffer asks. Per-message control is private in 3.2, so this is the
+   * library's own process-wide switch, set before any session exists. */
+  g_setenv ("SOUP_FORCE_HTTP1", "1", FALSE);
+
   object_class->dispose = trawl_queue_dispose;
   object_class->finalize = trawl_queue_finalize;
   object_class->get_property = trawl_queue_get_property;

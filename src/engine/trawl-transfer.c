@@ -40,9 +40,9 @@
  * so neither side waits for the other. It is all the memory a download
  * uses, whatever the size of the file. */
 
-#define RING_SIZE (4 * 1024 * 1024)
+#define RING_SIZE (1024 * 1024)
 /* Writes are batched to at least this much... */
-#define MIN_WRITE (1024 * 1024)
+#define MIN_WRITE (256 * 1024)
 /* ...unless the oldest unwritten byte is this old: a slow download still
  * reaches the disk (and the progress bar) often. */
 #define FLUSH_MS 100
