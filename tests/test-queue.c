@@ -165,6 +165,37 @@ test_mixed (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 25);
 }
 
+/* Api-Header-… keys are optional: a recipe without any still resolves
+ * (the detail page is the Referer anyway). */
+static void
+test_api_without_headers (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "recipes",
+                                                 "pearvideo.recipe", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GString) edited = NULL;
+  g_autoptr(TrawlRecipeSet) set = trawl_recipe_set_new ();
+  g_autoptr(TrawlRecipe) recipe = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  edited = g_string_new (text);
+  g_assert_cmpuint (g_string_replace (edited, "Api-Header-Referer={page}\n", "", 0), ==, 1);
+  recipe = trawl_recipe_new_from_data (edited->str, -1, "api.recipe", &error);
+  g_assert_no_error (error);
+  trawl_recipe_set_add (set, recipe);
+  trawl_queue_set_recipes (f->queue, set);
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_form (f->server, TRAWL_BOARD_FORM_API);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 3);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 3);
+}
+
 static void
 test_concurrency (Fixture       *f,
                   gconstpointer  data)
@@ -900,6 +931,7 @@ main (int   argc,
   ADD ("/queue/board/classic", test_classic);
   ADD ("/queue/board/api", test_api);
   ADD ("/queue/board/mixed", test_mixed);
+  ADD ("/queue/board/api-without-headers", test_api_without_headers);
   ADD ("/queue/concurrency/jobs", test_concurrency);
   ADD ("/queue/concurrency/per-host", test_per_host);
   ADD ("/queue/resume/after-failure", test_resume_after_failure);
