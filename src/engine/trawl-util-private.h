@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,10 @@ void     _trawl_write_file_async  (gpointer             source_object,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
 gboolean _trawl_write_file_finish (GAsyncResult        *result,
+                                   GError             **error);
+gboolean _trawl_json_parse        (JsonParser          *parser,
+                                   const char          *data,
+                                   gsize                length,
                                    GError             **error);
 
 G_END_DECLS

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
 
 #include "trawl-util-private.h"
 
@@ -89,4 +90,67 @@ _trawl_write_file_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (G_IS_TASK (result), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* How deep the JSON Trawl reads (API answers, JSON-LD, the saved queue)
+ * may nest: json-glib recurses per level, and a few hundred thousand
+ * brackets overflow the stack. No real document comes near it. */
+#define MAX_JSON_DEPTH 64
+
+static gboolean
+json_too_deep (const char *data,
+               gsize       length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (data[i] == '\\')
+            i++;
+          else if (data[i] == '"')
+            in_string = FALSE;
+        }
+      else if (data[i] == '"')
+        in_string = TRUE;
+      else if (data[i] == '[' || data[i] == '{')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return TRUE;
+        }
+      else if ((data[i] == ']' || data[i] == '}') && depth > 0)
+        depth--;
+    }
+
+  return FALSE;
+}
+
+/* json_parser_load_from_data() that refuses what would crash it, and
+ * takes a document without a value (empty, blanks) for the error it is. */
+gboolean
+_trawl_json_parse (JsonParser  *parser,
+                   const char  *data,
+                   gsize        length,
+                   GError     **error)
+{
+  if (json_too_deep (data, length))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   _("it is nested more than %d levels deep"), MAX_JSON_DEPTH);
+      return FALSE;
+    }
+
+  if (!json_parser_load_from_data (parser, data, length, error))
+    return FALSE;
+
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                           _("it is empty"));
+      return FALSE;
+    }
+
+  return TRUE;
 }
