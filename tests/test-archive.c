@@ -67,6 +67,58 @@ test_torn_line (void)
   trawl_test_rm_rf (dir);
 }
 
+static gboolean
+both_saved (TrawlArchive *a,
+            TrawlArchive *b)
+{
+  return !trawl_archive_is_saving (a) && !trawl_archive_is_saving (b);
+}
+
+/* Two processes with one archive: each save merges with what is on disk,
+ * so neither loses the other's entries. */
+static void
+test_two_writers (void)
+{
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "archive.txt", NULL);
+  g_autoptr(TrawlArchive) first = NULL;
+  g_autoptr(TrawlArchive) second = NULL;
+  g_autoptr(TrawlArchive) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  first = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+  second = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+
+  trawl_archive_add (first, "pearvideo 1");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+  trawl_archive_add (second, "url http://a/2.mp4");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+  trawl_archive_add (first, "pearvideo 3");
+  trawl_archive_add (second, "pearvideo 4");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+
+  /* The synchronous save at quitting merges too. */
+  trawl_archive_add (second, "pearvideo 5");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+  g_assert_true (trawl_archive_save (first, &error));
+  g_assert_no_error (error);
+
+  reloaded = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (trawl_archive_get_size (reloaded), ==, 5);
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *key = i == 2 ? g_strdup ("url http://a/2.mp4")
+                                    : g_strdup_printf ("pearvideo %u", i);
+
+      g_assert_true (trawl_archive_contains (reloaded, key));
+    }
+
+  trawl_test_rm_rf (dir);
+}
+
 static void
 test_unreadable (void)
 {
@@ -92,6 +144,7 @@ main (int   argc,
   g_test_add_func ("/archive/roundtrip", test_roundtrip);
   g_test_add_func ("/archive/torn-line", test_torn_line);
   g_test_add_func ("/archive/unreadable", test_unreadable);
+  g_test_add_func ("/archive/two-writers", test_two_writers);
 
   return g_test_run ();
 }

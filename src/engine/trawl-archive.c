@@ -2,7 +2,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "trawl-archive.h"
 #include "trawl-util-private.h"
@@ -96,6 +101,30 @@ remember (TrawlArchive *self,
   g_hash_table_add (self->keys, copy);
 }
 
+/* Adds the entries of @contents to @keys and returns the length of its
+ * complete lines: a line without its newline is the torn end of an older,
+ * non-atomic writer and does not count. @contents is modified. */
+static gsize
+parse (char      *contents,
+       GPtrArray *keys)
+{
+  gsize complete = 0;
+
+  for (char *line = contents, *next; line != NULL && *line; line = next)
+    {
+      next = strchr (line, '\n');
+      if (next == NULL)
+        break;
+      *next++ = '\0';
+      complete = next - contents;
+      g_strstrip (line);
+      if (*line != '\0' && *line != '#')
+        g_ptr_array_add (keys, g_strdup (line));
+    }
+
+  return complete;
+}
+
 /**
  * trawl_archive_new:
  * @path: the archive file; it need not exist yet
@@ -108,6 +137,7 @@ trawl_archive_new (const char  *path,
                    GError     **error)
 {
   g_autoptr(TrawlArchive) self = g_object_new (TRAWL_TYPE_ARCHIVE, NULL);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
 
@@ -123,18 +153,9 @@ trawl_archive_new (const char  *path,
       return NULL;
     }
 
-  for (char *line = contents, *next; line != NULL && *line; line = next)
-    {
-      next = strchr (line, '\n');
-      /* A line without its newline is the torn end of an older,
-       * non-atomic writer; it does not count. */
-      if (next == NULL)
-        break;
-      *next++ = '\0';
-      g_strstrip (line);
-      if (*line != '\0' && *line != '#')
-        remember (self, line);
-    }
+  parse (contents, keys);
+  for (guint i = 0; i < keys->len; i++)
+    remember (self, g_ptr_array_index (keys, i));
 
   return g_steal_pointer (&self);
 }
@@ -193,31 +214,154 @@ trawl_archive_is_saving (TrawlArchive *self)
   return self->saving || self->dirty;
 }
 
-static GBytes *
-serialize (TrawlArchive *self)
+/* Takes the lock beside the archive (the archive itself is replaced by a
+ * rename, so it cannot carry the lock): one writer at a time, across
+ * processes. Returns the locked descriptor, or -1. */
+static int
+lock_archive (const char  *path,
+              GError     **error)
 {
-  GString *text = g_string_new (HEADER);
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  int fd;
 
-  for (guint i = 0; i < self->order->len; i++)
+  if (!_trawl_make_parent (path, error))
+    return -1;
+
+  fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  while (fd >= 0 && flock (fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        fd = -1;
+      }
+
+  if (fd < 0)
     {
-      g_string_append (text, g_ptr_array_index (self->order, i));
-      g_string_append_c (text, '\n');
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not lock %s: %s"), lock_path, g_strerror (saved));
     }
 
-  return g_string_free_to_bytes (text);
+  return fd;
 }
+
+/* Writes what is on disk now, then the entries of @keys it lacks, under
+ * the lock: other processes' entries stay, whatever they added since this
+ * one read the file. The entries on disk go to @on_disk. */
+static gboolean
+merge_and_write (const char  *path,
+                 GStrv        keys,
+                 GPtrArray   *on_disk,
+                 GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GBytes) bytes = NULL;
+  GString *text;
+  gsize complete;
+  gboolean ok;
+  int lock = lock_archive (path, error);
+
+  if (lock < 0)
+    return FALSE;
+
+  if (!g_file_get_contents (path, &contents, NULL, &local_error) &&
+      !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      close (lock);
+      return FALSE;
+    }
+
+  text = g_string_new (contents);
+  complete = contents != NULL ? parse (contents, on_disk) : 0;
+  g_string_truncate (text, complete);
+  if (text->len == 0)
+    g_string_append (text, HEADER);
+
+  for (guint i = 0; i < on_disk->len; i++)
+    g_hash_table_add (known, g_ptr_array_index (on_disk, i));
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (!g_hash_table_contains (known, keys[i]))
+      g_string_append_printf (text, "%s\n", keys[i]);
+
+  bytes = g_string_free_to_bytes (text);
+  ok = _trawl_write_file (path, bytes, 0644, error);
+  close (lock);
+
+  return ok;
+}
+
+typedef struct
+{
+  char      *path;
+  GStrv      keys;
+  GPtrArray *on_disk;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_free (job->path);
+  g_strfreev (job->keys);
+  g_ptr_array_unref (job->on_disk);
+  g_free (job);
+}
+
+static SaveJob *
+save_job_new (TrawlArchive *self)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+
+  job->path = g_strdup (self->path);
+  job->keys = g_new0 (char *, self->order->len + 1);
+  for (guint i = 0; i < self->order->len; i++)
+    job->keys[i] = g_strdup (g_ptr_array_index (self->order, i));
+  job->on_disk = g_ptr_array_new_with_free_func (g_free);
+
+  return job;
+}
+
+/* What other processes recorded counts here too from now on. */
+static void
+learn (TrawlArchive *self,
+       SaveJob      *job)
+{
+  for (guint i = 0; i < job->on_disk->len; i++)
+    remember (self, g_ptr_array_index (job->on_disk, i));
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  GError *error = NULL;
+
+  if (merge_and_write (job->path, job->keys, job->on_disk, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveJob, save_job_free)
 
 static void start_save (TrawlArchive *self);
 
 static void
-save_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+archive_save_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   TrawlArchive *self = TRAWL_ARCHIVE (object);
   g_autoptr(GError) error = NULL;
 
-  if (!_trawl_write_file_finish (result, &error))
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    learn (self, g_task_get_task_data (G_TASK (result)));
+  else
     g_warning ("Could not save the download archive %s: %s", self->path, error->message);
 
   self->saving = FALSE;
@@ -232,11 +376,13 @@ save_cb (GObject      *object,
 static void
 start_save (TrawlArchive *self)
 {
-  g_autoptr(GBytes) contents = serialize (self);
+  g_autoptr(GTask) task = g_task_new (self, NULL, archive_save_cb, NULL);
 
   self->dirty = FALSE;
   self->saving = TRUE;
-  _trawl_write_file_async (self, self->path, contents, 0644, save_cb, NULL);
+  g_task_set_source_tag (task, start_save);
+  g_task_set_task_data (task, save_job_new (self), (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
 }
 
 void
@@ -265,13 +411,16 @@ gboolean
 trawl_archive_save (TrawlArchive  *self,
                     GError       **error)
 {
-  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(SaveJob) job = NULL;
 
   g_return_val_if_fail (TRAWL_IS_ARCHIVE (self), FALSE);
   g_return_val_if_fail (!self->saving, FALSE);
 
-  contents = serialize (self);
+  job = save_job_new (self);
   self->dirty = FALSE;
+  if (!merge_and_write (job->path, job->keys, job->on_disk, error))
+    return FALSE;
 
-  return _trawl_write_file (self->path, contents, 0644, error);
+  learn (self, job);
+  return TRUE;
 }

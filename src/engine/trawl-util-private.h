@@ -18,6 +18,8 @@ _trawl_set_str (char       **field,
   return TRUE;
 }
 
+gboolean _trawl_make_parent       (const char          *path,
+                                   GError             **error);
 gboolean _trawl_write_file        (const char          *path,
                                    GBytes              *contents,
                                    int                  mode,

@@ -9,17 +9,12 @@
 
 #include "trawl-util-private.h"
 
-/* Temporary file, fsync, rename: a crash leaves the old file or the new
- * one, never half of one. */
+/* Creates the folder @path is to go in, if it is not there yet. */
 gboolean
-_trawl_write_file (const char  *path,
-                   GBytes      *contents,
-                   int          mode,
-                   GError     **error)
+_trawl_make_parent (const char  *path,
+                    GError     **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  gsize size;
-  const char *data = g_bytes_get_data (contents, &size);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -28,6 +23,23 @@ _trawl_write_file (const char  *path,
                    _("Could not create the folder %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
+
+  return TRUE;
+}
+
+/* Temporary file, fsync, rename: a crash leaves the old file or the new
+ * one, never half of one. */
+gboolean
+_trawl_write_file (const char  *path,
+                   GBytes      *contents,
+                   int          mode,
+                   GError     **error)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (contents, &size);
+
+  if (!_trawl_make_parent (path, error))
+    return FALSE;
 
   return g_file_set_contents_full (path, data != NULL ? data : "", size,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
