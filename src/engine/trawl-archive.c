@@ -101,28 +101,67 @@ remember (TrawlArchive *self,
   g_hash_table_add (self->keys, copy);
 }
 
+/* An entry or a comment: text a person could have written. A NUL byte,
+ * invalid UTF-8 or a control character is something else (a torn disk
+ * block, another program's data). */
+static gboolean
+line_is_text (const char *line,
+              gsize       length)
+{
+  const char *end = line + length;
+
+  if (memchr (line, '\0', length) != NULL || !g_utf8_validate_len (line, length, NULL))
+    return FALSE;
+
+  for (const char *p = line; p < end; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+
+  return TRUE;
+}
+
+typedef struct
+{
+  guint bad;        /* lines that are neither entries nor comments */
+  guint first_bad;  /* the line number of the first of them */
+} ParseReport;
+
 /* Adds the entries of @contents to @keys and returns the length of its
  * complete lines: a line without its newline is the torn end of an older,
- * non-atomic writer and does not count. @contents is modified. */
+ * non-atomic writer and does not count. */
 static gsize
-parse (char      *contents,
-       GPtrArray *keys)
+parse (const char  *contents,
+       gsize        length,
+       GPtrArray   *keys,
+       ParseReport *report)
 {
-  gsize complete = 0;
+  const char *line = contents;
+  const char *end = contents + length;
+  const char *newline;
+  guint number = 0;
 
-  for (char *line = contents, *next; line != NULL && *line; line = next)
+  while (line < end && (newline = memchr (line, '\n', end - line)) != NULL)
     {
-      next = strchr (line, '\n');
-      if (next == NULL)
-        break;
-      *next++ = '\0';
-      complete = next - contents;
-      g_strstrip (line);
-      if (*line != '\0' && *line != '#')
-        g_ptr_array_add (keys, g_strdup (line));
+      const char *first = line;
+      const char *last = newline;
+
+      number++;
+      line = newline + 1;
+      while (first < last && g_ascii_isspace (*first))
+        first++;
+      while (last > first && g_ascii_isspace (last[-1]))
+        last--;
+
+      if (!line_is_text (first, last - first))
+        {
+          if (report->bad++ == 0)
+            report->first_bad = number;
+        }
+      else if (first < last && *first != '#')
+        g_ptr_array_add (keys, g_strndup (first, last - first));
     }
 
-  return complete;
+  return line - contents;
 }
 
 /**
@@ -140,12 +179,14 @@ trawl_archive_new (const char  *path,
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
+  ParseReport report = { 0 };
+  gsize length;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   self->path = g_strdup (path);
 
-  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return g_steal_pointer (&self);
@@ -153,9 +194,14 @@ trawl_archive_new (const char  *path,
       return NULL;
     }
 
-  parse (contents, keys);
+  parse (contents, length, keys, &report);
   for (guint i = 0; i < keys->len; i++)
     remember (self, g_ptr_array_index (keys, i));
+
+  /* Saving keeps them as they are, so nothing is lost by reading on. */
+  if (report.bad > 0)
+    g_warning ("%s: skipped %u lines that are not entries (the first is line %u); "
+               "they stay in the file", path, report.bad, report.first_bad);
 
   return g_steal_pointer (&self);
 }
@@ -255,18 +301,25 @@ merge_and_write (const char  *path,
                  GError     **error)
 {
   g_autofree char *contents = NULL;
+  g_autofree char *target = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GBytes) bytes = NULL;
+  ParseReport report = { 0 };
   GString *text;
-  gsize complete;
+  gsize length = 0;
   gboolean ok;
-  int lock = lock_archive (path, error);
+  int lock;
 
+  /* A link stays a link; the file it names is the one to lock and replace. */
+  target = _trawl_resolve_links (path, error);
+  if (target == NULL)
+    return FALSE;
+  lock = lock_archive (target, error);
   if (lock < 0)
     return FALSE;
 
-  if (!g_file_get_contents (path, &contents, NULL, &local_error) &&
+  if (!g_file_get_contents (target, &contents, &length, &local_error) &&
       !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -274,9 +327,8 @@ merge_and_write (const char  *path,
       return FALSE;
     }
 
-  text = g_string_new (contents);
-  complete = contents != NULL ? parse (contents, on_disk) : 0;
-  g_string_truncate (text, complete);
+  text = g_string_new_len (contents, contents != NULL ? parse (contents, length, on_disk,
+                                                                &report) : 0);
   if (text->len == 0)
     g_string_append (text, HEADER);
 
@@ -287,7 +339,7 @@ merge_and_write (const char  *path,
       g_string_append_printf (text, "%s\n", keys[i]);
 
   bytes = g_string_free_to_bytes (text);
-  ok = _trawl_write_file (path, bytes, 0644, error);
+  ok = _trawl_write_file (target, bytes, 0644, error);
   close (lock);
 
   return ok;

@@ -18,6 +18,8 @@ _trawl_set_str (char       **field,
   return TRUE;
 }
 
+char    *_trawl_resolve_links     (const char          *path,
+                                   GError             **error);
 gboolean _trawl_make_parent       (const char          *path,
                                    GError             **error);
 gboolean _trawl_write_file        (const char          *path,

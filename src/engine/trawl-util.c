@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
+#include <stdlib.h>
 
 #include "trawl-util-private.h"
 
@@ -27,8 +28,40 @@ _trawl_make_parent (const char  *path,
   return TRUE;
 }
 
+/* The file a chain of symbolic links at @path ends in; it need not exist.
+ * Returns NULL for a loop. */
+char *
+_trawl_resolve_links (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *current = g_strdup (path);
+
+  /* As many hops as Linux follows. */
+  for (guint hops = 0; hops <= 40; hops++)
+    {
+      g_autofree char *target = g_file_read_link (current, NULL);
+      g_autofree char *parent = NULL;
+      g_autofree char *real_parent = NULL;
+
+      if (target == NULL)
+        return g_steal_pointer (&current);
+
+      /* Relative to the link's folder as the kernel sees it, whatever
+       * links lead to that folder. */
+      parent = g_path_get_dirname (current);
+      real_parent = realpath (parent, NULL);
+      g_free (current);
+      current = g_canonicalize_filename (target, real_parent != NULL ? real_parent : parent);
+    }
+
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP, _("Could not write %s: %s"), path,
+               g_strerror (ELOOP));
+  return NULL;
+}
+
 /* Temporary file, fsync, rename: a crash leaves the old file or the new
- * one, never half of one. */
+ * one, never half of one. A symbolic link stays one: the file it names is
+ * replaced, in that file's folder. */
 gboolean
 _trawl_write_file (const char  *path,
                    GBytes      *contents,
@@ -37,11 +70,12 @@ _trawl_write_file (const char  *path,
 {
   gsize size;
   const char *data = g_bytes_get_data (contents, &size);
+  g_autofree char *target = _trawl_resolve_links (path, error);
 
-  if (!_trawl_make_parent (path, error))
+  if (target == NULL || !_trawl_make_parent (target, error))
     return FALSE;
 
-  return g_file_set_contents_full (path, data != NULL ? data : "", size,
+  return g_file_set_contents_full (target, data != NULL ? data : "", size,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                    mode, error);
 }
