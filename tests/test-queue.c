@@ -607,6 +607,50 @@ test_generic_board (Fixture       *f,
     }
 }
 
+/* Items known by their media URL from the start (a generic board of
+ * links to the files) are skipped by the archive on the next run, like
+ * those found through their pages. */
+static void
+test_generic_archive (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *paths[] = { "/plain/files", "/plain/" };
+  g_autofree char *base = trawl_board_server_get_base_url (f->server);
+  g_autoptr(GError) error = NULL;
+
+  /* Both boards show the same files: one archive each. */
+  trawl_board_server_set_items (f->server, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = g_strconcat (base, paths[i], NULL);
+      g_autofree char *name = g_strdup_printf ("board%u", i);
+      g_autofree char *out = g_build_filename (f->dir, name, NULL);
+      g_autofree char *archive_path = g_build_filename (out, "archive.txt", NULL);
+
+      for (guint run = 0; run < 2; run++)
+        {
+          g_autoptr(TrawlArchive) archive = trawl_archive_new (archive_path, &error);
+          TrawlBoard *board;
+
+          g_assert_no_error (error);
+          trawl_test_drop_queue (&f->queue);
+          f->queue = trawl_test_new_queue ();
+          trawl_queue_set_archive (f->queue, archive);
+          trawl_board_server_reset_counters (f->server);
+          board = trawl_queue_add_board (f->queue, url, NULL, out, &error);
+          g_assert_no_error (error);
+          TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+          g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+          g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==,
+                            run == 0 ? 4 : 0);
+          g_assert_cmpuint (trawl_board_get_skipped (board), ==, run == 0 ? 0 : 4);
+          g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==,
+                            run == 0 ? 4 : 0);
+        }
+    }
+}
+
 static void
 test_direct_media (Fixture       *f,
                    gconstpointer  data)
@@ -944,6 +988,7 @@ main (int   argc,
   ADD ("/queue/archive", test_archive);
   ADD ("/queue/hostile-titles", test_hostile_titles);
   ADD ("/queue/generic-board", test_generic_board);
+  ADD ("/queue/generic-archive", test_generic_archive);
   ADD ("/queue/direct-media", test_direct_media);
   ADD ("/queue/list-only", test_list_only);
   ADD ("/queue/bad-input", test_bad_input);
