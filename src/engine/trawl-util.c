@@ -7,6 +7,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "trawl-util-private.h"
 
@@ -189,7 +190,13 @@ _trawl_json_parse (JsonParser  *parser,
     }
 
   if (!json_parser_load_from_data (parser, data, length, error))
-    return FALSE;
+    {
+      /* json-glib names the text "<data>"; the position is what helps. */
+      if (error != NULL && g_str_has_prefix ((*error)->message, "<data>:"))
+        memmove ((*error)->message, (*error)->message + strlen ("<data>:"),
+                 strlen ((*error)->message) - strlen ("<data>:") + 1);
+      return FALSE;
+    }
 
   if (json_parser_get_root (parser) == NULL)
     {
