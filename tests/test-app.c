@@ -5,6 +5,7 @@
 
 #include "trawl-application.h"
 #include "trawl-board-server.h"
+#include "trawl-error.h"
 #include "trawl-item-row.h"
 #include "trawl-preferences-window.h"
 #include "trawl-test-utils.h"
@@ -54,13 +55,22 @@ add_mirror_recipe (TrawlQueue *queue)
 }
 
 static void
-open_window (Fixture *f)
+show_window (Fixture *f)
 {
-  f->queue = trawl_application_create_queue (f->settings, f->data_dir);
   add_mirror_recipe (f->queue);
   f->window = trawl_window_new (NULL, f->queue, f->settings);
   gtk_window_present (GTK_WINDOW (f->window));
   TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
+}
+
+static void
+open_window (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->queue = trawl_application_create_queue (f->settings, f->data_dir, &error);
+  g_assert_no_error (error);
+  show_window (f);
 }
 
 /* Quitting as the app does it: the engine stops and saves, the window goes. */
@@ -351,8 +361,9 @@ test_pause_resume (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.resume", NULL));
   TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+  /* The rest, and the last 64 KiB of the .part again to compare. */
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), ==,
-                    2 * 1024 * 1024 - paused_at);
+                    2 * 1024 * 1024 - paused_at + 64 * 1024);
   trawl_test_assert_video (path, trawl_board_server_item_id (0), 2 * 1024 * 1024);
 }
 
@@ -442,6 +453,30 @@ test_restart (Fixture       *f,
     g_autofree char *path = video_path (f, 2);
     trawl_test_assert_video (path, trawl_board_server_item_id (2), 1024 * 1024);
   }
+}
+
+/* A saved queue that cannot be used: the app starts empty, told why and
+ * where the file went (the application shows it in its first window). */
+static void
+test_bad_queue (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->data_dir, "queue.json", NULL);
+  g_autoptr(GError) error = NULL;
+
+  close_window (f);
+  g_mkdir_with_parents (f->data_dir, 0700);
+  g_file_set_contents (state, "{\"version\":1,\"boards\":[{\"url\":7}]}", -1, &error);
+  g_assert_no_error (error);
+
+  f->queue = trawl_application_create_queue (f->settings, f->data_dir, &error);
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_BAD_STATE);
+  g_assert_nonnull (strstr (error->message, "board 1: “url” is not text"));
+  g_assert_nonnull (strstr (error->message, "queue.json.bad-"));
+  g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  show_window (f);
+  g_assert_cmpuint (rows_in_view (f), ==, 0);
 }
 
 static void
@@ -558,6 +593,7 @@ main (int   argc,
   ADD ("/app/pause-resume", test_pause_resume);
   ADD ("/app/retry", test_retry);
   ADD ("/app/restart", test_restart);
+  ADD ("/app/bad-queue", test_bad_queue);
   ADD ("/app/preferences", test_preferences);
   ADD ("/app/review", test_review);
   ADD ("/app/dark", test_dark);

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <unistd.h>
+
 #include "trawl-archive.h"
 #include "trawl-test-utils.h"
 
@@ -67,6 +69,141 @@ test_torn_line (void)
   trawl_test_rm_rf (dir);
 }
 
+/* A NUL byte, invalid UTF-8 or a control character makes a line bad: it
+ * is skipped with one warning, the entries after it still count, and a
+ * save keeps it as it was. */
+#define BAD_LINES                                          \
+  "# Trawl download archive: one finished item per line\n" \
+  "pearvideo 1\n"                                          \
+  "bad\0line\n"                                            \
+  "pearvideo 2\n"                                          \
+  "\xff\xfe not UTF-8\n"                                   \
+  "pearvideo 3\n"                                          \
+  "bell \a\n"                                              \
+  "pearvideo 4\n"
+
+static void
+test_bad_lines (void)
+{
+  static const char original[] = BAD_LINES;
+  static const char saved[] = BAD_LINES "pearvideo 5\n";
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "archive.txt", NULL);
+  g_autoptr(TrawlArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  g_file_set_contents (path, original, sizeof original - 1, &error);
+  g_assert_no_error (error);
+
+  g_test_expect_message ("trawl-archive", G_LOG_LEVEL_WARNING,
+                         "*3 lines that are not entries*line 3*");
+  archive = trawl_archive_new (path, &error);
+  g_test_assert_expected_messages ();
+  g_assert_no_error (error);
+  g_assert_cmpuint (trawl_archive_get_size (archive), ==, 4);
+  for (guint i = 1; i <= 4; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("pearvideo %u", i);
+
+      g_assert_true (trawl_archive_contains (archive, key));
+    }
+
+  trawl_archive_add (archive, "pearvideo 5");
+  TRAWL_WAIT_UNTIL (!trawl_archive_is_saving (archive));
+  g_file_get_contents (path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (contents, length, saved, sizeof saved - 1);
+
+  trawl_test_rm_rf (dir);
+}
+
+/* A linked archive (kept in a synced folder, say) stays a link: the file
+ * it points to is the one replaced, with the lock beside it. */
+static void
+test_symlink (void)
+{
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autofree char *link = g_build_filename (dir, "archive.txt", NULL);
+  g_autofree char *target = g_build_filename (dir, "synced", "archive.txt", NULL);
+  g_autofree char *lock = g_strconcat (target, ".lock", NULL);
+  g_autoptr(TrawlArchive) archive = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  /* Dangling at first: the save makes the file the link names. */
+  g_assert_cmpint (symlink ("synced/archive.txt", link), ==, 0);
+  archive = trawl_archive_new (link, &error);
+  g_assert_no_error (error);
+  trawl_archive_add (archive, "pearvideo 1");
+  TRAWL_WAIT_UNTIL (!trawl_archive_is_saving (archive));
+  trawl_archive_add (archive, "pearvideo 2");
+  TRAWL_WAIT_UNTIL (!trawl_archive_is_saving (archive));
+
+  g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_test (lock, G_FILE_TEST_IS_REGULAR));
+  g_file_get_contents (target, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (contents, ==,
+                   "# Trawl download archive: one finished item per line\n"
+                   "pearvideo 1\npearvideo 2\n");
+
+  trawl_test_rm_rf (dir);
+}
+
+static gboolean
+both_saved (TrawlArchive *a,
+            TrawlArchive *b)
+{
+  return !trawl_archive_is_saving (a) && !trawl_archive_is_saving (b);
+}
+
+/* Two processes with one archive: each save merges with what is on disk,
+ * so neither loses the other's entries. */
+static void
+test_two_writers (void)
+{
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "archive.txt", NULL);
+  g_autoptr(TrawlArchive) first = NULL;
+  g_autoptr(TrawlArchive) second = NULL;
+  g_autoptr(TrawlArchive) reloaded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  first = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+  second = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+
+  trawl_archive_add (first, "pearvideo 1");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+  trawl_archive_add (second, "url http://a/2.mp4");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+  trawl_archive_add (first, "pearvideo 3");
+  trawl_archive_add (second, "pearvideo 4");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+
+  /* The synchronous save at quitting merges too. */
+  trawl_archive_add (second, "pearvideo 5");
+  TRAWL_WAIT_UNTIL (both_saved (first, second));
+  g_assert_true (trawl_archive_save (first, &error));
+  g_assert_no_error (error);
+
+  reloaded = trawl_archive_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (trawl_archive_get_size (reloaded), ==, 5);
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autofree char *key = i == 2 ? g_strdup ("url http://a/2.mp4")
+                                    : g_strdup_printf ("pearvideo %u", i);
+
+      g_assert_true (trawl_archive_contains (reloaded, key));
+    }
+
+  trawl_test_rm_rf (dir);
+}
+
 static void
 test_unreadable (void)
 {
@@ -92,6 +229,9 @@ main (int   argc,
   g_test_add_func ("/archive/roundtrip", test_roundtrip);
   g_test_add_func ("/archive/torn-line", test_torn_line);
   g_test_add_func ("/archive/unreadable", test_unreadable);
+  g_test_add_func ("/archive/two-writers", test_two_writers);
+  g_test_add_func ("/archive/bad-lines", test_bad_lines);
+  g_test_add_func ("/archive/symlink", test_symlink);
 
   return g_test_run ();
 }

@@ -455,6 +455,32 @@ test_two_processes (Fixture       *f,
   run_clear (&second);
 }
 
+/* Two runs at once with one archive (the same HOME) into two folders: the
+ * archive ends with the entries of both. */
+static void
+test_shared_archive (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *base = trawl_board_server_get_base_url (f->server);
+  g_autofree char *plain = g_strconcat (base, "/plain/", NULL);
+  g_autofree char *other = g_build_filename (f->dir, "other", NULL);
+  g_autoptr(GSubprocess) first = NULL;
+  g_autoptr(GSubprocess) second = NULL;
+  Run one = { 0 };
+  Run two = { 0 };
+
+  trawl_board_server_set_items (f->server, 12);
+  first = spawn (&one, (const char *[]) { "-o", f->out, "--archive", f->archive, "--recipe",
+                                          "pearvideo", f->url, NULL });
+  second = spawn (&two, (const char *[]) { "-o", other, "--archive", f->archive, plain, NULL });
+  TRAWL_WAIT_UNTIL (one.done && two.done);
+  g_assert_cmpint (one.status, ==, 0);
+  g_assert_cmpint (two.status, ==, 0);
+  g_assert_cmpuint (archived (f), ==, 24);
+  run_clear (&one);
+  run_clear (&two);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -472,6 +498,7 @@ main (int   argc,
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
   ADD ("/cli/two-processes", test_two_processes);
+  ADD ("/cli/shared-archive", test_shared_archive);
 
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "trawl-html-private.h"
+#include "trawl-queue-private.h"
 #include "trawl-recipe-private.h"
 #include "trawl-recipe-set.h"
 #include "trawl-test-utils.h"
@@ -85,32 +86,59 @@ test_detail_api (void)
   g_autoptr(GBytes) json = trawl_test_fixture ("videoStatus.json");
   g_autoptr(TrawlDetailPage) page =
     _trawl_extract_detail (recipe, body, "text/html", "https://www.pearvideo.com/video_1697094");
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
   TrawlStrategy *api = g_ptr_array_index (recipe->strategies, 1);
-  g_autofree char *src = NULL;
-  g_autofree char *pattern = NULL;
-  g_autofree char *replacement = NULL;
+  g_auto(GStrv) headers = NULL;
+  g_autofree char *request = NULL;
   g_autofree char *real = NULL;
-  g_autoptr(GRegex) regex = NULL;
+  g_autofree char *reason = NULL;
 
   /* No srcUrl on the page: the classic strategy finds nothing. */
   g_assert_cmpstr (g_ptr_array_index (page->found, 0), ==, "");
   g_assert_cmpuint (page->generic_media->len, ==, 0);
 
-  /* The recipe's API strategy, applied to a recorded answer. */
+  /* The recipe's API strategy: its request, and a recorded answer. */
   g_assert_cmpint (api->kind, ==, TRAWL_STRATEGY_API);
-  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (json, NULL),
-                                             g_bytes_get_size (json), NULL));
   g_hash_table_insert (vars, "id", "1697094");
-  src = _trawl_json_lookup (json_parser_get_root (parser), api->json_path);
-  pattern = _trawl_template_expand (api->rewrite, vars, json_parser_get_root (parser), TRUE);
-  replacement = _trawl_template_expand (api->rewrite_to, vars, json_parser_get_root (parser),
-                                        FALSE);
-  regex = g_regex_new (pattern, 0, 0, NULL);
-  real = g_regex_replace_literal (regex, src, -1, 0, replacement, 0, NULL);
+  g_hash_table_insert (vars, "page", "https://www.pearvideo.com/video_1697094");
+  request = _trawl_strategy_api_request (api, vars, "https://www.pearvideo.com/video_1697094",
+                                         &headers, &reason);
+  g_assert_true (g_str_has_prefix (
+    request, "https://www.pearvideo.com/videoStatus.jsp?contId=1697094&mrd=0."));
+  g_assert_cmpstr (api->api_header_names[0], ==, "Referer");
+  g_assert_cmpstr (headers[0], ==, "https://www.pearvideo.com/video_1697094");
+
+  real = _trawl_strategy_api_answer (api, vars, json, request, &reason);
+  g_assert_null (reason);
   g_assert_cmpstr (real, ==,
                    "https://video.pearvideo.com/mp4/short/20200914/cont-1697094-15383386-hd.mp4");
+}
+
+/* json-glib recurses per level: a page or an API answer nested 100,000
+ * deep is refused before it is parsed, not a crash. */
+static void
+test_deep_json (void)
+{
+  g_autoptr(TrawlRecipe) recipe = pearvideo ();
+  TrawlStrategy *api = g_ptr_array_index (recipe->strategies, 1);
+  g_autoptr(GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GString) html = g_string_new ("<html><head><script type=\"application/ld+json\">");
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(TrawlDetailPage) page = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *deep = g_strnfill (100000, '[');
+
+  g_string_append (html, deep);
+  g_string_append (html, "</script></head><body></body></html>");
+  body = g_bytes_new (html->str, html->len);
+  page = _trawl_extract_detail (NULL, body, "text/html", "https://example.org/watch/1");
+  g_assert_cmpuint (page->generic_media->len, ==, 0);
+
+  answer = g_bytes_new (deep, strlen (deep));
+  g_assert_null (_trawl_strategy_api_answer (api, vars, answer, "https://example.org/api",
+                                             &reason));
+  g_assert_cmpstr (reason, ==, "the API did not answer with JSON");
 }
 
 static void
@@ -199,6 +227,7 @@ main (int   argc,
   g_test_add_func ("/extract/loading-fragment", test_loading_fragment);
   g_test_add_func ("/extract/detail-classic", test_detail_classic);
   g_test_add_func ("/extract/detail-api", test_detail_api);
+  g_test_add_func ("/extract/deep-json", test_deep_json);
   g_test_add_func ("/extract/generic", test_generic);
   g_test_add_func ("/extract/generic-links", test_generic_links);
   g_test_add_func ("/extract/charsets", test_charsets);

@@ -35,7 +35,7 @@ test_chinese (void)
 {
   g_autofree char *dir = trawl_test_make_tmpdir ();
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
-  g_autoptr(TrawlQueue) queue = trawl_application_create_queue (settings, dir);
+  g_autoptr(TrawlQueue) queue = trawl_application_create_queue (settings, dir, NULL);
   const char *messages = setlocale (LC_MESSAGES, NULL);
   TrawlWindow *window;
   AdwStatusPage *page;

@@ -165,6 +165,37 @@ test_mixed (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 25);
 }
 
+/* Api-Header-… keys are optional: a recipe without any still resolves
+ * (the detail page is the Referer anyway). */
+static void
+test_api_without_headers (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "recipes",
+                                                 "pearvideo.recipe", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GString) edited = NULL;
+  g_autoptr(TrawlRecipeSet) set = trawl_recipe_set_new ();
+  g_autoptr(TrawlRecipe) recipe = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  edited = g_string_new (text);
+  g_assert_cmpuint (g_string_replace (edited, "Api-Header-Referer={page}\n", "", 0), ==, 1);
+  recipe = trawl_recipe_new_from_data (edited->str, -1, "api.recipe", &error);
+  g_assert_no_error (error);
+  trawl_recipe_set_add (set, recipe);
+  trawl_queue_set_recipes (f->queue, set);
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_form (f->server, TRAWL_BOARD_FORM_API);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 3);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_API), ==, 3);
+}
+
 static void
 test_concurrency (Fixture       *f,
                   gconstpointer  data)
@@ -578,6 +609,50 @@ test_generic_board (Fixture       *f,
     }
 }
 
+/* Items known by their media URL from the start (a generic board of
+ * links to the files) are skipped by the archive on the next run, like
+ * those found through their pages. */
+static void
+test_generic_archive (Fixture       *f,
+                      gconstpointer  data)
+{
+  const char *paths[] = { "/plain/files", "/plain/" };
+  g_autofree char *base = trawl_board_server_get_base_url (f->server);
+  g_autoptr(GError) error = NULL;
+
+  /* Both boards show the same files: one archive each. */
+  trawl_board_server_set_items (f->server, 4);
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *url = g_strconcat (base, paths[i], NULL);
+      g_autofree char *name = g_strdup_printf ("board%u", i);
+      g_autofree char *out = g_build_filename (f->dir, name, NULL);
+      g_autofree char *archive_path = g_build_filename (out, "archive.txt", NULL);
+
+      for (guint run = 0; run < 2; run++)
+        {
+          g_autoptr(TrawlArchive) archive = trawl_archive_new (archive_path, &error);
+          TrawlBoard *board;
+
+          g_assert_no_error (error);
+          trawl_test_drop_queue (&f->queue);
+          f->queue = trawl_test_new_queue ();
+          trawl_queue_set_archive (f->queue, archive);
+          trawl_board_server_reset_counters (f->server);
+          board = trawl_queue_add_board (f->queue, url, NULL, out, &error);
+          g_assert_no_error (error);
+          TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+          g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+          g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==,
+                            run == 0 ? 4 : 0);
+          g_assert_cmpuint (trawl_board_get_skipped (board), ==, run == 0 ? 0 : 4);
+          g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==,
+                            run == 0 ? 4 : 0);
+        }
+    }
+}
+
 static void
 test_direct_media (Fixture       *f,
                    gconstpointer  data)
@@ -847,6 +922,134 @@ test_restore_crawling (Fixture       *f,
   g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 30);
 }
 
+/* The one file in @dir moved aside since @seen was filled; adds it there. */
+static char *
+new_bad_file (const char *dir,
+              GHashTable *seen)
+{
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+  char *found = NULL;
+
+  while (listing != NULL && (name = g_dir_read_name (listing)) != NULL)
+    {
+      if (!g_str_has_prefix (name, "queue.json.bad-") || g_hash_table_contains (seen, name))
+        continue;
+      g_assert_null (found);
+      found = g_build_filename (dir, name, NULL);
+      g_hash_table_add (seen, g_strdup (name));
+    }
+
+  g_assert_nonnull (found);
+  return found;
+}
+
+/* A saved queue that is damaged, hostile or from another version is
+ * refused whole, with a reason and where it went: it is moved aside (never
+ * over an earlier one) so the next save cannot overwrite it, and nothing
+ * of it is trusted, not even for a moment. */
+static void
+test_restore_bad (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *state_dir = g_build_filename (f->dir, "state", NULL);
+  g_autofree char *state = g_build_filename (state_dir, "queue.json", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "videos", NULL);
+  g_autofree char *deep = g_strnfill (100000, '[');
+  g_autofree char *board = g_strdup_printf ("{\"url\":\"%s\",\"output-dir\":\"%s\"}",
+                                            f->url, out);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  struct {
+    const char *boards;   /* NULL: @items is the whole file */
+    const char *items;
+    const char *reason;
+  } cases[] = {
+    { NULL, deep, "nested more than 64 levels deep" },
+    { NULL, "", "it is empty" },
+    { NULL, " \n", "it is empty" },
+    { NULL, "{\"version\":1,\"boards\":[", "could not be used" },
+    { NULL, "[1,2]", "not in a format this version understands" },
+    { NULL, "{\"version\":2,\"boards\":[],\"items\":[]}",
+      "not in a format this version understands" },
+    { NULL, "{\"version\":1,\"boards\":5,\"items\":[]}", "“boards” is not a list" },
+    { "[7]", "[]", "board 1 is not an object" },
+    { "[{\"output-dir\":\"/tmp\"}]", "[]", "board 1: “url” is missing" },
+    { "[{\"url\":\"http://127.0.0.1/\"}]", "[]", "board 1: “output-dir” is missing" },
+    { "[{\"url\":\"file:///etc/passwd\",\"output-dir\":\"/tmp\"}]", "[]", "board 1:" },
+    { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"videos\"}]", "[]",
+      "board 1: the folder “videos” is not a canonical absolute path" },
+    { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"/tmp/../tmp\"}]", "[]",
+      "is not a canonical absolute path" },
+    { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"/tmp\",\"pages\":\"many\"}]",
+      "[]", "board 1: “pages” is not a number" },
+    { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"/tmp\",\"state\":\"gone\"}]",
+      "[]", "board 1: “gone” is not a state" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/v\",\"path\":\"video.mp4\"}]",
+      "item 1: “video.mp4” is not a file directly in its board’s folder" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/v\",\"path\":\"/etc/passwd\"}]",
+      "item 1: “/etc/passwd” is not a file directly in its board’s folder" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/v\",\"path\":\"OUT/../x.mp4\"}]",
+      "is not a file directly in its board’s folder" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/1\",\"path\":\"OUT/a.mp4\"},"
+               "{\"board\":0,\"page\":\"http://127.0.0.1/2\",\"path\":\"OUT/a.mp4\"}]",
+      "item 2: “OUT/a.mp4” is also the file of item 1" },
+    { "BOARD", "[{\"board\":3,\"page\":\"http://127.0.0.1/v\"}]",
+      "item 1: there is no board 3" },
+    { "BOARD", "[{\"board\":0}]", "item 1: “page” is missing" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/v\",\"state\":\"exploded\"}]",
+      "item 1: “exploded” is not a state" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/v\",\"selected\":\"yes\"}]",
+      "item 1: “selected” is not true or false" },
+    { "BOARD", "[{\"board\":0,\"page\":\"http://127.0.0.1/v\",\"media\":\"file:///x\"}]",
+      "item 1:" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = NULL;
+      g_autoptr(GString) reason = g_string_new (cases[i].reason);
+      g_autofree char *written = NULL;
+      g_autofree char *moved = NULL;
+      g_autoptr(GString) json = NULL;
+      g_autoptr(GError) error = NULL;
+
+      json = g_string_new (cases[i].boards == NULL ? cases[i].items : "{\"version\":1,\"boards\":");
+      if (cases[i].boards != NULL)
+        g_string_append_printf (json, "%s,\"items\":%s}", cases[i].boards, cases[i].items);
+      g_string_replace (json, "BOARD", "[BOARD]", 0);
+      g_string_replace (json, "BOARD", board, 0);
+      g_string_replace (json, "OUT", out, 0);
+      text = g_strdup (json->str);
+      g_mkdir_with_parents (state_dir, 0700);
+      g_file_set_contents (state, text, -1, &error);
+      g_assert_no_error (error);
+
+      trawl_test_drop_queue (&f->queue);
+      f->queue = trawl_test_new_queue ();
+      trawl_queue_set_state_file (f->queue, state);
+      g_assert_false (trawl_queue_restore (f->queue, &error));
+
+      g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_BAD_STATE);
+      g_test_message ("%s", error->message);
+      g_string_replace (reason, "OUT", out, 0);
+      if (strstr (error->message, reason->str) == NULL)
+        g_error ("Case %u: “%s” does not say “%s”", i, error->message, reason->str);
+      g_assert_null (strchr (error->message, '\n'));
+
+      /* Nothing of it was taken, and it is kept beside, as it was: one
+       * more file each time, none over another. */
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 0);
+      g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 0);
+      g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
+      moved = new_bad_file (state_dir, seen);
+      g_assert_nonnull (strstr (error->message, moved));
+      g_clear_error (&error);
+      g_file_get_contents (moved, &written, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (written, ==, text);
+    }
+}
+
 static void
 test_review (Fixture       *f,
              gconstpointer  data)
@@ -903,6 +1106,7 @@ main (int   argc,
   ADD ("/queue/board/classic", test_classic);
   ADD ("/queue/board/api", test_api);
   ADD ("/queue/board/mixed", test_mixed);
+  ADD ("/queue/board/api-without-headers", test_api_without_headers);
   ADD ("/queue/concurrency/jobs", test_concurrency);
   ADD ("/queue/concurrency/per-host", test_per_host);
   ADD ("/queue/resume/after-failure", test_resume_after_failure);
@@ -915,6 +1119,7 @@ main (int   argc,
   ADD ("/queue/archive", test_archive);
   ADD ("/queue/hostile-titles", test_hostile_titles);
   ADD ("/queue/generic-board", test_generic_board);
+  ADD ("/queue/generic-archive", test_generic_archive);
   ADD ("/queue/direct-media", test_direct_media);
   ADD ("/queue/list-only", test_list_only);
   ADD ("/queue/bad-input", test_bad_input);
@@ -922,6 +1127,7 @@ main (int   argc,
   ADD ("/queue/settings", test_settings);
   ADD ("/queue/restore/downloads", test_restore);
   ADD ("/queue/restore/crawling", test_restore_crawling);
+  ADD ("/queue/restore/bad", test_restore_bad);
   ADD ("/queue/review", test_review);
   g_test_add_func ("/queue/parse-rate", test_parse_rate);
 

@@ -19,6 +19,8 @@ struct _TrawlApplication
   gboolean          demo;
   gboolean          paste;
   GHashTable       *notified;  /* boards whose finish was announced */
+  GError           *restore_error;  /* why the saved queue was not taken; the first
+                                     * window tells it */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlApplication, trawl_application, ADW_TYPE_APPLICATION)
@@ -88,6 +90,8 @@ settings_changed_cb (TrawlQueue *queue,
  * trawl_application_create_queue:
  * @settings: the application's settings, followed from now on
  * @data_dir: where the queue state and the download archive live
+ * @restore_error: (out) (optional): why the saved queue could not be
+ *   brought back (it was moved aside and the queue starts empty)
  *
  * The engine as the app runs it, brought back as it was at the last exit
  * (or crash). The UI tests build their queue with this too.
@@ -95,8 +99,9 @@ settings_changed_cb (TrawlQueue *queue,
  * Returns: (transfer full): the queue
  */
 TrawlQueue *
-trawl_application_create_queue (GSettings  *settings,
-                                const char *data_dir)
+trawl_application_create_queue (GSettings   *settings,
+                                const char  *data_dir,
+                                GError     **restore_error)
 {
   TrawlQueue *queue = trawl_queue_new ();
   g_autoptr(TrawlArchive) archive = NULL;
@@ -117,8 +122,7 @@ trawl_application_create_queue (GSettings  *settings,
   trawl_queue_set_archive (queue, archive);
 
   trawl_queue_set_state_file (queue, state_path);
-  if (!trawl_queue_restore (queue, &error))
-    g_warning ("%s", error->message);
+  trawl_queue_restore (queue, restore_error);
 
   return queue;
 }
@@ -219,11 +223,19 @@ static TrawlWindow *
 get_window (TrawlApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  TrawlWindow *created;
 
   if (TRAWL_IS_WINDOW (window))
     return TRAWL_WINDOW (window);
 
-  return trawl_window_new (GTK_APPLICATION (self), self->queue, self->settings);
+  created = trawl_window_new (GTK_APPLICATION (self), self->queue, self->settings);
+  if (self->restore_error != NULL)
+    {
+      trawl_window_show_toast (created, self->restore_error->message);
+      g_clear_error (&self->restore_error);
+    }
+
+  return created;
 }
 
 static void
@@ -383,7 +395,9 @@ trawl_application_startup (GApplication *app)
   G_APPLICATION_CLASS (trawl_application_parent_class)->startup (app);
 
   self->settings = g_settings_new (APP_ID);
-  self->queue = trawl_application_create_queue (self->settings, data_dir);
+  self->queue = trawl_application_create_queue (self->settings, data_dir, &self->restore_error);
+  if (self->restore_error != NULL)
+    g_message ("%s", self->restore_error->message);
 
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",
                            G_CALLBACK (boards_changed_cb), self, G_CONNECT_SWAPPED);
@@ -421,6 +435,7 @@ trawl_application_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->demo_server);
   g_clear_pointer (&self->notified, g_hash_table_unref);
+  g_clear_error (&self->restore_error);
 
   G_OBJECT_CLASS (trawl_application_parent_class)->dispose (object);
 }

@@ -14,7 +14,8 @@ TrawlApplication *trawl_application_new          (void);
 TrawlQueue       *trawl_application_get_queue    (TrawlApplication *self);
 GSettings        *trawl_application_get_settings (TrawlApplication *self);
 TrawlQueue       *trawl_application_create_queue (GSettings      *settings,
-                                                  const char     *data_dir);
+                                                  const char     *data_dir,
+                                                  GError        **restore_error);
 void              trawl_application_stop_queue   (TrawlQueue     *queue);
 
 G_END_DECLS

@@ -2,7 +2,12 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "trawl-archive.h"
 #include "trawl-util-private.h"
@@ -96,6 +101,69 @@ remember (TrawlArchive *self,
   g_hash_table_add (self->keys, copy);
 }
 
+/* An entry or a comment: text a person could have written. A NUL byte,
+ * invalid UTF-8 or a control character is something else (a torn disk
+ * block, another program's data). */
+static gboolean
+line_is_text (const char *line,
+              gsize       length)
+{
+  const char *end = line + length;
+
+  if (memchr (line, '\0', length) != NULL || !g_utf8_validate_len (line, length, NULL))
+    return FALSE;
+
+  for (const char *p = line; p < end; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+
+  return TRUE;
+}
+
+typedef struct
+{
+  guint bad;        /* lines that are neither entries nor comments */
+  guint first_bad;  /* the line number of the first of them */
+} ParseReport;
+
+/* Adds the entries of @contents to @keys and returns the length of its
+ * complete lines: a line without its newline is the torn end of an older,
+ * non-atomic writer and does not count. */
+static gsize
+parse (const char  *contents,
+       gsize        length,
+       GPtrArray   *keys,
+       ParseReport *report)
+{
+  const char *line = contents;
+  const char *end = contents + length;
+  const char *newline;
+  guint number = 0;
+
+  while (line < end && (newline = memchr (line, '\n', end - line)) != NULL)
+    {
+      const char *first = line;
+      const char *last = newline;
+
+      number++;
+      line = newline + 1;
+      while (first < last && g_ascii_isspace (*first))
+        first++;
+      while (last > first && g_ascii_isspace (last[-1]))
+        last--;
+
+      if (!line_is_text (first, last - first))
+        {
+          if (report->bad++ == 0)
+            report->first_bad = number;
+        }
+      else if (first < last && *first != '#')
+        g_ptr_array_add (keys, g_strndup (first, last - first));
+    }
+
+  return line - contents;
+}
+
 /**
  * trawl_archive_new:
  * @path: the archive file; it need not exist yet
@@ -108,14 +176,17 @@ trawl_archive_new (const char  *path,
                    GError     **error)
 {
   g_autoptr(TrawlArchive) self = g_object_new (TRAWL_TYPE_ARCHIVE, NULL);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
+  ParseReport report = { 0 };
+  gsize length;
 
   g_return_val_if_fail (path != NULL, NULL);
 
   self->path = g_strdup (path);
 
-  if (!g_file_get_contents (path, &contents, NULL, &local_error))
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return g_steal_pointer (&self);
@@ -123,18 +194,14 @@ trawl_archive_new (const char  *path,
       return NULL;
     }
 
-  for (char *line = contents, *next; line != NULL && *line; line = next)
-    {
-      next = strchr (line, '\n');
-      /* A line without its newline is the torn end of an older,
-       * non-atomic writer; it does not count. */
-      if (next == NULL)
-        break;
-      *next++ = '\0';
-      g_strstrip (line);
-      if (*line != '\0' && *line != '#')
-        remember (self, line);
-    }
+  parse (contents, length, keys, &report);
+  for (guint i = 0; i < keys->len; i++)
+    remember (self, g_ptr_array_index (keys, i));
+
+  /* Saving keeps them as they are, so nothing is lost by reading on. */
+  if (report.bad > 0)
+    g_warning ("%s: skipped %u lines that are not entries (the first is line %u); "
+               "they stay in the file", path, report.bad, report.first_bad);
 
   return g_steal_pointer (&self);
 }
@@ -193,31 +260,160 @@ trawl_archive_is_saving (TrawlArchive *self)
   return self->saving || self->dirty;
 }
 
-static GBytes *
-serialize (TrawlArchive *self)
+/* Takes the lock beside the archive (the archive itself is replaced by a
+ * rename, so it cannot carry the lock): one writer at a time, across
+ * processes. Returns the locked descriptor, or -1. */
+static int
+lock_archive (const char  *path,
+              GError     **error)
 {
-  GString *text = g_string_new (HEADER);
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  int fd;
 
-  for (guint i = 0; i < self->order->len; i++)
+  if (!_trawl_make_parent (path, error))
+    return -1;
+
+  fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  while (fd >= 0 && flock (fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      {
+        close (fd);
+        fd = -1;
+      }
+
+  if (fd < 0)
     {
-      g_string_append (text, g_ptr_array_index (self->order, i));
-      g_string_append_c (text, '\n');
+      int saved = errno;
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   _("Could not lock %s: %s"), lock_path, g_strerror (saved));
     }
 
-  return g_string_free_to_bytes (text);
+  return fd;
 }
+
+/* Writes what is on disk now, then the entries of @keys it lacks, under
+ * the lock: other processes' entries stay, whatever they added since this
+ * one read the file. The entries on disk go to @on_disk. */
+static gboolean
+merge_and_write (const char  *path,
+                 GStrv        keys,
+                 GPtrArray   *on_disk,
+                 GError     **error)
+{
+  g_autofree char *contents = NULL;
+  g_autofree char *target = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GBytes) bytes = NULL;
+  ParseReport report = { 0 };
+  GString *text;
+  gsize length = 0;
+  gboolean ok;
+  int lock;
+
+  /* A link stays a link; the file it names is the one to lock and replace. */
+  target = _trawl_resolve_links (path, error);
+  if (target == NULL)
+    return FALSE;
+  lock = lock_archive (target, error);
+  if (lock < 0)
+    return FALSE;
+
+  if (!g_file_get_contents (target, &contents, &length, &local_error) &&
+      !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      close (lock);
+      return FALSE;
+    }
+
+  text = g_string_new_len (contents, contents != NULL ? parse (contents, length, on_disk,
+                                                                &report) : 0);
+  if (text->len == 0)
+    g_string_append (text, HEADER);
+
+  for (guint i = 0; i < on_disk->len; i++)
+    g_hash_table_add (known, g_ptr_array_index (on_disk, i));
+  for (guint i = 0; keys[i] != NULL; i++)
+    if (!g_hash_table_contains (known, keys[i]))
+      g_string_append_printf (text, "%s\n", keys[i]);
+
+  bytes = g_string_free_to_bytes (text);
+  ok = _trawl_write_file (target, bytes, 0644, error);
+  close (lock);
+
+  return ok;
+}
+
+typedef struct
+{
+  char      *path;
+  GStrv      keys;
+  GPtrArray *on_disk;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_free (job->path);
+  g_strfreev (job->keys);
+  g_ptr_array_unref (job->on_disk);
+  g_free (job);
+}
+
+static SaveJob *
+save_job_new (TrawlArchive *self)
+{
+  SaveJob *job = g_new0 (SaveJob, 1);
+
+  job->path = g_strdup (self->path);
+  job->keys = g_new0 (char *, self->order->len + 1);
+  for (guint i = 0; i < self->order->len; i++)
+    job->keys[i] = g_strdup (g_ptr_array_index (self->order, i));
+  job->on_disk = g_ptr_array_new_with_free_func (g_free);
+
+  return job;
+}
+
+/* What other processes recorded counts here too from now on. */
+static void
+learn (TrawlArchive *self,
+       SaveJob      *job)
+{
+  for (guint i = 0; i < job->on_disk->len; i++)
+    remember (self, g_ptr_array_index (job->on_disk, i));
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  GError *error = NULL;
+
+  if (merge_and_write (job->path, job->keys, job->on_disk, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveJob, save_job_free)
 
 static void start_save (TrawlArchive *self);
 
 static void
-save_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+archive_save_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   TrawlArchive *self = TRAWL_ARCHIVE (object);
   g_autoptr(GError) error = NULL;
 
-  if (!_trawl_write_file_finish (result, &error))
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    learn (self, g_task_get_task_data (G_TASK (result)));
+  else
     g_warning ("Could not save the download archive %s: %s", self->path, error->message);
 
   self->saving = FALSE;
@@ -232,11 +428,13 @@ save_cb (GObject      *object,
 static void
 start_save (TrawlArchive *self)
 {
-  g_autoptr(GBytes) contents = serialize (self);
+  g_autoptr(GTask) task = g_task_new (self, NULL, archive_save_cb, NULL);
 
   self->dirty = FALSE;
   self->saving = TRUE;
-  _trawl_write_file_async (self, self->path, contents, 0644, save_cb, NULL);
+  g_task_set_source_tag (task, start_save);
+  g_task_set_task_data (task, save_job_new (self), (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
 }
 
 void
@@ -265,13 +463,16 @@ gboolean
 trawl_archive_save (TrawlArchive  *self,
                     GError       **error)
 {
-  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(SaveJob) job = NULL;
 
   g_return_val_if_fail (TRAWL_IS_ARCHIVE (self), FALSE);
   g_return_val_if_fail (!self->saving, FALSE);
 
-  contents = serialize (self);
+  job = save_job_new (self);
   self->dirty = FALSE;
+  if (!merge_and_write (job->path, job->keys, job->on_disk, error))
+    return FALSE;
 
-  return _trawl_write_file (self->path, contents, 0644, error);
+  learn (self, job);
+  return TRUE;
 }

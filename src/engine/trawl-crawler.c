@@ -50,18 +50,17 @@ crawl_free (Crawl *crawl)
 
 static void fetch_page (GTask *task, const char *url);
 
+/* Whether a run before finished @item, by the key it was recorded with:
+ * its recipe and id, or its media URL when it is known from the list.
+ * Items known by neither are looked up once resolved. */
 static gboolean
-archived (Crawl      *crawl,
-          const char *id)
+archived (Crawl     *crawl,
+          TrawlItem *item)
 {
   TrawlArchive *archive = trawl_queue_get_archive (crawl->queue);
-  g_autofree char *key = NULL;
+  g_autofree char *key = _trawl_item_archive_key (item);
 
-  if (archive == NULL || crawl->recipe == NULL || id == NULL)
-    return FALSE;
-
-  key = trawl_archive_key (trawl_recipe_get_name (crawl->recipe), id, NULL);
-  return trawl_archive_contains (archive, key);
+  return archive != NULL && key != NULL && trawl_archive_contains (archive, key);
 }
 
 static void
@@ -71,8 +70,6 @@ add_media_item (Crawl      *crawl,
                 const char *title)
 {
   g_autoptr(TrawlItem) item = NULL;
-  TrawlArchive *archive = trawl_queue_get_archive (crawl->queue);
-  g_autofree char *key = trawl_archive_key (NULL, NULL, media_url);
 
   if (g_hash_table_contains (crawl->seen, media_url))
     return;
@@ -80,14 +77,14 @@ add_media_item (Crawl      *crawl,
   if (g_hash_table_contains (crawl->known, media_url))
     return;
 
-  if (archive != NULL && trawl_archive_contains (archive, key))
+  item = _trawl_item_new (crawl->board, page_url, title, NULL);
+  _trawl_item_set_media_url (item, media_url);
+  if (archived (crawl, item))
     {
       _trawl_board_add_skipped (crawl->board);
       return;
     }
 
-  item = _trawl_item_new (crawl->board, page_url, title, NULL);
-  _trawl_item_set_media_url (item, media_url);
   _trawl_board_add_found (crawl->board, 1);
   _trawl_queue_add_item (crawl->queue, item);
 }
@@ -274,15 +271,15 @@ list_cb (GObject      *object,
       if (g_hash_table_contains (crawl->known, key))
         continue;
 
-      if (archived (crawl, found->id))
+      item = _trawl_item_new (crawl->board, found->url, found->title, found->id);
+      if (found->is_media)
+        _trawl_item_set_media_url (item, found->url);
+      if (archived (crawl, item))
         {
           _trawl_board_add_skipped (crawl->board);
           continue;
         }
 
-      item = _trawl_item_new (crawl->board, found->url, found->title, found->id);
-      if (found->is_media)
-        _trawl_item_set_media_url (item, found->url);
       _trawl_board_add_found (crawl->board, 1);
       _trawl_queue_add_item (crawl->queue, item);
     }

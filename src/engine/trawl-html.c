@@ -11,6 +11,7 @@
 #include "trawl-html-private.h"
 #include "trawl-recipe-private.h"
 #include "trawl-uri.h"
+#include "trawl-util-private.h"
 
 /* Links followed from one generic list page at most. */
 #define MAX_GENERIC_LINKS 500
@@ -422,8 +423,9 @@ generic_media (htmlDocPtr  doc,
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
       g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
+      const char *script = g_ptr_array_index (scripts, i);
 
-      if (!json_parser_load_from_data (parser, g_ptr_array_index (scripts, i), -1, NULL))
+      if (!_trawl_json_parse (parser, script, strlen (script), NULL))
         continue;
       collect_content_urls (json_parser_get_root (parser), urls);
       for (guint j = 0; j < urls->len; j++)

@@ -112,7 +112,23 @@ void           _trawl_crawl_async            (TrawlQueue    *queue,
 gboolean       _trawl_crawl_finish           (GAsyncResult  *result,
                                               GError       **error);
 
-/* trawl-resolver.c */
+/* trawl-resolver.c; the pure steps of a strategy, which the fuzzer runs */
+char          *_trawl_strategy_finish_url    (TrawlStrategy *strategy,
+                                              GHashTable    *vars,
+                                              const char    *found,
+                                              const char    *base,
+                                              JsonNode      *json,
+                                              char         **reason);
+char          *_trawl_strategy_api_request   (TrawlStrategy *strategy,
+                                              GHashTable    *vars,
+                                              const char    *page_url,
+                                              GStrv         *header_values,
+                                              char         **reason);
+char          *_trawl_strategy_api_answer    (TrawlStrategy *strategy,
+                                              GHashTable    *vars,
+                                              GBytes        *body,
+                                              const char    *url,
+                                              char         **reason);
 void           _trawl_resolve_async          (TrawlQueue    *queue,
                                               TrawlItem     *item,
                                               GCancellable  *cancellable,

@@ -6,10 +6,12 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <unistd.h>
 
 #include "trawl-enums.h"
 #include "trawl-error.h"
 #include "trawl-queue-private.h"
+#include "trawl-uri.h"
 #include "trawl-util-private.h"
 
 /* The queue as a JSON file, so that a restart (or a crash) finds it as it
@@ -27,17 +29,6 @@ enum_nick (GType type,
   GEnumValue *v = g_enum_get_value (klass, value);
 
   return v != NULL ? v->value_nick : NULL;
-}
-
-static int
-enum_value (GType       type,
-            const char *nick,
-            int         fallback)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *v = nick != NULL ? g_enum_get_value_by_nick (klass, nick) : NULL;
-
-  return v != NULL ? v->value : fallback;
 }
 
 static void
@@ -175,29 +166,151 @@ trawl_queue_save (TrawlQueue  *self,
   return _trawl_write_file (trawl_queue_get_state_file (self), contents, 0600, error);
 }
 
-static const char *
-member_string (JsonObject *object,
-               const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
+/* Reading the file back trusts nothing in it: every field is checked
+ * (types, URLs, states, paths inside their board's folder and unique)
+ * before any of it reaches the queue, and a file that fails is refused
+ * whole with the first reason, one line. */
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+/* The member @name when it holds a value of @type, NULL when it is absent
+ * (or null); a reason when it holds anything else. */
+static gboolean
+member_typed (JsonObject  *object,
+              const char  *name,
+              GType        type,
+              JsonNode   **node,
+              char       **reason)
+{
+  *node = json_object_get_member (object, name);
+  if (*node == NULL || JSON_NODE_HOLDS_NULL (*node))
+    {
+      *node = NULL;
+      return TRUE;
+    }
+
+  if (JSON_NODE_HOLDS_VALUE (*node) && json_node_get_value_type (*node) == type)
+    return TRUE;
+
+  if (type == G_TYPE_STRING)
+    *reason = g_strdup_printf (_("“%s” is not text"), name);
+  else if (type == G_TYPE_INT64)
+    *reason = g_strdup_printf (_("“%s” is not a number"), name);
+  else
+    *reason = g_strdup_printf (_("“%s” is not true or false"), name);
+  return FALSE;
 }
 
-static gint64
-member_int (JsonObject *object,
-            const char *name,
-            gint64      fallback)
+/* The string member @name, or NULL when it is absent; a reason when it is
+ * absent while @required. */
+static gboolean
+member_string (JsonObject  *object,
+               const char  *name,
+               gboolean     required,
+               const char **value,
+               char       **reason)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
+  if (!member_typed (object, name, G_TYPE_STRING, &node, reason))
+    return FALSE;
+
+  if (node == NULL && required)
+    {
+      *reason = g_strdup_printf (_("“%s” is missing"), name);
+      return FALSE;
+    }
+
+  *value = node != NULL ? json_node_get_string (node) : NULL;
+  return TRUE;
+}
+
+/* The whole-number member @name, from @min up; @value is left as it is
+ * when the member is absent. */
+static gboolean
+member_int (JsonObject  *object,
+            const char  *name,
+            gint64       min,
+            gint64      *value,
+            char       **reason)
+{
+  JsonNode *node;
+
+  if (!member_typed (object, name, G_TYPE_INT64, &node, reason))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (json_node_get_int (node) < min || json_node_get_int (node) > G_MAXINT)
+    {
+      *reason = g_strdup_printf (_("“%s” is out of range"), name);
+      return FALSE;
+    }
+
+  *value = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+member_boolean (JsonObject  *object,
+                const char  *name,
+                gboolean    *value,
+                char       **reason)
+{
+  JsonNode *node;
+
+  if (!member_typed (object, name, G_TYPE_BOOLEAN, &node, reason))
+    return FALSE;
+
+  if (node != NULL)
+    *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+member_enum (JsonObject  *object,
+             GType        type,
+             int         *value,
+             char       **reason)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  const char *nick;
+  GEnumValue *found;
+
+  if (!member_string (object, "state", FALSE, &nick, reason))
+    return FALSE;
+  if (nick == NULL)
+    return TRUE;
+
+  found = g_enum_get_value_by_nick (klass, nick);
+  if (found == NULL)
+    {
+      *reason = g_strdup_printf (_("“%s” is not a state"), nick);
+      return FALSE;
+    }
+
+  *value = found->value;
+  return TRUE;
+}
+
+/* A string member that, when there, must be a URL Trawl may fetch. */
+static gboolean
+member_url (JsonObject  *object,
+            const char  *name,
+            gboolean     required,
+            const char **value,
+            char       **reason)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!member_string (object, name, required, value, reason))
+    return FALSE;
+
+  if (*value != NULL && !trawl_uri_is_fetchable (*value, &error))
+    {
+      *reason = g_strdup (error->message);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static gint64
@@ -212,23 +325,156 @@ part_size (const char *path)
   return g_stat (part, &st) == 0 ? st.st_size : 0;
 }
 
-static TrawlItem *
-restore_item (JsonObject *object,
-              TrawlBoard *board)
+static gboolean
+is_canonical (const char *path)
 {
-  TrawlItem *item = _trawl_item_new (board, member_string (object, "page"),
-                                     member_string (object, "title"),
-                                     member_string (object, "id"));
-  TrawlItemState state = enum_value (TRAWL_TYPE_ITEM_STATE, member_string (object, "state"),
-                                     TRAWL_ITEM_PENDING);
-  const char *path = member_string (object, "path");
-  gint64 total = member_int (object, "total", -1);
+  g_autofree char *canonical = NULL;
 
-  _trawl_item_set_media_url (item, member_string (object, "media"));
+  if (!g_path_is_absolute (path))
+    return FALSE;
+  canonical = g_canonicalize_filename (path, NULL);
+  return g_str_equal (canonical, path);
+}
+
+/* Reads one element of "boards" or "items"; NULL with a reason (or
+ * without one when the element is not an object) if it is bad. */
+typedef gpointer (*ReadFunc) (JsonNode    *node,
+                              guint        number,
+                              GPtrArray   *boards,
+                              GHashTable  *paths,
+                              char       **reason);
+
+static gpointer
+read_board (JsonNode    *node,
+            guint        number,
+            GPtrArray   *boards,
+            GHashTable  *paths,
+            char       **reason)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *url, *recipe, *output_dir, *title, *error;
+  gint64 pages = 0, found = 0, skipped = 0;
+  int state = TRAWL_BOARD_CRAWLING;
+  gboolean review = FALSE;
+  TrawlBoard *board;
+
+  if (object == NULL)
+    return NULL;
+
+  if (!member_url (object, "url", TRUE, &url, reason) ||
+      !member_string (object, "recipe", FALSE, &recipe, reason) ||
+      !member_string (object, "output-dir", TRUE, &output_dir, reason) ||
+      !member_string (object, "title", FALSE, &title, reason) ||
+      !member_string (object, "error", FALSE, &error, reason) ||
+      !member_enum (object, TRAWL_TYPE_BOARD_STATE, &state, reason) ||
+      !member_int (object, "pages", 0, &pages, reason) ||
+      !member_int (object, "found", 0, &found, reason) ||
+      !member_int (object, "skipped", 0, &skipped, reason) ||
+      !member_boolean (object, "review", &review, reason))
+    return NULL;
+
+  if (!is_canonical (output_dir))
+    {
+      *reason = g_strdup_printf (_("the folder “%s” is not a canonical absolute path"), output_dir);
+      return NULL;
+    }
+
+  board = _trawl_board_new (url, recipe, output_dir);
+  _trawl_board_set_title (board, title);
+  _trawl_board_set_error (board, error);
+  _trawl_board_set_counts (board, pages, found, skipped);
+  _trawl_board_set_review (board, review);
+  _trawl_board_set_state (board, state);
+
+  return board;
+}
+
+/* An item's file: directly in its board's folder (a title never makes a
+ * folder), and no other item's. */
+static gboolean
+check_path (const char  *path,
+            TrawlBoard  *board,
+            GHashTable  *paths,
+            char       **reason)
+{
+  g_autofree char *parent = NULL;
+  guint other;
+
+  if (path == NULL)
+    return TRUE;
+
+  parent = g_path_is_absolute (path) ? g_path_get_dirname (path) : NULL;
+  if (!is_canonical (path) || g_strcmp0 (parent, trawl_board_get_output_dir (board)) != 0)
+    {
+      *reason = g_strdup_printf (_("“%s” is not a file directly in its board’s folder"), path);
+      return FALSE;
+    }
+
+  other = GPOINTER_TO_UINT (g_hash_table_lookup (paths, path));
+  if (other != 0)
+    {
+      *reason = g_strdup_printf (_("“%s” is also the file of item %u"), path, other);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gpointer
+read_item (JsonNode    *node,
+           guint        number,
+           GPtrArray   *boards,
+           GHashTable  *paths,
+           char       **reason)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  const char *page, *id, *title, *media, *path, *error;
+  gint64 index = -1, total = -1, bytes = 0;
+  int state = TRAWL_ITEM_PENDING;
+  gboolean selected = TRUE;
+  TrawlBoard *board;
+  TrawlItem *item;
+
+  if (object == NULL)
+    return NULL;
+
+  if (!json_object_has_member (object, "board"))
+    {
+      *reason = g_strdup_printf (_("“%s” is missing"), "board");
+      return NULL;
+    }
+  if (!member_int (object, "board", G_MININT, &index, reason))
+    return NULL;
+  if (index < 0 || index >= boards->len)
+    {
+      g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, index);
+
+      *reason = g_strdup_printf (_("there is no board %s"), text);
+      return NULL;
+    }
+  board = g_ptr_array_index (boards, index);
+
+  if (!member_url (object, "page", TRUE, &page, reason) ||
+      !member_string (object, "id", FALSE, &id, reason) ||
+      !member_string (object, "title", FALSE, &title, reason) ||
+      !member_url (object, "media", FALSE, &media, reason) ||
+      !member_string (object, "path", FALSE, &path, reason) ||
+      !member_string (object, "error", FALSE, &error, reason) ||
+      !member_enum (object, TRAWL_TYPE_ITEM_STATE, &state, reason) ||
+      !member_int (object, "total", -1, &total, reason) ||
+      !member_int (object, "bytes", 0, &bytes, reason) ||
+      !member_boolean (object, "selected", &selected, reason) ||
+      !check_path (path, board, paths, reason))
+    return NULL;
+
+  if (path != NULL)
+    g_hash_table_insert (paths, (gpointer) path, GUINT_TO_POINTER (number));
+
+  item = _trawl_item_new (board, page, title, id);
+  _trawl_item_set_media_url (item, media);
   _trawl_item_set_path (item, path);
-  _trawl_item_set_error (item, member_string (object, "error"));
-  if (json_object_has_member (object, "selected"))
-    trawl_item_set_selected (item, json_object_get_boolean_member (object, "selected"));
+  _trawl_item_set_error (item, error);
+  trawl_item_set_selected (item, selected);
 
   /* Work that was under way when the queue stopped is taken up again:
    * a download goes back in line (its .part is its progress). */
@@ -243,17 +489,144 @@ restore_item (JsonObject *object,
     default:
       break;
     }
-  if (state == TRAWL_ITEM_QUEUED && (path == NULL || trawl_item_get_media_url (item) == NULL))
+  if (state == TRAWL_ITEM_QUEUED && (path == NULL || media == NULL))
     state = TRAWL_ITEM_PENDING;
 
-  if (state == TRAWL_ITEM_DONE)
-    _trawl_item_set_progress (item, (guint64) member_int (object, "bytes", 0), total);
-  else
-    _trawl_item_set_progress (item, (guint64) part_size (path), total);
+  _trawl_item_set_progress (item, state == TRAWL_ITEM_DONE ? (guint64) bytes
+                                                           : (guint64) part_size (path), total);
   _trawl_item_set_state (item, state);
   _trawl_item_flush_progress (item, g_get_monotonic_time ());
 
   return item;
+}
+
+/* The elements of the list @name, each read by @read; NULL with a reason
+ * at the first that fails ("board 2: …"). */
+static GPtrArray *
+read_list (JsonObject  *root,
+           const char  *name,
+           ReadFunc     read,
+           GPtrArray   *boards,
+           GHashTable  *paths,
+           char       **reason)
+{
+  JsonNode *node = json_object_get_member (root, name);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean is_boards = read == read_board;
+  JsonArray *array;
+
+  if (node == NULL)
+    return g_steal_pointer (&list);
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      *reason = g_strdup_printf (_("“%s” is not a list"), name);
+      return NULL;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autofree char *why = NULL;
+      gpointer object = read (json_array_get_element (array, i), i + 1, boards, paths, &why);
+
+      if (object == NULL)
+        {
+          if (why == NULL)
+            *reason = g_strdup_printf (is_boards ? _("board %u is not an object")
+                                                 : _("item %u is not an object"), i + 1);
+          else
+            *reason = g_strdup_printf (is_boards ? _("board %u: %s") : _("item %u: %s"), i + 1,
+                                       why);
+          return NULL;
+        }
+      g_ptr_array_add (list, object);
+    }
+
+  return g_steal_pointer (&list);
+}
+
+/* Moves the unusable file to queue.json.bad-YYYYMMDD-HHMMSS (with -2, -3…
+ * when that name is taken), so that the next save cannot overwrite it and
+ * a person can look at it. Never over another file. */
+static char *
+move_aside (const char  *path,
+            GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  for (guint n = 1; n < 1000; n++)
+    {
+      g_autofree char *bad = n == 1 ? g_strdup_printf ("%s.bad-%s", path, stamp)
+                                    : g_strdup_printf ("%s.bad-%s-%u", path, stamp, n);
+
+      /* A hard link fails rather than replace; a rename would not. */
+      if (link (path, bad) == 0)
+        {
+          if (g_unlink (path) == 0)
+            return g_steal_pointer (&bad);
+        }
+      else if (errno == EEXIST)
+        continue;
+      else if ((errno == EPERM || errno == EOPNOTSUPP) && !g_file_test (bad, G_FILE_TEST_EXISTS))
+        {
+          /* Folders, and file systems without hard links. */
+          if (g_rename (path, bad) == 0)
+            return g_steal_pointer (&bad);
+        }
+
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                           g_strerror (errno));
+      return NULL;
+    }
+
+  g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_EXIST, g_strerror (EEXIST));
+  return NULL;
+}
+
+/* Reads and checks the whole file; NULL with a reason if any of it is bad. */
+static gboolean
+read_state (const char  *path,
+            GPtrArray  **boards,
+            GPtrArray  **items,
+            char       **reason)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gint64 version = 0;
+  JsonObject *root;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, &error) ||
+      !_trawl_json_parse (parser, contents, length, &error))
+    {
+      *reason = g_strdup (error->message);
+      return FALSE;
+    }
+
+  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
+           ? json_node_get_object (json_parser_get_root (parser)) : NULL;
+  if (root == NULL || !member_int (root, "version", 0, &version, reason) ||
+      version != STATE_VERSION)
+    {
+      g_free (*reason);
+      *reason = g_strdup (_("it is not in a format this version understands"));
+      return FALSE;
+    }
+
+  *boards = read_list (root, "boards", read_board, NULL, NULL, reason);
+  if (*boards == NULL)
+    return FALSE;
+  *items = read_list (root, "items", read_item, *boards, paths, reason);
+  if (*items == NULL)
+    {
+      g_clear_pointer (boards, g_ptr_array_unref);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /**
@@ -262,97 +635,57 @@ restore_item (JsonObject *object,
  * Reads the state file (see trawl_queue_set_state_file()) into an empty
  * queue and carries on: boards whose crawl was cut short are crawled again
  * (items already there are not added twice), unfinished downloads resume.
- * A missing file is an empty queue.
+ * A missing file is an empty queue. A file that cannot be used is moved
+ * aside (`queue.json.bad-DATE`) and none of it is taken.
  *
- * Returns: %FALSE if the file exists but cannot be used
+ * Returns: %FALSE, with a one-line reason that says where the file went, if
+ *   it could not be used
  */
 gboolean
 trawl_queue_restore (TrawlQueue  *self,
                      GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GPtrArray) boards = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) recrawl = g_ptr_array_new ();
+  g_autoptr(GPtrArray) boards = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) move_error = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *bad = NULL;
   const char *path;
-  JsonObject *root;
-  JsonArray *array;
 
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
   g_return_val_if_fail (g_list_model_get_n_items (G_LIST_MODEL (self)) == 0, FALSE);
 
   path = trawl_queue_get_state_file (self);
-  if (path == NULL)
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
 
-  if (!json_parser_load_from_mapped_file (parser, path, &local_error))
+  if (!read_state (path, &boards, &items, &reason))
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_API, _("Cannot read the saved queue %s: %s"),
-                   path, local_error->message);
-      return FALSE;
-    }
-
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)) ||
-      member_int (json_node_get_object (json_parser_get_root (parser)), "version", 0) !=
-        STATE_VERSION)
-    {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_API,
-                   _("The saved queue %s is not in a format this version understands"), path);
-      return FALSE;
-    }
-  root = json_node_get_object (json_parser_get_root (parser));
-
-  array = json_object_get_array_member (root, "boards");
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = json_array_get_object_element (array, i);
-      TrawlBoard *board;
-      TrawlBoardState state;
-
-      if (object == NULL || member_string (object, "url") == NULL ||
-          member_string (object, "output-dir") == NULL)
+      bad = move_aside (path, &move_error);
+      if (bad != NULL)
         {
-          g_ptr_array_add (boards, NULL);
-          continue;
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_BAD_STATE,
+                       _("The saved queue could not be used (%s); it was moved to %s"), reason,
+                       bad);
+          return FALSE;
         }
 
-      board = _trawl_board_new (member_string (object, "url"), member_string (object, "recipe"),
-                                member_string (object, "output-dir"));
-      _trawl_board_set_title (board, member_string (object, "title"));
-      _trawl_board_set_error (board, member_string (object, "error"));
-      _trawl_board_set_counts (board, member_int (object, "pages", 0),
-                               member_int (object, "found", 0), member_int (object, "skipped", 0));
-      if (json_object_has_member (object, "review"))
-        _trawl_board_set_review (board, json_object_get_boolean_member (object, "review"));
-      state = enum_value (TRAWL_TYPE_BOARD_STATE, member_string (object, "state"),
-                          TRAWL_BOARD_CRAWLING);
-      _trawl_board_set_state (board, state);
-      if (state == TRAWL_BOARD_CRAWLING)
-        g_ptr_array_add (recrawl, board);
-
-      g_ptr_array_add (boards, board);
-      _trawl_queue_restore_board (self, board);
+      /* Saving would overwrite it: this run keeps no state instead. */
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_BAD_STATE,
+                   _("The saved queue %s could not be used (%s) nor moved aside (%s); "
+                     "the queue will not be saved"), path, reason, move_error->message);
+      trawl_queue_set_state_file (self, NULL);
+      return FALSE;
     }
 
-  array = json_object_get_array_member (root, "items");
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonObject *object = json_array_get_object_element (array, i);
-      g_autoptr(TrawlItem) item = NULL;
-      gint64 board = object != NULL ? member_int (object, "board", -1) : -1;
+  for (guint i = 0; i < boards->len; i++)
+    _trawl_queue_restore_board (self, g_ptr_array_index (boards, i));
+  for (guint i = 0; i < items->len; i++)
+    _trawl_queue_restore_item (self, g_ptr_array_index (items, i));
 
-      if (board < 0 || board >= boards->len || g_ptr_array_index (boards, board) == NULL ||
-          member_string (object, "page") == NULL)
-        continue;
-
-      item = restore_item (object, g_ptr_array_index (boards, board));
-      _trawl_queue_restore_item (self, item);
-    }
-
-  for (guint i = 0; i < recrawl->len; i++)
-    _trawl_queue_crawl (self, g_ptr_array_index (recrawl, i));
+  for (guint i = 0; i < boards->len; i++)
+    if (trawl_board_get_state (g_ptr_array_index (boards, i)) == TRAWL_BOARD_CRAWLING)
+      _trawl_queue_crawl (self, g_ptr_array_index (boards, i));
 
   _trawl_queue_schedule (self);
   return TRUE;

@@ -20,7 +20,7 @@ typedef struct
   GRegex            *regex;
   char              *xpath;
   char              *api_url;
-  GStrv              api_header_names;
+  GStrv              api_header_names;   /* never NULL; may be empty */
   GStrv              api_header_values;
   char              *api_check_path;
   char              *api_check_value;

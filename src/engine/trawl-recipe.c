@@ -249,8 +249,10 @@ load_strategy (TrawlRecipe  *self,
                const char   *group,
                GError      **error)
 {
-  g_autoptr(GPtrArray) names = g_ptr_array_new_null_terminated (0, g_free, TRUE);
-  g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+  /* Room for one: GLib 2.74 steals an empty array with none as NULL, and
+   * the header vectors must be empty lists, never NULL. */
+  g_autoptr(GPtrArray) names = g_ptr_array_new_null_terminated (1, g_free, TRUE);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (1, g_free, TRUE);
   g_auto(GStrv) keys = NULL;
   TrawlStrategy *strategy = g_new0 (TrawlStrategy, 1);
   g_autoptr(GRegex) rewrite_check = NULL;

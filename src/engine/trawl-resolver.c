@@ -9,6 +9,7 @@
 #include "trawl-html-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
+#include "trawl-util-private.h"
 
 /* Finding an item's media URL: fetch its detail page, then try the
  * recipe's strategies in order (page regex, XPath, JSON API), then what
@@ -63,13 +64,13 @@ succeed (GTask      *task,
 
 /* Applies the strategy's Rewrite, then checks that what came out may be
  * fetched. Returns NULL with a reason otherwise. */
-static char *
-finish_url (Resolve        *resolve,
-            TrawlStrategy  *strategy,
-            const char     *found,
-            const char     *base,
-            JsonNode       *json,
-            char          **reason)
+char *
+_trawl_strategy_finish_url (TrawlStrategy  *strategy,
+                            GHashTable     *vars,
+                            const char     *found,
+                            const char     *base,
+                            JsonNode       *json,
+                            char          **reason)
 {
   g_autofree char *url = g_strdup (found);
   g_autoptr(GError) error = NULL;
@@ -81,8 +82,8 @@ finish_url (Resolve        *resolve,
       g_autofree char *replacement = NULL;
       g_autoptr(GRegex) regex = NULL;
 
-      pattern = _trawl_template_expand (strategy->rewrite, resolve->vars, json, TRUE);
-      replacement = _trawl_template_expand (strategy->rewrite_to, resolve->vars, json, FALSE);
+      pattern = _trawl_template_expand (strategy->rewrite, vars, json, TRUE);
+      replacement = _trawl_template_expand (strategy->rewrite_to, vars, json, FALSE);
       if (pattern == NULL || replacement == NULL)
         {
           *reason = g_strdup (_("the rewrite needs a value the page did not give"));
@@ -109,6 +110,89 @@ finish_url (Resolve        *resolve,
   return resolved;
 }
 
+/* The request of an Api strategy for the page at @page_url: its URL and
+ * its header values, or NULL with a reason. */
+char *
+_trawl_strategy_api_request (TrawlStrategy  *strategy,
+                             GHashTable     *vars,
+                             const char     *page_url,
+                             GStrv          *header_values,
+                             char          **reason)
+{
+  g_autofree char *relative = NULL;
+  g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (1, g_free, TRUE);
+  g_autoptr(GError) error = NULL;
+  char *url;
+
+  relative = _trawl_template_expand (strategy->api_url, vars, NULL, FALSE);
+  if (relative == NULL)
+    {
+      *reason = g_strdup (_("the API URL needs a value this item does not have"));
+      return NULL;
+    }
+
+  url = trawl_uri_resolve (page_url, relative, &error);
+  if (url == NULL)
+    {
+      *reason = g_strdup (error->message);
+      return NULL;
+    }
+
+  for (guint i = 0; strategy->api_header_names[i] != NULL; i++)
+    {
+      char *value = _trawl_template_expand (strategy->api_header_values[i], vars, NULL, FALSE);
+
+      g_ptr_array_add (values, value != NULL ? value : g_strdup (""));
+    }
+
+  *header_values = (GStrv) g_ptr_array_steal (values, NULL);
+  return url;
+}
+
+/* The media URL in an Api strategy's answer @body (fetched from @url), or
+ * NULL with a reason. */
+char *
+_trawl_strategy_api_answer (TrawlStrategy  *strategy,
+                            GHashTable     *vars,
+                            GBytes         *body,
+                            const char     *url,
+                            char          **reason)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *found = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (body, &size);
+  JsonNode *root;
+
+  if (!_trawl_json_parse (parser, data, size, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL)
+    {
+      *reason = g_strdup (_("the API did not answer with JSON"));
+      return NULL;
+    }
+
+  if (strategy->api_check_path != NULL)
+    {
+      g_autofree char *value = _trawl_json_lookup (root, strategy->api_check_path);
+
+      if (g_strcmp0 (value, strategy->api_check_value) != 0)
+        {
+          *reason = g_strdup_printf (_("the API answered %s=%s"), strategy->api_check_path,
+                                     value != NULL ? value : _("nothing"));
+          return NULL;
+        }
+    }
+
+  found = _trawl_json_lookup (root, strategy->json_path);
+  if (found == NULL || *found == '\0')
+    {
+      *reason = g_strdup_printf (_("the API answer has no %s"), strategy->json_path);
+      return NULL;
+    }
+
+  return _trawl_strategy_finish_url (strategy, vars, found, url, root, reason);
+}
+
 static void try_next (GTask *task);
 
 static void
@@ -121,11 +205,8 @@ api_cb (GObject      *object,
   TrawlStrategy *strategy = g_ptr_array_index (resolve->recipe->strategies, resolve->index - 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *found = NULL;
   g_autofree char *url = NULL;
   g_autofree char *reason = NULL;
-  JsonNode *root;
 
   if (g_task_return_error_if_cancelled (task))
     {
@@ -134,57 +215,19 @@ api_cb (GObject      *object,
     }
 
   if (response == NULL)
+    add_reason (resolve, strategy->name, error->message);
+  else if (response->is_media)
+    add_reason (resolve, strategy->name, _("the API did not answer with JSON"));
+  else if ((url = _trawl_strategy_api_answer (strategy, resolve->vars, response->body,
+                                              response->url, &reason)) == NULL)
+    add_reason (resolve, strategy->name, reason);
+  else
     {
-      add_reason (resolve, strategy->name, error->message);
-      try_next (task);
+      succeed (task, url);
       return;
     }
 
-  if (response->is_media ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (response->body, NULL),
-                                   g_bytes_get_size (response->body), NULL))
-    {
-      add_reason (resolve, strategy->name, _("the API did not answer with JSON"));
-      try_next (task);
-      return;
-    }
-
-  root = json_parser_get_root (parser);
-
-  if (strategy->api_check_path != NULL)
-    {
-      g_autofree char *value = _trawl_json_lookup (root, strategy->api_check_path);
-
-      if (g_strcmp0 (value, strategy->api_check_value) != 0)
-        {
-          g_autofree char *message =
-            g_strdup_printf (_("the API answered %s=%s"), strategy->api_check_path,
-                             value != NULL ? value : _("nothing"));
-          add_reason (resolve, strategy->name, message);
-          try_next (task);
-          return;
-        }
-    }
-
-  found = _trawl_json_lookup (root, strategy->json_path);
-  if (found == NULL || *found == '\0')
-    {
-      g_autofree char *message = g_strdup_printf (_("the API answer has no %s"),
-                                                  strategy->json_path);
-      add_reason (resolve, strategy->name, message);
-      try_next (task);
-      return;
-    }
-
-  url = finish_url (resolve, strategy, found, response->url, root, &reason);
-  if (url == NULL)
-    {
-      add_reason (resolve, strategy->name, reason);
-      try_next (task);
-      return;
-    }
-
-  succeed (task, url);
+  try_next (task);
 }
 
 static void
@@ -192,36 +235,21 @@ try_api (GTask         *task,
          TrawlStrategy *strategy)
 {
   Resolve *resolve = g_task_get_task_data (task);
-  g_autofree char *relative = NULL;
   g_autofree char *url = NULL;
-  g_autoptr(GPtrArray) values = g_ptr_array_new_null_terminated (0, g_free, TRUE);
-  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+  g_auto(GStrv) values = NULL;
 
-  relative = _trawl_template_expand (strategy->api_url, resolve->vars, NULL, FALSE);
-  if (relative == NULL)
-    {
-      add_reason (resolve, strategy->name, _("the API URL needs a value this item does not have"));
-      try_next (task);
-      return;
-    }
-
-  url = trawl_uri_resolve (resolve->page_url, relative, &error);
+  url = _trawl_strategy_api_request (strategy, resolve->vars, resolve->page_url, &values,
+                                     &reason);
   if (url == NULL)
     {
-      add_reason (resolve, strategy->name, error->message);
+      add_reason (resolve, strategy->name, reason);
       try_next (task);
       return;
-    }
-
-  for (guint i = 0; strategy->api_header_names[i] != NULL; i++)
-    {
-      char *value = _trawl_template_expand (strategy->api_header_values[i], resolve->vars, NULL,
-                                            FALSE);
-      g_ptr_array_add (values, value != NULL ? value : g_strdup (""));
     }
 
   _trawl_fetch_async (resolve->queue, url, resolve->page_url, strategy->api_header_names,
-                      (GStrv) values->pdata,
+                      values,
                       /* Translators: %s in “The server refused the %s request” */
                       _("video API"), g_task_get_cancellable (task), api_cb,
                       task);
@@ -253,7 +281,8 @@ try_next (GTask *task)
           continue;
         }
 
-      url = finish_url (resolve, strategy, found, resolve->page_url, NULL, &reason);
+      url = _trawl_strategy_finish_url (strategy, resolve->vars, found, resolve->page_url, NULL,
+                                        &reason);
       if (url != NULL)
         {
           succeed (task, url);

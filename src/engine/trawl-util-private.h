@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,10 @@ _trawl_set_str (char       **field,
   return TRUE;
 }
 
+char    *_trawl_resolve_links     (const char          *path,
+                                   GError             **error);
+gboolean _trawl_make_parent       (const char          *path,
+                                   GError             **error);
 gboolean _trawl_write_file        (const char          *path,
                                    GBytes              *contents,
                                    int                  mode,
@@ -28,6 +33,10 @@ void     _trawl_write_file_async  (gpointer             source_object,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data);
 gboolean _trawl_write_file_finish (GAsyncResult        *result,
+                                   GError             **error);
+gboolean _trawl_json_parse        (JsonParser          *parser,
+                                   const char          *data,
+                                   gsize                length,
                                    GError             **error);
 
 G_END_DECLS

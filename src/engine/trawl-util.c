@@ -5,20 +5,18 @@
 #include <errno.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "trawl-util-private.h"
 
-/* Temporary file, fsync, rename: a crash leaves the old file or the new
- * one, never half of one. */
+/* Creates the folder @path is to go in, if it is not there yet. */
 gboolean
-_trawl_write_file (const char  *path,
-                   GBytes      *contents,
-                   int          mode,
-                   GError     **error)
+_trawl_make_parent (const char  *path,
+                    GError     **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  gsize size;
-  const char *data = g_bytes_get_data (contents, &size);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
@@ -28,7 +26,57 @@ _trawl_write_file (const char  *path,
       return FALSE;
     }
 
-  return g_file_set_contents_full (path, data != NULL ? data : "", size,
+  return TRUE;
+}
+
+/* The file a chain of symbolic links at @path ends in; it need not exist.
+ * Returns NULL for a loop. */
+char *
+_trawl_resolve_links (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *current = g_strdup (path);
+
+  /* As many hops as Linux follows. */
+  for (guint hops = 0; hops <= 40; hops++)
+    {
+      g_autofree char *target = g_file_read_link (current, NULL);
+      g_autofree char *parent = NULL;
+      g_autofree char *real_parent = NULL;
+
+      if (target == NULL)
+        return g_steal_pointer (&current);
+
+      /* Relative to the link's folder as the kernel sees it, whatever
+       * links lead to that folder. */
+      parent = g_path_get_dirname (current);
+      real_parent = realpath (parent, NULL);
+      g_free (current);
+      current = g_canonicalize_filename (target, real_parent != NULL ? real_parent : parent);
+    }
+
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_LOOP, _("Could not write %s: %s"), path,
+               g_strerror (ELOOP));
+  return NULL;
+}
+
+/* Temporary file, fsync, rename: a crash leaves the old file or the new
+ * one, never half of one. A symbolic link stays one: the file it names is
+ * replaced, in that file's folder. */
+gboolean
+_trawl_write_file (const char  *path,
+                   GBytes      *contents,
+                   int          mode,
+                   GError     **error)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (contents, &size);
+  g_autofree char *target = _trawl_resolve_links (path, error);
+
+  if (target == NULL || !_trawl_make_parent (target, error))
+    return FALSE;
+
+  return g_file_set_contents_full (target, data != NULL ? data : "", size,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                    mode, error);
 }
@@ -89,4 +137,73 @@ _trawl_write_file_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (G_IS_TASK (result), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* How deep the JSON Trawl reads (API answers, JSON-LD, the saved queue)
+ * may nest: json-glib recurses per level, and a few hundred thousand
+ * brackets overflow the stack. No real document comes near it. */
+#define MAX_JSON_DEPTH 64
+
+static gboolean
+json_too_deep (const char *data,
+               gsize       length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (in_string)
+        {
+          if (data[i] == '\\')
+            i++;
+          else if (data[i] == '"')
+            in_string = FALSE;
+        }
+      else if (data[i] == '"')
+        in_string = TRUE;
+      else if (data[i] == '[' || data[i] == '{')
+        {
+          if (++depth > MAX_JSON_DEPTH)
+            return TRUE;
+        }
+      else if ((data[i] == ']' || data[i] == '}') && depth > 0)
+        depth--;
+    }
+
+  return FALSE;
+}
+
+/* json_parser_load_from_data() that refuses what would crash it, and
+ * takes a document without a value (empty, blanks) for the error it is. */
+gboolean
+_trawl_json_parse (JsonParser  *parser,
+                   const char  *data,
+                   gsize        length,
+                   GError     **error)
+{
+  if (json_too_deep (data, length))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                   _("it is nested more than %d levels deep"), MAX_JSON_DEPTH);
+      return FALSE;
+    }
+
+  if (!json_parser_load_from_data (parser, data, length, error))
+    {
+      /* json-glib names the text "<data>"; the position is what helps. */
+      if (error != NULL && g_str_has_prefix ((*error)->message, "<data>:"))
+        memmove ((*error)->message, (*error)->message + strlen ("<data>:"),
+                 strlen ((*error)->message) - strlen ("<data>:") + 1);
+      return FALSE;
+    }
+
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_PARSE,
+                           _("it is empty"));
+      return FALSE;
+    }
+
+  return TRUE;
 }

@@ -817,12 +817,20 @@ serve_plain (TrawlBoardServer  *self,
   g_autoptr(GString) html = g_string_new ("<!DOCTYPE html><html><head><title>");
   guint64 index;
 
-  /* Pages with no recipe: a list of links, each to a page with a player. */
-  if (g_str_equal (path, "/plain/"))
+  /* Pages with no recipe: a list of links, each to a page with a player;
+   * or a list of links straight to the files. */
+  if (g_str_equal (path, "/plain/") || g_str_equal (path, "/plain/files"))
     {
+      gboolean files = g_str_equal (path, "/plain/files");
+
       g_string_append (html, "Plain board</title></head><body><ul>\n");
       for (guint i = 0; i < self->items; i++)
-        g_string_append_printf (html, "<li><a href=\"watch/%u\">Clip %u</a></li>\n", i, i + 1);
+        {
+          g_autofree char *href = files ? video_url (self, trawl_board_server_item_id (i), FALSE)
+                                        : g_strdup_printf ("watch/%u", i);
+
+          g_string_append_printf (html, "<li><a href=\"%s\">Clip %u</a></li>\n", href, i + 1);
+        }
       g_string_append (html, "<li><a href=\"/about\">About</a></li></ul></body></html>\n");
       respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
       return;
