@@ -27,6 +27,8 @@ typedef enum
   SERVE_CHUNKED_CUT,      /* chunked: half the file, then close without the last chunk */
   SERVE_CHUNKED_NO_RANGE, /* chunked, whole and well ended, Range ignored */
   SERVE_CHUNKED_RANGE,    /* chunked, whole and well ended, Range answered */
+  SERVE_CHUNKED_EMPTY_206, /* chunked; a Range gets a 206 with nothing and no length */
+  SERVE_CHUNKED_VARYING,  /* chunked, Range ignored, another length each time */
   SERVE_CUT_ONCE,         /* Content-Length, but the first answer stops halfway */
   SERVE_ZERO,             /* Content-Length: 0 */
   SERVE_NEGATIVE,         /* Content-Length: -5, then a few bytes */
@@ -166,6 +168,25 @@ handle (TrawlRawServer *raw,
       append_chunk (reply, id, SIZE / 2, SIZE);
       trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
       break;
+    case SERVE_CHUNKED_EMPTY_206:
+      if (start > 0)
+        {
+          g_autofree char *head = g_strdup_printf ("%sContent-Range: bytes %" G_GINT64_FORMAT
+                                                   "-%u/*\r\n", chunked, start, SIZE - 1);
+
+          trawl_raw_reply_head (reply, "HTTP/1.1 206 Partial Content", head);
+          trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
+          break;
+        }
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", chunked);
+      append_chunk (reply, id, 0, SIZE);
+      trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
+      break;
+    case SERVE_CHUNKED_VARYING:
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", chunked);
+      append_chunk (reply, id, 0, SIZE / 2 + f->answers * 1000);
+      trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
+      break;
     case SERVE_ZERO:
       trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
                                                       "Content-Length: 0\r\n");
@@ -294,6 +315,30 @@ test_chunked_without_range (Fixture       *f,
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
   trawl_test_assert_video (trawl_item_get_path (item), 2, SIZE);
   g_assert_cmpuint (f->answers, ==, 2);
+}
+
+static void
+test_chunked_hostile (Fixture       *f,
+                      gconstpointer  data)
+{
+  TrawlItem *item;
+
+  /* A probe answered with an empty 206 and no length proves nothing: the
+   * body is read again, and the same length twice ends it. */
+  f->serve = SERVE_CHUNKED_EMPTY_206;
+  item = fetch (f, 15, "empty-206.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), 15, SIZE);
+  g_assert_cmpuint (f->answers, <=, 4);
+
+  /* Another length each time: never done, and the tries bound it. */
+  g_object_set (f->queue, "max-tries", 3, NULL);
+  f->answers = 0;
+  f->serve = SERVE_CHUNKED_VARYING;
+  item = fetch (f, 16, "varying.mp4");
+  assert_failed (item, "do not agree");
+  g_assert_cmpuint (f->answers, <=, 6);
+  assert_no_file (item);
 }
 
 /* 6. */
@@ -707,6 +752,7 @@ main (int   argc,
 
   ADD ("/integrity/chunked-cut", test_chunked_cut);
   ADD ("/integrity/chunked-without-range", test_chunked_without_range);
+  ADD ("/integrity/chunked-hostile", test_chunked_hostile);
   ADD ("/integrity/empty", test_empty);
   ADD ("/integrity/sniffed", test_sniffed);
   ADD ("/integrity/drip", test_drip);

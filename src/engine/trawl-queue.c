@@ -1414,6 +1414,7 @@ delete_part (TrawlItem *item)
   part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
   if (g_unlink (part) != 0 && errno != ENOENT)
     g_warning ("Could not remove %s: %s", part, g_strerror (errno));
+  _trawl_part_forget (part);
 }
 
 /* Stops the item for good and removes its partial file. */

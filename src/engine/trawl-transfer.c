@@ -69,6 +69,7 @@ typedef struct
   gboolean           from_zero;  /* the next attempt must not resume */
   gboolean           confirming; /* this request checks that nothing is left */
   gint64             unconfirmed; /* a length read without a confirmation, or -1 */
+  gint64             probed_at;  /* where the last end probe was sent, or -1 */
   char              *bad_length; /* a Content-Length that is not a length */
 
   /* The read/write pump of one attempt. */
@@ -407,7 +408,29 @@ probe_end (GTask *task)
   Transfer *transfer = g_task_get_task_data (task);
 
   transfer->confirming = TRUE;
+  transfer->probed_at = (gint64) transfer->offset;
   again (task, FALSE);
+}
+
+/* The end could not be confirmed by a probe: the whole body is read again
+ * (a try like any other), and two reads of one length confirm it. Returns
+ * FALSE, having failed the download, when the tries are used up. */
+static gboolean
+count_reread (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->unconfirmed = (gint64) transfer->offset;
+  if (transfer->attempt >= _trawl_queue_get_max_tries (transfer->queue))
+    {
+      return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                               _("The server does not say how long the video "
+                                                 "is, and its answers do not agree")));
+      return FALSE;
+    }
+  transfer->attempt++;
+  _trawl_item_set_tries (transfer->item, transfer->attempt);
+  return TRUE;
 }
 
 static void
@@ -433,10 +456,14 @@ complete (GTask *task)
       return;
     }
 
-  /* No length was announced: only a confirmation makes it whole. */
+  /* No length was announced: only a confirmation makes it whole. A
+   * probe that brought nothing and no length proves nothing either. */
   if (transfer->total < 0 && transfer->unconfirmed != (gint64) transfer->offset)
     {
-      probe_end (task);
+      if (transfer->probed_at != (gint64) transfer->offset)
+        probe_end (task);
+      else if (count_reread (task))
+        again (task, TRUE);
       return;
     }
 
@@ -918,9 +945,8 @@ accept_response (GTask *task)
           complete (task);
           return FALSE;
         }
-      if (transfer->confirming)
-        transfer->unconfirmed = (gint64) transfer->offset;
-      again (task, TRUE);
+      if (!transfer->confirming || count_reread (task))
+        again (task, TRUE);
       return FALSE;
     }
 
@@ -944,8 +970,10 @@ accept_response (GTask *task)
                                                _("The server sent the wrong part of the file")));
           return FALSE;
         }
-      /* Another length than the .part was started with: another file. */
-      if (total >= 0 && transfer->identity.size >= 0 && total != transfer->identity.size)
+      /* Another length than the .part was started with, or shorter than
+       * it: another file. */
+      if (total >= 0 && ((transfer->identity.size >= 0 && total != transfer->identity.size) ||
+                         (guint64) total < transfer->offset))
         {
           again (task, TRUE);
           return FALSE;
@@ -963,8 +991,8 @@ accept_response (GTask *task)
       complete (task);
       return FALSE;
     }
-  if (transfer->confirming || transfer->offset > 0)
-    transfer->unconfirmed = transfer->confirming ? (gint64) transfer->offset : -1;
+  if (transfer->confirming && !count_reread (task))
+    return FALSE;
 
 from_zero:
   transfer->offset = 0;
@@ -1220,6 +1248,7 @@ _trawl_transfer_async (TrawlQueue          *queue,
   transfer->fd = -1;
   transfer->total = -1;
   transfer->unconfirmed = -1;
+  transfer->probed_at = -1;
   transfer->identity.size = -1;
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
