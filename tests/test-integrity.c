@@ -416,11 +416,22 @@ test_drip (Fixture       *f,
   g_assert_cmpuint (trawl_item_get_tries (item), ==, 2);
 }
 
+static void
+note_cb (TrawlQueue  *queue,
+         TrawlItem   *item,
+         const char  *note,
+         char       **last)
+{
+  g_free (*last);
+  *last = g_strdup (note);
+}
+
 /* 11. */
 static void
 test_extension_resume (Fixture       *f,
                        gconstpointer  data)
 {
+  g_autofree char *note = NULL;
   g_autofree char *url = trawl_raw_server_get_url (f->raw, "/v/10/stream");
   g_autofree char *part = NULL;
   TrawlItem *item;
@@ -432,7 +443,10 @@ test_extension_resume (Fixture       *f,
   f->serve = SERVE_CUT_ONCE;
   f->cut = 2;
   g_object_set (f->queue, "max-tries", 1, NULL);
+  g_signal_connect (f->queue, "item-note", G_CALLBACK (note_cb), &note);
   item = fetch (f, 10, "stream");
+  /* The new name is said, since "downloading" lines said the guess. */
+  g_assert_cmpstr (note, ==, "The server sends video/webm: saving as stream.webm");
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   g_assert_true (g_str_has_suffix (trawl_item_get_path (item), ".webm"));
   part = g_strconcat (trawl_item_get_path (item), ".part", NULL);

@@ -902,6 +902,14 @@ fix_extension (GTask      *task,
       return FALSE;
     }
 
+  {
+    g_autofree char *name = display_name (trawl_item_get_path (transfer->item));
+    g_autofree char *note = g_strdup_printf (_("The server sends %s: saving as %s"), content_type,
+                                             name);
+
+    _trawl_queue_note (transfer->queue, transfer->item, note);
+  }
+
   if (fstat (transfer->fd, &st) == 0 && st.st_size > 0)
     {
       again (task, FALSE);
