@@ -9,7 +9,7 @@ static void
 assert_safe (const char *name)
 {
   g_assert_true (g_utf8_validate (name, -1, NULL));
-  g_assert_cmpuint (strlen (name), <=, TRAWL_FILENAME_MAX - strlen (" (9999)") - strlen (".part"));
+  g_assert_cmpuint (strlen (name), <=, TRAWL_FILENAME_MAX - strlen (" (4294967295)") - strlen (".part.trawl"));
   g_assert_null (strchr (name, '/'));
   g_assert_null (strchr (name, '\\'));
   g_assert_cmpint (name[0], !=, '.');
@@ -102,8 +102,8 @@ test_long (void)
 
   assert_safe (name);
   g_assert_true (g_str_has_suffix (name, ".webm"));
-  numbered = trawl_filename_numbered (name, 9999);
-  g_assert_cmpuint (strlen (numbered) + strlen (".part"), <=, TRAWL_FILENAME_MAX);
+  numbered = trawl_filename_numbered (name, G_MAXUINT);
+  g_assert_cmpuint (strlen (numbered) + strlen (".part.trawl"), <=, TRAWL_FILENAME_MAX);
 }
 
 static void
@@ -124,7 +124,7 @@ test_extension (void)
 }
 
 /* Found by fuzz-filename: a reserved name at the length limit got its "_"
- * after the cut, one byte too many for " (9999)" and ".part". */
+ * after the cut, one byte too many for the counter and ".part". */
 static void
 test_reserved_long (void)
 {
@@ -135,10 +135,10 @@ test_reserved_long (void)
   for (guint i = 0; i < 300; i++)
     g_string_append_c (title, 'x');
   name = trawl_filename_from_title (title->str, ".mp4");
-  numbered = trawl_filename_numbered (name, 9999);
+  numbered = trawl_filename_numbered (name, G_MAXUINT);
 
   g_assert_cmpint (name[0], ==, '_');
-  g_assert_cmpuint (strlen (numbered) + strlen (".part"), <=, TRAWL_FILENAME_MAX);
+  g_assert_cmpuint (strlen (numbered) + strlen (".part.trawl"), <=, TRAWL_FILENAME_MAX);
 }
 
 static void

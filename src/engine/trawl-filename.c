@@ -6,8 +6,9 @@
 
 #include "trawl-filename.h"
 
-/* Room kept free in every name for " (9999)" and ".part". */
-#define RESERVED_BYTES (sizeof " (9999)" - 1 + sizeof ".part" - 1)
+/* Room kept free in every name for any counter (" (4294967295)") and the
+ * .part's sidecar (".part.trawl", where a file system has no xattrs). */
+#define RESERVED_BYTES (sizeof " (4294967295)" - 1 + sizeof ".part.trawl" - 1)
 
 static gboolean
 is_dropped_char (gunichar c)

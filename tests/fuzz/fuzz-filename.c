@@ -14,12 +14,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 {
   g_autofree char *title = g_strndup ((const char *) data, size);
   g_autofree char *name = trawl_filename_from_title (title, ".mp4");
-  g_autofree char *numbered = trawl_filename_numbered (name, 9999);
+  g_autofree char *numbered = trawl_filename_numbered (name, G_MAXUINT);
 
   if (!g_utf8_validate (name, -1, NULL) || strchr (name, '/') != NULL ||
       strchr (name, '\\') != NULL || name[0] == '.' || name[0] == '\0' ||
       strcmp (name, ".mp4") == 0 || !g_str_has_suffix (name, ".mp4") ||
-      strlen (numbered) + strlen (".part") > TRAWL_FILENAME_MAX)
+      strlen (numbered) + strlen (".part.trawl") > TRAWL_FILENAME_MAX)
     abort ();
 
   for (const char *p = name; *p; p = g_utf8_next_char (p))
