@@ -390,6 +390,57 @@ test_kill_and_rerun (Fixture       *f,
   run_clear (&run);
 }
 
+/* -x takes host:port as curl does (an HTTP proxy), and refuses anything
+ * that is not a proxy address before any request: never a silent direct
+ * connection. A second board server stands in for the proxy. */
+static void
+test_proxy (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) proxy = trawl_board_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *host_port = NULL;
+  const char *bad[] = { NULL, "ftp://127.0.0.1:21", "socks5://", "127.0.0.1", "" };
+  Run run = { 0 };
+
+  /* The classic form: the API form checks that the Referer names its own
+   * port, which a stand-in answering for another server cannot match. */
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_items (proxy, 2);
+  trawl_board_server_set_form (proxy, TRAWL_BOARD_FORM_CLASSIC);
+  g_assert_true (trawl_board_server_start (proxy, 0, &error));
+  proxy_url = trawl_board_server_get_base_url (proxy);
+  uri = g_uri_parse (proxy_url, G_URI_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  host_port = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-x", host_port, "-o", f->out,
+                                                     "--no-archive", "--recipe", "pearvideo",
+                                                     f->url, NULL }), ==, 0);
+  g_assert_null (strstr (run.err, "CRITICAL"));
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+  g_assert_cmpuint (trawl_board_server_get_requests (proxy, TRAWL_REQUEST_LIST), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_requests (proxy, TRAWL_REQUEST_VIDEO), ==, 2);
+  run_clear (&run);
+  trawl_board_server_reset_counters (proxy);
+
+  bad[0] = g_strconcat (host_port, " ", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_cmpint (run_cli (&run, (const char *[]) { "-x", bad[i], "-o", f->out,
+                                                         "--no-archive", "--recipe",
+                                                         "pearvideo", f->url, NULL }), ==, 2);
+      assert_contains (run.err, "proxy");
+      g_assert_null (strstr (run.err, "CRITICAL"));
+      run_clear (&run);
+    }
+  g_free ((char *) bad[0]);
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+  g_assert_cmpuint (trawl_test_count_requests (proxy), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -406,6 +457,7 @@ main (int   argc,
   ADD ("/cli/failure-exit", test_failure_exit);
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
+  ADD ("/cli/proxy", test_proxy);
 
   return g_test_run ();
 }

@@ -220,6 +220,28 @@ test_redirects (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 0);
 }
 
+/* A proxy setting that is not a proxy fails every request with its reason;
+ * a direct connection instead could unmask someone who relies on Tor. */
+static void
+test_bad_proxy (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *bad[] = { "http://127.0.0.1:9050 ", "127.0.0.1", "ftp://127.0.0.1:21",
+                        "socks5://", "http://[::1", "http://127.0.0.1:9050/path", "" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      TrawlBoard *board;
+
+      g_object_set (f->queue, "proxy", bad[i], "max-tries", 1, NULL);
+      board = add (f, f->url, "pearvideo");
+      TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+      assert_board_failed (board, "proxy");
+      g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+      trawl_queue_remove_board (f->queue, board);
+    }
+}
+
 static void
 test_big_pages (Fixture       *f,
                 gconstpointer  data)
@@ -564,6 +586,7 @@ main (int   argc,
   ADD ("/reliability/detail-failures", test_detail_failures);
   ADD ("/reliability/endless-pagination", test_endless);
   ADD ("/reliability/redirects", test_redirects);
+  ADD ("/reliability/bad-proxy", test_bad_proxy);
   ADD ("/reliability/big-pages", test_big_pages);
   ADD ("/reliability/tls", test_tls);
   ADD ("/reliability/disk-full", test_disk_full);

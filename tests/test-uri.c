@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "trawl-error.h"
 #include "trawl-uri.h"
 #include "trawl-test-utils.h"
@@ -72,6 +74,54 @@ test_media (void)
   g_assert_false (trawl_content_type_is_page ("video/mp4"));
 }
 
+static void
+test_proxy (void)
+{
+  struct {
+    const char *text;
+    const char *expected;  /* NULL: refused */
+  } cases[] = {
+    { "127.0.0.1:9050", "http://127.0.0.1:9050" },
+    { "proxy.example.com:3128", "http://proxy.example.com:3128" },
+    { "[::1]:8080", "http://[::1]:8080" },
+    { "SOCKS5://127.0.0.1:9050", "socks5://127.0.0.1:9050" },
+    { "socks://127.0.0.1:1080/", "socks://127.0.0.1:1080" },
+    { "socks4://h:1", "socks4://h:1" },
+    { "socks4a://h:1", "socks4a://h:1" },
+    { "https://user:pw@h:443", "https://user:pw@h:443" },
+    { "none", "none" },
+    { "Direct", "none" },
+    { "127.0.0.1:9050 ", NULL },
+    { " 127.0.0.1:9050", NULL },
+    { "127.0.0.1:9050\n", NULL },
+    { "127.0.0.1", NULL },
+    { "http://127.0.0.1", NULL },
+    { "ftp://127.0.0.1:21", NULL },
+    { "file:///tmp/socket", NULL },
+    { "socks5://", NULL },
+    { "http://[::1", NULL },
+    { "http://127.0.0.1:9050/path", NULL },
+    { "http://127.0.0.1:9050?x=1", NULL },
+    { "http://127.0.0.1:99999", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *proxy = trawl_proxy_parse (cases[i].text, &error);
+
+      g_assert_cmpstr (proxy, ==, cases[i].expected);
+      if (cases[i].expected == NULL)
+        {
+          g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_PROXY);
+          g_assert_nonnull (strstr (error->message, "proxy"));
+        }
+      else
+        g_assert_no_error (error);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -81,6 +131,7 @@ main (int   argc,
   g_test_add_func ("/uri/resolve", test_resolve);
   g_test_add_func ("/uri/refused", test_refused);
   g_test_add_func ("/uri/media", test_media);
+  g_test_add_func ("/uri/proxy", test_proxy);
 
   return g_test_run ();
 }

@@ -353,7 +353,8 @@ main (int   argc,
       N_("Trust certificates signed by the CA in FILE (PEM) instead of the system’s"),
       N_("FILE") },
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
-      N_("Use this HTTP or SOCKS proxy, or none (default: the system’s)"), "URL" },
+      N_("Use this proxy: host:port (HTTP), an http, https or socks5 URL, or none "
+         "(default: the system’s)"), "URL" },
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
       N_("Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)"),
       N_("RATE") },
@@ -482,7 +483,16 @@ main (int   argc,
       g_object_set (queue, "cookies-file", cookies, NULL);
     }
   if (proxy != NULL)
-    g_object_set (queue, "proxy", proxy, NULL);
+    {
+      g_autofree char *parsed = trawl_proxy_parse (proxy, &error);
+
+      if (parsed == NULL)
+        {
+          g_printerr ("trawl-cli: %s\n", error->message);
+          return 2;
+        }
+      g_object_set (queue, "proxy", parsed, NULL);
+    }
   if (ca_file != NULL)
     {
       g_autoptr(GTlsDatabase) check = g_tls_file_database_new (ca_file, &error);

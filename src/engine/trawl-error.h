@@ -19,6 +19,7 @@ G_BEGIN_DECLS
  * @TRAWL_ERROR_RECIPE: a recipe file is invalid
  * @TRAWL_ERROR_API: a JSON API answered with an error or unexpected data
  * @TRAWL_ERROR_NO_SPACE: the disk is full
+ * @TRAWL_ERROR_PROXY: the proxy setting is not a proxy address
  */
 typedef enum
 {
@@ -33,6 +34,7 @@ typedef enum
   TRAWL_ERROR_RECIPE,
   TRAWL_ERROR_API,
   TRAWL_ERROR_NO_SPACE,
+  TRAWL_ERROR_PROXY,
 } TrawlError;
 
 GQuark trawl_error_quark (void);

@@ -9,6 +9,7 @@
 
 #include "trawl-error.h"
 #include "trawl-filename.h"
+#include "trawl-proxy-resolver-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -546,11 +547,11 @@ _trawl_queue_get_session (TrawlQueue *self)
                                                      "timeout", self->timeout,
                                                      "idle-timeout", 60,
                                                      NULL);
-      if (g_strcmp0 (self->proxy, "none") == 0 || g_strcmp0 (self->proxy, "direct") == 0)
-        soup_session_set_proxy_resolver (self->session, NULL);
-      else if (self->proxy != NULL && *self->proxy != '\0')
+      /* NULL is the system's proxy; a value that is not a proxy makes every
+       * request fail with the reason, never connect directly. */
+      if (self->proxy != NULL)
         {
-          g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (self->proxy, NULL);
+          g_autoptr(GProxyResolver) resolver = _trawl_proxy_resolver_new (self->proxy);
           soup_session_set_proxy_resolver (self->session, resolver);
         }
       if (self->ca_file != NULL && *self->ca_file != '\0')

@@ -6,6 +6,8 @@ G_BEGIN_DECLS
 
 gboolean    trawl_uri_is_fetchable      (const char  *url,
                                          GError     **error);
+char       *trawl_proxy_parse           (const char  *text,
+                                         GError     **error);
 char       *trawl_uri_resolve           (const char  *base,
                                          const char  *reference,
                                          GError     **error);
