@@ -441,6 +441,95 @@ test_proxy (Fixture       *f,
   g_assert_cmpuint (trawl_test_count_requests (proxy), ==, 0);
 }
 
+static guint
+count_lines_with (const char *text,
+                  const char *needle)
+{
+  g_auto(GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      n++;
+  return n;
+}
+
+/* A header libsoup would refuse with a critical on every request, or a rate
+ * that is not a number, is bad usage: exit 2 before any request. */
+static void
+test_bad_options (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *headers[] = { "X-Test: a\r\nInjected: b", "X-Test: a\nb", "X-Test: a\rb",
+                            "Bad Name: v", "X(y): v", ": v", "no colon", "X-Bell: \a" };
+  const char *rates[] = { "nan", "NaN", "-nan", "inf", "1e400", "infK", "0", "-1" };
+  Run run = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      g_assert_cmpint (run_cli (&run, (const char *[]) { "-H", headers[i], "--no-archive", "-o",
+                                                         f->out, "--recipe", "pearvideo",
+                                                         f->url, NULL }), ==, 2);
+      assert_contains (run.err, "header");
+      g_assert_null (strstr (run.err, "CRITICAL"));
+      run_clear (&run);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    {
+      g_assert_cmpint (run_cli (&run, (const char *[]) { "--limit-rate", rates[i],
+                                                         "--no-archive", "-o", f->out,
+                                                         "--recipe", "pearvideo", f->url,
+                                                         NULL }), ==, 2);
+      assert_contains (run.err, "is not a rate");
+      run_clear (&run);
+    }
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+
+  /* A good one still goes out, its value as given. */
+  trawl_board_server_set_items (f->server, 1);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-H", "X-Trawl-Test:  tab\there ",
+                                                     "--no-archive", "-o", f->out, "--recipe",
+                                                     "pearvideo", f->url, NULL }), ==, 0);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST,
+                                                       "X-Trawl-Test"), ==, "tab\there");
+  run_clear (&run);
+}
+
+/* Lines of cookies.txt that would put a line break or another cookie into
+ * the Cookie header are left out, with one warning for the file. */
+static void
+test_bad_cookies (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *cookies = g_build_filename (f->dir, "cookies.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  g_file_set_contents (cookies,
+                       "# Netscape HTTP Cookie File\r\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tgood\tyes\r\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tcr\tbad\rvalue\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tsemi\ta;injected=1\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tbad name\tv\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\ttab\ta\tb\n", -1, &error);
+  g_assert_no_error (error);
+  trawl_board_server_set_items (f->server, 1);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-b", cookies, "--no-archive", "-o",
+                                                     f->out, "--recipe", "pearvideo", f->url,
+                                                     NULL }), ==, 0);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST, "Cookie"),
+                   ==, "good=yes");
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO,
+                                                       "Cookie"), ==, "good=yes");
+  g_assert_null (strstr (run.err, "CRITICAL"));
+  g_assert_cmpuint (count_lines_with (run.err, "WARNING"), ==, 1);
+  assert_contains (run.err, "4 lines");
+  assert_contains (run.err, "line 3");
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -458,6 +547,8 @@ main (int   argc,
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
   ADD ("/cli/proxy", test_proxy);
+  ADD ("/cli/bad-options", test_bad_options);
+  ADD ("/cli/bad-cookies", test_bad_cookies);
 
   return g_test_run ();
 }

@@ -466,9 +466,9 @@ main (int   argc,
   if (headers != NULL)
     {
       for (guint i = 0; headers[i] != NULL; i++)
-        if (strchr (headers[i], ':') == NULL)
+        if (!trawl_parse_header (headers[i], NULL, NULL, &error))
           {
-            g_printerr (_("trawl-cli: --header “%s” must look like “Name: value”\n"), headers[i]);
+            g_printerr ("trawl-cli: --header: %s\n", error->message);
             return 2;
           }
       g_object_set (queue, "headers", headers, NULL);

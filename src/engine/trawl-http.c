@@ -9,6 +9,7 @@
 #include "trawl-error.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
+#include "trawl-util-private.h"
 
 #define PAGE_READ_SIZE (64 * 1024)
 
@@ -138,12 +139,24 @@ _trawl_retry_after_seconds (SoupMessage *message)
   return 0;
 }
 
+/* A cookies.txt line that would be sent raw: a line break in the Cookie
+ * header, or a ";" that adds a cookie the file did not have. */
+static gboolean
+is_cookie (GStrv fields)
+{
+  return _trawl_is_http_token (fields[5]) && _trawl_is_http_value (fields[6]) &&
+         strpbrk (fields[6], ";\t") == NULL && _trawl_is_http_value (fields[0]) &&
+         strpbrk (fields[0], "; \t") == NULL && _trawl_is_http_value (fields[2]) &&
+         strpbrk (fields[2], ";\t") == NULL;
+}
+
 /**
  * _trawl_cookie_jar_new_from_file:
  * @path: a Netscape cookies.txt, as browsers and their extensions export
  *
  * Unlike SoupCookieJarText, keeps session cookies (written with an expiry
- * of 0), which is what most exported login cookies are.
+ * of 0), which is what most exported login cookies are. Lines that are not
+ * cookies are left out, with one warning for the file.
  *
  * Returns: (transfer full): an in-memory jar, or %NULL if @path cannot be read
  */
@@ -155,6 +168,8 @@ _trawl_cookie_jar_new_from_file (const char  *path,
   g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint skipped = 0;
+  guint first_skipped = 0;
 
   if (!g_file_get_contents (path, &contents, NULL, error))
     return NULL;
@@ -180,8 +195,12 @@ _trawl_cookie_jar_new_from_file (const char  *path,
 
       /* domain, subdomains, path, secure, expires, name, value */
       fields = g_strsplit (line, "\t", 7);
-      if (g_strv_length (fields) != 7)
-        continue;
+      if (g_strv_length (fields) != 7 || !is_cookie (fields))
+        {
+          if (skipped++ == 0)
+            first_skipped = i + 1;
+          continue;
+        }
 
       expires = g_ascii_strtoull (fields[4], NULL, 10);
       if (expires != 0)
@@ -196,6 +215,12 @@ _trawl_cookie_jar_new_from_file (const char  *path,
       soup_cookie_set_http_only (cookie, http_only);
       soup_cookie_jar_add_cookie (jar, cookie);
     }
+
+  if (skipped > 0)
+    g_warning (ngettext ("%s: left out %u line that is not a cookie (line %u)",
+                         "%s: left out %u lines that are not cookies (the first is line %u)",
+                         skipped),
+               path, skipped, first_skipped);
 
   return g_steal_pointer (&jar);
 }

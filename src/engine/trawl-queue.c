@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "trawl-error.h"
@@ -317,6 +318,13 @@ trawl_queue_set_property (GObject      *object,
     case PROP_HEADERS:
       g_strfreev (self->headers);
       self->headers = g_value_dup_boxed (value);
+      for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!trawl_parse_header (self->headers[i], NULL, NULL, &error))
+            g_warning (_("Not sending it: %s"), error->message);
+        }
       changed = TRUE;
       break;
     case PROP_DOWNLOAD:
@@ -590,17 +598,13 @@ _trawl_queue_prepare_message (TrawlQueue  *self,
   if (referer != NULL)
     soup_message_headers_replace (headers, "Referer", referer);
 
+  /* Bad ones were refused with a warning when they were set. */
   for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
     {
-      const char *colon = strchr (self->headers[i], ':');
       g_autofree char *name = NULL;
       g_autofree char *value = NULL;
 
-      if (colon == NULL)
-        continue;
-      name = g_strstrip (g_strndup (self->headers[i], colon - self->headers[i]));
-      value = g_strstrip (g_strdup (colon + 1));
-      if (*name != '\0')
+      if (trawl_parse_header (self->headers[i], &name, &value, NULL))
         soup_message_headers_replace (headers, name, value);
     }
 }
@@ -1463,7 +1467,7 @@ trawl_parse_rate (const char  *text,
   g_return_val_if_fail (text != NULL, 0);
 
   value = g_ascii_strtod (text, &end);
-  if (end == text || value <= 0)
+  if (end == text || !isfinite (value) || value <= 0)
     goto invalid;
 
   switch (g_ascii_toupper (*end))
@@ -1495,6 +1499,67 @@ invalid:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                _("“%s” is not a rate; use bytes per second such as 500K or 2M"), text);
   return 0;
+}
+
+/**
+ * trawl_parse_header:
+ * @text: an extra request header as a user writes it, `Name: value`
+ * @name: (out) (optional): the name
+ * @value: (out) (optional): the value, without the blanks around it
+ *
+ * The name must be an HTTP token and the value free of line breaks and
+ * other control characters (a tab is fine): libsoup refuses anything else
+ * on every request, and a line break would smuggle in another header.
+ *
+ * Returns: %TRUE if @text is a header, or %FALSE with @error set
+ */
+gboolean
+trawl_parse_header (const char  *text,
+                    char       **name,
+                    char       **value,
+                    GError     **error)
+{
+  const char *colon;
+  g_autofree char *n = NULL;
+  g_autofree char *v = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  colon = strchr (text, ':');
+  if (colon == NULL || colon == text)
+    {
+      g_autofree char *shown = g_strescape (text, NULL);
+
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The header “%s” is not of the form “Name: value”"), shown);
+      return FALSE;
+    }
+
+  n = g_strndup (text, colon - text);
+  v = g_strdup (colon + 1);
+  g_strstrip (v);
+  if (!_trawl_is_http_token (n))
+    {
+      g_autofree char *shown = g_strescape (n, NULL);
+
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The header name “%s” has a space or another character a name "
+                     "cannot have"), shown);
+      return FALSE;
+    }
+  if (!_trawl_is_http_value (v))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The value of the header “%s” has a line break or another control "
+                     "character"), n);
+      return FALSE;
+    }
+
+  if (name != NULL)
+    *name = g_steal_pointer (&n);
+  if (value != NULL)
+    *value = g_steal_pointer (&v);
+  return TRUE;
 }
 
 static void

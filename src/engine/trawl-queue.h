@@ -65,5 +65,9 @@ void            trawl_queue_retry_failed   (TrawlQueue      *self);
 
 guint64         trawl_parse_rate           (const char      *text,
                                             GError         **error);
+gboolean        trawl_parse_header         (const char      *text,
+                                            char           **name,
+                                            char           **value,
+                                            GError         **error);
 
 G_END_DECLS

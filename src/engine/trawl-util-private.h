@@ -17,6 +17,9 @@ _trawl_set_str (char       **field,
   return TRUE;
 }
 
+gboolean _trawl_is_http_token     (const char          *text);
+gboolean _trawl_is_http_value     (const char          *text);
+
 gboolean _trawl_write_file        (const char          *path,
                                    GBytes              *contents,
                                    int                  mode,
