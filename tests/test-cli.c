@@ -153,7 +153,8 @@ test_help (Fixture       *f,
   Run run = { 0 };
   const char *options[] = { "--output", "--jobs", "--per-host", "--recipe", "--recipes",
                             "--max-pages", "--user-agent", "--header", "--cookies", "--proxy",
-                            "--limit-rate", "--no-archive", "--list", "Exit status" };
+                            "--limit-rate", "--allow-local", "--no-archive", "--list",
+                            "Exit status" };
 
   g_assert_cmpint (run_cli (&run, (const char *[]) { "--help", NULL }), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (options); i++)

@@ -122,6 +122,44 @@ test_proxy (void)
     }
 }
 
+static void
+test_local (void)
+{
+  struct {
+    const char *host;
+    gboolean    local;
+  } cases[] = {
+    { "127.0.0.1", TRUE }, { "127.255.0.9", TRUE }, { "0.0.0.0", TRUE }, { "0.1.2.3", TRUE },
+    { "10.1.2.3", TRUE }, { "172.16.0.1", TRUE }, { "172.31.255.255", TRUE },
+    { "192.168.1.1", TRUE }, { "169.254.169.254", TRUE },
+    { "::1", TRUE }, { "::", TRUE }, { "fe80::1", TRUE }, { "fe80::1%eth0", TRUE },
+    { "febf::1", TRUE }, { "fc00::1", TRUE }, { "fd12:3456::1", TRUE },
+    { "::ffff:127.0.0.1", TRUE }, { "::ffff:7f00:1", TRUE }, { "::ffff:10.0.0.1", TRUE },
+    { "::ffff:192.168.0.1", TRUE }, { "::127.0.0.1", TRUE },
+    /* Forms getaddrinfo() reads as IPv4, as a URL may spell them. */
+    { "127.1", TRUE }, { "2130706433", TRUE }, { "0x7f000001", TRUE }, { "0177.0.0.1", TRUE },
+    { "localhost", TRUE }, { "LOCALHOST", TRUE }, { "localhost.", TRUE },
+    { "db.localhost", TRUE },
+    { "8.8.8.8", FALSE }, { "172.32.0.1", FALSE }, { "172.15.255.255", FALSE },
+    { "192.169.0.1", FALSE }, { "169.253.0.1", FALSE }, { "11.0.0.1", FALSE },
+    { "2001:db8::1", FALSE }, { "2606:4700::1111", FALSE }, { "fec0::1", TRUE },
+    { "::ffff:8.8.8.8", FALSE }, { "example.com", FALSE }, { "localhost.example.com", FALSE },
+    { "127.example.com", FALSE }, { "", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (trawl_host_is_local (cases[i].host) != cases[i].local)
+      g_error ("“%s” should%s be local", cases[i].host, cases[i].local ? "" : " not");
+
+  {
+    g_autoptr(GInetAddress) mapped = g_inet_address_new_from_string ("::ffff:127.0.0.1");
+    g_autoptr(GInetAddress) public = g_inet_address_new_from_string ("93.184.216.34");
+
+    g_assert_true (trawl_inet_address_is_local (mapped));
+    g_assert_false (trawl_inet_address_is_local (public));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -132,6 +170,7 @@ main (int   argc,
   g_test_add_func ("/uri/refused", test_refused);
   g_test_add_func ("/uri/media", test_media);
   g_test_add_func ("/uri/proxy", test_proxy);
+  g_test_add_func ("/uri/local", test_local);
 
   return g_test_run ();
 }

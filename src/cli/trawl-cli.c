@@ -318,6 +318,7 @@ main (int   argc,
   int tries = 5;
   int timeout = 30;
   gboolean no_archive = FALSE;
+  gboolean allow_local = FALSE;
   gboolean list = FALSE;
   gboolean quiet = FALSE;
   gboolean version = FALSE;
@@ -355,6 +356,9 @@ main (int   argc,
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
       N_("Use this proxy: host:port (HTTP), an http, https or socks5 URL, or none "
          "(default: the system’s)"), "URL" },
+    { "allow-local", 0, 0, G_OPTION_ARG_NONE, &allow_local,
+      N_("Let a board on the internet lead to this machine or its network (where public "
+         "names resolve to private addresses)"), NULL },
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
       N_("Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)"),
       N_("RATE") },
@@ -493,6 +497,8 @@ main (int   argc,
         }
       g_object_set (queue, "proxy", parsed, NULL);
     }
+  if (allow_local)
+    g_object_set (queue, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
   if (ca_file != NULL)
     {
       g_autoptr(GTlsDatabase) check = g_tls_file_database_new (ca_file, &error);

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <unistd.h>
 
+#include "trawl-enums.h"
 #include "trawl-error.h"
 #include "trawl-filename.h"
 #include "trawl-proxy-resolver-private.h"
@@ -50,6 +51,7 @@ struct _TrawlQueue
   char           *cookies_file;
   char           *ca_file;
   GStrv           headers;
+  TrawlAllowLocal allow_local;
   gboolean        download;
   gboolean        review;
   char           *state_file;
@@ -92,6 +94,7 @@ enum {
   PROP_COOKIES_FILE,
   PROP_CA_FILE,
   PROP_HEADERS,
+  PROP_ALLOW_LOCAL,
   PROP_DOWNLOAD,
   PROP_REVIEW,
   PROP_BUSY,
@@ -229,6 +232,9 @@ trawl_queue_get_property (GObject    *object,
     case PROP_HEADERS:
       g_value_set_boxed (value, self->headers);
       break;
+    case PROP_ALLOW_LOCAL:
+      g_value_set_enum (value, self->allow_local);
+      break;
     case PROP_DOWNLOAD:
       g_value_set_boolean (value, self->download);
       break;
@@ -327,6 +333,13 @@ trawl_queue_set_property (GObject      *object,
         }
       changed = TRUE;
       break;
+    case PROP_ALLOW_LOCAL:
+      if (self->allow_local != (TrawlAllowLocal) g_value_get_enum (value))
+        {
+          self->allow_local = g_value_get_enum (value);
+          changed = TRUE;
+        }
+      break;
     case PROP_DOWNLOAD:
       if (self->download != g_value_get_boolean (value))
         {
@@ -394,6 +407,9 @@ trawl_queue_class_init (TrawlQueueClass *klass)
    * (for self-hosted boards); certificate errors are never ignored. */
   properties[PROP_CA_FILE] = g_param_spec_string ("ca-file", NULL, NULL, NULL, flags);
   properties[PROP_HEADERS] = g_param_spec_boxed ("headers", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_ALLOW_LOCAL] =
+    g_param_spec_enum ("allow-local", NULL, NULL, TRAWL_TYPE_ALLOW_LOCAL, TRAWL_ALLOW_LOCAL_AUTO,
+                       flags);
   properties[PROP_DOWNLOAD] =
     g_param_spec_boolean ("download", NULL, NULL, TRUE, flags | G_PARAM_CONSTRUCT);
   /* Boards added while set wait for trawl_queue_confirm_board(). */
@@ -607,6 +623,12 @@ _trawl_queue_prepare_message (TrawlQueue  *self,
       if (trawl_parse_header (self->headers[i], &name, &value, NULL))
         soup_message_headers_replace (headers, name, value);
     }
+}
+
+TrawlAllowLocal
+_trawl_queue_get_allow_local (TrawlQueue *self)
+{
+  return self->allow_local;
 }
 
 guint

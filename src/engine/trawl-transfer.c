@@ -512,7 +512,7 @@ send_cb (GObject      *object,
   guint status;
   goffset start, end, total;
 
-  transfer->input = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  transfer->input = _trawl_send_finish (transfer->message, result, &error);
   if (transfer->input == NULL)
     {
       attempt_failed (task, _trawl_explain_error (error));
@@ -694,8 +694,8 @@ start_attempt (GTask *task)
                                       _trawl_item_get_validator (transfer->item));
     }
 
-  soup_session_send_async (_trawl_queue_get_session (transfer->queue), transfer->message,
-                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task), send_cb, task);
+  _trawl_send_async (transfer->queue, trawl_item_get_board (transfer->item), transfer->message,
+                     g_task_get_cancellable (task), send_cb, task);
 }
 
 void

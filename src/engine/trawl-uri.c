@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -155,6 +156,79 @@ trawl_proxy_parse (const char  *text,
                                          NULL, NULL);
     return g_uri_to_string (clean);
   }
+}
+
+/**
+ * trawl_inet_address_is_local:
+ *
+ * Loopback, link-local, private (RFC 1918, ULA, the old site-local) or
+ * "this network" (0.0.0.0/8, ::): an address of the machine or its network,
+ * which a board on the internet has no business sending Trawl to. IPv4
+ * addresses inside IPv6 ones (::ffff:a.b.c.d, ::a.b.c.d) are judged as IPv4.
+ */
+gboolean
+trawl_inet_address_is_local (GInetAddress *address)
+{
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  static const guint8 v4_compatible[12] = { 0 };
+  const guint8 *bytes;
+
+  g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
+
+  bytes = g_inet_address_to_bytes (address);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      if (memcmp (bytes, v4_mapped, 12) == 0 || memcmp (bytes, v4_compatible, 12) == 0)
+        {
+          g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
+                                                                      G_SOCKET_FAMILY_IPV4);
+          return trawl_inet_address_is_local (v4);
+        }
+      if ((bytes[0] & 0xfe) == 0xfc)
+        return TRUE;
+    }
+  else if (bytes[0] == 0)
+    return TRUE;
+
+  return g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
+         g_inet_address_get_is_site_local (address) || g_inet_address_get_is_any (address);
+}
+
+/**
+ * trawl_host_is_local:
+ * @host: a URL's host, as GUri gives it (IPv6 without brackets)
+ *
+ * Whether @host names the machine or its network without asking DNS:
+ * `localhost` and its subdomains (RFC 6761), or a local address written in
+ * any form the resolver reads, `127.1` and `2130706433` included. A name
+ * that resolves to a local address is only seen once connected.
+ */
+gboolean
+trawl_host_is_local (const char *host)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  struct in_addr v4;
+  char *end;
+
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  name = g_ascii_strdown (host, -1);
+  end = name + strlen (name);
+  if (end > name && end[-1] == '.')
+    end[-1] = '\0';
+  if (strcmp (name, "localhost") == 0 || g_str_has_suffix (name, ".localhost"))
+    return TRUE;
+
+  /* An IPv6 zone ("fe80::1%eth0") is only ever link-local. */
+  if (strchr (name, ':') != NULL && strchr (name, '%') != NULL)
+    *strchr (name, '%') = '\0';
+
+  address = g_inet_address_new_from_string (name);
+  if (address == NULL && inet_aton (name, &v4) != 0)
+    address = g_inet_address_new_from_bytes ((const guint8 *) &v4.s_addr, G_SOCKET_FAMILY_IPV4);
+
+  return address != NULL && trawl_inet_address_is_local (address);
 }
 
 /* Resolves @reference against @base (a page URL or its <base href>) and

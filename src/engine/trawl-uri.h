@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -16,5 +16,7 @@ const char *trawl_content_type_extension (const char *content_type);
 gboolean    trawl_content_type_is_page  (const char  *content_type);
 char       *trawl_uri_host              (const char  *url);
 char       *trawl_uri_file_title        (const char  *url);
+gboolean    trawl_inet_address_is_local (GInetAddress *address);
+gboolean    trawl_host_is_local         (const char  *host);
 
 G_END_DECLS
