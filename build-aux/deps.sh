@@ -3,12 +3,15 @@
 # Does nothing (and needs no network) when everything is already there.
 set -euo pipefail
 
+# Everything meson finds with find_program() is here: a tool missing on a
+# fresh machine must stop the build, never make a test disappear.
 packages=(
-  gcc meson ninja-build pkg-config gettext
+  gcc meson ninja-build pkg-config gettext python3
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libxml2-dev libjson-glib-dev
-  libgtk-4-dev libadwaita-1-dev adwaita-icon-theme
+  libgtk-4-dev libadwaita-1-dev adwaita-icon-theme gtk-update-icon-cache desktop-file-utils
   xvfb xauth dbus librsvg2-common fonts-noto-cjk imagemagick
   clang libclang-rt-14-dev locales appstream
+  nginx-light  # an HTTP/2 server for the tests (its certificate is in tests/fixtures)
 )
 
 missing=()

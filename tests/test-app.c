@@ -193,24 +193,44 @@ rows_in_view (Fixture *f)
   return g_list_model_get_n_items (model);
 }
 
+typedef gboolean (*WidgetTest) (GtkWidget     *widget,
+                                gconstpointer  data);
+
+/* The first widget under @widget (itself included) that passes @test. */
+static GtkWidget *
+find_widget (GtkWidget     *widget,
+             WidgetTest     test,
+             gconstpointer  data)
+{
+  if (test (widget, data))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, test, data);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_row_of (GtkWidget     *widget,
+           gconstpointer  item)
+{
+  return TRAWL_IS_ITEM_ROW (widget) &&
+         trawl_item_row_get_item (TRAWL_ITEM_ROW (widget)) == item;
+}
+
 /* The row widget the list view shows for @item, if it is on screen. */
 static TrawlItemRow *
 find_row (GtkWidget *widget,
           TrawlItem *item)
 {
-  if (TRAWL_IS_ITEM_ROW (widget) && trawl_item_row_get_item (TRAWL_ITEM_ROW (widget)) == item)
-    return TRAWL_ITEM_ROW (widget);
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      TrawlItemRow *row = find_row (child, item);
-
-      if (row != NULL)
-        return row;
-    }
-
-  return NULL;
+  return (TrawlItemRow *) find_widget (widget, is_row_of, item);
 }
 
 static void
@@ -479,6 +499,13 @@ test_bad_queue (Fixture       *f,
   g_assert_cmpuint (rows_in_view (f), ==, 0);
 }
 
+static gboolean
+is_spin_button (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return GTK_IS_SPIN_BUTTON (widget);
+}
+
 static void
 test_preferences (Fixture       *f,
                   gconstpointer  data)
@@ -492,19 +519,7 @@ test_preferences (Fixture       *f,
   TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (preferences)));
 
   /* The first spin button is "Simultaneous Downloads". */
-  for (GtkWidget *w = GTK_WIDGET (preferences); w != NULL && jobs == NULL;)
-    {
-      if (GTK_IS_SPIN_BUTTON (w))
-        jobs = GTK_SPIN_BUTTON (w);
-      else if (gtk_widget_get_first_child (w) != NULL)
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL)
-            w = gtk_widget_get_parent (w);
-          w = w != NULL ? gtk_widget_get_next_sibling (w) : NULL;
-        }
-    }
+  jobs = (GtkSpinButton *) find_widget (GTK_WIDGET (preferences), is_spin_button, NULL);
   g_assert_nonnull (jobs);
   g_assert_cmpfloat (gtk_spin_button_get_value (jobs), ==, 4);
 
@@ -523,6 +538,95 @@ test_preferences (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpuint (trawl_board_server_get_max_videos_in_flight (f->server), ==, 2);
   g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 8);
+}
+
+static gboolean
+is_proxy_url_row (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                           "Proxy Address");
+}
+
+static gboolean
+is_error_label (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error");
+}
+
+/* What the apply button (or Enter) does with what was typed. */
+static void
+apply_text (GtkWidget  *row,
+            const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  g_signal_emit_by_name (row, "apply");
+}
+
+static char *
+queue_proxy (Fixture *f)
+{
+  char *proxy = NULL;
+
+  g_object_get (f->queue, "proxy", &proxy, NULL);
+  return proxy;
+}
+
+/* A proxy address that is not one is shown as an error and not applied;
+ * one set behind the window's back fails the board, never goes direct. */
+static void
+test_proxy (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GtkWindow) preferences = NULL;
+  g_autofree char *proxy = NULL;
+  g_autofree char *url = NULL;
+  GtkWidget *row;
+  GtkWidget *label;
+  TrawlBoard *board;
+
+  g_settings_set_string (f->settings, "proxy-mode", "custom");
+  preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
+  gtk_window_present (preferences);
+  TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (preferences)));
+  row = find_widget (GTK_WIDGET (preferences), is_proxy_url_row, NULL);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_sensitive (row));
+
+  apply_text (row, "127.0.0.1:9050 ");
+  url = g_settings_get_string (f->settings, "proxy-url");
+  g_assert_cmpstr (url, ==, "");
+  label = find_widget (GTK_WIDGET (preferences), is_error_label, NULL);
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "not a proxy address"));
+  g_assert_null (queue_proxy (f));
+
+  apply_text (row, "127.0.0.1:9050");
+  g_clear_pointer (&url, g_free);
+  url = g_settings_get_string (f->settings, "proxy-url");
+  g_assert_cmpstr (url, ==, "http://127.0.0.1:9050");
+  g_assert_false (gtk_widget_get_visible (label));
+  proxy = queue_proxy (f);
+  g_assert_cmpstr (proxy, ==, "http://127.0.0.1:9050");
+
+  g_settings_set_string (f->settings, "proxy-url", "ftp://127.0.0.1:21");
+  g_assert_true (gtk_widget_get_visible (label));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "ftp://127.0.0.1:21");
+  gtk_window_destroy (preferences);
+
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
+  g_assert_nonnull (strstr (trawl_board_get_error (board), "proxy"));
+  g_object_unref (board);
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+
+  g_settings_reset (f->settings, "proxy-url");
+  g_settings_reset (f->settings, "proxy-mode");
 }
 
 static void
@@ -595,6 +699,7 @@ main (int   argc,
   ADD ("/app/restart", test_restart);
   ADD ("/app/bad-queue", test_bad_queue);
   ADD ("/app/preferences", test_preferences);
+  ADD ("/app/proxy", test_proxy);
   ADD ("/app/review", test_review);
   ADD ("/app/dark", test_dark);
 

@@ -153,7 +153,8 @@ test_help (Fixture       *f,
   Run run = { 0 };
   const char *options[] = { "--output", "--jobs", "--per-host", "--recipe", "--recipes",
                             "--max-pages", "--user-agent", "--header", "--cookies", "--proxy",
-                            "--limit-rate", "--no-archive", "--list", "Exit status" };
+                            "--limit-rate", "--allow-local", "--no-archive", "--list",
+                            "Exit status" };
 
   g_assert_cmpint (run_cli (&run, (const char *[]) { "--help", NULL }), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (options); i++)
@@ -481,6 +482,146 @@ test_shared_archive (Fixture       *f,
   run_clear (&two);
 }
 
+/* -x takes host:port as curl does (an HTTP proxy), and refuses anything
+ * that is not a proxy address before any request: never a silent direct
+ * connection. A second board server stands in for the proxy. */
+static void
+test_proxy (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) proxy = trawl_board_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy_url = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *host_port = NULL;
+  const char *bad[] = { NULL, "ftp://127.0.0.1:21", "socks5://", "127.0.0.1", "" };
+  Run run = { 0 };
+
+  /* The classic form: the API form checks that the Referer names its own
+   * port, which a stand-in answering for another server cannot match. */
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_items (proxy, 2);
+  trawl_board_server_set_form (proxy, TRAWL_BOARD_FORM_CLASSIC);
+  g_assert_true (trawl_board_server_start (proxy, 0, &error));
+  proxy_url = trawl_board_server_get_base_url (proxy);
+  uri = g_uri_parse (proxy_url, G_URI_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  host_port = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-x", host_port, "-o", f->out,
+                                                     "--no-archive", "--recipe", "pearvideo",
+                                                     f->url, NULL }), ==, 0);
+  g_assert_null (strstr (run.err, "CRITICAL"));
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+  g_assert_cmpuint (trawl_board_server_get_requests (proxy, TRAWL_REQUEST_LIST), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_requests (proxy, TRAWL_REQUEST_VIDEO), ==, 2);
+  run_clear (&run);
+  trawl_board_server_reset_counters (proxy);
+
+  bad[0] = g_strconcat (host_port, " ", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_cmpint (run_cli (&run, (const char *[]) { "-x", bad[i], "-o", f->out,
+                                                         "--no-archive", "--recipe",
+                                                         "pearvideo", f->url, NULL }), ==, 2);
+      assert_contains (run.err, "proxy");
+      g_assert_null (strstr (run.err, "CRITICAL"));
+      run_clear (&run);
+    }
+  g_free ((char *) bad[0]);
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+  g_assert_cmpuint (trawl_test_count_requests (proxy), ==, 0);
+}
+
+static guint
+count_lines_with (const char *text,
+                  const char *needle)
+{
+  g_auto(GStrv) lines = g_strsplit (text != NULL ? text : "", "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], needle) != NULL)
+      n++;
+  return n;
+}
+
+/* A header libsoup would refuse with a critical on every request, or a rate
+ * that is not a number, is bad usage: exit 2 before any request. */
+static void
+test_bad_options (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *headers[] = { "X-Test: a\r\nInjected: b", "X-Test: a\nb", "X-Test: a\rb",
+                            "Bad Name: v", "X(y): v", ": v", "no colon", "X-Bell: \a" };
+  const char *rates[] = { "nan", "NaN", "-nan", "inf", "1e400", "infK", "0", "-1" };
+  Run run = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (headers); i++)
+    {
+      g_assert_cmpint (run_cli (&run, (const char *[]) { "-H", headers[i], "--no-archive", "-o",
+                                                         f->out, "--recipe", "pearvideo",
+                                                         f->url, NULL }), ==, 2);
+      assert_contains (run.err, "header");
+      g_assert_null (strstr (run.err, "CRITICAL"));
+      run_clear (&run);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
+    {
+      g_assert_cmpint (run_cli (&run, (const char *[]) { "--limit-rate", rates[i],
+                                                         "--no-archive", "-o", f->out,
+                                                         "--recipe", "pearvideo", f->url,
+                                                         NULL }), ==, 2);
+      assert_contains (run.err, "is not a rate");
+      run_clear (&run);
+    }
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+
+  /* A good one still goes out, its value as given. */
+  trawl_board_server_set_items (f->server, 1);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-H", "X-Trawl-Test:  tab\there ",
+                                                     "--no-archive", "-o", f->out, "--recipe",
+                                                     "pearvideo", f->url, NULL }), ==, 0);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST,
+                                                       "X-Trawl-Test"), ==, "tab\there");
+  run_clear (&run);
+}
+
+/* Lines of cookies.txt that would put a line break or another cookie into
+ * the Cookie header are left out, with one warning for the file. */
+static void
+test_bad_cookies (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *cookies = g_build_filename (f->dir, "cookies.txt", NULL);
+  g_autoptr(GError) error = NULL;
+  Run run = { 0 };
+
+  g_file_set_contents (cookies,
+                       "# Netscape HTTP Cookie File\r\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tgood\tyes\r\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tcr\tbad\rvalue\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tsemi\ta;injected=1\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tbad name\tv\n"
+                       "127.0.0.1\tFALSE\t/\tFALSE\t0\ttab\ta\tb\n", -1, &error);
+  g_assert_no_error (error);
+  trawl_board_server_set_items (f->server, 1);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-b", cookies, "--no-archive", "-o",
+                                                     f->out, "--recipe", "pearvideo", f->url,
+                                                     NULL }), ==, 0);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST, "Cookie"),
+                   ==, "good=yes");
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO,
+                                                       "Cookie"), ==, "good=yes");
+  g_assert_null (strstr (run.err, "CRITICAL"));
+  g_assert_cmpuint (count_lines_with (run.err, "WARNING"), ==, 1);
+  assert_contains (run.err, "4 lines");
+  assert_contains (run.err, "line 3");
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -499,6 +640,9 @@ main (int   argc,
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
   ADD ("/cli/two-processes", test_two_processes);
   ADD ("/cli/shared-archive", test_shared_archive);
+  ADD ("/cli/proxy", test_proxy);
+  ADD ("/cli/bad-options", test_bad_options);
+  ADD ("/cli/bad-cookies", test_bad_cookies);
 
   return g_test_run ();
 }

@@ -9,7 +9,8 @@ static void
 assert_safe (const char *name)
 {
   g_assert_true (g_utf8_validate (name, -1, NULL));
-  g_assert_cmpuint (strlen (name), <=, TRAWL_FILENAME_MAX - strlen (" (4294967295)") - strlen (".part.trawl"));
+  g_assert_cmpuint (strlen (name), <=,
+                    TRAWL_FILENAME_MAX - strlen (" (4294967295)") - strlen (".part.trawl"));
   g_assert_null (strchr (name, '/'));
   g_assert_null (strchr (name, '\\'));
   g_assert_cmpint (name[0], !=, '.');

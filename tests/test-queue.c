@@ -1092,6 +1092,9 @@ test_parse_rate (void)
   g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
   g_assert_cmpuint (trawl_parse_rate ("-5K", NULL), ==, 0);
   g_assert_cmpuint (trawl_parse_rate ("5X", NULL), ==, 0);
+  g_assert_cmpuint (trawl_parse_rate ("nan", NULL), ==, 0);
+  g_assert_cmpuint (trawl_parse_rate ("1e400", NULL), ==, 0);
+  g_assert_cmpuint (trawl_parse_rate ("inf", NULL), ==, 0);
 }
 
 int

@@ -181,14 +181,22 @@ test_endless (Fixture       *f,
 }
 
 static TrawlBoard *
-run_hostile (Fixture    *f,
-             const char *path)
+run_hostile_url (Fixture    *f,
+                 const char *url)
 {
-  g_autofree char *url = g_strconcat (f->base, path, NULL);
   TrawlBoard *board = add (f, url, NULL);
 
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   return board;
+}
+
+static TrawlBoard *
+run_hostile (Fixture    *f,
+             const char *path)
+{
+  g_autofree char *url = g_strconcat (f->base, path, NULL);
+
+  return run_hostile_url (f, url);
 }
 
 static void
@@ -218,6 +226,257 @@ test_redirects (Fixture       *f,
     g_assert_null (strstr (trawl_board_get_error (board), "root:"));
   }
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 0);
+}
+
+/* A proxy setting that is not a proxy fails every request with its reason;
+ * a direct connection instead could unmask someone who relies on Tor. */
+static void
+test_bad_proxy (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *bad[] = { "http://127.0.0.1:9050 ", "127.0.0.1", "ftp://127.0.0.1:21",
+                        "socks5://", "http://[::1", "http://127.0.0.1:9050/path", "" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      TrawlBoard *board;
+
+      g_object_set (f->queue, "proxy", bad[i], "max-tries", 1, NULL);
+      board = add (f, f->url, "pearvideo");
+      TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+      assert_board_failed (board, "proxy");
+      g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+      trawl_queue_remove_board (f->queue, board);
+    }
+}
+
+/* A second server on loopback stands for a local service that a board on
+ * the internet must not reach. The board server is on loopback too, so the
+ * tests make the queue treat every board as public ("allow-local" never):
+ * then only the board's own URL may be on a local address. */
+static TrawlBoardServer *
+start_local_service (char **url)
+{
+  TrawlBoardServer *service = trawl_board_server_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (trawl_board_server_start (service, 0, &error));
+  *url = trawl_board_server_get_url (service);
+  return service;
+}
+
+static char *
+hostile_url (Fixture    *f,
+             const char *path,
+             const char *key,
+             const char *target)
+{
+  g_autofree char *escaped = g_uri_escape_string (target, NULL, FALSE);
+
+  return g_strdup_printf ("%s/hostile/%s?%s=%s", f->base, path, key, escaped);
+}
+
+static void
+test_local_redirect (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *service_url = NULL;
+  g_autoptr(TrawlBoardServer) service = start_local_service (&service_url);
+  g_autoptr(GUri) uri = g_uri_parse (service_url, G_URI_FLAGS_NONE, NULL);
+  int port = g_uri_get_port (uri);
+  g_autofree char *as_name = g_strdup_printf ("http://localhost:%d/category_5", port);
+  g_autofree char *as_v6 = g_strdup_printf ("http://[::ffff:127.0.0.1]:%d/category_5", port);
+  g_autofree char *as_number = g_strdup_printf ("http://2130706433:%d/category_5", port);
+  const char *targets[] = { service_url, as_name, as_v6, as_number };
+
+  g_object_set (f->queue, "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      g_autofree char *url = hostile_url (f, "redirect", "to", targets[i]);
+      TrawlBoard *board = run_hostile_url (f, url);
+
+      assert_board_failed (board, "redirected to a local address");
+      g_assert_null (strchr (trawl_board_get_error (board), '\n'));
+    }
+  g_assert_cmpuint (trawl_test_count_requests (service), ==, 0);
+
+  /* A board on loopback itself may lead there (the default). */
+  g_object_set (f->queue, "allow-local", TRAWL_ALLOW_LOCAL_AUTO, NULL);
+  {
+    g_autofree char *end = g_strdup_printf ("http://localhost:%d/hostile/chain/0", port);
+    g_autofree char *url = hostile_url (f, "redirect", "to", end);
+
+    assert_board_failed (run_hostile_url (f, url), "No videos found");
+    g_assert_cmpuint (trawl_test_count_requests (service), ==, 1);
+  }
+}
+
+/* Detail pages and videos that a public board points at on a local
+ * address are refused before any request. */
+static void
+test_local_links (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *service_url = NULL;
+  g_autoptr(TrawlBoardServer) service = start_local_service (&service_url);
+  g_autofree char *url = NULL;
+
+  g_object_set (f->queue, "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
+  /* The next list page is refused too. */
+  g_test_expect_message ("trawl-crawler", G_LOG_LEVEL_WARNING, "*links to a local address*");
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 1);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+  for (guint i = 0; i < 6; i++)
+    assert_failed (f->queue, i, "links to a local address");
+
+  url = hostile_url (f, "video", "src", service_url);
+  add (f, url, NULL);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_test_count_requests (service), ==, 0);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 0);
+}
+
+/* DNS as a hostile board's owner can set it up: a name that is not local
+ * by its looks resolves to loopback. Every other name is unknown. */
+typedef struct
+{
+  GResolver parent_instance;
+} TestResolver;
+
+typedef GResolverClass TestResolverClass;
+
+static GType test_resolver_get_type (void);
+G_DEFINE_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+#define REBOUND_NAME "rebound.example"
+
+static GList *
+test_resolver_lookup_by_name_with_flags (GResolver                 *resolver,
+                                         const char                *hostname,
+                                         GResolverNameLookupFlags   flags,
+                                         GCancellable              *cancellable,
+                                         GError                   **error)
+{
+  if (g_ascii_strcasecmp (hostname, REBOUND_NAME) != 0 ||
+      (flags & G_RESOLVER_NAME_LOOKUP_FLAGS_IPV6_ONLY) != 0)
+    {
+      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "No such name: %s",
+                   hostname);
+      return NULL;
+    }
+
+  return g_list_prepend (NULL, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
+}
+
+static GList *
+test_resolver_lookup_by_name (GResolver     *resolver,
+                              const char    *hostname,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  return test_resolver_lookup_by_name_with_flags (resolver, hostname,
+                                                  G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT,
+                                                  cancellable, error);
+}
+
+static void
+test_resolver_lookup_by_name_with_flags_async (GResolver                *resolver,
+                                               const char               *hostname,
+                                               GResolverNameLookupFlags  flags,
+                                               GCancellable             *cancellable,
+                                               GAsyncReadyCallback       callback,
+                                               gpointer                  user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+  GError *error = NULL;
+  GList *addresses = test_resolver_lookup_by_name_with_flags (resolver, hostname, flags,
+                                                              cancellable, &error);
+
+  if (addresses == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, addresses, (GDestroyNotify) g_resolver_free_addresses);
+}
+
+static void
+test_resolver_lookup_by_name_async (GResolver           *resolver,
+                                    const char          *hostname,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  test_resolver_lookup_by_name_with_flags_async (resolver, hostname,
+                                                 G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT,
+                                                 cancellable, callback, user_data);
+}
+
+static GList *
+test_resolver_lookup_by_name_finish (GResolver     *resolver,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  klass->lookup_by_name = test_resolver_lookup_by_name;
+  klass->lookup_by_name_async = test_resolver_lookup_by_name_async;
+  klass->lookup_by_name_finish = test_resolver_lookup_by_name_finish;
+  klass->lookup_by_name_with_flags = test_resolver_lookup_by_name_with_flags;
+  klass->lookup_by_name_with_flags_async = test_resolver_lookup_by_name_with_flags_async;
+  klass->lookup_by_name_with_flags_finish = test_resolver_lookup_by_name_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+/* A name on the internet that resolves to a local address is refused once
+ * connected, before the request is written. */
+static void
+test_local_name (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *service_url = NULL;
+  g_autoptr(TrawlBoardServer) service = start_local_service (&service_url);
+  g_autoptr(GResolver) system = g_resolver_get_default ();
+  g_autoptr(GResolver) rebound = g_object_new (test_resolver_get_type (), NULL);
+  g_autoptr(GUri) uri = g_uri_parse (service_url, G_URI_FLAGS_NONE, NULL);
+  g_autofree char *target = g_strdup_printf ("http://" REBOUND_NAME ":%d/mp4/x/cont-1-1-hd.mp4",
+                                             g_uri_get_port (uri));
+  g_autofree char *url = hostile_url (f, "video", "src", target);
+  TrawlItem *item;
+
+  g_resolver_set_default (rebound);
+  g_object_set (f->queue, "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
+  add (f, url, NULL);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_resolver_set_default (system);
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 1);
+  item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  if (strstr (trawl_item_get_error (item), "which is a local address") == NULL)
+    g_error ("“%s” does not say why", trawl_item_get_error (item));
+  g_object_unref (item);
+  g_assert_cmpuint (trawl_test_count_requests (service), ==, 0);
+
+  /* With every board allowed on local addresses, the same one is fetched. */
+  g_resolver_set_default (rebound);
+  g_object_set (f->queue, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
+  item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
+  trawl_queue_retry (f->queue, item);
+  g_object_unref (item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_resolver_set_default (system);
+  g_assert_cmpuint (trawl_board_server_get_requests (service, TRAWL_REQUEST_VIDEO), ==, 1);
 }
 
 static void
@@ -564,6 +823,10 @@ main (int   argc,
   ADD ("/reliability/detail-failures", test_detail_failures);
   ADD ("/reliability/endless-pagination", test_endless);
   ADD ("/reliability/redirects", test_redirects);
+  ADD ("/reliability/bad-proxy", test_bad_proxy);
+  ADD ("/reliability/local-redirect", test_local_redirect);
+  ADD ("/reliability/local-links", test_local_links);
+  ADD ("/reliability/local-name", test_local_name);
   ADD ("/reliability/big-pages", test_big_pages);
   ADD ("/reliability/tls", test_tls);
   ADD ("/reliability/disk-full", test_disk_full);

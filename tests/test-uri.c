@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "trawl-error.h"
 #include "trawl-uri.h"
 #include "trawl-test-utils.h"
@@ -72,6 +74,92 @@ test_media (void)
   g_assert_false (trawl_content_type_is_page ("video/mp4"));
 }
 
+static void
+test_proxy (void)
+{
+  struct {
+    const char *text;
+    const char *expected;  /* NULL: refused */
+  } cases[] = {
+    { "127.0.0.1:9050", "http://127.0.0.1:9050" },
+    { "proxy.example.com:3128", "http://proxy.example.com:3128" },
+    { "[::1]:8080", "http://[::1]:8080" },
+    { "SOCKS5://127.0.0.1:9050", "socks5://127.0.0.1:9050" },
+    { "socks://127.0.0.1:1080/", "socks://127.0.0.1:1080" },
+    { "socks4://h:1", "socks4://h:1" },
+    { "socks4a://h:1", "socks4a://h:1" },
+    { "https://user:pw@h:443", "https://user:pw@h:443" },
+    { "none", "none" },
+    { "Direct", "none" },
+    { "127.0.0.1:9050 ", NULL },
+    { " 127.0.0.1:9050", NULL },
+    { "127.0.0.1:9050\n", NULL },
+    { "127.0.0.1", NULL },
+    { "http://127.0.0.1", NULL },
+    { "ftp://127.0.0.1:21", NULL },
+    { "file:///tmp/socket", NULL },
+    { "socks5://", NULL },
+    { "http://[::1", NULL },
+    { "http://127.0.0.1:9050/path", NULL },
+    { "http://127.0.0.1:9050?x=1", NULL },
+    { "http://127.0.0.1:99999", NULL },
+    { "", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *proxy = trawl_proxy_parse (cases[i].text, &error);
+
+      g_assert_cmpstr (proxy, ==, cases[i].expected);
+      if (cases[i].expected == NULL)
+        {
+          g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_PROXY);
+          g_assert_nonnull (strstr (error->message, "proxy"));
+        }
+      else
+        g_assert_no_error (error);
+    }
+}
+
+static void
+test_local (void)
+{
+  struct {
+    const char *host;
+    gboolean    local;
+  } cases[] = {
+    { "127.0.0.1", TRUE }, { "127.255.0.9", TRUE }, { "0.0.0.0", TRUE }, { "0.1.2.3", TRUE },
+    { "10.1.2.3", TRUE }, { "172.16.0.1", TRUE }, { "172.31.255.255", TRUE },
+    { "192.168.1.1", TRUE }, { "169.254.169.254", TRUE },
+    { "::1", TRUE }, { "::", TRUE }, { "fe80::1", TRUE }, { "fe80::1%eth0", TRUE },
+    { "febf::1", TRUE }, { "fc00::1", TRUE }, { "fd12:3456::1", TRUE },
+    { "::ffff:127.0.0.1", TRUE }, { "::ffff:7f00:1", TRUE }, { "::ffff:10.0.0.1", TRUE },
+    { "::ffff:192.168.0.1", TRUE }, { "::127.0.0.1", TRUE },
+    /* Forms getaddrinfo() reads as IPv4, as a URL may spell them. */
+    { "127.1", TRUE }, { "2130706433", TRUE }, { "0x7f000001", TRUE }, { "0177.0.0.1", TRUE },
+    { "localhost", TRUE }, { "LOCALHOST", TRUE }, { "localhost.", TRUE },
+    { "db.localhost", TRUE },
+    { "8.8.8.8", FALSE }, { "172.32.0.1", FALSE }, { "172.15.255.255", FALSE },
+    { "192.169.0.1", FALSE }, { "169.253.0.1", FALSE }, { "11.0.0.1", FALSE },
+    { "2001:db8::1", FALSE }, { "2606:4700::1111", FALSE }, { "fec0::1", TRUE },
+    { "::ffff:8.8.8.8", FALSE }, { "example.com", FALSE }, { "localhost.example.com", FALSE },
+    { "127.example.com", FALSE }, { "", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    if (trawl_host_is_local (cases[i].host) != cases[i].local)
+      g_error ("“%s” should%s be local", cases[i].host, cases[i].local ? "" : " not");
+
+  {
+    g_autoptr(GInetAddress) mapped = g_inet_address_new_from_string ("::ffff:127.0.0.1");
+    g_autoptr(GInetAddress) public = g_inet_address_new_from_string ("93.184.216.34");
+
+    g_assert_true (trawl_inet_address_is_local (mapped));
+    g_assert_false (trawl_inet_address_is_local (public));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -81,6 +169,8 @@ main (int   argc,
   g_test_add_func ("/uri/resolve", test_resolve);
   g_test_add_func ("/uri/refused", test_refused);
   g_test_add_func ("/uri/media", test_media);
+  g_test_add_func ("/uri/proxy", test_proxy);
+  g_test_add_func ("/uri/local", test_local);
 
   return g_test_run ();
 }

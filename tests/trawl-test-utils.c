@@ -199,3 +199,14 @@ trawl_test_item (TrawlQueue *queue,
     g_error ("The queue has no item for the server's item %u", index);
   return item;
 }
+
+/* Every request the server has answered, of any kind. */
+guint
+trawl_test_count_requests (TrawlBoardServer *server)
+{
+  guint n = 0;
+
+  for (guint kind = 0; kind < TRAWL_N_REQUEST_KINDS; kind++)
+    n += trawl_board_server_get_requests (server, kind);
+  return n;
+}

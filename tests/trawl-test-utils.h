@@ -2,6 +2,7 @@
 
 #include <gio/gio.h>
 
+#include "trawl-board-server.h"
 #include "trawl-queue.h"
 
 G_BEGIN_DECLS
@@ -29,6 +30,7 @@ TrawlItem  *trawl_test_item          (TrawlQueue         *queue,
 void        trawl_test_assert_video  (const char         *path,
                                       guint               id,
                                       guint64             size);
+guint       trawl_test_count_requests (TrawlBoardServer  *server);
 
 /* Runs the main context until EXPR holds; fails the test (with EXPR in the
  * message) if it has not after TRAWL_TEST_TIMEOUT_S. */

@@ -5,9 +5,12 @@
 #include <glib/gi18n.h>
 
 #include "trawl-preferences-window.h"
+#include "trawl-uri.h"
 
 /* Every control is bound to its GSettings key; the application applies
- * the keys to the engine, so nothing here talks to the queue. */
+ * the keys to the engine, so nothing here talks to the queue. The proxy
+ * address is the exception to the binding: it is written only once it is
+ * a proxy, so a typo is shown as one instead of being applied. */
 
 struct _TrawlPreferencesWindow
 {
@@ -26,6 +29,7 @@ struct _TrawlPreferencesWindow
   AdwEntryRow          *user_agent_row;
   AdwComboRow          *proxy_row;
   AdwEntryRow          *proxy_url_row;
+  GtkLabel             *proxy_error_label;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlPreferencesWindow, trawl_preferences_window,
@@ -60,6 +64,63 @@ update_proxy (TrawlPreferencesWindow *self)
 {
   gtk_widget_set_sensitive (GTK_WIDGET (self->proxy_url_row),
                             g_settings_get_enum (self->settings, "proxy-mode") == 2);
+}
+
+static void
+show_proxy_error (TrawlPreferencesWindow *self,
+                  const GError           *error)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->proxy_error_label), error != NULL);
+  gtk_label_set_text (self->proxy_error_label, error != NULL ? error->message : "");
+  if (error != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self->proxy_url_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->proxy_url_row), "error");
+}
+
+/* Empty means no custom proxy yet: the application keeps the system's. */
+static char *
+parse_proxy_url (const char  *text,
+                 GError     **error)
+{
+  return *text != '\0' ? trawl_proxy_parse (text, error) : g_strdup ("");
+}
+
+static void
+proxy_url_apply_cb (TrawlPreferencesWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->proxy_url_row));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy = parse_proxy_url (text, &error);
+
+  if (proxy == NULL)
+    {
+      show_proxy_error (self, error);
+      return;
+    }
+
+  g_settings_set_string (self->settings, "proxy-url", proxy);
+  show_proxy_error (self, NULL);
+}
+
+static void
+proxy_url_changed_cb (TrawlPreferencesWindow *self)
+{
+  show_proxy_error (self, NULL);
+}
+
+/* The key as it is, and what is wrong with it if it was set elsewhere. */
+static void
+update_proxy_url (TrawlPreferencesWindow *self)
+{
+  g_autofree char *url = g_settings_get_string (self->settings, "proxy-url");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proxy = NULL;
+
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->proxy_url_row)), url) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (self->proxy_url_row), url);
+  proxy = parse_proxy_url (url, &error);
+  show_proxy_error (self, error);
 }
 
 static void
@@ -140,8 +201,6 @@ trawl_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "user-agent", self->user_agent_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "proxy-url", self->proxy_url_row, "text",
-                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind_with_mapping (self->settings, "proxy-mode", self->proxy_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, proxy_get_mapping, proxy_set_mapping,
                                 NULL, NULL);
@@ -150,8 +209,11 @@ trawl_preferences_window_constructed (GObject *object)
                            G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::proxy-mode", G_CALLBACK (update_proxy), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::proxy-url", G_CALLBACK (update_proxy_url),
+                           self, G_CONNECT_SWAPPED);
   update_folder (self);
   update_proxy (self);
+  update_proxy_url (self);
 }
 
 static void
@@ -224,7 +286,10 @@ trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, user_agent_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_url_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_error_label);
   gtk_widget_class_bind_template_callback (widget_class, choose_folder_cb);
+  gtk_widget_class_bind_template_callback (widget_class, proxy_url_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, proxy_url_changed_cb);
 }
 
 static void

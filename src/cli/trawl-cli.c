@@ -333,6 +333,7 @@ main (int   argc,
   int tries = 5;
   int timeout = 30;
   gboolean no_archive = FALSE;
+  gboolean allow_local = FALSE;
   gboolean list = FALSE;
   gboolean quiet = FALSE;
   gboolean version = FALSE;
@@ -368,7 +369,11 @@ main (int   argc,
       N_("Trust certificates signed by the CA in FILE (PEM) instead of the system’s"),
       N_("FILE") },
     { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
-      N_("Use this HTTP or SOCKS proxy, or none (default: the system’s)"), "URL" },
+      N_("Use this proxy: host:port (HTTP), an http, https or socks5 URL, or none "
+         "(default: the system’s)"), "URL" },
+    { "allow-local", 0, 0, G_OPTION_ARG_NONE, &allow_local,
+      N_("Let a board on the internet lead to this machine or its network (where public "
+         "names resolve to private addresses)"), NULL },
     { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
       N_("Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)"),
       N_("RATE") },
@@ -480,9 +485,9 @@ main (int   argc,
   if (headers != NULL)
     {
       for (guint i = 0; headers[i] != NULL; i++)
-        if (strchr (headers[i], ':') == NULL)
+        if (!trawl_parse_header (headers[i], NULL, NULL, &error))
           {
-            g_printerr (_("trawl-cli: --header “%s” must look like “Name: value”\n"), headers[i]);
+            g_printerr ("trawl-cli: --header: %s\n", error->message);
             return 2;
           }
       g_object_set (queue, "headers", headers, NULL);
@@ -497,7 +502,18 @@ main (int   argc,
       g_object_set (queue, "cookies-file", cookies, NULL);
     }
   if (proxy != NULL)
-    g_object_set (queue, "proxy", proxy, NULL);
+    {
+      g_autofree char *parsed = trawl_proxy_parse (proxy, &error);
+
+      if (parsed == NULL)
+        {
+          g_printerr ("trawl-cli: %s\n", error->message);
+          return 2;
+        }
+      g_object_set (queue, "proxy", parsed, NULL);
+    }
+  if (allow_local)
+    g_object_set (queue, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
   if (ca_file != NULL)
     {
       g_autoptr(GTlsDatabase) check = g_tls_file_database_new (ca_file, &error);

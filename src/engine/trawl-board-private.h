@@ -4,6 +4,15 @@
 
 G_BEGIN_DECLS
 
+/* Where a board is: on this machine or its network, or on the internet,
+ * which is only known once it was connected to when its host is a name. */
+typedef enum
+{
+  TRAWL_BOARD_NETWORK_UNKNOWN,
+  TRAWL_BOARD_NETWORK_LOCAL,
+  TRAWL_BOARD_NETWORK_PUBLIC,
+} TrawlBoardNetwork;
+
 TrawlBoard *_trawl_board_new         (const char      *url,
                                       const char      *recipe,
                                       const char      *output_dir);
@@ -21,6 +30,9 @@ void        _trawl_board_add_found   (TrawlBoard      *self,
 void        _trawl_board_add_skipped (TrawlBoard      *self);
 void        _trawl_board_set_review  (TrawlBoard      *self,
                                       gboolean         review);
+TrawlBoardNetwork _trawl_board_get_network (TrawlBoard        *self);
+void        _trawl_board_set_network (TrawlBoard      *self,
+                                      TrawlBoardNetwork network);
 void        _trawl_board_set_counts  (TrawlBoard      *self,
                                       guint            pages,
                                       guint            found,

@@ -4,6 +4,7 @@
 
 #include "trawl-board-private.h"
 #include "trawl-enums.h"
+#include "trawl-uri.h"
 #include "trawl-util-private.h"
 
 struct _TrawlBoard
@@ -20,6 +21,7 @@ struct _TrawlBoard
   guint            found;
   guint            skipped;
   gboolean         review;
+  TrawlBoardNetwork network;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlBoard, trawl_board, G_TYPE_OBJECT)
@@ -140,6 +142,13 @@ _trawl_board_new (const char *url,
   self->url = g_strdup (url);
   self->recipe = g_strdup (recipe);
   self->output_dir = g_strdup (output_dir);
+
+  {
+    g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+
+    if (uri != NULL && g_uri_get_host (uri) != NULL && trawl_host_is_local (g_uri_get_host (uri)))
+      self->network = TRAWL_BOARD_NETWORK_LOCAL;
+  }
 
   return self;
 }
@@ -305,4 +314,17 @@ _trawl_board_set_counts (TrawlBoard *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SKIPPED]);
     }
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+TrawlBoardNetwork
+_trawl_board_get_network (TrawlBoard *self)
+{
+  return self->network;
+}
+
+void
+_trawl_board_set_network (TrawlBoard        *self,
+                          TrawlBoardNetwork  network)
+{
+  self->network = network;
 }

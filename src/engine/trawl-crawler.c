@@ -171,7 +171,8 @@ probe_start (GTask      *task,
   probe->task = task;
   probe->url = g_strdup (url);
   crawl->probing++;
-  _trawl_fetch_async (crawl->queue, url, trawl_board_get_url (crawl->board), NULL, NULL,
+  _trawl_fetch_async (crawl->queue, crawl->board, url, trawl_board_get_url (crawl->board),
+                      NULL, NULL,
                       /* Translators: %s in “The server refused the %s request” */
                       _("linked page"), g_task_get_cancellable (task), probe_fetch_cb, probe);
 }
@@ -399,7 +400,7 @@ fetch_page (GTask      *task,
   /* Later pages are asked for as the board's own script would. */
   referer = crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL;
   /* Translators: %s in “The server refused the %s request” */
-  _trawl_fetch_async (crawl->queue, url, referer, NULL, NULL, _("board page"),
+  _trawl_fetch_async (crawl->queue, crawl->board, url, referer, NULL, NULL, _("board page"),
                       g_task_get_cancellable (task), page_cb, task);
 }
 

@@ -20,6 +20,7 @@ G_BEGIN_DECLS
  * @TRAWL_ERROR_API: a JSON API answered with an error or unexpected data
  * @TRAWL_ERROR_NO_SPACE: the disk is full
  * @TRAWL_ERROR_BAD_STATE: the saved queue cannot be used (it was moved aside)
+ * @TRAWL_ERROR_PROXY: the proxy setting is not a proxy address
  */
 typedef enum
 {
@@ -35,6 +36,7 @@ typedef enum
   TRAWL_ERROR_API,
   TRAWL_ERROR_NO_SPACE,
   TRAWL_ERROR_BAD_STATE,
+  TRAWL_ERROR_PROXY,
 } TrawlError;
 
 GQuark trawl_error_quark (void);

@@ -9,6 +9,7 @@
 #include "trawl-error.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
+#include "trawl-util-private.h"
 
 #define PAGE_READ_SIZE (64 * 1024)
 
@@ -138,12 +139,24 @@ _trawl_retry_after_seconds (SoupMessage *message)
   return 0;
 }
 
+/* A cookies.txt line that would be sent raw: a line break in the Cookie
+ * header, or a ";" that adds a cookie the file did not have. */
+static gboolean
+is_cookie (GStrv fields)
+{
+  return _trawl_is_http_token (fields[5]) && _trawl_is_http_value (fields[6]) &&
+         strpbrk (fields[6], ";\t") == NULL && _trawl_is_http_value (fields[0]) &&
+         strpbrk (fields[0], "; \t") == NULL && _trawl_is_http_value (fields[2]) &&
+         strpbrk (fields[2], ";\t") == NULL;
+}
+
 /**
  * _trawl_cookie_jar_new_from_file:
  * @path: a Netscape cookies.txt, as browsers and their extensions export
  *
  * Unlike SoupCookieJarText, keeps session cookies (written with an expiry
- * of 0), which is what most exported login cookies are.
+ * of 0), which is what most exported login cookies are. Lines that are not
+ * cookies are left out, with one warning for the file.
  *
  * Returns: (transfer full): an in-memory jar, or %NULL if @path cannot be read
  */
@@ -155,6 +168,8 @@ _trawl_cookie_jar_new_from_file (const char  *path,
   g_autofree char *contents = NULL;
   g_auto(GStrv) lines = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint skipped = 0;
+  guint first_skipped = 0;
 
   if (!g_file_get_contents (path, &contents, NULL, error))
     return NULL;
@@ -180,8 +195,12 @@ _trawl_cookie_jar_new_from_file (const char  *path,
 
       /* domain, subdomains, path, secure, expires, name, value */
       fields = g_strsplit (line, "\t", 7);
-      if (g_strv_length (fields) != 7)
-        continue;
+      if (g_strv_length (fields) != 7 || !is_cookie (fields))
+        {
+          if (skipped++ == 0)
+            first_skipped = i + 1;
+          continue;
+        }
 
       expires = g_ascii_strtoull (fields[4], NULL, 10);
       if (expires != 0)
@@ -196,6 +215,12 @@ _trawl_cookie_jar_new_from_file (const char  *path,
       soup_cookie_set_http_only (cookie, http_only);
       soup_cookie_jar_add_cookie (jar, cookie);
     }
+
+  if (skipped > 0)
+    g_warning (ngettext ("%s: left out %u line that is not a cookie (line %u)",
+                         "%s: left out %u lines that are not cookies (the first is line %u)",
+                         skipped),
+               path, skipped, first_skipped);
 
   return g_steal_pointer (&jar);
 }
@@ -279,9 +304,277 @@ _trawl_sleep_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* Sending a request for a board, with the rule that a board on the internet
+ * cannot lead Trawl to this machine or its network (see TrawlAllowLocal).
+ * Every address is looked at before a byte of the request is written: the
+ * URL's host when it is an address, a redirect's target when the response
+ * headers arrive (libsoup would follow it after the body), and where the
+ * connection really went (a name can resolve anywhere) once connected; a
+ * refusal cancels the request on its own GCancellable, so the caller's is
+ * left alone. Through a proxy only the URL can be judged: the proxy
+ * resolves the names. */
+typedef struct
+{
+  TrawlBoard      *board;
+  SoupMessage     *message;
+  TrawlAllowLocal  allow;
+  GCancellable    *cancellable;  /* libsoup's: the caller's, and refusals */
+  GCancellable    *caller;
+  gulong           caller_handler;
+  gulong           headers_handler;
+  gulong           address_handler;
+  GError          *refusal;
+} Send;
+
+static void
+send_free (Send *send)
+{
+  if (send->caller != NULL)
+    g_cancellable_disconnect (send->caller, send->caller_handler);
+  g_clear_signal_handler (&send->headers_handler, send->message);
+  g_clear_signal_handler (&send->address_handler, send->message);
+  g_clear_object (&send->caller);
+  g_clear_object (&send->cancellable);
+  g_clear_object (&send->message);
+  g_clear_object (&send->board);
+  g_clear_error (&send->refusal);
+  g_free (send);
+}
+
+static char *
+uri_host_port (GUri *uri)
+{
+  if (g_uri_get_port (uri) > 0)
+    return g_strdup_printf (strchr (g_uri_get_host (uri), ':') != NULL ? "[%s]:%d" : "%s:%d",
+                            g_uri_get_host (uri), g_uri_get_port (uri));
+  return g_strdup (g_uri_get_host (uri));
+}
+
+static gboolean
+is_board_host (Send *send,
+               GUri *uri)
+{
+  g_autoptr(GUri) board = g_uri_parse (trawl_board_get_url (send->board), G_URI_FLAGS_ENCODED,
+                                       NULL);
+
+  return board != NULL && g_ascii_strcasecmp (g_uri_get_host (board), g_uri_get_host (uri)) == 0 &&
+         g_uri_get_port (board) == g_uri_get_port (uri) &&
+         g_ascii_strcasecmp (g_uri_get_scheme (board), g_uri_get_scheme (uri)) == 0;
+}
+
+/* Whether the request may go to @uri, at @address once connected (NULL
+ * before). The first connection to the board's own host tells where a
+ * board with a host name is. */
+static gboolean
+send_allows (Send         *send,
+             GUri         *uri,
+             GInetAddress *address)
+{
+  TrawlBoardNetwork network = _trawl_board_get_network (send->board);
+  gboolean local;
+
+  if (send->allow == TRAWL_ALLOW_LOCAL_ALWAYS ||
+      (send->allow == TRAWL_ALLOW_LOCAL_AUTO && network == TRAWL_BOARD_NETWORK_LOCAL))
+    return TRUE;
+
+  local = address != NULL ? trawl_inet_address_is_local (address)
+                          : trawl_host_is_local (g_uri_get_host (uri));
+  if (send->allow == TRAWL_ALLOW_LOCAL_AUTO && network == TRAWL_BOARD_NETWORK_UNKNOWN &&
+      address != NULL && is_board_host (send, uri))
+    {
+      _trawl_board_set_network (send->board, local ? TRAWL_BOARD_NETWORK_LOCAL
+                                                   : TRAWL_BOARD_NETWORK_PUBLIC);
+      return TRUE;
+    }
+
+  if (!local)
+    return TRUE;
+
+  /* Whatever the rule, the address the user gave is theirs to fetch. */
+  {
+    g_autoptr(GUri) board = g_uri_parse (trawl_board_get_url (send->board), SOUP_HTTP_URI_FLAGS,
+                                         NULL);
+    return board != NULL && soup_uri_equal (board, uri);
+  }
+}
+
+static void
+send_refuse (Send   *send,
+             GError *refusal)
+{
+  if (send->refusal == NULL)
+    send->refusal = refusal;
+  else
+    g_error_free (refusal);
+  g_cancellable_cancel (send->cancellable);
+}
+
+static char *
+board_place (Send *send)
+{
+  g_autoptr(GUri) board = g_uri_parse (trawl_board_get_url (send->board), G_URI_FLAGS_ENCODED,
+                                       NULL);
+
+  return board != NULL ? uri_host_port (board) : g_strdup (trawl_board_get_url (send->board));
+}
+
+static void
+send_got_headers_cb (SoupMessage *message,
+                     Send        *send)
+{
+  const char *location;
+  g_autoptr(GUri) target = NULL;
+
+  g_assert (SOUP_IS_MESSAGE (message));
+
+  location = soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                           "Location");
+  if (!SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (message)) || location == NULL)
+    return;
+
+  /* One libsoup cannot follow fails there, with its own reason. */
+  target = g_uri_parse_relative (soup_message_get_uri (message), location,
+                                 G_URI_FLAGS_ENCODED, NULL);
+  if (target == NULL || g_uri_get_host (target) == NULL || send_allows (send, target, NULL))
+    return;
+
+  {
+    g_autofree char *place = board_place (send);
+    g_autofree char *where = uri_host_port (target);
+
+    send_refuse (send, g_error_new (TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                                    _("The board at %s redirected to a local address (%s); "
+                                      "refused"), place, where));
+  }
+}
+
+static void
+send_remote_address_cb (SoupMessage *message,
+                        GParamSpec  *pspec,
+                        Send        *send)
+{
+  GSocketAddress *remote = soup_message_get_remote_address (message);
+  GInetAddress *address;
+  GUri *uri = soup_message_get_uri (message);
+
+  g_assert (SOUP_IS_MESSAGE (message));
+
+  if (remote == NULL || G_IS_PROXY_ADDRESS (remote) || !G_IS_INET_SOCKET_ADDRESS (remote))
+    return;
+
+  address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+  if (send_allows (send, uri, address))
+    return;
+
+  {
+    g_autofree char *place = board_place (send);
+    g_autofree char *shown = g_inet_address_to_string (address);
+
+    send_refuse (send, g_error_new (TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                                    _("The board at %s led to %s, which is a local address (%s); "
+                                      "refused"), place, g_uri_get_host (uri), shown));
+  }
+}
+
+static void
+send_caller_cancelled_cb (GCancellable *caller,
+                          GCancellable *cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+static void
+send_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Send *send = g_task_get_task_data (task);
+  GError *error = NULL;
+  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+
+  g_assert (G_IS_TASK (task));
+
+  if (send->refusal != NULL && !g_cancellable_is_cancelled (send->caller))
+    {
+      if (stream != NULL)
+        g_input_stream_close (stream, NULL, NULL);
+      g_clear_object (&stream);
+      g_clear_error (&error);
+      g_task_return_error (task, g_steal_pointer (&send->refusal));
+    }
+  else if (stream == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, stream, g_object_unref);
+}
+
+/**
+ * _trawl_send_async:
+ * @board: the board the request is made for
+ *
+ * soup_session_send_async() on the queue's session, for pages and videos
+ * alike, refusing what @board may not reach (see TrawlAllowLocal) before it
+ * is asked for, with the reason.
+ */
+void
+_trawl_send_async (TrawlQueue          *queue,
+                   TrawlBoard          *board,
+                   SoupMessage         *message,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  GTask *task = g_task_new (message, NULL, callback, user_data);
+  Send *send = g_new0 (Send, 1);
+
+  g_task_set_source_tag (task, _trawl_send_async);
+  g_task_set_task_data (task, send, (GDestroyNotify) send_free);
+  send->board = g_object_ref (board);
+  send->message = g_object_ref (message);
+  send->allow = _trawl_queue_get_allow_local (queue);
+  send->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      send->caller = g_object_ref (cancellable);
+      send->caller_handler = g_cancellable_connect (cancellable,
+                                                    G_CALLBACK (send_caller_cancelled_cb),
+                                                    send->cancellable, NULL);
+    }
+
+  if (!send_allows (send, soup_message_get_uri (message), NULL))
+    {
+      g_autofree char *place = board_place (send);
+      g_autofree char *where = uri_host_port (soup_message_get_uri (message));
+
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                               _("The board at %s links to a local address (%s); refused"),
+                               place, where);
+      g_object_unref (task);
+      return;
+    }
+
+  send->headers_handler = g_signal_connect (message, "got-headers",
+                                            G_CALLBACK (send_got_headers_cb), send);
+  send->address_handler = g_signal_connect (message, "notify::remote-address",
+                                            G_CALLBACK (send_remote_address_cb), send);
+  soup_session_send_async (_trawl_queue_get_session (queue), message, G_PRIORITY_DEFAULT,
+                           send->cancellable, send_done_cb, task);
+}
+
+GInputStream *
+_trawl_send_finish (SoupMessage   *message,
+                    GAsyncResult  *result,
+                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, message), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 typedef struct
 {
   TrawlQueue   *queue;
+  TrawlBoard   *board;
   SoupMessage  *message;
   GInputStream *stream;
   char         *url;
@@ -297,6 +590,7 @@ static void
 fetch_free (Fetch *fetch)
 {
   g_clear_object (&fetch->queue);
+  g_clear_object (&fetch->board);
   g_clear_object (&fetch->message);
   g_clear_object (&fetch->stream);
   g_free (fetch->url);
@@ -428,7 +722,7 @@ fetch_send_cb (GObject      *object,
   GTask *task = user_data;
   Fetch *fetch = g_task_get_task_data (task);
   GError *error = NULL;
-  GInputStream *stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  GInputStream *stream = _trawl_send_finish (SOUP_MESSAGE (object), result, &error);
   guint status;
 
   error = _trawl_explain_error (error);
@@ -498,12 +792,13 @@ fetch_start (GTask *task)
     soup_message_headers_replace (soup_message_get_request_headers (fetch->message),
                                   fetch->header_names[i], fetch->header_values[i]);
 
-  soup_session_send_async (_trawl_queue_get_session (fetch->queue), fetch->message,
-                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task), fetch_send_cb, task);
+  _trawl_send_async (fetch->queue, fetch->board, fetch->message, g_task_get_cancellable (task),
+                     fetch_send_cb, task);
 }
 
 /**
  * _trawl_fetch_async:
+ * @board: the board the page is for
  * @what: what the page is, for messages ("board page", "video page")
  *
  * Fetches a page into memory (bounded by TRAWL_MAX_PAGE_SIZE), retrying
@@ -512,6 +807,7 @@ fetch_start (GTask *task)
  */
 void
 _trawl_fetch_async (TrawlQueue          *queue,
+                    TrawlBoard          *board,
                     const char          *url,
                     const char          *referer,
                     GStrv                header_names,
@@ -527,6 +823,7 @@ _trawl_fetch_async (TrawlQueue          *queue,
 
   g_task_set_source_tag (task, _trawl_fetch_async);
   fetch->queue = g_object_ref (queue);
+  fetch->board = g_object_ref (board);
   fetch->url = g_strdup (url);
   fetch->referer = g_strdup (referer);
   fetch->header_names = g_strdupv (header_names);

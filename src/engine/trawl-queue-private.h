@@ -29,6 +29,7 @@ void           _trawl_queue_prepare_message  (TrawlQueue    *self,
                                               SoupMessage   *message,
                                               const char    *referer);
 guint          _trawl_queue_get_max_tries    (TrawlQueue    *self);
+TrawlAllowLocal _trawl_queue_get_allow_local (TrawlQueue    *self);
 guint          _trawl_queue_get_max_pages    (TrawlQueue    *self);
 guint          _trawl_queue_retry_delay_ms   (TrawlQueue    *self,
                                               guint          attempt,
@@ -90,7 +91,17 @@ void           _trawl_set_http_error         (GError       **error,
                                               SoupMessage   *message,
                                               const char    *what);
 guint          _trawl_retry_after_seconds    (SoupMessage   *message);
+void           _trawl_send_async             (TrawlQueue    *queue,
+                                              TrawlBoard    *board,
+                                              SoupMessage   *message,
+                                              GCancellable  *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer       user_data);
+GInputStream  *_trawl_send_finish            (SoupMessage   *message,
+                                              GAsyncResult  *result,
+                                              GError       **error);
 void           _trawl_fetch_async            (TrawlQueue    *queue,
+                                              TrawlBoard    *board,
                                               const char    *url,
                                               const char    *referer,
                                               GStrv          header_names,

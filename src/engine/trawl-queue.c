@@ -5,12 +5,15 @@
 #include <errno.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <unistd.h>
 
+#include "trawl-enums.h"
 #include "trawl-error.h"
 #include "trawl-filename.h"
 #include "trawl-part-private.h"
 #include "trawl-policy-private.h"
+#include "trawl-proxy-resolver-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -50,6 +53,7 @@ struct _TrawlQueue
   char           *cookies_file;
   char           *ca_file;
   GStrv           headers;
+  TrawlAllowLocal allow_local;
   gboolean        download;
   gboolean        review;
   char           *state_file;
@@ -92,6 +96,7 @@ enum {
   PROP_COOKIES_FILE,
   PROP_CA_FILE,
   PROP_HEADERS,
+  PROP_ALLOW_LOCAL,
   PROP_DOWNLOAD,
   PROP_REVIEW,
   PROP_BUSY,
@@ -231,6 +236,9 @@ trawl_queue_get_property (GObject    *object,
     case PROP_HEADERS:
       g_value_set_boxed (value, self->headers);
       break;
+    case PROP_ALLOW_LOCAL:
+      g_value_set_enum (value, self->allow_local);
+      break;
     case PROP_DOWNLOAD:
       g_value_set_boolean (value, self->download);
       break;
@@ -319,7 +327,21 @@ trawl_queue_set_property (GObject      *object,
     case PROP_HEADERS:
       g_strfreev (self->headers);
       self->headers = g_value_dup_boxed (value);
+      for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!trawl_parse_header (self->headers[i], NULL, NULL, &error))
+            g_warning (_("Not sending it: %s"), error->message);
+        }
       changed = TRUE;
+      break;
+    case PROP_ALLOW_LOCAL:
+      if (self->allow_local != (TrawlAllowLocal) g_value_get_enum (value))
+        {
+          self->allow_local = g_value_get_enum (value);
+          changed = TRUE;
+        }
       break;
     case PROP_DOWNLOAD:
       if (self->download != g_value_get_boolean (value))
@@ -395,6 +417,9 @@ trawl_queue_class_init (TrawlQueueClass *klass)
    * (for self-hosted boards); certificate errors are never ignored. */
   properties[PROP_CA_FILE] = g_param_spec_string ("ca-file", NULL, NULL, NULL, flags);
   properties[PROP_HEADERS] = g_param_spec_boxed ("headers", NULL, NULL, G_TYPE_STRV, flags);
+  properties[PROP_ALLOW_LOCAL] =
+    g_param_spec_enum ("allow-local", NULL, NULL, TRAWL_TYPE_ALLOW_LOCAL, TRAWL_ALLOW_LOCAL_AUTO,
+                       flags);
   properties[PROP_DOWNLOAD] =
     g_param_spec_boolean ("download", NULL, NULL, TRUE, flags | G_PARAM_CONSTRUCT);
   /* Boards added while set wait for trawl_queue_confirm_board(). */
@@ -567,11 +592,11 @@ _trawl_queue_get_session (TrawlQueue *self)
                                                      "timeout", self->timeout,
                                                      "idle-timeout", 60,
                                                      NULL);
-      if (g_strcmp0 (self->proxy, "none") == 0 || g_strcmp0 (self->proxy, "direct") == 0)
-        soup_session_set_proxy_resolver (self->session, NULL);
-      else if (self->proxy != NULL && *self->proxy != '\0')
+      /* NULL is the system's proxy; a value that is not a proxy makes every
+       * request fail with the reason, never connect directly. */
+      if (self->proxy != NULL)
         {
-          g_autoptr(GProxyResolver) resolver = g_simple_proxy_resolver_new (self->proxy, NULL);
+          g_autoptr(GProxyResolver) resolver = _trawl_proxy_resolver_new (self->proxy);
           soup_session_set_proxy_resolver (self->session, resolver);
         }
       if (self->ca_file != NULL && *self->ca_file != '\0')
@@ -610,19 +635,21 @@ _trawl_queue_prepare_message (TrawlQueue  *self,
   if (referer != NULL)
     soup_message_headers_replace (headers, "Referer", referer);
 
+  /* Bad ones were refused with a warning when they were set. */
   for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
     {
-      const char *colon = strchr (self->headers[i], ':');
       g_autofree char *name = NULL;
       g_autofree char *value = NULL;
 
-      if (colon == NULL)
-        continue;
-      name = g_strstrip (g_strndup (self->headers[i], colon - self->headers[i]));
-      value = g_strstrip (g_strdup (colon + 1));
-      if (*name != '\0')
+      if (trawl_parse_header (self->headers[i], &name, &value, NULL))
         soup_message_headers_replace (headers, name, value);
     }
+}
+
+TrawlAllowLocal
+_trawl_queue_get_allow_local (TrawlQueue *self)
+{
+  return self->allow_local;
 }
 
 guint
@@ -1519,7 +1546,7 @@ trawl_parse_rate (const char  *text,
   g_return_val_if_fail (text != NULL, 0);
 
   value = g_ascii_strtod (text, &end);
-  if (end == text || value <= 0)
+  if (end == text || !isfinite (value) || value <= 0)
     goto invalid;
 
   switch (g_ascii_toupper (*end))
@@ -1551,6 +1578,67 @@ invalid:
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                _("“%s” is not a rate; use bytes per second such as 500K or 2M"), text);
   return 0;
+}
+
+/**
+ * trawl_parse_header:
+ * @text: an extra request header as a user writes it, `Name: value`
+ * @name: (out) (optional): the name
+ * @value: (out) (optional): the value, without the blanks around it
+ *
+ * The name must be an HTTP token and the value free of line breaks and
+ * other control characters (a tab is fine): libsoup refuses anything else
+ * on every request, and a line break would smuggle in another header.
+ *
+ * Returns: %TRUE if @text is a header, or %FALSE with @error set
+ */
+gboolean
+trawl_parse_header (const char  *text,
+                    char       **name,
+                    char       **value,
+                    GError     **error)
+{
+  const char *colon;
+  g_autofree char *n = NULL;
+  g_autofree char *v = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  colon = strchr (text, ':');
+  if (colon == NULL || colon == text)
+    {
+      g_autofree char *shown = g_strescape (text, NULL);
+
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The header “%s” is not of the form “Name: value”"), shown);
+      return FALSE;
+    }
+
+  n = g_strndup (text, colon - text);
+  v = g_strdup (colon + 1);
+  g_strstrip (v);
+  if (!_trawl_is_http_token (n))
+    {
+      g_autofree char *shown = g_strescape (n, NULL);
+
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The header name “%s” has a space or another character a name "
+                     "cannot have"), shown);
+      return FALSE;
+    }
+  if (!_trawl_is_http_value (v))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The value of the header “%s” has a line break or another control "
+                     "character"), n);
+      return FALSE;
+    }
+
+  if (name != NULL)
+    *name = g_steal_pointer (&n);
+  if (value != NULL)
+    *value = g_steal_pointer (&v);
+  return TRUE;
 }
 
 static void

@@ -248,8 +248,8 @@ try_api (GTask         *task,
       return;
     }
 
-  _trawl_fetch_async (resolve->queue, url, resolve->page_url, strategy->api_header_names,
-                      values,
+  _trawl_fetch_async (resolve->queue, trawl_item_get_board (resolve->item), url,
+                      resolve->page_url, strategy->api_header_names, values,
                       /* Translators: %s in “The server refused the %s request” */
                       _("video API"), g_task_get_cancellable (task), api_cb,
                       task);
@@ -385,7 +385,7 @@ _trawl_resolve_async (TrawlQueue          *queue,
     g_hash_table_insert (resolve->vars, g_strdup ("id"), g_strdup (trawl_item_get_id (item)));
   g_task_set_task_data (task, resolve, (GDestroyNotify) resolve_free);
 
-  _trawl_fetch_async (queue, resolve->page_url, trawl_board_get_url (board), NULL, NULL,
+  _trawl_fetch_async (queue, board, resolve->page_url, trawl_board_get_url (board), NULL, NULL,
                       /* Translators: %s in “The server refused the %s request” */
                       _("video page"), cancellable, page_cb, task);
 }

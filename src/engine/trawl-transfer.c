@@ -1036,7 +1036,7 @@ send_cb (GObject      *object,
   const char *validator;
   g_autofree char *key = NULL;
 
-  transfer->input = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  transfer->input = _trawl_send_finish (transfer->message, result, &error);
   if (transfer->input == NULL)
     {
       /* The deadline cancelled it: say that, not "cancelled". */
@@ -1235,8 +1235,8 @@ start_attempt (GTask *task)
   transfer->deadline_source = g_timeout_add_seconds (_trawl_queue_get_timeout (transfer->queue),
                                                      deadline_cb, task);
 
-  soup_session_send_async (_trawl_queue_get_session (transfer->queue), transfer->message,
-                           G_PRIORITY_DEFAULT, transfer->cancellable, send_cb, task);
+  _trawl_send_async (transfer->queue, trawl_item_get_board (transfer->item), transfer->message,
+                     transfer->cancellable, send_cb, task);
 }
 
 void

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
@@ -26,6 +27,14 @@ static const struct {
   { "audio/mp4", ".m4a" },
   { "audio/x-m4a", ".m4a" },
 };
+
+static gboolean
+is_host (const char *host)
+{
+  return host != NULL && *host != '\0' &&
+         strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                       "0123456789.-_:%") == strlen (host);
+}
 
 /* Only http and https are ever fetched, and never with credentials in the
  * URL: a page must not be able to point Trawl at local files or leak
@@ -54,9 +63,7 @@ trawl_uri_is_fetchable (const char  *url,
       return FALSE;
     }
 
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
-      strspn (g_uri_get_host (uri), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789.-_:%") != strlen (g_uri_get_host (uri)))
+  if (!is_host (g_uri_get_host (uri)))
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("“%s” has no valid host"), url);
       return FALSE;
@@ -70,6 +77,158 @@ trawl_uri_is_fetchable (const char  *url,
     }
 
   return TRUE;
+}
+
+/**
+ * trawl_proxy_parse:
+ * @text: what a user gave as the proxy: `none`, `host:port` (an HTTP proxy,
+ *   as curl reads it), or an http, https, socks, socks4, socks4a or socks5
+ *   URL with a port
+ *
+ * The one check of a proxy setting, for trawl-cli, the queue and the app's
+ * Preferences: anything else is refused with a reason, because a proxy that
+ * silently becomes a direct connection can unmask someone who relies on it.
+ *
+ * Returns: (transfer full): `none`, or the proxy as a normalised URL
+ *   (`http://127.0.0.1:9050`); %NULL with @error set if @text is not one
+ */
+char *
+trawl_proxy_parse (const char  *text,
+                   GError     **error)
+{
+  static const char * const schemes[] = {
+    "http", "https", "socks", "socks4", "socks4a", "socks5",
+  };
+  g_autofree char *url = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *scheme = NULL;
+  const char *path;
+  gboolean known = FALSE;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (g_ascii_strcasecmp (text, "none") == 0 || g_ascii_strcasecmp (text, "direct") == 0)
+    return g_strdup ("none");
+
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_isspace (*p) || g_ascii_iscntrl (*p))
+      {
+        g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_PROXY,
+                     _("“%s” is not a proxy address: it contains a space or a control "
+                       "character"), text);
+        return NULL;
+      }
+
+  url = strstr (text, "://") != NULL ? g_strdup (text) : g_strconcat ("http://", text, NULL);
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  path = uri != NULL ? g_uri_get_path (uri) : NULL;
+  if (uri == NULL || !is_host (g_uri_get_host (uri)) || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL || (*path != '\0' && strcmp (path, "/") != 0))
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_PROXY,
+                   _("“%s” is not a proxy address; use host:port, a URL such as "
+                     "socks5://127.0.0.1:9050, or none"), text);
+      return NULL;
+    }
+
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  for (guint i = 0; i < G_N_ELEMENTS (schemes); i++)
+    known = known || strcmp (scheme, schemes[i]) == 0;
+  if (!known)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_PROXY,
+                   _("“%s” is not a kind of proxy Trawl can use; use http, https, socks, "
+                     "socks4, socks4a or socks5"), g_uri_get_scheme (uri));
+      return NULL;
+    }
+
+  /* Proxies have no usual port to fall back on. */
+  if (g_uri_get_port (uri) <= 0)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_PROXY,
+                   _("The proxy address “%s” has no port, as in 127.0.0.1:8080"), text);
+      return NULL;
+    }
+
+  {
+    g_autoptr(GUri) clean = g_uri_build (G_URI_FLAGS_NONE, scheme, g_uri_get_userinfo (uri),
+                                         g_uri_get_host (uri), g_uri_get_port (uri), "",
+                                         NULL, NULL);
+    return g_uri_to_string (clean);
+  }
+}
+
+/**
+ * trawl_inet_address_is_local:
+ *
+ * Loopback, link-local, private (RFC 1918, ULA, the old site-local) or
+ * "this network" (0.0.0.0/8, ::): an address of the machine or its network,
+ * which a board on the internet has no business sending Trawl to. IPv4
+ * addresses inside IPv6 ones (::ffff:a.b.c.d, ::a.b.c.d) are judged as IPv4.
+ */
+gboolean
+trawl_inet_address_is_local (GInetAddress *address)
+{
+  static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+  static const guint8 v4_compatible[12] = { 0 };
+  const guint8 *bytes;
+
+  g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
+
+  bytes = g_inet_address_to_bytes (address);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      if (memcmp (bytes, v4_mapped, 12) == 0 || memcmp (bytes, v4_compatible, 12) == 0)
+        {
+          g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
+                                                                      G_SOCKET_FAMILY_IPV4);
+          return trawl_inet_address_is_local (v4);
+        }
+      if ((bytes[0] & 0xfe) == 0xfc)
+        return TRUE;
+    }
+  else if (bytes[0] == 0)
+    return TRUE;
+
+  return g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
+         g_inet_address_get_is_site_local (address) || g_inet_address_get_is_any (address);
+}
+
+/**
+ * trawl_host_is_local:
+ * @host: a URL's host, as GUri gives it (IPv6 without brackets)
+ *
+ * Whether @host names the machine or its network without asking DNS:
+ * `localhost` and its subdomains (RFC 6761), or a local address written in
+ * any form the resolver reads, `127.1` and `2130706433` included. A name
+ * that resolves to a local address is only seen once connected.
+ */
+gboolean
+trawl_host_is_local (const char *host)
+{
+  g_autofree char *name = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  struct in_addr v4;
+  char *end;
+
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  name = g_ascii_strdown (host, -1);
+  end = name + strlen (name);
+  if (end > name && end[-1] == '.')
+    end[-1] = '\0';
+  if (strcmp (name, "localhost") == 0 || g_str_has_suffix (name, ".localhost"))
+    return TRUE;
+
+  /* An IPv6 zone ("fe80::1%eth0") is only ever link-local. */
+  if (strchr (name, ':') != NULL && strchr (name, '%') != NULL)
+    *strchr (name, '%') = '\0';
+
+  address = g_inet_address_new_from_string (name);
+  if (address == NULL && inet_aton (name, &v4) != 0)
+    address = g_inet_address_new_from_bytes ((const guint8 *) &v4.s_addr, G_SOCKET_FAMILY_IPV4);
+
+  return address != NULL && trawl_inet_address_is_local (address);
 }
 
 /* Resolves @reference against @base (a page URL or its <base href>) and

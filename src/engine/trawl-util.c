@@ -11,6 +11,27 @@
 
 #include "trawl-util-private.h"
 
+/* A header or cookie name (RFC 9110 token): what libsoup accepts, and
+ * nothing that could end the name early. */
+gboolean
+_trawl_is_http_token (const char *text)
+{
+  return text != NULL && *text != '\0' &&
+         strspn (text, "!#$%&'*+-.^_`|~0123456789"
+                       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen (text);
+}
+
+/* A header value: no control character but a tab, so no line break that
+ * would start another header. */
+gboolean
+_trawl_is_http_value (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) && *p != '\t')
+      return FALSE;
+  return TRUE;
+}
+
 /* Creates the folder @path is to go in, if it is not there yet. */
 gboolean
 _trawl_make_parent (const char  *path,

@@ -858,14 +858,35 @@ serve_plain (TrawlBoardServer  *self,
 }
 
 /* Pages that attack the client: redirect loops and long chains, a redirect
- * to a local file, a page too big to read, HTML nested 100,000 deep, and a
- * small gzip body that inflates past any sane page size. */
+ * to a local file or to any URL (?to=), a page whose video is anywhere
+ * (?src=), a page too big to read, HTML nested 100,000 deep, and a small
+ * gzip body that inflates past any sane page size. */
 static void
 serve_hostile (TrawlBoardServer  *self,
                SoupServerMessage *msg,
-               const char        *path)
+               const char        *path,
+               GHashTable        *query)
 {
+  const char *target = query != NULL ? g_hash_table_lookup (query, "to") : NULL;
+  const char *src = query != NULL ? g_hash_table_lookup (query, "src") : NULL;
   guint64 n;
+
+  if (g_str_equal (path, "/hostile/redirect") && target != NULL)
+    {
+      soup_server_message_set_redirect (msg, 302, target);
+      return;
+    }
+
+  if (g_str_equal (path, "/hostile/video") && src != NULL)
+    {
+      g_autofree char *escaped = g_markup_escape_text (src, -1);
+      g_autofree char *html = g_strdup_printf ("<html><head><title>Elsewhere</title></head>"
+                                               "<body><video src=\"%s\"></video></body></html>",
+                                               escaped);
+
+      respond (self, msg, 200, "text/html; charset=utf-8", html, strlen (html));
+      return;
+    }
 
   if (g_str_equal (path, "/hostile/loop"))
     {
@@ -1038,7 +1059,7 @@ handler (SoupServer        *server,
   else if (g_str_has_prefix (path, "/hostile/"))
     {
       count (self, msg, TRAWL_REQUEST_OTHER);
-      serve_hostile (self, msg, path);
+      serve_hostile (self, msg, path, query);
     }
   else if (g_str_has_prefix (path, "/plain/"))
     {
