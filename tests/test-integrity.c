@@ -426,6 +426,44 @@ note_cb (TrawlQueue  *queue,
   *last = g_strdup (note);
 }
 
+static void
+drip_page (TrawlRawServer *raw,
+           const char     *path,
+           const char     *request,
+           TrawlRawReply  *reply,
+           gpointer        user_data)
+{
+  guint *answers = user_data;
+  const char *page = "<html><body><a href=\"/v/1/a.mp4\">a</a></body></html>";
+
+  (*answers)++;
+  trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: text/html\r\n");
+  trawl_raw_reply_append (reply, page, strlen (page));
+  reply->drip_bytes = 2;
+}
+
+static void
+test_drip_page (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(TrawlRawServer) raw = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+  guint answers = 0;
+
+  /* A board page at 2 bytes a second never trips an idle timeout. */
+  raw = trawl_raw_server_new (drip_page, &answers);
+  url = trawl_raw_server_get_url (raw, "/board");
+  g_object_set (f->queue, "timeout", 2, "max-tries", 2, NULL);
+  board = trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
+  g_assert_nonnull (strstr (trawl_board_get_error (board), "less than"));
+  g_assert_cmpuint (answers, ==, 2);
+}
+
 /* 11. */
 static void
 test_extension_resume (Fixture       *f,
@@ -770,6 +808,7 @@ main (int   argc,
   ADD ("/integrity/empty", test_empty);
   ADD ("/integrity/sniffed", test_sniffed);
   ADD ("/integrity/drip", test_drip);
+  ADD ("/integrity/drip-page", test_drip_page);
   ADD ("/integrity/extension-resume", test_extension_resume);
   ADD ("/integrity/same-title", test_same_title);
   ADD ("/integrity/same-title-no-xattrs", test_same_title_no_xattrs);

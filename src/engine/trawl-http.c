@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "trawl-error.h"
+#include "trawl-policy-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -571,6 +572,64 @@ _trawl_send_finish (SoupMessage   *message,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  TrawlDeadline *deadline = user_data;
+
+  if (deadline->waited || !_trawl_too_slow (deadline->bytes, deadline->seconds))
+    {
+      deadline->bytes = 0;
+      deadline->waited = FALSE;
+      return G_SOURCE_CONTINUE;
+    }
+
+  deadline->source = 0;
+  deadline->expired (deadline->data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * _trawl_deadline_start:
+ * @seconds: the timeout
+ * @expired: called once when a whole period of @seconds brought fewer
+ *   than TRAWL_MIN_SPEED bytes a second (periods spent waiting for the
+ *   speed limit aside)
+ *
+ * Progress, not only activity: a server that sends a byte now and then
+ * never trips libsoup's idle timeout. The caller counts what arrives in
+ * @deadline->bytes, and sets @deadline->waited when it waits for the speed
+ * limit.
+ */
+void
+_trawl_deadline_start (TrawlDeadline *deadline,
+                       guint          seconds,
+                       GSourceFunc    expired,
+                       gpointer       data)
+{
+  _trawl_deadline_stop (deadline);
+  deadline->seconds = seconds;
+  deadline->bytes = 0;
+  deadline->waited = FALSE;
+  deadline->expired = expired;
+  deadline->data = data;
+  deadline->source = g_timeout_add_seconds (seconds, deadline_cb, deadline);
+}
+
+void
+_trawl_deadline_stop (TrawlDeadline *deadline)
+{
+  g_clear_handle_id (&deadline->source, g_source_remove);
+}
+
+GError *
+_trawl_deadline_error (guint seconds)
+{
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                      _("The server sent less than %u bytes a second for %u seconds"),
+                      TRAWL_MIN_SPEED, seconds);
+}
+
 typedef struct
 {
   TrawlQueue   *queue;
@@ -584,7 +643,22 @@ typedef struct
   char         *what;
   GByteArray   *body;
   guint         attempt;
+  GCancellable *caller;
+  GCancellable *cancellable;   /* this attempt's; the deadline trips it */
+  gulong        cancel_id;
+  TrawlDeadline deadline;
+  gboolean      too_slow;
 } Fetch;
+
+static void
+fetch_forget_attempt (Fetch *fetch)
+{
+  _trawl_deadline_stop (&fetch->deadline);
+  if (fetch->cancel_id != 0)
+    g_cancellable_disconnect (fetch->caller, fetch->cancel_id);
+  fetch->cancel_id = 0;
+  g_clear_object (&fetch->cancellable);
+}
 
 static void
 fetch_free (Fetch *fetch)
@@ -599,6 +673,8 @@ fetch_free (Fetch *fetch)
   g_strfreev (fetch->header_values);
   g_free (fetch->what);
   g_clear_pointer (&fetch->body, g_byte_array_unref);
+  fetch_forget_attempt (fetch);
+  g_clear_object (&fetch->caller);
   g_free (fetch);
 }
 
@@ -628,7 +704,16 @@ fetch_fail (GTask  *task,
 {
   Fetch *fetch = g_task_get_task_data (task);
   guint retry_after = fetch->message != NULL ? _trawl_retry_after_seconds (fetch->message) : 0;
-  gboolean transient = _trawl_error_is_transient (error);
+  gboolean transient;
+
+  if (fetch->too_slow && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      error = _trawl_deadline_error (fetch->deadline.seconds);
+    }
+  fetch->too_slow = FALSE;
+  fetch_forget_attempt (fetch);
+  transient = _trawl_error_is_transient (error);
 
   if (transient && !g_task_return_error_if_cancelled (task) &&
       fetch->attempt < _trawl_queue_get_max_tries (fetch->queue))
@@ -667,6 +752,7 @@ fetch_read_cb (GObject      *object,
       return;
     }
 
+  fetch->deadline.bytes += g_bytes_get_size (chunk);
   if (g_bytes_get_size (chunk) > 0)
     {
       if (fetch->body->len + g_bytes_get_size (chunk) > TRAWL_MAX_PAGE_SIZE)
@@ -679,7 +765,7 @@ fetch_read_cb (GObject      *object,
         }
       g_byte_array_append (fetch->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
       g_input_stream_read_bytes_async (fetch->stream, PAGE_READ_SIZE, G_PRIORITY_DEFAULT,
-                                       g_task_get_cancellable (task), fetch_read_cb, task);
+                                       fetch->cancellable, fetch_read_cb, task);
       return;
     }
 
@@ -697,6 +783,7 @@ fetch_read_cb (GObject      *object,
       return;
     }
 
+  fetch_forget_attempt (fetch);
   response = g_new0 (TrawlResponse, 1);
   response->body = g_byte_array_free_to_bytes (g_steal_pointer (&fetch->body));
   response->content_type = g_strdup (soup_message_headers_get_one (
@@ -773,7 +860,24 @@ fetch_send_cb (GObject      *object,
   g_clear_pointer (&fetch->body, g_byte_array_unref);
   fetch->body = g_byte_array_new ();
   g_input_stream_read_bytes_async (fetch->stream, PAGE_READ_SIZE, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), fetch_read_cb, task);
+                                   fetch->cancellable, fetch_read_cb, task);
+}
+
+static gboolean
+fetch_too_slow_cb (gpointer user_data)
+{
+  Fetch *fetch = user_data;
+
+  fetch->too_slow = TRUE;
+  g_cancellable_cancel (fetch->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+fetch_cancel_attempt (GCancellable *caller,
+                      GCancellable *attempt)
+{
+  g_cancellable_cancel (attempt);
 }
 
 static void
@@ -792,7 +896,15 @@ fetch_start (GTask *task)
     soup_message_headers_replace (soup_message_get_request_headers (fetch->message),
                                   fetch->header_names[i], fetch->header_values[i]);
 
-  _trawl_send_async (fetch->queue, fetch->board, fetch->message, g_task_get_cancellable (task),
+  /* Its own cancellable, which the caller's and the deadline both trip. */
+  fetch_forget_attempt (fetch);
+  fetch->cancellable = g_cancellable_new ();
+  if (fetch->caller != NULL)
+    fetch->cancel_id = g_cancellable_connect (fetch->caller, G_CALLBACK (fetch_cancel_attempt),
+                                              g_object_ref (fetch->cancellable), g_object_unref);
+  _trawl_deadline_start (&fetch->deadline, _trawl_queue_get_timeout (fetch->queue),
+                         fetch_too_slow_cb, fetch);
+  _trawl_send_async (fetch->queue, fetch->board, fetch->message, fetch->cancellable,
                      fetch_send_cb, task);
 }
 
@@ -829,6 +941,7 @@ _trawl_fetch_async (TrawlQueue          *queue,
   fetch->header_names = g_strdupv (header_names);
   fetch->header_values = g_strdupv (header_values);
   fetch->what = g_strdup (what);
+  fetch->caller = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
 
   if (!trawl_uri_is_fetchable (url, &error))

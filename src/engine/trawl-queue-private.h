@@ -77,6 +77,23 @@ gboolean       _trawl_queue_save_finish      (GAsyncResult  *result,
                                               GError       **error);
 
 /* trawl-http.c */
+typedef struct
+{
+  guint       source;
+  guint       seconds;
+  guint64     bytes;    /* received in this period */
+  gboolean    waited;   /* for the speed limit, in this period */
+  GSourceFunc expired;
+  gpointer    data;
+} TrawlDeadline;
+
+void           _trawl_deadline_start         (TrawlDeadline *deadline,
+                                              guint          seconds,
+                                              GSourceFunc    expired,
+                                              gpointer       data);
+void           _trawl_deadline_stop          (TrawlDeadline *deadline);
+GError        *_trawl_deadline_error         (guint          seconds);
+
 SoupCookieJar *_trawl_cookie_jar_new_from_file (const char    *path,
                                                 GError       **error);
 void           _trawl_sleep_async            (guint          ms,

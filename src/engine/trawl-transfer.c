@@ -93,10 +93,7 @@ typedef struct
   GCancellable      *task_cancellable;
   gulong             cancel_id;
 
-  /* Progress, against the deadline. */
-  guint              deadline_source;
-  guint64            window_bytes;
-  gboolean           window_waited;
+  TrawlDeadline      deadline;   /* progress, not only activity */
 } Transfer;
 
 static void
@@ -150,7 +147,7 @@ transfer_free (Transfer *transfer)
   g_clear_object (&transfer->task_cancellable);
   g_clear_error (&transfer->failure);
   g_clear_handle_id (&transfer->flush_source, g_source_remove);
-  g_clear_handle_id (&transfer->deadline_source, g_source_remove);
+  _trawl_deadline_stop (&transfer->deadline);
   g_free (transfer->ring);
   g_free (transfer->overlap);
   g_free (transfer);
@@ -167,7 +164,7 @@ close_input (Transfer *transfer)
   if (transfer->input != NULL)
     g_input_stream_close_async (transfer->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&transfer->input);
-  g_clear_handle_id (&transfer->deadline_source, g_source_remove);
+  _trawl_deadline_stop (&transfer->deadline);
 }
 
 static void
@@ -621,7 +618,7 @@ read_cb (GObject      *object,
 
   if ((gsize) n < transfer->granted)
     _trawl_queue_give_back_bytes (transfer->queue, transfer->granted - n);
-  transfer->window_bytes += n;
+  transfer->deadline.bytes += n;
   if (n == 0)
     transfer->eof = TRUE;
 
@@ -706,7 +703,7 @@ start_read (GTask *task)
   if (granted == 0)
     {
       transfer->waiting = TRUE;
-      transfer->window_waited = TRUE;
+      transfer->deadline.waited = TRUE;
       _trawl_sleep_async (wait_ms, transfer->cancellable, rate_wait_cb, task);
       return;
     }
@@ -764,28 +761,13 @@ pump (GTask *task)
     start_read (task);
 }
 
-/* Progress, not only activity: a server that sends a byte now and then
- * never trips the idle timeout, so the attempt must also receive a
- * minimum each timeout period (time spent under the speed limit aside). */
 static gboolean
-deadline_cb (gpointer user_data)
+transfer_too_slow_cb (gpointer user_data)
 {
-  GTask *task = user_data;
-  Transfer *transfer = g_task_get_task_data (task);
-  guint seconds = _trawl_queue_get_timeout (transfer->queue);
+  Transfer *transfer = user_data;
 
-  if (transfer->window_waited || !_trawl_too_slow (transfer->window_bytes, seconds))
-    {
-      transfer->window_bytes = 0;
-      transfer->window_waited = FALSE;
-      return G_SOURCE_CONTINUE;
-    }
-
-  transfer->deadline_source = 0;
   if (transfer->failure == NULL)
-    transfer->failure = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                     _("The server sent less than %u bytes a second for %u "
-                                       "seconds"), TRAWL_MIN_SPEED, seconds);
+    transfer->failure = _trawl_deadline_error (transfer->deadline.seconds);
   g_cancellable_cancel (transfer->cancellable);
   return G_SOURCE_REMOVE;
 }
@@ -1229,11 +1211,8 @@ start_attempt (GTask *task)
   g_signal_connect (transfer->message, "got-headers", G_CALLBACK (transfer_got_headers_cb),
                     transfer);
 
-  transfer->window_bytes = 0;
-  transfer->window_waited = FALSE;
-  g_clear_handle_id (&transfer->deadline_source, g_source_remove);
-  transfer->deadline_source = g_timeout_add_seconds (_trawl_queue_get_timeout (transfer->queue),
-                                                     deadline_cb, task);
+  _trawl_deadline_start (&transfer->deadline, _trawl_queue_get_timeout (transfer->queue),
+                         transfer_too_slow_cb, transfer);
 
   _trawl_send_async (transfer->queue, trawl_item_get_board (transfer->item), transfer->message,
                      transfer->cancellable, send_cb, task);
