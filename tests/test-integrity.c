@@ -33,6 +33,7 @@ typedef enum
   SERVE_ZERO,             /* Content-Length: 0 */
   SERVE_NEGATIVE,         /* Content-Length: -5, then a few bytes */
   SERVE_EMPTY_CHUNKED,    /* chunked with only the last chunk */
+  SERVE_PAGE,             /* an HTML error page, whatever the type says */
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
   SERVE_DRIP_BODY,        /* the body at 2 bytes a second */
 } Serve;
@@ -200,6 +201,16 @@ handle (TrawlRawServer *raw,
       trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", chunked);
       trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
       break;
+    case SERVE_PAGE:
+      {
+        const char *page = "\n  <!DOCTYPE html><html><body>Access denied</body></html>";
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
+                                                 strlen (page));
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        trawl_raw_reply_append (reply, page, strlen (page));
+      }
+      break;
     case SERVE_DRIP_HEAD:
       serve_ranged (f, reply, id, start, SIZE);
       reply->drip_bytes = 2;
@@ -261,6 +272,24 @@ fetch (Fixture    *f,
   return item;
 }
 
+/* Fetches /v/<id>/<name> as @serve has it sent: it must end done, whole
+ * and right. Returns how many answers the server gave. */
+static guint
+fetch_whole (Fixture    *f,
+             Serve       serve,
+             guint       id,
+             const char *name)
+{
+  TrawlItem *item;
+
+  f->serve = serve;
+  f->answers = 0;
+  item = fetch (f, id, name);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), id, SIZE);
+  return f->answers;
+}
+
 static void
 assert_failed (TrawlItem  *item,
                const char *reason)
@@ -270,11 +299,17 @@ assert_failed (TrawlItem  *item,
     g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
 }
 
+/* Neither the file nor its .part: nothing of a failure stays behind. */
 static void
 assert_no_file (TrawlItem *item)
 {
-  if (trawl_item_get_path (item) != NULL)
-    g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+  g_autofree char *part = NULL;
+
+  if (trawl_item_get_path (item) == NULL)
+    return;
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
 /* 1. */
@@ -282,39 +317,22 @@ static void
 test_chunked_cut (Fixture       *f,
                   gconstpointer  data)
 {
-  TrawlItem *item;
-
   /* Half the file in one chunk, then the connection closes where the
    * last chunk should be: the end is probed with a Range request, which
    * finds the rest (and now the length). */
-  f->serve = SERVE_CHUNKED_CUT;
-  item = fetch (f, 1, "clip.mp4");
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
-  trawl_test_assert_video (trawl_item_get_path (item), 1, SIZE);
-  g_assert_cmpuint (f->answers, ==, 2);
+  g_assert_cmpuint (fetch_whole (f, SERVE_CHUNKED_CUT, 1, "clip.mp4"), ==, 2);
 
   /* Whole and well ended: the probe is refused with the same length. */
-  f->answers = 0;
-  f->serve = SERVE_CHUNKED_RANGE;
-  item = fetch (f, 14, "whole.mp4");
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
-  trawl_test_assert_video (trawl_item_get_path (item), 14, SIZE);
-  g_assert_cmpuint (f->answers, ==, 2);
+  g_assert_cmpuint (fetch_whole (f, SERVE_CHUNKED_RANGE, 14, "whole.mp4"), ==, 2);
 }
 
 static void
 test_chunked_without_range (Fixture       *f,
                             gconstpointer  data)
 {
-  TrawlItem *item;
-
   /* A server that can neither say the length nor send a part: two whole
    * reads of the same length are all the proof there can be. */
-  f->serve = SERVE_CHUNKED_NO_RANGE;
-  item = fetch (f, 2, "clip.mp4");
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
-  trawl_test_assert_video (trawl_item_get_path (item), 2, SIZE);
-  g_assert_cmpuint (f->answers, ==, 2);
+  g_assert_cmpuint (fetch_whole (f, SERVE_CHUNKED_NO_RANGE, 2, "clip.mp4"), ==, 2);
 }
 
 static void
@@ -325,11 +343,7 @@ test_chunked_hostile (Fixture       *f,
 
   /* A probe answered with an empty 206 and no length proves nothing: the
    * body is read again, and the same length twice ends it. */
-  f->serve = SERVE_CHUNKED_EMPTY_206;
-  item = fetch (f, 15, "empty-206.mp4");
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
-  trawl_test_assert_video (trawl_item_get_path (item), 15, SIZE);
-  g_assert_cmpuint (f->answers, <=, 4);
+  g_assert_cmpuint (fetch_whole (f, SERVE_CHUNKED_EMPTY_206, 15, "empty-206.mp4"), <=, 4);
 
   /* Another length each time: never done, and the tries bound it. */
   g_object_set (f->queue, "max-tries", 3, NULL);
@@ -386,14 +400,19 @@ test_sniffed (Fixture       *f,
 
   /* A video that nginx without a MIME map sends as text/plain. */
   f->content_type = "text/plain";
-  item = fetch (f, 6, "plain.mp4");
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
-  trawl_test_assert_video (trawl_item_get_path (item), 6, SIZE);
-
+  fetch_whole (f, SERVE_WHOLE, 6, "plain.mp4");
   f->content_type = "application/octet-stream";
-  item = fetch (f, 7, "octet.mp4");
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
-  trawl_test_assert_video (trawl_item_get_path (item), 7, SIZE);
+  fetch_whole (f, SERVE_WHOLE, 7, "octet.mp4");
+
+  /* A page is a page, whatever the type says; nothing of it is kept. */
+  f->serve = SERVE_PAGE;
+  g_object_set (f->queue, "max-tries", 1, NULL);
+  item = fetch (f, 17, "denied.mp4");
+  assert_failed (item, "web page (application/octet-stream)");
+  assert_no_file (item);
+  f->content_type = "video/mp4";
+  item = fetch (f, 18, "denied-too.mp4");
+  assert_failed (item, "web page (video/mp4)");
 }
 
 /* 13. */
