@@ -299,16 +299,21 @@ assert_failed (TrawlItem  *item,
     g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
 }
 
-/* Neither the file nor its .part: nothing of a failure stays behind. */
 static void
 assert_no_file (TrawlItem *item)
 {
-  g_autofree char *part = NULL;
+  if (trawl_item_get_path (item) != NULL)
+    g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+}
 
-  if (trawl_item_get_path (item) == NULL)
-    return;
-  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
-  g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+/* Neither the file nor a .part: a failure that received nothing worth
+ * keeping leaves nothing behind. */
+static void
+assert_nothing_kept (TrawlItem *item)
+{
+  g_autofree char *part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+
+  assert_no_file (item);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
@@ -370,12 +375,12 @@ test_empty (Fixture       *f,
   f->serve = SERVE_ZERO;
   item = fetch (f, 3, "zero.mp4");
   assert_failed (item, "empty");
-  assert_no_file (item);
+  assert_nothing_kept (item);
 
   f->serve = SERVE_EMPTY_CHUNKED;
   item = fetch (f, 4, "chunked.mp4");
   assert_failed (item, "empty");
-  assert_no_file (item);
+  assert_nothing_kept (item);
 
   /* libsoup 3.2 itself warns when it makes a body stream of length -5;
    * the download must fail all the same. */
@@ -385,7 +390,7 @@ test_empty (Fixture       *f,
   g_test_assert_expected_messages ();
   assert_failed (item, "invalid length (-5)");
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
-  assert_no_file (item);
+  assert_nothing_kept (item);
 
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpuint (trawl_archive_get_size (archive), ==, 0);
@@ -409,7 +414,7 @@ test_sniffed (Fixture       *f,
   g_object_set (f->queue, "max-tries", 1, NULL);
   item = fetch (f, 17, "denied.mp4");
   assert_failed (item, "web page (application/octet-stream)");
-  assert_no_file (item);
+  assert_nothing_kept (item);
   f->content_type = "video/mp4";
   item = fetch (f, 18, "denied-too.mp4");
   assert_failed (item, "web page (video/mp4)");
