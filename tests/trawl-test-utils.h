@@ -33,11 +33,12 @@ void        trawl_test_assert_video  (const char         *path,
 guint       trawl_test_count_requests (TrawlBoardServer  *server);
 
 /* Runs the main context until EXPR holds; fails the test (with EXPR in the
- * message) if it has not after TRAWL_TEST_TIMEOUT_S. */
-#define TRAWL_WAIT_UNTIL(expr)                                                       \
+ * message) if it has not after TRAWL_TEST_TIMEOUT_S, or SECONDS. */
+#define TRAWL_WAIT_UNTIL(expr) TRAWL_WAIT_UNTIL_S (expr, TRAWL_TEST_TIMEOUT_S)
+#define TRAWL_WAIT_UNTIL_S(expr, seconds)                                            \
   G_STMT_START {                                                                     \
     gint64 _trawl_deadline = g_get_monotonic_time () +                               \
-                             TRAWL_TEST_TIMEOUT_S * G_USEC_PER_SEC;                  \
+                             (gint64) (seconds) * G_USEC_PER_SEC;                    \
     while (!(expr))                                                                  \
       {                                                                              \
         if (g_get_monotonic_time () > _trawl_deadline)                               \
