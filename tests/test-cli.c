@@ -552,8 +552,12 @@ static void
 test_bad_options (Fixture       *f,
                   gconstpointer  data)
 {
+  /* Range and its kin are Trawl's own: a fixed one breaks every resume
+   * (found by the hostile review). */
   const char *headers[] = { "X-Test: a\r\nInjected: b", "X-Test: a\nb", "X-Test: a\rb",
-                            "Bad Name: v", "X(y): v", ": v", "no colon", "X-Bell: \a" };
+                            "Bad Name: v", "X(y): v", ": v", "no colon", "X-Bell: \a",
+                            "Range: bytes=0-10", "if-range: x", "Content-Length: 5",
+                            "Transfer-Encoding: chunked", "Host: example.com" };
   const char *rates[] = { "nan", "NaN", "-nan", "inf", "1e400", "infK", "0", "-1" };
   Run run = { 0 };
 
@@ -598,13 +602,18 @@ test_bad_cookies (Fixture       *f,
   g_autoptr(GError) error = NULL;
   Run run = { 0 };
 
-  g_file_set_contents (cookies,
-                       "# Netscape HTTP Cookie File\r\n"
-                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tgood\tyes\r\n"
-                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tcr\tbad\rvalue\n"
-                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tsemi\ta;injected=1\n"
-                       "127.0.0.1\tFALSE\t/\tFALSE\t0\tbad name\tv\n"
-                       "127.0.0.1\tFALSE\t/\tFALSE\t0\ttab\ta\tb\n", -1, &error);
+  /* A NUL byte (found by the hostile review) must not hide the lines after
+   * it, and its own line is no cookie. */
+  const char text[] = "# Netscape HTTP Cookie File\r\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tgood\tyes\r\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tcr\tbad\rvalue\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tsemi\ta;injected=1\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tbad name\tv\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tnul\tcut\0here\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\ttab\ta\tb\n"
+                      "127.0.0.1\tFALSE\t/\tFALSE\t0\tafter\tyes\n";
+
+  g_file_set_contents (cookies, text, sizeof text - 1, &error);
   g_assert_no_error (error);
   trawl_board_server_set_items (f->server, 1);
 
@@ -612,12 +621,12 @@ test_bad_cookies (Fixture       *f,
                                                      f->out, "--recipe", "pearvideo", f->url,
                                                      NULL }), ==, 0);
   g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST, "Cookie"),
-                   ==, "good=yes");
+                   ==, "good=yes; after=yes");
   g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO,
-                                                       "Cookie"), ==, "good=yes");
+                                                       "Cookie"), ==, "good=yes; after=yes");
   g_assert_null (strstr (run.err, "CRITICAL"));
   g_assert_cmpuint (count_lines_with (run.err, "WARNING"), ==, 1);
-  assert_contains (run.err, "4 lines");
+  assert_contains (run.err, "5 lines");
   assert_contains (run.err, "line 3");
   run_clear (&run);
 }

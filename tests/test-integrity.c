@@ -34,6 +34,11 @@ typedef enum
   SERVE_NEGATIVE,         /* Content-Length: -5, then a few bytes */
   SERVE_EMPTY_CHUNKED,    /* chunked with only the last chunk */
   SERVE_PAGE,             /* an HTML error page, whatever the type says */
+  SERVE_TEXT,             /* a short plain-text error, whatever the type says */
+  SERVE_UTF16_PAGE,       /* an HTML page in UTF-16 with a BOM */
+  SERVE_TWO_LENGTHS,      /* Content-Length twice, the whole length then half */
+  SERVE_LENGTH_CHUNKED,   /* Content-Length and chunked, cut where the last chunk goes */
+  SERVE_LENGTH_THEN_EOF,  /* no Range; Content-Length and cut once, then no length, cut */
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
   SERVE_DRIP_BODY,        /* the body at 2 bytes a second */
 } Serve;
@@ -211,6 +216,54 @@ handle (TrawlRawServer *raw,
         trawl_raw_reply_append (reply, page, strlen (page));
       }
       break;
+    case SERVE_TEXT:
+      {
+        const char *text = "Error 403: this video is only for registered users.\r\n";
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
+                                                 strlen (text));
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        trawl_raw_reply_append (reply, text, strlen (text));
+      }
+      break;
+    case SERVE_UTF16_PAGE:
+      {
+        const char page[] = "\xff\xfe<\0h\0t\0m\0l\0>\0E\0r\0r\0o\0r\0<\0/\0h\0t\0m\0l\0>\0";
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
+                                                 sizeof page - 1);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        trawl_raw_reply_append (reply, page, sizeof page - 1);
+      }
+      break;
+    case SERVE_TWO_LENGTHS:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %u\r\nContent-Length: %u\r\n",
+                                                 type, SIZE, SIZE / 2);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        append_video (reply, id, 0, SIZE / 2);
+      }
+      break;
+    case SERVE_LENGTH_CHUNKED:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %u\r\n", chunked, SIZE);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        append_chunk (reply, id, 0, SIZE / 2);
+      }
+      break;
+    case SERVE_LENGTH_THEN_EOF:
+      if (f->answers == 1)
+        {
+          g_autofree char *head = g_strdup_printf ("%sContent-Length: %u\r\n", type, SIZE);
+
+          trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        }
+      else
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", type);
+      append_video (reply, id, 0, SIZE / 2);
+      break;
     case SERVE_DRIP_HEAD:
       serve_ranged (f, reply, id, start, SIZE);
       reply->drip_bytes = 2;
@@ -360,6 +413,35 @@ test_chunked_hostile (Fixture       *f,
   assert_no_file (item);
 }
 
+/* Found by the hostile review: lengths that contradict themselves or the
+ * body, and a length announced once and then no more. */
+static void
+test_lying_lengths (Fixture       *f,
+                    gconstpointer  data)
+{
+  TrawlItem *item;
+
+  g_object_set (f->queue, "max-tries", 2, NULL);
+
+  f->serve = SERVE_TWO_LENGTHS;
+  item = fetch (f, 40, "two-lengths.mp4");
+  assert_failed (item, "invalid length");
+  assert_no_file (item);
+
+  f->serve = SERVE_LENGTH_CHUNKED;
+  item = fetch (f, 41, "length-and-chunked.mp4");
+  assert_failed (item, "ended early");
+  assert_no_file (item);
+
+  /* No Range: the first answer says the length and stops halfway; later
+   * ones say nothing and stop at the same place. The .part knows better. */
+  f->answers = 0;
+  f->serve = SERVE_LENGTH_THEN_EOF;
+  item = fetch (f, 42, "then-eof.mp4");
+  assert_failed (item, "ended early");
+  assert_no_file (item);
+}
+
 /* 6. */
 static void
 test_empty (Fixture       *f,
@@ -418,6 +500,16 @@ test_sniffed (Fixture       *f,
   f->content_type = "video/mp4";
   item = fetch (f, 18, "denied-too.mp4");
   assert_failed (item, "web page (video/mp4)");
+
+  /* A few words of text are no video either, nor a page in UTF-16. */
+  f->serve = SERVE_TEXT;
+  item = fetch (f, 19, "text.mp4");
+  assert_failed (item, "Error 403: this video is only for registered users.");
+  assert_nothing_kept (item);
+  f->serve = SERVE_UTF16_PAGE;
+  item = fetch (f, 43, "utf16.mp4");
+  assert_failed (item, "web page");
+  assert_nothing_kept (item);
 }
 
 /* 13. */
@@ -486,6 +578,31 @@ test_drip_page (Fixture       *f,
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
   g_assert_nonnull (strstr (trawl_board_get_error (board), "less than"));
   g_assert_cmpuint (answers, ==, 2);
+}
+
+/* Found by the hostile review: a speed limit below the minimum speed is
+ * the user's choice, not a stalled server. */
+static void
+test_slow_limit (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) server = trawl_board_server_new ();
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+
+  trawl_board_server_set_items (server, 1);
+  trawl_board_server_set_video_size (server, 6 * 1024);
+  g_assert_true (trawl_board_server_start (server, 0, &error));
+  url = trawl_board_server_get_url (server);
+
+  /* Reads wait for 4 KiB slices at 1.5 KB/s: each wait is longer than the
+   * one-second timeout. */
+  g_object_set (f->queue, "timeout", 1, "max-tries", 1, "limit-rate", (guint64) 1500, NULL);
+  g_assert_nonnull (trawl_queue_add_board (f->queue, url, "pearvideo", f->dir, &error));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (trawl_test_item (f->queue, 0)), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (trawl_test_item (f->queue, 0)),
+                           trawl_board_server_item_id (0), 6 * 1024);
 }
 
 /* 11. */
@@ -830,9 +947,11 @@ main (int   argc,
   ADD ("/integrity/chunked-without-range", test_chunked_without_range);
   ADD ("/integrity/chunked-hostile", test_chunked_hostile);
   ADD ("/integrity/empty", test_empty);
+  ADD ("/integrity/lying-lengths", test_lying_lengths);
   ADD ("/integrity/sniffed", test_sniffed);
   ADD ("/integrity/drip", test_drip);
   ADD ("/integrity/drip-page", test_drip_page);
+  ADD ("/integrity/slow-limit", test_slow_limit);
   ADD ("/integrity/extension-resume", test_extension_resume);
   ADD ("/integrity/same-title", test_same_title);
   ADD ("/integrity/same-title-no-xattrs", test_same_title_no_xattrs);

@@ -167,24 +167,37 @@ _trawl_cookie_jar_new_from_file (const char  *path,
 {
   g_autoptr(SoupCookieJar) jar = NULL;
   g_autofree char *contents = NULL;
-  g_auto(GStrv) lines = NULL;
+  gsize length = 0;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   guint skipped = 0;
   guint first_skipped = 0;
+  guint i = 0;
 
-  if (!g_file_get_contents (path, &contents, NULL, error))
+  if (!g_file_get_contents (path, &contents, &length, error))
     return NULL;
 
   jar = soup_cookie_jar_new ();
-  lines = g_strsplit (contents, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  for (gsize start = 0; start < length; i++)
     {
-      char *line = g_strchomp (lines[i]);
+      const char *newline = memchr (contents + start, '\n', length - start);
+      gsize end = newline != NULL ? (gsize) (newline - contents) : length;
+      g_autofree char *text = g_strndup (contents + start, end - start);
+      /* A NUL byte would end the line early and hide what follows it. */
+      gboolean has_nul = memchr (contents + start, '\0', end - start) != NULL;
+      char *line = g_strchomp (text);
       gboolean http_only = FALSE;
       g_auto(GStrv) fields = NULL;
       guint64 expires = 0;
       int max_age = -1;
       SoupCookie *cookie;
+
+      start = end + 1;
+      if (has_nul)
+        {
+          if (skipped++ == 0)
+            first_skipped = i + 1;
+          continue;
+        }
 
       if (g_str_has_prefix (line, "#HttpOnly_"))
         {
@@ -577,7 +590,8 @@ deadline_cb (gpointer user_data)
 {
   TrawlDeadline *deadline = user_data;
 
-  if (deadline->waited || !_trawl_too_slow (deadline->bytes, deadline->seconds))
+  if (deadline->waiting || deadline->waited ||
+      !_trawl_too_slow (deadline->bytes, deadline->seconds))
     {
       deadline->bytes = 0;
       deadline->waited = FALSE;
@@ -598,8 +612,8 @@ deadline_cb (gpointer user_data)
  *
  * Progress, not only activity: a server that sends a byte now and then
  * never trips libsoup's idle timeout. The caller counts what arrives in
- * @deadline->bytes, and sets @deadline->waited when it waits for the speed
- * limit.
+ * @deadline->bytes, and sets @deadline->waiting while it waits for the
+ * speed limit (and @deadline->waited when it starts to).
  */
 void
 _trawl_deadline_start (TrawlDeadline *deadline,
@@ -610,6 +624,7 @@ _trawl_deadline_start (TrawlDeadline *deadline,
   _trawl_deadline_stop (deadline);
   deadline->seconds = seconds;
   deadline->bytes = 0;
+  deadline->waiting = FALSE;
   deadline->waited = FALSE;
   deadline->expired = expired;
   deadline->data = data;

@@ -82,6 +82,7 @@ typedef struct
   guint       source;
   guint       seconds;
   guint64     bytes;    /* received in this period */
+  gboolean    waiting;  /* for the speed limit, now */
   gboolean    waited;   /* for the speed limit, in this period */
   GSourceFunc expired;
   gpointer    data;

@@ -1580,6 +1580,20 @@ invalid:
   return 0;
 }
 
+/* Headers a download depends on: a fixed Range or length would break every
+ * resume and every check of a finished file. */
+static gboolean
+is_own_header (const char *name)
+{
+  const char *own[] = { "Range", "If-Range", "Content-Length", "Transfer-Encoding", "Host",
+                        "Connection", "Accept-Encoding" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (own); i++)
+    if (g_ascii_strcasecmp (name, own[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /**
  * trawl_parse_header:
  * @text: an extra request header as a user writes it, `Name: value`
@@ -1624,6 +1638,12 @@ trawl_parse_header (const char  *text,
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                    _("The header name “%s” has a space or another character a name "
                      "cannot have"), shown);
+      return FALSE;
+    }
+  if (is_own_header (n))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("The header “%s” is set by Trawl itself"), n);
       return FALSE;
     }
   if (!_trawl_is_http_value (v))

@@ -70,7 +70,8 @@ typedef struct
   gboolean           confirming; /* this request checks that nothing is left */
   gint64             unconfirmed; /* a length read without a confirmation, or -1 */
   gint64             probed_at;  /* where the last end probe was sent, or -1 */
-  char              *bad_length; /* a Content-Length that is not a length */
+  char              *bad_length; /* Content-Length values that are not one length */
+  gint64             announced;  /* the response's Content-Length, even beside chunked */
 
   /* The read/write pump of one attempt. */
   guint8            *ring;
@@ -532,32 +533,68 @@ write_cb (GObject      *object,
 
 /* The first bytes of a body that should be a video: markup or JSON means
  * the server answered with a page (an error, a login, a captcha), whatever
- * its Content-Type says. */
+ * its Content-Type says; so does markup in UTF-16. */
 static gboolean
 looks_like_page (const guint8 *data,
                  gsize         length)
 {
   gsize i = 0;
+  gsize step = 1;
 
   if (length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
     i = 3;
+  else if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) ||
+                           (data[0] == 0xFE && data[1] == 0xFF)))
+    {
+      /* UTF-16: look at the ASCII byte of each code unit. */
+      i = data[0] == 0xFF ? 2 : 3;
+      step = 2;
+    }
   while (i < length && g_ascii_isspace (data[i]))
-    i++;
+    i += step;
   if (i >= length)
     return length > 0;
 
   if (data[i] == '{' || data[i] == '[')
     return TRUE;
-  return data[i] == '<' && i + 1 < length &&
-         (g_ascii_isalpha (data[i + 1]) || data[i + 1] == '!' || data[i + 1] == '?');
+  return data[i] == '<' && i + step < length &&
+         (g_ascii_isalpha (data[i + step]) || data[i + step] == '!' || data[i + step] == '?');
 }
 
-/* Once enough of the body is in, looks at its start; a page fails the
- * attempt before a byte of it is written. */
+/* A whole body of a few words of text ("Error 403: …") is a message, not
+ * a video; its first line is returned, to be shown. */
+static char *
+short_text (const guint8 *data,
+            gsize         length)
+{
+  g_autofree char *text = g_strndup ((const char *) data, length);
+  char *end;
+
+  if (length == 0 || strlen (text) != length || !g_utf8_validate (text, -1, NULL))
+    return NULL;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) && !g_unichar_isspace (c))
+        return NULL;
+    }
+
+  g_strstrip (text);
+  end = strpbrk (text, "\r\n");
+  if (end != NULL)
+    *end = '\0';
+  return g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 120));
+}
+
+/* Once enough of the body is in, looks at its start; a page, or a body
+ * that is all a short text, fails the attempt before a byte is written. */
 static void
 sniff (Transfer *transfer)
 {
   gsize used = transfer->head - transfer->tail;
+  const guint8 *start = transfer->ring + transfer->tail % RING_SIZE;
+  g_autofree char *text = NULL;
   const char *content_type;
 
   if (used < SNIFF_BYTES && !transfer->eof)
@@ -565,14 +602,21 @@ sniff (Transfer *transfer)
 
   transfer->sniffing = FALSE;
   /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
-  if (!looks_like_page (transfer->ring + transfer->tail % RING_SIZE, MIN (used, SNIFF_BYTES)))
+  if (looks_like_page (start, MIN (used, SNIFF_BYTES)))
+    {
+      content_type = soup_message_headers_get_content_type (
+        soup_message_get_response_headers (transfer->message), NULL);
+      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                       _("The server sent a web page (%s) instead of the video"),
+                                       content_type != NULL ? content_type : "?");
+    }
+  else if (transfer->eof && used <= SNIFF_BYTES && (text = short_text (start, used)) != NULL)
+    transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                     _("The server sent a message instead of the video: “%s”"),
+                                     text);
+  else
     return;
 
-  content_type = soup_message_headers_get_content_type (
-    soup_message_get_response_headers (transfer->message), NULL);
-  transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                   _("The server sent a web page (%s) instead of the video"),
-                                   content_type != NULL ? content_type : "?");
   transfer->write_failed = TRUE;
   g_cancellable_cancel (transfer->cancellable);
 }
@@ -652,6 +696,7 @@ rate_wait_cb (GObject      *object,
   GError *error = NULL;
 
   transfer->waiting = FALSE;
+  transfer->deadline.waiting = FALSE;
   if (!_trawl_sleep_finish (result, &error))
     {
       fail_op (task, error, FALSE);
@@ -703,6 +748,7 @@ start_read (GTask *task)
   if (granted == 0)
     {
       transfer->waiting = TRUE;
+      transfer->deadline.waiting = TRUE;
       transfer->deadline.waited = TRUE;
       _trawl_sleep_async (wait_ms, transfer->cancellable, rate_wait_cb, task);
       return;
@@ -814,20 +860,6 @@ _trawl_parse_content_range (const char *value,
   }
 
   return TRUE;
-}
-
-/* The announced length, or -1 when there is none or it is not a number
- * (a negative or garbled Content-Length is no length at all). */
-static gint64
-content_length (SoupMessageHeaders *headers)
-{
-  const char *value = soup_message_headers_get_one (headers, "Content-Length");
-  gint64 length;
-
-  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH ||
-      value == NULL || !g_ascii_string_to_signed (value, 10, 0, G_MAXINT64, &length, NULL))
-    return -1;
-  return length;
 }
 
 static gboolean
@@ -974,7 +1006,7 @@ accept_response (GTask *task)
 
   /* A 200: Range ignored, the file changed under If-Range, or a download
    * from the start. */
-  total = content_length (headers);
+  total = transfer->announced;
   if (transfer->confirming && total == (gint64) transfer->offset)
     {
       transfer->total = total;
@@ -987,7 +1019,10 @@ accept_response (GTask *task)
 from_zero:
   transfer->offset = 0;
   transfer->verify_left = 0;
-  transfer->total = status == SOUP_STATUS_PARTIAL_CONTENT ? total : content_length (headers);
+  transfer->total = status == SOUP_STATUS_PARTIAL_CONTENT ? total : transfer->announced;
+  /* Said before for this .part and not now: the earlier length stands. */
+  if (transfer->total < 0 && status == SOUP_STATUS_OK)
+    transfer->total = transfer->identity.size;
   if (transfer->total == 0)
     {
       return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
@@ -1091,20 +1126,64 @@ send_cb (GObject      *object,
 
 /* A Content-Length that is not a number (-5, garbage) is taken out before
  * libsoup reads the body by it; the download then fails with the reason. */
+typedef struct
+{
+  GString *values;
+  guint    count;
+} Lengths;
+
+static void
+collect_length (const char *name,
+                const char *value,
+                gpointer    user_data)
+{
+  Lengths *lengths = user_data;
+
+  if (g_ascii_strcasecmp (name, "Content-Length") != 0)
+    return;
+  if (lengths->count++ > 0)
+    g_string_append (lengths->values, ", ");
+  g_string_append (lengths->values, value);
+}
+
+/* What the response says its length is. Content-Length values that are
+ * not one number (-5, garbage, two different ones) are no length: they
+ * are taken out before libsoup reads the body by one of them, and the
+ * download fails with the reason. A length beside chunked encoding is
+ * kept as what the body must come to. */
 static void
 transfer_got_headers_cb (SoupMessage *message,
                          Transfer    *transfer)
 {
   SoupMessageHeaders *headers = soup_message_get_response_headers (message);
-  const char *value = soup_message_headers_get_one (headers, "Content-Length");
-  guint64 length;
+  Lengths lengths = { g_string_new (NULL), 0 };
+  g_auto(GStrv) values = NULL;
+  guint64 length = 0;
+  gboolean good = TRUE;
 
   g_clear_pointer (&transfer->bad_length, g_free);
-  if (value == NULL || g_ascii_string_to_unsigned (value, 10, 0, G_MAXINT64, &length, NULL))
-    return;
+  transfer->announced = -1;
+  soup_message_headers_foreach (headers, collect_length, &lengths);
+  values = g_strsplit (lengths.values->str, ",", -1);
+  for (guint i = 0; lengths.count > 0 && values[i] != NULL; i++)
+    {
+      guint64 one;
 
-  transfer->bad_length = g_strdup (value);
-  soup_message_headers_remove (headers, "Content-Length");
+      g_strstrip (values[i]);
+      if (!g_ascii_string_to_unsigned (values[i], 10, 0, G_MAXINT64, &one, NULL) ||
+          (i > 0 && one != length))
+        good = FALSE;
+      length = one;
+    }
+
+  if (lengths.count > 0 && good)
+    transfer->announced = (gint64) length;
+  else if (lengths.count > 0)
+    {
+      transfer->bad_length = g_strdup (lengths.values->str);
+      soup_message_headers_remove (headers, "Content-Length");
+    }
+  g_string_free (lengths.values, TRUE);
 }
 
 /* The end of the .part, to compare with the start of a resumed body. */
@@ -1236,6 +1315,7 @@ _trawl_transfer_async (TrawlQueue          *queue,
   transfer->total = -1;
   transfer->unconfirmed = -1;
   transfer->probed_at = -1;
+  transfer->announced = -1;
   transfer->identity.size = -1;
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
