@@ -126,10 +126,10 @@ typedef struct
   guint first_bad;  /* the line number of the first of them */
 } ParseReport;
 
-/* Adds the entries of @contents to @keys and returns the length of its
- * complete lines: a line without its newline is the torn end of an older,
- * non-atomic writer and does not count. */
-static gsize
+/* Adds the entries of @contents to @keys. The last line counts without its
+ * newline too: the archive is only ever replaced whole, and a person who
+ * adds a line by hand may not end it. */
+static void
 parse (const char  *contents,
        gsize        length,
        GPtrArray   *keys,
@@ -137,16 +137,16 @@ parse (const char  *contents,
 {
   const char *line = contents;
   const char *end = contents + length;
-  const char *newline;
   guint number = 0;
 
-  while (line < end && (newline = memchr (line, '\n', end - line)) != NULL)
+  while (line < end)
     {
+      const char *newline = memchr (line, '\n', end - line);
       const char *first = line;
-      const char *last = newline;
+      const char *last = newline != NULL ? newline : end;
 
       number++;
-      line = newline + 1;
+      line = last + 1;
       while (first < last && g_ascii_isspace (*first))
         first++;
       while (last > first && g_ascii_isspace (last[-1]))
@@ -160,8 +160,6 @@ parse (const char  *contents,
       else if (first < last && *first != '#')
         g_ptr_array_add (keys, g_strndup (first, last - first));
     }
-
-  return line - contents;
 }
 
 /**
@@ -186,13 +184,12 @@ trawl_archive_new (const char  *path,
 
   self->path = g_strdup (path);
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error))
-    {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&self);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  /* Only a regular file: a FIFO would hang, /dev/zero never ends, and a
+   * device must never be replaced by the first save. */
+  if (!_trawl_read_regular_file (path, &contents, &length, error))
+    return NULL;
+  if (contents == NULL)
+    return g_steal_pointer (&self);
 
   parse (contents, length, keys, &report);
   for (guint i = 0; i < keys->len; i++)
@@ -313,24 +310,26 @@ merge_and_write (const char  *path,
 
   /* A link stays a link; the file it names is the one to lock and replace. */
   target = _trawl_resolve_links (path, error);
-  if (target == NULL)
+  if (target == NULL || !_trawl_is_regular_or_absent (target, error))
     return FALSE;
   lock = lock_archive (target, error);
   if (lock < 0)
     return FALSE;
 
-  if (!g_file_get_contents (target, &contents, &length, &local_error) &&
-      !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+  if (!_trawl_read_regular_file (target, &contents, &length, error))
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
       close (lock);
       return FALSE;
     }
 
-  text = g_string_new_len (contents, contents != NULL ? parse (contents, length, on_disk,
-                                                                &report) : 0);
+  /* What is on disk stays as it is, bad lines too; ours follow it. */
+  if (contents != NULL)
+    parse (contents, length, on_disk, &report);
+  text = g_string_new_len (contents, contents != NULL ? length : 0);
   if (text->len == 0)
     g_string_append (text, HEADER);
+  else if (text->str[text->len - 1] != '\n')
+    g_string_append_c (text, '\n');
 
   for (guint i = 0; i < on_disk->len; i++)
     g_hash_table_add (known, g_ptr_array_index (on_disk, i));

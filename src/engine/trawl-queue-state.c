@@ -599,8 +599,8 @@ read_state (const char  *path,
   JsonObject *root;
   gsize length;
 
-  if (!g_file_get_contents (path, &contents, &length, &error) ||
-      !_trawl_json_parse (parser, contents, length, &error))
+  if (!_trawl_read_regular_file (path, &contents, &length, &error) ||
+      !_trawl_json_parse (parser, contents != NULL ? contents : "", length, &error))
     {
       *reason = g_strdup (error->message);
       return FALSE;

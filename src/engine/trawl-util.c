@@ -3,11 +3,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "trawl-util-private.h"
 
@@ -94,12 +98,88 @@ _trawl_write_file (const char  *path,
   const char *data = g_bytes_get_data (contents, &size);
   g_autofree char *target = _trawl_resolve_links (path, error);
 
-  if (target == NULL || !_trawl_make_parent (target, error))
+  if (target == NULL || !_trawl_is_regular_or_absent (target, error) ||
+      !_trawl_make_parent (target, error))
     return FALSE;
 
   return g_file_set_contents_full (target, data != NULL ? data : "", size,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                    mode, error);
+}
+
+/* Nothing at @path (after its links), or a regular file: what a state
+ * file may be replaced over. */
+gboolean
+_trawl_is_regular_or_absent (const char  *path,
+                             GError     **error)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || S_ISREG (st.st_mode))
+    return TRUE;
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+               _("%s is not a regular file"), path);
+  return FALSE;
+}
+
+/* Reads a state file (the archive, the saved queue): @contents is NULL
+ * when there is none. Refuses anything but a regular file of a sane size,
+ * without blocking on a FIFO. */
+gboolean
+_trawl_read_regular_file (const char  *path,
+                          char       **contents,
+                          gsize       *length,
+                          GError     **error)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autofree char *target = _trawl_resolve_links (path, error);
+  GStatBuf st;
+  int fd;
+
+  *contents = NULL;
+  *length = 0;
+  if (target == NULL)
+    return FALSE;
+
+  fd = g_open (target, O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      if (saved == ENOENT)
+        return TRUE;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot read %s: %s"),
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                   _("%s is not a regular file"), path);
+      return FALSE;
+    }
+  if (st.st_size > TRAWL_MAX_STATE_SIZE)
+    {
+      close (fd);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("%s is larger than %u MiB; refusing to read it"), path,
+                   TRAWL_MAX_STATE_SIZE / (1024 * 1024));
+      return FALSE;
+    }
+
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, error);
+  close (fd);
+  if (mapped == NULL)
+    return FALSE;
+  *length = g_mapped_file_get_length (mapped);
+  *contents = g_malloc (*length + 1);
+  if (*length > 0)
+    memcpy (*contents, g_mapped_file_get_contents (mapped), *length);
+  (*contents)[*length] = '\0';
+  return TRUE;
 }
 
 typedef struct
