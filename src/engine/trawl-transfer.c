@@ -550,6 +550,13 @@ looks_like_page (const guint8 *data,
       i = data[0] == 0xFF ? 2 : 3;
       step = 2;
     }
+  /* Markup and JSON are text: a video's first bytes (binary, with NULs
+   * and control bytes) can begin with "<a" or "{" by chance. */
+  if (step == 1)
+    for (gsize j = i; j < length; j++)
+      if (data[j] == 0 || (data[j] < 0x20 && !g_ascii_isspace (data[j])))
+        return FALSE;
+
   while (i < length && g_ascii_isspace (data[i]))
     i += step;
   if (i >= length)
