@@ -264,8 +264,37 @@ def scenario_callgrind():
         server.stop()
 
 
-def scenario_window(files, size):
-    """Scenario 5: the window's main loop while it downloads at full speed."""
+WINDOW_LIMIT_KIB = 1024
+WINDOW_LIMITED_SECONDS = 20
+
+
+def window_probe(out, board, urls, env, limit_kib=0, seconds=0):
+    """One run of the stall probe; its JSON line, or None."""
+    shutil.rmtree(out, ignore_errors=True)
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", str(PROBE),
+                           "--limit", str(limit_kib), "--seconds", str(seconds), str(out), board]
+                          + urls, capture_output=True, text=True, env=env, timeout=900)
+    shutil.rmtree(out, ignore_errors=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)
+    log("window probe failed", proc.stderr[-2000:])
+    return None
+
+
+def window_summary(samples):
+    """Medians (min–max) over the runs of the probe's figures."""
+    keys = ("p50", "p99", "max", "seconds", "cpu", "samples")
+    row = {k: summary([s[k] for s in samples]) for k in keys}
+    row["cpu_percent"] = summary([100 * s["cpu"] / s["seconds"] for s in samples])
+    row["rate"] = summary([s["bytes"] / MiB / s["seconds"] for s in samples])
+    row["runs"] = len(samples)
+    return row
+
+
+def scenario_window(files, size, runs):
+    """Scenario 5: the window's main loop while it downloads, at full speed and
+    under the 1 MiB/s speed limit of the Preferences."""
     if not PROBE.exists() or shutil.which("xvfb-run") is None:
         return None
     www = WORK / "www-window"
@@ -280,16 +309,18 @@ def scenario_window(files, size):
         env = dict(os.environ, GSETTINGS_SCHEMA_DIR=str(BUILD / "data"), GSETTINGS_BACKEND="memory",
                    GSK_RENDERER="cairo", GTK_A11Y="none", NO_AT_BRIDGE="1")
         out = WORK / "window-out"
-        shutil.rmtree(out, ignore_errors=True)
-        proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x900x24", str(PROBE),
-                               str(out), server.url] + urls,
-                              capture_output=True, text=True, env=env, timeout=900)
-        shutil.rmtree(out, ignore_errors=True)
-        for line in proc.stdout.splitlines():
-            if line.startswith("{"):
-                return json.loads(line)
-        log("window probe failed", proc.stderr[-2000:])
-        return None
+        result = {}
+        for name, limit, seconds in (("unlimited", 0, 0),
+                                     ("limited", WINDOW_LIMIT_KIB, WINDOW_LIMITED_SECONDS)):
+            samples = [window_probe(out, server.url, urls, env, limit, seconds)
+                       for _ in range(runs)]
+            samples = [s for s in samples if s]
+            if samples:
+                result[name] = window_summary(samples)
+                log("window", name, json.dumps(result[name]))
+        if result:
+            result["date"] = time.strftime("%Y-%m-%d")
+        return result or None
     finally:
         server.stop()
         nginx.stop()
@@ -297,7 +328,11 @@ def scenario_window(files, size):
 
 
 def plot(results):
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        log("no matplotlib: the plots are left as they are")
+        return
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -423,16 +458,35 @@ def write_table(results):
                   f"per extra item)."]
     lines += [""]
 
-    w = results.get("window")
+    w = results.get("window") or {}
     lines += ["## 5. The window: main-loop stalls while downloading", ""]
-    if w:
-        lines += [f"1,000 rows listed, then 8 × 128 MiB downloading at full loopback speed, "
-                  f"under Xvfb: a 5 ms probe source measured its own lateness "
-                  f"{w['samples']} times: p50 **{w['p50']:.1f} ms**, p99 **{w['p99']:.1f} ms**, "
-                  f"max **{w['max']:.1f} ms** (targets: p99 < 16 ms "
-                  f"{'met' if w['p99'] < 16 else 'not met'}, max < 50 ms "
-                  f"{'met' if w['max'] < 50 else 'not met'}). Downloads took "
-                  f"{w['seconds']:.1f} s."]
+    if w.get("unlimited") or w.get("limited"):
+        lines += ["1,000 rows listed, then 8 × 128 MiB downloading from nginx under Xvfb, the "
+                  "queue made as the app makes it (its settings followed): a 5 ms probe source "
+                  "measures its own lateness, the stall a user would feel. CPU is the whole "
+                  "process (GTK, the engine and its worker threads) while the videos download. "
+                  "The limited run sets the Preferences' speed limit to "
+                  f"{WINDOW_LIMIT_KIB} KiB/s (1 MiB/s) before the downloads start and measures "
+                  f"their first {WINDOW_LIMITED_SECONDS} s. Measured {w.get('date', '')}.", "",
+                  "| run | runs | seconds | probe samples | stall p50 ms | stall p99 ms | "
+                  "stall max ms | CPU s | CPU % of a core | MiB/s |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for name, label in (("unlimited", "full speed"), ("limited", "1 MiB/s limit")):
+            r = w.get(name)
+            if r:
+                lines.append(f"| {label} | {r['runs']} | {fmt(r['seconds'], digits=1)} | "
+                             f"{fmt(r['samples'], digits=0)} | {fmt(r['p50'], digits=1)} | "
+                             f"{fmt(r['p99'], digits=1)} | {fmt(r['max'], digits=1)} | "
+                             f"{fmt(r['cpu'])} | {fmt(r['cpu_percent'], digits=1)} | "
+                             f"{fmt(r['rate'])} |")
+        lines.append("")
+        for name, label in (("unlimited", "At full speed"), ("limited", "At 1 MiB/s")):
+            r = w.get(name)
+            if r:
+                p99, worst = r["p99"]["median"], r["max"]["median"]
+                lines.append(f"{label}: targets p99 < 16 ms **{'met' if p99 < 16 else 'not met'}"
+                             f"**, max < 50 ms **{'met' if worst < 50 else 'not met'}** "
+                             "(medians of the runs).")
     else:
         lines += ["Not measured (no display server or probe)."]
     lines += [""]
@@ -461,7 +515,9 @@ def main():
     # Naming scenarios re-runs just those, keeping the others' last figures.
     results = json.loads(saved.read_text()) if sys.argv[1:] and saved.exists() else {}
     results["machine"] = f"{os.cpu_count()} cores, {os.uname().machine}"
-    results["date"] = time.strftime("%Y-%m-%d")
+    # A partial run keeps the date of the full one; its sections say their own.
+    if not sys.argv[1:] or "date" not in results:
+        results["date"] = time.strftime("%Y-%m-%d")
     try:
         if "throughput" in wanted:
             results["throughput"] = run_downloads("throughput", 8, 128 * MiB, runs)
@@ -475,7 +531,7 @@ def main():
         if "scale" in wanted:
             results["scale"] = scenario_scale(3)
         if "window" in wanted:
-            results["window"] = scenario_window(8, 128 * MiB)
+            results["window"] = scenario_window(8, 128 * MiB, runs)
         if "callgrind" in wanted:
             results["callgrind"] = scenario_callgrind()
     finally:

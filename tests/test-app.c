@@ -681,6 +681,126 @@ test_dark (Fixture       *f,
   g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 7);
 }
 
+typedef struct
+{
+  Fixture          *f;
+  TrawlApplication *app;
+  gboolean          quit_asked;
+} QuitRun;
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_mapped (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *button = find_button (child, label);
+
+      if (button != NULL)
+        return button;
+    }
+
+  return NULL;
+}
+
+/* Runs inside the application's own main loop, as a person would: a board,
+ * downloads on their way, Ctrl+Q, "Pause and Quit". */
+static gboolean
+pause_and_quit_cb (gpointer user_data)
+{
+  QuitRun *run = user_data;
+  Fixture *f = run->f;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (run->app));
+  TrawlQueue *queue = trawl_application_get_queue (run->app);
+  AdwMessageDialog *dialog;
+  GtkWidget *button;
+
+  g_assert_true (TRAWL_IS_WINDOW (window));
+  add_mirror_recipe (queue);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-board", "s",
+                                             f->url));
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (queue, TRAWL_ITEM_DOWNLOADING) >= 2 &&
+                    trawl_board_server_get_videos_in_flight (f->server) >= 2 &&
+                    trawl_board_server_get_video_bytes (f->server) > 0);
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+  TRAWL_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  button = find_button (GTK_WIDGET (dialog), "_Pause and Quit");
+  g_assert_nonnull (button);
+  run->quit_asked = TRUE;
+  /* As Enter on the focused button does. */
+  gtk_widget_activate (button);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+app_activate_cb (GApplication *app,
+                 QuitRun      *run)
+{
+  g_idle_add (pause_and_quit_cb, run);
+}
+
+/* The whole way out of the application while videos are downloading, as
+ * main() goes: warnings and criticals are fatal in a test, so an object
+ * used on the way after it was freed (GObject's checks see a freed
+ * instance) fails it, and so does ASan in our own code. */
+static void
+test_pause_and_quit (Fixture       *f,
+                     gconstpointer  data)
+{
+  QuitRun run = { f, NULL, FALSE };
+  g_autofree char *app_data = g_build_filename (g_get_user_data_dir (), "trawl", NULL);
+  g_autofree char *state = g_build_filename (app_data, "queue.json", NULL);
+  TrawlQueue *queue;
+  int status;
+
+  close_window (f);
+  trawl_board_server_set_items (f->server, 6);
+  trawl_board_server_set_video_size (f->server, 4 * 1024 * 1024);
+  trawl_board_server_set_video_rate (f->server, 256 * 1024);
+
+  run.app = trawl_application_new ();
+  g_application_set_flags (G_APPLICATION (run.app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (run.app, "activate", G_CALLBACK (app_activate_cb), &run);
+  status = g_application_run (G_APPLICATION (run.app), 0, NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.quit_asked);
+
+  /* The downloads were stopped where they were, and saved to resume. */
+  queue = trawl_application_get_queue (run.app);
+  g_assert_cmpuint (trawl_queue_count_state (queue, TRAWL_ITEM_DONE), <, 6);
+  g_assert_cmpuint (trawl_queue_count_state (queue, TRAWL_ITEM_DOWNLOADING), >=, 2);
+  g_assert_true (g_file_test (state, G_FILE_TEST_EXISTS));
+
+  /* What main() does next; then everything the app held goes. */
+  g_object_add_weak_pointer (G_OBJECT (queue), (gpointer *) &queue);
+  g_clear_object (&run.app);
+  TRAWL_WAIT_UNTIL (queue == NULL);
+  trawl_test_rm_rf (app_data);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -702,6 +822,7 @@ main (int   argc,
   ADD ("/app/proxy", test_proxy);
   ADD ("/app/review", test_review);
   ADD ("/app/dark", test_dark);
+  ADD ("/app/pause-and-quit", test_pause_and_quit);
 
   return g_test_run ();
 }

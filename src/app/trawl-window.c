@@ -588,6 +588,13 @@ dialog_response_cb (AdwMessageDialog *dialog,
 {
   if (g_str_equal (response, "quit"))
     {
+      /* The dialog is still alive while it emits this (it holds itself),
+       * and GTK keeps its transient parent without a reference, only
+       * dropping the link in the dialog's dispose: closing the window
+       * under it would have that dispose disconnect from a freed window. */
+      gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
+      gtk_window_destroy (GTK_WINDOW (dialog));
+
       /* The application pauses (shuts the queue down) and saves before it
        * goes; the downloads resume at the next start. */
       g_object_set_data (G_OBJECT (self), "trawl-confirmed-close", GINT_TO_POINTER (TRUE));
