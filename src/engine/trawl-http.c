@@ -641,8 +641,8 @@ GError *
 _trawl_deadline_error (guint seconds)
 {
   return g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                      _("The server sent less than %u bytes a second for %u seconds"),
-                      TRAWL_MIN_SPEED, seconds);
+                      _("The server timed out: it sent less than %u bytes a second for %u "
+                        "seconds"), TRAWL_MIN_SPEED, seconds);
 }
 
 typedef struct
