@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -268,6 +271,40 @@ test_unreadable (void)
   trawl_test_rm_rf (dir);
 }
 
+/* A lock held for long (a hung process, someone's flock) does not hold
+ * the saver forever: the save fails after a while and says why (found by
+ * the second hostile review: trawl-cli waited, deaf to Ctrl+C). */
+static void
+test_held_lock (void)
+{
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "archive.txt", NULL);
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  g_autoptr(TrawlArchive) archive = trawl_archive_new (path, NULL);
+  int lock = open (lock_path, O_RDWR | O_CREAT, 0600);
+
+  g_assert_cmpint (lock, >=, 0);
+  g_assert_cmpint (flock (lock, LOCK_EX), ==, 0);
+  trawl_archive_add (archive, "pearvideo 1");
+  TRAWL_WAIT_UNTIL (!trawl_archive_is_saving (archive));
+  g_assert_error (trawl_archive_get_error (archive), G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (trawl_archive_get_error (archive)->message, "Another process"));
+  close (lock);
+
+  /* The next save, once the lock is free, writes it all. */
+  trawl_archive_add (archive, "pearvideo 2");
+  TRAWL_WAIT_UNTIL (!trawl_archive_is_saving (archive));
+  g_assert_null (trawl_archive_get_error (archive));
+  {
+    g_autoptr(TrawlArchive) reread = trawl_archive_new (path, NULL);
+
+    g_assert_true (trawl_archive_contains (reread, "pearvideo 1"));
+    g_assert_true (trawl_archive_contains (reread, "pearvideo 2"));
+  }
+
+  trawl_test_rm_rf (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -281,6 +318,7 @@ main (int   argc,
   g_test_add_func ("/archive/two-writers", test_two_writers);
   g_test_add_func ("/archive/bad-lines", test_bad_lines);
   g_test_add_func ("/archive/symlink", test_symlink);
+  g_test_add_func ("/archive/held-lock", test_held_lock);
 
   return g_test_run ();
 }

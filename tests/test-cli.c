@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 
 #include "trawl-board-server.h"
 #include "trawl-test-utils.h"
@@ -571,6 +573,15 @@ test_bad_options (Fixture       *f,
       run_clear (&run);
     }
 
+  /* -U is a header too (found by the second hostile review). */
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-U", "Trawl\r\nRange: bytes=5-",
+                                                     "--no-archive", "-o", f->out,
+                                                     "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 2);
+  assert_contains (run.err, "--user-agent");
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 0);
+  run_clear (&run);
+
   for (guint i = 0; i < G_N_ELEMENTS (rates); i++)
     {
       g_assert_cmpint (run_cli (&run, (const char *[]) { "--limit-rate", rates[i],
@@ -631,6 +642,29 @@ test_bad_cookies (Fixture       *f,
   run_clear (&run);
 }
 
+/* An archive that could not be saved is said, and the exit code is not 0:
+ * the videos would be fetched again next time (found by the second
+ * hostile review). Here another process holds the archive's lock. */
+static void
+test_archive_not_saved (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *lock_path = g_strconcat (f->archive, ".lock", NULL);
+  int lock = open (lock_path, O_RDWR | O_CREAT, 0600);
+  Run run = { 0 };
+
+  g_assert_cmpint (lock, >=, 0);
+  g_assert_cmpint (flock (lock, LOCK_EX), ==, 0);
+  trawl_board_server_set_items (f->server, 2);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                                     "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 1);
+  assert_contains (run.err, "the archive could not be saved: Another process has held");
+  assert_files (f, 2, 64 * 1024);
+  close (lock);
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -652,6 +686,7 @@ main (int   argc,
   ADD ("/cli/proxy", test_proxy);
   ADD ("/cli/bad-options", test_bad_options);
   ADD ("/cli/bad-cookies", test_bad_cookies);
+  ADD ("/cli/archive-not-saved", test_archive_not_saved);
 
   return g_test_run ();
 }

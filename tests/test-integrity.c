@@ -35,8 +35,10 @@ typedef enum
   SERVE_EMPTY_CHUNKED,    /* chunked with only the last chunk */
   SERVE_PAGE,             /* an HTML error page, whatever the type says */
   SERVE_TEXT,             /* a short plain-text error, whatever the type says */
+  SERVE_TEXT_GBK,         /* a longer error in GBK, with a bell in it */
   SERVE_UTF16_PAGE,       /* an HTML page in UTF-16 with a BOM */
   SERVE_TWO_LENGTHS,      /* Content-Length twice, the whole length then half */
+  SERVE_GZIP,             /* Content-Encoding: gzip though identity was asked for */
   SERVE_LENGTH_CHUNKED,   /* Content-Length and chunked, cut where the last chunk goes */
   SERVE_LENGTH_THEN_EOF,  /* no Range; Content-Length and cut once, then no length, cut */
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
@@ -226,6 +228,19 @@ handle (TrawlRawServer *raw,
         trawl_raw_reply_append (reply, text, strlen (text));
       }
       break;
+    case SERVE_TEXT_GBK:
+      {
+        g_autoptr(GString) text = g_string_new ("\xb4\xed\xce\xf3\a: ");
+        g_autofree char *head = NULL;
+
+        /* "错误" in GBK, then 600 bytes of explanation. */
+        for (guint i = 0; i < 30; i++)
+          g_string_append (text, "please log in first, thanks.");
+        head = g_strdup_printf ("%sContent-Length: %zu\r\n", type, text->len);
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        trawl_raw_reply_append (reply, text->str, text->len);
+      }
+      break;
     case SERVE_UTF16_PAGE:
       {
         const char page[] = "\xff\xfe<\0h\0t\0m\0l\0>\0E\0r\0r\0o\0r\0<\0/\0h\0t\0m\0l\0>\0";
@@ -234,6 +249,15 @@ handle (TrawlRawServer *raw,
 
         trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
         trawl_raw_reply_append (reply, page, sizeof page - 1);
+      }
+      break;
+    case SERVE_GZIP:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Encoding: gzip\r\n"
+                                                 "Content-Length: %u\r\n", type, SIZE);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        append_video (reply, id, 0, SIZE);
       }
       break;
     case SERVE_TWO_LENGTHS:
@@ -506,9 +530,20 @@ test_sniffed (Fixture       *f,
   item = fetch (f, 19, "text.mp4");
   assert_failed (item, "Error 403: this video is only for registered users.");
   assert_nothing_kept (item);
+  f->serve = SERVE_TEXT_GBK;
+  item = fetch (f, 45, "gbk.mp4");
+  assert_failed (item, "a message instead of the video: “text in another encoding”");
+  assert_nothing_kept (item);
   f->serve = SERVE_UTF16_PAGE;
   item = fetch (f, 43, "utf16.mp4");
   assert_failed (item, "web page");
+  assert_nothing_kept (item);
+
+  /* Compressed though identity was asked for: those bytes are not the
+   * video (found by the second hostile review). */
+  f->serve = SERVE_GZIP;
+  item = fetch (f, 44, "gzip.mp4");
+  assert_failed (item, "compressed (gzip)");
   assert_nothing_kept (item);
 
   /* A video whose first bytes happen to be "{" or "<a" is still a video:

@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -142,6 +145,31 @@ test_directory (void)
   trawl_test_rm_rf (dir);
 }
 
+/* Found by the hostile review: a FIFO in the recipes folder hung every
+ * start, and a link to /dev/zero ate gigabytes. Both are reported; the
+ * good recipe loads. */
+static void
+test_not_regular (void)
+{
+  g_autofree char *dir = trawl_test_make_tmpdir ();
+  g_autofree char *fifo = g_build_filename (dir, "b-fifo.recipe", NULL);
+  g_autofree char *zero = g_build_filename (dir, "c-zero.recipe", NULL);
+  g_autoptr(TrawlRecipeSet) set = trawl_recipe_set_new ();
+  g_autoptr(GError) error = NULL;
+
+  write_file (dir, "a-good.recipe", good);
+  g_assert_cmpint (mkfifo (fifo, 0644), ==, 0);
+  g_assert_cmpint (symlink ("/dev/zero", zero), ==, 0);
+
+  g_assert_false (trawl_recipe_set_load_directory (set, dir, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "b-fifo.recipe is not a regular file"));
+  g_assert_nonnull (strstr (error->message, "c-zero.recipe is not a regular file"));
+  g_assert_nonnull (trawl_recipe_set_lookup (set, "good"));
+
+  trawl_test_rm_rf (dir);
+}
+
 static void
 test_template (void)
 {
@@ -184,6 +212,7 @@ main (int   argc,
   g_test_add_func ("/recipe/pearvideo", test_pearvideo);
   g_test_add_func ("/recipe/broken", test_broken);
   g_test_add_func ("/recipe/directory", test_directory);
+  g_test_add_func ("/recipe/not-regular", test_not_regular);
   g_test_add_func ("/recipe/template", test_template);
 
   return g_test_run ();

@@ -556,20 +556,50 @@ run_quiet (const char * const *argv)
 }
 
 static gboolean
-mount_tmpfs (const char *dir,
-             const char *options)
+mount_fs (const char *type,
+          const char *dir,
+          const char *options)
 {
   if (getuid () != 0)
     {
-      g_test_skip ("mounting a small tmpfs needs root; skipped");
+      g_test_skip ("mounting a file system needs root; skipped");
       return FALSE;
     }
-  if (!run_quiet ((const char *[]) { "mount", "-t", "tmpfs", "-o", options, "tmpfs", dir, NULL }))
+  if (!run_quiet ((const char *[]) { "mount", "-t", type, "-o", options, type, dir, NULL }))
     {
-      g_test_skip ("this sandbox does not allow mounting a tmpfs; skipped");
+      g_test_skip ("this sandbox does not allow mounting a file system; skipped");
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+mount_tmpfs (const char *dir,
+             const char *options)
+{
+  return mount_fs ("tmpfs", dir, options);
+}
+
+/* ramfs says it has no space at all, and takes everything written to it
+ * (found by the second hostile review: every video was refused). */
+static void
+test_no_free_space_figure (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autofree char *ram = g_build_filename (f->dir, "ram", NULL);
+
+  g_mkdir_with_parents (ram, 0755);
+  if (!mount_fs ("ramfs", ram, "mode=755"))
+    return;
+
+  trawl_board_server_set_items (f->server, 2);
+  g_assert_nonnull (trawl_queue_add_board (f->queue, f->url, "pearvideo", ram, NULL));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpint (trawl_item_get_state (trawl_test_item (f->queue, i)), ==, TRAWL_ITEM_DONE);
+  trawl_test_drop_queue (&f->queue);
+
+  g_assert_true (run_quiet ((const char *[]) { "umount", ram, NULL }));
 }
 
 static void
@@ -833,6 +863,7 @@ main (int   argc,
   ADD ("/reliability/tls", test_tls);
   ADD ("/reliability/disk-full", test_disk_full);
   ADD ("/reliability/too-big-for-disk", test_too_big_for_disk);
+  ADD ("/reliability/no-free-space-figure", test_no_free_space_figure);
   ADD ("/reliability/read-only-folder", test_read_only_folder);
   ADD ("/reliability/load", test_load);
 

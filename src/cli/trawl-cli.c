@@ -481,7 +481,16 @@ main (int   argc,
   trawl_queue_set_recipes (queue, recipes);
 
   if (user_agent != NULL)
-    g_object_set (queue, "user-agent", user_agent, NULL);
+    {
+      g_autofree char *header = g_strconcat ("User-Agent: ", user_agent, NULL);
+
+      if (!trawl_parse_header (header, NULL, NULL, &error))
+        {
+          g_printerr ("trawl-cli: --user-agent: %s\n", error->message);
+          return 2;
+        }
+      g_object_set (queue, "user-agent", user_agent, NULL);
+    }
   if (headers != NULL)
     {
       for (guint i = 0; headers[i] != NULL; i++)
@@ -641,6 +650,15 @@ main (int   argc,
     }
 
   g_ptr_array_unref (cli.boards);
+
+  /* Videos the archive does not know would be fetched again next time. */
+  if (archive != NULL && trawl_archive_get_error (archive) != NULL)
+    {
+      g_printerr (_("trawl-cli: the archive could not be saved: %s\n"),
+                  trawl_archive_get_error (archive)->message);
+      if (!cli.interrupted && !board_failed)
+        return 1;
+    }
 
   if (cli.interrupted)
     return 130;

@@ -13,6 +13,9 @@
 #include "trawl-util-private.h"
 
 #define HEADER "# Trawl download archive: one finished item per line\n"
+/* How long a save waits for another writer's lock, and how often it looks. */
+#define LOCK_WAIT_MS (10 * 1000)
+#define LOCK_POLL_MS 50
 
 struct _TrawlArchive
 {
@@ -23,6 +26,7 @@ struct _TrawlArchive
   GPtrArray  *order;   /* keys in the order they were added, for a stable file */
   gboolean    saving;
   gboolean    dirty;
+  GError     *save_error;  /* of the last save, if it failed */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlArchive, trawl_archive, G_TYPE_OBJECT)
@@ -44,6 +48,7 @@ trawl_archive_finalize (GObject *object)
   g_clear_pointer (&self->keys, g_hash_table_unref);
   g_clear_pointer (&self->order, g_ptr_array_unref);
 
+  g_clear_error (&self->save_error);
   G_OBJECT_CLASS (trawl_archive_parent_class)->finalize (object);
 }
 
@@ -186,7 +191,7 @@ trawl_archive_new (const char  *path,
 
   /* Only a regular file: a FIFO would hang, /dev/zero never ends, and a
    * device must never be replaced by the first save. */
-  if (!_trawl_read_regular_file (path, &contents, &length, error))
+  if (!_trawl_read_regular_file (path, TRAWL_MAX_STATE_SIZE, &contents, &length, error))
     return NULL;
   if (contents == NULL)
     return g_steal_pointer (&self);
@@ -270,13 +275,29 @@ lock_archive (const char  *path,
   if (!_trawl_make_parent (path, error))
     return -1;
 
-  fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  while (fd >= 0 && flock (fd, LOCK_EX) != 0)
-    if (errno != EINTR)
-      {
-        close (fd);
-        fd = -1;
-      }
+  fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+
+  /* Other writers hold it for a moment; one that holds it for long (a
+   * hung process, or someone's flock) must not hold this process forever:
+   * the save fails after a while, and says why. This runs on a worker. */
+  for (guint waited = 0; fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) != 0; waited++)
+    {
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        {
+          close (fd);
+          fd = -1;
+          break;
+        }
+      if (waited * LOCK_POLL_MS >= LOCK_WAIT_MS)
+        {
+          close (fd);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       _("Another process has held %s for %u seconds"), lock_path,
+                       LOCK_WAIT_MS / 1000);
+          return -1;
+        }
+      g_usleep (LOCK_POLL_MS * 1000);
+    }
 
   if (fd < 0)
     {
@@ -316,7 +337,7 @@ merge_and_write (const char  *path,
   if (lock < 0)
     return FALSE;
 
-  if (!_trawl_read_regular_file (target, &contents, &length, error))
+  if (!_trawl_read_regular_file (target, TRAWL_MAX_STATE_SIZE, &contents, &length, error))
     {
       close (lock);
       return FALSE;
@@ -411,9 +432,16 @@ archive_save_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (g_task_propagate_boolean (G_TASK (result), &error))
-    learn (self, g_task_get_task_data (G_TASK (result)));
+    {
+      learn (self, g_task_get_task_data (G_TASK (result)));
+      g_clear_error (&self->save_error);
+    }
   else
-    g_warning ("Could not save the download archive %s: %s", self->path, error->message);
+    {
+      g_debug ("Could not save the download archive %s: %s", self->path, error->message);
+      g_clear_error (&self->save_error);
+      self->save_error = g_steal_pointer (&error);
+    }
 
   self->saving = FALSE;
   if (self->dirty)
@@ -434,6 +462,19 @@ start_save (TrawlArchive *self)
   g_task_set_source_tag (task, start_save);
   g_task_set_task_data (task, save_job_new (self), (GDestroyNotify) save_job_free);
   g_task_run_in_thread (task, save_thread);
+}
+
+/**
+ * trawl_archive_get_error:
+ *
+ * Returns: (nullable): why the last save failed, or %NULL if it did not:
+ *   videos finished since the last good save would be fetched again
+ */
+const GError *
+trawl_archive_get_error (TrawlArchive *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ARCHIVE (self), NULL);
+  return self->save_error;
 }
 
 void

@@ -20,6 +20,7 @@ char         *trawl_archive_key       (const char    *recipe,
                                        const char    *id,
                                        const char    *media_url);
 gboolean      trawl_archive_is_saving (TrawlArchive  *self);
+const GError *trawl_archive_get_error (TrawlArchive  *self);
 gboolean      trawl_archive_save      (TrawlArchive  *self,
                                        GError       **error);
 

@@ -173,8 +173,13 @@ _trawl_cookie_jar_new_from_file (const char  *path,
   guint first_skipped = 0;
   guint i = 0;
 
-  if (!g_file_get_contents (path, &contents, &length, error))
+  if (!_trawl_read_regular_file (path, TRAWL_MAX_INPUT_SIZE, &contents, &length, error))
     return NULL;
+  if (contents == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s does not exist"), path);
+      return NULL;
+    }
 
   jar = soup_cookie_jar_new ();
   for (gsize start = 0; start < length; i++)

@@ -599,7 +599,7 @@ read_state (const char  *path,
   JsonObject *root;
   gsize length;
 
-  if (!_trawl_read_regular_file (path, &contents, &length, &error) ||
+  if (!_trawl_read_regular_file (path, TRAWL_MAX_STATE_SIZE, &contents, &length, &error) ||
       !_trawl_json_parse (parser, contents != NULL ? contents : "", length, &error))
     {
       *reason = g_strdup (error->message);

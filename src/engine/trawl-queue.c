@@ -311,6 +311,13 @@ trawl_queue_set_property (GObject      *object,
       {
         const char *agent = g_value_get_string (value);
 
+        /* A line break would add headers to every request (trawl-cli
+         * refuses such a value before it gets here). */
+        if (agent != NULL && !_trawl_is_http_value (agent))
+          {
+            g_warning ("Ignoring a User-Agent with a line break or a control character");
+            agent = NULL;
+          }
         changed = new_session = _trawl_set_str (&self->user_agent,
                                                 agent != NULL ? agent : DEFAULT_USER_AGENT);
       }

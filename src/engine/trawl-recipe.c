@@ -10,6 +10,7 @@
 #include "trawl-error.h"
 #include "trawl-html-private.h"
 #include "trawl-recipe-private.h"
+#include "trawl-util-private.h"
 
 #define DEFAULT_MAX_PAGES 100
 
@@ -482,8 +483,14 @@ trawl_recipe_new_from_file (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  /* A FIFO or /dev/zero in a recipes folder must not hang every start. */
+  if (!_trawl_read_regular_file (path, TRAWL_MAX_INPUT_SIZE, &data, &length, error))
     return NULL;
+  if (data == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s does not exist"), path);
+      return NULL;
+    }
 
   return trawl_recipe_new_from_data (data, length, path, error);
 }

@@ -48,8 +48,9 @@
 #define FLUSH_MS 100
 /* How much of a .part is fetched again and compared when resuming. */
 #define OVERLAP (64 * 1024)
-/* Enough of the start of a body to tell a page from a video. */
-#define SNIFF_BYTES 512
+/* Enough of the start of a body to tell a page from a video; a whole
+ * body no longer than this that is text is a message, not a video. */
+#define SNIFF_BYTES 4096
 /* Names tried before a download gives up finding a usable one. */
 #define MAX_RENAMES 64
 
@@ -568,24 +569,33 @@ looks_like_page (const guint8 *data,
          (g_ascii_isalpha (data[i + step]) || data[i + step] == '!' || data[i + step] == '?');
 }
 
-/* A whole body of a few words of text ("Error 403: …") is a message, not
- * a video; its first line is returned, to be shown. */
+/* A whole short body of text ("Error 403: …", in any encoding) is a
+ * message, not a video: no NUL bytes (or a UTF-16 mark) and hardly a
+ * control byte, where a video's bytes are full of both. Its first line is
+ * returned, to be shown, or a placeholder where it is not UTF-8. */
 static char *
 short_text (const guint8 *data,
             gsize         length)
 {
-  g_autofree char *text = g_strndup ((const char *) data, length);
+  g_autofree char *text = NULL;
+  gsize control = 0;
   char *end;
 
-  if (length == 0 || strlen (text) != length || !g_utf8_validate (text, -1, NULL))
+  if (length == 0)
     return NULL;
-  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
+  if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
+    return g_strdup (_("text in UTF-16"));
+  if (memchr (data, '\0', length) != NULL)
+    return NULL;
+  for (gsize i = 0; i < length; i++)
+    if (data[i] < 0x20 && !g_ascii_isspace (data[i]))
+      control++;
+  if (control > length / 100 + 1)
+    return NULL;
 
-      if (g_unichar_iscntrl (c) && !g_unichar_isspace (c))
-        return NULL;
-    }
+  text = g_strndup ((const char *) data, length);
+  if (!g_utf8_validate (text, -1, NULL))
+    return g_strdup (_("text in another encoding"));
 
   g_strstrip (text);
   end = strpbrk (text, "\r\n");
@@ -882,8 +892,12 @@ check_free_space (Transfer  *transfer,
   if (transfer->total < 0 || (guint64) transfer->total <= transfer->offset)
     return TRUE;
 
-  info = g_file_query_filesystem_info (dir, G_FILE_ATTRIBUTE_FILESYSTEM_FREE, NULL, NULL);
-  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
+  info = g_file_query_filesystem_info (dir, G_FILE_ATTRIBUTE_FILESYSTEM_FREE ","
+                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE, NULL, NULL);
+  /* Some file systems (ramfs, some FUSE ones) say 0 of 0: they know no
+   * free space, and the writes will tell. */
+  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE) ||
+      g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_SIZE) == 0)
     return TRUE;
 
   needed = (guint64) transfer->total - transfer->offset;
@@ -891,9 +905,14 @@ check_free_space (Transfer  *transfer,
   if (needed <= free_bytes)
     return TRUE;
 
-  g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
-               _("Not enough free space: the video needs %" PRIu64 " MB more, the disk "
-                 "has %" PRIu64 " MB"), needed / 1000000, free_bytes / 1000000);
+  {
+    g_autofree char *need = g_format_size (needed);
+    g_autofree char *have = g_format_size (free_bytes);
+
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
+                 _("Not enough free space: the video needs %s more, the disk has %s"), need,
+                 have);
+  }
   return FALSE;
 }
 
@@ -954,6 +973,22 @@ accept_response (GTask *task)
 
   _trawl_parse_content_range (soup_message_headers_get_one (headers, "Content-Range"),
                               &start, &end, &total);
+
+  /* Asked for identity, sent compressed (an object stored gzipped): its
+   * lengths and ranges are the compressed stream's, and the bytes are not
+   * the video. */
+  {
+    const char *encoding = soup_message_headers_get_one (headers, "Content-Encoding");
+
+    if (encoding != NULL && g_ascii_strcasecmp (encoding, "identity") != 0 &&
+        SOUP_STATUS_IS_SUCCESSFUL (status))
+      {
+        return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                         _("The server sent the video compressed (%s), which "
+                                           "cannot be checked or resumed"), encoding));
+        return FALSE;
+      }
+  }
 
   if (transfer->bad_length != NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
     {

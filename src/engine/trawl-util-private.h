@@ -25,12 +25,15 @@ gboolean _trawl_make_parent       (const char          *path,
 gboolean _trawl_is_http_token     (const char          *text);
 gboolean _trawl_is_http_value     (const char          *text);
 
-/* State files (the archive, the saved queue) are never larger than this. */
+/* State files (the archive, the saved queue) are never larger than this;
+ * what a user gives (recipes, cookies) is far smaller. */
 #define TRAWL_MAX_STATE_SIZE (256 * 1024 * 1024)
+#define TRAWL_MAX_INPUT_SIZE (16 * 1024 * 1024)
 
 gboolean _trawl_is_regular_or_absent (const char       *path,
                                       GError          **error);
 gboolean _trawl_read_regular_file (const char          *path,
+                                   gsize                max,
                                    char               **contents,
                                    gsize               *length,
                                    GError             **error);

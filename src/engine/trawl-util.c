@@ -123,11 +123,13 @@ _trawl_is_regular_or_absent (const char  *path,
   return FALSE;
 }
 
-/* Reads a state file (the archive, the saved queue): @contents is NULL
- * when there is none. Refuses anything but a regular file of a sane size,
- * without blocking on a FIFO. */
+/* Reads a file Trawl keeps or is given (the archive, the saved queue, a
+ * recipe, cookies.txt): @contents is NULL when there is none. Refuses
+ * anything but a regular file of at most @max bytes, without blocking on
+ * a FIFO (nor reading /dev/zero without end). */
 gboolean
 _trawl_read_regular_file (const char  *path,
+                          gsize        max,
                           char       **contents,
                           gsize       *length,
                           GError     **error)
@@ -161,12 +163,12 @@ _trawl_read_regular_file (const char  *path,
                    _("%s is not a regular file"), path);
       return FALSE;
     }
-  if (st.st_size > TRAWL_MAX_STATE_SIZE)
+  if ((guint64) st.st_size > max)
     {
       close (fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                    _("%s is larger than %u MiB; refusing to read it"), path,
-                   TRAWL_MAX_STATE_SIZE / (1024 * 1024));
+                   (guint) (max / (1024 * 1024)));
       return FALSE;
     }
 
