@@ -59,6 +59,19 @@ test_refused (void)
 
   g_assert_false (trawl_uri_is_fetchable ("file:///etc/passwd", NULL));
   g_assert_true (trawl_uri_is_fetchable ("https://example.com/", NULL));
+  g_assert_false (trawl_uri_is_fetchable ("http://user:secret@example.com/v.mp4", NULL));
+  g_assert_false (trawl_uri_is_fetchable ("http://exa%00mple.com/v.mp4", NULL));
+
+  /* Escapes that are not UTF-8 (GBK, on Chinese sites) are a fine URL
+   * (found by the second hostile review: such links were dropped). */
+  g_assert_true (trawl_uri_is_fetchable ("http://example.com/s?q=%D6%D0%CE%C4&x=1", NULL));
+  g_assert_true (trawl_uri_is_fetchable ("http://example.com/%D6%D0.mp4#%CE", NULL));
+  {
+    g_autofree char *url = trawl_uri_resolve ("http://example.com/list?q=%D6%D0",
+                                              "video_1.mp4?t=%CE%C4", NULL);
+
+    g_assert_cmpstr (url, ==, "http://example.com/video_1.mp4?t=%CE%C4");
+  }
 }
 
 static void

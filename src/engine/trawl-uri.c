@@ -48,7 +48,10 @@ trawl_uri_is_fetchable (const char  *url,
 
   g_return_val_if_fail (url != NULL, FALSE);
 
-  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  /* Path, query and fragment stay escaped: "%D6%D0" (GBK, common on
+   * Chinese sites) is a fine URL even though it is not UTF-8. */
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY |
+                          G_URI_FLAGS_ENCODED_FRAGMENT, NULL);
   if (uri == NULL)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("“%s” is not a valid URL"), url);
