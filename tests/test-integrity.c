@@ -462,7 +462,8 @@ test_lying_lengths (Fixture       *f,
   f->answers = 0;
   f->serve = SERVE_LENGTH_THEN_EOF;
   item = fetch (f, 42, "then-eof.mp4");
-  assert_failed (item, "ended early");
+  assert_failed (item, "announced 204800 bytes before and no length now");
+  assert_failed (item, "delete then-eof.mp4.part to start over");
   assert_no_file (item);
 }
 

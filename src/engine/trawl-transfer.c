@@ -73,6 +73,7 @@ typedef struct
   gint64             probed_at;  /* where the last end probe was sent, or -1 */
   char              *bad_length; /* Content-Length values that are not one length */
   gint64             announced;  /* the response's Content-Length, even beside chunked */
+  gboolean           total_from_part; /* the length is the one the .part was started with */
 
   /* The read/write pump of one attempt. */
   guint8            *ring;
@@ -438,6 +439,19 @@ complete (GTask *task)
   Transfer *transfer = g_task_get_task_data (task);
 
   close_input (transfer);
+  if (transfer->total_from_part && transfer->verify_left == 0 &&
+      transfer->offset != (guint64) transfer->total)
+    {
+      g_autofree char *name = display_name (transfer->part_path);
+
+      attempt_failed (task,
+                      g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                   _("The server announced %" PRId64 " bytes before and no length "
+                                     "now, and sent %" PRIu64 "; if the video changed, delete %s "
+                                     "to start over"),
+                                   transfer->total, transfer->offset, name));
+      return;
+    }
   if (transfer->verify_left > 0 ||
       (transfer->total >= 0 && transfer->offset != (guint64) transfer->total))
     {
@@ -1063,7 +1077,9 @@ from_zero:
   transfer->verify_left = 0;
   transfer->total = status == SOUP_STATUS_PARTIAL_CONTENT ? total : transfer->announced;
   /* Said before for this .part and not now: the earlier length stands. */
-  if (transfer->total < 0 && status == SOUP_STATUS_OK)
+  transfer->total_from_part = transfer->total < 0 && status == SOUP_STATUS_OK &&
+                              transfer->identity.size >= 0;
+  if (transfer->total_from_part)
     transfer->total = transfer->identity.size;
   if (transfer->total == 0)
     {
