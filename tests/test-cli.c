@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "trawl-board-server.h"
 #include "trawl-test-utils.h"
@@ -601,6 +603,16 @@ test_bad_options (Fixture       *f,
   g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST,
                                                        "X-Trawl-Test"), ==, "tab\there");
   run_clear (&run);
+
+  /* A trailing line break (a file read in a shell) is trimmed, and the
+   * agent is sent as given. */
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-U", "Trawl-Test/1\r\n", "--no-archive",
+                                                     "-o", f->out, "--recipe", "pearvideo",
+                                                     f->url, NULL }), ==, 0);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST,
+                                                       "User-Agent"), ==, "Trawl-Test/1");
+  g_assert_null (strstr (run.err, "WARNING"));
+  run_clear (&run);
 }
 
 /* Lines of cookies.txt that would put a line break or another cookie into
@@ -640,6 +652,28 @@ test_bad_cookies (Fixture       *f,
   assert_contains (run.err, "5 lines");
   assert_contains (run.err, "line 3");
   run_clear (&run);
+
+  /* Too big or not a file: refused before any request (third review). */
+  {
+    g_autofree char *fifo = g_build_filename (f->dir, "cookies.fifo", NULL);
+    g_autofree char *big = g_build_filename (f->dir, "big.txt", NULL);
+    const char *bad[] = { fifo, big };
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    g_assert_true (g_file_set_contents (big, "", 0, NULL));
+    g_assert_cmpint (truncate (big, 17 * 1024 * 1024), ==, 0);
+    trawl_board_server_reset_counters (f->server);
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_assert_cmpint (run_cli (&run, (const char *[]) { "-b", bad[i], "--no-archive", "-o",
+                                                           f->out, "--recipe", "pearvideo",
+                                                           f->url, NULL }), ==, 2);
+        assert_contains (run.err, "cannot use the cookies file");
+        g_assert_null (strstr (run.err, "WARNING"));
+        run_clear (&run);
+      }
+    g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 0);
+  }
 }
 
 /* An archive that could not be saved is said, and the exit code is not 0:

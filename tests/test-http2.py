@@ -46,10 +46,12 @@ def main():
         www = os.path.join(top, "www")
         out = os.path.join(top, "out")
         os.makedirs(www)
-        # Different bytes per file, written in blocks (no file in memory).
+        # Different bytes per file, binary as a video's are (a short pattern
+        # repeated could read as text), written in 1 MiB blocks.
         sums = []
         for n in range(FILES):
-            block = hashlib.sha256(str(n).encode()).digest() * (1 << 15)
+            block = b"".join(hashlib.sha256(f"{n}-{i}".encode()).digest()
+                             for i in range(1 << 15))
             with open(os.path.join(www, f"clip{n}.mp4"), "wb") as f:
                 for _ in range(SIZE // len(block)):
                     f.write(block)

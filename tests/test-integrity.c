@@ -39,6 +39,8 @@ typedef enum
   SERVE_UTF16_PAGE,       /* an HTML page in UTF-16 with a BOM */
   SERVE_TWO_LENGTHS,      /* Content-Length twice, the whole length then half */
   SERVE_GZIP,             /* Content-Encoding: gzip though identity was asked for */
+  SERVE_ENCODING_NONE,    /* Content-Encoding: none, a no-op some scripts send */
+  SERVE_LONG_PAGE,        /* a 6 KiB page with an escape byte, after a PHP notice */
   SERVE_LENGTH_CHUNKED,   /* Content-Length and chunked, cut where the last chunk goes */
   SERVE_LENGTH_THEN_EOF,  /* no Range; Content-Length and cut once, then no length, cut */
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
@@ -258,6 +260,29 @@ handle (TrawlRawServer *raw,
 
         trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
         append_video (reply, id, 0, SIZE);
+      }
+      break;
+    case SERVE_ENCODING_NONE:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Encoding: none\r\n"
+                                                 "Content-Length: %u\r\n", type, SIZE);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        append_video (reply, id, 0, SIZE);
+      }
+      break;
+    case SERVE_LONG_PAGE:
+      {
+        g_autoptr(GString) page = g_string_new ("PHP Notice: Undefined index: id in /srv/v.php\n"
+                                                "<html><body>\x1b[0m");
+        g_autofree char *head = NULL;
+
+        while (page->len < 6 * 1024)
+          g_string_append (page, "<p>Please log in to watch this video.</p>\n");
+        g_string_append (page, "</body></html>");
+        head = g_strdup_printf ("%sContent-Length: %zu\r\n", type, page->len);
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        trawl_raw_reply_append (reply, page->str, page->len);
       }
       break;
     case SERVE_TWO_LENGTHS:
@@ -546,6 +571,17 @@ test_sniffed (Fixture       *f,
   item = fetch (f, 44, "gzip.mp4");
   assert_failed (item, "compressed (gzip)");
   assert_nothing_kept (item);
+
+  /* A page longer than the look, with a stray escape byte and a notice
+   * before its markup, is still a page (found by the third review). */
+  f->serve = SERVE_LONG_PAGE;
+  item = fetch (f, 46, "long-page.mp4");
+  assert_failed (item, "web page (video/mp4)");
+  assert_nothing_kept (item);
+
+  /* "Content-Encoding: none" is no compression (third review). */
+  g_object_set (f->queue, "max-tries", 5, NULL);
+  fetch_whole (f, SERVE_ENCODING_NONE, 47, "none.mp4");
 
   /* A video whose first bytes happen to be "{" or "<a" is still a video:
    * markup is text, and video bytes are not (found with the benchmark's

@@ -483,13 +483,16 @@ main (int   argc,
   if (user_agent != NULL)
     {
       g_autofree char *header = g_strconcat ("User-Agent: ", user_agent, NULL);
+      g_autofree char *value = NULL;
 
-      if (!trawl_parse_header (header, NULL, NULL, &error))
+      /* Checked as a header, and sent as one: trimmed (a trailing CR from
+       * a file read in a shell is no part of it). */
+      if (!trawl_parse_header (header, NULL, &value, &error))
         {
           g_printerr ("trawl-cli: --user-agent: %s\n", error->message);
           return 2;
         }
-      g_object_set (queue, "user-agent", user_agent, NULL);
+      g_object_set (queue, "user-agent", value, NULL);
     }
   if (headers != NULL)
     {
@@ -503,9 +506,9 @@ main (int   argc,
     }
   if (cookies != NULL)
     {
-      if (!g_file_test (cookies, G_FILE_TEST_IS_REGULAR))
+      if (!trawl_check_cookies_file (cookies, &error))
         {
-          g_printerr (_("trawl-cli: cannot read the cookies file %s\n"), cookies);
+          g_printerr (_("trawl-cli: cannot use the cookies file: %s\n"), error->message);
           return 2;
         }
       g_object_set (queue, "cookies-file", cookies, NULL);

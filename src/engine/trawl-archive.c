@@ -444,6 +444,10 @@ archive_save_cb (GObject      *object,
     }
 
   self->saving = FALSE;
+  /* After a failure the next addition tries again (every save writes all
+   * entries); chaining saves now would only wait out the same lock. */
+  if (self->save_error != NULL)
+    self->dirty = FALSE;
   if (self->dirty)
     start_save (self);
   else

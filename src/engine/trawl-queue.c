@@ -1587,6 +1587,33 @@ invalid:
   return 0;
 }
 
+/**
+ * trawl_check_cookies_file:
+ * @path: a Netscape cookies.txt
+ *
+ * Whether @path can be used as the queue's "cookies-file": a regular file
+ * of a sane size (its lines are checked when it is read). Lets a caller
+ * refuse it before anything is fetched without it.
+ */
+gboolean
+trawl_check_cookies_file (const char  *path,
+                          GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!_trawl_read_regular_file (path, TRAWL_MAX_INPUT_SIZE, &contents, &length, error))
+    return FALSE;
+  if (contents == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, _("%s does not exist"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Headers a download depends on: a fixed Range or length would break every
  * resume and every check of a finished file. */
 static gboolean

@@ -89,5 +89,7 @@ gboolean        trawl_parse_header         (const char      *text,
                                             char           **name,
                                             char           **value,
                                             GError         **error);
+gboolean        trawl_check_cookies_file   (const char      *path,
+                                            GError         **error);
 
 G_END_DECLS

@@ -48,8 +48,8 @@
 #define FLUSH_MS 100
 /* How much of a .part is fetched again and compared when resuming. */
 #define OVERLAP (64 * 1024)
-/* Enough of the start of a body to tell a page from a video; a whole
- * body no longer than this that is text is a message, not a video. */
+/* Enough of the start of a body to tell text (a page, a message) from a
+ * video. */
 #define SNIFF_BYTES 4096
 /* Names tried before a download gives up finding a usable one. */
 #define MAX_RENAMES 64
@@ -546,69 +546,76 @@ write_cb (GObject      *object,
   pump (task);
 }
 
-/* The first bytes of a body that should be a video: markup or JSON means
- * the server answered with a page (an error, a login, a captcha), whatever
- * its Content-Type says; so does markup in UTF-16. */
+/* Video bytes are binary from the first: container headers are full of
+ * NULs and control bytes (an MP4 begins with a box size, 00 00 00 xx).
+ * Text, in any encoding, has hardly any: a stray one in a page must not
+ * make it a video. */
 static gboolean
-looks_like_page (const guint8 *data,
-                 gsize         length)
+is_text (const guint8 *data,
+         gsize         length)
 {
+  gsize control = 0;
+
+  if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
+    return TRUE;
+  for (gsize i = 0; i < length; i++)
+    if (data[i] == 0 || (data[i] < 0x20 && !g_ascii_isspace (data[i])))
+      control++;
+  return control <= length / 50;
+}
+
+/* Markup or JSON: a page (an error, a login, a captcha). UTF-16 is read
+ * by the ASCII byte of each code unit. */
+static gboolean
+is_markup (const guint8 *data,
+           gsize         length,
+           const char   *content_type)
+{
+  const char *tags[] = { "<html", "<!doctype", "<head", "<body", "<?xml" };
+  g_autofree char *lower = NULL;
   gsize i = 0;
   gsize step = 1;
+
+  if (content_type != NULL && trawl_content_type_is_page (content_type))
+    return TRUE;
 
   if (length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
     i = 3;
   else if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) ||
                            (data[0] == 0xFE && data[1] == 0xFF)))
     {
-      /* UTF-16: look at the ASCII byte of each code unit. */
       i = data[0] == 0xFF ? 2 : 3;
       step = 2;
     }
-  /* Markup and JSON are text: a video's first bytes (binary, with NULs
-   * and control bytes) can begin with "<a" or "{" by chance. */
-  if (step == 1)
-    for (gsize j = i; j < length; j++)
-      if (data[j] == 0 || (data[j] < 0x20 && !g_ascii_isspace (data[j])))
-        return FALSE;
-
   while (i < length && g_ascii_isspace (data[i]))
     i += step;
-  if (i >= length)
-    return length > 0;
-
-  if (data[i] == '{' || data[i] == '[')
+  if (i < length && (data[i] == '{' || data[i] == '['))
     return TRUE;
-  return data[i] == '<' && i + step < length &&
-         (g_ascii_isalpha (data[i + step]) || data[i + step] == '!' || data[i + step] == '?');
+  if (i + step < length && data[i] == '<' &&
+      (g_ascii_isalpha (data[i + step]) || data[i + step] == '!' || data[i + step] == '?'))
+    return TRUE;
+
+  /* Markup after a preamble ("PHP Notice: ..." before <html>). */
+  lower = g_ascii_strdown ((const char *) data, (gssize) length);
+  for (guint t = 0; t < G_N_ELEMENTS (tags); t++)
+    if (g_strstr_len (lower, (gssize) length, tags[t]) != NULL)
+      return TRUE;
+  return FALSE;
 }
 
-/* A whole short body of text ("Error 403: …", in any encoding) is a
- * message, not a video: no NUL bytes (or a UTF-16 mark) and hardly a
- * control byte, where a video's bytes are full of both. Its first line is
- * returned, to be shown, or a placeholder where it is not UTF-8. */
+/* The first line of a text body, to show; a placeholder where it is not
+ * UTF-8. */
 static char *
-short_text (const guint8 *data,
+first_line (const guint8 *data,
             gsize         length)
 {
   g_autofree char *text = NULL;
-  gsize control = 0;
   char *end;
 
-  if (length == 0)
-    return NULL;
   if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
     return g_strdup (_("text in UTF-16"));
-  if (memchr (data, '\0', length) != NULL)
-    return NULL;
-  for (gsize i = 0; i < length; i++)
-    if (data[i] < 0x20 && !g_ascii_isspace (data[i]))
-      control++;
-  if (control > length / 100 + 1)
-    return NULL;
-
   text = g_strndup ((const char *) data, length);
-  if (!g_utf8_validate (text, -1, NULL))
+  if (strlen (text) != length || !g_utf8_validate (text, -1, NULL))
     return g_strdup (_("text in another encoding"));
 
   g_strstrip (text);
@@ -618,14 +625,15 @@ short_text (const guint8 *data,
   return g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 120));
 }
 
-/* Once enough of the body is in, looks at its start; a page, or a body
- * that is all a short text, fails the attempt before a byte is written. */
+/* Once enough of the body is in (or all of it), looks at its start: text
+ * is never the video, whatever the Content-Type says. A page or a message
+ * fails the attempt before a byte of it is written. */
 static void
 sniff (Transfer *transfer)
 {
   gsize used = transfer->head - transfer->tail;
+  gsize length = MIN (used, SNIFF_BYTES);
   const guint8 *start = transfer->ring + transfer->tail % RING_SIZE;
-  g_autofree char *text = NULL;
   const char *content_type;
 
   if (used < SNIFF_BYTES && !transfer->eof)
@@ -633,20 +641,23 @@ sniff (Transfer *transfer)
 
   transfer->sniffing = FALSE;
   /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
-  if (looks_like_page (start, MIN (used, SNIFF_BYTES)))
-    {
-      content_type = soup_message_headers_get_content_type (
-        soup_message_get_response_headers (transfer->message), NULL);
-      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                       _("The server sent a web page (%s) instead of the video"),
-                                       content_type != NULL ? content_type : "?");
-    }
-  else if (transfer->eof && used <= SNIFF_BYTES && (text = short_text (start, used)) != NULL)
-    transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                     _("The server sent a message instead of the video: “%s”"),
-                                     text);
-  else
+  if (length == 0 || !is_text (start, length))
     return;
+
+  content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (transfer->message), NULL);
+  if (is_markup (start, length, content_type))
+    transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                     _("The server sent a web page (%s) instead of the video"),
+                                     content_type != NULL ? content_type : "?");
+  else
+    {
+      g_autofree char *text = first_line (start, length);
+
+      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                       _("The server sent a message instead of the video: “%s”"),
+                                       text);
+    }
 
   transfer->write_failed = TRUE;
   g_cancellable_cancel (transfer->cancellable);
@@ -973,6 +984,24 @@ fix_extension (GTask      *task,
   return TRUE;
 }
 
+/* Content-Encoding names a compression: anything but identity and the
+ * no-op values servers send ("", "none", "binary"), in a list or not. */
+static gboolean
+is_compressed (const char *encoding)
+{
+  g_auto(GStrv) codings = g_strsplit (encoding, ",", -1);
+
+  for (guint i = 0; codings[i] != NULL; i++)
+    {
+      const char *coding = g_strstrip (codings[i]);
+
+      if (*coding != '\0' && g_ascii_strcasecmp (coding, "identity") != 0 &&
+          g_ascii_strcasecmp (coding, "none") != 0 && g_ascii_strcasecmp (coding, "binary") != 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* Decides what the response is to this download, or restarts or fails
  * the attempt. Returns FALSE when it did the latter. */
 static gboolean
@@ -994,8 +1023,7 @@ accept_response (GTask *task)
   {
     const char *encoding = soup_message_headers_get_one (headers, "Content-Encoding");
 
-    if (encoding != NULL && g_ascii_strcasecmp (encoding, "identity") != 0 &&
-        SOUP_STATUS_IS_SUCCESSFUL (status))
+    if (encoding != NULL && is_compressed (encoding) && SOUP_STATUS_IS_SUCCESSFUL (status))
       {
         return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
                                          _("The server sent the video compressed (%s), which "
