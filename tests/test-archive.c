@@ -194,11 +194,21 @@ test_symlink (void)
 
   g_assert_true (g_file_test (link, G_FILE_TEST_IS_SYMLINK));
   g_assert_true (g_file_test (lock, G_FILE_TEST_IS_REGULAR));
+  /* A private archive stays private (third review: saves made it 0644). */
+  {
+    GStatBuf st;
+
+    g_assert_cmpint (g_chmod (target, 0600), ==, 0);
+    trawl_archive_add (archive, "pearvideo 3");
+    TRAWL_WAIT_UNTIL (!trawl_archive_is_saving (archive));
+    g_assert_cmpint (g_stat (target, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
   g_file_get_contents (target, &contents, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (contents, ==,
                    "# Trawl download archive: one finished item per line\n"
-                   "pearvideo 1\npearvideo 2\n");
+                   "pearvideo 1\npearvideo 2\npearvideo 3\n");
 
   trawl_test_rm_rf (dir);
 }

@@ -102,6 +102,14 @@ _trawl_write_file (const char  *path,
       !_trawl_make_parent (target, error))
     return FALSE;
 
+  /* A file that is there keeps its permissions (an archive kept private). */
+  {
+    GStatBuf st;
+
+    if (g_stat (target, &st) == 0)
+      mode = st.st_mode & 0777;
+  }
+
   return g_file_set_contents_full (target, data != NULL ? data : "", size,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                    mode, error);
@@ -134,7 +142,6 @@ _trawl_read_regular_file (const char  *path,
                           gsize       *length,
                           GError     **error)
 {
-  g_autoptr(GMappedFile) mapped = NULL;
   g_autofree char *target = _trawl_resolve_links (path, error);
   GStatBuf st;
   int fd;
@@ -172,14 +179,19 @@ _trawl_read_regular_file (const char  *path,
       return FALSE;
     }
 
-  mapped = g_mapped_file_new_from_fd (fd, FALSE, error);
+  /* Read, not mapped: a file truncated meanwhile must not be a SIGBUS. */
+  *contents = g_malloc ((gsize) st.st_size + 1);
+  while (*length < (gsize) st.st_size)
+    {
+      gssize n = read (fd, *contents + *length, (gsize) st.st_size - *length);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      *length += (gsize) n;
+    }
   close (fd);
-  if (mapped == NULL)
-    return FALSE;
-  *length = g_mapped_file_get_length (mapped);
-  *contents = g_malloc (*length + 1);
-  if (*length > 0)
-    memcpy (*contents, g_mapped_file_get_contents (mapped), *length);
   (*contents)[*length] = '\0';
   return TRUE;
 }
