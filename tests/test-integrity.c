@@ -41,6 +41,7 @@ typedef enum
   SERVE_GZIP,             /* Content-Encoding: gzip though identity was asked for */
   SERVE_ENCODING_NONE,    /* Content-Encoding: none, a no-op some scripts send */
   SERVE_LONG_PAGE,        /* a 6 KiB page with an escape byte, after a PHP notice */
+  SERVE_BYTES,            /* f->body as it is */
   SERVE_LENGTH_CHUNKED,   /* Content-Length and chunked, cut where the last chunk goes */
   SERVE_LENGTH_THEN_EOF,  /* no Range; Content-Length and cut once, then no length, cut */
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
@@ -57,6 +58,7 @@ typedef struct
   guint           answers;  /* answers so far */
   guint           cut;      /* SERVE_CUT_ONCE: which answer stops halfway */
   guint           ranged;   /* requests with a Range header */
+  GBytes         *body;     /* SERVE_BYTES */
 } Fixture;
 
 static guint
@@ -271,6 +273,16 @@ handle (TrawlRawServer *raw,
         append_video (reply, id, 0, SIZE);
       }
       break;
+    case SERVE_BYTES:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
+                                                 g_bytes_get_size (f->body));
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        trawl_raw_reply_append (reply, g_bytes_get_data (f->body, NULL),
+                                g_bytes_get_size (f->body));
+      }
+      break;
     case SERVE_LONG_PAGE:
       {
         g_autoptr(GString) page = g_string_new ("PHP Notice: Undefined index: id in /srv/v.php\n"
@@ -348,6 +360,7 @@ fixture_teardown (Fixture       *f,
   if (f->queue != NULL)
     trawl_test_drop_queue (&f->queue);
   g_clear_object (&f->raw);
+  g_clear_pointer (&f->body, g_bytes_unref);
   trawl_test_rm_rf (f->dir);
   g_free (f->dir);
   _trawl_part_set_xattrs (TRUE);
@@ -460,6 +473,99 @@ test_chunked_hostile (Fixture       *f,
   assert_failed (item, "do not agree");
   g_assert_cmpuint (f->answers, <=, 6);
   assert_no_file (item);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *type;
+  const char *data;
+  gsize       length;
+  const char *reason;   /* NULL: a video, kept as it is */
+} Body;
+
+/* Bodies the reviewers built by hand: messages and pages with stray
+ * control bytes, NULs or padding must fail, videos whose first bytes are
+ * mostly text (an XMP box, stuffing packets) must not. */
+static void
+test_sniffed_bodies (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const char utf16[] = "<\0h\0t\0m\0l\0>\0L\0o\0g\0 \0i\0n\0<\0/\0h\0t\0m\0l\0>\0";
+  static const char gzip[] = "\x1f\x8b\x08\0\0\0\0\0\0\x03\xb3\xc9\x28\xc9\xcd\xb1\xe3\x02\0";
+  static const char mp4[] = "\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2";
+  static const char ps[] = "\0\0\x01\xba\x44\0\x04\0\x04\x01\x01\x89\xc3\xf8";
+#define BYTES(literal) literal, sizeof literal - 1
+  const Body bodies[] = {
+    { "nul.mp4", "text/plain", BYTES ("Access denied\n\0"), "Access denied" },
+    { "html-nul.mp4", "text/html", BYTES ("<html><body><h1>403</h1></body></html>\0"),
+      "web page" },
+    { "json-nul.mp4", "application/json", BYTES ("{\"error\":\"expired\",\"code\":401}\0"),
+      "web page" },
+    { "json-ctl.mp4", "application/json", BYTES ("{\"error\":\"token\x01\x02" "expired\"}"),
+      "web page" },
+    { "ansi.mp4", "video/mp4", BYTES ("\x1b[31mError:\x1b[0m file not found\r\n\x1a"),
+      "message" },
+    { "utf16.mp4", "video/mp4", BYTES (utf16), "web page" },
+    { "gzip.mp4", "video/mp4", BYTES (gzip), "compressed" },
+    { "mp4.mp4", "video/mp4", BYTES (mp4), NULL },
+    { "ps.mpg", "video/mpeg", BYTES (ps), NULL },
+  };
+#undef BYTES
+
+  g_object_set (f->queue, "max-tries", 1, NULL);
+  f->serve = SERVE_BYTES;
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      GString *body = g_string_new_len (bodies[i].data, bodies[i].length);
+      TrawlItem *item;
+
+      /* Videos go on: text after the container's first bytes, as in an
+       * XMP box, changes nothing. */
+      if (bodies[i].reason == NULL)
+        while (body->len < 8 * 1024)
+          g_string_append (body, "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"> plain text ");
+      /* A page padded with NULs or followed by binary is still a page. */
+      if (i == 1)
+        g_string_append_len (body, "\0\0\0\0\xff\x01\x02\x03\x9c\x10", 10);
+
+      g_clear_pointer (&f->body, g_bytes_unref);
+      f->body = g_string_free_to_bytes (body);
+      f->content_type = bodies[i].type;
+      item = fetch (f, 60 + i, bodies[i].name);
+      if (bodies[i].reason != NULL)
+        {
+          assert_failed (item, bodies[i].reason);
+          assert_nothing_kept (item);
+        }
+      else
+        {
+          g_autofree char *contents = NULL;
+          gsize length = 0;
+
+          g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+          g_assert_true (g_file_get_contents (trawl_item_get_path (item), &contents, &length,
+                                              NULL));
+          g_assert_cmpmem (contents, length, g_bytes_get_data (f->body, NULL),
+                           g_bytes_get_size (f->body));
+        }
+    }
+
+  /* A page after a run of NULs, and one followed by binary bytes. */
+  {
+    GString *body = g_string_new_len (NULL, 0);
+    TrawlItem *item;
+
+    g_string_append_len (body, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+    g_string_append (body, "<html><body>Log in to watch</body></html>");
+    for (guint i = 0; i < 4096; i++)
+      g_string_append_c (body, (char) g_random_int_range (0, 256));
+    g_clear_pointer (&f->body, g_bytes_unref);
+    f->body = g_string_free_to_bytes (body);
+    f->content_type = "video/mp4";
+    item = fetch (f, 80, "padded.mp4");
+    assert_failed (item, "web page");
+  }
 }
 
 /* Found by the hostile review: lengths that contradict themselves or the
@@ -1036,6 +1142,7 @@ main (int   argc,
   ADD ("/integrity/empty", test_empty);
   ADD ("/integrity/lying-lengths", test_lying_lengths);
   ADD ("/integrity/sniffed", test_sniffed);
+  ADD ("/integrity/sniffed-bodies", test_sniffed_bodies);
   ADD ("/integrity/drip", test_drip);
   ADD ("/integrity/drip-page", test_drip_page);
   ADD ("/integrity/slow-limit", test_slow_limit);

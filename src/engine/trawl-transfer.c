@@ -546,61 +546,140 @@ write_cb (GObject      *object,
   pump (task);
 }
 
-/* Video bytes are binary from the first: container headers are full of
- * NULs and control bytes (an MP4 begins with a box size, 00 00 00 xx).
- * Text, in any encoding, has hardly any: a stray one in a page must not
- * make it a video. */
+/* The first bytes of the containers a video (or its sound) comes in. */
+static gboolean
+is_media_signature (const guint8 *data,
+                    gsize         length)
+{
+  const char *boxes[] = { "ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid" };
+  static const guint8 asf[] = { 0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11 };
+
+  if (length >= 8)
+    for (guint i = 0; i < G_N_ELEMENTS (boxes); i++)
+      if (memcmp (data + 4, boxes[i], 4) == 0)
+        return TRUE;
+  if (length >= 4 && (memcmp (data, "\x1a\x45\xdf\xa3", 4) == 0 ||  /* Matroska, WebM */
+                      memcmp (data, "FLV\x01", 4) == 0 || memcmp (data, "RIFF", 4) == 0 ||
+                      memcmp (data, "OggS", 4) == 0 || memcmp (data, "fLaC", 4) == 0 ||
+                      memcmp (data, "\0\0\x01\xba", 4) == 0 ||  /* MPEG program stream */
+                      memcmp (data, "\0\0\x01\xb3", 4) == 0))
+    return TRUE;
+  if (length >= sizeof asf && memcmp (data, asf, sizeof asf) == 0)
+    return TRUE;
+  /* MPEG transport stream: a sync byte every 188 (or 192) bytes. */
+  if (data[0] == 0x47 && (length <= 188 || data[188] == 0x47))
+    return TRUE;
+  if (length > 4 && data[4] == 0x47 && (length <= 196 || data[196] == 0x47))
+    return TRUE;
+  /* MP3 or AAC: an ID3 tag or a frame sync (FF FE and FF FF are the
+   * UTF-16 byte-order mark and padding, not audio). */
+  return (length >= 3 && memcmp (data, "ID3", 3) == 0) ||
+         (length >= 2 && data[0] == 0xFF && (data[1] & 0xE0) == 0xE0 && data[1] < 0xFE);
+}
+
+/* Text in any encoding has hardly a control byte (escape sequences of a
+ * coloured log aside) where other bytes have one in nine; UTF-16 has a NUL
+ * in every other byte and text in the rest. A few stray ones do not make a
+ * message binary. */
 static gboolean
 is_text (const guint8 *data,
          gsize         length)
 {
   gsize control = 0;
+  gsize nul_even = 0, nul_odd = 0;
 
-  if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
-    return TRUE;
   for (gsize i = 0; i < length; i++)
-    if (data[i] == 0 || (data[i] < 0x20 && !g_ascii_isspace (data[i])))
-      control++;
-  return control <= length / 50;
+    {
+      if (data[i] == 0 && i % 2 == 0)
+        nul_even++;
+      else if (data[i] == 0)
+        nul_odd++;
+      if (data[i] == 0 || (data[i] < 0x20 && !g_ascii_isspace (data[i]) && data[i] != 0x1B))
+        control++;
+    }
+
+  if (length >= 8 && MAX (nul_even, nul_odd) * 10 >= (length / 2) * 9)
+    return TRUE;
+  return control * 20 <= length + 19;
 }
 
-/* Markup or JSON: a page (an error, a login, a captcha). UTF-16 is read
- * by the ASCII byte of each code unit. */
-static gboolean
-is_markup (const guint8 *data,
-           gsize         length,
-           const char   *content_type)
+/* A copy of @data, lower case, without NULs (UTF-16, or padding). */
+static char *
+plain_lower (const guint8 *data,
+             gsize         length)
 {
-  const char *tags[] = { "<html", "<!doctype", "<head", "<body", "<?xml" };
-  g_autofree char *lower = NULL;
-  gsize i = 0;
-  gsize step = 1;
+  char *plain = g_malloc (length + 1);
+  gsize n = 0;
 
-  if (content_type != NULL && trawl_content_type_is_page (content_type))
-    return TRUE;
+  for (gsize i = 0; i < length; i++)
+    if (data[i] != 0)
+      plain[n++] = g_ascii_tolower (data[i]);
+  plain[n] = '\0';
+  return plain;
+}
 
-  if (length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
-    i = 3;
-  else if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) ||
-                           (data[0] == 0xFE && data[1] == 0xFF)))
-    {
-      i = data[0] == 0xFF ? 2 : 3;
-      step = 2;
-    }
-  while (i < length && g_ascii_isspace (data[i]))
-    i += step;
-  if (i < length && (data[i] == '{' || data[i] == '['))
-    return TRUE;
-  if (i + step < length && data[i] == '<' &&
-      (g_ascii_isalpha (data[i + step]) || data[i + step] == '!' || data[i + step] == '?'))
-    return TRUE;
+/* Markup: a page (an error, a login, a captcha), whatever surrounds it. */
+static gboolean
+has_markup (const char *plain)
+{
+  const char *tags[] = { "<html", "<!doctype", "<head", "<body", "<?xml", "<script" };
 
-  /* Markup after a preamble ("PHP Notice: ..." before <html>). */
-  lower = g_ascii_strdown ((const char *) data, (gssize) length);
   for (guint t = 0; t < G_N_ELEMENTS (tags); t++)
-    if (g_strstr_len (lower, (gssize) length, tags[t]) != NULL)
+    if (strstr (plain, tags[t]) != NULL)
       return TRUE;
   return FALSE;
+}
+
+/* Starts like markup or JSON (after a byte-order mark and spaces). */
+static gboolean
+starts_like_page (const char *plain)
+{
+  const char *p = plain;
+
+  if (g_str_has_prefix (p, "\xef\xbb\xbf"))
+    p += 3;
+  else if (g_str_has_prefix (p, "\xff\xfe") || g_str_has_prefix (p, "\xfe\xff"))
+    p += 2;
+  while (g_ascii_isspace (*p))
+    p++;
+  return *p == '{' || *p == '[' ||
+         (*p == '<' && (g_ascii_isalpha (p[1]) || p[1] == '!' || p[1] == '?'));
+}
+
+typedef enum
+{
+  BODY_MEDIA,
+  BODY_PAGE,
+  BODY_MESSAGE,
+  BODY_COMPRESSED,
+} BodyKind;
+
+/* What the first bytes of a body that should be a video are: a known
+ * container first; then markup anywhere, compressed data, and text (a
+ * page if it looks like one or says it is one, else a message); bytes
+ * that are none of these are taken for a video in a format not listed. */
+static BodyKind
+classify_body (const guint8 *data,
+               gsize         length,
+               const char   *content_type)
+{
+  g_autofree char *plain = NULL;
+
+  if (is_media_signature (data, length))
+    return BODY_MEDIA;
+
+  plain = plain_lower (data, length);
+  if (has_markup (plain))
+    return BODY_PAGE;
+  if (length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
+    return BODY_COMPRESSED;
+  if (!is_text (data, length))
+    return BODY_MEDIA;
+  if (starts_like_page (plain) ||
+      (content_type != NULL && trawl_content_type_is_page (content_type) &&
+       g_ascii_strcasecmp (content_type, "text/plain") != 0))
+    return BODY_PAGE;
+  return BODY_MESSAGE;
 }
 
 /* The first line of a text body, to show; a placeholder where it is not
@@ -614,8 +693,9 @@ first_line (const guint8 *data,
 
   if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
     return g_strdup (_("text in UTF-16"));
+  /* Up to a NUL, if there is one. */
   text = g_strndup ((const char *) data, length);
-  if (strlen (text) != length || !g_utf8_validate (text, -1, NULL))
+  if (!g_utf8_validate (text, -1, NULL))
     return g_strdup (_("text in another encoding"));
 
   g_strstrip (text);
@@ -625,9 +705,9 @@ first_line (const guint8 *data,
   return g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 120));
 }
 
-/* Once enough of the body is in (or all of it), looks at its start: text
- * is never the video, whatever the Content-Type says. A page or a message
- * fails the attempt before a byte of it is written. */
+/* Once enough of the body is in (or all of it), looks at its start: only
+ * a video is written; a page, a message or compressed data fails the
+ * attempt before a byte of it is, whatever the Content-Type said. */
 static void
 sniff (Transfer *transfer)
 {
@@ -635,28 +715,39 @@ sniff (Transfer *transfer)
   gsize length = MIN (used, SNIFF_BYTES);
   const guint8 *start = transfer->ring + transfer->tail % RING_SIZE;
   const char *content_type;
+  g_autofree char *text = NULL;
 
   if (used < SNIFF_BYTES && !transfer->eof)
     return;
 
   transfer->sniffing = FALSE;
-  /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
-  if (length == 0 || !is_text (start, length))
+  if (length == 0)
     return;
 
   content_type = soup_message_headers_get_content_type (
     soup_message_get_response_headers (transfer->message), NULL);
-  if (is_markup (start, length, content_type))
-    transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                     _("The server sent a web page (%s) instead of the video"),
-                                     content_type != NULL ? content_type : "?");
-  else
+  /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
+  switch (classify_body (start, length, content_type))
     {
-      g_autofree char *text = first_line (start, length);
-
+    case BODY_MEDIA:
+      return;
+    case BODY_PAGE:
+      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                       _("The server sent a web page (%s) instead of the video"),
+                                       content_type != NULL ? content_type : "?");
+      break;
+    case BODY_COMPRESSED:
+      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                       _("The server sent the video compressed (%s), which "
+                                         "cannot be checked or resumed"), "gzip");
+      break;
+    case BODY_MESSAGE:
+    default:
+      text = first_line (start, length);
       transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
                                        _("The server sent a message instead of the video: “%s”"),
                                        text);
+      break;
     }
 
   transfer->write_failed = TRUE;
