@@ -676,6 +676,30 @@ test_bad_cookies (Fixture       *f,
   }
 }
 
+static gboolean
+send_sigint (gpointer user_data)
+{
+  g_subprocess_send_signal (user_data, SIGINT);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Every one of the board's @n videos has its final name. */
+static gboolean
+files_done (Fixture *f,
+            guint    n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+      g_autofree char *path = g_build_filename (f->out, name, NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* An archive that could not be saved is said, and the exit code is not 0:
  * the videos would be fetched again next time (found by the second
  * hostile review). Here another process holds the archive's lock. */
@@ -695,8 +719,30 @@ test_archive_not_saved (Fixture       *f,
                    ==, 1);
   assert_contains (run.err, "the archive could not be saved: Another process has held");
   assert_files (f, 2, 64 * 1024);
-  close (lock);
   run_clear (&run);
+
+  /* Ctrl+C once the videos are done leaves at once, without waiting out
+   * the lock (fourth review: it was ignored until the wait ended). */
+  {
+    g_autoptr(GSubprocess) process = NULL;
+
+    trawl_test_rm_rf (f->out);
+    process = spawn (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                              "--recipe", "pearvideo", f->url, NULL });
+    TRAWL_WAIT_UNTIL (files_done (f, 2));
+    /* Ctrl+C until it is gone: the first may come while the last video
+     * is still being marked done, and then a second one leaves. */
+    {
+      guint source = g_timeout_add (50, send_sigint, process);
+
+      TRAWL_WAIT_UNTIL (run.done);
+      g_source_remove (source);
+    }
+    g_assert_null (strstr (run.err, "Another process has held"));
+    g_assert_cmpint (run.status, ==, 130);
+    run_clear (&run);
+  }
+  close (lock);
 }
 
 int

@@ -27,6 +27,7 @@ typedef struct
   guint       drawn_lines;
   guint       redraw_source;
   gboolean    interrupted;
+  gboolean    leave;        /* a second Ctrl+C: do not wait for anything */
   guint       done;
   guint       failed;
   gint64      started;
@@ -277,14 +278,29 @@ busy_changed (Cli *cli)
 }
 
 static gboolean
+videos_running (TrawlQueue *queue)
+{
+  const TrawlItemState running[] = { TRAWL_ITEM_PENDING, TRAWL_ITEM_RESOLVING,
+                                     TRAWL_ITEM_QUEUED, TRAWL_ITEM_DOWNLOADING };
+
+  for (guint i = 0; i < G_N_ELEMENTS (running); i++)
+    if (trawl_queue_count_state (queue, running[i]) > 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
 interrupt (gpointer user_data)
 {
   Cli *cli = user_data;
 
-  if (cli->interrupted)
+  /* A second Ctrl+C, or one when every video has ended (only the archive
+   * is being saved): leave now; .part files and the archive on disk are
+   * consistent at any moment. */
+  if (cli->interrupted || !videos_running (cli->queue))
     {
-      /* A second Ctrl+C: leave now; .part files and the archive on disk
-       * are consistent at any moment. */
+      cli->interrupted = TRUE;
+      cli->leave = TRUE;
       g_main_loop_quit (cli->loop);
       return G_SOURCE_CONTINUE;
     }
@@ -296,6 +312,13 @@ interrupt (gpointer user_data)
   trawl_queue_pause_all (cli->queue);
   g_main_loop_quit (cli->loop);
 
+  return G_SOURCE_CONTINUE;
+}
+
+/* Only wakes the main loop, so a long wait can be said. */
+static gboolean
+keep_waking (gpointer user_data)
+{
   return G_SOURCE_CONTINUE;
 }
 
@@ -604,9 +627,25 @@ main (int   argc,
   g_clear_handle_id (&cli.redraw_source, g_source_remove);
   clear_block (&cli);
 
-  /* Let pause settle and the archive reach the disk before leaving. */
-  while (archive != NULL && wait_archive (archive))
-    g_main_context_iteration (NULL, TRUE);
+  /* Let pause settle and the archive reach the disk before leaving (a
+   * save waits 10 s at most for another process's lock), unless Ctrl+C
+   * says to leave now. */
+  {
+    gint64 since = g_get_monotonic_time ();
+    guint wake = g_timeout_add_seconds (1, keep_waking, NULL);
+    gboolean said = FALSE;
+
+    while (archive != NULL && wait_archive (archive) && !cli.leave)
+      {
+        if (!said && g_get_monotonic_time () - since >= G_USEC_PER_SEC)
+          {
+            fprintf (stderr, "%s\n", _("Saving the archive… (Ctrl+C again to leave without)"));
+            said = TRUE;
+          }
+        g_main_context_iteration (NULL, TRUE);
+      }
+    g_source_remove (wake);
+  }
 
   for (guint i = 0; i < cli.boards->len; i++)
     {
