@@ -414,6 +414,27 @@ assert_failed (TrawlItem  *item,
     g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
 }
 
+static void assert_failed (TrawlItem  *item,
+                           const char *reason);
+static void assert_nothing_kept (TrawlItem *item);
+
+/* Fetches /v/<id>/<name> as @serve has it sent: it must fail saying
+ * @reason and leave nothing behind. */
+static void
+fetch_refused (Fixture    *f,
+               Serve       serve,
+               guint       id,
+               const char *name,
+               const char *reason)
+{
+  TrawlItem *item;
+
+  f->serve = serve;
+  item = fetch (f, id, name);
+  assert_failed (item, reason);
+  assert_nothing_kept (item);
+}
+
 static void
 assert_no_file (TrawlItem *item)
 {
@@ -610,15 +631,9 @@ test_empty (Fixture       *f,
   trawl_queue_set_archive (f->queue, archive);
   g_object_set (f->queue, "max-tries", 1, NULL);
 
-  f->serve = SERVE_ZERO;
-  item = fetch (f, 3, "zero.mp4");
-  assert_failed (item, "empty");
-  assert_nothing_kept (item);
+  fetch_refused (f, SERVE_ZERO, 3, "zero.mp4", "empty");
 
-  f->serve = SERVE_EMPTY_CHUNKED;
-  item = fetch (f, 4, "chunked.mp4");
-  assert_failed (item, "empty");
-  assert_nothing_kept (item);
+  fetch_refused (f, SERVE_EMPTY_CHUNKED, 4, "chunked.mp4", "empty");
 
   /* libsoup 3.2 itself warns when it makes a body stream of length -5;
    * the download must fail all the same. */
@@ -658,32 +673,17 @@ test_sniffed (Fixture       *f,
   assert_failed (item, "web page (video/mp4)");
 
   /* A few words of text are no video either, nor a page in UTF-16. */
-  f->serve = SERVE_TEXT;
-  item = fetch (f, 19, "text.mp4");
-  assert_failed (item, "Error 403: this video is only for registered users.");
-  assert_nothing_kept (item);
-  f->serve = SERVE_TEXT_GBK;
-  item = fetch (f, 45, "gbk.mp4");
-  assert_failed (item, "a message instead of the video: “text in another encoding”");
-  assert_nothing_kept (item);
-  f->serve = SERVE_UTF16_PAGE;
-  item = fetch (f, 43, "utf16.mp4");
-  assert_failed (item, "web page");
-  assert_nothing_kept (item);
+  fetch_refused (f, SERVE_TEXT, 19, "text.mp4", "Error 403: this video is only for registered users.");
+  fetch_refused (f, SERVE_TEXT_GBK, 45, "gbk.mp4", "a message instead of the video: “text in another encoding”");
+  fetch_refused (f, SERVE_UTF16_PAGE, 43, "utf16.mp4", "web page");
 
   /* Compressed though identity was asked for: those bytes are not the
    * video (found by the second hostile review). */
-  f->serve = SERVE_GZIP;
-  item = fetch (f, 44, "gzip.mp4");
-  assert_failed (item, "compressed (gzip)");
-  assert_nothing_kept (item);
+  fetch_refused (f, SERVE_GZIP, 44, "gzip.mp4", "compressed (gzip)");
 
   /* A page longer than the look, with a stray escape byte and a notice
    * before its markup, is still a page (found by the third review). */
-  f->serve = SERVE_LONG_PAGE;
-  item = fetch (f, 46, "long-page.mp4");
-  assert_failed (item, "web page (video/mp4)");
-  assert_nothing_kept (item);
+  fetch_refused (f, SERVE_LONG_PAGE, 46, "long-page.mp4", "web page (video/mp4)");
 
   /* "Content-Encoding: none" is no compression (third review). */
   g_object_set (f->queue, "max-tries", 5, NULL);
