@@ -673,8 +673,10 @@ test_sniffed (Fixture       *f,
   assert_failed (item, "web page (video/mp4)");
 
   /* A few words of text are no video either, nor a page in UTF-16. */
-  fetch_refused (f, SERVE_TEXT, 19, "text.mp4", "Error 403: this video is only for registered users.");
-  fetch_refused (f, SERVE_TEXT_GBK, 45, "gbk.mp4", "a message instead of the video: “text in another encoding”");
+  fetch_refused (f, SERVE_TEXT, 19, "text.mp4",
+                 "Error 403: this video is only for registered users.");
+  fetch_refused (f, SERVE_TEXT_GBK, 45, "gbk.mp4",
+                 "a message instead of the video: “text in another encoding”");
   fetch_refused (f, SERVE_UTF16_PAGE, 43, "utf16.mp4", "web page");
 
   /* Compressed though identity was asked for: those bytes are not the
