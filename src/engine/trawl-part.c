@@ -37,17 +37,6 @@ _trawl_part_identity_clear (TrawlPartIdentity *identity)
   identity->size = -1;
 }
 
-static GError *
-errno_error (int         saved,
-             const char *format,
-             const char *path)
-{
-  g_autofree char *name = g_filename_display_basename (path);
-
-  return g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), format, name,
-                      g_strerror (saved));
-}
-
 /**
  * _trawl_part_open:
  * @path: a .part file, created if it does not exist
@@ -71,16 +60,14 @@ _trawl_part_open (const char  *path,
   if (fd < 0)
     {
       int saved = errno;
+      g_autofree char *name = g_filename_display_basename (path);
 
       if (saved == ELOOP || saved == ENXIO || saved == EISDIR)
-        {
-          g_autofree char *name = g_filename_display_basename (path);
-
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
-                       _("%s is not a regular file"), name);
-        }
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                     _("%s is not a regular file"), name);
       else
-        g_propagate_error (error, errno_error (saved, _("Cannot open %s: %s"), path));
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot open %s: %s"),
+                     name, g_strerror (saved));
       return -1;
     }
 
@@ -104,7 +91,8 @@ _trawl_part_open (const char  *path,
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
                      _("Another download is writing %s"), name);
       else
-        g_propagate_error (error, errno_error (saved, _("Cannot lock %s: %s"), path));
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot lock %s: %s"),
+                     name, g_strerror (saved));
       return -1;
     }
 
