@@ -806,7 +806,6 @@ test_extension_resume (Fixture       *f,
                        gconstpointer  data)
 {
   g_autofree char *note = NULL;
-  g_autofree char *url = trawl_raw_server_get_url (f->raw, "/v/10/stream");
   g_autofree char *part = NULL;
   TrawlItem *item;
 

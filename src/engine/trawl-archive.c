@@ -181,7 +181,6 @@ trawl_archive_new (const char  *path,
   g_autoptr(TrawlArchive) self = g_object_new (TRAWL_TYPE_ARCHIVE, NULL);
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
   ParseReport report = { 0 };
   gsize length;
 
@@ -320,7 +319,6 @@ merge_and_write (const char  *path,
 {
   g_autofree char *contents = NULL;
   g_autofree char *target = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GBytes) bytes = NULL;
   ParseReport report = { 0 };
