@@ -739,6 +739,7 @@ test_archive_not_saved (Fixture       *f,
       g_source_remove (source);
     }
     g_assert_null (strstr (run.err, "Another process has held"));
+    assert_contains (run.err, "left before the archive was saved");
     g_assert_cmpint (run.status, ==, 130);
     run_clear (&run);
   }

@@ -516,6 +516,17 @@ test_sniffed_bodies (Fixture       *f,
   static const char gzip[] = "\x1f\x8b\x08\0\0\0\0\0\0\x03\xb3\xc9\x28\xc9\xcd\xb1\xe3\x02\0";
   static const char mp4[] = "\0\0\0\x18" "ftypisom\0\0\x02\0isomiso2";
   static const char ps[] = "\0\0\x01\xba\x44\0\x04\0\x04\x01\x01\x89\xc3\xf8";
+  /* A DASH segment whose event box carries XML. */
+  static const char dash[] = "\0\0\0\x18" "stypmsdh\0\0\0\0msdhmsix"
+                             "\0\0\0\x40" "emsg\0\0\0\0urn:scte:scte35:2013:xml\0"
+                             "<?xml version=\"1.0\"?><Signal/>";
+  /* {"error":"Доступ"} in UTF-16LE, without a byte-order mark. */
+  static const char utf16_ru[] = "{\0\"\0e\0r\0r\0o\0r\0\"\0:\0\"\0\x14\x04\x3e\x04\x41\x04"
+                                 "\x42\x04\x43\x04\x3f\x04\"\0}\0";
+  static const char utf16_ru_text[] = "\x14\x04\x3e\x04\x41\x04\x42\x04\x43\x04\x3f\x04"
+                                      " \0\x37\x04\x30\x04\x3f\x04\x40\x04";
+  static const char zlib[] = "\x78\x9c\xb3\xc9\x28\xc9\xcd\xb1\xb3\x49\xca\x4f\xa9\xb4";
+#define PAD16 "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
 #define BYTES(literal) literal, sizeof literal - 1
   const Body bodies[] = {
     { "nul.mp4", "text/plain", BYTES ("Access denied\n\0"), "Access denied" },
@@ -531,8 +542,21 @@ test_sniffed_bodies (Fixture       *f,
     { "gzip.mp4", "video/mp4", BYTES (gzip), "compressed" },
     { "mp4.mp4", "video/mp4", BYTES (mp4), NULL },
     { "ps.mpg", "video/mpeg", BYTES (ps), NULL },
+    { "dash.m4s", "video/iso.segment", BYTES (dash), NULL },
+    /* Fifth review: text that looked like a container or binary. */
+    { "gone.mp4", "text/plain", BYTES ("Gone"), "“Gone”" },
+    { "geo.mp4", "text/plain", BYTES ("Geo-restricted: not in your country"), "Geo-restricted" },
+    { "free.mp4", "video/mp4", BYTES ("The free preview has ended."), "free preview" },
+    { "ru.mp4", "application/json; charset=utf-16", BYTES (utf16_ru), "web page" },
+    { "ru-text.mp4", "video/mp4", BYTES (utf16_ru_text), "text in UTF-16" },
+    { "padded.mp4", "video/mp4", BYTES ("Access denied" PAD16 PAD16 PAD16), "Access denied" },
+    { "overstruck.mp4", "video/mp4", BYTES ("N\bNO\bOT\bT F\bFO\bOU\bUN\bND\bD"), "message" },
+    { "zlib.mp4", "video/mp4", BYTES (zlib), "compressed" },
+    { "escapes.mp4", "video/mp4", BYTES ("Not found\x1b[2K\x1b[1Gdone"), "“Not found[2K[1Gdone”" },
+    { "nuls.mp4", "video/mp4", BYTES (PAD16 PAD16 PAD16 PAD16), "nothing readable" },
   };
 #undef BYTES
+#undef PAD16
 
   g_object_set (f->queue, "max-tries", 1, NULL);
   f->serve = SERVE_BYTES;

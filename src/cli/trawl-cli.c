@@ -645,6 +645,9 @@ main (int   argc,
         g_main_context_iteration (NULL, TRUE);
       }
     g_source_remove (wake);
+    if (archive != NULL && trawl_archive_is_saving (archive))
+      g_printerr ("%s\n", _("trawl-cli: left before the archive was saved; the videos it does "
+                            "not have will be fetched again next time"));
   }
 
   for (guint i = 0; i < cli.boards->len; i++)

@@ -546,61 +546,119 @@ write_cb (GObject      *object,
   pump (task);
 }
 
-/* The first bytes of the containers a video (or its sound) comes in. */
+/* The first bytes of the containers a video (or its sound) comes in,
+ * strict enough that no text matches: a box size before an MP4 box type,
+ * two sync bytes of a transport stream, a version after a tag. */
 static gboolean
 is_media_signature (const guint8 *data,
                     gsize         length)
 {
-  const char *boxes[] = { "ftyp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid" };
+  const char *boxes[] = { "ftyp", "styp", "moov", "moof", "mdat", "free", "skip", "wide",
+                          "pnot", "uuid", "sidx", "emsg", "prft" };
   static const guint8 asf[] = { 0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11 };
 
-  if (length >= 8)
+  /* MP4 and its kin: a first box of less than 16 MiB (or of size 1, with
+   * a 64-bit size), then a known type. */
+  if (length >= 8 && data[0] == 0 && (data[1] | data[2] | data[3]) != 0)
     for (guint i = 0; i < G_N_ELEMENTS (boxes); i++)
       if (memcmp (data + 4, boxes[i], 4) == 0)
         return TRUE;
   if (length >= 4 && (memcmp (data, "\x1a\x45\xdf\xa3", 4) == 0 ||  /* Matroska, WebM */
-                      memcmp (data, "FLV\x01", 4) == 0 || memcmp (data, "RIFF", 4) == 0 ||
-                      memcmp (data, "OggS", 4) == 0 || memcmp (data, "fLaC", 4) == 0 ||
+                      memcmp (data, "FLV\x01", 4) == 0 || memcmp (data, "fLaC", 4) == 0 ||
                       memcmp (data, "\0\0\x01\xba", 4) == 0 ||  /* MPEG program stream */
                       memcmp (data, "\0\0\x01\xb3", 4) == 0))
     return TRUE;
+  if (length >= 12 && memcmp (data, "RIFF", 4) == 0 &&
+      (memcmp (data + 8, "AVI ", 4) == 0 || memcmp (data + 8, "WAVE", 4) == 0))
+    return TRUE;
+  if (length >= 5 && memcmp (data, "OggS", 4) == 0 && data[4] == 0)
+    return TRUE;
   if (length >= sizeof asf && memcmp (data, asf, sizeof asf) == 0)
     return TRUE;
-  /* MPEG transport stream: a sync byte every 188 (or 192) bytes. */
-  if (data[0] == 0x47 && (length <= 188 || data[188] == 0x47))
-    return TRUE;
-  if (length > 4 && data[4] == 0x47 && (length <= 196 || data[196] == 0x47))
-    return TRUE;
-  /* MP3 or AAC: an ID3 tag or a frame sync (FF FE and FF FF are the
+  /* MPEG transport stream: a sync byte every 188 (or 192, or 204) bytes. */
+  for (gsize start = 0; start <= 4; start += 4)
+    for (gsize packet = 188; packet <= 204; packet += packet == 188 ? 4 : 12)
+      if (length > start + 2 * packet && data[start] == 0x47 && data[start + packet] == 0x47 &&
+          data[start + 2 * packet] == 0x47)
+        return TRUE;
+  /* MP3 or AAC: an ID3v2 tag, or a frame sync (FF FE and FF FF are the
    * UTF-16 byte-order mark and padding, not audio). */
-  return (length >= 3 && memcmp (data, "ID3", 3) == 0) ||
+  return (length >= 5 && memcmp (data, "ID3", 3) == 0 && data[3] >= 2 && data[3] <= 4 &&
+          data[4] != 0xFF) ||
          (length >= 2 && data[0] == 0xFF && (data[1] & 0xE0) == 0xE0 && data[1] < 0xFE);
 }
 
-/* Text in any encoding has hardly a control byte (escape sequences of a
- * coloured log aside) where other bytes have one in nine; UTF-16 has a NUL
- * in every other byte and text in the rest. A few stray ones do not make a
- * message binary. */
+/* Compressed data (gzip, zlib, zstd, bzip2, xz): a page sent compressed
+ * without saying so. No video container begins like these. */
+static gboolean
+is_compressed_data (const guint8 *data,
+                    gsize         length)
+{
+  if (length < 4)
+    return FALSE;
+  return (data[0] == 0x1F && data[1] == 0x8B) ||
+         (data[0] == 0x78 && (data[1] == 0x01 || data[1] == 0x5E || data[1] == 0x9C ||
+                              data[1] == 0xDA)) ||
+         memcmp (data, "\x28\xb5\x2f\xfd", 4) == 0 || memcmp (data, "BZh", 3) == 0 ||
+         (length >= 6 && memcmp (data, "\xfd\x37\x7a\x58\x5a\x00", 6) == 0);
+}
+
+/* UTF-16 text in one script (Latin, Greek, Cyrillic, Hebrew, Arabic…),
+ * with or without a byte-order mark: the high bytes of its code units
+ * take a handful of values, and the code points are printable. */
+static gboolean
+is_utf16_text (const guint8 *data,
+               gsize         length)
+{
+  for (guint high = 0; high < 2; high++)
+    {
+      gboolean seen[256] = { FALSE };
+      guint distinct = 0;
+      gsize units = length / 2;
+      gsize printable = 0;
+
+      for (gsize i = 0; i + 1 < length; i += 2)
+        {
+          guint8 hi = data[i + high];
+          gunichar c = (gunichar) hi << 8 | data[i + 1 - high];
+
+          if (!seen[hi])
+            {
+              seen[hi] = TRUE;
+              distinct++;
+            }
+          if (g_unichar_isprint (c) || g_unichar_isspace (c) || c == 0xFEFF)
+            printable++;
+        }
+      if (units >= 4 && distinct <= 4 && printable * 10 >= units * 9)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Text in any encoding has hardly a control byte, where other bytes have
+ * one in nine. NULs (padding) are left out of the count, and so are the
+ * escape and backspace of coloured or overstruck terminal text; a few
+ * stray ones do not make a message binary. */
 static gboolean
 is_text (const guint8 *data,
          gsize         length)
 {
   gsize control = 0;
-  gsize nul_even = 0, nul_odd = 0;
+  gsize counted = 0;
+
+  if (is_utf16_text (data, length))
+    return TRUE;
 
   for (gsize i = 0; i < length; i++)
     {
-      if (data[i] == 0 && i % 2 == 0)
-        nul_even++;
-      else if (data[i] == 0)
-        nul_odd++;
-      if (data[i] == 0 || (data[i] < 0x20 && !g_ascii_isspace (data[i]) && data[i] != 0x1B))
+      if (data[i] == 0)
+        continue;
+      counted++;
+      if (data[i] < 0x20 && !g_ascii_isspace (data[i]) && data[i] != 0x1B && data[i] != 0x08)
         control++;
     }
-
-  if (length >= 8 && MAX (nul_even, nul_odd) * 10 >= (length / 2) * 9)
-    return TRUE;
-  return control * 20 <= length + 19;
+  return control * 20 <= counted + 19;
 }
 
 /* A copy of @data, lower case, without NULs (UTF-16, or padding). */
@@ -655,9 +713,10 @@ typedef enum
 } BodyKind;
 
 /* What the first bytes of a body that should be a video are: a known
- * container first; then markup anywhere, compressed data, and text (a
- * page if it looks like one or says it is one, else a message); bytes
- * that are none of these are taken for a video in a format not listed. */
+ * container first; then markup anywhere, compressed data, a body the
+ * server calls a page (HTML, JSON, XML), and text (a page if it starts
+ * like one, else a message); bytes that are none of these are taken for a
+ * video in a format not listed. */
 static BodyKind
 classify_body (const guint8 *data,
                gsize         length,
@@ -671,38 +730,53 @@ classify_body (const guint8 *data,
   plain = plain_lower (data, length);
   if (has_markup (plain))
     return BODY_PAGE;
-  if (length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
+  if (is_compressed_data (data, length))
     return BODY_COMPRESSED;
+  if (content_type != NULL && trawl_content_type_is_page (content_type) &&
+      g_ascii_strcasecmp (content_type, "text/plain") != 0)
+    return BODY_PAGE;
   if (!is_text (data, length))
     return BODY_MEDIA;
-  if (starts_like_page (plain) ||
-      (content_type != NULL && trawl_content_type_is_page (content_type) &&
-       g_ascii_strcasecmp (content_type, "text/plain") != 0))
-    return BODY_PAGE;
-  return BODY_MESSAGE;
+  return starts_like_page (plain) ? BODY_PAGE : BODY_MESSAGE;
 }
 
-/* The first line of a text body, to show; a placeholder where it is not
- * UTF-8. */
+/* The first line of a text body, to show: printable characters only (a
+ * server's escape sequences must not rewrite the terminal); a placeholder
+ * where it is not UTF-8. */
 static char *
 first_line (const guint8 *data,
             gsize         length)
 {
   g_autofree char *text = NULL;
-  char *end;
+  GString *shown;
+  gsize i = 0;
 
-  if (length >= 2 && ((data[0] == 0xFF && data[1] == 0xFE) || (data[0] == 0xFE && data[1] == 0xFF)))
+  if (is_utf16_text (data, length))
     return g_strdup (_("text in UTF-16"));
-  /* Up to a NUL, if there is one. */
-  text = g_strndup ((const char *) data, length);
+  /* Up to a NUL, if there is one, after leading NULs. */
+  while (i < length && data[i] == 0)
+    i++;
+  text = g_strndup ((const char *) data + i, length - i);
   if (!g_utf8_validate (text, -1, NULL))
     return g_strdup (_("text in another encoding"));
 
-  g_strstrip (text);
-  end = strpbrk (text, "\r\n");
-  if (end != NULL)
-    *end = '\0';
-  return g_utf8_substring (text, 0, MIN (g_utf8_strlen (text, -1), 120));
+  shown = g_string_new (NULL);
+  for (const char *p = text; *p != '\0' && *p != '\n' && *p != '\r'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isprint (c) || c == ' ')
+        g_string_append_unichar (shown, c);
+      if (g_utf8_strlen (shown->str, -1) >= 120)
+        break;
+    }
+  g_strstrip (shown->str);
+  if (*shown->str == '\0')
+    {
+      g_string_free (shown, TRUE);
+      return g_strdup (_("nothing readable"));
+    }
+  return g_string_free (shown, FALSE);
 }
 
 /* Once enough of the body is in (or all of it), looks at its start: only
