@@ -539,7 +539,7 @@ test_sniffed_bodies (Fixture       *f,
     { "ansi.mp4", "video/mp4", BYTES ("\x1b[31mError:\x1b[0m file not found\r\n\x1a"),
       "message" },
     { "utf16.mp4", "video/mp4", BYTES (utf16), "web page" },
-    { "gzip.mp4", "video/mp4", BYTES (gzip), "compressed" },
+    { "gzip.mp4", "video/mp4", BYTES (gzip), "compressed data (gzip)" },
     { "mp4.mp4", "video/mp4", BYTES (mp4), NULL },
     { "ps.mpg", "video/mpeg", BYTES (ps), NULL },
     { "dash.m4s", "video/iso.segment", BYTES (dash), NULL },
@@ -551,9 +551,14 @@ test_sniffed_bodies (Fixture       *f,
     { "ru-text.mp4", "video/mp4", BYTES (utf16_ru_text), "text in UTF-16" },
     { "padded.mp4", "video/mp4", BYTES ("Access denied" PAD16 PAD16 PAD16), "Access denied" },
     { "overstruck.mp4", "video/mp4", BYTES ("N\bNO\bOT\bT F\bFO\bOU\bUN\bND\bD"), "message" },
-    { "zlib.mp4", "video/mp4", BYTES (zlib), "compressed" },
+    { "zlib.mp4", "video/mp4", BYTES (zlib), "compressed data (zlib)" },
     { "escapes.mp4", "video/mp4", BYTES ("Not found\x1b[2K\x1b[1Gdone"), "“Not found[2K[1Gdone”" },
     { "nuls.mp4", "video/mp4", BYTES (PAD16 PAD16 PAD16 PAD16), "nothing readable" },
+    /* Sixth review: a message after a box size, a raw video format. */
+    { "box.mp4", "text/plain", BYTES ("\0\0\0\nfree preview has ended, log in to watch\n"),
+      "message" },
+    { "y4m.y4m", "video/x-yuv4mpeg", BYTES ("YUV4MPEG2 W320 H240 F25:1 Ip A1:1 C420\nFRAME\n"),
+      NULL },
   };
 #undef BYTES
 #undef PAD16
@@ -595,6 +600,25 @@ test_sniffed_bodies (Fixture       *f,
                            g_bytes_get_size (f->body));
         }
     }
+
+  /* Lines of text that begin with a G at the step of MPEG-TS packets
+   * (47 bytes, four to a packet) are not a transport stream (sixth
+   * review); zlib data is named as such. */
+  {
+    const char line[] = "Gateway timeout, please retry in a few minutes\n";
+    GString *body = g_string_new (NULL);
+    TrawlItem *item;
+
+    g_assert_cmpuint (sizeof line - 1, ==, 47);
+    for (guint i = 0; i < 12; i++)
+      g_string_append (body, line);
+    g_clear_pointer (&f->body, g_bytes_unref);
+    f->body = g_string_free_to_bytes (body);
+    f->content_type = "text/plain";
+    item = fetch (f, 81, "gateway.mp4");
+    assert_failed (item, "Gateway timeout");
+    assert_nothing_kept (item);
+  }
 
   /* A page after a run of NULs, and one followed by binary bytes. */
   {

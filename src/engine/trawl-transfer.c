@@ -558,11 +558,27 @@ is_media_signature (const guint8 *data,
   static const guint8 asf[] = { 0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11 };
 
   /* MP4 and its kin: a first box of less than 16 MiB (or of size 1, with
-   * a 64-bit size), then a known type. */
+   * a 64-bit size) of a known type; one of the types text could spell
+   * ("free", "skip"…) must be followed by another box header. */
   if (length >= 8 && data[0] == 0 && (data[1] | data[2] | data[3]) != 0)
     for (guint i = 0; i < G_N_ELEMENTS (boxes); i++)
       if (memcmp (data + 4, boxes[i], 4) == 0)
-        return TRUE;
+        {
+          gsize size = (gsize) data[1] << 16 | (gsize) data[2] << 8 | data[3];
+          gboolean strong = i < 4;  /* ftyp, styp, moov, moof */
+
+          if (strong || size == 1)
+            return TRUE;
+          if (size < 8 || size + 8 > length)
+            return FALSE;
+          return data[size] == 0 && g_ascii_isalnum (data[size + 4]) &&
+                 g_ascii_isalnum (data[size + 5]) && g_ascii_isalnum (data[size + 6]) &&
+                 g_ascii_isalnum (data[size + 7]);
+        }
+  /* YUV4MPEG2, and raw H.264/H.265 (Annex B start code, a NAL header). */
+  if ((length >= 10 && memcmp (data, "YUV4MPEG2 ", 10) == 0) ||
+      (length >= 5 && memcmp (data, "\0\0\0\x01", 4) == 0 && (data[4] & 0x80) == 0))
+    return TRUE;
   if (length >= 4 && (memcmp (data, "\x1a\x45\xdf\xa3", 4) == 0 ||  /* Matroska, WebM */
                       memcmp (data, "FLV\x01", 4) == 0 || memcmp (data, "fLaC", 4) == 0 ||
                       memcmp (data, "\0\0\x01\xba", 4) == 0 ||  /* MPEG program stream */
@@ -575,12 +591,20 @@ is_media_signature (const guint8 *data,
     return TRUE;
   if (length >= sizeof asf && memcmp (data, asf, sizeof asf) == 0)
     return TRUE;
-  /* MPEG transport stream: a sync byte every 188 (or 192, or 204) bytes. */
+  /* MPEG transport stream: a sync byte every 188 (or 192, or 204) bytes
+   * through the whole window; and not UTF-8 text (lines of text that
+   * begin with a G can repeat at that step; a stream's payload is never
+   * valid UTF-8 for long). */
   for (gsize start = 0; start <= 4; start += 4)
     for (gsize packet = 188; packet <= 204; packet += packet == 188 ? 4 : 12)
-      if (length > start + 2 * packet && data[start] == 0x47 && data[start + packet] == 0x47 &&
-          data[start + 2 * packet] == 0x47)
-        return TRUE;
+      {
+        gboolean synced = length > start + 2 * packet;
+
+        for (gsize at = start; synced && at < length; at += packet)
+          synced = data[at] == 0x47;
+        if (synced && !g_utf8_validate_len ((const char *) data, length, NULL))
+          return TRUE;
+      }
   /* MP3 or AAC: an ID3v2 tag, or a frame sync (FF FE and FF FF are the
    * UTF-16 byte-order mark and padding, not audio). */
   return (length >= 5 && memcmp (data, "ID3", 3) == 0 && data[3] >= 2 && data[3] <= 4 &&
@@ -589,18 +613,26 @@ is_media_signature (const guint8 *data,
 }
 
 /* Compressed data (gzip, zlib, zstd, bzip2, xz): a page sent compressed
- * without saying so. No video container begins like these. */
-static gboolean
-is_compressed_data (const guint8 *data,
-                    gsize         length)
+ * without saying so. No video container begins like these. Returns the
+ * format's name, or NULL. */
+static const char *
+compressed_data (const guint8 *data,
+                 gsize         length)
 {
   if (length < 4)
-    return FALSE;
-  return (data[0] == 0x1F && data[1] == 0x8B) ||
-         (data[0] == 0x78 && (data[1] == 0x01 || data[1] == 0x5E || data[1] == 0x9C ||
-                              data[1] == 0xDA)) ||
-         memcmp (data, "\x28\xb5\x2f\xfd", 4) == 0 || memcmp (data, "BZh", 3) == 0 ||
-         (length >= 6 && memcmp (data, "\xfd\x37\x7a\x58\x5a\x00", 6) == 0);
+    return NULL;
+  if (data[0] == 0x1F && data[1] == 0x8B)
+    return "gzip";
+  if (data[0] == 0x78 && (data[1] == 0x01 || data[1] == 0x5E || data[1] == 0x9C ||
+                          data[1] == 0xDA))
+    return "zlib";
+  if (memcmp (data, "\x28\xb5\x2f\xfd", 4) == 0)
+    return "zstd";
+  if (memcmp (data, "BZh", 3) == 0)
+    return "bzip2";
+  if (length >= 6 && memcmp (data, "\xfd\x37\x7a\x58\x5a\x00", 6) == 0)
+    return "xz";
+  return NULL;
 }
 
 /* UTF-16 text in one script (Latin, Greek, Cyrillic, Hebrew, Arabic…),
@@ -730,7 +762,7 @@ classify_body (const guint8 *data,
   plain = plain_lower (data, length);
   if (has_markup (plain))
     return BODY_PAGE;
-  if (is_compressed_data (data, length))
+  if (compressed_data (data, length) != NULL)
     return BODY_COMPRESSED;
   if (content_type != NULL && trawl_content_type_is_page (content_type) &&
       g_ascii_strcasecmp (content_type, "text/plain") != 0)
@@ -812,8 +844,8 @@ sniff (Transfer *transfer)
       break;
     case BODY_COMPRESSED:
       transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                       _("The server sent the video compressed (%s), which "
-                                         "cannot be checked or resumed"), "gzip");
+                                       _("The server sent compressed data (%s) instead of the "
+                                         "video"), compressed_data (start, length));
       break;
     case BODY_MESSAGE:
     default:
