@@ -556,9 +556,16 @@ test_sniffed_bodies (Fixture       *f,
     { "nuls.mp4", "video/mp4", BYTES (PAD16 PAD16 PAD16 PAD16), "nothing readable" },
     /* Sixth review: a message after a box size, a raw video format. */
     { "box.mp4", "text/plain", BYTES ("\0\0\0\nfree preview has ended, log in to watch\n"),
-      "message" },
+      "“free preview has ended, log in to watch”" },
     { "y4m.y4m", "video/x-yuv4mpeg", BYTES ("YUV4MPEG2 W320 H240 F25:1 Ip A1:1 C420\nFRAME\n"),
       NULL },
+    /* Seventh review: an image placeholder, a gRPC-web error frame (a
+     * start code followed by JSON), QuickTime with a large mdat. */
+    { "removed.mp4", "image/png", BYTES ("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10"),
+      "an image (PNG)" },
+    { "grpc.mp4", "application/grpc-web", BYTES ("\0\0\0\x01{\"error\":\"video removed\"}"),
+      "video removed" },
+    { "wide.mov", "video/quicktime", BYTES ("\0\0\0\x08wide\x02\0\0\x08mdat"), NULL },
   };
 #undef BYTES
 #undef PAD16

@@ -559,7 +559,8 @@ is_media_signature (const guint8 *data,
 
   /* MP4 and its kin: a first box of less than 16 MiB (or of size 1, with
    * a 64-bit size) of a known type; one of the types text could spell
-   * ("free", "skip"…) must be followed by another box header. */
+   * ("free", "skip"…) must be followed by another box's type where the
+   * window reaches it. */
   if (length >= 8 && data[0] == 0 && (data[1] | data[2] | data[3]) != 0)
     for (guint i = 0; i < G_N_ELEMENTS (boxes); i++)
       if (memcmp (data + 4, boxes[i], 4) == 0)
@@ -569,15 +570,20 @@ is_media_signature (const guint8 *data,
 
           if (strong || size == 1)
             return TRUE;
-          if (size < 8 || size + 8 > length)
+          if (size < 8)
             return FALSE;
-          return data[size] == 0 && g_ascii_isalnum (data[size + 4]) &&
-                 g_ascii_isalnum (data[size + 5]) && g_ascii_isalnum (data[size + 6]) &&
-                 g_ascii_isalnum (data[size + 7]);
+          /* A box bigger than the window (a zero-filled free box): no
+           * second header to see. */
+          if (size + 8 > length)
+            return TRUE;
+          return g_ascii_isalnum (data[size + 4]) && g_ascii_isalnum (data[size + 5]) &&
+                 g_ascii_isalnum (data[size + 6]) && g_ascii_isalnum (data[size + 7]);
         }
-  /* YUV4MPEG2, and raw H.264/H.265 (Annex B start code, a NAL header). */
+  /* YUV4MPEG2, and raw H.264/H.265: an Annex B start code, then the NAL
+   * units a stream begins with (delimiter, SEI, parameter sets). */
   if ((length >= 10 && memcmp (data, "YUV4MPEG2 ", 10) == 0) ||
-      (length >= 5 && memcmp (data, "\0\0\0\x01", 4) == 0 && (data[4] & 0x80) == 0))
+      (length >= 5 && memcmp (data, "\0\0\0\x01", 4) == 0 &&
+       strchr ("\x09\x06\x67\x27\x47\x40\x42\x44\x46", data[4]) != NULL && data[4] != 0))
     return TRUE;
   if (length >= 4 && (memcmp (data, "\x1a\x45\xdf\xa3", 4) == 0 ||  /* Matroska, WebM */
                       memcmp (data, "FLV\x01", 4) == 0 || memcmp (data, "fLaC", 4) == 0 ||
@@ -592,17 +598,22 @@ is_media_signature (const guint8 *data,
   if (length >= sizeof asf && memcmp (data, asf, sizeof asf) == 0)
     return TRUE;
   /* MPEG transport stream: a sync byte every 188 (or 192, or 204) bytes
-   * through the whole window; and not UTF-8 text (lines of text that
-   * begin with a G can repeat at that step; a stream's payload is never
-   * valid UTF-8 for long). */
+   * through the whole window, packet headers that say "not scrambled",
+   * and not every header the same (lines of text that begin with a G can
+   * repeat at that step; a stream's packets count up, or are stuffing). */
   for (gsize start = 0; start <= 4; start += 4)
     for (gsize packet = 188; packet <= 204; packet += packet == 188 ? 4 : 12)
       {
         gboolean synced = length > start + 2 * packet;
+        gboolean varied = FALSE;
 
-        for (gsize at = start; synced && at < length; at += packet)
-          synced = data[at] == 0x47;
-        if (synced && !g_utf8_validate_len ((const char *) data, length, NULL))
+        for (gsize at = start; synced && at + 3 < length; at += packet)
+          {
+            synced = data[at] == 0x47 && (data[at + 3] & 0xC0) == 0;
+            if (at > start && memcmp (data + at + 1, data + start + 1, 3) != 0)
+              varied = TRUE;
+          }
+        if (synced && (varied || ((data[start + 1] & 0x1F) == 0x1F && data[start + 2] == 0xFF)))
           return TRUE;
       }
   /* MP3 or AAC: an ID3v2 tag, or a frame sync (FF FE and FF FF are the
@@ -742,7 +753,25 @@ typedef enum
   BODY_PAGE,
   BODY_MESSAGE,
   BODY_COMPRESSED,
+  BODY_IMAGE,
 } BodyKind;
+
+/* A picture (a "video removed" placeholder of an image host): PNG, JPEG,
+ * GIF or WebP. Returns its format's name, or NULL. */
+static const char *
+image_data (const guint8 *data,
+            gsize         length)
+{
+  if (length >= 8 && memcmp (data, "\x89PNG\r\n\x1a\n", 8) == 0)
+    return "PNG";
+  if (length >= 3 && memcmp (data, "\xff\xd8\xff", 3) == 0)
+    return "JPEG";
+  if (length >= 6 && (memcmp (data, "GIF87a", 6) == 0 || memcmp (data, "GIF89a", 6) == 0))
+    return "GIF";
+  if (length >= 12 && memcmp (data, "RIFF", 4) == 0 && memcmp (data + 8, "WEBP", 4) == 0)
+    return "WebP";
+  return NULL;
+}
 
 /* What the first bytes of a body that should be a video are: a known
  * container first; then markup anywhere, compressed data, a body the
@@ -764,6 +793,8 @@ classify_body (const guint8 *data,
     return BODY_PAGE;
   if (compressed_data (data, length) != NULL)
     return BODY_COMPRESSED;
+  if (image_data (data, length) != NULL)
+    return BODY_IMAGE;
   if (content_type != NULL && trawl_content_type_is_page (content_type) &&
       g_ascii_strcasecmp (content_type, "text/plain") != 0)
     return BODY_PAGE;
@@ -785,8 +816,8 @@ first_line (const guint8 *data,
 
   if (is_utf16_text (data, length))
     return g_strdup (_("text in UTF-16"));
-  /* Up to a NUL, if there is one, after leading NULs. */
-  while (i < length && data[i] == 0)
+  /* Up to a NUL, if there is one, after leading NULs and blank lines. */
+  while (i < length && (data[i] == 0 || g_ascii_isspace (data[i])))
     i++;
   text = g_strndup ((const char *) data + i, length - i);
   if (!g_utf8_validate (text, -1, NULL))
@@ -841,6 +872,11 @@ sniff (Transfer *transfer)
       transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
                                        _("The server sent a web page (%s) instead of the video"),
                                        content_type != NULL ? content_type : "?");
+      break;
+    case BODY_IMAGE:
+      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                       _("The server sent an image (%s) instead of the video"),
+                                       image_data (start, length));
       break;
     case BODY_COMPRESSED:
       transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
