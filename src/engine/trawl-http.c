@@ -590,6 +590,48 @@ _trawl_send_finish (SoupMessage   *message,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+attempt_caller_cancelled_cb (GCancellable *caller,
+                             GCancellable *attempt)
+{
+  g_cancellable_cancel (attempt);
+}
+
+/**
+ * _trawl_attempt_begin:
+ * @caller: (nullable): the cancellable of the whole operation
+ * @handler: (out): what _trawl_attempt_end() disconnects
+ *
+ * One try of a request gets its own cancellable, so that a deadline or a
+ * failure can stop that try alone; cancelling @caller (a pause) stops it
+ * too.
+ *
+ * Returns: (transfer full): the try's cancellable
+ */
+GCancellable *
+_trawl_attempt_begin (GCancellable *caller,
+                      gulong       *handler)
+{
+  GCancellable *attempt = g_cancellable_new ();
+
+  *handler = 0;
+  if (caller != NULL)
+    *handler = g_cancellable_connect (caller, G_CALLBACK (attempt_caller_cancelled_cb),
+                                      g_object_ref (attempt), g_object_unref);
+  return attempt;
+}
+
+void
+_trawl_attempt_end (GCancellable **attempt,
+                    GCancellable  *caller,
+                    gulong        *handler)
+{
+  if (*handler != 0)
+    g_cancellable_disconnect (caller, *handler);
+  *handler = 0;
+  g_clear_object (attempt);
+}
+
 static gboolean
 deadline_cb (gpointer user_data)
 {
@@ -674,10 +716,7 @@ static void
 fetch_forget_attempt (Fetch *fetch)
 {
   _trawl_deadline_stop (&fetch->deadline);
-  if (fetch->cancel_id != 0)
-    g_cancellable_disconnect (fetch->caller, fetch->cancel_id);
-  fetch->cancel_id = 0;
-  g_clear_object (&fetch->cancellable);
+  _trawl_attempt_end (&fetch->cancellable, fetch->caller, &fetch->cancel_id);
 }
 
 static void
@@ -894,13 +933,6 @@ fetch_too_slow_cb (gpointer user_data)
 }
 
 static void
-fetch_cancel_attempt (GCancellable *caller,
-                      GCancellable *attempt)
-{
-  g_cancellable_cancel (attempt);
-}
-
-static void
 fetch_start (GTask *task)
 {
   Fetch *fetch = g_task_get_task_data (task);
@@ -918,10 +950,7 @@ fetch_start (GTask *task)
 
   /* Its own cancellable, which the caller's and the deadline both trip. */
   fetch_forget_attempt (fetch);
-  fetch->cancellable = g_cancellable_new ();
-  if (fetch->caller != NULL)
-    fetch->cancel_id = g_cancellable_connect (fetch->caller, G_CALLBACK (fetch_cancel_attempt),
-                                              g_object_ref (fetch->cancellable), g_object_unref);
+  fetch->cancellable = _trawl_attempt_begin (fetch->caller, &fetch->cancel_id);
   _trawl_deadline_start (&fetch->deadline, _trawl_queue_get_timeout (fetch->queue),
                          fetch_too_slow_cb, fetch);
   _trawl_send_async (fetch->queue, fetch->board, fetch->message, fetch->cancellable,

@@ -88,6 +88,11 @@ typedef struct
   gpointer    data;
 } TrawlDeadline;
 
+GCancellable  *_trawl_attempt_begin          (GCancellable  *caller,
+                                              gulong        *handler);
+void           _trawl_attempt_end            (GCancellable **attempt,
+                                              GCancellable  *caller,
+                                              gulong        *handler);
 void           _trawl_deadline_start         (TrawlDeadline *deadline,
                                               guint          seconds,
                                               GSourceFunc    expired,

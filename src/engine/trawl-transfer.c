@@ -99,22 +99,6 @@ typedef struct
   TrawlDeadline      deadline;   /* progress, not only activity */
 } Transfer;
 
-static void
-forget_cancellable (Transfer *transfer)
-{
-  if (transfer->cancel_id != 0)
-    g_cancellable_disconnect (transfer->task_cancellable, transfer->cancel_id);
-  transfer->cancel_id = 0;
-  g_clear_object (&transfer->cancellable);
-}
-
-static void
-cancel_attempt (GCancellable *task_cancellable,
-                GCancellable *attempt_cancellable)
-{
-  g_cancellable_cancel (attempt_cancellable);
-}
-
 /* Lets go of the .part: an empty one this transfer created is removed,
  * anything with data stays for the next attempt or run. */
 static void
@@ -146,7 +130,7 @@ transfer_free (Transfer *transfer)
   g_free (transfer->part_path);
   g_free (transfer->bad_length);
   _trawl_part_identity_clear (&transfer->identity);
-  forget_cancellable (transfer);
+  _trawl_attempt_end (&transfer->cancellable, transfer->task_cancellable, &transfer->cancel_id);
   g_clear_object (&transfer->task_cancellable);
   g_clear_error (&transfer->failure);
   g_clear_handle_id (&transfer->flush_source, g_source_remove);
@@ -1562,13 +1546,8 @@ start_attempt (GTask *task)
 
   /* A fresh pump, with its own cancellable that the task's (a pause or
    * cancel) also trips. */
-  forget_cancellable (transfer);
-  transfer->cancellable = g_cancellable_new ();
-  if (transfer->task_cancellable != NULL)
-    transfer->cancel_id = g_cancellable_connect (transfer->task_cancellable,
-                                                 G_CALLBACK (cancel_attempt),
-                                                 g_object_ref (transfer->cancellable),
-                                                 g_object_unref);
+  _trawl_attempt_end (&transfer->cancellable, transfer->task_cancellable, &transfer->cancel_id);
+  transfer->cancellable = _trawl_attempt_begin (transfer->task_cancellable, &transfer->cancel_id);
   if (transfer->ring == NULL)
     transfer->ring = g_malloc (RING_SIZE);
   transfer->head = transfer->tail = 0;
