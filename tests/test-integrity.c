@@ -93,6 +93,21 @@ append_chunk (TrawlRawReply *reply,
   trawl_raw_reply_append (reply, "\r\n", 2);
 }
 
+/* A 200 with @type (a "Content-Type: …\r\n" line), its length and @data
+ * (@length -1: up to its NUL). */
+static void
+reply_body (TrawlRawReply *reply,
+            const char    *type,
+            const void    *data,
+            gssize         length)
+{
+  gsize size = length < 0 ? strlen (data) : (gsize) length;
+  g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type, size);
+
+  trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+  trawl_raw_reply_append (reply, data, size);
+}
+
 /* Range: bytes=N- → N, or -1 for none. */
 static gint64
 range_start (const char *request)
@@ -213,46 +228,26 @@ handle (TrawlRawServer *raw,
       trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
       break;
     case SERVE_PAGE:
-      {
-        const char *page = "\n  <!DOCTYPE html><html><body>Access denied</body></html>";
-        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
-                                                 strlen (page));
-
-        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
-        trawl_raw_reply_append (reply, page, strlen (page));
-      }
+      reply_body (reply, type, "\n  <!DOCTYPE html><html><body>Access denied</body></html>", -1);
       break;
     case SERVE_TEXT:
-      {
-        const char *text = "Error 403: this video is only for registered users.\r\n";
-        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
-                                                 strlen (text));
-
-        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
-        trawl_raw_reply_append (reply, text, strlen (text));
-      }
+      reply_body (reply, type, "Error 403: this video is only for registered users.\r\n", -1);
       break;
     case SERVE_TEXT_GBK:
       {
         g_autoptr(GString) text = g_string_new ("\xb4\xed\xce\xf3\a: ");
-        g_autofree char *head = NULL;
 
         /* "错误" in GBK, then 600 bytes of explanation. */
         for (guint i = 0; i < 30; i++)
           g_string_append (text, "please log in first, thanks.");
-        head = g_strdup_printf ("%sContent-Length: %zu\r\n", type, text->len);
-        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
-        trawl_raw_reply_append (reply, text->str, text->len);
+        reply_body (reply, type, text->str, text->len);
       }
       break;
     case SERVE_UTF16_PAGE:
       {
         const char page[] = "\xff\xfe<\0h\0t\0m\0l\0>\0E\0r\0r\0o\0r\0<\0/\0h\0t\0m\0l\0>\0";
-        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
-                                                 sizeof page - 1);
 
-        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
-        trawl_raw_reply_append (reply, page, sizeof page - 1);
+        reply_body (reply, type, page, sizeof page - 1);
       }
       break;
     case SERVE_GZIP:
@@ -274,27 +269,17 @@ handle (TrawlRawServer *raw,
       }
       break;
     case SERVE_BYTES:
-      {
-        g_autofree char *head = g_strdup_printf ("%sContent-Length: %zu\r\n", type,
-                                                 g_bytes_get_size (f->body));
-
-        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
-        trawl_raw_reply_append (reply, g_bytes_get_data (f->body, NULL),
-                                g_bytes_get_size (f->body));
-      }
+      reply_body (reply, type, g_bytes_get_data (f->body, NULL), g_bytes_get_size (f->body));
       break;
     case SERVE_LONG_PAGE:
       {
         g_autoptr(GString) page = g_string_new ("PHP Notice: Undefined index: id in /srv/v.php\n"
                                                 "<html><body>\x1b[0m");
-        g_autofree char *head = NULL;
 
         while (page->len < 6 * 1024)
           g_string_append (page, "<p>Please log in to watch this video.</p>\n");
         g_string_append (page, "</body></html>");
-        head = g_strdup_printf ("%sContent-Length: %zu\r\n", type, page->len);
-        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
-        trawl_raw_reply_append (reply, page->str, page->len);
+        reply_body (reply, type, page->str, page->len);
       }
       break;
     case SERVE_TWO_LENGTHS:
