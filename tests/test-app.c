@@ -108,7 +108,7 @@ fixture_setup (Fixture       *f,
   g_settings_set_boolean (f->settings, "folder-per-board", FALSE);
 
   open_window (f);
-  g_object_set (f->queue, "retry-delay", 10, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "retry-delay", 10, NULL);
 }
 
 static void
@@ -394,7 +394,7 @@ test_retry (Fixture       *f,
   TrawlItemRow *row;
   TrawlItem *item;
 
-  g_object_set (f->queue, "max-tries", 2, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 2, NULL);
   trawl_board_server_set_items (f->server, 3);
   trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STATUS, 503, 0);
   paste_board (f);
@@ -570,7 +570,7 @@ queue_proxy (Fixture *f)
 {
   char *proxy = NULL;
 
-  g_object_get (f->queue, "proxy", &proxy, NULL);
+  g_object_get (trawl_queue_get_client (f->queue), "proxy", &proxy, NULL);
   return proxy;
 }
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "trawl-html-private.h"
-#include "trawl-queue-private.h"
+#include "trawl-resolver-private.h"
 #include "trawl-recipe-private.h"
 #include "trawl-recipe-set.h"
 #include "trawl-test-utils.h"

@@ -10,7 +10,7 @@
 #include "trawl-item-private.h"
 #include "trawl-part-private.h"
 #include "trawl-policy-private.h"
-#include "trawl-queue-private.h"
+#include "trawl-transfer-private.h"
 #include "trawl-raw-server.h"
 #include "trawl-test-utils.h"
 
@@ -472,7 +472,7 @@ test_chunked_hostile (Fixture       *f,
   g_assert_cmpuint (fetch_whole (f, SERVE_CHUNKED_EMPTY_206, 15, "empty-206.mp4"), <=, 4);
 
   /* Another length each time: never done, and the tries bound it. */
-  g_object_set (f->queue, "max-tries", 3, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 3, NULL);
   f->answers = 0;
   f->serve = SERVE_CHUNKED_VARYING;
   item = fetch (f, 16, "varying.mp4");
@@ -555,7 +555,7 @@ test_sniffed_bodies (Fixture       *f,
 #undef BYTES
 #undef PAD16
 
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
   f->serve = SERVE_BYTES;
   for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
     {
@@ -637,7 +637,7 @@ test_lying_lengths (Fixture       *f,
 {
   TrawlItem *item;
 
-  g_object_set (f->queue, "max-tries", 2, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 2, NULL);
 
   f->serve = SERVE_TWO_LENGTHS;
   item = fetch (f, 40, "two-lengths.mp4");
@@ -669,7 +669,7 @@ test_empty (Fixture       *f,
   TrawlItem *item;
 
   trawl_queue_set_archive (f->queue, archive);
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
 
   fetch_refused (f, SERVE_ZERO, 3, "zero.mp4", "empty");
 
@@ -704,7 +704,7 @@ test_sniffed (Fixture       *f,
 
   /* A page is a page, whatever the type says; nothing of it is kept. */
   f->serve = SERVE_PAGE;
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
   item = fetch (f, 17, "denied.mp4");
   assert_failed (item, "web page (application/octet-stream)");
   assert_nothing_kept (item);
@@ -728,7 +728,7 @@ test_sniffed (Fixture       *f,
   fetch_refused (f, SERVE_LONG_PAGE, 46, "long-page.mp4", "web page (video/mp4)");
 
   /* "Content-Encoding: none" is no compression (third review). */
-  g_object_set (f->queue, "max-tries", 5, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 5, NULL);
   fetch_whole (f, SERVE_ENCODING_NONE, 47, "none.mp4");
 
   /* A video whose first bytes happen to be "{" or "<a" is still a video:
@@ -742,7 +742,7 @@ test_sniffed (Fixture       *f,
       trawl_board_server_fill (++id, 0, start, sizeof start);
     while (!(start[0] == '{' || (start[0] == '<' && g_ascii_isalpha (start[1]))));
     f->content_type = "video/mp4";
-    g_object_set (f->queue, "max-tries", 5, NULL);
+    g_object_set (trawl_queue_get_client (f->queue), "max-tries", 5, NULL);
     fetch_whole (f, SERVE_WHOLE, id, "brace.mp4");
   }
 }
@@ -754,7 +754,7 @@ test_drip (Fixture       *f,
 {
   TrawlItem *item;
 
-  g_object_set (f->queue, "timeout", 2, "max-tries", 2, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 2, "max-tries", 2, NULL);
 
   f->serve = SERVE_DRIP_HEAD;
   item = fetch (f, 8, "head.mp4");
@@ -806,7 +806,7 @@ test_drip_page (Fixture       *f,
   /* A board page at 2 bytes a second never trips an idle timeout. */
   raw = trawl_raw_server_new (drip_page, &answers);
   url = trawl_raw_server_get_url (raw, "/board");
-  g_object_set (f->queue, "timeout", 2, "max-tries", 2, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 2, "max-tries", 2, NULL);
   board = trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
   g_assert_no_error (error);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
@@ -832,7 +832,8 @@ test_slow_limit (Fixture       *f,
 
   /* Reads wait for 4 KiB slices at 1.5 KB/s: each wait is longer than the
    * one-second timeout. */
-  g_object_set (f->queue, "timeout", 1, "max-tries", 1, "limit-rate", (guint64) 1500, NULL);
+  g_object_set (trawl_queue_get_client (f->queue),
+                "timeout", 1, "max-tries", 1, "limit-rate", (guint64) 1500, NULL);
   g_assert_nonnull (trawl_queue_add_board (f->queue, url, "pearvideo", f->dir, &error));
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpint (trawl_item_get_state (trawl_test_item (f->queue, 0)), ==, TRAWL_ITEM_DONE);
@@ -855,7 +856,7 @@ test_extension_resume (Fixture       *f,
   f->content_type = "video/webm";
   f->serve = SERVE_CUT_ONCE;
   f->cut = 2;
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
   g_signal_connect (f->queue, "item-note", G_CALLBACK (note_cb), &note);
   item = fetch (f, 10, "stream");
   /* The new name is said, since "downloading" lines said the guess. */
@@ -892,7 +893,7 @@ run_same_title (Fixture *f)
 
   /* Two videos both called "clip": the first is cut halfway. */
   f->serve = SERVE_CUT_ONCE;
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
   item = fetch (f, 11, "clip.mp4");
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
   first_part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
@@ -1074,100 +1075,6 @@ test_content_range (void)
   g_assert_false (_trawl_parse_content_range ("items 1-2/3", &start, &end, &total));
 }
 
-/* 17. */
-static void
-test_same_titles (void)
-{
-  g_autoptr(TrawlQueue) queue = trawl_test_new_queue ();
-  g_autofree char *dir = trawl_test_make_tmpdir ();
-  g_autoptr(TrawlBoard) board = _trawl_board_new ("http://example.com/", "pearvideo", dir);
-  g_autoptr(GHashTable) paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
-
-  /* 12,000 videos with one title: each named, once, the id making most
-   * names; and as many without ids, numbered. */
-  for (guint i = 0; i < 24000; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("%u", 1000000 + i);
-      TrawlItem *item = _trawl_item_new (board, "http://example.com/v", "同一个标题",
-                                         i < 12000 ? id : NULL);
-      g_autoptr(GError) error = NULL;
-
-      g_ptr_array_add (items, item);
-      g_assert_true (_trawl_queue_reserve_path (queue, item, NULL, &error));
-      g_assert_no_error (error);
-      g_assert_true (g_hash_table_add (paths, g_strdup (trawl_item_get_path (item))));
-    }
-  g_assert_cmpuint (g_hash_table_size (paths), ==, 24000);
-  trawl_test_rm_rf (dir);
-}
-
-/* 19. */
-static void
-test_token_bucket (void)
-{
-  TrawlTokenBucket bucket = { 0 };
-  gint64 now = 1000000;
-  guint64 granted = 0;
-  guint reads = 0;
-
-  /* A reader that always wants 4 MiB, under a 1 MB/s limit, for ten
-   * seconds of a clock that moves only by the waits it is told. */
-  _trawl_token_bucket_set_rate (&bucket, 1000000);
-  while (now < 11000000)
-    {
-      guint wait_ms = 0;
-      gsize n = _trawl_token_bucket_take (&bucket, now, 4 * 1024 * 1024, &wait_ms);
-
-      if (n == 0)
-        {
-          g_assert_cmpuint (wait_ms, >=, 10);
-          now += wait_ms * 1000;
-          continue;
-        }
-      g_assert_cmpuint (n, >=, 4096);
-      granted += n;
-      reads++;
-    }
-
-  /* The rate is kept, in reads of a sensible size: at most about twenty a
-   * second, not thousands. */
-  g_assert_cmpuint (granted, >=, 9500000);
-  g_assert_cmpuint (granted, <=, 10500000);
-  g_assert_cmpuint (reads, <=, 10 * 25);
-
-  /* A network that returns a third of each grant: the rest goes back, and
-   * the rate is still reached. */
-  _trawl_token_bucket_set_rate (&bucket, 0);
-  _trawl_token_bucket_set_rate (&bucket, 1000000);
-  granted = 0;
-  for (gint64 end = now + 10000000; now < end;)
-    {
-      guint wait_ms = 0;
-      gsize n = _trawl_token_bucket_take (&bucket, now, 4 * 1024 * 1024, &wait_ms);
-
-      if (n == 0)
-        {
-          now += wait_ms * 1000;
-          continue;
-        }
-      granted += n / 3;
-      _trawl_token_bucket_give_back (&bucket, n - n / 3);
-      now += 1000;
-    }
-  g_assert_cmpuint (granted, >=, 9500000);
-  g_assert_cmpuint (granted, <=, 10500000);
-
-  /* No limit: everything at once. */
-  _trawl_token_bucket_set_rate (&bucket, 0);
-  {
-    guint wait_ms = 1;
-
-    g_assert_cmpuint (_trawl_token_bucket_take (&bucket, now, 12345, &wait_ms), ==, 12345);
-    g_assert_cmpuint (wait_ms, ==, 0);
-  }
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -1195,8 +1102,6 @@ main (int   argc,
   ADD ("/integrity/whole-part", test_whole_part);
   ADD ("/integrity/two-writers", test_two_writers);
   g_test_add_func ("/integrity/content-range", test_content_range);
-  g_test_add_func ("/integrity/same-titles", test_same_titles);
-  g_test_add_func ("/integrity/token-bucket", test_token_bucket);
 
   return g_test_run ();
 }

@@ -200,7 +200,8 @@ static void
 test_concurrency (Fixture       *f,
                   gconstpointer  data)
 {
-  g_object_set (f->queue, "jobs", 4, "per-host", 6, NULL);
+  g_object_set (f->queue, "jobs", 4, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "per-host", 6, NULL);
   trawl_board_server_set_items (f->server, 30);
   trawl_board_server_hold_videos (f->server, TRUE);
 
@@ -229,7 +230,8 @@ test_per_host (Fixture       *f,
                gconstpointer  data)
 {
   /* Fewer connections than jobs: the host limit wins. */
-  g_object_set (f->queue, "jobs", 8, "per-host", 2, NULL);
+  g_object_set (f->queue, "jobs", 8, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "per-host", 2, NULL);
   trawl_board_server_set_items (f->server, 20);
   trawl_board_server_hold_videos (f->server, TRUE);
 
@@ -251,7 +253,7 @@ test_resume_after_failure (Fixture       *f,
   guint64 served;
 
   /* One try only: the reset leaves a .part behind and the item fails. */
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
   trawl_board_server_set_items (f->server, 3);
   trawl_board_server_set_video_size (f->server, 1024 * 1024);
   trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_RESET, 300 * 1024, 1);
@@ -428,7 +430,7 @@ test_retry_then_fail (Fixture       *f,
   TrawlItem *gone;
   TrawlItem *limited;
 
-  g_object_set (f->queue, "max-tries", 4, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 4, NULL);
   trawl_board_server_set_items (f->server, 12);
   trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_STATUS, 503, 2);
   trawl_board_server_add_fault (f->server, 5, TRAWL_FAULT_STATUS, 404, 0);
@@ -777,7 +779,7 @@ test_settings (Fixture       *f,
                        "127.0.0.1\tFALSE\t/\tFALSE\t0\tPEAR_UUID\tabc-123\n", -1, &error);
   g_assert_no_error (error);
 
-  g_object_set (f->queue,
+  g_object_set (trawl_queue_get_client (f->queue),
                 "user-agent", "TrawlTest/1.0",
                 "headers", extra,
                 "cookies-file", cookies,

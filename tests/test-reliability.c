@@ -131,7 +131,7 @@ test_stall_timeout (Fixture       *f,
 {
   /* The server goes quiet mid-body; the idle timeout ends the attempt and
    * the next one continues by Range. */
-  g_object_set (f->queue, "timeout", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 1, NULL);
   trawl_board_server_set_items (f->server, 2);
   trawl_board_server_set_video_size (f->server, 1024 * 1024);
   trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STALL, 300 * 1024, 1);
@@ -147,7 +147,7 @@ static void
 test_detail_failures (Fixture       *f,
                       gconstpointer  data)
 {
-  g_object_set (f->queue, "timeout", 1, "max-tries", 2, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 1, "max-tries", 2, NULL);
   trawl_board_server_set_form (f->server, TRAWL_BOARD_FORM_API);
   trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_DETAIL_STALL, 0, 0);
   trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_API_GARBAGE, 0, 0);
@@ -212,7 +212,7 @@ static void
 test_redirects (Fixture       *f,
                 gconstpointer  data)
 {
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
 
   assert_board_failed (run_hostile (f, "/hostile/loop"), "redirect");
   assert_board_failed (run_hostile (f, "/hostile/chain/40"), "redirect");
@@ -241,7 +241,7 @@ test_bad_proxy (Fixture       *f,
     {
       TrawlBoard *board;
 
-      g_object_set (f->queue, "proxy", bad[i], "max-tries", 1, NULL);
+      g_object_set (trawl_queue_get_client (f->queue), "proxy", bad[i], "max-tries", 1, NULL);
       board = add (f, f->url, "pearvideo");
       TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
       assert_board_failed (board, "proxy");
@@ -289,7 +289,8 @@ test_local_redirect (Fixture       *f,
   g_autofree char *as_number = g_strdup_printf ("http://2130706433:%d/category_5", port);
   const char *targets[] = { service_url, as_name, as_v6, as_number };
 
-  g_object_set (f->queue, "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
+  g_object_set (trawl_queue_get_client (f->queue),
+                "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
     {
       g_autofree char *url = hostile_url (f, "redirect", "to", targets[i]);
@@ -301,7 +302,7 @@ test_local_redirect (Fixture       *f,
   g_assert_cmpuint (trawl_test_count_requests (service), ==, 0);
 
   /* A board on loopback itself may lead there (the default). */
-  g_object_set (f->queue, "allow-local", TRAWL_ALLOW_LOCAL_AUTO, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "allow-local", TRAWL_ALLOW_LOCAL_AUTO, NULL);
   {
     g_autofree char *end = g_strdup_printf ("http://localhost:%d/hostile/chain/0", port);
     g_autofree char *url = hostile_url (f, "redirect", "to", end);
@@ -321,7 +322,8 @@ test_local_links (Fixture       *f,
   g_autoptr(TrawlBoardServer) service = start_local_service (&service_url);
   g_autofree char *url = NULL;
 
-  g_object_set (f->queue, "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
+  g_object_set (trawl_queue_get_client (f->queue),
+                "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
   /* The next list page is refused too. */
   g_test_expect_message ("trawl-crawler", G_LOG_LEVEL_WARNING, "*links to a local address*");
   add (f, f->url, "pearvideo");
@@ -455,7 +457,8 @@ test_local_name (Fixture       *f,
   TrawlItem *item;
 
   g_resolver_set_default (rebound);
-  g_object_set (f->queue, "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
+  g_object_set (trawl_queue_get_client (f->queue),
+                "max-tries", 1, "allow-local", TRAWL_ALLOW_LOCAL_NEVER, NULL);
   add (f, url, NULL);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_resolver_set_default (system);
@@ -470,7 +473,7 @@ test_local_name (Fixture       *f,
 
   /* With every board allowed on local addresses, the same one is fetched. */
   g_resolver_set_default (rebound);
-  g_object_set (f->queue, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
   item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
   trawl_queue_retry (f->queue, item);
   g_object_unref (item);
@@ -483,7 +486,7 @@ static void
 test_big_pages (Fixture       *f,
                 gconstpointer  data)
 {
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
 
   assert_board_failed (run_hostile (f, "/hostile/huge"), "larger than 32 MiB");
   assert_board_failed (run_hostile (f, "/hostile/bomb"), "larger than 32 MiB");
@@ -527,7 +530,7 @@ test_tls (Fixture       *f,
   g_assert_true (g_str_has_prefix (url, "https://"));
 
   /* An unknown CA is an error, never silently accepted. */
-  g_object_set (f->queue, "max-tries", 1, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
   board = add (f, url, "pearvideo");
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   assert_board_failed (board, "certificate is not trusted");
@@ -535,7 +538,7 @@ test_tls (Fixture       *f,
 
   /* Trusted with the board's own CA. */
   f->queue = trawl_test_new_queue ();
-  g_object_set (f->queue, "ca-file", ca, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "ca-file", ca, NULL);
   board = add (f, url, "pearvideo");
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
@@ -778,8 +781,9 @@ test_load (Fixture       *f,
   trawl_test_drop_queue (&f->queue);
   fds_before = open_fds ();
   rss_before = rss_kib ();
-  f->queue = g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, "jobs", 16,
-                           "per-host", 16, "max-tries", 3, NULL);
+  f->queue = trawl_test_new_queue ();
+  g_object_set (f->queue, "jobs", 16, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "per-host", 16, "max-tries", 3, NULL);
 
   trawl_board_server_set_items (f->server, 2000);
   trawl_board_server_set_page_size (f->server, 100);

@@ -148,17 +148,22 @@ trawl_test_assert_video (const char *path,
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
 }
 
-/* Stops the queue and waits until it is really gone: its operations hold
- * references to it until their cancellation has run through. */
+/* Stops and drops the queue, which must be gone at once, then waits
+ * until its cancelled operations have run through. */
 void
 trawl_test_drop_queue (TrawlQueue **queue)
 {
   TrawlQueue *weak = *queue;
+  TrawlClient *client = trawl_queue_get_client (*queue);
 
   trawl_queue_shutdown (*queue);
   g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_object_add_weak_pointer (G_OBJECT (client), (gpointer *) &client);
   g_clear_object (queue);
-  TRAWL_WAIT_UNTIL (weak == NULL);
+  /* Nothing in flight holds the queue: dropping it is the end of it. */
+  g_assert_null (weak);
+  /* What was in flight (each holds the client) winds down by itself. */
+  TRAWL_WAIT_UNTIL (client == NULL);
 }
 
 /* A queue that retries after 10 ms and gives up on a silent connection
@@ -166,7 +171,10 @@ trawl_test_drop_queue (TrawlQueue **queue)
 TrawlQueue *
 trawl_test_new_queue (void)
 {
-  return g_object_new (TRAWL_TYPE_QUEUE, "retry-delay", 10, "timeout", 10, NULL);
+  g_autoptr(TrawlClient) client = g_object_new (TRAWL_TYPE_CLIENT, "retry-delay", 10,
+                                                "timeout", 10, NULL);
+
+  return trawl_queue_new (client);
 }
 
 /* The queue's item for the board server's item at INDEX, or NULL while the

@@ -40,50 +40,66 @@ static const char * const demo_titles[] = {
 };
 
 static void
-apply_proxy (GSettings  *settings,
-             TrawlQueue *queue)
+apply_proxy (TrawlClient *client,
+             const char  *key,
+             GSettings   *settings)
 {
   g_autofree char *url = g_settings_get_string (settings, "proxy-url");
 
   switch (g_settings_get_enum (settings, "proxy-mode"))
     {
     case 1:
-      g_object_set (queue, "proxy", "none", NULL);
+      g_object_set (client, "proxy", "none", NULL);
       break;
     case 2:
-      g_object_set (queue, "proxy", *url != '\0' ? url : NULL, NULL);
+      g_object_set (client, "proxy", *url != '\0' ? url : NULL, NULL);
       break;
     case 0:
     default:
-      g_object_set (queue, "proxy", NULL, NULL);
+      g_object_set (client, "proxy", NULL, NULL);
       break;
     }
 }
 
-/* Every preference that the engine acts on, copied onto the queue; called
- * again whenever one changes. */
-static void
-apply_settings (GSettings  *settings,
-                TrawlQueue *queue)
+static gboolean
+kib_to_bytes (GValue   *value,
+              GVariant *variant,
+              gpointer  user_data)
 {
-  g_autofree char *user_agent = g_settings_get_string (settings, "user-agent");
-
-  g_object_set (queue,
-                "jobs", g_settings_get_uint (settings, "jobs"),
-                "per-host", g_settings_get_uint (settings, "per-host"),
-                "limit-rate", (guint64) g_settings_get_uint (settings, "speed-limit") * 1024,
-                "user-agent", *user_agent != '\0' ? user_agent : NULL,
-                "review", g_settings_get_boolean (settings, "ask-before-download"),
-                NULL);
-  apply_proxy (settings, queue);
+  g_value_set_uint64 (value, (guint64) g_variant_get_uint32 (variant) * 1024);
+  return TRUE;
 }
 
-static void
-settings_changed_cb (TrawlQueue *queue,
-                     const char *key,
-                     GSettings  *settings)
+/* An empty User-Agent is the default one. */
+static gboolean
+empty_to_null (GValue   *value,
+               GVariant *variant,
+               gpointer  user_data)
 {
-  apply_settings (settings, queue);
+  const char *text = g_variant_get_string (variant, NULL);
+
+  g_value_set_string (value, *text != '\0' ? text : NULL);
+  return TRUE;
+}
+
+/* The HTTP client as the preferences say, following them from now on. */
+static TrawlClient *
+create_client (GSettings *settings)
+{
+  TrawlClient *client = trawl_client_new ();
+
+  g_settings_bind (settings, "per-host", client, "per-host", G_SETTINGS_BIND_GET);
+  g_settings_bind_with_mapping (settings, "speed-limit", client, "limit-rate",
+                                G_SETTINGS_BIND_GET, kib_to_bytes, NULL, NULL, NULL);
+  g_settings_bind_with_mapping (settings, "user-agent", client, "user-agent",
+                                G_SETTINGS_BIND_GET, empty_to_null, NULL, NULL, NULL);
+  /* Two keys make one proxy setting. */
+  apply_proxy (client, NULL, settings);
+  g_signal_connect_object (settings, "changed::proxy-mode", G_CALLBACK (apply_proxy), client,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (settings, "changed::proxy-url", G_CALLBACK (apply_proxy), client,
+                           G_CONNECT_SWAPPED);
+  return client;
 }
 
 /**
@@ -103,15 +119,15 @@ trawl_application_create_queue (GSettings   *settings,
                                 const char  *data_dir,
                                 GError     **restore_error)
 {
-  TrawlQueue *queue = trawl_queue_new ();
+  g_autoptr(TrawlClient) client = create_client (settings);
+  TrawlQueue *queue = trawl_queue_new (client);
   g_autoptr(TrawlArchive) archive = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *archive_path = g_build_filename (data_dir, "archive.txt", NULL);
   g_autofree char *state_path = g_build_filename (data_dir, "queue.json", NULL);
 
-  apply_settings (settings, queue);
-  g_signal_connect_object (settings, "changed", G_CALLBACK (settings_changed_cb), queue,
-                           G_CONNECT_SWAPPED);
+  g_settings_bind (settings, "jobs", queue, "jobs", G_SETTINGS_BIND_GET);
+  g_settings_bind (settings, "ask-before-download", queue, "review", G_SETTINGS_BIND_GET);
 
   archive = trawl_archive_new (archive_path, &error);
   if (archive == NULL)

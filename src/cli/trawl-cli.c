@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "trawl-client.h"
 #include "trawl-error.h"
 #include "trawl-i18n.h"
 #include "trawl-queue.h"
@@ -329,97 +330,120 @@ wait_archive (gpointer user_data)
   return trawl_archive_is_saving (archive);
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* A number the user did not give: the engine's own default (its
+ * property's) applies. */
+#define UNSET G_MININT
+
+/* The command line as given. */
+typedef struct
+{
+  char     *output;
+  char     *recipe;
+  char     *recipes_dir;
+  char     *user_agent;
+  char     *cookies;
+  char     *ca_file;
+  char     *proxy;
+  char     *limit_rate;
+  char     *archive_path;
+  GStrv     headers;
+  GStrv     urls;
+  int       jobs;
+  int       per_host;
+  int       max_pages;
+  int       tries;
+  int       timeout;
+  gboolean  no_archive;
+  gboolean  allow_local;
+  gboolean  list;
+  gboolean  quiet;
+  gboolean  version;
+  gboolean  list_recipes;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->output);
+  g_free (options->recipe);
+  g_free (options->recipes_dir);
+  g_free (options->user_agent);
+  g_free (options->cookies);
+  g_free (options->ca_file);
+  g_free (options->proxy);
+  g_free (options->limit_rate);
+  g_free (options->archive_path);
+  g_strfreev (options->headers);
+  g_strfreev (options->urls);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+static gboolean
+parse_options (Options   *o,
+               int       *argc,
+               char    ***argv)
 {
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(TrawlQueue) queue = NULL;
-  g_autoptr(TrawlRecipeSet) recipes = NULL;
-  g_autoptr(TrawlArchive) archive = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autofree char *output = NULL;
-  g_autofree char *recipe = NULL;
-  g_autofree char *recipes_dir = NULL;
-  g_autofree char *user_agent = NULL;
-  g_autofree char *cookies = NULL;
-  g_autofree char *ca_file = NULL;
-  g_autofree char *proxy = NULL;
-  g_autofree char *limit_rate = NULL;
-  g_autofree char *archive_path = NULL;
-  g_auto(GStrv) headers = NULL;
-  g_auto(GStrv) urls = NULL;
-  int jobs = 4;
-  int per_host = 6;
-  int max_pages = 0;
-  int tries = 5;
-  int timeout = 30;
-  gboolean no_archive = FALSE;
-  gboolean allow_local = FALSE;
-  gboolean list = FALSE;
-  gboolean quiet = FALSE;
-  gboolean version = FALSE;
-  gboolean list_recipes = FALSE;
-  gboolean board_failed = FALSE;
-  Cli cli = { 0 };
   /* DIR, FILE, NAME, RATE and SECONDS are translatable, N, UA and URL are
    * not: the descriptions name them. */
   GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &o->output,
       N_("Save videos in DIR (default: the current folder)"), N_("DIR") },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs,
       N_("Download N videos at once (default 4)"), "N" },
-    { "per-host", 0, 0, G_OPTION_ARG_INT, &per_host,
+    { "per-host", 0, 0, G_OPTION_ARG_INT, &o->per_host,
       N_("Open at most N connections to one host, pages included (default 6)"), "N" },
-    { "recipe", 'r', 0, G_OPTION_ARG_STRING, &recipe,
+    { "recipe", 'r', 0, G_OPTION_ARG_STRING, &o->recipe,
       N_("Read every URL with recipe NAME, whatever its address (mirrors, saved copies)"),
       N_("NAME") },
-    { "recipes", 0, 0, G_OPTION_ARG_FILENAME, &recipes_dir,
+    { "recipes", 0, 0, G_OPTION_ARG_FILENAME, &o->recipes_dir,
       N_("Load *.recipe files from DIR; they override built-in recipes of the same name"),
       N_("DIR") },
-    { "list-recipes", 0, 0, G_OPTION_ARG_NONE, &list_recipes,
+    { "list-recipes", 0, 0, G_OPTION_ARG_NONE, &o->list_recipes,
       N_("List the known recipes and exit"), NULL },
-    { "max-pages", 0, 0, G_OPTION_ARG_INT, &max_pages,
+    { "max-pages", 0, 0, G_OPTION_ARG_INT, &o->max_pages,
       N_("Read at most N list pages per board (default: the recipe’s limit)"), "N" },
-    { "user-agent", 'U', 0, G_OPTION_ARG_STRING, &user_agent,
+    { "user-agent", 'U', 0, G_OPTION_ARG_STRING, &o->user_agent,
       N_("Send UA as User-Agent (default: a desktop browser’s)"), "UA" },
-    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &headers,
+    { "header", 'H', 0, G_OPTION_ARG_STRING_ARRAY, &o->headers,
       N_("Send an extra header with every request (repeatable)"), "'NAME: VALUE'" },
-    { "cookies", 'b', 0, G_OPTION_ARG_FILENAME, &cookies,
+    { "cookies", 'b', 0, G_OPTION_ARG_FILENAME, &o->cookies,
       N_("Send cookies from a Netscape cookies.txt FILE"), N_("FILE") },
-    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &o->ca_file,
       N_("Trust certificates signed by the CA in FILE (PEM) instead of the system’s"),
       N_("FILE") },
-    { "proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy,
+    { "proxy", 'x', 0, G_OPTION_ARG_STRING, &o->proxy,
       N_("Use this proxy: host:port (HTTP), an http, https or socks5 URL, or none "
          "(default: the system’s)"), "URL" },
-    { "allow-local", 0, 0, G_OPTION_ARG_NONE, &allow_local,
+    { "allow-local", 0, 0, G_OPTION_ARG_NONE, &o->allow_local,
       N_("Let a board on the internet lead to this machine or its network (where public "
          "names resolve to private addresses)"), NULL },
-    { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &limit_rate,
+    { "limit-rate", 0, 0, G_OPTION_ARG_STRING, &o->limit_rate,
       N_("Download at most RATE bytes per second in all, K/M/G suffixes (500K, 2M)"),
       N_("RATE") },
-    { "tries", 't', 0, G_OPTION_ARG_INT, &tries,
+    { "tries", 't', 0, G_OPTION_ARG_INT, &o->tries,
       N_("Try each request N times before giving up (default 5)"), "N" },
-    { "timeout", 'T', 0, G_OPTION_ARG_INT, &timeout,
+    { "timeout", 'T', 0, G_OPTION_ARG_INT, &o->timeout,
       N_("Give up on a connection idle for SECONDS (default 30); it is retried"),
       N_("SECONDS") },
-    { "archive", 0, 0, G_OPTION_ARG_FILENAME, &archive_path,
+    { "archive", 0, 0, G_OPTION_ARG_FILENAME, &o->archive_path,
       N_("Remember finished videos in FILE (default: ~/.local/share/trawl/archive.txt)"),
       N_("FILE") },
-    { "no-archive", 0, 0, G_OPTION_ARG_NONE, &no_archive,
+    { "no-archive", 0, 0, G_OPTION_ARG_NONE, &o->no_archive,
       N_("Download again what the archive says is done, and record nothing"), NULL },
-    { "list", 'l', 0, G_OPTION_ARG_NONE, &list,
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &o->list,
       N_("Crawl and resolve only: print one JSON object per item (id, title, page, media, file)"),
       NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print only failures"), NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &urls, NULL, "URL…" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, N_("Print only failures"), NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, N_("Print the version and exit"),
+      NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->urls, NULL, "URL…" },
     { NULL }
   };
 
-  trawl_i18n_init ();
+  o->jobs = o->per_host = o->max_pages = o->tries = o->timeout = UNSET;
 
   context = g_option_context_new (_("— download every video of a board"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -435,77 +459,55 @@ main (int   argc,
       "found in <video> tags, og:video, JSON-LD and media links. User recipes live\n"
       "in ~/.local/share/trawl/recipes; the format is in docs/recipes.md."));
 
-  if (!g_option_context_parse (context, &argc, &argv, &error))
+  if (!g_option_context_parse (context, argc, argv, &error))
     {
       g_printerr ("trawl-cli: %s\n%s\n", error->message, _("Try “trawl-cli --help”."));
-      return 2;
+      return FALSE;
     }
+  return TRUE;
+}
 
-  if (version)
+/* Sets @property of @object to the number the user gave for @option, if
+ * any, refusing one out of the property's range. */
+static gboolean
+set_number (gpointer    object,
+            const char *property,
+            int         value,
+            const char *option)
+{
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (object), property);
+  GParamSpecUInt *range = G_PARAM_SPEC_UINT (pspec);
+
+  if (value == UNSET)
+    return TRUE;
+  if (value < 0 || (guint) value < range->minimum || (guint) value > range->maximum)
     {
-      printf ("trawl-cli %s\n", PACKAGE_VERSION);
-      return 0;
+      g_printerr ("trawl-cli: ");
+      /* Translators: “--jobs takes 1 to 64” */
+      g_printerr (_("%s takes %u to %u"), option, range->minimum, range->maximum);
+      g_printerr ("\n");
+      return FALSE;
     }
+  g_object_set (object, property, (guint) value, NULL);
+  return TRUE;
+}
 
-  recipes = trawl_recipe_set_new_default (&error);
-  if (error != NULL)
+/* The HTTP client as the options say; NULL, having said why, when one of
+ * them cannot be used. */
+static TrawlClient *
+build_client (Options *o)
+{
+  g_autoptr(TrawlClient) client = trawl_client_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (!set_number (client, "per-host", o->per_host, "--per-host") ||
+      !set_number (client, "max-tries", o->tries, "--tries") ||
+      !set_number (client, "timeout", o->timeout, "--timeout"))
+    return NULL;
+
+  if (o->user_agent != NULL)
     {
-      g_printerr (_("trawl-cli: warning: %s\n"), error->message);
-      g_clear_error (&error);
-    }
-  if (recipes_dir != NULL && !trawl_recipe_set_load_directory (recipes, recipes_dir, &error))
-    {
-      g_printerr (_("trawl-cli: warning: %s\n"), error->message);
-      g_clear_error (&error);
-    }
-
-  if (list_recipes)
-    {
-      g_auto(GStrv) names = trawl_recipe_set_list_names (recipes);
-
-      for (guint i = 0; names[i] != NULL; i++)
-        {
-          TrawlRecipe *r = trawl_recipe_set_lookup (recipes, names[i]);
-          printf ("%-16s %s (%s)\n", names[i], trawl_recipe_get_title (r),
-                  trawl_recipe_get_origin (r));
-        }
-      return 0;
-    }
-
-  if (urls == NULL || urls[0] == NULL)
-    {
-      g_printerr ("trawl-cli: %s\n%s\n", _("no URL given"), _("Try “trawl-cli --help”."));
-      return 2;
-    }
-
-  if (jobs < 1 || jobs > 64 || per_host < 1 || per_host > 64 || tries < 1 || tries > 100 ||
-      timeout < 1 || max_pages < 0)
-    {
-      g_printerr ("trawl-cli: %s\n", _("--jobs and --per-host take 1 to 64, --tries 1 to 100, "
-                                       "--timeout a number of seconds from 1"));
-      return 2;
-    }
-
-  for (guint i = 0; urls[i] != NULL; i++)
-    if (!trawl_uri_is_fetchable (urls[i], &error))
-      {
-        g_printerr ("trawl-cli: %s: %s\n", urls[i], error->message);
-        return 2;
-      }
-
-  queue = g_object_new (TRAWL_TYPE_QUEUE,
-                        "jobs", (guint) jobs,
-                        "per-host", (guint) per_host,
-                        "max-tries", (guint) tries,
-                        "timeout", (guint) timeout,
-                        "max-pages", (guint) max_pages,
-                        "download", !list,
-                        NULL);
-  trawl_queue_set_recipes (queue, recipes);
-
-  if (user_agent != NULL)
-    {
-      g_autofree char *header = g_strconcat ("User-Agent: ", user_agent, NULL);
+      g_autofree char *header = g_strconcat ("User-Agent: ", o->user_agent, NULL);
       g_autofree char *value = NULL;
 
       /* Checked as a header, and sent as one: trimmed (a trailing CR from
@@ -513,158 +515,215 @@ main (int   argc,
       if (!trawl_parse_header (header, NULL, &value, &error))
         {
           g_printerr ("trawl-cli: --user-agent: %s\n", error->message);
-          return 2;
+          return NULL;
         }
-      g_object_set (queue, "user-agent", value, NULL);
+      g_object_set (client, "user-agent", value, NULL);
     }
-  if (headers != NULL)
+  for (guint i = 0; o->headers != NULL && o->headers[i] != NULL; i++)
+    if (!trawl_parse_header (o->headers[i], NULL, NULL, &error))
+      {
+        g_printerr ("trawl-cli: --header: %s\n", error->message);
+        return NULL;
+      }
+  g_object_set (client, "headers", o->headers, NULL);
+
+  if (o->cookies != NULL)
     {
-      for (guint i = 0; headers[i] != NULL; i++)
-        if (!trawl_parse_header (headers[i], NULL, NULL, &error))
-          {
-            g_printerr ("trawl-cli: --header: %s\n", error->message);
-            return 2;
-          }
-      g_object_set (queue, "headers", headers, NULL);
-    }
-  if (cookies != NULL)
-    {
-      if (!trawl_check_cookies_file (cookies, &error))
+      if (!trawl_check_cookies_file (o->cookies, &error))
         {
           g_printerr (_("trawl-cli: cannot use the cookies file: %s\n"), error->message);
-          return 2;
+          return NULL;
         }
-      g_object_set (queue, "cookies-file", cookies, NULL);
+      g_object_set (client, "cookies-file", o->cookies, NULL);
     }
-  if (proxy != NULL)
+  if (o->proxy != NULL)
     {
-      g_autofree char *parsed = trawl_proxy_parse (proxy, &error);
+      g_autofree char *parsed = trawl_proxy_parse (o->proxy, &error);
 
       if (parsed == NULL)
         {
           g_printerr ("trawl-cli: %s\n", error->message);
-          return 2;
+          return NULL;
         }
-      g_object_set (queue, "proxy", parsed, NULL);
+      g_object_set (client, "proxy", parsed, NULL);
     }
-  if (allow_local)
-    g_object_set (queue, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
-  if (ca_file != NULL)
+  if (o->allow_local)
+    g_object_set (client, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
+  if (o->ca_file != NULL)
     {
-      g_autoptr(GTlsDatabase) check = g_tls_file_database_new (ca_file, &error);
+      g_autoptr(GTlsDatabase) check = g_tls_file_database_new (o->ca_file, &error);
 
       if (check == NULL)
         {
           g_printerr (_("trawl-cli: cannot use the CA file: %s\n"), error->message);
-          return 2;
+          return NULL;
         }
-      g_object_set (queue, "ca-file", ca_file, NULL);
+      g_object_set (client, "ca-file", o->ca_file, NULL);
     }
-  if (limit_rate != NULL)
+  if (o->limit_rate != NULL)
     {
-      guint64 rate = trawl_parse_rate (limit_rate, &error);
+      guint64 rate = trawl_parse_rate (o->limit_rate, &error);
 
       if (rate == 0)
         {
           g_printerr ("trawl-cli: %s\n", error->message);
-          return 2;
+          return NULL;
         }
-      g_object_set (queue, "limit-rate", rate, NULL);
+      g_object_set (client, "limit-rate", rate, NULL);
     }
 
-  if (!no_archive && !list)
+  return g_steal_pointer (&client);
+}
+
+/* Built-in recipes and the user's, with a warning for what cannot be read. */
+static TrawlRecipeSet *
+load_recipes (Options *o)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlRecipeSet *recipes = trawl_recipe_set_new_default (&error);
+
+  if (error != NULL)
     {
-      if (archive_path == NULL)
-        archive_path = g_build_filename (g_get_user_data_dir (), "trawl", "archive.txt", NULL);
-      archive = trawl_archive_new (archive_path, &error);
-      if (archive == NULL)
-        {
-          g_printerr (_("trawl-cli: cannot read the archive: %s\n"), error->message);
-          return 2;
-        }
+      g_printerr (_("trawl-cli: warning: %s\n"), error->message);
+      g_clear_error (&error);
     }
-  else if (list && !no_archive && archive_path != NULL)
-    archive = trawl_archive_new (archive_path, NULL);
-  trawl_queue_set_archive (queue, archive);
+  if (o->recipes_dir != NULL && !trawl_recipe_set_load_directory (recipes, o->recipes_dir,
+                                                                  &error))
+    g_printerr (_("trawl-cli: warning: %s\n"), error->message);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  cli.queue = queue;
-  cli.loop = loop;
-  cli.list = list;
-  cli.quiet = quiet;
-  cli.live = !list && !quiet && isatty (STDERR_FILENO);
-  cli.boards = g_ptr_array_new ();
-  cli.started = g_get_monotonic_time ();
+  return recipes;
+}
 
-  g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), &cli);
-  g_signal_connect_swapped (queue, "item-note", G_CALLBACK (item_note), &cli);
-  g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), &cli);
-  g_unix_signal_add (SIGINT, interrupt, &cli);
-  g_unix_signal_add (SIGTERM, interrupt, &cli);
+static void
+print_recipes (TrawlRecipeSet *recipes)
+{
+  g_auto(GStrv) names = trawl_recipe_set_list_names (recipes);
 
-  for (guint i = 0; urls[i] != NULL; i++)
+  for (guint i = 0; names[i] != NULL; i++)
     {
-      TrawlBoard *board = trawl_queue_add_board (queue, urls[i], recipe,
-                                                 output != NULL ? output : ".", &error);
+      TrawlRecipe *r = trawl_recipe_set_lookup (recipes, names[i]);
+
+      printf ("%-16s %s (%s)\n", names[i], trawl_recipe_get_title (r),
+              trawl_recipe_get_origin (r));
+    }
+}
+
+/* The archive of finished videos, unless told not to keep one; FALSE,
+ * having said why, when it cannot be read. */
+static gboolean
+open_archive (Options       *o,
+              TrawlArchive **archive)
+{
+  g_autoptr(GError) error = NULL;
+
+  *archive = NULL;
+  if (o->list)
+    {
+      /* Listing records nothing, and only skips what a named archive has. */
+      if (!o->no_archive && o->archive_path != NULL)
+        *archive = trawl_archive_new (o->archive_path, NULL);
+      return TRUE;
+    }
+  if (o->no_archive)
+    return TRUE;
+
+  if (o->archive_path == NULL)
+    o->archive_path = g_build_filename (g_get_user_data_dir (), "trawl", "archive.txt", NULL);
+  *archive = trawl_archive_new (o->archive_path, &error);
+  if (*archive == NULL)
+    {
+      g_printerr (_("trawl-cli: cannot read the archive: %s\n"), error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Adds every board and runs until the queue is idle (or Ctrl+C). FALSE
+ * when a board could not even be added. */
+static gboolean
+run_boards (Cli     *cli,
+            Options *o)
+{
+  gboolean all_added = TRUE;
+
+  for (guint i = 0; o->urls[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      TrawlBoard *board = trawl_queue_add_board (cli->queue, o->urls[i], o->recipe,
+                                                 o->output != NULL ? o->output : ".", &error);
 
       if (board == NULL)
         {
-          g_printerr ("trawl-cli: %s: %s\n", urls[i], error->message);
-          g_clear_error (&error);
-          board_failed = TRUE;
+          g_printerr ("trawl-cli: %s: %s\n", o->urls[i], error->message);
+          all_added = FALSE;
           continue;
         }
-      g_ptr_array_add (cli.boards, board);
+      g_ptr_array_add (cli->boards, board);
     }
 
-  if (trawl_queue_is_busy (queue))
+  if (trawl_queue_is_busy (cli->queue))
     {
-      if (cli.live)
-        cli.redraw_source = g_timeout_add (REDRAW_MS, redraw, &cli);
-      g_main_loop_run (loop);
+      if (cli->live)
+        cli->redraw_source = g_timeout_add (REDRAW_MS, redraw, cli);
+      g_main_loop_run (cli->loop);
     }
 
-  g_clear_handle_id (&cli.redraw_source, g_source_remove);
-  clear_block (&cli);
+  g_clear_handle_id (&cli->redraw_source, g_source_remove);
+  clear_block (cli);
+  return all_added;
+}
 
-  /* Let pause settle and the archive reach the disk before leaving (a
-   * save waits 10 s at most for another process's lock), unless Ctrl+C
-   * says to leave now. */
-  {
-    gint64 since = g_get_monotonic_time ();
-    guint wake = g_timeout_add_seconds (1, keep_waking, NULL);
-    gboolean said = FALSE;
+/* Lets pause settle and the archive reach the disk before leaving (a save
+ * waits 10 s at most for another process's lock), unless Ctrl+C says to
+ * leave now. */
+static void
+wait_for_archive (Cli          *cli,
+                  TrawlArchive *archive)
+{
+  gint64 since = g_get_monotonic_time ();
+  guint wake;
+  gboolean said = FALSE;
 
-    while (archive != NULL && wait_archive (archive) && !cli.leave)
-      {
-        if (!said && g_get_monotonic_time () - since >= G_USEC_PER_SEC)
-          {
-            fprintf (stderr, "%s\n", _("Saving the archive… (Ctrl+C again to leave without)"));
-            said = TRUE;
-          }
-        g_main_context_iteration (NULL, TRUE);
-      }
-    g_source_remove (wake);
-    if (archive != NULL && trawl_archive_is_saving (archive))
-      g_printerr ("%s\n", _("trawl-cli: left before the archive was saved; the videos it does "
-                            "not have will be fetched again next time"));
-  }
+  if (archive == NULL)
+    return;
 
-  for (guint i = 0; i < cli.boards->len; i++)
+  wake = g_timeout_add_seconds (1, keep_waking, NULL);
+  while (wait_archive (archive) && !cli->leave)
     {
-      TrawlBoard *board = g_ptr_array_index (cli.boards, i);
+      if (!said && g_get_monotonic_time () - since >= G_USEC_PER_SEC)
+        {
+          fprintf (stderr, "%s\n", _("Saving the archive… (Ctrl+C again to leave without)"));
+          said = TRUE;
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake);
+  if (trawl_archive_is_saving (archive))
+    g_printerr ("%s\n", _("trawl-cli: left before the archive was saved; the videos it does "
+                          "not have will be fetched again next time"));
+}
+
+/* What became of each board and each failed video. FALSE when a board
+ * failed. */
+static gboolean
+report (Cli *cli)
+{
+  gboolean boards_ok = TRUE;
+
+  for (guint i = 0; i < cli->boards->len; i++)
+    {
+      TrawlBoard *board = g_ptr_array_index (cli->boards, i);
 
       if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED)
         {
           g_printerr ("trawl-cli: %s: %s\n", trawl_board_get_url (board),
                       trawl_board_get_error (board));
-          board_failed = TRUE;
+          boards_ok = FALSE;
         }
-      else if (!quiet && !list)
+      else if (!cli->quiet && !cli->list)
         {
           guint found = trawl_board_get_found (board);
           guint pages = trawl_board_get_pages (board);
-
           g_autofree char *videos = g_strdup_printf (ngettext ("%u video", "%u videos", found),
                                                      found);
           g_autofree char *on_pages = g_strdup_printf (ngettext ("%u page", "%u pages", pages),
@@ -676,15 +735,16 @@ main (int   argc,
         }
     }
 
-  if (cli.failed > 0 && !list)
+  if (cli->failed > 0 && !cli->list)
     {
-      guint n = g_list_model_get_n_items (G_LIST_MODEL (queue));
+      GListModel *items = G_LIST_MODEL (cli->queue);
+      guint n = g_list_model_get_n_items (items);
 
       g_printerr (ngettext ("trawl-cli: %u of %u video failed:\n",
-                            "trawl-cli: %u of %u videos failed:\n", n), cli.failed, n);
+                            "trawl-cli: %u of %u videos failed:\n", n), cli->failed, n);
       for (guint i = 0; i < n; i++)
         {
-          g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+          g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
 
           if (trawl_item_get_state (item) == TRAWL_ITEM_FAILED)
             g_printerr (_("  %s: %s\n"),
@@ -694,6 +754,86 @@ main (int   argc,
         }
     }
 
+  return boards_ok;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_auto(Options) o = { 0 };
+  g_autoptr(TrawlClient) client = NULL;
+  g_autoptr(TrawlQueue) queue = NULL;
+  g_autoptr(TrawlRecipeSet) recipes = NULL;
+  g_autoptr(TrawlArchive) archive = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean boards_ok;
+  Cli cli = { 0 };
+
+  trawl_i18n_init ();
+
+  if (!parse_options (&o, &argc, &argv))
+    return 2;
+
+  if (o.version)
+    {
+      printf ("trawl-cli %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  recipes = load_recipes (&o);
+  if (o.list_recipes)
+    {
+      print_recipes (recipes);
+      return 0;
+    }
+
+  if (o.urls == NULL || o.urls[0] == NULL)
+    {
+      g_printerr ("trawl-cli: %s\n%s\n", _("no URL given"), _("Try “trawl-cli --help”."));
+      return 2;
+    }
+
+  for (guint i = 0; o.urls[i] != NULL; i++)
+    if (!trawl_uri_is_fetchable (o.urls[i], &error))
+      {
+        g_printerr ("trawl-cli: %s: %s\n", o.urls[i], error->message);
+        return 2;
+      }
+
+  client = build_client (&o);
+  if (client == NULL)
+    return 2;
+  queue = trawl_queue_new (client);
+  g_object_set (queue, "download", !o.list, NULL);
+  if (!set_number (queue, "jobs", o.jobs, "--jobs") ||
+      !set_number (queue, "max-pages", o.max_pages, "--max-pages"))
+    return 2;
+  trawl_queue_set_recipes (queue, recipes);
+
+  if (!open_archive (&o, &archive))
+    return 2;
+  trawl_queue_set_archive (queue, archive);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  cli.queue = queue;
+  cli.loop = loop;
+  cli.list = o.list;
+  cli.quiet = o.quiet;
+  cli.live = !o.list && !o.quiet && isatty (STDERR_FILENO);
+  cli.boards = g_ptr_array_new ();
+  cli.started = g_get_monotonic_time ();
+
+  g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), &cli);
+  g_signal_connect_swapped (queue, "item-note", G_CALLBACK (item_note), &cli);
+  g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), &cli);
+  g_unix_signal_add (SIGINT, interrupt, &cli);
+  g_unix_signal_add (SIGTERM, interrupt, &cli);
+
+  boards_ok = run_boards (&cli, &o);
+  wait_for_archive (&cli, archive);
+  boards_ok = report (&cli) && boards_ok;
   g_ptr_array_unref (cli.boards);
 
   /* Videos the archive does not know would be fetched again next time. */
@@ -701,13 +841,13 @@ main (int   argc,
     {
       g_printerr (_("trawl-cli: the archive could not be saved: %s\n"),
                   trawl_archive_get_error (archive)->message);
-      if (!cli.interrupted && !board_failed)
+      if (!cli.interrupted && boards_ok)
         return 1;
     }
 
   if (cli.interrupted)
     return 130;
-  if (board_failed)
+  if (!boards_ok)
     return 2;
   if (cli.failed > 0)
     return 1;

@@ -7,7 +7,10 @@
 
 #include "trawl-error.h"
 #include "trawl-html-private.h"
-#include "trawl-queue-private.h"
+#include "trawl-board-private.h"
+#include "trawl-client-private.h"
+#include "trawl-crawler-private.h"
+#include "trawl-item-private.h"
 #include "trawl-uri.h"
 
 /* Generic mode: how many candidate pages are probed at once. */
@@ -15,9 +18,13 @@
 
 typedef struct
 {
-  TrawlQueue  *queue;
+  TrawlClient *client;
   TrawlBoard  *board;
   TrawlRecipe *recipe;
+  TrawlArchive *archive;
+  TrawlFoundFunc found;
+  gpointer     found_data;
+  GCancellable *cancellable;
   GHashTable  *vars;
   GHashTable  *seen;       /* item ids or URLs this crawl found */
   GHashTable  *known;      /* those the queue had before it started */
@@ -36,9 +43,11 @@ typedef struct
 static void
 crawl_free (Crawl *crawl)
 {
-  g_clear_object (&crawl->queue);
+  g_clear_object (&crawl->client);
   g_clear_object (&crawl->board);
   g_clear_object (&crawl->recipe);
+  g_clear_object (&crawl->archive);
+  g_clear_object (&crawl->cancellable);
   g_clear_pointer (&crawl->vars, g_hash_table_unref);
   g_clear_pointer (&crawl->seen, g_hash_table_unref);
   g_clear_pointer (&crawl->known, g_hash_table_unref);
@@ -57,10 +66,22 @@ static gboolean
 archived (Crawl     *crawl,
           TrawlItem *item)
 {
-  TrawlArchive *archive = trawl_queue_get_archive (crawl->queue);
   g_autofree char *key = _trawl_item_archive_key (item);
 
-  return archive != NULL && key != NULL && trawl_archive_contains (archive, key);
+  return crawl->archive != NULL && key != NULL && trawl_archive_contains (crawl->archive, key);
+}
+
+/* Hands a new item to whoever started the crawl; never once the crawl
+ * is cancelled, so that the receiver may be gone by then. */
+static void
+found (Crawl     *crawl,
+       TrawlItem *item)
+{
+  if (g_cancellable_is_cancelled (crawl->cancellable))
+    return;
+
+  _trawl_board_add_found (crawl->board, 1);
+  crawl->found (item, crawl->found_data);
 }
 
 static void
@@ -85,8 +106,7 @@ add_media_item (Crawl      *crawl,
       return;
     }
 
-  _trawl_board_add_found (crawl->board, 1);
-  _trawl_queue_add_item (crawl->queue, item);
+  found (crawl, item);
 }
 
 static void
@@ -117,7 +137,7 @@ probe_done (Probe *probe)
 }
 
 static void
-probe_cb (GObject      *object,
+crawler_probe_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
@@ -133,13 +153,13 @@ probe_cb (GObject      *object,
 }
 
 static void
-probe_fetch_cb (GObject      *object,
+crawler_probe_fetch_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   Probe *probe = user_data;
   Crawl *crawl = g_task_get_task_data (probe->task);
-  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, NULL);
+  g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (crawl->client, result, NULL);
 
   /* A link that fails is just not a video page. */
   if (response == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
@@ -158,7 +178,7 @@ probe_fetch_cb (GObject      *object,
     }
 
   _trawl_extract_detail_async (NULL, response->body, response->content_type, response->url,
-                               g_task_get_cancellable (probe->task), probe_cb, probe);
+                               g_task_get_cancellable (probe->task), crawler_probe_cb, probe);
 }
 
 static void
@@ -171,10 +191,11 @@ probe_start (GTask      *task,
   probe->task = task;
   probe->url = g_strdup (url);
   crawl->probing++;
-  _trawl_fetch_async (crawl->queue, crawl->board, url, trawl_board_get_url (crawl->board),
-                      NULL, NULL,
-                      /* Translators: %s in “The server refused the %s request” */
-                      _("linked page"), g_task_get_cancellable (task), probe_fetch_cb, probe);
+  _trawl_client_fetch_async (crawl->client, crawl->board, url,
+                             trawl_board_get_url (crawl->board), NULL, NULL,
+                             /* Translators: %s in “The server refused the %s request” */
+                             _("linked page"), g_task_get_cancellable (task),
+                             crawler_probe_fetch_cb, probe);
 }
 
 /* Generic mode: follow each same-site link and keep those whose page
@@ -235,7 +256,7 @@ next_page_url (Crawl         *crawl,
 }
 
 static void
-list_cb (GObject      *object,
+crawler_list_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
@@ -260,8 +281,8 @@ list_cb (GObject      *object,
 
   for (guint i = 0; i < page->items->len; i++)
     {
-      TrawlFound *found = g_ptr_array_index (page->items, i);
-      const char *key = found->id != NULL ? found->id : found->url;
+      TrawlFound *entry = g_ptr_array_index (page->items, i);
+      const char *key = entry->id != NULL ? entry->id : entry->url;
       g_autoptr(TrawlItem) item = NULL;
 
       if (g_hash_table_contains (crawl->seen, key))
@@ -272,17 +293,16 @@ list_cb (GObject      *object,
       if (g_hash_table_contains (crawl->known, key))
         continue;
 
-      item = _trawl_item_new (crawl->board, found->url, found->title, found->id);
-      if (found->is_media)
-        _trawl_item_set_media_url (item, found->url);
+      item = _trawl_item_new (crawl->board, entry->url, entry->title, entry->id);
+      if (entry->is_media)
+        _trawl_item_set_media_url (item, entry->url);
       if (archived (crawl, item))
         {
           _trawl_board_add_skipped (crawl->board);
           continue;
         }
 
-      _trawl_board_add_found (crawl->board, 1);
-      _trawl_queue_add_item (crawl->queue, item);
+      found (crawl, item);
     }
 
   if (crawl->recipe == NULL)
@@ -292,8 +312,7 @@ list_cb (GObject      *object,
           /* The "board" is a single video page. */
           g_autoptr(TrawlItem) item = _trawl_item_new (crawl->board, crawl->current,
                                                        page->title, NULL);
-          _trawl_board_add_found (crawl->board, 1);
-          _trawl_queue_add_item (crawl->queue, item);
+          found (crawl, item);
           finish (task);
           return;
         }
@@ -347,14 +366,14 @@ list_cb (GObject      *object,
 }
 
 static void
-page_cb (GObject      *object,
+crawler_page_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
   GTask *task = user_data;
   Crawl *crawl = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
+  g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (crawl->client, result, &error);
 
   if (response == NULL)
     {
@@ -383,7 +402,7 @@ page_cb (GObject      *object,
     }
 
   _trawl_extract_list_async (crawl->recipe, response->body, response->content_type,
-                             response->url, g_task_get_cancellable (task), list_cb, task);
+                             response->url, g_task_get_cancellable (task), crawler_list_cb, task);
 }
 
 static void
@@ -400,39 +419,61 @@ fetch_page (GTask      *task,
   /* Later pages are asked for as the board's own script would. */
   referer = crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL;
   /* Translators: %s in “The server refused the %s request” */
-  _trawl_fetch_async (crawl->queue, crawl->board, url, referer, NULL, NULL, _("board page"),
-                      g_task_get_cancellable (task), page_cb, task);
+  _trawl_client_fetch_async (crawl->client, crawl->board, url, referer, NULL, NULL,
+                             _("board page"), g_task_get_cancellable (task), crawler_page_cb,
+                             task);
 }
 
+/**
+ * _trawl_crawl_async:
+ * @client: what fetches the pages
+ * @board: the board to list
+ * @recipe: (nullable): its recipe, or %NULL for the generic extractor
+ * @archive: (nullable): items recorded there are skipped
+ * @max_pages: list pages to read at most; 0: as many as the recipe says
+ * @found: called with each new item, never after @cancellable fires
+ *
+ * Lists @board page by page; items @board already has (a restored board)
+ * are not found again.
+ */
 void
-_trawl_crawl_async (TrawlQueue          *queue,
+_trawl_crawl_async (TrawlClient         *client,
                     TrawlBoard          *board,
                     TrawlRecipe         *recipe,
+                    TrawlArchive        *archive,
+                    GListModel          *known_items,
+                    guint                max_pages,
+                    TrawlFoundFunc       found_func,
+                    gpointer             found_data,
                     GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  GTask *task = g_task_new (board, cancellable, callback, user_data);
   Crawl *crawl = g_new0 (Crawl, 1);
   const char *url = trawl_board_get_url (board);
 
   g_task_set_source_tag (task, _trawl_crawl_async);
-  crawl->queue = g_object_ref (queue);
+  crawl->client = g_object_ref (client);
   crawl->board = g_object_ref (board);
   crawl->recipe = recipe != NULL ? g_object_ref (recipe) : NULL;
+  crawl->archive = archive != NULL ? g_object_ref (archive) : NULL;
+  crawl->found = found_func;
+  crawl->found_data = found_data;
+  crawl->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
   crawl->vars = _trawl_recipe_board_vars (recipe, url);
   crawl->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   crawl->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   crawl->visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  crawl->max_pages = _trawl_queue_get_max_pages (queue);
+  crawl->max_pages = max_pages;
   if (crawl->max_pages == 0)
     crawl->max_pages = recipe != NULL ? recipe->max_pages : 1;
   g_task_set_task_data (task, crawl, (GDestroyNotify) crawl_free);
 
   /* A board crawled again (after a restart) keeps the items it has. */
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (known_items); i++)
     {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (known_items, i);
 
       if (trawl_item_get_board (item) != board)
         continue;
@@ -458,9 +499,10 @@ _trawl_crawl_async (TrawlQueue          *queue,
 }
 
 gboolean
-_trawl_crawl_finish (GAsyncResult  *result,
+_trawl_crawl_finish (TrawlBoard    *board,
+                     GAsyncResult  *result,
                      GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, board), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -63,6 +63,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  NOTE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 trawl_item_finalize (GObject *object)
 {
@@ -183,6 +190,16 @@ trawl_item_class_init (TrawlItemClass *klass)
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * TrawlItem::note:
+   * @note: one line for the user that is not a failure, such as why the
+   *   item's file got another name; it is also the item's "error" until
+   *   the item finishes
+   */
+  signals[NOTE] =
+    g_signal_new ("note", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -375,6 +392,14 @@ _trawl_item_set_error (TrawlItem  *self,
                        const char *error)
 {
   set_string (self, &self->error, error, PROP_ERROR);
+}
+
+void
+_trawl_item_note (TrawlItem  *self,
+                  const char *note)
+{
+  _trawl_item_set_error (self, note);
+  g_signal_emit (self, signals[NOTE], 0, note);
 }
 
 void

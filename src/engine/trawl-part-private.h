@@ -17,6 +17,7 @@ typedef struct
   char   *validator;  /* ETag or Last-Modified, for If-Range */
 } TrawlPartIdentity;
 
+char     *_trawl_part_name             (const char         *path);
 void      _trawl_part_identity_clear   (TrawlPartIdentity  *identity);
 
 int       _trawl_part_open             (const char         *path,

@@ -29,6 +29,13 @@ _trawl_part_set_xattrs (gboolean use)
   use_xattrs = use;
 }
 
+/* Where the file @path is written until it is complete. */
+char *
+_trawl_part_name (const char *path)
+{
+  return g_strconcat (path, ".part", NULL);
+}
+
 void
 _trawl_part_identity_clear (TrawlPartIdentity *identity)
 {

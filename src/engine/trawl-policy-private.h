@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -30,5 +30,19 @@ void   _trawl_token_bucket_give_back (TrawlTokenBucket *bucket,
 
 gboolean _trawl_too_slow            (guint64           bytes,
                                      guint             seconds);
+
+/* Retries: the longest a backoff grows to, and the longest a server may
+ * ask to wait with Retry-After. */
+#define TRAWL_MAX_RETRY_DELAY_MS (60 * 1000)
+#define TRAWL_MAX_RETRY_AFTER_S 300
+
+guint    _trawl_backoff_ms          (guint             base_ms,
+                                     guint             attempt,
+                                     guint             retry_after_s,
+                                     guint32           random);
+guint    _trawl_retry_after_parse   (const char       *value,
+                                     GDateTime        *now);
+gboolean _trawl_status_is_transient (guint             status);
+gboolean _trawl_error_is_transient  (const GError     *error);
 
 G_END_DECLS

@@ -2,6 +2,9 @@
 
 #include "config.h"
 
+#include <libsoup/soup.h>
+
+#include "trawl-error.h"
 #include "trawl-policy-private.h"
 
 /* The bucket holds a quarter of a second of the rate, so a pause does
@@ -91,4 +94,109 @@ _trawl_token_bucket_give_back (TrawlTokenBucket *bucket,
     return;
   bucket->tokens = MIN (bucket->tokens + (double) unused,
                         MAX ((double) bucket->rate / BURST_FRACTION, MIN_SLICE));
+}
+
+/**
+ * _trawl_backoff_ms:
+ * @base_ms: the delay after the first try
+ * @attempt: the tries made so far (1 after the first)
+ * @retry_after_s: what the server asked for (Retry-After), or 0
+ * @random: any 32-bit random number, which spreads the delay
+ *
+ * Exponential backoff with jitter (between 3/4 and 5/4 of the doubled
+ * delay), so that many items failing together do not retry together; a
+ * server asking for longer wins, up to TRAWL_MAX_RETRY_AFTER_S.
+ *
+ * Returns: how long to wait before the next try, in milliseconds
+ */
+guint
+_trawl_backoff_ms (guint   base_ms,
+                   guint   attempt,
+                   guint   retry_after_s,
+                   guint32 random)
+{
+  guint64 delay = base_ms;
+  guint64 asked = (guint64) MIN (retry_after_s, TRAWL_MAX_RETRY_AFTER_S) * 1000;
+
+  for (guint i = 1; i < attempt && delay < TRAWL_MAX_RETRY_DELAY_MS; i++)
+    delay *= 2;
+  delay = MIN (delay, TRAWL_MAX_RETRY_DELAY_MS);
+  delay = delay * 3 / 4 + random % (delay / 2 + 1);
+
+  return (guint) MAX (delay, asked);
+}
+
+/**
+ * _trawl_retry_after_parse:
+ * @value: (nullable): a Retry-After header: seconds, or an HTTP date
+ * @now: the time a date is counted from
+ *
+ * Returns: the seconds the server asks to wait, or 0 for none (absent,
+ *   not understood, or a date already past)
+ */
+guint
+_trawl_retry_after_parse (const char *value,
+                          GDateTime  *now)
+{
+  guint64 seconds;
+  g_autoptr(GDateTime) when = NULL;
+
+  if (value == NULL)
+    return 0;
+
+  if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &seconds, NULL))
+    return (guint) seconds;
+
+  when = soup_date_time_new_from_http_string (value);
+  if (when != NULL && g_date_time_compare (when, now) > 0)
+    return (guint) MIN (g_date_time_difference (when, now) / G_USEC_PER_SEC + 1, G_MAXUINT);
+
+  return 0;
+}
+
+/* Statuses that may pass if asked again; a 404 or 403 will not. */
+gboolean
+_trawl_status_is_transient (guint status)
+{
+  return status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 ||
+         (status >= 500 && status != SOUP_STATUS_NOT_IMPLEMENTED &&
+          status != SOUP_STATUS_HTTP_VERSION_NOT_SUPPORTED);
+}
+
+/* Worth another try: the network or the server failed in a way that may
+ * pass. A cancellation never is. */
+gboolean
+_trawl_error_is_transient (const GError *error)
+{
+  if (error == NULL)
+    return FALSE;
+
+  if (error->domain == TRAWL_ERROR)
+    return error->code == TRAWL_ERROR_TRUNCATED || error->code == TRAWL_ERROR_SERVER;
+
+  if (error->domain == G_IO_ERROR)
+    {
+      switch (error->code)
+        {
+        case G_IO_ERROR_TIMED_OUT:
+        case G_IO_ERROR_CONNECTION_REFUSED:
+        case G_IO_ERROR_BROKEN_PIPE:
+        case G_IO_ERROR_PARTIAL_INPUT:
+        case G_IO_ERROR_HOST_UNREACHABLE:
+        case G_IO_ERROR_NETWORK_UNREACHABLE:
+        case G_IO_ERROR_NOT_CONNECTED:
+        case G_IO_ERROR_FAILED:
+          return TRUE;
+        default:
+          return FALSE;
+        }
+    }
+
+  if (error->domain == G_RESOLVER_ERROR)
+    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
+
+  if (error->domain == SOUP_SESSION_ERROR)
+    return error->code == SOUP_SESSION_ERROR_PARSING || error->code == SOUP_SESSION_ERROR_ENCODING;
+
+  return FALSE;
 }

@@ -10,6 +10,7 @@
 
 #include "trawl-enums.h"
 #include "trawl-error.h"
+#include "trawl-part-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -127,7 +128,8 @@ serialize (TrawlQueue *self)
   return g_bytes_new_take (text, length);
 }
 
-/* Serialises on the main thread (a snapshot), writes on a worker. */
+/* Serialises on the main thread (a snapshot), writes on a worker; the
+ * write holds no reference to the queue. */
 void
 _trawl_queue_save_async (TrawlQueue          *self,
                          const char          *path,
@@ -136,7 +138,7 @@ _trawl_queue_save_async (TrawlQueue          *self,
 {
   g_autoptr(GBytes) contents = serialize (self);
 
-  _trawl_write_file_async (self, path, contents, 0600, callback, user_data);
+  _trawl_write_file_async (NULL, path, contents, 0600, callback, user_data);
 }
 
 gboolean
@@ -321,7 +323,7 @@ part_size (const char *path)
 
   if (path == NULL)
     return 0;
-  part = g_strconcat (path, ".part", NULL);
+  part = _trawl_part_name (path);
   return g_stat (part, &st) == 0 ? st.st_size : 0;
 }
 

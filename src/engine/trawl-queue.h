@@ -4,36 +4,18 @@
 
 #include "trawl-archive.h"
 #include "trawl-board.h"
+#include "trawl-client.h"
 #include "trawl-item.h"
 #include "trawl-recipe-set.h"
 
 G_BEGIN_DECLS
 
-/**
- * TrawlAllowLocal:
- * @TRAWL_ALLOW_LOCAL_AUTO: a board on this machine or its network may lead
- *   to addresses there; a board on the internet may not (the default)
- * @TRAWL_ALLOW_LOCAL_ALWAYS: any board may (for networks whose public names
- *   resolve to private addresses)
- * @TRAWL_ALLOW_LOCAL_NEVER: no board may, wherever it is; only the board's
- *   own URL is fetched from such an address
- *
- * Whether what a board leads to (redirects, detail pages, videos) may be on
- * a loopback, link-local or private address: a hostile board must not make
- * Trawl probe the services of the machine it runs on.
- */
-typedef enum
-{
-  TRAWL_ALLOW_LOCAL_AUTO,
-  TRAWL_ALLOW_LOCAL_ALWAYS,
-  TRAWL_ALLOW_LOCAL_NEVER,
-} TrawlAllowLocal;
-
 #define TRAWL_TYPE_QUEUE (trawl_queue_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrawlQueue, trawl_queue, TRAWL, QUEUE, GObject)
 
-TrawlQueue     *trawl_queue_new            (void);
+TrawlQueue     *trawl_queue_new            (TrawlClient     *client);
+TrawlClient    *trawl_queue_get_client     (TrawlQueue      *self);
 TrawlBoard     *trawl_queue_add_board      (TrawlQueue      *self,
                                             const char      *url,
                                             const char      *recipe,
@@ -50,7 +32,6 @@ gboolean        trawl_queue_is_busy        (TrawlQueue      *self);
 guint           trawl_queue_count_state    (TrawlQueue      *self,
                                             TrawlItemState   state);
 guint           trawl_queue_get_jobs       (TrawlQueue      *self);
-guint           trawl_queue_get_per_host   (TrawlQueue      *self);
 
 void            trawl_queue_pause          (TrawlQueue      *self,
                                             TrawlItem       *item);
@@ -82,14 +63,5 @@ gboolean        trawl_queue_save           (TrawlQueue      *self,
 void            trawl_queue_pause_all      (TrawlQueue      *self);
 void            trawl_queue_resume_all     (TrawlQueue      *self);
 void            trawl_queue_retry_failed   (TrawlQueue      *self);
-
-guint64         trawl_parse_rate           (const char      *text,
-                                            GError         **error);
-gboolean        trawl_parse_header         (const char      *text,
-                                            char           **name,
-                                            char           **value,
-                                            GError         **error);
-gboolean        trawl_check_cookies_file   (const char      *path,
-                                            GError         **error);
 
 G_END_DECLS

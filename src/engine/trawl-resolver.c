@@ -7,7 +7,9 @@
 
 #include "trawl-error.h"
 #include "trawl-html-private.h"
-#include "trawl-queue-private.h"
+#include "trawl-client-private.h"
+#include "trawl-item-private.h"
+#include "trawl-resolver-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
 
@@ -17,7 +19,7 @@
 
 typedef struct
 {
-  TrawlQueue      *queue;
+  TrawlClient     *client;
   TrawlItem       *item;
   TrawlRecipe     *recipe;
   GHashTable      *vars;
@@ -30,7 +32,7 @@ typedef struct
 static void
 resolve_free (Resolve *resolve)
 {
-  g_clear_object (&resolve->queue);
+  g_clear_object (&resolve->client);
   g_clear_object (&resolve->item);
   g_clear_object (&resolve->recipe);
   g_clear_pointer (&resolve->vars, g_hash_table_unref);
@@ -196,7 +198,7 @@ _trawl_strategy_api_answer (TrawlStrategy  *strategy,
 static void try_next (GTask *task);
 
 static void
-api_cb (GObject      *object,
+resolver_api_cb (GObject      *object,
         GAsyncResult *result,
         gpointer      user_data)
 {
@@ -204,7 +206,7 @@ api_cb (GObject      *object,
   Resolve *resolve = g_task_get_task_data (task);
   TrawlStrategy *strategy = g_ptr_array_index (resolve->recipe->strategies, resolve->index - 1);
   g_autoptr(GError) error = NULL;
-  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
+  g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (resolve->client, result, &error);
   g_autofree char *url = NULL;
   g_autofree char *reason = NULL;
 
@@ -248,11 +250,11 @@ try_api (GTask         *task,
       return;
     }
 
-  _trawl_fetch_async (resolve->queue, trawl_item_get_board (resolve->item), url,
-                      resolve->page_url, strategy->api_header_names, values,
-                      /* Translators: %s in “The server refused the %s request” */
-                      _("video API"), g_task_get_cancellable (task), api_cb,
-                      task);
+  _trawl_client_fetch_async (resolve->client, trawl_item_get_board (resolve->item), url,
+                             resolve->page_url, strategy->api_header_names, values,
+                             /* Translators: %s in “The server refused the %s request” */
+                             _("video API"), g_task_get_cancellable (task), resolver_api_cb,
+                             task);
 }
 
 static void
@@ -307,7 +309,7 @@ try_next (GTask *task)
 }
 
 static void
-detail_cb (GObject      *object,
+resolver_detail_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
@@ -331,14 +333,14 @@ detail_cb (GObject      *object,
 }
 
 static void
-page_cb (GObject      *object,
+resolver_page_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
 {
   GTask *task = user_data;
   Resolve *resolve = g_task_get_task_data (task);
   GError *error = NULL;
-  g_autoptr(TrawlResponse) response = _trawl_fetch_finish (result, &error);
+  g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (resolve->client, result, &error);
 
   if (response == NULL)
     {
@@ -356,44 +358,53 @@ page_cb (GObject      *object,
   g_free (resolve->page_url);
   resolve->page_url = g_strdup (response->url);
   _trawl_extract_detail_async (resolve->recipe, response->body, response->content_type,
-                               response->url, g_task_get_cancellable (task), detail_cb, task);
+                               response->url, g_task_get_cancellable (task), resolver_detail_cb,
+                               task);
 }
 
+/**
+ * _trawl_resolve_async:
+ * @client: what fetches the pages
+ * @item: the item whose media URL is wanted; it is set on success
+ * @recipe: (nullable): the recipe of the item's board
+ *
+ * Finds the media URL of @item.
+ */
 void
-_trawl_resolve_async (TrawlQueue          *queue,
+_trawl_resolve_async (TrawlClient         *client,
                       TrawlItem           *item,
+                      TrawlRecipe         *recipe,
                       GCancellable        *cancellable,
                       GAsyncReadyCallback  callback,
                       gpointer             user_data)
 {
-  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  GTask *task = g_task_new (item, cancellable, callback, user_data);
   Resolve *resolve = g_new0 (Resolve, 1);
   TrawlBoard *board = trawl_item_get_board (item);
-  const char *recipe = trawl_board_get_recipe (board);
 
   g_task_set_source_tag (task, _trawl_resolve_async);
-  resolve->queue = g_object_ref (queue);
+  resolve->client = g_object_ref (client);
   resolve->item = g_object_ref (item);
   resolve->page_url = g_strdup (trawl_item_get_page_url (item));
   resolve->reasons = g_string_new (NULL);
-  if (recipe != NULL)
-    g_set_object (&resolve->recipe, trawl_recipe_set_lookup (trawl_queue_get_recipes (queue),
-                                                             recipe));
+  g_set_object (&resolve->recipe, recipe);
   resolve->vars = _trawl_recipe_board_vars (resolve->recipe, trawl_board_get_url (board));
   g_hash_table_insert (resolve->vars, g_strdup ("page"), g_strdup (resolve->page_url));
   if (trawl_item_get_id (item) != NULL)
     g_hash_table_insert (resolve->vars, g_strdup ("id"), g_strdup (trawl_item_get_id (item)));
   g_task_set_task_data (task, resolve, (GDestroyNotify) resolve_free);
 
-  _trawl_fetch_async (queue, board, resolve->page_url, trawl_board_get_url (board), NULL, NULL,
-                      /* Translators: %s in “The server refused the %s request” */
-                      _("video page"), cancellable, page_cb, task);
+  _trawl_client_fetch_async (client, board, resolve->page_url, trawl_board_get_url (board),
+                             NULL, NULL,
+                             /* Translators: %s in “The server refused the %s request” */
+                             _("video page"), cancellable, resolver_page_cb, task);
 }
 
 gboolean
-_trawl_resolve_finish (GAsyncResult  *result,
+_trawl_resolve_finish (TrawlItem     *item,
+                       GAsyncResult  *result,
                        GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, item), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -14,7 +14,11 @@
 #include "trawl-error.h"
 #include "trawl-part-private.h"
 #include "trawl-policy-private.h"
-#include "trawl-queue-private.h"
+#include "trawl-client-private.h"
+#include "trawl-http-private.h"
+#include "trawl-item-private.h"
+#include "trawl-paths-private.h"
+#include "trawl-transfer-private.h"
 #include "trawl-uri.h"
 
 /* One download: NAME.part is written from the network in large chunks and
@@ -56,7 +60,8 @@
 
 typedef struct
 {
-  TrawlQueue        *queue;
+  TrawlClient       *client;
+  TrawlPaths        *paths;
   TrawlItem         *item;
   SoupMessage       *message;
   GInputStream      *input;
@@ -123,7 +128,8 @@ static void
 transfer_free (Transfer *transfer)
 {
   release_part (transfer);
-  g_clear_object (&transfer->queue);
+  g_clear_object (&transfer->client);
+  g_clear_object (&transfer->paths);
   g_clear_object (&transfer->item);
   g_clear_object (&transfer->message);
   g_clear_object (&transfer->input);
@@ -164,45 +170,22 @@ return_error (GTask  *task,
 }
 
 static void
-retry_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  GTask *task = user_data;
-  GError *error = NULL;
-
-  if (!_trawl_sleep_finish (result, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
-
-  start_attempt (task);
-}
-
-static void
 attempt_failed (GTask  *task,
                 GError *error)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint retry_after = 0;
+  guint delay;
 
-  if (transfer->message != NULL)
-    retry_after = _trawl_retry_after_seconds (transfer->message);
   close_input (transfer);
 
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      _trawl_error_is_transient (error) &&
-      transfer->attempt < _trawl_queue_get_max_tries (transfer->queue))
+  if (_trawl_client_should_retry (transfer->client, transfer->attempt, error, transfer->message,
+                                  &delay))
     {
-      guint delay = _trawl_queue_retry_delay_ms (transfer->queue, transfer->attempt, retry_after);
-
       g_debug ("Retrying %s in %u ms: %s", trawl_item_get_media_url (transfer->item), delay,
                error->message);
       _trawl_item_set_error (transfer->item, error->message);
       g_error_free (error);
-      _trawl_sleep_async (delay, g_task_get_cancellable (task), retry_cb, task);
+      _trawl_task_again_later (task, delay, start_attempt);
       return;
     }
 
@@ -242,7 +225,7 @@ open_part (Transfer  *transfer,
   for (guint i = 0; i < MAX_RENAMES; i++)
     {
       g_autofree char *path = g_strdup (trawl_item_get_path (transfer->item));
-      g_autofree char *part = g_strconcat (path, ".part", NULL);
+      g_autofree char *part = _trawl_part_name (path);
       g_autofree char *why = NULL;
       g_autoptr(GError) local_error = NULL;
       int fd = -1;
@@ -281,13 +264,13 @@ open_part (Transfer  *transfer,
           return TRUE;
         }
 
-      _trawl_queue_block_path (transfer->queue, path);
-      _trawl_queue_reserve_path (transfer->queue, transfer->item, NULL, NULL);
+      _trawl_paths_block (transfer->paths, path);
+      _trawl_paths_reserve (transfer->paths, transfer->item, NULL);
       {
         g_autofree char *name = display_name (trawl_item_get_path (transfer->item));
         g_autofree char *note = g_strdup_printf (_("%s; saving as %s"), why, name);
 
-        _trawl_queue_note (transfer->queue, transfer->item, note);
+        _trawl_item_note (transfer->item, note);
       }
     }
 
@@ -353,8 +336,8 @@ finish_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
         {
           g_clear_error (&error);
-          _trawl_queue_block_path (transfer->queue, trawl_item_get_path (transfer->item));
-          _trawl_queue_reserve_path (transfer->queue, transfer->item, NULL, NULL);
+          _trawl_paths_block (transfer->paths, trawl_item_get_path (transfer->item));
+          _trawl_paths_reserve (transfer->paths, transfer->item, NULL);
           finish_async (task);
           return;
         }
@@ -405,7 +388,7 @@ count_reread (GTask *task)
   Transfer *transfer = g_task_get_task_data (task);
 
   transfer->unconfirmed = (gint64) transfer->offset;
-  if (transfer->attempt >= _trawl_queue_get_max_tries (transfer->queue))
+  if (transfer->attempt >= trawl_client_get_max_tries (transfer->client))
     {
       return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
                                                _("The server does not say how long the video "
@@ -920,7 +903,7 @@ read_cb (GObject      *object,
     }
 
   if ((gsize) n < transfer->granted)
-    _trawl_queue_give_back_bytes (transfer->queue, transfer->granted - n);
+    _trawl_client_give_back_bytes (transfer->client, transfer->granted - n);
   transfer->deadline.bytes += n;
   if (n == 0)
     transfer->eof = TRUE;
@@ -1003,7 +986,7 @@ start_read (GTask *task)
   guint wait_ms = 0;
   gsize granted;
 
-  granted = _trawl_queue_take_bytes (transfer->queue, space, &wait_ms);
+  granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
   if (granted == 0)
     {
       transfer->waiting = TRUE;
@@ -1177,7 +1160,7 @@ fix_extension (GTask      *task,
     return TRUE;
 
   release_part (transfer);
-  _trawl_queue_reserve_path (transfer->queue, transfer->item, extension, NULL);
+  _trawl_paths_reserve (transfer->paths, transfer->item, extension);
   if (!open_part (transfer, &error))
     {
       return_error (task, g_steal_pointer (&error));
@@ -1189,7 +1172,7 @@ fix_extension (GTask      *task,
     g_autofree char *note = g_strdup_printf (_("The server sends %s: saving as %s"), content_type,
                                              name);
 
-    _trawl_queue_note (transfer->queue, transfer->item, note);
+    _trawl_item_note (transfer->item, note);
   }
 
   if (fstat (transfer->fd, &st) == 0 && st.st_size > 0)
@@ -1344,52 +1327,17 @@ from_zero:
   return TRUE;
 }
 
+/* The response is the video (from where the .part ends, or from the
+ * start): says what the .part is and puts the file where the body goes. */
 static void
-send_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+start_body (GTask *task)
 {
-  GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
-  SoupMessageHeaders *headers;
+  SoupMessageHeaders *headers = soup_message_get_response_headers (transfer->message);
   GError *error = NULL;
   const char *validator;
   g_autofree char *key = NULL;
 
-  transfer->input = _trawl_send_finish (transfer->message, result, &error);
-  if (transfer->input == NULL)
-    {
-      /* The deadline cancelled it: say that, not "cancelled". */
-      if (transfer->failure != NULL && !g_task_return_error_if_cancelled (task))
-        {
-          g_clear_error (&error);
-          error = g_steal_pointer (&transfer->failure);
-        }
-      else if (g_task_had_error (task))
-        {
-          g_error_free (error);
-          g_object_unref (task);
-          return;
-        }
-      attempt_failed (task, _trawl_explain_error (error));
-      return;
-    }
-
-  {
-    g_autofree char *final_url = g_uri_to_string (soup_message_get_uri (transfer->message));
-
-    if (!trawl_uri_is_fetchable (final_url, &error))
-      {
-        return_error (task, error);
-        return;
-      }
-  }
-
-  if (!accept_response (task))
-    return;
-  transfer->confirming = FALSE;
-
-  headers = soup_message_get_response_headers (transfer->message);
   validator = soup_message_headers_get_one (headers, "ETag");
   if (validator == NULL || g_str_has_prefix (validator, "W/"))
     validator = soup_message_headers_get_one (headers, "Last-Modified");
@@ -1425,6 +1373,42 @@ send_cb (GObject      *object,
 
   _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
   pump (task);
+}
+
+static void
+transfer_send_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_assert (G_IS_TASK (task));
+
+  transfer->input = _trawl_client_send_finish (transfer->message, result, &error);
+  if (transfer->input == NULL)
+    {
+      /* The deadline cancelled it: say that, not "cancelled". */
+      if (transfer->failure != NULL && !g_task_return_error_if_cancelled (task))
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&transfer->failure);
+        }
+      else if (g_task_had_error (task))
+        {
+          g_error_free (error);
+          g_object_unref (task);
+          return;
+        }
+      attempt_failed (task, error);
+      return;
+    }
+
+  if (!accept_response (task))
+    return;
+  transfer->confirming = FALSE;
+  start_body (task);
 }
 
 /* A Content-Length that is not a number (-5, garbage) is taken out before
@@ -1507,8 +1491,6 @@ prepare_request (Transfer *transfer)
 {
   SoupMessageHeaders *headers = soup_message_get_request_headers (transfer->message);
 
-  _trawl_queue_prepare_message (transfer->queue, transfer->message,
-                                trawl_item_get_page_url (transfer->item));
   /* Byte ranges and lengths must be those of the file itself. */
   soup_message_disable_feature (transfer->message, SOUP_TYPE_CONTENT_DECODER);
   soup_message_headers_replace (headers, "Accept-Encoding", "identity");
@@ -1575,7 +1557,9 @@ start_attempt (GTask *task)
   transfer->from_zero = FALSE;
 
   g_clear_object (&transfer->message);
-  transfer->message = soup_message_new (SOUP_METHOD_GET, trawl_item_get_media_url (transfer->item));
+  transfer->message = _trawl_client_new_message (transfer->client,
+                                                 trawl_item_get_media_url (transfer->item),
+                                                 trawl_item_get_page_url (transfer->item));
   if (transfer->message == NULL)
     {
       g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
@@ -1588,26 +1572,39 @@ start_attempt (GTask *task)
   g_signal_connect (transfer->message, "got-headers", G_CALLBACK (transfer_got_headers_cb),
                     transfer);
 
-  _trawl_deadline_start (&transfer->deadline, _trawl_queue_get_timeout (transfer->queue),
+  _trawl_deadline_start (&transfer->deadline, _trawl_client_get_timeout (transfer->client),
                          transfer_too_slow_cb, transfer);
 
-  _trawl_send_async (transfer->queue, trawl_item_get_board (transfer->item), transfer->message,
-                     transfer->cancellable, send_cb, task);
+  _trawl_client_send_async (transfer->client, trawl_item_get_board (transfer->item),
+                            transfer->message, transfer->cancellable, transfer_send_cb, task);
 }
 
+/**
+ * _trawl_transfer_async:
+ * @client: what sends the requests
+ * @paths: where the item's file name is reserved; a name that cannot be
+ *   used is blocked there and another one taken
+ * @item: a resolved item with a reserved path
+ *
+ * Downloads @item's media into its path, through NAME.part, resuming
+ * what is there when it is provably the same video; succeeds only once
+ * the file is provably complete and renamed into place.
+ */
 void
-_trawl_transfer_async (TrawlQueue          *queue,
+_trawl_transfer_async (TrawlClient         *client,
+                       TrawlPaths          *paths,
                        TrawlItem           *item,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
 {
-  GTask *task = g_task_new (queue, cancellable, callback, user_data);
+  GTask *task = g_task_new (item, cancellable, callback, user_data);
   Transfer *transfer = g_new0 (Transfer, 1);
   GError *error = NULL;
 
   g_task_set_source_tag (task, _trawl_transfer_async);
-  transfer->queue = g_object_ref (queue);
+  transfer->client = g_object_ref (client);
+  transfer->paths = g_object_ref (paths);
   transfer->item = g_object_ref (item);
   transfer->fd = -1;
   transfer->total = -1;
@@ -1629,9 +1626,10 @@ _trawl_transfer_async (TrawlQueue          *queue,
 }
 
 gboolean
-_trawl_transfer_finish (GAsyncResult  *result,
+_trawl_transfer_finish (TrawlItem     *item,
+                        GAsyncResult  *result,
                         GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, item), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }

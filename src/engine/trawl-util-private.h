@@ -18,6 +18,27 @@ _trawl_set_str (char       **field,
   return TRUE;
 }
 
+/* Property setters that tell whether the value changed. */
+static inline gboolean
+_trawl_set_uint (guint *field,
+                 guint  value)
+{
+  if (*field == value)
+    return FALSE;
+  *field = value;
+  return TRUE;
+}
+
+static inline gboolean
+_trawl_set_boolean (gboolean *field,
+                    gboolean  value)
+{
+  if (*field == value)
+    return FALSE;
+  *field = value;
+  return TRUE;
+}
+
 char    *_trawl_resolve_links     (const char          *path,
                                    GError             **error);
 gboolean _trawl_make_parent       (const char          *path,

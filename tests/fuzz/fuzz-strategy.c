@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 #include "trawl-html-private.h"
-#include "trawl-queue-private.h"
+#include "trawl-resolver-private.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

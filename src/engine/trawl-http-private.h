@@ -1,0 +1,52 @@
+#pragma once
+
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* Helpers of one HTTP request, below the client: a try's cancellable,
+ * the minimum-speed deadline, errors in a user's words. */
+
+typedef struct
+{
+  guint       source;
+  guint       seconds;
+  guint64     bytes;    /* received in this period */
+  gboolean    waiting;  /* for the speed limit, now */
+  gboolean    waited;   /* for the speed limit, in this period */
+  GSourceFunc expired;
+  gpointer    data;
+} TrawlDeadline;
+
+GCancellable  *_trawl_attempt_begin            (GCancellable  *caller,
+                                                gulong        *handler);
+void           _trawl_attempt_end              (GCancellable **attempt,
+                                                GCancellable  *caller,
+                                                gulong        *handler);
+void           _trawl_deadline_start           (TrawlDeadline *deadline,
+                                                guint          seconds,
+                                                GSourceFunc    expired,
+                                                gpointer       data);
+void           _trawl_deadline_stop            (TrawlDeadline *deadline);
+GError        *_trawl_deadline_error           (guint          seconds);
+
+SoupCookieJar *_trawl_cookie_jar_new_from_file (const char    *path,
+                                                GError       **error);
+void           _trawl_sleep_async              (guint          ms,
+                                                GCancellable  *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer       user_data);
+gboolean       _trawl_sleep_finish             (GAsyncResult  *result,
+                                                GError       **error);
+typedef void (*TrawlTaskFunc) (GTask *task);
+
+void           _trawl_task_again_later         (GTask         *task,
+                                                guint          ms,
+                                                TrawlTaskFunc  again);
+GError        *_trawl_explain_error            (GError        *error);
+void           _trawl_set_http_error           (GError       **error,
+                                                SoupMessage   *message,
+                                                const char    *what);
+guint          _trawl_retry_after_seconds      (SoupMessage   *message);
+
+G_END_DECLS

@@ -1,0 +1,169 @@
+#define G_LOG_DOMAIN "trawl-paths"
+
+#include "config.h"
+
+#include "trawl-board.h"
+#include "trawl-filename.h"
+#include "trawl-item-private.h"
+#include "trawl-part-private.h"
+#include "trawl-paths-private.h"
+#include "trawl-uri.h"
+
+struct _TrawlPaths
+{
+  GObject     parent_instance;
+
+  GHashTable *reserved;       /* path -> TrawlItem (unowned), or the paths object: blocked */
+  GHashTable *name_counters;  /* folder/base -> next number to try */
+};
+
+G_DEFINE_FINAL_TYPE (TrawlPaths, _trawl_paths, G_TYPE_OBJECT)
+
+static void
+trawl_paths_finalize (GObject *object)
+{
+  TrawlPaths *self = (TrawlPaths *)object;
+
+  g_clear_pointer (&self->reserved, g_hash_table_unref);
+  g_clear_pointer (&self->name_counters, g_hash_table_unref);
+
+  G_OBJECT_CLASS (_trawl_paths_parent_class)->finalize (object);
+}
+
+static void
+_trawl_paths_class_init (TrawlPathsClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trawl_paths_finalize;
+}
+
+static void
+_trawl_paths_init (TrawlPaths *self)
+{
+  self->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->name_counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+TrawlPaths *
+_trawl_paths_new (void)
+{
+  return g_object_new (TRAWL_TYPE_PATHS, NULL);
+}
+
+static gboolean
+is_taken (TrawlPaths *self,
+          const char *path)
+{
+  return g_hash_table_contains (self->reserved, path) || !_trawl_path_is_free (path);
+}
+
+/* The first free name among @base, "@base (2)", "@base (3)"…, starting
+ * where the last search for @base in this folder stopped, so that a board
+ * of thousands of same-titled videos is named in linear time. */
+static char *
+reserve_numbered (TrawlPaths *self,
+                  const char *dir,
+                  const char *base,
+                  guint       first)
+{
+  g_autofree char *key = g_build_filename (dir, base, NULL);
+  guint n = MAX (first, GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counters, key)));
+
+  for (;; n++)
+    {
+      g_autofree char *name = trawl_filename_numbered (base, n);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (is_taken (self, path))
+        continue;
+
+      g_hash_table_insert (self->name_counters, g_steal_pointer (&key), GUINT_TO_POINTER (n + 1));
+      return g_steal_pointer (&path);
+    }
+}
+
+/**
+ * _trawl_paths_reserve:
+ * @extension: (nullable): the file's extension, or %NULL for the one of
+ *   its media URL
+ *
+ * Picks the item's file name: its title made safe; when another item or a
+ * finished file has it, the title with the item's id (stable across runs),
+ * then " (2)", " (3)"… A leftover .part of the same name is taken over,
+ * which is what resumes an interrupted run; the transfer checks that it
+ * really is this video's.
+ */
+void
+_trawl_paths_reserve (TrawlPaths *self,
+                      TrawlItem  *item,
+                      const char *extension)
+{
+  const char *dir = trawl_board_get_output_dir (trawl_item_get_board (item));
+  const char *title = trawl_item_get_title (item);
+  const char *id = trawl_item_get_id (item);
+  g_autofree char *base = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (TRAWL_IS_PATHS (self));
+
+  if (extension == NULL && trawl_item_get_media_url (item) != NULL)
+    extension = trawl_uri_media_extension (trawl_item_get_media_url (item));
+
+  if (title == NULL || *title == '\0')
+    title = id;
+
+  _trawl_paths_release (self, item);
+  base = trawl_filename_from_title (title, extension);
+  path = g_build_filename (dir, base, NULL);
+  if (is_taken (self, path))
+    g_clear_pointer (&path, g_free);
+
+  if (path == NULL && id != NULL && g_strcmp0 (title, id) != 0)
+    {
+      g_autofree char *with_id = g_strdup_printf ("%s (%s)", title, id);
+      g_autofree char *id_base = trawl_filename_from_title (with_id, extension);
+
+      path = reserve_numbered (self, dir, id_base, 1);
+    }
+  if (path == NULL)
+    path = reserve_numbered (self, dir, base, 2);
+
+  g_hash_table_insert (self->reserved, g_strdup (path), item);
+  _trawl_item_set_path (item, path);
+}
+
+/* Keeps the name @item already has (an item restored from the state
+ * file), so that no other item gets it. */
+void
+_trawl_paths_keep (TrawlPaths *self,
+                   TrawlItem  *item)
+{
+  const char *path = trawl_item_get_path (item);
+
+  g_return_if_fail (TRAWL_IS_PATHS (self));
+
+  if (path != NULL)
+    g_hash_table_insert (self->reserved, g_strdup (path), item);
+}
+
+void
+_trawl_paths_release (TrawlPaths *self,
+                      TrawlItem  *item)
+{
+  const char *path = trawl_item_get_path (item);
+
+  g_return_if_fail (TRAWL_IS_PATHS (self));
+
+  if (path != NULL && g_hash_table_lookup (self->reserved, path) == item)
+    g_hash_table_remove (self->reserved, path);
+}
+
+/* @path cannot be used in this run (another process writes it, it is not
+ * a regular file, or its .part is another video's): no item gets it. */
+void
+_trawl_paths_block (TrawlPaths *self,
+                    const char *path)
+{
+  g_return_if_fail (TRAWL_IS_PATHS (self));
+
+  g_hash_table_insert (self->reserved, g_strdup (path), self);
+}
