@@ -32,7 +32,6 @@ typedef struct
   GPtrArray *generic_media; /* media URLs any page may show */
 } TrawlDetailPage;
 
-void             _trawl_xml_init               (void);
 void             _trawl_found_free             (TrawlFound       *found);
 void             _trawl_list_page_free         (TrawlListPage    *page);
 void             _trawl_detail_page_free       (TrawlDetailPage  *page);

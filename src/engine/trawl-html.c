@@ -12,39 +12,10 @@
 #include "trawl-recipe-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
+#include "trawl-xml-private.h"
 
 /* Links followed from one generic list page at most. */
 #define MAX_GENERIC_LINKS 500
-
-static void
-quiet_generic_error (void       *ctx,
-                     const char *msg,
-                     ...)
-{
-}
-
-static void
-quiet_structured_error (void        *ctx,
-                        xmlErrorPtr  error)
-{
-}
-
-/* libxml2 keeps its error handlers per thread, and web pages are full of
- * markup it complains about; none of that is the user's business. */
-void
-_trawl_xml_init (void)
-{
-  static gsize initialized;
-
-  if (g_once_init_enter (&initialized))
-    {
-      xmlInitParser ();
-      g_once_init_leave (&initialized, 1);
-    }
-
-  xmlSetGenericErrorFunc (NULL, quiet_generic_error);
-  xmlSetStructuredErrorFunc (NULL, quiet_structured_error);
-}
 
 void
 _trawl_found_free (TrawlFound *found)

@@ -8,9 +8,9 @@
 #include <libxml/xpath.h>
 
 #include "trawl-error.h"
-#include "trawl-html-private.h"
 #include "trawl-recipe-private.h"
 #include "trawl-util-private.h"
+#include "trawl-xml-private.h"
 
 #define DEFAULT_MAX_PAGES 100
 
