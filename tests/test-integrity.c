@@ -46,6 +46,7 @@ typedef enum
   SERVE_LENGTH_THEN_EOF,  /* no Range; Content-Length and cut once, then no length, cut */
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
   SERVE_DRIP_BODY,        /* the body at 2 bytes a second */
+  SERVE_HANG,             /* half the body, then nothing, the connection left open */
 } Serve;
 
 typedef struct
@@ -323,6 +324,15 @@ handle (TrawlRawServer *raw,
         trawl_raw_reply_append (reply, "", 0);
         append_video (reply, id, 0, SIZE);
         reply->drip_bytes = 2;
+      }
+      break;
+    case SERVE_HANG:
+      {
+        g_autofree char *head = g_strdup_printf ("%sContent-Length: %u\r\n", type, SIZE);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+        append_video (reply, id, 0, SIZE / 2);
+        reply->hang = TRUE;
       }
       break;
     }
@@ -1075,6 +1085,33 @@ test_content_range (void)
   g_assert_false (_trawl_parse_content_range ("items 1-2/3", &start, &end, &total));
 }
 
+/* Dropping a queue with downloads in flight (no shutdown) closes their
+ * connections: nothing keeps the queue, or the requests, alive. */
+static void
+test_dispose_closes (Fixture       *f,
+                     gconstpointer  data)
+{
+  TrawlQueue *weak = f->queue;
+
+  f->serve = SERVE_HANG;
+  for (guint id = 1; id <= 3; id++)
+    {
+      g_autofree char *path = g_strdup_printf ("/v/%u/clip.mp4", id);
+      g_autofree char *url = trawl_raw_server_get_url (f->raw, path);
+      g_autoptr(GError) error = NULL;
+
+      trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+      g_assert_no_error (error);
+    }
+  TRAWL_WAIT_UNTIL (trawl_raw_server_get_open (f->raw) == 3 &&
+                    trawl_queue_count_state (f->queue, TRAWL_ITEM_DOWNLOADING) == 3);
+
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_clear_object (&f->queue);
+  g_assert_null (weak);
+  TRAWL_WAIT_UNTIL (trawl_raw_server_get_open (f->raw) == 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1101,6 +1138,7 @@ main (int   argc,
   ADD ("/integrity/links-and-fifos", test_links_and_fifos);
   ADD ("/integrity/whole-part", test_whole_part);
   ADD ("/integrity/two-writers", test_two_writers);
+  ADD ("/integrity/dispose-closes", test_dispose_closes);
   g_test_add_func ("/integrity/content-range", test_content_range);
 
   return g_test_run ();

@@ -1099,6 +1099,52 @@ test_parse_rate (void)
   g_assert_cmpuint (trawl_parse_rate ("inf", NULL), ==, 0);
 }
 
+/* Dropping the last reference to a busy queue, without a shutdown, ends
+ * it at once and stops everything it had started: crawls, detail pages
+ * and downloads no longer hold it alive. */
+static void
+test_dispose_cancels (Fixture       *f,
+                      gconstpointer  data)
+{
+  TrawlQueue *weak = f->queue;
+  TrawlClient *client = trawl_queue_get_client (f->queue);
+  TrawlItem *first;
+  TrawlItem *second;
+  g_autofree char *part = NULL;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 64 * 1024, 1);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STALL, 64 * 1024, 1);
+  trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_DETAIL_STALL, 0, 1);
+  add_board (f, f->queue);
+
+  /* Two downloads and a detail page in flight. */
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL &&
+                    trawl_test_find_item (f->queue, 1) != NULL &&
+                    part_has (trawl_test_find_item (f->queue, 0), 64 * 1024) &&
+                    part_has (trawl_test_find_item (f->queue, 1), 64 * 1024) &&
+                    trawl_board_server_get_in_flight (f->server) == 3);
+  first = g_object_ref (trawl_test_item (f->queue, 0));
+  second = g_object_ref (trawl_test_item (f->queue, 1));
+  g_assert_cmpuint (trawl_board_server_get_videos_in_flight (f->server), ==, 2);
+
+  g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_object_add_weak_pointer (G_OBJECT (client), (gpointer *) &client);
+  g_clear_object (&f->queue);
+  g_assert_null (weak);
+
+  /* Every operation ends (each holds the client until then), and what
+   * was downloaded stays for the next run. That the connections close is
+   * /integrity/dispose-closes. */
+  TRAWL_WAIT_UNTIL (client == NULL);
+  part = g_strconcat (trawl_item_get_path (first), ".part", NULL);
+  g_assert_cmpint (trawl_test_file_size (part), ==, 64 * 1024);
+  g_assert_true (part_has (second, 64 * 1024));
+  g_object_unref (first);
+  g_object_unref (second);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1134,6 +1180,7 @@ main (int   argc,
   ADD ("/queue/restore/crawling", test_restore_crawling);
   ADD ("/queue/restore/bad", test_restore_bad);
   ADD ("/queue/review", test_review);
+  ADD ("/queue/dispose-cancels", test_dispose_cancels);
   g_test_add_func ("/queue/parse-rate", test_parse_rate);
 
   return g_test_run ();

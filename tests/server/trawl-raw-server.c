@@ -20,6 +20,7 @@ struct _TrawlRawServer
   GCancellable    *cancellable;
   guint            requests;
   guint            in_flight;
+  guint            open;         /* connections the client has not closed */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlRawServer, trawl_raw_server, G_TYPE_OBJECT)
@@ -46,12 +47,58 @@ connection_free (Connection *c)
   g_free (c);
 }
 
+/* A hanging connection, watched until the client closes it. */
+typedef struct
+{
+  TrawlRawServer    *server;       /* unowned: the cancellable says when it is gone */
+  GCancellable      *cancellable;
+  GSocketConnection *connection;
+  guint8             buffer[256];
+} Watch;
+
+static void
+raw_watch_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Watch *w = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (n > 0)
+    {
+      g_input_stream_read_async (G_INPUT_STREAM (object), w->buffer, sizeof w->buffer,
+                                 G_PRIORITY_DEFAULT, w->cancellable, raw_watch_cb, w);
+      return;
+    }
+
+  if (!g_cancellable_is_cancelled (w->cancellable))
+    w->server->open--;
+  g_io_stream_close (G_IO_STREAM (w->connection), NULL, NULL);
+  g_object_unref (w->connection);
+  g_object_unref (w->cancellable);
+  g_free (w);
+}
+
 static void
 connection_done (Connection *c)
 {
   c->server->in_flight--;
   if (!c->reply.hang)
-    g_io_stream_close (G_IO_STREAM (c->connection), NULL, NULL);
+    {
+      c->server->open--;
+      g_io_stream_close (G_IO_STREAM (c->connection), NULL, NULL);
+    }
+  else
+    {
+      Watch *w = g_new0 (Watch, 1);
+
+      w->server = c->server;
+      w->cancellable = g_object_ref (c->server->cancellable);
+      w->connection = g_object_ref (c->connection);
+      g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (w->connection)),
+                                 w->buffer, sizeof w->buffer, G_PRIORITY_DEFAULT,
+                                 w->cancellable, raw_watch_cb, w);
+    }
   connection_free (c);
 }
 
@@ -167,6 +214,7 @@ raw_incoming_cb (GSocketService    *service,
   c->head = g_byte_array_new ();
   g_ptr_array_add (self->connections, g_object_ref (connection));
   self->in_flight++;
+  self->open++;
   g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
                              c->buffer, sizeof c->buffer, G_PRIORITY_DEFAULT,
                              self->cancellable, raw_read_cb, c);
@@ -263,6 +311,14 @@ guint
 trawl_raw_server_get_requests (TrawlRawServer *self)
 {
   return self->requests;
+}
+
+/* Connections the client has not closed yet (a hanging answer stays open
+ * until the client gives up on it). */
+guint
+trawl_raw_server_get_open (TrawlRawServer *self)
+{
+  return self->open;
 }
 
 guint

@@ -33,6 +33,7 @@ char           *trawl_raw_server_get_url      (TrawlRawServer  *self,
                                                const char      *path);
 guint           trawl_raw_server_get_requests (TrawlRawServer  *self);
 guint           trawl_raw_server_get_in_flight (TrawlRawServer *self);
+guint           trawl_raw_server_get_open     (TrawlRawServer  *self);
 
 /* Helpers for handlers: a status line and headers, then a body. */
 void            trawl_raw_reply_head          (TrawlRawReply   *reply,
