@@ -220,11 +220,11 @@ item_state_changed_cb (TrawlApplication *self,
 }
 
 static void
-boards_changed_cb (TrawlApplication *self,
-                   guint             position,
-                   guint             removed,
-                   guint             added,
-                   GListModel       *boards)
+application_boards_changed_cb (TrawlApplication *self,
+                               guint             position,
+                               guint             removed,
+                               guint             added,
+                               GListModel       *boards)
 {
   for (guint i = 0; i < added; i++)
     {
@@ -416,13 +416,14 @@ trawl_application_startup (GApplication *app)
     g_message ("%s", self->restore_error->message);
 
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",
-                           G_CALLBACK (boards_changed_cb), self, G_CONNECT_SWAPPED);
+                           G_CALLBACK (application_boards_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (item_state_changed_cb),
                            self, G_CONNECT_SWAPPED);
 
   /* Boards restored from the last run are watched like new ones. */
-  boards_changed_cb (self, 0, 0, g_list_model_get_n_items (trawl_queue_get_boards (self->queue)),
-                     trawl_queue_get_boards (self->queue));
+  application_boards_changed_cb (self, 0, 0,
+                                 g_list_model_get_n_items (trawl_queue_get_boards (self->queue)),
+                                 trawl_queue_get_boards (self->queue));
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);

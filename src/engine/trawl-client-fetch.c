@@ -113,6 +113,8 @@ fetch_read_cb (GObject      *object,
   TrawlResponse *response;
   goffset expected;
 
+  g_assert (G_IS_TASK (task));
+
   if (chunk == NULL)
     {
       fetch_fail (task, error);

@@ -145,6 +145,8 @@ crawler_probe_cb (GObject      *object,
   Crawl *crawl = g_task_get_task_data (probe->task);
   g_autoptr(TrawlDetailPage) page = _trawl_extract_detail_finish (result, NULL);
 
+  g_assert (G_IS_TASK (probe->task));
+
   if (page != NULL && page->generic_media->len > 0 &&
       !g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
     add_media_item (crawl, probe->url, g_ptr_array_index (page->generic_media, 0), page->title);
@@ -160,6 +162,8 @@ crawler_probe_fetch_cb (GObject      *object,
   Probe *probe = user_data;
   Crawl *crawl = g_task_get_task_data (probe->task);
   g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (crawl->client, result, NULL);
+
+  g_assert (G_IS_TASK (probe->task));
 
   /* A link that fails is just not a video page. */
   if (response == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
@@ -265,6 +269,8 @@ crawler_list_cb (GObject      *object,
   g_autoptr(TrawlListPage) page = _trawl_extract_list_finish (result, NULL);
   g_autofree char *next = NULL;
   guint fresh = 0;
+
+  g_assert (G_IS_TASK (task));
 
   if (g_task_return_error_if_cancelled (task))
     {
@@ -374,6 +380,8 @@ crawler_page_cb (GObject      *object,
   Crawl *crawl = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (crawl->client, result, &error);
+
+  g_assert (G_IS_TASK (task));
 
   if (response == NULL)
     {

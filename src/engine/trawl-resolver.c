@@ -210,6 +210,8 @@ resolver_api_cb (GObject      *object,
   g_autofree char *url = NULL;
   g_autofree char *reason = NULL;
 
+  g_assert (G_IS_TASK (task));
+
   if (g_task_return_error_if_cancelled (task))
     {
       g_object_unref (task);
@@ -317,6 +319,8 @@ resolver_detail_cb (GObject      *object,
   Resolve *resolve = g_task_get_task_data (task);
   const char *title;
 
+  g_assert (G_IS_TASK (task));
+
   resolve->page = _trawl_extract_detail_finish (result, NULL);
 
   if (g_task_return_error_if_cancelled (task))
@@ -341,6 +345,8 @@ resolver_page_cb (GObject      *object,
   Resolve *resolve = g_task_get_task_data (task);
   GError *error = NULL;
   g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (resolve->client, result, &error);
+
+  g_assert (G_IS_TASK (task));
 
   if (response == NULL)
     {

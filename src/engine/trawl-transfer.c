@@ -330,6 +330,8 @@ finish_cb (GObject      *object,
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
 
+  g_assert (G_IS_TASK (task));
+
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       /* Someone made a file of that name meanwhile: never replace it. */
@@ -499,6 +501,8 @@ write_cb (GObject      *object,
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
   gsize written = 0;
+
+  g_assert (G_IS_TASK (task));
 
   transfer->writing = FALSE;
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
@@ -894,6 +898,8 @@ read_cb (GObject      *object,
   GError *error = NULL;
   gssize n;
 
+  g_assert (G_IS_TASK (task));
+
   transfer->reading = FALSE;
   n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if (n < 0)
@@ -936,6 +942,8 @@ rate_wait_cb (GObject      *object,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
+
+  g_assert (G_IS_TASK (task));
 
   transfer->waiting = FALSE;
   transfer->deadline.waiting = FALSE;

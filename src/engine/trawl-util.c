@@ -250,7 +250,7 @@ gboolean
 _trawl_write_file_finish (GAsyncResult  *result,
                           GError       **error)
 {
-  g_return_val_if_fail (G_IS_TASK (result), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, _trawl_write_file_async), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
