@@ -634,9 +634,9 @@ send_caller_cancelled_cb (GCancellable *caller,
 }
 
 static void
-send_done_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+client_send_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   Send *send = g_task_get_task_data (task);
@@ -722,7 +722,7 @@ _trawl_client_send_async (TrawlClient         *self,
   send->address_handler = g_signal_connect (message, "notify::remote-address",
                                             G_CALLBACK (send_remote_address_cb), send);
   soup_session_send_async (get_session (self), message, G_PRIORITY_DEFAULT,
-                           send->cancellable, send_done_cb, task);
+                           send->cancellable, client_send_done_cb, task);
 }
 
 GInputStream *

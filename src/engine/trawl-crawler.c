@@ -138,8 +138,8 @@ probe_done (Probe *probe)
 
 static void
 crawler_probe_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   Probe *probe = user_data;
   Crawl *crawl = g_task_get_task_data (probe->task);
@@ -156,8 +156,8 @@ crawler_probe_cb (GObject      *object,
 
 static void
 crawler_probe_fetch_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
   Probe *probe = user_data;
   Crawl *crawl = g_task_get_task_data (probe->task);
@@ -259,31 +259,14 @@ next_page_url (Crawl         *crawl,
   return trawl_uri_resolve (trawl_board_get_url (crawl->board), relative, NULL);
 }
 
-static void
-crawler_list_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* Items of a list page that this crawl had not seen: the new ones are
+ * found, those of the archive skipped. Returns how many were not seen
+ * before (a page with none ends the board). */
+static guint
+add_entries (Crawl         *crawl,
+             TrawlListPage *page)
 {
-  GTask *task = user_data;
-  Crawl *crawl = g_task_get_task_data (task);
-  g_autoptr(TrawlListPage) page = _trawl_extract_list_finish (result, NULL);
-  g_autofree char *next = NULL;
   guint fresh = 0;
-
-  g_assert (G_IS_TASK (task));
-
-  if (g_task_return_error_if_cancelled (task))
-    {
-      g_object_unref (task);
-      return;
-    }
-
-  crawl->pages++;
-  /* The empty answer that ends the board is not one of its pages. */
-  if (page->items->len > 0)
-    _trawl_board_add_page (crawl->board);
-  if (trawl_board_get_title (crawl->board) == NULL && page->title != NULL)
-    _trawl_board_set_title (crawl->board, page->title);
 
   for (guint i = 0; i < page->items->len; i++)
     {
@@ -310,6 +293,37 @@ crawler_list_cb (GObject      *object,
 
       found (crawl, item);
     }
+
+  return fresh;
+}
+
+static void
+crawler_list_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  Crawl *crawl = g_task_get_task_data (task);
+  g_autoptr(TrawlListPage) page = _trawl_extract_list_finish (result, NULL);
+  g_autofree char *next = NULL;
+  guint fresh;
+
+  g_assert (G_IS_TASK (task));
+
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+
+  crawl->pages++;
+  /* The empty answer that ends the board is not one of its pages. */
+  if (page->items->len > 0)
+    _trawl_board_add_page (crawl->board);
+  if (trawl_board_get_title (crawl->board) == NULL && page->title != NULL)
+    _trawl_board_set_title (crawl->board, page->title);
+
+  fresh = add_entries (crawl, page);
 
   if (crawl->recipe == NULL)
     {
@@ -373,8 +387,8 @@ crawler_list_cb (GObject      *object,
 
 static void
 crawler_page_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   GTask *task = user_data;
   Crawl *crawl = g_task_get_task_data (task);

@@ -199,8 +199,8 @@ static void try_next (GTask *task);
 
 static void
 resolver_api_cb (GObject      *object,
-        GAsyncResult *result,
-        gpointer      user_data)
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   GTask *task = user_data;
   Resolve *resolve = g_task_get_task_data (task);
@@ -312,8 +312,8 @@ try_next (GTask *task)
 
 static void
 resolver_detail_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   GTask *task = user_data;
   Resolve *resolve = g_task_get_task_data (task);
@@ -338,8 +338,8 @@ resolver_detail_cb (GObject      *object,
 
 static void
 resolver_page_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   GTask *task = user_data;
   Resolve *resolve = g_task_get_task_data (task);

@@ -322,9 +322,9 @@ finish_thread (GTask        *task,
 static void finish_async (GTask *task);
 
 static void
-finish_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+transfer_finish_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
@@ -360,7 +360,7 @@ static void
 finish_async (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  GTask *worker = g_task_new (NULL, NULL, finish_cb, task);
+  GTask *worker = g_task_new (NULL, NULL, transfer_finish_cb, task);
   Finish *finish = g_new0 (Finish, 1);
 
   finish->fd = transfer->fd;
@@ -493,9 +493,9 @@ fail_op (GTask    *task,
 }
 
 static void
-write_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+transfer_write_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
@@ -889,9 +889,9 @@ verify (Transfer *transfer,
 }
 
 static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+transfer_read_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
@@ -935,9 +935,9 @@ read_cb (GObject      *object,
 }
 
 static void
-rate_wait_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+transfer_rate_wait_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
@@ -981,7 +981,8 @@ start_write (GTask *task)
   transfer->flush = FALSE;
   transfer->writing = TRUE;
   g_output_stream_write_all_async (transfer->output, transfer->ring + position, length,
-                                   G_PRIORITY_DEFAULT, transfer->cancellable, write_cb, task);
+                                   G_PRIORITY_DEFAULT, transfer->cancellable, transfer_write_cb,
+                                   task);
 }
 
 static void
@@ -1000,14 +1001,14 @@ start_read (GTask *task)
       transfer->waiting = TRUE;
       transfer->deadline.waiting = TRUE;
       transfer->deadline.waited = TRUE;
-      _trawl_sleep_async (wait_ms, transfer->cancellable, rate_wait_cb, task);
+      _trawl_sleep_async (wait_ms, transfer->cancellable, transfer_rate_wait_cb, task);
       return;
     }
 
   transfer->reading = TRUE;
   transfer->granted = granted;
   g_input_stream_read_async (transfer->input, transfer->ring + position, granted,
-                             G_PRIORITY_DEFAULT, transfer->cancellable, read_cb, task);
+                             G_PRIORITY_DEFAULT, transfer->cancellable, transfer_read_cb, task);
 }
 
 /* Keeps a read and a write going: the write takes the oldest bytes of the
@@ -1212,6 +1213,103 @@ is_compressed (const char *encoding)
 
 /* Decides what the response is to this download, or restarts or fails
  * the attempt. Returns FALSE when it did the latter. */
+/* What no video answer may carry: a compressed body (asked for identity;
+ * its lengths and ranges are the compressed stream's, and the bytes are
+ * not the video) or a length that is not one number. */
+static gboolean
+check_headers (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (transfer->message);
+  const char *encoding = soup_message_headers_get_one (headers, "Content-Encoding");
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (transfer->message)))
+    return TRUE;
+
+  if (encoding != NULL && is_compressed (encoding))
+    {
+      return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                       _("The server sent the video compressed (%s), which "
+                                         "cannot be checked or resumed"), encoding));
+      return FALSE;
+    }
+
+  if (transfer->bad_length != NULL)
+    {
+      return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_HTTP,
+                                       _("The server sent an invalid length (%s)"),
+                                       transfer->bad_length));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* A 206 for a resume: the part asked for, of the file the .part holds. */
+static gboolean
+accept_partial (GTask  *task,
+                gint64  start,
+                gint64  total)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  gint64 asked = (gint64) (transfer->offset - transfer->verify_left);
+
+  if (start != asked)
+    {
+      transfer->from_zero = TRUE;
+      attempt_failed (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                                 _("The server sent the wrong part of the file")));
+      return FALSE;
+    }
+  /* Another length than the .part was started with, or shorter than it:
+   * another file. */
+  if (total >= 0 && ((transfer->identity.size >= 0 && total != transfer->identity.size) ||
+                     (guint64) total < transfer->offset))
+    {
+      again (task, TRUE);
+      return FALSE;
+    }
+  transfer->total = total;
+  return TRUE;
+}
+
+/* The body is the whole file, from its first byte: the .part starts over.
+ * @whole_answer: a 200, whose length (when not said now but said before
+ * for this .part) is the earlier one. */
+static gboolean
+accept_from_zero (GTask    *task,
+                  gint64    total,
+                  gboolean  whole_answer)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->offset = 0;
+  transfer->verify_left = 0;
+  transfer->total = total;
+  transfer->total_from_part = total < 0 && whole_answer && transfer->identity.size >= 0;
+  if (transfer->total_from_part)
+    transfer->total = transfer->identity.size;
+  if (transfer->total == 0)
+    {
+      return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                                               _("The server sent an empty file")));
+      return FALSE;
+    }
+  if (ftruncate (transfer->fd, 0) != 0)
+    {
+      int saved = errno;
+
+      attempt_failed (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                                         g_strerror (saved)));
+      return FALSE;
+    }
+  transfer->sniffing = TRUE;
+  return TRUE;
+}
+
+/* Whether the answer is a body to write: TRUE, or FALSE when it was
+ * dealt with otherwise (the download completes, starts over, is retried
+ * or fails). */
 static gboolean
 accept_response (GTask *task)
 {
@@ -1219,34 +1317,13 @@ accept_response (GTask *task)
   SoupMessageHeaders *headers = soup_message_get_response_headers (transfer->message);
   guint status = soup_message_get_status (transfer->message);
   gint64 start, end, total;
-  gint64 asked = (gint64) (transfer->offset - transfer->verify_left);
   GError *error = NULL;
 
   _trawl_parse_content_range (soup_message_headers_get_one (headers, "Content-Range"),
                               &start, &end, &total);
 
-  /* Asked for identity, sent compressed (an object stored gzipped): its
-   * lengths and ranges are the compressed stream's, and the bytes are not
-   * the video. */
-  {
-    const char *encoding = soup_message_headers_get_one (headers, "Content-Encoding");
-
-    if (encoding != NULL && is_compressed (encoding) && SOUP_STATUS_IS_SUCCESSFUL (status))
-      {
-        return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                         _("The server sent the video compressed (%s), which "
-                                           "cannot be checked or resumed"), encoding));
-        return FALSE;
-      }
-  }
-
-  if (transfer->bad_length != NULL && SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_HTTP,
-                                       _("The server sent an invalid length (%s)"),
-                                       transfer->bad_length));
-      return FALSE;
-    }
+  if (!check_headers (task))
+    return FALSE;
 
   if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && transfer->offset > 0)
     {
@@ -1275,64 +1352,22 @@ accept_response (GTask *task)
   if (status == SOUP_STATUS_PARTIAL_CONTENT)
     {
       if (transfer->offset == 0 && start == 0)
-        goto from_zero;
-      if (start != asked)
-        {
-          transfer->from_zero = TRUE;
-          attempt_failed (task,
-                          g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
-                                               _("The server sent the wrong part of the file")));
-          return FALSE;
-        }
-      /* Another length than the .part was started with, or shorter than
-       * it: another file. */
-      if (total >= 0 && ((transfer->identity.size >= 0 && total != transfer->identity.size) ||
-                         (guint64) total < transfer->offset))
-        {
-          again (task, TRUE);
-          return FALSE;
-        }
-      transfer->total = total;
-      return TRUE;
+        return accept_from_zero (task, total, FALSE);
+      return accept_partial (task, start, total);
     }
 
   /* A 200: Range ignored, the file changed under If-Range, or a download
    * from the start. */
-  total = transfer->announced;
-  if (transfer->confirming && total == (gint64) transfer->offset)
+  if (transfer->confirming && transfer->announced == (gint64) transfer->offset)
     {
-      transfer->total = total;
+      transfer->total = transfer->announced;
       complete (task);
       return FALSE;
     }
   if (transfer->confirming && !count_reread (task))
     return FALSE;
 
-from_zero:
-  transfer->offset = 0;
-  transfer->verify_left = 0;
-  transfer->total = status == SOUP_STATUS_PARTIAL_CONTENT ? total : transfer->announced;
-  /* Said before for this .part and not now: the earlier length stands. */
-  transfer->total_from_part = transfer->total < 0 && status == SOUP_STATUS_OK &&
-                              transfer->identity.size >= 0;
-  if (transfer->total_from_part)
-    transfer->total = transfer->identity.size;
-  if (transfer->total == 0)
-    {
-      return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                               _("The server sent an empty file")));
-      return FALSE;
-    }
-  if (ftruncate (transfer->fd, 0) != 0)
-    {
-      int saved = errno;
-
-      attempt_failed (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
-                                         g_strerror (saved)));
-      return FALSE;
-    }
-  transfer->sniffing = TRUE;
-  return TRUE;
+  return accept_from_zero (task, transfer->announced, status == SOUP_STATUS_OK);
 }
 
 /* The response is the video (from where the .part ends, or from the
