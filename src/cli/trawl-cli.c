@@ -757,6 +757,28 @@ report (Cli *cli)
   return boards_ok;
 }
 
+/* Follows @queue on the terminal until @loop is quit. */
+static void
+cli_watch (Cli        *cli,
+           Options    *o,
+           TrawlQueue *queue,
+           GMainLoop  *loop)
+{
+  cli->queue = queue;
+  cli->loop = loop;
+  cli->list = o->list;
+  cli->quiet = o->quiet;
+  cli->live = !o->list && !o->quiet && isatty (STDERR_FILENO);
+  cli->boards = g_ptr_array_new ();
+  cli->started = g_get_monotonic_time ();
+
+  g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), cli);
+  g_signal_connect_swapped (queue, "item-note", G_CALLBACK (item_note), cli);
+  g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), cli);
+  g_unix_signal_add (SIGINT, interrupt, cli);
+  g_unix_signal_add (SIGTERM, interrupt, cli);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -817,19 +839,7 @@ main (int   argc,
   trawl_queue_set_archive (queue, archive);
 
   loop = g_main_loop_new (NULL, FALSE);
-  cli.queue = queue;
-  cli.loop = loop;
-  cli.list = o.list;
-  cli.quiet = o.quiet;
-  cli.live = !o.list && !o.quiet && isatty (STDERR_FILENO);
-  cli.boards = g_ptr_array_new ();
-  cli.started = g_get_monotonic_time ();
-
-  g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), &cli);
-  g_signal_connect_swapped (queue, "item-note", G_CALLBACK (item_note), &cli);
-  g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), &cli);
-  g_unix_signal_add (SIGINT, interrupt, &cli);
-  g_unix_signal_add (SIGTERM, interrupt, &cli);
+  cli_watch (&cli, &o, queue, loop);
 
   boards_ok = run_boards (&cli, &o);
   wait_for_archive (&cli, archive);
