@@ -158,6 +158,11 @@ test_local (void)
     { "2001:db8::1", FALSE }, { "2606:4700::1111", FALSE }, { "fec0::1", TRUE },
     { "::ffff:8.8.8.8", FALSE }, { "example.com", FALSE }, { "localhost.example.com", FALSE },
     { "127.example.com", FALSE }, { "", FALSE },
+    /* Carrier-grade NAT, and IPv4 inside NAT64 and 6to4 addresses. */
+    { "100.64.0.1", TRUE }, { "100.127.255.254", TRUE }, { "100.63.255.255", FALSE },
+    { "100.128.0.1", FALSE }, { "64:ff9b::7f00:1", TRUE }, { "64:ff9b::10.0.0.1", TRUE },
+    { "64:ff9b::8.8.8.8", FALSE }, { "64:ff9b:1::8.8.8.8", TRUE }, { "2002:7f00:1::", TRUE },
+    { "2002:c0a8:101::1", TRUE }, { "2002:808:808::1", FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

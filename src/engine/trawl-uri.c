@@ -164,33 +164,44 @@ trawl_proxy_parse (const char  *text,
 /**
  * trawl_inet_address_is_local:
  *
- * Loopback, link-local, private (RFC 1918, ULA, the old site-local) or
- * "this network" (0.0.0.0/8, ::): an address of the machine or its network,
- * which a board on the internet has no business sending Trawl to. IPv4
- * addresses inside IPv6 ones (::ffff:a.b.c.d, ::a.b.c.d) are judged as IPv4.
+ * Loopback, link-local, private (RFC 1918, ULA, the old site-local), the
+ * carrier-grade NAT space (100.64.0.0/10, often the operator's or a VPN's
+ * own network) or "this network" (0.0.0.0/8, ::): an address of the
+ * machine or its network, which a board on the internet has no business
+ * sending Trawl to. IPv4 addresses inside IPv6 ones (::ffff:a.b.c.d,
+ * ::a.b.c.d, NAT64's 64:ff9b::a.b.c.d, 6to4's 2002:aabb:ccdd::) are judged
+ * as IPv4; NAT64's local-use prefix 64:ff9b:1::/48 is local.
  */
 gboolean
 trawl_inet_address_is_local (GInetAddress *address)
 {
   static const guint8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
   static const guint8 v4_compatible[12] = { 0 };
+  static const guint8 nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+  static const guint8 nat64_local[6] = { 0, 0x64, 0xff, 0x9b, 0, 1 };
   const guint8 *bytes;
+  const guint8 *embedded = NULL;
 
   g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
 
   bytes = g_inet_address_to_bytes (address);
   if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
     {
-      if (memcmp (bytes, v4_mapped, 12) == 0 || memcmp (bytes, v4_compatible, 12) == 0)
+      if (memcmp (bytes, v4_mapped, 12) == 0 || memcmp (bytes, v4_compatible, 12) == 0 ||
+          memcmp (bytes, nat64, 12) == 0)
+        embedded = bytes + 12;
+      else if (bytes[0] == 0x20 && bytes[1] == 0x02)
+        embedded = bytes + 2;
+      if (embedded != NULL)
         {
-          g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (bytes + 12,
+          g_autoptr(GInetAddress) v4 = g_inet_address_new_from_bytes (embedded,
                                                                       G_SOCKET_FAMILY_IPV4);
           return trawl_inet_address_is_local (v4);
         }
-      if ((bytes[0] & 0xfe) == 0xfc)
+      if ((bytes[0] & 0xfe) == 0xfc || memcmp (bytes, nat64_local, 6) == 0)
         return TRUE;
     }
-  else if (bytes[0] == 0)
+  else if (bytes[0] == 0 || (bytes[0] == 100 && (bytes[1] & 0xc0) == 64))
     return TRUE;
 
   return g_inet_address_get_is_loopback (address) || g_inet_address_get_is_link_local (address) ||
