@@ -825,6 +825,147 @@ test_drip_page (Fixture       *f,
   g_assert_cmpuint (answers, ==, 2);
 }
 
+/* Two servers: the board's site (A) and another host it links to or
+ * redirects to (B); each keeps the request heads it got. */
+typedef struct
+{
+  TrawlRawServer *a;
+  TrawlRawServer *b;
+  GPtrArray      *a_heads;
+  GPtrArray      *b_heads;
+} TwoSites;
+
+static void
+site_a (TrawlRawServer *raw,
+        const char     *path,
+        const char     *request,
+        TrawlRawReply  *reply,
+        gpointer        user_data)
+{
+  TwoSites *sites = user_data;
+  g_autofree char *b_video = trawl_raw_server_get_url (sites->b, "/v/1/linked.mp4");
+  g_autofree char *b_other = trawl_raw_server_get_url (sites->b, "/v/2/moved.mp4");
+  g_autofree char *b_root = trawl_raw_server_get_url (sites->b, "/");
+
+  g_ptr_array_add (sites->a_heads, g_strdup (request));
+  if (g_str_has_prefix (path, "/board"))
+    {
+      g_autofree char *page = g_strdup_printf ("<html><body><video src=\"%s\"></video>"
+                                               "</body></html>", b_video);
+
+      reply_body (reply, "Content-Type: text/html\r\n", page, -1);
+    }
+  else if (g_str_has_prefix (path, "/v/2/"))
+    {
+      g_autofree char *head = g_strdup_printf ("Location: %s\r\nContent-Length: 0\r\n",
+                                               b_other);
+
+      trawl_raw_reply_head (reply, "HTTP/1.1 302 Found", head);
+    }
+  else
+    {
+      /* b_root is http://127.0.0.1:PORT/ */
+      g_autofree char *head = g_strdup_printf ("Location: http://user:pw@%sv/3/secret.mp4\r\n"
+                                               "Content-Length: 0\r\n",
+                                               b_root + strlen ("http://"));
+
+      trawl_raw_reply_head (reply, "HTTP/1.1 302 Found", head);
+    }
+}
+
+static void
+site_b (TrawlRawServer *raw,
+        const char     *path,
+        const char     *request,
+        TrawlRawReply  *reply,
+        gpointer        user_data)
+{
+  TwoSites *sites = user_data;
+
+  g_ptr_array_add (sites->b_heads, g_strdup (request));
+  trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
+                                                  "Content-Length: 4096\r\n");
+  append_video (reply, 1, 0, 4096);
+}
+
+static gboolean
+heads_have (GPtrArray  *heads,
+            const char *text)
+{
+  for (guint i = 0; i < heads->len; i++)
+    if (strstr (g_ptr_array_index (heads, i), text) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Found by the hostile review of issue 11 (F03, F10): the user's
+ * credentials go to the board's own site only, not to a host it links or
+ * redirects to; a redirect to a URL with a user name is refused before it
+ * is followed. */
+static void
+test_credentials_stay (Fixture       *f,
+                       gconstpointer  data)
+{
+  TwoSites sites = { 0 };
+  const char *headers[] = { "Authorization: Bearer s3cret", "X-Api-Key: k3y",
+                            "X-Trace: visible", NULL };
+  g_autofree char *board = NULL;
+  g_autofree char *moved = NULL;
+  g_autofree char *userinfo = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *b;
+
+  sites.a = trawl_raw_server_new (site_a, &sites);
+  sites.b = trawl_raw_server_new (site_b, &sites);
+  sites.a_heads = g_ptr_array_new_with_free_func (g_free);
+  sites.b_heads = g_ptr_array_new_with_free_func (g_free);
+  g_object_set (trawl_queue_get_client (f->queue), "headers", headers, "max-tries", 1, NULL);
+
+  /* A page on A links a video on B. */
+  board = trawl_raw_server_get_url (sites.a, "/board");
+  g_assert_nonnull (trawl_queue_add_board (f->queue, board, NULL, f->dir, &error));
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  {
+    g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
+
+    g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  }
+  g_assert_true (heads_have (sites.a_heads, "Bearer s3cret"));
+  g_assert_true (heads_have (sites.a_heads, "k3y"));
+  g_assert_true (heads_have (sites.b_heads, "X-Trace: visible"));
+  g_assert_false (heads_have (sites.b_heads, "s3cret"));
+  g_assert_false (heads_have (sites.b_heads, "k3y"));
+
+  /* A video on A that redirects to B. */
+  moved = trawl_raw_server_get_url (sites.a, "/v/2/moved.mp4");
+  g_assert_nonnull (trawl_queue_add_board (f->queue, moved, NULL, f->dir, &error));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_true (heads_have (sites.b_heads, "/v/2/moved.mp4"));
+  g_assert_false (heads_have (sites.b_heads, "s3cret"));
+  g_assert_false (heads_have (sites.b_heads, "k3y"));
+
+  /* A redirect to a URL with a user name and password: never followed. */
+  userinfo = trawl_raw_server_get_url (sites.a, "/v/3/secret.mp4");
+  b = trawl_queue_add_board (f->queue, userinfo, NULL, f->dir, &error);
+  g_assert_nonnull (b);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_false (heads_have (sites.b_heads, "/v/3/"));
+  {
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (f->queue));
+    g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (f->queue), n - 1);
+
+    g_assert_true (trawl_item_get_board (item) == b);
+    g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+    g_assert_nonnull (strstr (trawl_item_get_error (item), "user name or password"));
+  }
+
+  g_ptr_array_unref (sites.a_heads);
+  g_ptr_array_unref (sites.b_heads);
+  g_object_unref (sites.a);
+  g_object_unref (sites.b);
+}
+
 /* Found by the hostile review: a speed limit below the minimum speed is
  * the user's choice, not a stalled server. */
 static void
@@ -1139,6 +1280,7 @@ main (int   argc,
   ADD ("/integrity/whole-part", test_whole_part);
   ADD ("/integrity/two-writers", test_two_writers);
   ADD ("/integrity/dispose-closes", test_dispose_closes);
+  ADD ("/integrity/credentials-stay", test_credentials_stay);
   g_test_add_func ("/integrity/content-range", test_content_range);
 
   return g_test_run ();

@@ -24,6 +24,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlResponse, _trawl_response_free)
 
 SoupMessage   *_trawl_client_new_message      (TrawlClient   *self,
                                                const char    *url,
+                                               const char    *board_url,
                                                const char    *referer);
 guint          _trawl_client_get_timeout      (TrawlClient   *self);
 gboolean       _trawl_client_should_retry     (TrawlClient   *self,

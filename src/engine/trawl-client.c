@@ -371,12 +371,50 @@ get_session (TrawlClient *self)
   return self->session;
 }
 
+/* Headers that prove who the user is: the user's extra ones of these go
+ * to the board's own site only, never to a host a board links to. */
+static gboolean
+is_credential (const char *name)
+{
+  const char *words[] = { "auth", "cookie", "token", "key", "secret", "session", "password",
+                          "credential" };
+  g_autofree char *lower = g_ascii_strdown (name, -1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (strstr (lower, words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Same scheme, host and port. */
+static gboolean
+same_origin (GUri *a,
+             GUri *b)
+{
+  return a != NULL && b != NULL && g_uri_get_host (a) != NULL && g_uri_get_host (b) != NULL &&
+         g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
+         g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0 &&
+         g_uri_get_port (a) == g_uri_get_port (b);
+}
+
+static gboolean
+is_board_origin (const char *board_url,
+                 GUri       *uri)
+{
+  g_autoptr(GUri) board = board_url != NULL ? g_uri_parse (board_url, SOUP_HTTP_URI_FLAGS, NULL)
+                                            : NULL;
+
+  return same_origin (board, uri);
+}
+
 /**
  * _trawl_client_new_message:
+ * @board_url: the URL of the board the request is for
  * @referer: (nullable): the page the request is made from
  *
  * The one request constructor: a GET of @url with the user's extra
- * headers.
+ * headers; those that carry credentials only when @url is on the board's
+ * own site (scheme, host and port).
  *
  * Returns: (transfer full) (nullable): the message, or %NULL when @url
  *   is not a URL libsoup can ask for
@@ -384,13 +422,17 @@ get_session (TrawlClient *self)
 SoupMessage *
 _trawl_client_new_message (TrawlClient *self,
                            const char  *url,
+                           const char  *board_url,
                            const char  *referer)
 {
   SoupMessage *message = soup_message_new (SOUP_METHOD_GET, url);
   SoupMessageHeaders *headers;
+  gboolean own_site;
 
   if (message == NULL)
     return NULL;
+
+  own_site = is_board_origin (board_url, soup_message_get_uri (message));
 
   headers = soup_message_get_request_headers (message);
   if (referer != NULL)
@@ -402,7 +444,8 @@ _trawl_client_new_message (TrawlClient *self,
       g_autofree char *name = NULL;
       g_autofree char *value = NULL;
 
-      if (trawl_parse_header (self->headers[i], &name, &value, NULL))
+      if (trawl_parse_header (self->headers[i], &name, &value, NULL) &&
+          (own_site || !is_credential (name)))
         soup_message_headers_replace (headers, name, value);
     }
 
@@ -569,6 +612,17 @@ board_place (Send *send)
 }
 
 static void
+collect_credential (const char *name,
+                    const char *value,
+                    gpointer    user_data)
+{
+  GPtrArray *names = user_data;
+
+  if (is_credential (name))
+    g_ptr_array_add (names, g_strdup (name));
+}
+
+static void
 send_got_headers_cb (SoupMessage *message,
                      Send        *send)
 {
@@ -585,7 +639,33 @@ send_got_headers_cb (SoupMessage *message,
   /* One libsoup cannot follow fails there, with its own reason. */
   target = g_uri_parse_relative (soup_message_get_uri (message), location,
                                  G_URI_FLAGS_ENCODED, NULL);
-  if (target == NULL || g_uri_get_host (target) == NULL || send_allows (send, target, NULL))
+  if (target == NULL || g_uri_get_host (target) == NULL)
+    return;
+
+  /* Refused before libsoup follows it: a user name or password would be
+   * sent (through a proxy, in the request line). */
+  if (g_uri_get_userinfo (target) != NULL)
+    {
+      g_autofree char *place = board_place (send);
+
+      send_refuse (send, g_error_new (TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                                      _("The board at %s redirected to an address with a user "
+                                        "name or password in it; refused"), place));
+      return;
+    }
+
+  /* The user's credentials do not follow a redirect off the board's site. */
+  if (!is_board_origin (trawl_board_get_url (send->board), target))
+    {
+      SoupMessageHeaders *request = soup_message_get_request_headers (message);
+      g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+
+      soup_message_headers_foreach (request, collect_credential, names);
+      for (guint i = 0; i < names->len; i++)
+        soup_message_headers_remove (request, g_ptr_array_index (names, i));
+    }
+
+  if (send_allows (send, target, NULL))
     return;
 
   {

@@ -1600,9 +1600,10 @@ start_attempt (GTask *task)
   transfer->from_zero = FALSE;
 
   g_clear_object (&transfer->message);
-  transfer->message = _trawl_client_new_message (transfer->client,
-                                                 trawl_item_get_media_url (transfer->item),
-                                                 trawl_item_get_page_url (transfer->item));
+  transfer->message = _trawl_client_new_message (
+    transfer->client, trawl_item_get_media_url (transfer->item),
+    trawl_board_get_url (trawl_item_get_board (transfer->item)),
+    trawl_item_get_page_url (transfer->item));
   if (transfer->message == NULL)
     {
       g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
