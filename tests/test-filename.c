@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "trawl-filename.h"
+#include "trawl-util-private.h"
 #include "trawl-test-utils.h"
 
 static void
@@ -154,6 +155,31 @@ test_numbered (void)
   g_assert_cmpstr (three, ==, "a.b (3).mp4");
 }
 
+/* Text a server chose, made safe to show on a terminal. */
+static void
+test_printable (void)
+{
+  struct { const char *in; const char *out; } cases[] = {
+    { "Forbidden", "Forbidden" },
+    { "视频不存在", "视频不存在" },
+    { "\x1b]0;pwned\x07" "Forbidden", "\\x1b]0;pwned\\x07Forbidden" },
+    { "a\r\nb\tc", "a\\x0d\\x0ab\\x09c" },
+    { "del\x7f" " c1\xc2\x9b", "del\\x7f c1\\x9b" },
+    { "evil\xe2\x80\xaegpj.exe", "evil\\u202egpj.exe" },
+    { "bad \xff byte", "bad \xef\xbf\xbd byte" },
+    { "", "" },
+  };
+
+  g_assert_null (_trawl_printable (NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = _trawl_printable (cases[i].in);
+
+      g_assert_cmpstr (out, ==, cases[i].out);
+      g_assert_true (g_utf8_validate (out, -1, NULL));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -161,6 +187,7 @@ main (int   argc,
   trawl_test_init (&argc, &argv);
 
   g_test_add_func ("/filename/cjk", test_cjk_kept);
+  g_test_add_func ("/filename/printable", test_printable);
   g_test_add_func ("/filename/hostile", test_hostile);
   g_test_add_func ("/filename/reserved", test_reserved);
   g_test_add_func ("/filename/long", test_long);

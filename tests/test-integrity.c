@@ -47,6 +47,7 @@ typedef enum
   SERVE_DRIP_HEAD,        /* the headers at 2 bytes a second */
   SERVE_DRIP_BODY,        /* the body at 2 bytes a second */
   SERVE_HANG,             /* half the body, then nothing, the connection left open */
+  SERVE_ESCAPES,          /* a 403 whose reason phrase carries terminal escapes */
 } Serve;
 
 typedef struct
@@ -325,6 +326,10 @@ handle (TrawlRawServer *raw,
         append_video (reply, id, 0, SIZE);
         reply->drip_bytes = 2;
       }
+      break;
+    case SERVE_ESCAPES:
+      trawl_raw_reply_head (reply, "HTTP/1.1 403 \x1b]0;pwned\x07" "Forbidden\x1b[2J",
+                            "Content-Length: 0\r\n");
       break;
     case SERVE_HANG:
       {
@@ -898,6 +903,22 @@ heads_have (GPtrArray  *heads,
   return FALSE;
 }
 
+/* Found by the hostile review of issue 11 (F01): what a server says
+ * reaches the user with its control characters escaped. */
+static void
+test_escapes (Fixture       *f,
+              gconstpointer  data)
+{
+  TrawlItem *item;
+
+  f->serve = SERVE_ESCAPES;
+  item = fetch (f, 1, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "\\x1b]0;pwned\\x07Forbidden"));
+  g_assert_null (strchr (trawl_item_get_error (item), '\x1b'));
+  g_assert_null (strchr (trawl_item_get_error (item), '\x07'));
+}
+
 /* Found by the hostile review of issue 11 (F03, F10): the user's
  * credentials go to the board's own site only, not to a host it links or
  * redirects to; a redirect to a URL with a user name is refused before it
@@ -1281,6 +1302,7 @@ main (int   argc,
   ADD ("/integrity/two-writers", test_two_writers);
   ADD ("/integrity/dispose-closes", test_dispose_closes);
   ADD ("/integrity/credentials-stay", test_credentials_stay);
+  ADD ("/integrity/escapes", test_escapes);
   g_test_add_func ("/integrity/content-range", test_content_range);
 
   return g_test_run ();

@@ -220,7 +220,9 @@ void
 _trawl_board_set_title (TrawlBoard *self,
                         const char *title)
 {
-  if (_trawl_set_str (&self->title, title))
+  g_autofree char *shown = _trawl_printable (title);
+
+  if (_trawl_set_str (&self->title, shown))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
 }
 
@@ -236,7 +238,9 @@ void
 _trawl_board_set_error (TrawlBoard *self,
                         const char *error)
 {
-  if (_trawl_set_str (&self->error, error))
+  g_autofree char *shown = _trawl_printable (error);
+
+  if (_trawl_set_str (&self->error, shown))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 

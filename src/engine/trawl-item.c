@@ -221,7 +221,7 @@ _trawl_item_new (TrawlBoard *board,
 
   self->board = board != NULL ? g_object_ref (board) : NULL;
   self->page_url = g_strdup (page_url);
-  self->title = g_strdup (title);
+  self->title = _trawl_printable (title);
   self->id = g_strdup (id);
 
   return self;
@@ -363,7 +363,9 @@ void
 _trawl_item_set_title (TrawlItem  *self,
                        const char *title)
 {
-  set_string (self, &self->title, title, PROP_TITLE);
+  g_autofree char *shown = _trawl_printable (title);
+
+  set_string (self, &self->title, shown, PROP_TITLE);
 }
 
 void
@@ -391,7 +393,9 @@ void
 _trawl_item_set_error (TrawlItem  *self,
                        const char *error)
 {
-  set_string (self, &self->error, error, PROP_ERROR);
+  g_autofree char *shown = _trawl_printable (error);
+
+  set_string (self, &self->error, shown, PROP_ERROR);
 }
 
 void
@@ -399,7 +403,7 @@ _trawl_item_note (TrawlItem  *self,
                   const char *note)
 {
   _trawl_item_set_error (self, note);
-  g_signal_emit (self, signals[NOTE], 0, note);
+  g_signal_emit (self, signals[NOTE], 0, self->error);
 }
 
 void

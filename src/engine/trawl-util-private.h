@@ -43,6 +43,7 @@ char    *_trawl_resolve_links     (const char          *path,
                                    GError             **error);
 gboolean _trawl_make_parent       (const char          *path,
                                    GError             **error);
+char    *_trawl_printable         (const char          *text);
 gboolean _trawl_is_http_token     (const char          *text);
 gboolean _trawl_is_http_value     (const char          *text);
 

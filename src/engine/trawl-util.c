@@ -15,6 +15,45 @@
 
 #include "trawl-util-private.h"
 
+/**
+ * _trawl_printable:
+ * @text: (nullable): text a server chose (a reason phrase, a header, a
+ *   title), on its way to a terminal or a label
+ *
+ * Valid UTF-8 in which every control character (C0, DEL, C1) and every
+ * character that reorders text (bidi embeddings, overrides, isolates) is
+ * written as an escape (`\x1b`, `\u202e`): a hostile server cannot set a
+ * terminal's title, clear its screen, forge lines or flip text around.
+ *
+ * Returns: (transfer full) (nullable): the text to show, or %NULL for %NULL
+ */
+char *
+_trawl_printable (const char *text)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return NULL;
+
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_sized_new (strlen (valid));
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+        g_string_append_printf (out, "\\x%02x", c);
+      else if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+               c == 0x200e || c == 0x200f || c == 0x061c)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 /* A header or cookie name (RFC 9110 token): what libsoup accepts, and
  * nothing that could end the name early. */
 gboolean
