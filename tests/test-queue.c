@@ -1099,6 +1099,28 @@ test_parse_rate (void)
   g_assert_cmpuint (trawl_parse_rate ("inf", NULL), ==, 0);
 }
 
+/* Found by the hostile review of issue 11 (F02): more downloads than
+ * connections to the host. A request waiting in the session for a free
+ * connection is not a stalled server: the timeout counts from when it is
+ * sent. Each video comes in 64 KiB pieces four times a second and takes
+ * three timeouts; the second waits that long for the connection. */
+static void
+test_waiting_is_not_stalling (Fixture       *f,
+                              gconstpointer  data)
+{
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, 768 * 1024);
+  trawl_board_server_set_video_rate (f->server, 256 * 1024);
+  g_object_set (f->queue, "jobs", 2, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "per-host", 1, "timeout", 1, "max-tries", 1,
+                NULL);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), ==, 1);
+}
+
 /* Dropping the last reference to a busy queue, without a shutdown, ends
  * it at once and stops everything it had started: crawls, detail pages
  * and downloads no longer hold it alive. */
@@ -1181,6 +1203,7 @@ main (int   argc,
   ADD ("/queue/restore/bad", test_restore_bad);
   ADD ("/queue/review", test_review);
   ADD ("/queue/dispose-cancels", test_dispose_cancels);
+  ADD ("/queue/waiting-is-not-stalling", test_waiting_is_not_stalling);
   g_test_add_func ("/queue/parse-rate", test_parse_rate);
 
   return g_test_run ();

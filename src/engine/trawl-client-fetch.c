@@ -253,8 +253,8 @@ fetch_start (GTask *task)
   /* Its own cancellable, which the caller's and the deadline both trip. */
   fetch_forget_attempt (fetch);
   fetch->cancellable = _trawl_attempt_begin (fetch->caller, &fetch->cancel_id);
-  _trawl_deadline_start (&fetch->deadline, _trawl_client_get_timeout (fetch->client),
-                         fetch_too_slow_cb, fetch);
+  _trawl_deadline_start (&fetch->deadline, fetch->message,
+                         _trawl_client_get_timeout (fetch->client), fetch_too_slow_cb, fetch);
   _trawl_client_send_async (fetch->client, fetch->board, fetch->message, fetch->cancellable,
                             fetch_send_cb, task);
 }

@@ -16,6 +16,8 @@ typedef struct
   gboolean    waited;   /* for the speed limit, in this period */
   GSourceFunc expired;
   gpointer    data;
+  SoupMessage *message;  /* the deadline starts when it is sent */
+  gulong      starting_handler;
 } TrawlDeadline;
 
 GCancellable  *_trawl_attempt_begin            (GCancellable  *caller,
@@ -24,6 +26,7 @@ void           _trawl_attempt_end              (GCancellable **attempt,
                                                 GCancellable  *caller,
                                                 gulong        *handler);
 void           _trawl_deadline_start           (TrawlDeadline *deadline,
+                                                SoupMessage   *message,
                                                 guint          seconds,
                                                 GSourceFunc    expired,
                                                 gpointer       data);

@@ -358,8 +358,19 @@ deadline_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+deadline_starting_cb (TrawlDeadline *deadline)
+{
+  g_clear_handle_id (&deadline->source, g_source_remove);
+  deadline->bytes = 0;
+  deadline->waiting = FALSE;
+  deadline->waited = FALSE;
+  deadline->source = g_timeout_add_seconds (deadline->seconds, deadline_cb, deadline);
+}
+
 /**
  * _trawl_deadline_start:
+ * @message: the request it times, which has not been sent yet
  * @seconds: the timeout
  * @expired: called once when a whole period of @seconds brought fewer
  *   than TRAWL_MIN_SPEED bytes a second (periods spent waiting for the
@@ -369,9 +380,15 @@ deadline_cb (gpointer user_data)
  * never trips libsoup's idle timeout. The caller counts what arrives in
  * @deadline->bytes, and sets @deadline->waiting while it waits for the
  * speed limit (and @deadline->waited when it starts to).
+ *
+ * The clock starts when @message goes out on a connection (and again
+ * after a redirect): a request that waits in the session for a free
+ * connection (more requests than the per-host limit) is not a stalled
+ * server. Connecting is timed by libsoup's own timeout.
  */
 void
 _trawl_deadline_start (TrawlDeadline *deadline,
+                       SoupMessage   *message,
                        guint          seconds,
                        GSourceFunc    expired,
                        gpointer       data)
@@ -383,13 +400,19 @@ _trawl_deadline_start (TrawlDeadline *deadline,
   deadline->waited = FALSE;
   deadline->expired = expired;
   deadline->data = data;
-  deadline->source = g_timeout_add_seconds (seconds, deadline_cb, deadline);
+  deadline->message = g_object_ref (message);
+  deadline->starting_handler = g_signal_connect_swapped (message, "starting",
+                                                         G_CALLBACK (deadline_starting_cb),
+                                                         deadline);
 }
 
 void
 _trawl_deadline_stop (TrawlDeadline *deadline)
 {
   g_clear_handle_id (&deadline->source, g_source_remove);
+  if (deadline->message != NULL)
+    g_clear_signal_handler (&deadline->starting_handler, deadline->message);
+  g_clear_object (&deadline->message);
 }
 
 GError *

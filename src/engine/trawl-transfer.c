@@ -1616,7 +1616,8 @@ start_attempt (GTask *task)
   g_signal_connect (transfer->message, "got-headers", G_CALLBACK (transfer_got_headers_cb),
                     transfer);
 
-  _trawl_deadline_start (&transfer->deadline, _trawl_client_get_timeout (transfer->client),
+  _trawl_deadline_start (&transfer->deadline, transfer->message,
+                         _trawl_client_get_timeout (transfer->client),
                          transfer_too_slow_cb, transfer);
 
   _trawl_client_send_async (transfer->client, trawl_item_get_board (transfer->item),
