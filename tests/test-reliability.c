@@ -545,6 +545,25 @@ test_tls (Fixture       *f,
   for (guint i = 0; i < 3; i++)
     assert_done (f->queue, i, 64 * 1024);
   trawl_test_drop_queue (&f->queue);
+
+  /* Found by the hostile review of issue 11 (F04): a CA file given
+   * relative to the working folder, as a shell user would. */
+  {
+    g_autofree char *here = g_get_current_dir ();
+    g_autofree char *dir = g_path_get_dirname (ca);
+    g_autofree char *out = g_build_filename (f->dir, "relative", NULL);
+
+    f->queue = trawl_test_new_queue ();
+    g_assert_cmpint (g_chdir (dir), ==, 0);
+    g_object_set (trawl_queue_get_client (f->queue), "ca-file", "ca.pem", NULL);
+    board = trawl_queue_add_board (f->queue, url, "pearvideo", out, &error);
+    g_assert_no_error (error);
+    TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+    g_assert_cmpint (g_chdir (here), ==, 0);
+    g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+    g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 3);
+    trawl_test_drop_queue (&f->queue);
+  }
 }
 
 static gboolean

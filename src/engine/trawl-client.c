@@ -141,6 +141,21 @@ trawl_client_get_property (GObject    *object,
     }
 }
 
+/* Files are read when the session is built, maybe after the working
+ * folder changed, and the TLS backend takes absolute paths only: a
+ * relative one is made absolute now. */
+static gboolean
+set_path (char         **field,
+          const GValue  *value)
+{
+  const char *path = g_value_get_string (value);
+  g_autofree char *absolute = NULL;
+
+  if (path != NULL && *path != '\0')
+    absolute = g_canonicalize_filename (path, NULL);
+  return _trawl_set_str (field, absolute);
+}
+
 static gboolean
 set_headers (TrawlClient  *self,
              const GValue *value)
@@ -216,10 +231,10 @@ trawl_client_set_property (GObject      *object,
       changed = new_session = _trawl_set_str (&self->proxy, g_value_get_string (value));
       break;
     case PROP_COOKIES_FILE:
-      changed = new_session = _trawl_set_str (&self->cookies_file, g_value_get_string (value));
+      changed = new_session = set_path (&self->cookies_file, value);
       break;
     case PROP_CA_FILE:
-      changed = new_session = _trawl_set_str (&self->ca_file, g_value_get_string (value));
+      changed = new_session = set_path (&self->ca_file, value);
       break;
     case PROP_HEADERS:
       changed = set_headers (self, value);
