@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "trawl-client.h"
@@ -58,18 +59,72 @@ clear_block (Cli *cli)
   cli->drawn_lines = 0;
 }
 
-static char *
-shorten (const char *text,
-         guint       max_chars)
+/* Columns @text takes on a terminal: CJK and other wide characters two,
+ * combining marks none. */
+static guint
+columns_of (const char *text)
 {
-  if (text == NULL)
-    return g_strdup ("");
-  if (g_utf8_strlen (text, -1) <= max_chars)
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (!g_unichar_iszerowidth (c))
+        n += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return n;
+}
+
+/* @text cut to @columns, with an ellipsis when cut: a progress line that
+ * wrapped would take two rows, and the block would not clear them. */
+static char *
+fit (const char *text,
+     guint       columns)
+{
+  GString *out;
+  guint used = 0;
+
+  if (columns_of (text) <= columns)
     return g_strdup (text);
-  {
-    g_autofree char *head = g_utf8_substring (text, 0, max_chars - 1);
-    return g_strconcat (head, "…", NULL);
-  }
+  if (columns == 0)
+    return g_strdup ("");
+
+  out = g_string_new (NULL);
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      guint width = g_unichar_iszerowidth (c) ? 0 : g_unichar_iswide (c) ? 2 : 1;
+
+      if (used + width > columns - 1)
+        break;
+      g_string_append_unichar (out, c);
+      used += width;
+    }
+  g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
+static guint
+terminal_columns (void)
+{
+  struct winsize size;
+
+  if (ioctl (STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+    return size.ws_col;
+  return 80;
+}
+
+/* One row of the progress block: never wider than the terminal (the last
+ * column left free, where some terminals wrap early). */
+static void
+print_row (const char *text,
+           guint       columns)
+{
+  g_autofree char *line = g_strndup (text, strcspn (text, "\n"));
+  g_autofree char *fitted = fit (line, columns > 1 ? columns - 1 : 1);
+
+  fprintf (stderr, "%s\n", fitted);
 }
 
 static void
@@ -84,6 +139,7 @@ draw_block (Cli *cli)
   double speed = 0;
   guint active = 0;
   guint lines = 0;
+  guint columns = terminal_columns ();
 
   clear_block (cli);
 
@@ -117,7 +173,7 @@ draw_block (Cli *cli)
       if (lines >= 8)
         continue;
 
-      title = shorten (trawl_item_get_title (item), 40);
+      title = g_strdup (trawl_item_get_title (item) != NULL ? trawl_item_get_title (item) : "");
       have = g_format_size (trawl_item_get_bytes (item));
       of = trawl_item_get_total (item) >= 0 ? g_format_size (trawl_item_get_total (item))
                                             : g_strdup ("?");
@@ -131,13 +187,19 @@ draw_block (Cli *cli)
 
           /* Translators: a progress line: percent, bytes so far, size, speed,
            * time left, title. */
-          fprintf (stderr, _("  %3d%%  %s of %s  %s/s  %s left  %s\n"),
-                   (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
-                   have, of, rate, eta, title);
+          g_autofree char *row = g_strdup_printf (_("  %3d%%  %s of %s  %s/s  %s left  %s\n"),
+            (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
+            have, of, rate, eta, title);
+
+          print_row (row, columns);
         }
       else
-        /* Translators: a progress line for a video of unknown size. */
-        fprintf (stderr, _("        %s  %s/s  %s\n"), have, rate, title);
+        {
+          /* Translators: a progress line for a video of unknown size. */
+          g_autofree char *row = g_strdup_printf (_("        %s  %s/s  %s\n"), have, rate, title);
+
+          print_row (row, columns);
+        }
       lines++;
     }
 
@@ -153,8 +215,11 @@ draw_block (Cli *cli)
 
     /* Translators: the summary under the progress lines: done, total, failed,
      * downloading now, bytes so far, speed, time left. */
-    fprintf (stderr, _("%u of %u done, %u failed · %u downloading · %s · %s/s · %s left\n"),
-             cli->done, n, cli->failed, active, total, rate, eta);
+    g_autofree char *row = g_strdup_printf (
+      _("%u of %u done, %u failed · %u downloading · %s · %s/s · %s left\n"),
+      cli->done, n, cli->failed, active, total, rate, eta);
+
+    print_row (row, columns);
     lines++;
   }
 

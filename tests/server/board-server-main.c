@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -50,6 +51,9 @@ main (int   argc,
   g_autofree char *form = NULL;
   g_autofree char *size = NULL;
   g_auto(GStrv) faults = NULL;
+  g_auto(GStrv) titles = NULL;
+  g_autofree char *rate = NULL;
+  guint64 video_rate = 0;
   int items = 50;
   int page_size = 12;
   int latency = 0;
@@ -71,12 +75,18 @@ main (int   argc,
     { "no-range", 0, 0, G_OPTION_ARG_NONE, &no_range, "Ignore Range requests", NULL },
     { "hostile", 0, 0, G_OPTION_ARG_NONE, &hostile, "Give items hostile titles", NULL },
     { "gbk", 0, 0, G_OPTION_ARG_NONE, &gbk, "Serve pages in GBK", NULL },
+    { "rate", 0, 0, G_OPTION_ARG_STRING, &rate,
+      "Send each video at this many bytes a second, K/M/G suffixes", "RATE" },
+    { "title", 't', 0, G_OPTION_ARG_STRING_ARRAY, &titles,
+      "Title items with TITLE, in turn (repeatable)", "TITLE" },
     { "fault", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &faults,
       "Inject a fault: INDEX:KIND[:ARG[:TIMES]], KIND one of reset, status, retry-after, stall, "
       "html, detail-status, detail-stall, api-garbage", "SPEC" },
     { NULL }
   };
 
+  /* Titles given on the command line are in the locale's encoding. */
+  setlocale (LC_ALL, "");
   context = g_option_context_new ("— serve a generated video board on loopback");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -91,7 +101,16 @@ main (int   argc,
       return 2;
     }
 
+  if (rate != NULL && !parse_size (rate, &video_rate))
+    {
+      g_printerr ("Invalid --rate “%s”\n", rate);
+      return 2;
+    }
+
   server = trawl_board_server_new ();
+  trawl_board_server_set_video_rate (server, video_rate);
+  if (titles != NULL)
+    trawl_board_server_set_titles (server, (const char * const *) titles);
   trawl_board_server_set_items (server, MAX (items, 0));
   trawl_board_server_set_page_size (server, MAX (page_size, 1));
   trawl_board_server_set_video_size (server, video_size);
