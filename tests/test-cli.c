@@ -718,6 +718,9 @@ test_archive_not_saved (Fixture       *f,
                                                      "--recipe", "pearvideo", f->url, NULL }),
                    ==, 1);
   assert_contains (run.err, "the archive could not be saved: Another process has held");
+  /* The ten seconds of waiting are said (found by the hostile review of
+   * issue 11: they were silent). */
+  assert_contains (run.err, "Waiting for the archive to be saved");
   assert_files (f, 2, 64 * 1024);
   run_clear (&run);
 
@@ -746,6 +749,32 @@ test_archive_not_saved (Fixture       *f,
   close (lock);
 }
 
+/* Ctrl+C while listing says nothing of downloads (found by the hostile
+ * review of issue 11: it said partial downloads were kept). */
+static void
+test_interrupt_list (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  Run run = { 0 };
+
+  trawl_board_server_set_items (f->server, 200);
+  trawl_board_server_set_page_size (f->server, 10);
+  trawl_board_server_set_latency (f->server, 200);
+  process = spawn (&run, (const char *[]) { "--list", "--recipe", "pearvideo", f->url, NULL });
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL) > 0);
+  {
+    guint source = g_timeout_add (50, send_sigint, process);
+
+    TRAWL_WAIT_UNTIL (run.done);
+    g_source_remove (source);
+  }
+  g_assert_cmpint (run.status, ==, 130);
+  assert_contains (run.err, "Interrupted");
+  g_assert_null (strstr (run.err, "partial downloads"));
+  run_clear (&run);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -758,6 +787,7 @@ main (int   argc,
   ADD ("/cli/help", test_help);
   ADD ("/cli/usage", test_usage);
   ADD ("/cli/list", test_list);
+  ADD ("/cli/interrupt-list", test_interrupt_list);
   ADD ("/cli/download", test_download);
   ADD ("/cli/failure-exit", test_failure_exit);
   ADD ("/cli/chinese", test_chinese);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <malloc.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "trawl-board-server.h"
 #include "trawl-error.h"
 #include "trawl-queue.h"
+#include "trawl-raw-server.h"
 #include "trawl-test-utils.h"
 
 /* Broken servers and hostile pages, end to end against the board server:
@@ -659,8 +661,14 @@ test_disk_full (Fixture       *f,
         }
       else
         {
+          g_autofree char *part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+
           g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
           g_assert_nonnull (strstr (trawl_item_get_error (item), "space"));
+          /* A partial download is said to be kept only when there is one
+           * (found by the hostile review of issue 11). */
+          g_assert_cmpint (strstr (trawl_item_get_error (item), "is kept") != NULL, ==,
+                           trawl_test_file_size (part) > 0);
           failed++;
         }
     }
@@ -682,6 +690,77 @@ test_disk_full (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpuint (trawl_archive_get_size (reread), ==, done);
   }
+  trawl_test_drop_queue (&f->queue);
+
+  g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
+}
+
+/* A video of no announced length, chunked. */
+static void
+serve_chunked (TrawlRawServer *raw,
+               const char     *path,
+               const char     *request,
+               TrawlRawReply  *reply,
+               gpointer        user_data)
+{
+  static const char ftyp[] = "\0\0\0\x18" "ftypmp42\0\0\0\0mp42isom";
+  g_autofree guint8 *chunk = g_malloc (32 * 1024);
+  g_autofree char *size = g_strdup_printf ("%x\r\n", 32 * 1024);
+  guint32 x = 12345;
+
+  /* An MP4 header, then bytes that look like nothing in particular. */
+  for (guint i = 0; i < 32 * 1024; i++)
+    chunk[i] = (guint8) ((x = x * 1103515245 + 12345) >> 16);
+  memcpy (chunk, ftyp, sizeof ftyp - 1);
+
+  trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
+                                                  "Transfer-Encoding: chunked\r\n");
+  for (guint i = 0; i < 2; i++)
+    {
+      trawl_raw_reply_append (reply, size, strlen (size));
+      trawl_raw_reply_append (reply, chunk, 32 * 1024);
+      trawl_raw_reply_append (reply, "\r\n", 2);
+    }
+  trawl_raw_reply_append (reply, "0\r\n\r\n", 5);
+}
+
+/* A disk already full when a video of no announced length starts: nothing
+ * is kept, and the message does not say that a partial download is (found
+ * by the hostile review of issue 11). */
+static void
+test_full_from_the_start (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *small = g_build_filename (f->dir, "small", NULL);
+  g_autofree char *filler = g_build_filename (small, "filler", NULL);
+  g_autoptr(TrawlRawServer) raw = trawl_raw_server_new (serve_chunked, NULL);
+  g_autofree char *url = trawl_raw_server_get_url (raw, "/v/1/clip.mp4");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlItem) item = NULL;
+  g_autofree char *part = NULL;
+
+  g_mkdir_with_parents (small, 0755);
+  if (!mount_tmpfs (small, "size=256k"))
+    return;
+  {
+    int fd = open (filler, O_WRONLY | O_CREAT, 0644);
+    char block[4096] = { 0 };
+
+    g_assert_cmpint (fd, >=, 0);
+    while (write (fd, block, sizeof block) > 0)
+      ;
+    close (fd);
+  }
+
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
+  g_assert_nonnull (trawl_queue_add_board (f->queue, url, NULL, small, &error));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "No space left"));
+  g_assert_null (strstr (trawl_item_get_error (item), "is kept"));
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
   trawl_test_drop_queue (&f->queue);
 
   g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
@@ -885,6 +964,7 @@ main (int   argc,
   ADD ("/reliability/big-pages", test_big_pages);
   ADD ("/reliability/tls", test_tls);
   ADD ("/reliability/disk-full", test_disk_full);
+  ADD ("/reliability/full-from-the-start", test_full_from_the_start);
   ADD ("/reliability/too-big-for-disk", test_too_big_for_disk);
   ADD ("/reliability/no-free-space-figure", test_no_free_space_figure);
   ADD ("/reliability/read-only-folder", test_read_only_folder);

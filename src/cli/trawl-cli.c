@@ -30,6 +30,10 @@ typedef struct
   guint       redraw_source;
   gboolean    interrupted;
   gboolean    leave;        /* a second Ctrl+C: do not wait for anything */
+  TrawlArchive *archive;
+  guint       saving_source;
+  gint64      saving_since; /* when only the archive was left to save, or 0 */
+  gboolean    said_saving;
   guint       done;
   guint       failed;
   gint64      started;
@@ -373,18 +377,39 @@ interrupt (gpointer user_data)
 
   cli->interrupted = TRUE;
   clear_block (cli);
-  fprintf (stderr, "%s\n", _("Interrupted: partial downloads are kept; run the same command "
-                             "again to resume them."));
+  if (cli->list)
+    fprintf (stderr, "%s\n", _("Interrupted."));
+  else
+    fprintf (stderr, "%s\n", _("Interrupted: partial downloads are kept; run the same command "
+                               "again to resume them."));
   trawl_queue_pause_all (cli->queue);
   g_main_loop_quit (cli->loop);
 
   return G_SOURCE_CONTINUE;
 }
 
-/* Only wakes the main loop, so a long wait can be said. */
+/* Every video has ended and the archive is still being saved (another
+ * process holds its lock, a slow disk): said after a second, once. */
 static gboolean
-keep_waking (gpointer user_data)
+saving_tick (gpointer user_data)
 {
+  Cli *cli = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!trawl_archive_is_saving (cli->archive) || videos_running (cli->queue))
+    {
+      cli->saving_since = 0;
+      return G_SOURCE_CONTINUE;
+    }
+  if (cli->saving_since == 0)
+    cli->saving_since = now;
+  else if (!cli->said_saving && now - cli->saving_since >= G_USEC_PER_SEC)
+    {
+      clear_block (cli);
+      fprintf (stderr, "%s\n", _("Waiting for the archive to be saved… (Ctrl+C to leave "
+                                 "without it)"));
+      cli->said_saving = TRUE;
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -739,31 +764,19 @@ run_boards (Cli     *cli,
   return all_added;
 }
 
-/* Lets pause settle and the archive reach the disk before leaving (a save
- * waits 10 s at most for another process's lock), unless Ctrl+C says to
- * leave now. */
+/* Lets pause settle and the archive reach the disk before leaving (a
+ * save waits 10 s at most for another process's lock; saving_tick() says
+ * so), unless Ctrl+C says to leave now. */
 static void
 wait_for_archive (Cli          *cli,
                   TrawlArchive *archive)
 {
-  gint64 since = g_get_monotonic_time ();
-  guint wake;
-  gboolean said = FALSE;
-
   if (archive == NULL)
     return;
 
-  wake = g_timeout_add_seconds (1, keep_waking, NULL);
   while (wait_archive (archive) && !cli->leave)
-    {
-      if (!said && g_get_monotonic_time () - since >= G_USEC_PER_SEC)
-        {
-          fprintf (stderr, "%s\n", _("Saving the archive… (Ctrl+C again to leave without)"));
-          said = TRUE;
-        }
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_handle_id (&cli->saving_source, g_source_remove);
   if (trawl_archive_is_saving (archive))
     g_printerr ("%s\n", _("trawl-cli: left before the archive was saved; the videos it does "
                           "not have will be fetched again next time"));
@@ -825,12 +838,14 @@ report (Cli *cli)
 
 /* Follows @queue on the terminal until @loop is quit. */
 static void
-cli_watch (Cli        *cli,
-           Options    *o,
-           TrawlQueue *queue,
-           GMainLoop  *loop)
+cli_watch (Cli          *cli,
+           Options      *o,
+           TrawlQueue   *queue,
+           TrawlArchive *archive,
+           GMainLoop    *loop)
 {
   cli->queue = queue;
+  cli->archive = archive;
   cli->loop = loop;
   cli->list = o->list;
   cli->quiet = o->quiet;
@@ -843,6 +858,9 @@ cli_watch (Cli        *cli,
   g_signal_connect_swapped (queue, "notify::busy", G_CALLBACK (busy_changed), cli);
   g_unix_signal_add (SIGINT, interrupt, cli);
   g_unix_signal_add (SIGTERM, interrupt, cli);
+  /* Also wakes the loop while the archive waits, so that Ctrl+C is seen. */
+  if (archive != NULL)
+    cli->saving_source = g_timeout_add (250, saving_tick, cli);
 }
 
 int
@@ -905,7 +923,7 @@ main (int   argc,
   trawl_queue_set_archive (queue, archive);
 
   loop = g_main_loop_new (NULL, FALSE);
-  cli_watch (&cli, &o, queue, loop);
+  cli_watch (&cli, &o, queue, archive, loop);
 
   boards_ok = run_boards (&cli, &o);
   wait_for_archive (&cli, archive);

@@ -453,19 +453,27 @@ complete (GTask *task)
   finish_async (task);
 }
 
+/* A full disk in words a user can act on; that a partial download is
+ * kept is said only when there is one (an empty .part is removed). */
 static GError *
-write_error (GError *error)
+write_error (Transfer *transfer,
+             GError   *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    {
-      GError *full = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
-                                          _("No space left on the disk; the partial download is "
-                                            "kept and resumes when there is room"));
-      g_error_free (error);
-      return full;
-    }
+  GError *full;
+  struct stat st;
 
-  return error;
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return error;
+
+  g_error_free (error);
+  if (fstat (transfer->fd, &st) == 0 && st.st_size > 0)
+    full = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
+                                _("No space left on the disk; the partial download is kept "
+                                  "and resumes when there is room"));
+  else
+    full = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
+                                _("No space left on the disk"));
+  return full;
 }
 
 /* An error while the other buffer is still busy: stop that too, and fail
@@ -507,7 +515,7 @@ transfer_write_cb (GObject      *object,
   transfer->writing = FALSE;
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
     {
-      fail_op (task, write_error (error), TRUE);
+      fail_op (task, write_error (transfer, error), TRUE);
       return;
     }
 

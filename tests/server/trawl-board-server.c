@@ -366,6 +366,8 @@ respond (TrawlBoardServer  *self,
 
       delayed->msg = g_object_ref (msg);
       g_signal_connect_swapped (msg, "finished", G_CALLBACK (delayed_finished), delayed);
+      /* A client that went away while the answer waited. */
+      g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (delayed_finished), delayed);
       soup_server_message_pause (msg);
       g_timeout_add (self->latency, delayed_unpause, delayed);
     }
