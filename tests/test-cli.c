@@ -190,8 +190,40 @@ test_usage (Fixture       *f,
   run_clear (&run);
 
   g_assert_cmpint (run_cli (&run, (const char *[]) { "file:///etc/passwd", NULL }), ==, 2);
-  assert_contains (run.err, "only http and https");
+  assert_contains (run.err, "Only http and https");
   run_clear (&run);
+
+  /* Found by the hostile review of issue 11: a URL without its scheme
+   * gets a hint, once; an empty -o is refused; a missing --recipes folder
+   * is said. */
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "127.0.0.1:8080/board", NULL }), ==, 2);
+  assert_contains (run.err, "it needs http:// or https:// in front");
+  g_assert_true (strstr (run.err, "8080/board") == g_strrstr (run.err, "8080/board"));
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", "", f->url, NULL }), ==, 2);
+  assert_contains (run.err, "--output needs a folder name");
+  run_clear (&run);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "--recipes", "/nonexistent/recipes",
+                                                     "--list-recipes", NULL }), ==, 0);
+  assert_contains (run.err, "/nonexistent/recipes is not a folder");
+  run_clear (&run);
+
+  /* A URL pasted with a blank after it; a link straight to a video is
+   * not said to be on 0 pages. */
+  {
+    g_autofree char *base = trawl_board_server_get_base_url (f->server);
+    g_autofree char *video = g_strdup_printf ("%s/mp4/short/20231010/cont-%u-%u-hd.mp4 ", base,
+                                              trawl_board_server_item_id (0),
+                                              15000000 + trawl_board_server_item_id (0) % 1000000);
+
+    g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--no-archive", video,
+                                                       NULL }), ==, 0);
+    assert_contains (run.err, ": 1 video, 0 already downloaded");
+    g_assert_null (strstr (run.err, "0 pages"));
+    run_clear (&run);
+  }
 
   /* A board that cannot be read. */
   g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--no-archive", "--recipe",

@@ -678,8 +678,16 @@ load_recipes (Options *o)
       g_printerr (_("trawl-cli: warning: %s\n"), error->message);
       g_clear_error (&error);
     }
-  if (o->recipes_dir != NULL && !trawl_recipe_set_load_directory (recipes, o->recipes_dir,
-                                                                  &error))
+  if (o->recipes_dir != NULL && !g_file_test (o->recipes_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_autofree char *shown = g_filename_display_name (o->recipes_dir);
+      g_autofree char *message = g_strdup_printf (_("%s is not a folder; no recipes were loaded "
+                                                    "from it"), shown);
+
+      g_printerr (_("trawl-cli: warning: %s\n"), message);
+    }
+  else if (o->recipes_dir != NULL &&
+           !trawl_recipe_set_load_directory (recipes, o->recipes_dir, &error))
     g_printerr (_("trawl-cli: warning: %s\n"), error->message);
 
   return recipes;
@@ -782,6 +790,38 @@ wait_for_archive (Cli          *cli,
                           "not have will be fetched again next time"));
 }
 
+/* One line for a board: what was found on how many pages. */
+static void
+report_board (Cli        *cli,
+              TrawlBoard *board)
+{
+  guint found = trawl_board_get_found (board);
+  guint pages = trawl_board_get_pages (board);
+  g_autofree char *videos = g_strdup_printf (ngettext ("%u video", "%u videos", found), found);
+
+  /* Interrupted before anything was listed: nothing to say. */
+  if (found == 0 && pages == 0 && trawl_board_get_skipped (board) == 0)
+    return;
+
+  if (pages == 0)
+    {
+      /* A link straight to a video: no pages were read. */
+      /* Translators: “<board URL>: 1 video, 0 already downloaded” */
+      fprintf (stderr, _("%s: %s, %u already downloaded\n"), trawl_board_get_url (board), videos,
+               trawl_board_get_skipped (board));
+      return;
+    }
+
+  {
+    g_autofree char *on_pages = g_strdup_printf (ngettext ("%u page", "%u pages", pages),
+                                                 pages);
+
+    /* Translators: “<board URL>: 24 videos on 2 pages, 3 already downloaded” */
+    fprintf (stderr, _("%s: %s on %s, %u already downloaded\n"),
+             trawl_board_get_url (board), videos, on_pages, trawl_board_get_skipped (board));
+  }
+}
+
 /* What became of each board and each failed video. FALSE when a board
  * failed. */
 static gboolean
@@ -800,18 +840,7 @@ report (Cli *cli)
           boards_ok = FALSE;
         }
       else if (!cli->quiet && !cli->list)
-        {
-          guint found = trawl_board_get_found (board);
-          guint pages = trawl_board_get_pages (board);
-          g_autofree char *videos = g_strdup_printf (ngettext ("%u video", "%u videos", found),
-                                                     found);
-          g_autofree char *on_pages = g_strdup_printf (ngettext ("%u page", "%u pages", pages),
-                                                       pages);
-
-          /* Translators: “<board URL>: 24 videos on 2 pages, 3 already downloaded” */
-          fprintf (stderr, _("%s: %s on %s, %u already downloaded\n"),
-                   trawl_board_get_url (board), videos, on_pages, trawl_board_get_skipped (board));
-        }
+        report_board (cli, board);
     }
 
   if (cli->failed > 0 && !cli->list)
@@ -901,6 +930,16 @@ main (int   argc,
       return 2;
     }
 
+  /* An empty -o is a mistake, not the current folder. */
+  if (o.output != NULL && *o.output == '\0')
+    {
+      g_printerr ("trawl-cli: %s\n", _("--output needs a folder name"));
+      return 2;
+    }
+
+  /* Pasted from a page or a file: blanks around a URL are no part of it. */
+  for (guint i = 0; o.urls[i] != NULL; i++)
+    g_strstrip (o.urls[i]);
   for (guint i = 0; o.urls[i] != NULL; i++)
     if (!trawl_uri_is_fetchable (o.urls[i], &error))
       {

@@ -52,9 +52,17 @@ trawl_uri_is_fetchable (const char  *url,
    * Chinese sites) is a fine URL even though it is not UTF-8. */
   uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY |
                           G_URI_FLAGS_ENCODED_FRAGMENT, NULL);
+  /* The messages do not repeat the URL: whoever shows one shows it
+   * beside the URL, and it may be long or carry a password. */
+  if (strstr (url, "://") == NULL)
+    {
+      g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                           _("Not a web address: it needs http:// or https:// in front"));
+      return FALSE;
+    }
   if (uri == NULL)
     {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("“%s” is not a valid URL"), url);
+      g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("Not a valid URL"));
       return FALSE;
     }
 
@@ -62,13 +70,14 @@ trawl_uri_is_fetchable (const char  *url,
   if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
     {
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
-                   _("Refusing to fetch a %s: URL; only http and https are allowed"), scheme);
+                   _("Only http and https addresses are fetched, not %s:"), scheme);
       return FALSE;
     }
 
   if (!is_host (g_uri_get_host (uri)))
     {
-      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL, _("“%s” has no valid host"), url);
+      g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                           _("The address has no valid host"));
       return FALSE;
     }
 
