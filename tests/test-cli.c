@@ -807,6 +807,43 @@ test_interrupt_list (Fixture       *f,
   run_clear (&run);
 }
 
+/* An archive that cannot be saved (a read-only file system) is refused
+ * before anything is fetched, as a download folder is (found by the
+ * hostile review of issue 11: it was found out after every video). */
+static void
+test_archive_read_only (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *ro = g_build_filename (f->dir, "ro", NULL);
+  g_autofree char *archive = g_build_filename (ro, "archive.txt", NULL);
+  Run run = { 0 };
+  int status = 0;
+
+  g_mkdir_with_parents (ro, 0755);
+  if (getuid () != 0)
+    {
+      g_test_skip ("mounting a file system needs root; skipped");
+      return;
+    }
+  if (!g_spawn_sync (NULL, (char *[]) { "mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", ro,
+                                        NULL },
+                     NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+                     NULL, &status, NULL) || !g_spawn_check_wait_status (status, NULL))
+    {
+      g_test_skip ("this sandbox does not allow mounting a file system; skipped");
+      return;
+    }
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", archive,
+                                                     "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 2);
+  assert_contains (run.err, "cannot save the archive");
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 0);
+  run_clear (&run);
+  g_assert_true (g_spawn_sync (NULL, (char *[]) { "umount", ro, NULL }, NULL,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, &status, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -819,6 +856,7 @@ main (int   argc,
   ADD ("/cli/help", test_help);
   ADD ("/cli/usage", test_usage);
   ADD ("/cli/list", test_list);
+  ADD ("/cli/archive-read-only", test_archive_read_only);
   ADD ("/cli/interrupt-list", test_interrupt_list);
   ADD ("/cli/download", test_download);
   ADD ("/cli/failure-exit", test_failure_exit);

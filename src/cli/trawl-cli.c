@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -707,6 +708,42 @@ print_recipes (TrawlRecipeSet *recipes)
     }
 }
 
+/* Whether the archive can be saved: its folder (or the first one of its
+ * parents that exists, the rest is made when it is saved) and the file
+ * itself must be writable. A read-only file system is found now, not
+ * after every video was downloaded. */
+static gboolean
+archive_writable (const char  *path,
+                  GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  while (!g_file_test (dir, G_FILE_TEST_EXISTS))
+    {
+      char *parent = g_path_get_dirname (dir);
+
+      if (g_str_equal (parent, dir))
+        {
+          g_free (parent);
+          break;
+        }
+      g_free (dir);
+      dir = parent;
+    }
+
+  if ((g_file_test (path, G_FILE_TEST_EXISTS) && access (path, W_OK) != 0) ||
+      access (dir, W_OK | X_OK) != 0)
+    {
+      int saved = errno;
+      g_autofree char *shown = g_filename_display_name (path);
+
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "%s: %s", shown,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The archive of finished videos, unless told not to keep one; FALSE,
  * having said why, when it cannot be read. */
 static gboolean
@@ -732,6 +769,12 @@ open_archive (Options       *o,
   if (*archive == NULL)
     {
       g_printerr (_("trawl-cli: cannot read the archive: %s\n"), error->message);
+      return FALSE;
+    }
+  if (!archive_writable (o->archive_path, &error))
+    {
+      g_printerr (_("trawl-cli: cannot save the archive: %s\n"), error->message);
+      g_clear_object (archive);
       return FALSE;
     }
   return TRUE;
