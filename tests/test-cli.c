@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "trawl-board-server.h"
+#include "trawl-raw-server.h"
 #include "trawl-test-utils.h"
 
 /* trawl-cli as a user runs it, against the board server in this process:
@@ -807,6 +808,63 @@ test_interrupt_list (Fixture       *f,
   run_clear (&run);
 }
 
+/* Two list pages; the second fails. */
+static void
+paged_board (TrawlRawServer *raw,
+             const char     *path,
+             const char     *request,
+             TrawlRawReply  *reply,
+             gpointer        user_data)
+{
+  const char *page = "<html><body><ul><li><a href=\"/v/1/a.mp4\">A</a></li></ul>"
+                     "<a class=\"next\" href=\"/p/2\">next</a></body></html>";
+  g_autofree char *head = NULL;
+
+  if (g_str_has_prefix (path, "/p/2"))
+    {
+      trawl_raw_reply_head (reply, "HTTP/1.1 500 Internal Server Error", "Content-Length: 0\r\n");
+      return;
+    }
+  if (g_str_has_prefix (path, "/p/1"))
+    {
+      head = g_strdup_printf ("Content-Type: text/html\r\nContent-Length: %zu\r\n",
+                              strlen (page));
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", head);
+      trawl_raw_reply_append (reply, page, strlen (page));
+      return;
+    }
+  trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
+                                                  "Content-Length: 16\r\n");
+  trawl_raw_reply_append (reply, "\0\0\0\x10" "ftypmp42\0\0\0\0", 16);
+}
+
+/* A board read only in part (a later page failed) is said on stderr, and
+ * the exit code is 1 (found by the hostile review of issue 11: a GLib
+ * warning, and 0). */
+static void
+test_partly_read (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TrawlRawServer) raw = trawl_raw_server_new (paged_board, NULL);
+  g_autofree char *url = trawl_raw_server_get_url (raw, "/p/1");
+  g_autofree char *recipes = g_build_filename (f->dir, "recipes", NULL);
+  g_autofree char *recipe = g_build_filename (recipes, "paged.recipe", NULL);
+  Run run = { 0 };
+
+  g_mkdir_with_parents (recipes, 0755);
+  g_assert_true (g_file_set_contents (recipe, "[Recipe]\nName=paged\nTitle=Paged\n\n"
+                                      "[List]\nItems=//li\nLink=./a/@href\nTitle=./a\n"
+                                      "Next=//a[@class='next']/@href\nMax-Pages=5\n\n"
+                                      "[Media direct]\nRegex=(https?://\\S+\\.mp4)\n",
+                                      -1, NULL));
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-q", "--no-archive", "-t", "1",
+                                                     "--recipes", recipes, "-r", "paged",
+                                                     "-o", f->out, url, NULL }), ==, 1);
+  assert_contains (run.err, "Only 1 page was read");
+  g_assert_null (strstr (run.err, "WARNING"));
+  run_clear (&run);
+}
+
 /* An archive that cannot be saved (a read-only file system) is refused
  * before anything is fetched, as a download folder is (found by the
  * hostile review of issue 11: it was found out after every video). */
@@ -856,6 +914,7 @@ main (int   argc,
   ADD ("/cli/help", test_help);
   ADD ("/cli/usage", test_usage);
   ADD ("/cli/list", test_list);
+  ADD ("/cli/partly-read", test_partly_read);
   ADD ("/cli/archive-read-only", test_archive_read_only);
   ADD ("/cli/interrupt-list", test_interrupt_list);
   ADD ("/cli/download", test_download);

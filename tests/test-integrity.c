@@ -903,6 +903,61 @@ heads_have (GPtrArray  *heads,
   return FALSE;
 }
 
+/* A board of two pages whose second fails; its videos are plain links. */
+static void
+paged_board (TrawlRawServer *raw,
+             const char     *path,
+             const char     *request,
+             TrawlRawReply  *reply,
+             gpointer        user_data)
+{
+  if (g_str_equal (path, "/p/1"))
+    reply_body (reply, "Content-Type: text/html\r\n",
+                "<html><body><ul><li><a href=\"/v/1/a.mp4\">A</a></li>"
+                "<li><a href=\"/v/2/b.mp4\">B</a></li></ul>"
+                "<a class=\"next\" href=\"/p/2\">next</a></body></html>", -1);
+  else if (g_str_has_prefix (path, "/p/"))
+    trawl_raw_reply_head (reply, "HTTP/1.1 500 Internal Server Error", "Content-Length: 0\r\n");
+  else
+    {
+      trawl_raw_reply_head (reply, "HTTP/1.1 200 OK", "Content-Type: video/mp4\r\n"
+                                                      "Content-Length: 4096\r\n");
+      append_video (reply, path_id (path), 0, 4096);
+    }
+}
+
+/* Found by the hostile review of issue 11 (F08): a later list page that
+ * fails ends the board with what was found, and the board says so (it
+ * was a GLib warning on stderr, and trawl-cli exited with 0). */
+static void
+test_later_page_fails (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *text = "[Recipe]\nName=paged\nTitle=Paged\n\n"
+                     "[List]\nItems=//li\nLink=./a/@href\nTitle=./a\n"
+                     "Next=//a[@class='next']/@href\nMax-Pages=5\n\n"
+                     "[Media direct]\nRegex=(https?://\\S+\\.mp4)\n";
+  g_autoptr(TrawlRawServer) raw = trawl_raw_server_new (paged_board, NULL);
+  g_autoptr(TrawlRecipe) recipe = NULL;
+  g_autofree char *url = trawl_raw_server_get_url (raw, "/p/1");
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+
+  recipe = trawl_recipe_new_from_data (text, -1, "paged.recipe", &error);
+  g_assert_no_error (error);
+  trawl_recipe_set_add (trawl_queue_get_recipes (f->queue), recipe);
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
+
+  board = trawl_queue_add_board (f->queue, url, "paged", f->dir, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 2);
+  g_assert_nonnull (trawl_board_get_error (board));
+  g_assert_nonnull (strstr (trawl_board_get_error (board), "Only 1 page was read"));
+  g_assert_nonnull (strstr (trawl_board_get_error (board), "500"));
+}
+
 /* Found by the hostile review of issue 11 (F01): what a server says
  * reaches the user with its control characters escaped. */
 static void
@@ -1303,6 +1358,7 @@ main (int   argc,
   ADD ("/integrity/dispose-closes", test_dispose_closes);
   ADD ("/integrity/credentials-stay", test_credentials_stay);
   ADD ("/integrity/escapes", test_escapes);
+  ADD ("/integrity/later-page-fails", test_later_page_fails);
   g_test_add_func ("/integrity/content-range", test_content_range);
 
   return g_test_run ();

@@ -544,8 +544,9 @@ parse_options (Options   *o,
       "video’s page, and the videos themselves, several at once, into a folder.\n"
       "Interrupted downloads resume when the same command runs again."));
   g_option_context_set_description (context,
-    _("Exit status: 0 when every video finished, 1 when some failed (each is named\n"
-      "with its reason on stderr), 2 for bad usage or a board that could not be read.\n"
+    _("Exit status: 0 when every video finished, 1 when some failed or a board was\n"
+      "read only in part (each is named with its reason on stderr), 2 for bad usage\n"
+      "or a board that could not be read.\n"
       "\n"
       "Recipes (how to read a site) are looked up by URL; without one, videos are\n"
       "found in <video> tags, og:video, JSON-LD and media links. User recipes live\n"
@@ -866,9 +867,10 @@ report_board (Cli        *cli,
 }
 
 /* What became of each board and each failed video. FALSE when a board
- * failed. */
+ * failed; @partly is set when one was not read to its end. */
 static gboolean
-report (Cli *cli)
+report (Cli      *cli,
+        gboolean *partly)
 {
   gboolean boards_ok = TRUE;
 
@@ -882,8 +884,18 @@ report (Cli *cli)
                       trawl_board_get_error (board));
           boards_ok = FALSE;
         }
-      else if (!cli->quiet && !cli->list)
-        report_board (cli, board);
+      else
+        {
+          if (!cli->quiet && !cli->list)
+            report_board (cli, board);
+          /* Finished, but a later page failed: some videos may be missing. */
+          if (trawl_board_get_error (board) != NULL)
+            {
+              g_printerr ("trawl-cli: %s: %s\n", trawl_board_get_url (board),
+                          trawl_board_get_error (board));
+              *partly = TRUE;
+            }
+        }
     }
 
   if (cli->failed > 0 && !cli->list)
@@ -947,6 +959,7 @@ main (int   argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   gboolean boards_ok;
+  gboolean partly = FALSE;
   Cli cli = { 0 };
 
   trawl_i18n_init ();
@@ -1009,7 +1022,7 @@ main (int   argc,
 
   boards_ok = run_boards (&cli, &o);
   wait_for_archive (&cli, archive);
-  boards_ok = report (&cli) && boards_ok;
+  boards_ok = report (&cli, &partly) && boards_ok;
   g_ptr_array_unref (cli.boards);
 
   /* Videos the archive does not know would be fetched again next time. */
@@ -1025,7 +1038,7 @@ main (int   argc,
     return 130;
   if (!boards_ok)
     return 2;
-  if (cli.failed > 0)
+  if (cli.failed > 0 || partly)
     return 1;
   return 0;
 }

@@ -399,11 +399,17 @@ crawler_page_cb (GObject      *object,
 
   if (response == NULL)
     {
-      /* A later page failing ends the board with what was found; the
-       * first one failing is the board failing. */
+      /* A later page failing ends the board with what was found, and the
+       * board says it was not read to its end; the first one failing is
+       * the board failing. */
       if (crawl->pages > 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_warning ("Stopped paging %s: %s", trawl_board_get_url (crawl->board), error->message);
+          g_autofree char *why = g_strdup_printf (ngettext ("Only %u page was read: %s",
+                                                            "Only %u pages were read: %s",
+                                                            crawl->pages),
+                                                  crawl->pages, error->message);
+
+          _trawl_board_set_error (crawl->board, why);
           g_error_free (error);
           finish (task);
           return;
