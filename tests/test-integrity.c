@@ -48,6 +48,7 @@ typedef enum
   SERVE_DRIP_BODY,        /* the body at 2 bytes a second */
   SERVE_HANG,             /* half the body, then nothing, the connection left open */
   SERVE_ESCAPES,          /* a 403 whose reason phrase carries terminal escapes */
+  SERVE_SLICES,           /* every answer a 206 of 64 KiB at most, as capped CDNs do */
 } Serve;
 
 typedef struct
@@ -325,6 +326,20 @@ handle (TrawlRawServer *raw,
         trawl_raw_reply_append (reply, "", 0);
         append_video (reply, id, 0, SIZE);
         reply->drip_bytes = 2;
+      }
+      break;
+    case SERVE_SLICES:
+      {
+        gint64 from = MAX (start, 0);
+        gint64 to = MIN (from + 64 * 1024, (gint64) SIZE);
+        g_autofree char *head = g_strdup_printf ("Content-Type: video/mp4\r\nETag: \"v1\"\r\n"
+                                                 "Content-Range: bytes %" G_GINT64_FORMAT "-%"
+                                                 G_GINT64_FORMAT "/%u\r\nContent-Length: %"
+                                                 G_GINT64_FORMAT "\r\n",
+                                                 from, to - 1, SIZE, to - from);
+
+        trawl_raw_reply_head (reply, "HTTP/1.1 206 Partial Content", head);
+        append_video (reply, id, from, to);
       }
       break;
     case SERVE_ESCAPES:
@@ -958,6 +973,18 @@ test_later_page_fails (Fixture       *f,
   g_assert_nonnull (strstr (trawl_board_get_error (board), "500"));
 }
 
+/* Found by the hostile review of issue 11 (F06): a server that answers
+ * every request with a slice of the file is read slice after slice, no
+ * slice counted as a failed try, none of it fetched twice. */
+static void
+test_slices (Fixture       *f,
+             gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 2, NULL);
+  g_assert_cmpuint (fetch_whole (f, SERVE_SLICES, 1, "sliced.mp4"), ==, 4);
+  g_assert_cmpuint (f->ranged, ==, 3);
+}
+
 /* Found by the hostile review of issue 11 (F01): what a server says
  * reaches the user with its control characters escaped. */
 static void
@@ -1358,6 +1385,7 @@ main (int   argc,
   ADD ("/integrity/dispose-closes", test_dispose_closes);
   ADD ("/integrity/credentials-stay", test_credentials_stay);
   ADD ("/integrity/escapes", test_escapes);
+  ADD ("/integrity/slices", test_slices);
   ADD ("/integrity/later-page-fails", test_later_page_fails);
   g_test_add_func ("/integrity/content-range", test_content_range);
 

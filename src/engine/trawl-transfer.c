@@ -79,6 +79,8 @@ typedef struct
   char              *bad_length; /* Content-Length values that are not one length */
   gint64             announced;  /* the response's Content-Length, even beside chunked */
   gboolean           total_from_part; /* the length is the one the .part was started with */
+  gint64             slice_end;  /* where the 206 being read ends (exclusive), or -1 */
+  gboolean           sliced;     /* the server answers in slices: go on where one ended */
 
   /* The read/write pump of one attempt. */
   guint8            *ring;
@@ -177,6 +179,8 @@ attempt_failed (GTask  *task,
   guint delay;
 
   close_input (transfer);
+  /* After a failure, the next try checks the end of the .part again. */
+  transfer->sliced = FALSE;
 
   if (_trawl_client_should_retry (transfer->client, transfer->attempt, error, transfer->message,
                                   &delay))
@@ -419,6 +423,17 @@ complete (GTask *task)
                                      "now, and sent %" PRIu64 "; if the video changed, delete %s "
                                      "to start over"),
                                    transfer->total, transfer->offset, name));
+      return;
+    }
+  /* A whole slice of a server that answers ranges in slices (some CDNs
+   * cap each answer): the next one is asked for at once, without a try
+   * counted, from where this one ended. */
+  if (transfer->verify_left == 0 && transfer->total >= 0 &&
+      transfer->offset < (guint64) transfer->total && transfer->slice_end > 0 &&
+      transfer->offset == (guint64) transfer->slice_end)
+    {
+      transfer->sliced = TRUE;
+      again (task, FALSE);
       return;
     }
   if (transfer->verify_left > 0 ||
@@ -1257,6 +1272,7 @@ check_headers (GTask *task)
 static gboolean
 accept_partial (GTask  *task,
                 gint64  start,
+                gint64  end,
                 gint64  total)
 {
   Transfer *transfer = g_task_get_task_data (task);
@@ -1278,6 +1294,7 @@ accept_partial (GTask  *task,
       return FALSE;
     }
   transfer->total = total;
+  transfer->slice_end = end >= 0 ? end + 1 : -1;
   return TRUE;
 }
 
@@ -1287,10 +1304,13 @@ accept_partial (GTask  *task,
 static gboolean
 accept_from_zero (GTask    *task,
                   gint64    total,
+                  gint64    end,
                   gboolean  whole_answer)
 {
   Transfer *transfer = g_task_get_task_data (task);
 
+  transfer->slice_end = end >= 0 ? end + 1 : -1;
+  transfer->sliced = FALSE;
   transfer->offset = 0;
   transfer->verify_left = 0;
   transfer->total = total;
@@ -1360,8 +1380,8 @@ accept_response (GTask *task)
   if (status == SOUP_STATUS_PARTIAL_CONTENT)
     {
       if (transfer->offset == 0 && start == 0)
-        return accept_from_zero (task, total, FALSE);
-      return accept_partial (task, start, total);
+        return accept_from_zero (task, total, end, FALSE);
+      return accept_partial (task, start, end, total);
     }
 
   /* A 200: Range ignored, the file changed under If-Range, or a download
@@ -1375,7 +1395,7 @@ accept_response (GTask *task)
   if (transfer->confirming && !count_reread (task))
     return FALSE;
 
-  return accept_from_zero (task, transfer->announced, status == SOUP_STATUS_OK);
+  return accept_from_zero (task, transfer->announced, -1, status == SOUP_STATUS_OK);
 }
 
 /* The response is the video (from where the .part ends, or from the
@@ -1555,6 +1575,17 @@ prepare_request (Transfer *transfer)
   if (transfer->offset == 0)
     return;
 
+  /* The next slice of a file this transfer is reading now: If-Range says
+   * whether it is still the same file, so the end of the .part need not
+   * be fetched again (without a validator, it is). */
+  if (transfer->sliced && _trawl_item_get_validator (transfer->item) != NULL)
+    {
+      soup_message_headers_set_range (headers, (goffset) transfer->offset, -1);
+      soup_message_headers_replace (headers, "If-Range",
+                                    _trawl_item_get_validator (transfer->item));
+      return;
+    }
+
   if (!read_overlap (transfer))
     {
       transfer->offset = 0;
@@ -1664,6 +1695,7 @@ _trawl_transfer_async (TrawlClient         *client,
   transfer->unconfirmed = -1;
   transfer->probed_at = -1;
   transfer->announced = -1;
+  transfer->slice_end = -1;
   transfer->identity.size = -1;
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
