@@ -15,6 +15,7 @@
 #include "trawl-policy-private.h"
 #include "trawl-proxy-resolver-private.h"
 #include "trawl-queue-private.h"
+#include "trawl-state-counts-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
 
@@ -35,6 +36,7 @@ struct _TrawlQueue
   GObject         parent_instance;
 
   GPtrArray      *items;
+  TrawlStateCounts counts;         /* of items */
   GListStore     *boards;
   TrawlRecipeSet *recipes;
   TrawlArchive   *archive;
@@ -156,6 +158,12 @@ trawl_queue_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   for (guint i = 0; i < self->items->len; i++)
     g_cancellable_cancel (_trawl_item_get_cancellable (g_ptr_array_index (self->items, i)));
+  /* Boards hold their items, which hold their board. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->boards)); i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (G_LIST_MODEL (self->boards), i);
+      _trawl_board_remove_all_items (board);
+    }
   g_queue_clear_full (&self->resolve_queue, g_object_unref);
   g_queue_clear_full (&self->download_queue, g_object_unref);
   g_clear_handle_id (&self->tick_source, g_source_remove);
@@ -559,15 +567,9 @@ guint
 trawl_queue_count_state (TrawlQueue     *self,
                          TrawlItemState  state)
 {
-  guint n = 0;
-
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), 0);
 
-  for (guint i = 0; i < self->items->len; i++)
-    if (trawl_item_get_state (g_ptr_array_index (self->items, i)) == state)
-      n++;
-
-  return n;
+  return _trawl_state_counts_get (&self->counts, state);
 }
 
 guint
@@ -754,10 +756,19 @@ set_state (TrawlQueue     *self,
            TrawlItem      *item,
            TrawlItemState  state)
 {
-  if (trawl_item_get_state (item) == state)
+  TrawlItemState old_state = trawl_item_get_state (item);
+  TrawlBoard *board = trawl_item_get_board (item);
+
+  if (old_state == state)
     return;
 
   _trawl_item_set_state (item, state);
+  /* Counted while in the queue, which is while in its board. */
+  if (_trawl_board_has_item (board, item))
+    {
+      _trawl_state_counts_move (&self->counts, old_state, state);
+      _trawl_board_item_state_changed (board, item, old_state);
+    }
   g_signal_emit (self, signals[ITEM_STATE_CHANGED], 0, item);
   _trawl_queue_save_later (self);
 }
@@ -851,6 +862,8 @@ remove_from_model (TrawlQueue *self,
     return;
 
   _trawl_queue_release_path (self, item);
+  _trawl_state_counts_remove (&self->counts, trawl_item_get_state (item));
+  _trawl_board_remove_item (trawl_item_get_board (item), item);
   g_ptr_array_remove_index (self->items, position);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
@@ -959,6 +972,7 @@ item_selected_cb (TrawlQueue *self,
                   GParamSpec *pspec,
                   TrawlItem  *item)
 {
+  _trawl_board_item_selected_changed (trawl_item_get_board (item), item);
   g_signal_emit (self, signals[ITEM_SELECTED_CHANGED], 0, item);
   _trawl_queue_save_later (self);
 }
@@ -968,6 +982,8 @@ append_item (TrawlQueue *self,
              TrawlItem  *item)
 {
   g_ptr_array_add (self->items, g_object_ref (item));
+  _trawl_state_counts_add (&self->counts, trawl_item_get_state (item));
+  _trawl_board_add_item (trawl_item_get_board (item), item);
   g_signal_connect_object (item, "notify::selected", G_CALLBACK (item_selected_cb), self,
                            G_CONNECT_SWAPPED);
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
@@ -1180,11 +1196,11 @@ trawl_queue_remove_board (TrawlQueue *self,
     return;
 
   g_cancellable_cancel (g_object_get_data (G_OBJECT (board), "trawl-crawl-cancellable"));
-  for (guint i = self->items->len; i > 0; i--)
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (board)); i > 0; i--)
     {
-      TrawlItem *item = g_ptr_array_index (self->items, i - 1);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i - 1);
 
-      if (trawl_item_get_board (item) == board)
+      if (item != NULL)
         trawl_queue_remove (self, item);
     }
 
@@ -1212,21 +1228,19 @@ trawl_queue_confirm_board (TrawlQueue *self,
 
   _trawl_board_set_review (board, FALSE);
 
-  for (guint i = self->items->len; i > 0; i--)
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (board)); i > 0; i--)
     {
-      TrawlItem *item = g_ptr_array_index (self->items, i - 1);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i - 1);
 
-      if (trawl_item_get_board (item) != board)
-        continue;
-      if (!trawl_item_get_selected (item))
+      if (item != NULL && !trawl_item_get_selected (item))
         trawl_queue_remove (self, item);
     }
 
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
     {
-      TrawlItem *item = g_ptr_array_index (self->items, i);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i);
 
-      if (trawl_item_get_board (item) == board && trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
+      if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
         enqueue (self, item);
     }
 
@@ -1247,37 +1261,15 @@ trawl_queue_get_board_counts (TrawlQueue *self,
                               guint      *failed,
                               guint      *active)
 {
-  guint d = 0, f = 0, a = 0;
-
   g_return_if_fail (TRAWL_IS_QUEUE (self));
-
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      TrawlItem *item = g_ptr_array_index (self->items, i);
-
-      if (trawl_item_get_board (item) != board)
-        continue;
-      switch (trawl_item_get_state (item))
-        {
-        case TRAWL_ITEM_DONE:
-          d++;
-          break;
-        case TRAWL_ITEM_FAILED:
-          f++;
-          break;
-        case TRAWL_ITEM_CANCELLED:
-          break;
-        default:
-          a++;
-        }
-    }
+  g_return_if_fail (TRAWL_IS_BOARD (board));
 
   if (done != NULL)
-    *done = d;
+    *done = trawl_board_get_n_done (board);
   if (failed != NULL)
-    *failed = f;
+    *failed = trawl_board_get_n_failed (board);
   if (active != NULL)
-    *active = a;
+    *active = trawl_board_get_n_active (board);
 }
 
 void
