@@ -430,12 +430,10 @@ _trawl_crawl_async (TrawlQueue          *queue,
   g_task_set_task_data (task, crawl, (GDestroyNotify) crawl_free);
 
   /* A board crawled again (after a restart) keeps the items it has. */
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (queue)); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
     {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (queue), i);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i);
 
-      if (trawl_item_get_board (item) != board)
-        continue;
       g_hash_table_add (crawl->known, g_strdup (trawl_item_get_id (item) != NULL
                                                   ? trawl_item_get_id (item)
                                                   : trawl_item_get_page_url (item)));
