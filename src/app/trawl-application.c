@@ -161,7 +161,9 @@ check_board_finished (TrawlApplication *self,
       g_hash_table_contains (self->notified, board))
     return;
 
-  trawl_queue_get_board_counts (self->queue, board, &done, &failed, &active);
+  done = trawl_board_get_n_done (board);
+  failed = trawl_board_get_n_failed (board);
+  active = trawl_board_get_n_active (board);
   if (active > 0 || done + failed == 0)
     return;
 
@@ -197,13 +199,6 @@ board_state_cb (TrawlApplication *self,
 }
 
 static void
-item_state_changed_cb (TrawlApplication *self,
-                       TrawlItem        *item)
-{
-  check_board_finished (self, trawl_item_get_board (item));
-}
-
-static void
 boards_changed_cb (TrawlApplication *self,
                    guint             position,
                    guint             removed,
@@ -214,7 +209,10 @@ boards_changed_cb (TrawlApplication *self,
     {
       g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, position + i);
 
+      /* A board is finished when its crawl is and its last item is. */
       g_signal_connect_object (board, "notify::state", G_CALLBACK (board_state_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (board, "notify::n-active", G_CALLBACK (board_state_cb), self,
                                G_CONNECT_SWAPPED);
     }
 }
@@ -401,8 +399,6 @@ trawl_application_startup (GApplication *app)
 
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",
                            G_CALLBACK (boards_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (item_state_changed_cb),
-                           self, G_CONNECT_SWAPPED);
 
   /* Boards restored from the last run are watched like new ones. */
   boards_changed_cb (self, 0, 0, g_list_model_get_n_items (trawl_queue_get_boards (self->queue)),
