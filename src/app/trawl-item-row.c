@@ -170,15 +170,15 @@ update (TrawlItemRow *self)
   if (title == NULL || *title == '\0')
     title = trawl_item_get_page_url (item);
   gtk_label_set_label (self->title_label, title);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
+  trawl_set_tooltip_text (GTK_WIDGET (self->title_label), title);
 
   status = status_text (item);
   gtk_label_set_label (self->status_label, status);
   /* The full reason of a failure, or where a finished video is. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
-                               state == TRAWL_ITEM_FAILED ? status
-                               : state == TRAWL_ITEM_DONE ? trawl_item_get_path (item)
-                               : NULL);
+  trawl_set_tooltip_text (GTK_WIDGET (self->status_label),
+                          state == TRAWL_ITEM_FAILED ? status
+                          : state == TRAWL_ITEM_DONE ? trawl_item_get_path (item)
+                          : NULL);
   if (state == TRAWL_ITEM_FAILED)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
@@ -191,7 +191,7 @@ update (TrawlItemRow *self)
     }
 
   gtk_image_set_from_icon_name (self->state_icon, state_icon_name (state));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), state_words (state));
+  trawl_set_tooltip_text (GTK_WIDGET (self->state_icon), state_words (state));
   gtk_widget_set_css_classes (GTK_WIDGET (self->state_icon),
                               (const char *[]) { "trawl-state-icon",
                                                  trawl_item_state_to_string (state), NULL });
