@@ -856,15 +856,16 @@ static void
 remove_from_model (TrawlQueue *self,
                    TrawlItem  *item)
 {
+  g_autoptr(TrawlItem) removed = NULL;
   guint position;
 
   if (!g_ptr_array_find (self->items, item, &position))
     return;
 
   _trawl_queue_release_path (self, item);
+  removed = g_ptr_array_steal_index (self->items, position);
   _trawl_state_counts_remove (&self->counts, trawl_item_get_state (item));
   _trawl_board_remove_item (trawl_item_get_board (item), item);
-  g_ptr_array_remove_index (self->items, position);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   _trawl_queue_save_later (self);
