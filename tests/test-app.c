@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "trawl-application.h"
+#include "trawl-board-header.h"
 #include "trawl-board-server.h"
 #include "trawl-error.h"
 #include "trawl-item-row.h"
@@ -629,6 +630,24 @@ test_proxy (Fixture       *f,
   g_settings_reset (f->settings, "proxy-mode");
 }
 
+static gboolean
+is_board_header (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return TRAWL_IS_BOARD_HEADER (widget);
+}
+
+/* The label of the board header's "Download N Videos" button. */
+static const char *
+download_label (Fixture *f)
+{
+  GtkWidget *header = find_widget (GTK_WIDGET (f->window), is_board_header, NULL);
+  GtkWidget *button = header != NULL ? gtk_widget_get_last_child (header) : NULL;
+
+  g_assert_true (GTK_IS_BUTTON (button));
+  return gtk_button_get_label (GTK_BUTTON (button));
+}
+
 static void
 test_review (Fixture       *f,
              gconstpointer  data)
@@ -641,6 +660,7 @@ test_review (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
                     count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+  g_assert_cmpstr (download_label (f), ==, "Download 5 Videos");
 
   /* Untick one, then "Download 4 Videos". */
   {
@@ -652,6 +672,7 @@ test_review (Fixture       *f,
     gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
     g_assert_false (trawl_item_get_selected (trawl_test_find_item (f->queue, 0)));
   }
+  g_assert_cmpstr (download_label (f), ==, "Download 4 Videos");
   screenshot (f, "review.png");
 
   board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
@@ -801,6 +822,87 @@ test_pause_and_quit (Fixture       *f,
   trawl_test_rm_rf (app_data);
 }
 
+/* The list is one section per board: the board's header, then exactly the
+ * board's items, in the queue's order, whatever else the queue holds. */
+static void
+assert_sections (Fixture *f)
+{
+  GtkListView *view = trawl_window_get_list_view (f->window);
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (view));
+  GListModel *boards = trawl_queue_get_boards (f->queue);
+  GListModel *items = G_LIST_MODEL (f->queue);
+  guint row = 0;
+
+  for (guint b = 0; b < g_list_model_get_n_items (boards); b++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, b);
+      g_autoptr(GObject) header = g_list_model_get_item (rows, row++);
+
+      g_assert_true (header == G_OBJECT (board));
+      for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+        {
+          g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+          g_autoptr(GObject) shown = NULL;
+
+          if (trawl_item_get_board (item) != board)
+            continue;
+          shown = g_list_model_get_item (rows, row++);
+          g_assert_true (shown == G_OBJECT (item));
+        }
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, row);
+}
+
+static void
+sections_changed_cb (GListModel *rows,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Fixture    *f)
+{
+  assert_sections (f);
+}
+
+static void
+test_sections (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) other = trawl_board_server_new ();
+  g_autofree char *other_url = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (trawl_window_get_list_view (
+                                     f->window)));
+  TrawlBoard *first, *second;
+
+  g_assert_true (trawl_board_server_start (other, 0, &error));
+  other_url = trawl_board_server_get_url (other);
+  trawl_board_server_set_items (other, 9);
+  trawl_board_server_set_page_size (other, 2);
+
+  /* Checked at every change of the list, while both boards are crawled
+   * and their items change state. */
+  g_signal_connect (rows, "items-changed", G_CALLBACK (sections_changed_cb), f);
+  first = trawl_window_add_board (f->window, f->url, NULL);
+  second = trawl_window_add_board (f->window, other_url, NULL);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (rows_in_view (f), ==, 1 + 12 + 1 + 9);
+  assert_sections (f);
+
+  {
+    /* Both servers give their items the same ids. */
+    g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (first), 3);
+
+    trawl_queue_remove (f->queue, item);
+  }
+  g_assert_cmpuint (rows_in_view (f), ==, 1 + 11 + 1 + 9);
+  trawl_queue_remove_board (f->queue, first);
+  g_assert_cmpuint (rows_in_view (f), ==, 1 + 9);
+  assert_sections (f);
+  g_signal_handlers_disconnect_by_data (rows, f);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -821,6 +923,7 @@ main (int   argc,
   ADD ("/app/preferences", test_preferences);
   ADD ("/app/proxy", test_proxy);
   ADD ("/app/review", test_review);
+  ADD ("/app/sections", test_sections);
   ADD ("/app/dark", test_dark);
   ADD ("/app/pause-and-quit", test_pause_and_quit);
 
