@@ -310,16 +310,19 @@ lock_archive (const char  *path,
 
 /* Writes what is on disk now, then the entries of @keys it lacks, under
  * the lock: other processes' entries stay, whatever they added since this
- * one read the file. The entries on disk go to @on_disk. */
+ * one read the file. The entries on disk that are not in @keys (other
+ * processes') go to @foreign. */
 static gboolean
 merge_and_write (const char  *path,
                  GStrv        keys,
-                 GPtrArray   *on_disk,
+                 GPtrArray   *foreign,
                  GError     **error)
 {
+  g_autoptr(GPtrArray) on_disk = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *contents = NULL;
   g_autofree char *target = NULL;
   g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) ours = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GBytes) bytes = NULL;
   ParseReport report = { 0 };
   GString *text;
@@ -360,35 +363,47 @@ merge_and_write (const char  *path,
   ok = _trawl_write_file (target, bytes, 0644, error);
   close (lock);
 
+  /* Only what is new to this process goes back to the main thread. */
+  for (guint i = 0; keys[i] != NULL; i++)
+    g_hash_table_add (ours, keys[i]);
+  for (guint i = 0; i < on_disk->len; i++)
+    if (!g_hash_table_contains (ours, g_ptr_array_index (on_disk, i)))
+      g_ptr_array_add (foreign, g_strdup (g_ptr_array_index (on_disk, i)));
+
   return ok;
 }
 
 typedef struct
 {
   char      *path;
-  GStrv      keys;
-  GPtrArray *on_disk;
+  GStrv      keys;      /* the archive's own strings, not copied */
+  GPtrArray *foreign;   /* entries on disk the archive did not have */
 } SaveJob;
 
 static void
 save_job_free (SaveJob *job)
 {
   g_free (job->path);
-  g_strfreev (job->keys);
-  g_ptr_array_unref (job->on_disk);
+  g_free (job->keys);
+  g_ptr_array_unref (job->foreign);
   g_free (job);
 }
 
+/* A snapshot of the entries for a worker. The strings are shared, not
+ * copied: the archive never changes nor frees one while it lives, and a
+ * save holds the archive. Copying them all at every save cost the main
+ * loop more, for a big archive, than the rest of a download. */
 static SaveJob *
 save_job_new (TrawlArchive *self)
 {
   SaveJob *job = g_new0 (SaveJob, 1);
 
   job->path = g_strdup (self->path);
-  job->keys = g_new0 (char *, self->order->len + 1);
-  for (guint i = 0; i < self->order->len; i++)
-    job->keys[i] = g_strdup (g_ptr_array_index (self->order, i));
-  job->on_disk = g_ptr_array_new_with_free_func (g_free);
+  job->keys = g_new (char *, self->order->len + 1);
+  if (self->order->len > 0)
+    memcpy (job->keys, self->order->pdata, self->order->len * sizeof (char *));
+  job->keys[self->order->len] = NULL;
+  job->foreign = g_ptr_array_new_with_free_func (g_free);
 
   return job;
 }
@@ -398,8 +413,8 @@ static void
 learn (TrawlArchive *self,
        SaveJob      *job)
 {
-  for (guint i = 0; i < job->on_disk->len; i++)
-    remember (self, g_ptr_array_index (job->on_disk, i));
+  for (guint i = 0; i < job->foreign->len; i++)
+    remember (self, g_ptr_array_index (job->foreign, i));
 }
 
 static void
@@ -411,7 +426,7 @@ save_thread (GTask        *task,
   SaveJob *job = task_data;
   GError *error = NULL;
 
-  if (merge_and_write (job->path, job->keys, job->on_disk, &error))
+  if (merge_and_write (job->path, job->keys, job->foreign, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -512,7 +527,7 @@ trawl_archive_save (TrawlArchive  *self,
 
   job = save_job_new (self);
   self->dirty = FALSE;
-  if (!merge_and_write (job->path, job->keys, job->on_disk, error))
+  if (!merge_and_write (job->path, job->keys, job->foreign, error))
     return FALSE;
 
   learn (self, job);
