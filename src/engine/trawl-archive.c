@@ -16,6 +16,8 @@
 /* How long a save waits for another writer's lock, and how often it looks. */
 #define LOCK_WAIT_MS (10 * 1000)
 #define LOCK_POLL_MS 50
+/* The longest a save waits after the one before (see archive_save_cb). */
+#define MAX_SAVE_PAUSE_MS 1000
 
 struct _TrawlArchive
 {
@@ -322,7 +324,6 @@ merge_and_write (const char  *path,
   g_autofree char *contents = NULL;
   g_autofree char *target = NULL;
   g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) ours = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GBytes) bytes = NULL;
   ParseReport report = { 0 };
   GString *text;
@@ -353,10 +354,11 @@ merge_and_write (const char  *path,
   else if (text->str[text->len - 1] != '\n')
     g_string_append_c (text, '\n');
 
+  /* What is left in @known afterwards is other processes'. */
   for (guint i = 0; i < on_disk->len; i++)
     g_hash_table_add (known, g_ptr_array_index (on_disk, i));
   for (guint i = 0; keys[i] != NULL; i++)
-    if (!g_hash_table_contains (known, keys[i]))
+    if (!g_hash_table_remove (known, keys[i]))
       g_string_append_printf (text, "%s\n", keys[i]);
 
   bytes = g_string_free_to_bytes (text);
@@ -364,10 +366,8 @@ merge_and_write (const char  *path,
   close (lock);
 
   /* Only what is new to this process goes back to the main thread. */
-  for (guint i = 0; keys[i] != NULL; i++)
-    g_hash_table_add (ours, keys[i]);
   for (guint i = 0; i < on_disk->len; i++)
-    if (!g_hash_table_contains (ours, g_ptr_array_index (on_disk, i)))
+    if (g_hash_table_remove (known, g_ptr_array_index (on_disk, i)))
       g_ptr_array_add (foreign, g_strdup (g_ptr_array_index (on_disk, i)));
 
   return ok;
@@ -378,6 +378,7 @@ typedef struct
   char      *path;
   GStrv      keys;      /* the archive's own strings, not copied */
   GPtrArray *foreign;   /* entries on disk the archive did not have */
+  gint64     took_us;
 } SaveJob;
 
 static void
@@ -425,8 +426,11 @@ save_thread (GTask        *task,
 {
   SaveJob *job = task_data;
   GError *error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = merge_and_write (job->path, job->keys, job->foreign, &error);
 
-  if (merge_and_write (job->path, job->keys, job->foreign, &error))
+  job->took_us = g_get_monotonic_time () - start;
+  if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -436,17 +440,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveJob, save_job_free)
 
 static void start_save (TrawlArchive *self);
 
+static gboolean
+archive_save_again_cb (gpointer user_data)
+{
+  start_save (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 archive_save_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   TrawlArchive *self = TRAWL_ARCHIVE (object);
+  SaveJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
   if (g_task_propagate_boolean (G_TASK (result), &error))
     {
-      learn (self, g_task_get_task_data (G_TASK (result)));
+      learn (self, job);
       g_clear_error (&self->save_error);
     }
   else
@@ -462,7 +474,16 @@ archive_save_cb (GObject      *object,
   if (self->save_error != NULL)
     self->dirty = FALSE;
   if (self->dirty)
-    start_save (self);
+    {
+      /* Every save rewrites every entry: the next one waits as long as this
+       * one took, so a stream of finished videos keeps a worker busy half
+       * the time at most, not all of it (and a big board's main loop with
+       * it). Additions meanwhile wait for it, still "saving". */
+      self->saving = TRUE;
+      g_timeout_add_full (G_PRIORITY_DEFAULT,
+                          (guint) MIN (job->took_us / 1000, MAX_SAVE_PAUSE_MS),
+                          archive_save_again_cb, g_object_ref (self), g_object_unref);
+    }
   else
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
 }
