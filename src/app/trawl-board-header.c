@@ -121,9 +121,11 @@ board_notify_cb (TrawlBoardHeader *self,
 {
   const char *name = g_param_spec_get_name (pspec);
 
-  /* Counts of the items' states change all the time and are not shown. */
+  /* Counts of the items' states change all the time and are not shown;
+   * the selected ones only under review. */
   if (g_str_equal (name, "n-done") || g_str_equal (name, "n-failed") ||
-      g_str_equal (name, "n-active"))
+      g_str_equal (name, "n-active") ||
+      (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board)))
     return;
 
   update (self);

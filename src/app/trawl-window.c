@@ -29,6 +29,7 @@ struct _TrawlWindow
   GtkSingleSelection   *selection;
   GHashTable           *downloading;  /* the items downloading, for the speed */
   guint                 summary_source;
+  guint                 changed_source;
 
   GtkEntry             *url_entry;
   AdwToastOverlay      *toast_overlay;
@@ -188,11 +189,15 @@ summary_tick (gpointer user_data)
 }
 
 /* The summary is redrawn twice a second while anything runs, and at
- * once when something changes state. */
-static void
-queue_changed_cb (TrawlWindow *self)
+ * once when something changes state: once for all the changes of a main
+ * loop iteration (a page of found items, a batch of finished downloads). */
+static gboolean
+queue_changed_idle (gpointer user_data)
 {
+  TrawlWindow *self = user_data;
   Tally tally;
+
+  self->changed_source = 0;
 
   tally_items (self, &tally);
   update_summary (self, &tally);
@@ -211,6 +216,15 @@ queue_changed_cb (TrawlWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished",
                                  tally.in_state[TRAWL_ITEM_DONE] +
                                  tally.in_state[TRAWL_ITEM_CANCELLED] > 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_changed_cb (TrawlWindow *self)
+{
+  if (self->changed_source == 0)
+    self->changed_source = g_idle_add_full (G_PRIORITY_DEFAULT, queue_changed_idle, self, NULL);
 }
 
 static void
@@ -699,7 +713,7 @@ trawl_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "notify::busy", G_CALLBACK (queue_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  queue_changed_cb (self);
+  queue_changed_idle (self);
 }
 
 static void
@@ -714,6 +728,7 @@ trawl_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (trawl_queue_get_boards (self->queue), self);
     }
   g_clear_handle_id (&self->summary_source, g_source_remove);
+  g_clear_handle_id (&self->changed_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->sections);
