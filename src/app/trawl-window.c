@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "trawl-batch-model.h"
 #include "trawl-board-header.h"
 #include "trawl-filename.h"
 #include "trawl-format.h"
@@ -50,17 +51,19 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* A board's section: its header, then the board's items. */
+/* A board's section: its header, then the board's items (those the crawl
+ * finds reach the list view a page at a time). */
 static GListModel *
 section_new (TrawlWindow *self,
              TrawlBoard  *board)
 {
   g_autoptr(GListStore) parts = g_list_store_new (G_TYPE_LIST_MODEL);
   g_autoptr(GListStore) header = g_list_store_new (TRAWL_TYPE_BOARD);
+  g_autoptr(GListModel) items = trawl_batch_model_new (G_LIST_MODEL (board));
 
   g_list_store_append (header, board);
   g_list_store_append (parts, header);
-  g_list_store_append (parts, board);
+  g_list_store_append (parts, items);
 
   return G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&parts))));
 }
