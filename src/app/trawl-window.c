@@ -19,6 +19,9 @@
  * state. */
 
 #define SUMMARY_MS 500
+/* At most this often for changes: each new text relays the window out,
+ * which in GTK 4.8 asks the X server about the monitor several times. */
+#define CHANGED_MS 100
 
 struct _TrawlWindow
 {
@@ -31,6 +34,7 @@ struct _TrawlWindow
   GHashTable           *downloading;  /* the items downloading, for the speed */
   guint                 summary_source;
   guint                 changed_source;
+  gint64                changed_at;
 
   GtkEntry             *url_entry;
   AdwToastOverlay      *toast_overlay;
@@ -193,7 +197,8 @@ summary_tick (gpointer user_data)
 
 /* The summary is redrawn twice a second while anything runs, and at
  * once when something changes state: once for all the changes of a main
- * loop iteration (a page of found items, a batch of finished downloads). */
+ * loop iteration (a page of found items, a batch of finished downloads),
+ * and in a stream of changes ten times a second. */
 static gboolean
 queue_changed_idle (gpointer user_data)
 {
@@ -201,6 +206,7 @@ queue_changed_idle (gpointer user_data)
   Tally tally;
 
   self->changed_source = 0;
+  self->changed_at = g_get_monotonic_time ();
 
   tally_items (self, &tally);
   update_summary (self, &tally);
@@ -226,8 +232,15 @@ queue_changed_idle (gpointer user_data)
 static void
 queue_changed_cb (TrawlWindow *self)
 {
-  if (self->changed_source == 0)
+  gint64 wait_us = self->changed_at + CHANGED_MS * 1000 - g_get_monotonic_time ();
+
+  if (self->changed_source != 0)
+    return;
+
+  if (wait_us <= 0)
     self->changed_source = g_idle_add_full (G_PRIORITY_DEFAULT, queue_changed_idle, self, NULL);
+  else
+    self->changed_source = g_timeout_add ((guint) (wait_us / 1000) + 1, queue_changed_idle, self);
 }
 
 static void
