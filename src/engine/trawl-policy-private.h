@@ -31,4 +31,8 @@ void   _trawl_token_bucket_give_back (TrawlTokenBucket *bucket,
 gboolean _trawl_too_slow            (guint64           bytes,
                                      guint             seconds);
 
+/* How long after a change the queue's state is written, given what writing
+ * it took last time (it grows with the queue). */
+guint    _trawl_save_delay_ms       (gint64            last_cost_us);
+
 G_END_DECLS

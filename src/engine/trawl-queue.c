@@ -60,6 +60,7 @@ struct _TrawlQueue
   gboolean        review;
   char           *state_file;
   guint           save_source;
+  gint64          save_cost_us;    /* of the last serialisation */
   gboolean        saving;
   gboolean        save_again;
 
@@ -1709,11 +1710,13 @@ static gboolean
 save_now (gpointer user_data)
 {
   TrawlQueue *self = user_data;
+  gint64 start = g_get_monotonic_time ();
 
   self->save_source = 0;
   self->save_again = FALSE;
   self->saving = TRUE;
   _trawl_queue_save_async (self, self->state_file, save_cb, NULL);
+  self->save_cost_us = g_get_monotonic_time () - start;
 
   return G_SOURCE_REMOVE;
 }
@@ -1734,7 +1737,7 @@ _trawl_queue_save_later (TrawlQueue *self)
     }
 
   if (self->save_source == 0)
-    self->save_source = g_timeout_add (200, save_now, self);
+    self->save_source = g_timeout_add (_trawl_save_delay_ms (self->save_cost_us), save_now, self);
 }
 
 gboolean
