@@ -61,6 +61,7 @@ struct _TrawlQueue
   char           *state_file;
   guint           save_source;
   gint64          save_cost_us;    /* of the last serialisation */
+  gint64          save_due;        /* when save_source fires */
   gboolean        saving;
   gboolean        save_again;
 
@@ -1727,6 +1728,10 @@ save_now (gpointer user_data)
 void
 _trawl_queue_save_later (TrawlQueue *self)
 {
+  gboolean idle;
+  guint delay_ms;
+  gint64 due;
+
   if (self->state_file == NULL || self->shut_down)
     return;
 
@@ -1736,8 +1741,18 @@ _trawl_queue_save_later (TrawlQueue *self)
       return;
     }
 
-  if (self->save_source == 0)
-    self->save_source = g_timeout_add (_trawl_save_delay_ms (self->save_cost_us), save_now, self);
+  /* A big queue is written less often, unless nothing else runs any more:
+   * then its state need not wait. */
+  idle = self->crawling == 0 && self->resolving == 0 && self->downloading == 0 &&
+         g_queue_is_empty (&self->resolve_queue) && g_queue_is_empty (&self->download_queue);
+  delay_ms = _trawl_save_delay_ms (idle ? 0 : self->save_cost_us);
+  due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+  if (self->save_source != 0 && self->save_due <= due)
+    return;
+
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  self->save_source = g_timeout_add (delay_ms, save_now, self);
+  self->save_due = due;
 }
 
 gboolean
