@@ -25,6 +25,9 @@ PY = "/usr/bin/python3"
 CLI = BUILD / "src" / "cli" / "trawl-cli"
 SERVER = BUILD / "tests" / "server" / "trawl-board-server"
 PROBE = BUILD / "bench" / "trawl-stall-probe"
+# Scenario 7 also measures an earlier build of Trawl side by side, when given.
+BEFORE = os.environ.get("TRAWL_BENCH_BEFORE")
+BEFORE_LABEL = os.environ.get("TRAWL_BENCH_BEFORE_LABEL", "before")
 QUICK = os.environ.get("TRAWL_BENCH_QUICK") == "1"
 
 MiB = 1024 * 1024
@@ -327,6 +330,101 @@ def scenario_window(files, size, runs):
         shutil.rmtree(www, ignore_errors=True)
 
 
+BOARD_SIZES = (1000, 5000, 10000)
+
+
+def board_probe(build, out, url):
+    """One run of the board probe (the app's window) under Xvfb."""
+    shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ, GSETTINGS_SCHEMA_DIR=str(build / "data"), GSETTINGS_BACKEND="memory",
+               GSK_RENDERER="cairo", GTK_A11Y="none", NO_AT_BRIDGE="1",
+               DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent")
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1280x900x24",
+                           str(build / "bench" / "trawl-board-probe"), str(out), url],
+                          capture_output=True, text=True, env=env, timeout=1800)
+    shutil.rmtree(out, ignore_errors=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            return json.loads(line)
+    log("board probe failed", proc.stderr[-2000:])
+    return None
+
+
+def board_cli(build, out, url, items):
+    """trawl-cli on the same board, with an archive as the app has."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    result = timed([build / "src" / "cli" / "trawl-cli", "-q", "--recipe", "pearvideo",
+                    "--archive", out / "archive.txt", "-o", out / "videos", url])
+    files = len(list((out / "videos").glob("*.mp4"))) if (out / "videos").exists() else 0
+    shutil.rmtree(out, ignore_errors=True)
+    if result["rc"] != 0 or files != items:
+        log(f"board cli {items}: failed ({files} files)", result["stderr"])
+        return None
+    return result
+
+
+def scenario_board(build, runs):
+    """Scenario 7: one board of 1,000 / 5,000 / 10,000 items (2 KiB videos, 100 a
+    page), crawled and downloaded by the app's window and by trawl-cli."""
+    build = Path(build)
+    if not (build / "bench" / "trawl-board-probe").exists() or shutil.which("xvfb-run") is None:
+        return None
+    rows = {}
+    for items in BOARD_SIZES:
+        server = BoardServer("--items", items, "--page-size", 100, "--size", "2K")
+        window, cli = [], []
+        try:
+            for _ in range(runs):
+                w = board_probe(build, WORK / "board-window", server.url)
+                if w and w["items"] == items:
+                    window.append(w)
+                c = board_cli(build, WORK / "board-cli", server.url, items)
+                if c:
+                    cli.append(c)
+        finally:
+            server.stop()
+        row = {"runs": min(len(window), len(cli))}
+        if window:
+            row["window"] = {k: summary([s[k] for s in window])
+                             for k in ("seconds", "cpu", "p99", "max")}
+        if cli:
+            row["cli"] = {k: summary([s[k] for s in cli]) for k in ("wall", "cpu")}
+        rows[items] = row
+        log("board", build, items, json.dumps(row))
+    return {"rows": rows, "date": time.strftime("%Y-%m-%d")}
+
+
+def board_table(board):
+    out = ["| items | runs | window wall s | window CPU s | trawl-cli wall s | trawl-cli CPU s | "
+           "window ÷ cli (wall) | window stall p99 ms | window stall max ms |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for items, row in sorted(board["rows"].items(), key=lambda kv: int(kv[0])):
+        w, c = row.get("window"), row.get("cli")
+        ratio = f"{w['seconds']['median'] / c['wall']['median']:.2f}" if w and c else "–"
+        out.append(f"| {int(items):,} | {row['runs']} | "
+                   f"{fmt(w['seconds']) if w else '–'} | {fmt(w['cpu']) if w else '–'} | "
+                   f"{fmt(c['wall']) if c else '–'} | {fmt(c['cpu']) if c else '–'} | {ratio} | "
+                   f"{fmt(w['p99'], digits=1) if w else '–'} | "
+                   f"{fmt(w['max'], digits=1) if w else '–'} |")
+    return out
+
+
+def board_verdict(board):
+    rows = {int(k): v for k, v in board["rows"].items()}
+    lines = []
+    big = rows.get(10000, {})
+    if big.get("window") and big.get("cli"):
+        ratio = big["window"]["seconds"]["median"] / big["cli"]["wall"]["median"]
+        lines.append(f"Target: the window within 1.3× of trawl-cli's wall time at 10,000 items: "
+                     f"**{ratio:.2f}×** ({'met' if ratio <= 1.3 else 'not met'}).")
+    if rows.get(5000, {}).get("window") and big.get("window"):
+        growth = big["window"]["cpu"]["median"] / rows[5000]["window"]["cpu"]["median"]
+        lines.append(f"Target: the window's CPU time about doubles from 5,000 to 10,000 items: "
+                     f"**× {growth:.2f}** ({'met' if growth <= 2.3 else 'not met'}).")
+    return lines
+
+
 def plot(results):
     try:
         import matplotlib
@@ -496,6 +594,29 @@ def write_table(results):
     if g:
         lines += [f"**{g['instructions']:,}** instructions (`trawl-cli --list`, all threads).",
                   "", "Top functions (exclusive):", "", "```"] + g["top"] + ["```"]
+    b = results.get("board") or {}
+    before = results.get("board_before") or {}
+    lines += ["## 7. A whole board in the window and in trawl-cli", ""]
+    if b.get("rows"):
+        lines += ["One board of 1,000, 5,000 and 10,000 items (2 KiB videos, 100 a page, no "
+                  "latency) crawled and downloaded, four at a time, by the application with its "
+                  "window shown under Xvfb (`bench/board-probe.c`: the real `TrawlApplication`, "
+                  "its queue state file and archive) and by `trawl-cli` with an archive. The "
+                  "window's figures run from adding the board until the queue is idle; CPU is "
+                  "the whole process's, worker threads included (Xvfb's is not); the stall is "
+                  "how late a 5 ms source ran meanwhile. trawl-cli's are the whole process's "
+                  f"(`/usr/bin/time`). Measured {b.get('date', '')}.", ""]
+        lines += board_table(b)
+        lines += [""] + board_verdict(b) + [""]
+        if before.get("rows"):
+            lines += [f"The same scenario on {before.get('label', 'the build before')}, measured "
+                      f"{before.get('date', '')}:", ""]
+            lines += board_table(before)
+            lines += [""] + board_verdict(before)
+    else:
+        lines += ["Not measured (no display server or probe)."]
+    lines += [""]
+
     RESULTS.joinpath("results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -510,7 +631,8 @@ def main():
         plot(results)
         return
     runs = 3 if QUICK else 5
-    wanted = sys.argv[1:] or ["throughput", "memory", "crawl", "scale", "window", "callgrind"]
+    wanted = sys.argv[1:] or ["throughput", "memory", "crawl", "scale", "window", "callgrind",
+                              "board"]
     saved = RESULTS / "results.json"
     # Naming scenarios re-runs just those, keeping the others' last figures.
     results = json.loads(saved.read_text()) if sys.argv[1:] and saved.exists() else {}
@@ -534,6 +656,12 @@ def main():
             results["window"] = scenario_window(8, 128 * MiB, runs)
         if "callgrind" in wanted:
             results["callgrind"] = scenario_callgrind()
+        if "board" in wanted:
+            results["board"] = scenario_board(BUILD, 3)
+        if "board-before" in wanted and BEFORE:
+            results["board_before"] = scenario_board(BEFORE, 3)
+            if results["board_before"]:
+                results["board_before"]["label"] = BEFORE_LABEL
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
     RESULTS.joinpath("results.json").write_text(json.dumps(results, indent=1, default=str))

@@ -2,8 +2,10 @@
 # Trawl's benchmarks, one command: installs the peers (wget2, aria2, curl,
 # nginx, the Python crawlers' libraries) from Debian's packages, makes a
 # release build in _build-bench, and runs bench/bench.py, which writes
-# bench/results/results.md and PNG plots. Takes about ten minutes.
-# TRAWL_BENCH_QUICK=1 runs fewer repetitions.
+# bench/results/results.md and PNG plots. Takes about a quarter of an hour.
+# TRAWL_BENCH_QUICK=1 runs fewer repetitions. `bench/run.sh board-before`
+# with TRAWL_BENCH_BEFORE=<the _build-bench of an earlier commit> (and
+# TRAWL_BENCH_BEFORE_LABEL) measures scenario 7 on that build too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

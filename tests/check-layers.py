@@ -22,7 +22,7 @@ LAYERS = [
     ("base", ["trawl-error", "trawl-i18n", "trawl-util", "trawl-uri", "trawl-filename",
               "trawl-policy", "trawl-xml"]),
     ("models", ["trawl-item", "trawl-board", "trawl-archive", "trawl-recipe",
-                "trawl-recipe-set"]),
+                "trawl-recipe-set", "trawl-state-counts"]),
     ("extraction", ["trawl-html"]),
     ("files", ["trawl-part", "trawl-paths"]),
     ("http", ["trawl-http", "trawl-proxy-resolver", "trawl-client", "trawl-client-fetch"]),

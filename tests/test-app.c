@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "trawl-application.h"
+#include "trawl-batch-model.h"
+#include "trawl-board-header.h"
 #include "trawl-board-server.h"
 #include "trawl-error.h"
 #include "trawl-item-row.h"
@@ -629,6 +631,24 @@ test_proxy (Fixture       *f,
   g_settings_reset (f->settings, "proxy-mode");
 }
 
+static gboolean
+is_board_header (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return TRAWL_IS_BOARD_HEADER (widget);
+}
+
+/* The label of the board header's "Download N Videos" button. */
+static const char *
+download_label (Fixture *f)
+{
+  GtkWidget *header = find_widget (GTK_WIDGET (f->window), is_board_header, NULL);
+  GtkWidget *button = header != NULL ? gtk_widget_get_last_child (header) : NULL;
+
+  g_assert_true (GTK_IS_BUTTON (button));
+  return gtk_button_get_label (GTK_BUTTON (button));
+}
+
 static void
 test_review (Fixture       *f,
              gconstpointer  data)
@@ -641,6 +661,7 @@ test_review (Fixture       *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
                     count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+  g_assert_cmpstr (download_label (f), ==, "Download 5 Videos");
 
   /* Untick one, then "Download 4 Videos". */
   {
@@ -652,6 +673,7 @@ test_review (Fixture       *f,
     gtk_check_button_set_active (GTK_CHECK_BUTTON (check), FALSE);
     g_assert_false (trawl_item_get_selected (trawl_test_find_item (f->queue, 0)));
   }
+  g_assert_cmpstr (download_label (f), ==, "Download 4 Videos");
   screenshot (f, "review.png");
 
   board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
@@ -801,6 +823,211 @@ test_pause_and_quit (Fixture       *f,
   trawl_test_rm_rf (app_data);
 }
 
+/* The list is one section per board: the board's header, then the board's
+ * items, in the queue's order, whatever else the queue holds. Items the
+ * crawl just added may not be shown yet (they reach the list view a page at
+ * a time), unless @all. */
+static void
+assert_sections (Fixture  *f,
+                 gboolean  all)
+{
+  GtkListView *view = trawl_window_get_list_view (f->window);
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (view));
+  GListModel *boards = trawl_queue_get_boards (f->queue);
+  GListModel *items = G_LIST_MODEL (f->queue);
+  guint row = 0;
+
+  for (guint b = 0; b < g_list_model_get_n_items (boards); b++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, b);
+      g_autoptr(GObject) header = g_list_model_get_item (rows, row++);
+      guint next = row;
+
+      g_assert_true (header == G_OBJECT (board));
+      for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+        {
+          g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+          g_autoptr(GObject) shown = NULL;
+
+          if (trawl_item_get_board (item) != board)
+            continue;
+          shown = g_list_model_get_item (rows, row);
+          if (!all && !TRAWL_IS_ITEM (shown))
+            break;
+          g_assert_true (shown == G_OBJECT (item));
+          row++;
+        }
+      g_assert_cmpuint (row - next, <=, g_list_model_get_n_items (G_LIST_MODEL (board)));
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, row);
+}
+
+static void
+sections_changed_cb (GListModel *rows,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Fixture    *f)
+{
+  assert_sections (f, FALSE);
+}
+
+static void
+test_sections (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) other = trawl_board_server_new ();
+  g_autofree char *other_url = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (trawl_window_get_list_view (
+                                     f->window)));
+  TrawlBoard *first, *second;
+
+  g_assert_true (trawl_board_server_start (other, 0, &error));
+  other_url = trawl_board_server_get_url (other);
+  trawl_board_server_set_items (other, 9);
+  trawl_board_server_set_page_size (other, 2);
+
+  /* Checked at every change of the list, while both boards are crawled
+   * and their items change state. */
+  g_signal_connect (rows, "items-changed", G_CALLBACK (sections_changed_cb), f);
+  first = trawl_window_add_board (f->window, f->url, NULL);
+  second = trawl_window_add_board (f->window, other_url, NULL);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && rows_in_view (f) == 1 + 12 + 1 + 9);
+  assert_sections (f, TRUE);
+
+  {
+    /* Both servers give their items the same ids. */
+    g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (first), 3);
+
+    trawl_queue_remove (f->queue, item);
+  }
+  g_assert_cmpuint (rows_in_view (f), ==, 1 + 11 + 1 + 9);
+  trawl_queue_remove_board (f->queue, first);
+  g_assert_cmpuint (rows_in_view (f), ==, 1 + 9);
+  assert_sections (f, TRUE);
+  g_signal_handlers_disconnect_by_data (rows, f);
+}
+
+/* A copy of a model kept from its items-changed alone. */
+static void
+mirror_changed_cb (GListModel *model,
+                   guint       position,
+                   guint       removed,
+                   guint       added,
+                   GPtrArray  *mirror)
+{
+  g_assert_cmpuint (position + removed, <=, mirror->len);
+  g_ptr_array_remove_range (mirror, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (mirror, position + i, g_list_model_get_item (model, position + i));
+}
+
+static void
+count_changes_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  guint      *changes)
+{
+  (*changes)++;
+}
+
+/* @batch shows the first items of @store, in order, as its mirror says. */
+static void
+assert_batch (GListModel *batch,
+              GListStore *store,
+              GPtrArray  *mirror,
+              gboolean    all)
+{
+  guint n = g_list_model_get_n_items (batch);
+
+  g_assert_cmpuint (mirror->len, ==, n);
+  g_assert_cmpuint (n, <=, g_list_model_get_n_items (G_LIST_MODEL (store)));
+  if (all)
+    g_assert_cmpuint (n, ==, g_list_model_get_n_items (G_LIST_MODEL (store)));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GObject) shown = g_list_model_get_item (batch, i);
+      g_autoptr(GObject) item = g_list_model_get_item (G_LIST_MODEL (store), i);
+
+      g_assert_true (shown == item);
+      g_assert_true (g_ptr_array_index (mirror, i) == item);
+    }
+  g_assert_null (g_list_model_get_item (batch, n));
+}
+
+static void
+flush_batch (GListModel *batch,
+             GListStore *store)
+{
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (batch) ==
+                    g_list_model_get_n_items (G_LIST_MODEL (store)));
+}
+
+/* Additions at the end reach the list together; every other change at once,
+ * whatever is still to be shown. */
+static void
+test_batch_model (void)
+{
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_OBJECT);
+  g_autoptr(GPtrArray) mirror = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GListModel) batch = NULL;
+  guint changes = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+      g_list_store_append (store, item);
+      g_ptr_array_add (mirror, g_object_ref (item));
+    }
+  batch = trawl_batch_model_new (G_LIST_MODEL (store));
+  g_signal_connect (batch, "items-changed", G_CALLBACK (mirror_changed_cb), mirror);
+  assert_batch (batch, store, mirror, TRUE);
+
+  /* Five added one by one: shown together, in one change. */
+  g_signal_connect (batch, "items-changed", G_CALLBACK (count_changes_cb), &changes);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+      g_list_store_append (store, item);
+    }
+  assert_batch (batch, store, mirror, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (batch), ==, 3);
+  flush_batch (batch, store);
+  assert_batch (batch, store, mirror, TRUE);
+  g_assert_cmpuint (changes, ==, 1);
+
+  /* With two more waiting: a removal among those shown, one among those
+   * waiting, and one across both. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+      g_list_store_append (store, item);
+    }
+  g_list_store_remove (store, 1);
+  assert_batch (batch, store, mirror, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (batch), ==, 7);
+  g_list_store_remove (store, 8);
+  assert_batch (batch, store, mirror, FALSE);
+  g_list_store_splice (store, 5, 3, NULL, 0);
+  assert_batch (batch, store, mirror, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (batch), ==, 5);
+  flush_batch (batch, store);
+  assert_batch (batch, store, mirror, TRUE);
+
+  /* An insertion among those shown passes at once. */
+  {
+    g_autoptr(GObject) item = g_object_new (G_TYPE_OBJECT, NULL);
+    g_list_store_insert (store, 2, item);
+  }
+  assert_batch (batch, store, mirror, TRUE);
+  g_list_store_remove_all (store);
+  assert_batch (batch, store, mirror, TRUE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -821,6 +1048,8 @@ main (int   argc,
   ADD ("/app/preferences", test_preferences);
   ADD ("/app/proxy", test_proxy);
   ADD ("/app/review", test_review);
+  ADD ("/app/sections", test_sections);
+  g_test_add_func ("/app/batch-model", test_batch_model);
   ADD ("/app/dark", test_dark);
   ADD ("/app/pause-and-quit", test_pause_and_quit);
 

@@ -276,6 +276,18 @@ test_token_bucket (void)
   }
 }
 
+/* The state file is written 200 ms after a change, later for a queue whose
+ * state takes long to write: 2% of the main loop at most, 10 s at most. */
+static void
+test_save_delay (void)
+{
+  g_assert_cmpuint (_trawl_save_delay_ms (0), ==, 200);
+  g_assert_cmpuint (_trawl_save_delay_ms (-5), ==, 200);
+  g_assert_cmpuint (_trawl_save_delay_ms (1000), ==, 200);
+  g_assert_cmpuint (_trawl_save_delay_ms (13000), ==, 650);
+  g_assert_cmpuint (_trawl_save_delay_ms (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC), ==, 10000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -289,6 +301,7 @@ main (int   argc,
   g_test_add_func ("/policy/token-bucket", test_token_bucket);
   g_test_add_func ("/policy/paths", test_paths);
   g_test_add_func ("/policy/same-titles", test_same_titles);
+  g_test_add_func ("/policy/save-delay", test_save_delay);
 
   return g_test_run ();
 }

@@ -1080,6 +1080,345 @@ test_review (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 4);
 }
 
+/* What a board lists and counts, checked against a walk of the queue (how
+ * the counts were taken before boards kept them): the same items in the
+ * same order, and every count. */
+static void
+assert_board_items (TrawlQueue *queue,
+                    TrawlBoard *board)
+{
+  GListModel *items = G_LIST_MODEL (queue);
+  GListModel *listed = G_LIST_MODEL (board);
+  guint in_state[TRAWL_ITEM_CANCELLED + 1] = { 0 };
+  guint position = 0, done = 0, failed = 0, active = 0, selected = 0;
+  guint d, fl, a;
+
+  g_assert_true (g_list_model_get_item_type (listed) == TRAWL_TYPE_ITEM);
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+      g_autoptr(TrawlItem) same = NULL;
+      TrawlItemState state = trawl_item_get_state (item);
+
+      in_state[state]++;
+      if (trawl_item_get_board (item) != board)
+        continue;
+
+      same = g_list_model_get_item (listed, position++);
+      g_assert_true (same == item);
+      done += state == TRAWL_ITEM_DONE;
+      failed += state == TRAWL_ITEM_FAILED;
+      active += !trawl_item_is_finished (item);
+      selected += trawl_item_get_selected (item) && !trawl_item_is_finished (item);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (listed), ==, position);
+  g_assert_null (g_list_model_get_item (listed, position));
+
+  for (TrawlItemState state = TRAWL_ITEM_PENDING; state <= TRAWL_ITEM_CANCELLED; state++)
+    g_assert_cmpuint (trawl_queue_count_state (queue, state), ==, in_state[state]);
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, done);
+  g_assert_cmpuint (trawl_board_get_n_failed (board), ==, failed);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, active);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, selected);
+  trawl_queue_get_board_counts (queue, board, &d, &fl, &a);
+  g_assert_cmpuint (d, ==, done);
+  g_assert_cmpuint (fl, ==, failed);
+  g_assert_cmpuint (a, ==, active);
+}
+
+/* Follows a board through its signals alone: a copy kept by items-changed,
+ * and at every notify of a count, the count against the board's list. */
+typedef struct
+{
+  GPtrArray *copy;
+  guint      notified;
+} Watch;
+
+static void
+watch_items_changed_cb (GListModel *board,
+                        guint       position,
+                        guint       removed,
+                        guint       added,
+                        Watch      *watch)
+{
+  g_assert_cmpuint (position + removed, <=, watch->copy->len);
+  g_ptr_array_remove_range (watch->copy, position, removed);
+  for (guint i = 0; i < added; i++)
+    g_ptr_array_insert (watch->copy, position + i, g_list_model_get_item (board, position + i));
+}
+
+static void
+watch_notify_cb (TrawlBoard *board,
+                 GParamSpec *pspec,
+                 Watch      *watch)
+{
+  guint done = 0, failed = 0, active = 0, selected = 0;
+
+  if (!g_str_has_prefix (g_param_spec_get_name (pspec), "n-"))
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i);
+
+      done += trawl_item_get_state (item) == TRAWL_ITEM_DONE;
+      failed += trawl_item_get_state (item) == TRAWL_ITEM_FAILED;
+      active += !trawl_item_is_finished (item);
+      selected += trawl_item_get_selected (item) && !trawl_item_is_finished (item);
+    }
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, done);
+  g_assert_cmpuint (trawl_board_get_n_failed (board), ==, failed);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, active);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, selected);
+  watch->notified++;
+}
+
+static Watch *
+watch_board (TrawlBoard *board)
+{
+  Watch *watch = g_new0 (Watch, 1);
+
+  watch->copy = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
+    g_ptr_array_add (watch->copy, g_list_model_get_item (G_LIST_MODEL (board), i));
+  g_signal_connect (board, "items-changed", G_CALLBACK (watch_items_changed_cb), watch);
+  g_signal_connect (board, "notify", G_CALLBACK (watch_notify_cb), watch);
+  return watch;
+}
+
+static void
+unwatch_board (TrawlBoard *board,
+               Watch      *watch)
+{
+  g_assert_cmpuint (watch->copy->len, ==, g_list_model_get_n_items (G_LIST_MODEL (board)));
+  for (guint i = 0; i < watch->copy->len; i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i);
+      g_assert_true (g_ptr_array_index (watch->copy, i) == item);
+    }
+  g_signal_handlers_disconnect_by_data (board, watch);
+  g_ptr_array_unref (watch->copy);
+  g_free (watch);
+}
+
+/* Every way an item changes state, one at a time, with the board's list and
+ * counts and the queue's counts checked after each. */
+static void
+test_board_items_transitions (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autoptr(TrawlBoard) board = NULL;
+  Watch *watch;
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 8);
+  trawl_board_server_set_page_size (f->server, 3);
+  trawl_board_server_set_video_size (f->server, 64 * 1024);
+  trawl_board_server_add_fault (f->server, 5, TRAWL_FAULT_STATUS, 404, 100);
+  g_object_set (f->queue, "download", FALSE, NULL);
+
+  board = g_object_ref (add_board (f, f->queue));
+  watch = watch_board (board);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 0);
+
+  /* Found and resolved, waiting to download. */
+  TRAWL_WAIT_UNTIL (trawl_board_get_state (board) == TRAWL_BOARD_DONE &&
+                    trawl_queue_count_state (f->queue, TRAWL_ITEM_QUEUED) == 8);
+  assert_board_items (f->queue, board);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 8);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, 8);
+  for (guint i = 0; i < 8; i++)
+    {
+      g_autoptr(TrawlItem) listed = g_list_model_get_item (G_LIST_MODEL (board), i);
+      g_assert_true (listed == item_at (f->queue, i));
+    }
+
+  item = item_at (f->queue, 4);
+  trawl_queue_pause (f->queue, item);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+  assert_board_items (f->queue, board);
+  trawl_queue_resume (f->queue, item);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_QUEUED);
+  assert_board_items (f->queue, board);
+
+  item = item_at (f->queue, 7);
+  trawl_queue_cancel (f->queue, item);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_CANCELLED);
+  assert_board_items (f->queue, board);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, 7);
+
+  /* Four downloads held by the server, the others waiting behind them. */
+  trawl_board_server_hold_videos (f->server, TRUE);
+  g_object_set (f->queue, "download", TRUE, NULL);
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DOWNLOADING) == 4);
+  assert_board_items (f->queue, board);
+
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 6);
+  g_assert_cmpuint (trawl_board_get_n_failed (board), ==, 1);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, 0);
+  assert_board_items (f->queue, board);
+
+  /* Removed from the queue, an item leaves its board; a retry of it
+   * afterwards counts nowhere. */
+  g_object_ref (item);
+  trawl_queue_remove (f->queue, item);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 7);
+  assert_board_items (f->queue, board);
+  trawl_queue_retry (f->queue, item);
+  assert_board_items (f->queue, board);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_board_items (f->queue, board);
+  g_object_unref (item);
+
+  /* Retried, the failed one finishes after all. */
+  trawl_board_server_clear_faults (f->server);
+  trawl_queue_retry (f->queue, trawl_test_item (f->queue, 5));
+  assert_board_items (f->queue, board);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, 1);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 7);
+  assert_board_items (f->queue, board);
+
+  trawl_queue_remove_board (f->queue, board);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 0);
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 0);
+  assert_board_items (f->queue, board);
+  g_assert_cmpuint (watch->notified, >, 0);
+  unwatch_board (board, watch);
+}
+
+/* Two boards at once: each lists only its own, and goes alone. */
+static void
+test_board_items_two_boards (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(TrawlBoardServer) other = trawl_board_server_new ();
+  g_autofree char *other_url = NULL;
+  g_autofree char *other_dir = g_build_filename (f->dir, "other", NULL);
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *first, *second;
+  Watch *watch;
+
+  g_assert_true (trawl_board_server_start (other, 0, &error));
+  other_url = trawl_board_server_get_url (other);
+  trawl_board_server_set_items (f->server, 7);
+  trawl_board_server_set_page_size (f->server, 2);
+  trawl_board_server_set_items (other, 5);
+  trawl_board_server_set_page_size (other, 2);
+
+  first = add_board (f, f->queue);
+  second = trawl_queue_add_board (f->queue, other_url, "pearvideo", other_dir, &error);
+  g_assert_no_error (error);
+  watch = watch_board (second);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 12);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (first)), ==, 7);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (second)), ==, 5);
+  assert_board_items (f->queue, first);
+  assert_board_items (f->queue, second);
+  g_assert_cmpuint (trawl_board_get_n_done (first), ==, 7);
+  g_assert_cmpuint (trawl_board_get_n_done (second), ==, 5);
+
+  trawl_queue_remove_board (f->queue, first);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 5);
+  assert_board_items (f->queue, second);
+  unwatch_board (second, watch);
+}
+
+/* Under review: the board counts what "Download N videos" would start as
+ * the selection changes, and confirming leaves it only the chosen ones. */
+static void
+test_board_items_review (Fixture       *f,
+                         gconstpointer  data)
+{
+  TrawlBoard *board;
+  Watch *watch;
+
+  g_object_set (f->queue, "review", TRUE, NULL);
+  trawl_board_server_set_items (f->server, 6);
+  board = add_board (f, f->queue);
+  watch = watch_board (board);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 6);
+  assert_board_items (f->queue, board);
+
+  trawl_item_set_selected (trawl_test_item (f->queue, 1), FALSE);
+  trawl_item_set_selected (trawl_test_item (f->queue, 4), FALSE);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 4);
+  trawl_item_set_selected (trawl_test_item (f->queue, 4), TRUE);
+  trawl_item_set_selected (trawl_test_item (f->queue, 4), TRUE);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 5);
+  trawl_item_set_selected (trawl_test_item (f->queue, 2), FALSE);
+  assert_board_items (f->queue, board);
+
+  trawl_queue_confirm_board (f->queue, board);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 4);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 4);
+  assert_board_items (f->queue, board);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 4);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 0);
+  assert_board_items (f->queue, board);
+  unwatch_board (board, watch);
+}
+
+/* Restored from the state file, a board lists its items in their order,
+ * in the states they had, and counts them. */
+static void
+test_board_items_restore (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  g_autoptr(GPtrArray) titles = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (f->server, 10);
+  trawl_board_server_set_page_size (f->server, 4);
+  trawl_board_server_set_hostile (f->server, TRUE);
+  trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_STATUS, 404, 100);
+  trawl_board_server_add_fault (f->server, 6, TRAWL_FAULT_STALL, 16 * 1024, 100);
+  trawl_queue_set_state_file (f->queue, state);
+  board = add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) == 8 &&
+                    trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 1 &&
+                    trawl_queue_count_state (f->queue, TRAWL_ITEM_DOWNLOADING) == 1);
+  trawl_queue_pause (f->queue, trawl_test_item (f->queue, 6));
+  trawl_item_set_selected (trawl_test_item (f->queue, 6), FALSE);
+  assert_board_items (f->queue, board);
+  for (guint i = 0; i < 10; i++)
+    g_ptr_array_add (titles, g_strdup (trawl_item_get_title (item_at (f->queue, i))));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  trawl_test_drop_queue (&f->queue);
+
+  f->queue = trawl_test_new_queue ();
+  g_object_set (f->queue, "download", FALSE, NULL);
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  g_object_unref (board);  /* the queue keeps it */
+
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 10);
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 8);
+  g_assert_cmpuint (trawl_board_get_n_failed (board), ==, 1);
+  g_assert_cmpuint (trawl_board_get_n_active (board), ==, 1);
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 0);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_PAUSED), ==, 1);
+  assert_board_items (f->queue, board);
+  /* The hostile titles (quotes, backslashes, control characters) came back
+   * as they were written. */
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpstr (trawl_item_get_title (item_at (f->queue, i)), ==,
+                     g_ptr_array_index (titles, i));
+
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_board_items (f->queue, board);
+}
+
 static void
 test_parse_rate (void)
 {
@@ -1204,6 +1543,10 @@ main (int   argc,
   ADD ("/queue/review", test_review);
   ADD ("/queue/dispose-cancels", test_dispose_cancels);
   ADD ("/queue/waiting-is-not-stalling", test_waiting_is_not_stalling);
+  ADD ("/queue/board-items/transitions", test_board_items_transitions);
+  ADD ("/queue/board-items/two-boards", test_board_items_two_boards);
+  ADD ("/queue/board-items/review", test_board_items_review);
+  ADD ("/queue/board-items/restore", test_board_items_restore);
   g_test_add_func ("/queue/parse-rate", test_parse_rate);
 
   return g_test_run ();

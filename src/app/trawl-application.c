@@ -177,7 +177,9 @@ check_board_finished (TrawlApplication *self,
       g_hash_table_contains (self->notified, board))
     return;
 
-  trawl_queue_get_board_counts (self->queue, board, &done, &failed, &active);
+  done = trawl_board_get_n_done (board);
+  failed = trawl_board_get_n_failed (board);
+  active = trawl_board_get_n_active (board);
   if (active > 0 || done + failed == 0)
     return;
 
@@ -213,13 +215,6 @@ board_state_cb (TrawlApplication *self,
 }
 
 static void
-item_state_changed_cb (TrawlApplication *self,
-                       TrawlItem        *item)
-{
-  check_board_finished (self, trawl_item_get_board (item));
-}
-
-static void
 application_boards_changed_cb (TrawlApplication *self,
                                guint             position,
                                guint             removed,
@@ -230,7 +225,10 @@ application_boards_changed_cb (TrawlApplication *self,
     {
       g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, position + i);
 
+      /* A board is finished when its crawl is and its last item is. */
       g_signal_connect_object (board, "notify::state", G_CALLBACK (board_state_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (board, "notify::n-active", G_CALLBACK (board_state_cb), self,
                                G_CONNECT_SWAPPED);
     }
 }
@@ -417,8 +415,6 @@ trawl_application_startup (GApplication *app)
 
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",
                            G_CALLBACK (application_boards_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (item_state_changed_cb),
-                           self, G_CONNECT_SWAPPED);
 
   /* Boards restored from the last run are watched like new ones. */
   application_boards_changed_cb (self, 0, 0,

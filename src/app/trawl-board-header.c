@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "trawl-board-header.h"
+#include "trawl-format.h"
 
 /* The heading above a board's videos: its title, what the crawl found,
  * whether it is still looking, and — when the user reviews boards before
@@ -17,7 +18,6 @@ struct _TrawlBoardHeader
   TrawlQueue   *queue;
   TrawlBoard   *board;
   GSignalGroup *board_signals;
-  GSignalGroup *queue_signals;
 
   GtkLabel     *title_label;
   GtkLabel     *subtitle_label;
@@ -67,24 +67,6 @@ board_subtitle (TrawlBoard *board)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static guint
-selected_count (TrawlBoardHeader *self)
-{
-  GListModel *items = G_LIST_MODEL (self->queue);
-  guint n = 0;
-
-  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
-
-      if (trawl_item_get_board (item) == self->board && trawl_item_get_selected (item) &&
-          !trawl_item_is_finished (item))
-        n++;
-    }
-
-  return n;
-}
-
 static void
 update (TrawlBoardHeader *self)
 {
@@ -101,7 +83,7 @@ update (TrawlBoardHeader *self)
   if (title == NULL || *title == '\0')
     title = trawl_board_get_url (board);
   gtk_label_set_label (self->title_label, title);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), trawl_board_get_url (board));
+  trawl_set_tooltip_text (GTK_WIDGET (self->title_label), trawl_board_get_url (board));
 
   subtitle = board_subtitle (board);
   gtk_label_set_label (self->subtitle_label, subtitle);
@@ -124,7 +106,7 @@ update (TrawlBoardHeader *self)
   gtk_widget_set_visible (GTK_WIDGET (self->download_button), trawl_board_get_review (board));
   if (trawl_board_get_review (board))
     {
-      guint n = selected_count (self);
+      guint n = trawl_board_get_n_selected (board);
       g_autofree char *label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Download %u Video",
                                                              "Download %u Videos", n), n);
 
@@ -134,8 +116,18 @@ update (TrawlBoardHeader *self)
 }
 
 static void
-changed_cb (TrawlBoardHeader *self)
+board_notify_cb (TrawlBoardHeader *self,
+                 GParamSpec       *pspec)
 {
+  const char *name = g_param_spec_get_name (pspec);
+
+  /* Counts of the items' states change all the time and are not shown;
+   * the selected ones only under review. */
+  if (g_str_equal (name, "n-done") || g_str_equal (name, "n-failed") ||
+      g_str_equal (name, "n-active") ||
+      (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board)))
+    return;
+
   update (self);
 }
 
@@ -156,7 +148,6 @@ trawl_board_header_dispose (GObject *object)
   TrawlBoardHeader *self = (TrawlBoardHeader *)object;
 
   g_clear_object (&self->board_signals);
-  g_clear_object (&self->queue_signals);
   g_clear_object (&self->board);
   g_clear_object (&self->queue);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_BOARD_HEADER);
@@ -178,7 +169,6 @@ trawl_board_header_set_property (GObject      *object,
     {
     case PROP_QUEUE:
       g_set_object (&self->queue, g_value_get_object (value));
-      g_signal_group_set_target (self->queue_signals, self->queue);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -215,16 +205,10 @@ trawl_board_header_init (TrawlBoardHeader *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* The board counts what the header shows, the "Download N videos" of
+   * the rows' check boxes included. */
   self->board_signals = g_signal_group_new (TRAWL_TYPE_BOARD);
-  g_signal_group_connect_object (self->board_signals, "notify", G_CALLBACK (changed_cb), self,
-                                 G_CONNECT_SWAPPED);
-
-  /* The "Download N videos" count follows the check boxes of the rows,
-   * which change the items' "selected"; the queue reports those. */
-  self->queue_signals = g_signal_group_new (TRAWL_TYPE_QUEUE);
-  g_signal_group_connect_object (self->queue_signals, "item-selected-changed",
-                                 G_CALLBACK (changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_group_connect_object (self->queue_signals, "items-changed", G_CALLBACK (changed_cb),
+  g_signal_group_connect_object (self->board_signals, "notify", G_CALLBACK (board_notify_cb),
                                  self, G_CONNECT_SWAPPED);
 }
 

@@ -56,3 +56,16 @@ trawl_format_progress (guint64 bytes,
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
+
+/* Setting a tooltip makes GTK 4.8 ask the display where the pointer is, a
+ * round trip to the X server: rows updated at every change of their item
+ * only set it when it changes. */
+void
+trawl_set_tooltip_text (GtkWidget  *widget,
+                        const char *text)
+{
+  if (text != NULL && *text == '\0')
+    text = NULL;
+  if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
+    gtk_widget_set_tooltip_text (widget, text);
+}

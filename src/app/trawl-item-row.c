@@ -170,15 +170,9 @@ update (TrawlItemRow *self)
   if (title == NULL || *title == '\0')
     title = trawl_item_get_page_url (item);
   gtk_label_set_label (self->title_label, title);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->title_label), title);
 
   status = status_text (item);
   gtk_label_set_label (self->status_label, status);
-  /* The full reason of a failure, or where a finished video is. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->status_label),
-                               state == TRAWL_ITEM_FAILED ? status
-                               : state == TRAWL_ITEM_DONE ? trawl_item_get_path (item)
-                               : NULL);
   if (state == TRAWL_ITEM_FAILED)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "dim-label");
@@ -190,11 +184,14 @@ update (TrawlItemRow *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), "trawl-status-error");
     }
 
-  gtk_image_set_from_icon_name (self->state_icon, state_icon_name (state));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->state_icon), state_words (state));
-  gtk_widget_set_css_classes (GTK_WIDGET (self->state_icon),
-                              (const char *[]) { "trawl-state-icon",
-                                                 trawl_item_state_to_string (state), NULL });
+  /* Progress notifies a few times a second; the icon relays the list out
+   * only when the state really changed. */
+  if (g_strcmp0 (gtk_image_get_icon_name (self->state_icon), state_icon_name (state)) != 0)
+    gtk_image_set_from_icon_name (self->state_icon, state_icon_name (state));
+  if (!gtk_widget_has_css_class (GTK_WIDGET (self->state_icon), trawl_item_state_to_string (state)))
+    gtk_widget_set_css_classes (GTK_WIDGET (self->state_icon),
+                                (const char *[]) { "trawl-state-icon",
+                                                   trawl_item_state_to_string (state), NULL });
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
                           state == TRAWL_ITEM_DOWNLOADING || state == TRAWL_ITEM_PAUSED);
@@ -225,6 +222,43 @@ update (TrawlItemRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, description,
                                   -1);
+}
+
+/* The title, the state, and the status's full text (the reason of a
+ * failure, or where a finished video is), as the item is when the pointer
+ * rests on them. Asked for rather than set at every change: in GTK 4.8
+ * setting a tooltip asks the X server where the pointer is, and rows change
+ * all the time. */
+static gboolean
+query_tooltip_cb (GtkWidget    *widget,
+                  int           x,
+                  int           y,
+                  gboolean      keyboard,
+                  GtkTooltip   *tooltip,
+                  TrawlItemRow *self)
+{
+  TrawlItem *item = self->item;
+  TrawlItemState state;
+  g_autofree char *text = NULL;
+
+  if (item == NULL)
+    return FALSE;
+
+  state = trawl_item_get_state (item);
+  if (widget == GTK_WIDGET (self->title_label))
+    text = g_strdup (gtk_label_get_label (self->title_label));
+  else if (widget == GTK_WIDGET (self->state_icon))
+    text = g_strdup (state_words (state));
+  else if (state == TRAWL_ITEM_FAILED)
+    text = status_text (item);
+  else if (state == TRAWL_ITEM_DONE)
+    text = g_strdup (trawl_item_get_path (item));
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -432,6 +466,17 @@ trawl_item_row_init (TrawlItemRow *self)
   self->board_signals = g_signal_group_new (TRAWL_TYPE_BOARD);
   g_signal_group_connect_object (self->board_signals, "notify::review",
                                  G_CALLBACK (item_notify_cb), self, G_CONNECT_SWAPPED);
+
+  {
+    GtkWidget *tipped[] = { GTK_WIDGET (self->title_label), GTK_WIDGET (self->status_label),
+                            GTK_WIDGET (self->state_icon) };
+
+    for (guint i = 0; i < G_N_ELEMENTS (tipped); i++)
+      {
+        gtk_widget_set_has_tooltip (tipped[i], TRUE);
+        g_signal_connect (tipped[i], "query-tooltip", G_CALLBACK (query_tooltip_cb), self);
+      }
+  }
 
   self->item_bindings = g_binding_group_new ();
   g_binding_group_bind (self->item_bindings, "selected", self->select_check, "active",

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "trawl-batch-model.h"
 #include "trawl-board-header.h"
 #include "trawl-filename.h"
 #include "trawl-format.h"
@@ -13,11 +14,14 @@
 #include "trawl-window.h"
 
 /* The main window: a URL entry in the header bar and one list view of
- * every board and its videos. The list is the engine's queue itself, cut
- * into one section per board (the board's header, then its items); the
- * window keeps no copy of any download state. */
+ * every board and its videos: one section per board, its header then the
+ * board's own list of items; the window keeps no copy of any download
+ * state. */
 
 #define SUMMARY_MS 500
+/* At most this often for changes: each new text relays the window out,
+ * which in GTK 4.8 asks the X server about the monitor several times. */
+#define CHANGED_MS 100
 
 struct _TrawlWindow
 {
@@ -27,7 +31,10 @@ struct _TrawlWindow
   GSettings            *settings;
   GListStore           *sections;
   GtkSingleSelection   *selection;
+  GHashTable           *downloading;  /* the items downloading, for the speed */
   guint                 summary_source;
+  guint                 changed_source;
+  gint64                changed_at;
 
   GtkEntry             *url_entry;
   AdwToastOverlay      *toast_overlay;
@@ -48,27 +55,17 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static gboolean
-item_of_board (gpointer item,
-               gpointer board)
-{
-  return trawl_item_get_board (item) == board;
-}
-
-/* A board's section: its header, then the queue's items of that board. */
+/* A board's section: its header, then the board's items (those the crawl
+ * finds reach the list view a page at a time). */
 static GListModel *
 section_new (TrawlWindow *self,
              TrawlBoard  *board)
 {
   g_autoptr(GListStore) parts = g_list_store_new (G_TYPE_LIST_MODEL);
   g_autoptr(GListStore) header = g_list_store_new (TRAWL_TYPE_BOARD);
-  g_autoptr(GtkFilterListModel) items = NULL;
-  GtkCustomFilter *filter;
+  g_autoptr(GListModel) items = trawl_batch_model_new (G_LIST_MODEL (board));
 
   g_list_store_append (header, board);
-  filter = gtk_custom_filter_new (item_of_board, g_object_ref (board), g_object_unref);
-  items = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->queue)),
-                                     GTK_FILTER (filter));
   g_list_store_append (parts, header);
   g_list_store_append (parts, items);
 
@@ -104,7 +101,8 @@ boards_changed_cb (TrawlWindow *self,
 }
 
 /* How many items are in each state, and how fast the downloading ones
- * go: one pass serves the summary and the actions' sensitivity. */
+ * go: the summary and the actions' sensitivity. The queue keeps the
+ * counts; only the downloading items are walked. */
 typedef struct
 {
   guint  n_items;
@@ -116,19 +114,17 @@ static void
 tally_items (TrawlWindow *self,
              Tally       *tally)
 {
-  GListModel *items = G_LIST_MODEL (self->queue);
+  GHashTableIter iter;
+  gpointer item;
 
   memset (tally, 0, sizeof *tally);
-  tally->n_items = g_list_model_get_n_items (items);
-  for (guint i = 0; i < tally->n_items; i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
-      TrawlItemState state = trawl_item_get_state (item);
+  tally->n_items = g_list_model_get_n_items (G_LIST_MODEL (self->queue));
+  for (guint state = 0; state < G_N_ELEMENTS (tally->in_state); state++)
+    tally->in_state[state] = trawl_queue_count_state (self->queue, state);
 
-      tally->in_state[state]++;
-      if (state == TRAWL_ITEM_DOWNLOADING)
-        tally->speed += trawl_item_get_speed (item);
-    }
+  g_hash_table_iter_init (&iter, self->downloading);
+  while (g_hash_table_iter_next (&iter, &item, NULL))
+    tally->speed += trawl_item_get_speed (item);
 }
 
 static char *
@@ -200,11 +196,17 @@ summary_tick (gpointer user_data)
 }
 
 /* The summary is redrawn twice a second while anything runs, and at
- * once when something changes state. */
-static void
-queue_changed_cb (TrawlWindow *self)
+ * once when something changes state: once for all the changes of a main
+ * loop iteration (a page of found items, a batch of finished downloads),
+ * and in a stream of changes ten times a second. */
+static gboolean
+queue_changed_idle (gpointer user_data)
 {
+  TrawlWindow *self = user_data;
   Tally tally;
+
+  self->changed_source = 0;
+  self->changed_at = g_get_monotonic_time ();
 
   tally_items (self, &tally);
   update_summary (self, &tally);
@@ -223,6 +225,34 @@ queue_changed_cb (TrawlWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished",
                                  tally.in_state[TRAWL_ITEM_DONE] +
                                  tally.in_state[TRAWL_ITEM_CANCELLED] > 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+queue_changed_cb (TrawlWindow *self)
+{
+  gint64 wait_us = self->changed_at + CHANGED_MS * 1000 - g_get_monotonic_time ();
+
+  if (self->changed_source != 0)
+    return;
+
+  if (wait_us <= 0)
+    self->changed_source = g_idle_add_full (G_PRIORITY_DEFAULT, queue_changed_idle, self, NULL);
+  else
+    self->changed_source = g_timeout_add ((guint) (wait_us / 1000) + 1, queue_changed_idle, self);
+}
+
+static void
+item_state_changed_cb (TrawlWindow *self,
+                       TrawlItem   *item)
+{
+  if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
+    g_hash_table_add (self->downloading, g_object_ref (item));
+  else
+    g_hash_table_remove (self->downloading, item);
+
+  queue_changed_cb (self);
 }
 
 static char *
@@ -685,13 +715,21 @@ trawl_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   boards_changed_cb (self, 0, 0, g_list_model_get_n_items (boards), boards);
 
-  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (queue_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  self->downloading = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->queue)); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (self->queue), i);
+
+      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
+        g_hash_table_add (self->downloading, g_steal_pointer (&item));
+    }
+  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (item_state_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "items-changed", G_CALLBACK (queue_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "notify::busy", G_CALLBACK (queue_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  queue_changed_cb (self);
+  queue_changed_idle (self);
 }
 
 static void
@@ -706,9 +744,11 @@ trawl_window_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (trawl_queue_get_boards (self->queue), self);
     }
   g_clear_handle_id (&self->summary_source, g_source_remove);
+  g_clear_handle_id (&self->changed_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->sections);
+  g_clear_pointer (&self->downloading, g_hash_table_unref);
 
   G_OBJECT_CLASS (trawl_window_parent_class)->dispose (object);
 }

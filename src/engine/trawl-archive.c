@@ -16,6 +16,8 @@
 /* How long a save waits for another writer's lock, and how often it looks. */
 #define LOCK_WAIT_MS (10 * 1000)
 #define LOCK_POLL_MS 50
+/* The longest a save waits after the one before (see archive_save_cb). */
+#define MAX_SAVE_PAUSE_MS 1000
 
 struct _TrawlArchive
 {
@@ -310,13 +312,15 @@ lock_archive (const char  *path,
 
 /* Writes what is on disk now, then the entries of @keys it lacks, under
  * the lock: other processes' entries stay, whatever they added since this
- * one read the file. The entries on disk go to @on_disk. */
+ * one read the file. The entries on disk that are not in @keys (other
+ * processes') go to @foreign. */
 static gboolean
 merge_and_write (const char  *path,
                  GStrv        keys,
-                 GPtrArray   *on_disk,
+                 GPtrArray   *foreign,
                  GError     **error)
 {
+  g_autoptr(GPtrArray) on_disk = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *contents = NULL;
   g_autofree char *target = NULL;
   g_autoptr(GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
@@ -350,15 +354,21 @@ merge_and_write (const char  *path,
   else if (text->str[text->len - 1] != '\n')
     g_string_append_c (text, '\n');
 
+  /* What is left in @known afterwards is other processes'. */
   for (guint i = 0; i < on_disk->len; i++)
     g_hash_table_add (known, g_ptr_array_index (on_disk, i));
   for (guint i = 0; keys[i] != NULL; i++)
-    if (!g_hash_table_contains (known, keys[i]))
+    if (!g_hash_table_remove (known, keys[i]))
       g_string_append_printf (text, "%s\n", keys[i]);
 
   bytes = g_string_free_to_bytes (text);
   ok = _trawl_write_file (target, bytes, 0644, error);
   close (lock);
+
+  /* Only what is new to this process goes back to the main thread. */
+  for (guint i = 0; i < on_disk->len; i++)
+    if (g_hash_table_remove (known, g_ptr_array_index (on_disk, i)))
+      g_ptr_array_add (foreign, g_strdup (g_ptr_array_index (on_disk, i)));
 
   return ok;
 }
@@ -366,29 +376,35 @@ merge_and_write (const char  *path,
 typedef struct
 {
   char      *path;
-  GStrv      keys;
-  GPtrArray *on_disk;
+  GStrv      keys;      /* the archive's own strings, not copied */
+  GPtrArray *foreign;   /* entries on disk the archive did not have */
+  gint64     took_us;
 } SaveJob;
 
 static void
 save_job_free (SaveJob *job)
 {
   g_free (job->path);
-  g_strfreev (job->keys);
-  g_ptr_array_unref (job->on_disk);
+  g_free (job->keys);
+  g_ptr_array_unref (job->foreign);
   g_free (job);
 }
 
+/* A snapshot of the entries for a worker. The strings are shared, not
+ * copied: the archive never changes nor frees one while it lives, and a
+ * save holds the archive. Copying them all at every save cost the main
+ * loop more, for a big archive, than the rest of a download. */
 static SaveJob *
 save_job_new (TrawlArchive *self)
 {
   SaveJob *job = g_new0 (SaveJob, 1);
 
   job->path = g_strdup (self->path);
-  job->keys = g_new0 (char *, self->order->len + 1);
-  for (guint i = 0; i < self->order->len; i++)
-    job->keys[i] = g_strdup (g_ptr_array_index (self->order, i));
-  job->on_disk = g_ptr_array_new_with_free_func (g_free);
+  job->keys = g_new (char *, self->order->len + 1);
+  if (self->order->len > 0)
+    memcpy (job->keys, self->order->pdata, self->order->len * sizeof (char *));
+  job->keys[self->order->len] = NULL;
+  job->foreign = g_ptr_array_new_with_free_func (g_free);
 
   return job;
 }
@@ -398,8 +414,8 @@ static void
 learn (TrawlArchive *self,
        SaveJob      *job)
 {
-  for (guint i = 0; i < job->on_disk->len; i++)
-    remember (self, g_ptr_array_index (job->on_disk, i));
+  for (guint i = 0; i < job->foreign->len; i++)
+    remember (self, g_ptr_array_index (job->foreign, i));
 }
 
 static void
@@ -410,8 +426,11 @@ save_thread (GTask        *task,
 {
   SaveJob *job = task_data;
   GError *error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gboolean ok = merge_and_write (job->path, job->keys, job->foreign, &error);
 
-  if (merge_and_write (job->path, job->keys, job->on_disk, &error))
+  job->took_us = g_get_monotonic_time () - start;
+  if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -421,17 +440,25 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveJob, save_job_free)
 
 static void start_save (TrawlArchive *self);
 
+static gboolean
+archive_save_again_cb (gpointer user_data)
+{
+  start_save (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 archive_save_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
   TrawlArchive *self = TRAWL_ARCHIVE (object);
+  SaveJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
   if (g_task_propagate_boolean (G_TASK (result), &error))
     {
-      learn (self, g_task_get_task_data (G_TASK (result)));
+      learn (self, job);
       g_clear_error (&self->save_error);
     }
   else
@@ -447,7 +474,16 @@ archive_save_cb (GObject      *object,
   if (self->save_error != NULL)
     self->dirty = FALSE;
   if (self->dirty)
-    start_save (self);
+    {
+      /* Every save rewrites every entry: the next one waits as long as this
+       * one took, so a stream of finished videos keeps a worker busy half
+       * the time at most, not all of it (and a big board's main loop with
+       * it). Additions meanwhile wait for it, still "saving". */
+      self->saving = TRUE;
+      g_timeout_add_full (G_PRIORITY_DEFAULT,
+                          (guint) MIN (job->took_us / 1000, MAX_SAVE_PAUSE_MS),
+                          archive_save_again_cb, g_object_ref (self), g_object_unref);
+    }
   else
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SAVING]);
 }
@@ -512,7 +548,7 @@ trawl_archive_save (TrawlArchive  *self,
 
   job = save_job_new (self);
   self->dirty = FALSE;
-  if (!merge_and_write (job->path, job->keys, job->on_disk, error))
+  if (!merge_and_write (job->path, job->keys, job->foreign, error))
     return FALSE;
 
   learn (self, job);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "trawl-board.h"
+#include "trawl-item.h"
 
 G_BEGIN_DECLS
 
@@ -37,5 +38,20 @@ void        _trawl_board_set_counts  (TrawlBoard      *self,
                                       guint            pages,
                                       guint            found,
                                       guint            skipped);
+
+/* The board's items: the queue's, of this board, in the order the queue
+ * took them; the queue tells the board of every change of their states. */
+void        _trawl_board_add_item    (TrawlBoard      *self,
+                                      TrawlItem       *item);
+void        _trawl_board_remove_item (TrawlBoard      *self,
+                                      TrawlItem       *item);
+void        _trawl_board_remove_all_items (TrawlBoard *self);
+gboolean    _trawl_board_has_item    (TrawlBoard      *self,
+                                      TrawlItem       *item);
+void        _trawl_board_item_state_changed (TrawlBoard     *self,
+                                             TrawlItem      *item,
+                                             TrawlItemState  old_state);
+void        _trawl_board_item_selected_changed (TrawlBoard *self,
+                                                TrawlItem  *item);
 
 G_END_DECLS

@@ -2,8 +2,12 @@
 
 #include "config.h"
 
+#include <gio/gio.h>
+#include <string.h>
+
 #include "trawl-board-private.h"
 #include "trawl-enums.h"
+#include "trawl-state-counts-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
 
@@ -22,9 +26,18 @@ struct _TrawlBoard
   guint            skipped;
   gboolean         review;
   TrawlBoardNetwork network;
+
+  GPtrArray       *items;     /* owned TrawlItem, in the order they were added */
+  GHashTable      *members;   /* the same items -> whether counted in n_selected */
+  TrawlStateCounts counts;
+  guint            n_selected;
 };
 
-G_DEFINE_FINAL_TYPE (TrawlBoard, trawl_board, G_TYPE_OBJECT)
+static void trawl_board_list_model_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrawlBoard, trawl_board, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      trawl_board_list_model_init))
 
 enum {
   PROP_0,
@@ -38,10 +51,46 @@ enum {
   PROP_SKIPPED,
   PROP_ERROR,
   PROP_REVIEW,
+  PROP_N_DONE,
+  PROP_N_FAILED,
+  PROP_N_ACTIVE,
+  PROP_N_SELECTED,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static GType
+trawl_board_get_item_type (GListModel *model)
+{
+  return TRAWL_TYPE_ITEM;
+}
+
+static guint
+trawl_board_get_n_items (GListModel *model)
+{
+  return TRAWL_BOARD (model)->items->len;
+}
+
+static gpointer
+trawl_board_get_item (GListModel *model,
+                      guint       position)
+{
+  TrawlBoard *self = TRAWL_BOARD (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+trawl_board_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = trawl_board_get_item_type;
+  iface->get_n_items = trawl_board_get_n_items;
+  iface->get_item = trawl_board_get_item;
+}
 
 static void
 trawl_board_finalize (GObject *object)
@@ -53,6 +102,8 @@ trawl_board_finalize (GObject *object)
   g_free (self->recipe);
   g_free (self->output_dir);
   g_free (self->error);
+  g_clear_pointer (&self->members, g_hash_table_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (trawl_board_parent_class)->finalize (object);
 }
@@ -97,6 +148,18 @@ trawl_board_get_property (GObject    *object,
     case PROP_REVIEW:
       g_value_set_boolean (value, self->review);
       break;
+    case PROP_N_DONE:
+      g_value_set_uint (value, trawl_board_get_n_done (self));
+      break;
+    case PROP_N_FAILED:
+      g_value_set_uint (value, trawl_board_get_n_failed (self));
+      break;
+    case PROP_N_ACTIVE:
+      g_value_set_uint (value, trawl_board_get_n_active (self));
+      break;
+    case PROP_N_SELECTED:
+      g_value_set_uint (value, self->n_selected);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -123,6 +186,14 @@ trawl_board_class_init (TrawlBoardClass *klass)
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
   /* Found items wait for the user to pick which to download. */
   properties[PROP_REVIEW] = g_param_spec_boolean ("review", NULL, NULL, FALSE, flags);
+  /* Of the board's items in the queue: downloaded, failed, and neither
+   * finished nor cancelled (waiting, running or paused). */
+  properties[PROP_N_DONE] = g_param_spec_uint ("n-done", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_N_FAILED] = g_param_spec_uint ("n-failed", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  properties[PROP_N_ACTIVE] = g_param_spec_uint ("n-active", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* Items selected and not finished: what confirming a review starts. */
+  properties[PROP_N_SELECTED] =
+    g_param_spec_uint ("n-selected", NULL, NULL, 0, G_MAXUINT, 0, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -130,6 +201,8 @@ trawl_board_class_init (TrawlBoardClass *klass)
 static void
 trawl_board_init (TrawlBoard *self)
 {
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->members = g_hash_table_new (NULL, NULL);
 }
 
 TrawlBoard *
@@ -331,4 +404,186 @@ _trawl_board_set_network (TrawlBoard        *self,
                           TrawlBoardNetwork  network)
 {
   self->network = network;
+}
+
+guint
+trawl_board_get_n_done (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), 0);
+  return _trawl_state_counts_get (&self->counts, TRAWL_ITEM_DONE);
+}
+
+guint
+trawl_board_get_n_failed (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), 0);
+  return _trawl_state_counts_get (&self->counts, TRAWL_ITEM_FAILED);
+}
+
+guint
+trawl_board_get_n_active (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), 0);
+  return _trawl_state_counts_unfinished (&self->counts);
+}
+
+guint
+trawl_board_get_n_selected (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), 0);
+  return self->n_selected;
+}
+
+/* The counts as they were before a change, to notify those it moved. */
+typedef struct
+{
+  guint done;
+  guint failed;
+  guint active;
+  guint selected;
+} Counts;
+
+static Counts
+get_counts (TrawlBoard *self)
+{
+  return (Counts) { trawl_board_get_n_done (self), trawl_board_get_n_failed (self),
+                    trawl_board_get_n_active (self), self->n_selected };
+}
+
+static void
+notify_counts (TrawlBoard   *self,
+               const Counts *before)
+{
+  Counts now = get_counts (self);
+
+  /* Every count is right before anyone hears of one. */
+  g_object_freeze_notify (G_OBJECT (self));
+  if (now.done != before->done)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_DONE]);
+  if (now.failed != before->failed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_FAILED]);
+  if (now.active != before->active)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ACTIVE]);
+  if (now.selected != before->selected)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SELECTED]);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* Counts @item in n_selected, or not, as it is now. */
+static void
+recount_selected (TrawlBoard *self,
+                  TrawlItem  *item)
+{
+  gpointer counted = NULL;
+  gboolean wanted = trawl_item_get_selected (item) && !trawl_item_is_finished (item);
+
+  if (!g_hash_table_lookup_extended (self->members, item, NULL, &counted) ||
+      GPOINTER_TO_INT (counted) == wanted)
+    return;
+
+  g_hash_table_insert (self->members, item, GINT_TO_POINTER (wanted));
+  if (wanted)
+    self->n_selected++;
+  else
+    self->n_selected--;
+}
+
+/* The queue adds every item it takes to its board, and removes it with it. */
+void
+_trawl_board_add_item (TrawlBoard *self,
+                       TrawlItem  *item)
+{
+  Counts before = get_counts (self);
+
+  g_assert (trawl_item_get_board (item) == self);
+
+  if (g_hash_table_contains (self->members, item))
+    return;
+
+  g_ptr_array_add (self->items, g_object_ref (item));
+  g_hash_table_insert (self->members, item, GINT_TO_POINTER (FALSE));
+  _trawl_state_counts_add (&self->counts, trawl_item_get_state (item));
+  recount_selected (self, item);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+  notify_counts (self, &before);
+}
+
+void
+_trawl_board_remove_item (TrawlBoard *self,
+                          TrawlItem  *item)
+{
+  Counts before = get_counts (self);
+  gpointer counted = NULL;
+  guint position;
+
+  if (!g_hash_table_lookup_extended (self->members, item, NULL, &counted))
+    return;
+
+  /* From the end: a board is emptied from its last item. */
+  for (position = self->items->len; position > 0; position--)
+    if (g_ptr_array_index (self->items, position - 1) == item)
+      break;
+  g_assert (position > 0);
+  position--;
+
+  if (GPOINTER_TO_INT (counted))
+    self->n_selected--;
+  g_hash_table_remove (self->members, item);
+  _trawl_state_counts_remove (&self->counts, trawl_item_get_state (item));
+  g_ptr_array_remove_index (self->items, position);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
+  notify_counts (self, &before);
+}
+
+/* Empties the board at once, as its queue goes (items hold their board). */
+void
+_trawl_board_remove_all_items (TrawlBoard *self)
+{
+  Counts before = get_counts (self);
+  guint n = self->items->len;
+
+  if (n == 0)
+    return;
+
+  g_hash_table_remove_all (self->members);
+  memset (&self->counts, 0, sizeof self->counts);
+  self->n_selected = 0;
+  g_ptr_array_set_size (self->items, 0);
+
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
+  notify_counts (self, &before);
+}
+
+gboolean
+_trawl_board_has_item (TrawlBoard *self,
+                       TrawlItem  *item)
+{
+  return g_hash_table_contains (self->members, item);
+}
+
+/* @item, one of the board's, went from @old_state to its state now. */
+void
+_trawl_board_item_state_changed (TrawlBoard     *self,
+                                 TrawlItem      *item,
+                                 TrawlItemState  old_state)
+{
+  Counts before = get_counts (self);
+
+  g_assert (g_hash_table_contains (self->members, item));
+
+  _trawl_state_counts_move (&self->counts, old_state, trawl_item_get_state (item));
+  recount_selected (self, item);
+  notify_counts (self, &before);
+}
+
+void
+_trawl_board_item_selected_changed (TrawlBoard *self,
+                                    TrawlItem  *item)
+{
+  Counts before = get_counts (self);
+
+  recount_selected (self, item);
+  notify_counts (self, &before);
 }

@@ -25,5 +25,9 @@ guint            trawl_board_get_found      (TrawlBoard *self);
 guint            trawl_board_get_skipped    (TrawlBoard *self);
 const char      *trawl_board_get_error      (TrawlBoard *self);
 gboolean         trawl_board_get_review     (TrawlBoard *self);
+guint            trawl_board_get_n_done     (TrawlBoard *self);
+guint            trawl_board_get_n_failed   (TrawlBoard *self);
+guint            trawl_board_get_n_active   (TrawlBoard *self);
+guint            trawl_board_get_n_selected (TrawlBoard *self);
 
 G_END_DECLS

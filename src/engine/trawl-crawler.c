@@ -461,15 +461,14 @@ fetch_page (GTask      *task,
  * @max_pages: list pages to read at most; 0: as many as the recipe says
  * @found: called with each new item, never after @cancellable fires
  *
- * Lists @board page by page; items @board already has (a restored board)
- * are not found again.
+ * Lists @board page by page; the items @board already lists (a restored
+ * board) are not found again.
  */
 void
 _trawl_crawl_async (TrawlClient         *client,
                     TrawlBoard          *board,
                     TrawlRecipe         *recipe,
                     TrawlArchive        *archive,
-                    GListModel          *known_items,
                     guint                max_pages,
                     TrawlFoundFunc       found_func,
                     gpointer             found_data,
@@ -499,12 +498,10 @@ _trawl_crawl_async (TrawlClient         *client,
   g_task_set_task_data (task, crawl, (GDestroyNotify) crawl_free);
 
   /* A board crawled again (after a restart) keeps the items it has. */
-  for (guint i = 0; i < g_list_model_get_n_items (known_items); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
     {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (known_items, i);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i);
 
-      if (trawl_item_get_board (item) != board)
-        continue;
       g_hash_table_add (crawl->known, g_strdup (trawl_item_get_id (item) != NULL
                                                   ? trawl_item_get_id (item)
                                                   : trawl_item_get_page_url (item)));

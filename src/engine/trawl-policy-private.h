@@ -45,4 +45,8 @@ guint    _trawl_retry_after_parse   (const char       *value,
 gboolean _trawl_status_is_transient (guint             status);
 gboolean _trawl_error_is_transient  (const GError     *error);
 
+/* How long after a change the queue's state is written, given what writing
+ * it took last time (it grows with the queue). */
+guint    _trawl_save_delay_ms       (gint64            last_cost_us);
+
 G_END_DECLS

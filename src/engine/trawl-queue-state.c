@@ -23,33 +23,140 @@
 #define STATE_VERSION 1
 
 static const char *
-enum_nick (GType type,
-           int   value)
+enum_nick (GEnumClass *klass,
+           int         value)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
   GEnumValue *v = g_enum_get_value (klass, value);
 
   return v != NULL ? v->value_nick : NULL;
 }
 
+/* The file is written as text rather than through a JsonBuilder tree: it is
+ * written again a moment after every change, and for a board of thousands
+ * of items the tree cost the main loop more than the rest of the app. It
+ * reads back with json-glib like any JSON. */
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
+append_json_string (GString    *out,
+                    const char *value)
+{
+  const char *run = value;
+
+  g_string_append_c (out, '"');
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      switch (c)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          g_string_append_printf (out, "\\u%04x", c);
+        }
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+/* ,"name": — the first member of an object is written by hand, so every
+ * other starts with a comma. */
+static void
+add_name (GString    *out,
+          const char *name)
+{
+  g_string_append (out, ",\"");
+  g_string_append (out, name);
+  g_string_append (out, "\":");
+}
+
+/* Nothing when @value is NULL. */
+static void
+add_string (GString    *out,
+            const char *name,
+            const char *value)
 {
   if (value == NULL)
     return;
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
+  add_name (out, name);
+  append_json_string (out, value);
 }
 
 static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
+add_int (GString    *out,
+         const char *name,
+         gint64      value)
 {
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  add_name (out, name);
+  g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, value);
+  g_string_append (out, number);
+}
+
+static void
+add_boolean (GString    *out,
+             const char *name,
+             gboolean    value)
+{
+  add_name (out, name);
+  g_string_append (out, value ? "true" : "false");
+}
+
+static void
+add_board (GString    *out,
+           GEnumClass *board_states,
+           TrawlBoard *board)
+{
+  g_string_append (out, "{\"url\":");
+  append_json_string (out, trawl_board_get_url (board));
+  add_string (out, "recipe", trawl_board_get_recipe (board));
+  add_string (out, "output-dir", trawl_board_get_output_dir (board));
+  add_string (out, "title", trawl_board_get_title (board));
+  add_string (out, "state", enum_nick (board_states, trawl_board_get_state (board)));
+  add_string (out, "error", trawl_board_get_error (board));
+  add_int (out, "pages", trawl_board_get_pages (board));
+  add_int (out, "found", trawl_board_get_found (board));
+  add_int (out, "skipped", trawl_board_get_skipped (board));
+  add_boolean (out, "review", trawl_board_get_review (board));
+  g_string_append_c (out, '}');
+}
+
+static void
+add_item (GString    *out,
+          GEnumClass *item_states,
+          guint       board,
+          TrawlItem  *item)
+{
+  TrawlItemState state = trawl_item_get_state (item);
+
+  g_string_append_printf (out, "{\"board\":%u", board);
+  add_string (out, "id", trawl_item_get_id (item));
+  add_string (out, "title", trawl_item_get_title (item));
+  add_string (out, "page", trawl_item_get_page_url (item));
+  add_string (out, "media", trawl_item_get_media_url (item));
+  add_string (out, "path", trawl_item_get_path (item));
+  add_string (out, "state", enum_nick (item_states, state));
+  add_string (out, "error", trawl_item_get_error (item));
+  add_int (out, "total", trawl_item_get_total (item));
+  if (state == TRAWL_ITEM_DONE)
+    add_int (out, "bytes", trawl_item_get_bytes (item));
+  add_boolean (out, "selected", trawl_item_get_selected (item));
+  g_string_append_c (out, '}');
 }
 
 static GBytes *
@@ -57,75 +164,41 @@ serialize (TrawlQueue *self)
 {
   GListModel *boards = trawl_queue_get_boards (self);
   GListModel *items = G_LIST_MODEL (self);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GEnumClass) board_states = g_type_class_ref (TRAWL_TYPE_BOARD_STATE);
+  g_autoptr(GEnumClass) item_states = g_type_class_ref (TRAWL_TYPE_ITEM_STATE);
   g_autoptr(GHashTable) index = g_hash_table_new (NULL, NULL);
-  gsize length;
-  char *text;
+  GString *out = g_string_sized_new (4096);
+  gboolean first = TRUE;
 
-  json_builder_begin_object (builder);
-  add_int (builder, "version", STATE_VERSION);
-
-  json_builder_set_member_name (builder, "boards");
-  json_builder_begin_array (builder);
+  g_string_append_printf (out, "{\"version\":%d,\"boards\":[", STATE_VERSION);
   for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
     {
       g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i);
 
       g_hash_table_insert (index, board, GUINT_TO_POINTER (i));
-      json_builder_begin_object (builder);
-      add_string (builder, "url", trawl_board_get_url (board));
-      add_string (builder, "recipe", trawl_board_get_recipe (board));
-      add_string (builder, "output-dir", trawl_board_get_output_dir (board));
-      add_string (builder, "title", trawl_board_get_title (board));
-      add_string (builder, "state", enum_nick (TRAWL_TYPE_BOARD_STATE,
-                                               trawl_board_get_state (board)));
-      add_string (builder, "error", trawl_board_get_error (board));
-      add_int (builder, "pages", trawl_board_get_pages (board));
-      add_int (builder, "found", trawl_board_get_found (board));
-      add_int (builder, "skipped", trawl_board_get_skipped (board));
-      json_builder_set_member_name (builder, "review");
-      json_builder_add_boolean_value (builder, trawl_board_get_review (board));
-      json_builder_end_object (builder);
+      if (i > 0)
+        g_string_append_c (out, ',');
+      add_board (out, board_states, board);
     }
-  json_builder_end_array (builder);
 
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
+  g_string_append (out, "],\"items\":[");
   for (guint i = 0; i < g_list_model_get_n_items (items); i++)
     {
       g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
-      TrawlItemState state = trawl_item_get_state (item);
 
-      if (state == TRAWL_ITEM_CANCELLED)
+      if (trawl_item_get_state (item) == TRAWL_ITEM_CANCELLED)
         continue;
 
-      json_builder_begin_object (builder);
-      add_int (builder, "board",
-               GPOINTER_TO_UINT (g_hash_table_lookup (index, trawl_item_get_board (item))));
-      add_string (builder, "id", trawl_item_get_id (item));
-      add_string (builder, "title", trawl_item_get_title (item));
-      add_string (builder, "page", trawl_item_get_page_url (item));
-      add_string (builder, "media", trawl_item_get_media_url (item));
-      add_string (builder, "path", trawl_item_get_path (item));
-      add_string (builder, "state", enum_nick (TRAWL_TYPE_ITEM_STATE, state));
-      add_string (builder, "error", trawl_item_get_error (item));
-      add_int (builder, "total", trawl_item_get_total (item));
-      if (state == TRAWL_ITEM_DONE)
-        add_int (builder, "bytes", trawl_item_get_bytes (item));
-      json_builder_set_member_name (builder, "selected");
-      json_builder_add_boolean_value (builder, trawl_item_get_selected (item));
-      json_builder_end_object (builder);
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      add_item (out, item_states,
+                GPOINTER_TO_UINT (g_hash_table_lookup (index, trawl_item_get_board (item))),
+                item);
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
+  g_string_append (out, "]}");
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
-
-  return g_bytes_new_take (text, length);
+  return g_string_free_to_bytes (out);
 }
 
 /* Serialises on the main thread (a snapshot), writes on a worker; the

@@ -14,8 +14,10 @@
 #include "trawl-item-private.h"
 #include "trawl-part-private.h"
 #include "trawl-paths-private.h"
+#include "trawl-policy-private.h"
 #include "trawl-queue-private.h"
 #include "trawl-resolver-private.h"
+#include "trawl-state-counts-private.h"
 #include "trawl-transfer-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -28,6 +30,7 @@ struct _TrawlQueue
   GObject         parent_instance;
 
   GPtrArray      *items;
+  TrawlStateCounts counts;         /* of items */
   GListStore     *boards;
   TrawlRecipeSet *recipes;
   TrawlArchive   *archive;
@@ -41,6 +44,8 @@ struct _TrawlQueue
   gboolean        review;
   char           *state_file;
   guint           save_source;
+  gint64          save_cost_us;    /* of the last serialisation */
+  gint64          save_due;        /* when save_source fires */
   gboolean        saving;
   gboolean        save_again;
 
@@ -160,6 +165,12 @@ trawl_queue_dispose (GObject *object)
   TrawlQueue *self = (TrawlQueue *)object;
 
   cancel_all (self);
+  /* Boards hold their items, which hold their board. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->boards)); i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (G_LIST_MODEL (self->boards), i);
+      _trawl_board_remove_all_items (board);
+    }
   g_queue_clear_full (&self->resolve_queue, g_object_unref);
   g_queue_clear_full (&self->download_queue, g_object_unref);
   g_clear_handle_id (&self->tick_source, g_source_remove);
@@ -441,15 +452,9 @@ guint
 trawl_queue_count_state (TrawlQueue     *self,
                          TrawlItemState  state)
 {
-  guint n = 0;
-
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), 0);
 
-  for (guint i = 0; i < self->items->len; i++)
-    if (trawl_item_get_state (g_ptr_array_index (self->items, i)) == state)
-      n++;
-
-  return n;
+  return _trawl_state_counts_get (&self->counts, state);
 }
 
 guint
@@ -501,10 +506,19 @@ set_state (TrawlQueue     *self,
            TrawlItem      *item,
            TrawlItemState  state)
 {
-  if (trawl_item_get_state (item) == state)
+  TrawlItemState old_state = trawl_item_get_state (item);
+  TrawlBoard *board = trawl_item_get_board (item);
+
+  if (old_state == state)
     return;
 
   _trawl_item_set_state (item, state);
+  /* Counted while in the queue, which is while in its board. */
+  if (_trawl_board_has_item (board, item))
+    {
+      _trawl_state_counts_move (&self->counts, old_state, state);
+      _trawl_board_item_state_changed (board, item, old_state);
+    }
   g_signal_emit (self, signals[ITEM_STATE_CHANGED], 0, item);
   _trawl_queue_save_later (self);
 }
@@ -595,13 +609,16 @@ static void
 remove_from_model (TrawlQueue *self,
                    TrawlItem  *item)
 {
+  g_autoptr(TrawlItem) removed = NULL;
   guint position;
 
   if (!g_ptr_array_find (self->items, item, &position))
     return;
 
   _trawl_paths_release (self->paths, item);
-  g_ptr_array_remove_index (self->items, position);
+  removed = g_ptr_array_steal_index (self->items, position);
+  _trawl_state_counts_remove (&self->counts, trawl_item_get_state (item));
+  _trawl_board_remove_item (trawl_item_get_board (item), item);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   _trawl_queue_save_later (self);
@@ -720,6 +737,7 @@ item_selected_cb (TrawlQueue *self,
                   GParamSpec *pspec,
                   TrawlItem  *item)
 {
+  _trawl_board_item_selected_changed (trawl_item_get_board (item), item);
   g_signal_emit (self, signals[ITEM_SELECTED_CHANGED], 0, item);
   _trawl_queue_save_later (self);
 }
@@ -738,6 +756,8 @@ append_item (TrawlQueue *self,
              TrawlItem  *item)
 {
   g_ptr_array_add (self->items, g_object_ref (item));
+  _trawl_state_counts_add (&self->counts, trawl_item_get_state (item));
+  _trawl_board_add_item (trawl_item_get_board (item), item);
   g_signal_connect_object (item, "notify::selected", G_CALLBACK (item_selected_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (item, "note", G_CALLBACK (item_note_cb), self, G_CONNECT_SWAPPED);
@@ -899,8 +919,8 @@ _trawl_queue_crawl (TrawlQueue *self,
   _trawl_board_set_state (board, TRAWL_BOARD_CRAWLING);
   self->crawling++;
   _trawl_crawl_async (self->client, board, board_recipe (self, board), self->archive,
-                      G_LIST_MODEL (self), self->max_pages, queue_found_cb, self, cancellable,
-                      queue_crawl_cb, queue_weak_ref (self));
+                      self->max_pages, queue_found_cb, self, cancellable, queue_crawl_cb,
+                      queue_weak_ref (self));
   update_busy (self);
 }
 
@@ -942,11 +962,11 @@ trawl_queue_remove_board (TrawlQueue *self,
   if (g_hash_table_lookup (self->crawls, board) != NULL)
     g_cancellable_cancel (g_hash_table_lookup (self->crawls, board));
   g_hash_table_remove (self->crawls, board);
-  for (guint i = self->items->len; i > 0; i--)
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (board)); i > 0; i--)
     {
-      TrawlItem *item = g_ptr_array_index (self->items, i - 1);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i - 1);
 
-      if (trawl_item_get_board (item) == board)
+      if (item != NULL)
         trawl_queue_remove (self, item);
     }
 
@@ -974,21 +994,19 @@ trawl_queue_confirm_board (TrawlQueue *self,
 
   _trawl_board_set_review (board, FALSE);
 
-  for (guint i = self->items->len; i > 0; i--)
+  for (guint i = g_list_model_get_n_items (G_LIST_MODEL (board)); i > 0; i--)
     {
-      TrawlItem *item = g_ptr_array_index (self->items, i - 1);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i - 1);
 
-      if (trawl_item_get_board (item) != board)
-        continue;
-      if (!trawl_item_get_selected (item))
+      if (item != NULL && !trawl_item_get_selected (item))
         trawl_queue_remove (self, item);
     }
 
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
     {
-      TrawlItem *item = g_ptr_array_index (self->items, i);
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (board), i);
 
-      if (trawl_item_get_board (item) == board && trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
+      if (trawl_item_get_state (item) == TRAWL_ITEM_QUEUED)
         enqueue (self, item);
     }
 
@@ -1009,37 +1027,15 @@ trawl_queue_get_board_counts (TrawlQueue *self,
                               guint      *failed,
                               guint      *active)
 {
-  guint d = 0, f = 0, a = 0;
-
   g_return_if_fail (TRAWL_IS_QUEUE (self));
-
-  for (guint i = 0; i < self->items->len; i++)
-    {
-      TrawlItem *item = g_ptr_array_index (self->items, i);
-
-      if (trawl_item_get_board (item) != board)
-        continue;
-      switch (trawl_item_get_state (item))
-        {
-        case TRAWL_ITEM_DONE:
-          d++;
-          break;
-        case TRAWL_ITEM_FAILED:
-          f++;
-          break;
-        case TRAWL_ITEM_CANCELLED:
-          break;
-        default:
-          a++;
-        }
-    }
+  g_return_if_fail (TRAWL_IS_BOARD (board));
 
   if (done != NULL)
-    *done = d;
+    *done = trawl_board_get_n_done (board);
   if (failed != NULL)
-    *failed = f;
+    *failed = trawl_board_get_n_failed (board);
   if (active != NULL)
-    *active = a;
+    *active = trawl_board_get_n_active (board);
 }
 
 void
@@ -1217,11 +1213,13 @@ static gboolean
 save_now (gpointer user_data)
 {
   TrawlQueue *self = user_data;
+  gint64 start = g_get_monotonic_time ();
 
   self->save_source = 0;
   self->save_again = FALSE;
   self->saving = TRUE;
   _trawl_queue_save_async (self, self->state_file, queue_save_cb, queue_weak_ref (self));
+  self->save_cost_us = g_get_monotonic_time () - start;
 
   return G_SOURCE_REMOVE;
 }
@@ -1232,6 +1230,10 @@ save_now (gpointer user_data)
 void
 _trawl_queue_save_later (TrawlQueue *self)
 {
+  gboolean idle;
+  guint delay_ms;
+  gint64 due;
+
   if (self->state_file == NULL || self->shut_down)
     return;
 
@@ -1241,8 +1243,18 @@ _trawl_queue_save_later (TrawlQueue *self)
       return;
     }
 
-  if (self->save_source == 0)
-    self->save_source = g_timeout_add (200, save_now, self);
+  /* A big queue is written less often, unless nothing else runs any more:
+   * then its state need not wait. */
+  idle = self->crawling == 0 && self->resolving == 0 && self->downloading == 0 &&
+         g_queue_is_empty (&self->resolve_queue) && g_queue_is_empty (&self->download_queue);
+  delay_ms = _trawl_save_delay_ms (idle ? 0 : self->save_cost_us);
+  due = g_get_monotonic_time () + (gint64) delay_ms * 1000;
+  if (self->save_source != 0 && self->save_due <= due)
+    return;
+
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  self->save_source = g_timeout_add (delay_ms, save_now, self);
+  self->save_due = due;
 }
 
 static gboolean
