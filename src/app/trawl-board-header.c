@@ -61,6 +61,9 @@ board_subtitle (TrawlBoard *board)
   g_string_append (text, " · ");
   if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING)
     g_string_append (text, _("looking for more…"));
+  else if (trawl_board_get_error (board) != NULL)
+    /* Listed only in part: a later page failed, and why. */
+    g_string_append (text, trawl_board_get_error (board));
   else
     g_string_append (text, trawl_board_get_url (board));
 
