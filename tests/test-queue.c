@@ -5,7 +5,7 @@
 
 #include "trawl-board-server.h"
 #include "trawl-error.h"
-#include "trawl-queue.h"
+#include "trawl-queue-private.h"
 #include "trawl-test-utils.h"
 
 /* End to end: a real SoupServer on loopback, real files, the engine's own
@@ -1460,6 +1460,52 @@ test_waiting_is_not_stalling (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), ==, 1);
 }
 
+static void
+save_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_assert_true (_trawl_queue_save_finish (result, NULL));
+  *done = TRUE;
+}
+
+/* Found by the hostile review of issue 11 (F15): quitting saves the state
+ * at once while a background save of an older state is still on its
+ * worker (a slow fsync); the older one must not land last and bring back
+ * an item the user had just removed. */
+static void
+test_final_save_wins (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean done = FALSE;
+
+  trawl_board_server_set_items (f->server, 3);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  trawl_queue_set_state_file (f->queue, state);
+
+  /* A background save of the three items, held on its worker… */
+  _trawl_queue_hold_saves (TRUE);
+  _trawl_queue_save_async (f->queue, state, save_done_cb, &done);
+  /* …the user removes one and quits: the final save is written… */
+  trawl_queue_remove (f->queue, trawl_test_item (f->queue, 1));
+  g_assert_true (trawl_queue_save (f->queue, &error));
+  g_assert_no_error (error);
+  /* …and then the background one finishes. */
+  _trawl_queue_hold_saves (FALSE);
+  TRAWL_WAIT_UNTIL (done);
+
+  trawl_test_drop_queue (&f->queue);
+  f->queue = trawl_test_new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 2);
+}
+
 /* Dropping the last reference to a busy queue, without a shutdown, ends
  * it at once and stops everything it had started: crawls, detail pages
  * and downloads no longer hold it alive. */
@@ -1542,6 +1588,7 @@ main (int   argc,
   ADD ("/queue/restore/bad", test_restore_bad);
   ADD ("/queue/review", test_review);
   ADD ("/queue/dispose-cancels", test_dispose_cancels);
+  ADD ("/queue/final-save-wins", test_final_save_wins);
   ADD ("/queue/waiting-is-not-stalling", test_waiting_is_not_stalling);
   ADD ("/queue/board-items/transitions", test_board_items_transitions);
   ADD ("/queue/board-items/two-boards", test_board_items_two_boards);

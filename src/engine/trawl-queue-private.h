@@ -25,5 +25,6 @@ void           _trawl_queue_save_async       (TrawlQueue    *self,
                                               gpointer       user_data);
 gboolean       _trawl_queue_save_finish      (GAsyncResult  *result,
                                               GError       **error);
+void           _trawl_queue_hold_saves       (gboolean       hold);
 
 G_END_DECLS

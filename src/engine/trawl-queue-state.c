@@ -201,6 +201,96 @@ serialize (TrawlQueue *self)
   return g_string_free_to_bytes (out);
 }
 
+/* Snapshots of the state are numbered as they are taken, and written in
+ * that order whatever thread writes them: a background save still on its
+ * worker when quitting saves at once (with a slow fsync) must not land
+ * after the final one and bring back the older state. */
+static GMutex save_lock;
+static GHashTable *last_written;   /* path -> the number of the snapshot on disk */
+static guint64 snapshots;
+static GCond held_cond;
+static gboolean held;              /* tests: background writes wait */
+
+/* For tests: background saves wait before writing while @hold is set, as
+ * if their worker were slow. */
+void
+_trawl_queue_hold_saves (gboolean hold)
+{
+  g_mutex_lock (&save_lock);
+  held = hold;
+  g_cond_broadcast (&held_cond);
+  g_mutex_unlock (&save_lock);
+}
+
+typedef struct
+{
+  char    *path;
+  GBytes  *contents;
+  guint64  number;
+} Snapshot;
+
+static void
+snapshot_free (Snapshot *snapshot)
+{
+  g_free (snapshot->path);
+  g_bytes_unref (snapshot->contents);
+  g_free (snapshot);
+}
+
+static Snapshot *
+take_snapshot (TrawlQueue *self,
+               const char *path)
+{
+  Snapshot *snapshot = g_new0 (Snapshot, 1);
+
+  snapshot->path = g_strdup (path);
+  snapshot->contents = serialize (self);
+  g_mutex_lock (&save_lock);
+  snapshot->number = ++snapshots;
+  g_mutex_unlock (&save_lock);
+  return snapshot;
+}
+
+/* Writes @snapshot unless a newer one of the same file is on disk. */
+static gboolean
+write_snapshot (Snapshot  *snapshot,
+                GError   **error)
+{
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&save_lock);
+  if (last_written == NULL)
+    last_written = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (GPOINTER_TO_SIZE (g_hash_table_lookup (last_written, snapshot->path)) < snapshot->number)
+    {
+      ok = _trawl_write_file (snapshot->path, snapshot->contents, 0600, error);
+      if (ok)
+        g_hash_table_insert (last_written, g_strdup (snapshot->path),
+                             GSIZE_TO_POINTER ((gsize) snapshot->number));
+    }
+  g_mutex_unlock (&save_lock);
+  return ok;
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  g_mutex_lock (&save_lock);
+  while (held)
+    g_cond_wait (&held_cond, &save_lock);
+  g_mutex_unlock (&save_lock);
+
+  if (write_snapshot (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 /* Serialises on the main thread (a snapshot), writes on a worker; the
  * write holds no reference to the queue. */
 void
@@ -209,36 +299,44 @@ _trawl_queue_save_async (TrawlQueue          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  g_autoptr(GBytes) contents = serialize (self);
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
 
-  _trawl_write_file_async (NULL, path, contents, 0600, callback, user_data);
+  g_task_set_source_tag (task, _trawl_queue_save_async);
+  g_task_set_task_data (task, take_snapshot (self, path), (GDestroyNotify) snapshot_free);
+  g_task_run_in_thread (task, save_thread);
 }
 
 gboolean
 _trawl_queue_save_finish (GAsyncResult  *result,
                           GError       **error)
 {
-  return _trawl_write_file_finish (result, error);
+  g_return_val_if_fail (g_async_result_is_tagged (result, _trawl_queue_save_async), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
  * trawl_queue_save:
  *
- * Writes the state file now, on the calling thread; for quitting.
+ * Writes the state file now, on the calling thread; for quitting. A save
+ * still running on a worker is waited for, and an older one that has not
+ * started is not written after this one.
  */
 gboolean
 trawl_queue_save (TrawlQueue  *self,
                   GError     **error)
 {
-  g_autoptr(GBytes) contents = NULL;
+  Snapshot *snapshot;
+  gboolean ok;
 
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
 
   if (trawl_queue_get_state_file (self) == NULL)
     return TRUE;
 
-  contents = serialize (self);
-  return _trawl_write_file (trawl_queue_get_state_file (self), contents, 0600, error);
+  snapshot = take_snapshot (self, trawl_queue_get_state_file (self));
+  ok = write_snapshot (snapshot, error);
+  snapshot_free (snapshot);
+  return ok;
 }
 
 /* Reading the file back trusts nothing in it: every field is checked
