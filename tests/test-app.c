@@ -6,6 +6,7 @@
 #include "trawl-application.h"
 #include "trawl-batch-model.h"
 #include "trawl-board-header.h"
+#include "trawl-board-private.h"
 #include "trawl-board-server.h"
 #include "trawl-error.h"
 #include "trawl-item-row.h"
@@ -649,6 +650,36 @@ download_label (Fixture *f)
   return gtk_button_get_label (GTK_BUTTON (button));
 }
 
+static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+/* A board read only in part says why in its header, styled as a problem,
+ * and the whole line is in its tooltip for a narrow window (found by the
+ * fresh-eyes review of issue 11). */
+static void
+test_partly_read (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(TrawlBoard) board = NULL;
+  GtkWidget *label;
+
+  trawl_board_server_set_items (f->server, 2);
+  paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  _trawl_board_set_error (board, "Only 1 page was read: The server failed (500)");
+  label = find_widget (GTK_WIDGET (f->window), is_label_with, "Only 1 page was read");
+  g_assert_nonnull (label);
+  g_assert_true (gtk_widget_has_css_class (label, "trawl-status-error"));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==,
+                   gtk_label_get_label (GTK_LABEL (label)));
+  screenshot (f, "partly-read.png");
+}
+
 static void
 test_review (Fixture       *f,
              gconstpointer  data)
@@ -1051,6 +1082,7 @@ main (int   argc,
   ADD ("/app/sections", test_sections);
   g_test_add_func ("/app/batch-model", test_batch_model);
   ADD ("/app/dark", test_dark);
+  ADD ("/app/partly-read", test_partly_read);
   ADD ("/app/pause-and-quit", test_pause_and_quit);
 
   return g_test_run ();

@@ -90,7 +90,13 @@ update (TrawlBoardHeader *self)
 
   subtitle = board_subtitle (board);
   gtk_label_set_label (self->subtitle_label, subtitle);
-  failed = trawl_board_get_state (board) == TRAWL_BOARD_FAILED;
+  /* A narrow window cuts the line; the whole of it, the reason of a board
+   * read only in part included, is a hover away. */
+  trawl_set_tooltip_text (GTK_WIDGET (self->subtitle_label), subtitle);
+  /* Failed, or read only in part: the line says why, and looks it. */
+  failed = trawl_board_get_state (board) == TRAWL_BOARD_FAILED ||
+           (trawl_board_get_state (board) == TRAWL_BOARD_DONE &&
+            trawl_board_get_error (board) != NULL);
   if (failed)
     {
       gtk_widget_remove_css_class (GTK_WIDGET (self->subtitle_label), "dim-label");
