@@ -204,6 +204,9 @@ test_concurrency (Fixture       *f,
   g_object_set (trawl_queue_get_client (f->queue), "per-host", 6, NULL);
   trawl_board_server_set_items (f->server, 30);
   trawl_board_server_hold_videos (f->server, TRUE);
+  /* Each detail page stays in flight a moment, so that on a loaded machine
+   * they do not all come and go before the videos are held. */
+  trawl_board_server_set_latency (f->server, 20);
 
   add_board (f, f->queue);
 
