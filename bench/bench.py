@@ -387,7 +387,8 @@ def scenario_board(build, runs):
         row = {"runs": min(len(window), len(cli))}
         if window:
             row["window"] = {k: summary([s[k] for s in window])
-                             for k in ("seconds", "cpu", "p99", "max")}
+                             for k in ("seconds", "cpu", "main_cpu", "p99", "max")
+                             if all(k in s for s in window)}
         if cli:
             row["cli"] = {k: summary([s[k] for s in cli]) for k in ("wall", "cpu")}
         rows[items] = row
@@ -396,14 +397,15 @@ def scenario_board(build, runs):
 
 
 def board_table(board):
-    out = ["| items | runs | window wall s | window CPU s | trawl-cli wall s | trawl-cli CPU s | "
-           "window ÷ cli (wall) | window stall p99 ms | window stall max ms |",
-           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    out = ["| items | runs | window wall s | window CPU s | its main thread s | trawl-cli wall s | "
+           "trawl-cli CPU s | window ÷ cli (wall) | window stall p99 ms | window stall max ms |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for items, row in sorted(board["rows"].items(), key=lambda kv: int(kv[0])):
         w, c = row.get("window"), row.get("cli")
         ratio = f"{w['seconds']['median'] / c['wall']['median']:.2f}" if w and c else "–"
+        main = fmt(w["main_cpu"]) if w and "main_cpu" in w else "–"
         out.append(f"| {int(items):,} | {row['runs']} | "
-                   f"{fmt(w['seconds']) if w else '–'} | {fmt(w['cpu']) if w else '–'} | "
+                   f"{fmt(w['seconds']) if w else '–'} | {fmt(w['cpu']) if w else '–'} | {main} | "
                    f"{fmt(c['wall']) if c else '–'} | {fmt(c['cpu']) if c else '–'} | {ratio} | "
                    f"{fmt(w['p99'], digits=1) if w else '–'} | "
                    f"{fmt(w['max'], digits=1) if w else '–'} |")
