@@ -371,6 +371,7 @@ def scenario_board(build, runs):
     if not (build / "bench" / "trawl-board-probe").exists() or shutil.which("xvfb-run") is None:
         return None
     rows = {}
+    load = [os.getloadavg()[0]]
     for items in BOARD_SIZES:
         server = BoardServer("--items", items, "--page-size", 100, "--size", "2K")
         window, cli, ratios = [], [], []
@@ -387,6 +388,7 @@ def scenario_board(build, runs):
                     cli.append(c)
                 if w and c:
                     ratios.append(w["seconds"] / c["wall"])
+                load.append(os.getloadavg()[0])
         finally:
             server.stop()
         row = {"runs": min(len(window), len(cli))}
@@ -400,7 +402,7 @@ def scenario_board(build, runs):
             row["cli"] = {k: summary([s[k] for s in cli]) for k in ("wall", "cpu")}
         rows[items] = row
         log("board", build, items, json.dumps(row))
-    return {"rows": rows, "date": time.strftime("%Y-%m-%d")}
+    return {"rows": rows, "date": time.strftime("%Y-%m-%d"), "load": [min(load), max(load)]}
 
 
 def board_table(board):
@@ -420,6 +422,15 @@ def board_table(board):
                    f"{fmt(w['p99'], digits=1) if w else '–'} | "
                    f"{fmt(w['max'], digits=1) if w else '–'} |")
     return out
+
+
+def load_note(board):
+    """The machine's load while the scenario ran, when it was recorded."""
+    if "load" not in board:
+        return ""
+    low, high = board["load"]
+    return (f", with the machine's 1-minute load average between {low:.1f} and {high:.1f} "
+            f"on {os.cpu_count()} cores")
 
 
 def board_verdict(board):
@@ -622,12 +633,12 @@ def write_table(results):
                   "(`/usr/bin/time`). Each window run is followed by a trawl-cli run; window ÷ "
                   "cli is the median of those pairs' ratios (min–max), as the two of a pair "
                   "share whatever else the machine is doing (where only medians were kept, the "
-                  f"ratio of the medians). Measured {b.get('date', '')}.", ""]
+                  f"ratio of the medians). Measured {b.get('date', '')}{load_note(b)}.", ""]
         lines += board_table(b)
         lines += [""] + board_verdict(b) + [""]
         if before.get("rows"):
             lines += [f"The same scenario on {before.get('label', 'the build before')}, measured "
-                      f"{before.get('date', '')}:", ""]
+                      f"{before.get('date', '')}{load_note(before)}:", ""]
             lines += board_table(before)
             lines += [""] + board_verdict(before)
     else:
