@@ -1336,6 +1336,7 @@ test_dispose_closes (Fixture       *f,
                      gconstpointer  data)
 {
   TrawlQueue *weak = f->queue;
+  TrawlClient *client = trawl_queue_get_client (f->queue);
 
   f->serve = SERVE_HANG;
   for (guint id = 1; id <= 3; id++)
@@ -1351,9 +1352,12 @@ test_dispose_closes (Fixture       *f,
                     trawl_queue_count_state (f->queue, TRAWL_ITEM_DOWNLOADING) == 3);
 
   g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *) &weak);
+  g_object_add_weak_pointer (G_OBJECT (client), (gpointer *) &client);
   g_clear_object (&f->queue);
   g_assert_null (weak);
   TRAWL_WAIT_UNTIL (trawl_raw_server_get_open (f->raw) == 0);
+  /* The cancelled downloads have wound down (each held the client). */
+  TRAWL_WAIT_UNTIL (client == NULL);
 }
 
 int

@@ -1474,6 +1474,31 @@ save_done_cb (GObject      *object,
   *done = TRUE;
 }
 
+/* Pausing a download whose request waits for its answer: the download
+ * winds down and the queue is idle (found by the helper of issue 11: the
+ * transfer dropped its task without returning it, and the queue counted
+ * it as running for ever); resuming it then finishes it. */
+static void
+test_pause_waiting_request (Fixture       *f,
+                            gconstpointer  data)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_hold_videos (f->server, TRUE);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 1);
+  item = trawl_test_item (f->queue, 0);
+  trawl_queue_pause (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+
+  trawl_board_server_hold_videos (f->server, FALSE);
+  trawl_queue_resume (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+}
+
 /* Found by the hostile review of issue 11 (F15): quitting saves the state
  * at once while a background save of an older state is still on its
  * worker (a slow fsync); the older one must not land last and bring back
@@ -1592,6 +1617,7 @@ main (int   argc,
   ADD ("/queue/review", test_review);
   ADD ("/queue/dispose-cancels", test_dispose_cancels);
   ADD ("/queue/final-save-wins", test_final_save_wins);
+  ADD ("/queue/pause-waiting-request", test_pause_waiting_request);
   ADD ("/queue/waiting-is-not-stalling", test_waiting_is_not_stalling);
   ADD ("/queue/board-items/transitions", test_board_items_transitions);
   ADD ("/queue/board-items/two-boards", test_board_items_two_boards);

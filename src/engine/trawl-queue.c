@@ -888,10 +888,8 @@ trawl_queue_add_board (TrawlQueue  *self,
   else
     found = trawl_recipe_set_match (trawl_queue_get_recipes (self), url);
 
-  if (g_path_is_absolute (output_dir))
-    absolute = g_canonicalize_filename (output_dir, NULL);
-  else
-    absolute = g_canonicalize_filename (output_dir, g_get_current_dir ());
+  /* A relative folder is taken from the working folder. */
+  absolute = g_canonicalize_filename (output_dir, NULL);
 
   if (!check_output_dir (absolute, error))
     return NULL;

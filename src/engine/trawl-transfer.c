@@ -1460,17 +1460,20 @@ transfer_send_cb (GObject      *object,
   transfer->input = _trawl_client_send_finish (transfer->message, result, &error);
   if (transfer->input == NULL)
     {
-      /* The deadline cancelled it: say that, not "cancelled". */
-      if (transfer->failure != NULL && !g_task_return_error_if_cancelled (task))
-        {
-          g_clear_error (&error);
-          error = g_steal_pointer (&transfer->failure);
-        }
-      else if (g_task_had_error (task))
+      /* Paused or cancelled: the task returns that (g_task_had_error()
+       * would say so too, without returning it, and the caller would
+       * wait for ever). */
+      if (g_task_return_error_if_cancelled (task))
         {
           g_error_free (error);
           g_object_unref (task);
           return;
+        }
+      /* The deadline cancelled it: say that, not "cancelled". */
+      if (transfer->failure != NULL)
+        {
+          g_clear_error (&error);
+          error = g_steal_pointer (&transfer->failure);
         }
       attempt_failed (task, error);
       return;
