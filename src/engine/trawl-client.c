@@ -401,17 +401,17 @@ is_credential (const char *name)
   return FALSE;
 }
 
-/* Same scheme, host and port. */
-static gboolean
-same_origin (GUri *a,
-             GUri *b)
+/* The port a URL reaches, its scheme's when it names none: URLs parsed
+ * with and without scheme normalisation compare alike. */
+static int
+effective_port (GUri *uri)
 {
-  return a != NULL && b != NULL && g_uri_get_host (a) != NULL && g_uri_get_host (b) != NULL &&
-         g_ascii_strcasecmp (g_uri_get_scheme (a), g_uri_get_scheme (b)) == 0 &&
-         g_ascii_strcasecmp (g_uri_get_host (a), g_uri_get_host (b)) == 0 &&
-         g_uri_get_port (a) == g_uri_get_port (b);
+  if (g_uri_get_port (uri) > 0)
+    return g_uri_get_port (uri);
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0 ? 443 : 80;
 }
 
+/* Whether @uri is on the board's own origin: same scheme, host and port. */
 static gboolean
 is_board_origin (const char *board_url,
                  GUri       *uri)
@@ -419,7 +419,11 @@ is_board_origin (const char *board_url,
   g_autoptr(GUri) board = board_url != NULL ? g_uri_parse (board_url, SOUP_HTTP_URI_FLAGS, NULL)
                                             : NULL;
 
-  return same_origin (board, uri);
+  return board != NULL && uri != NULL && g_uri_get_host (board) != NULL &&
+         g_uri_get_host (uri) != NULL &&
+         g_ascii_strcasecmp (g_uri_get_scheme (board), g_uri_get_scheme (uri)) == 0 &&
+         g_ascii_strcasecmp (g_uri_get_host (board), g_uri_get_host (uri)) == 0 &&
+         effective_port (board) == effective_port (uri);
 }
 
 /**
@@ -537,12 +541,10 @@ typedef struct
 static void
 send_free (Send *send)
 {
-  if (send->caller != NULL)
-    g_cancellable_disconnect (send->caller, send->caller_handler);
+  _trawl_attempt_end (&send->cancellable, send->caller, &send->caller_handler);
   g_clear_signal_handler (&send->headers_handler, send->message);
   g_clear_signal_handler (&send->address_handler, send->message);
   g_clear_object (&send->caller);
-  g_clear_object (&send->cancellable);
   g_clear_object (&send->message);
   g_clear_object (&send->board);
   g_clear_error (&send->refusal);
@@ -556,18 +558,6 @@ uri_host_port (GUri *uri)
     return g_strdup_printf (strchr (g_uri_get_host (uri), ':') != NULL ? "[%s]:%d" : "%s:%d",
                             g_uri_get_host (uri), g_uri_get_port (uri));
   return g_strdup (g_uri_get_host (uri));
-}
-
-static gboolean
-is_board_host (Send *send,
-               GUri *uri)
-{
-  g_autoptr(GUri) board = g_uri_parse (trawl_board_get_url (send->board), G_URI_FLAGS_ENCODED,
-                                       NULL);
-
-  return board != NULL && g_ascii_strcasecmp (g_uri_get_host (board), g_uri_get_host (uri)) == 0 &&
-         g_uri_get_port (board) == g_uri_get_port (uri) &&
-         g_ascii_strcasecmp (g_uri_get_scheme (board), g_uri_get_scheme (uri)) == 0;
 }
 
 /* Whether the request may go to @uri, at @address once connected (NULL
@@ -588,7 +578,7 @@ send_allows (Send         *send,
   local = address != NULL ? trawl_inet_address_is_local (address)
                           : trawl_host_is_local (g_uri_get_host (uri));
   if (send->allow == TRAWL_ALLOW_LOCAL_AUTO && network == TRAWL_BOARD_NETWORK_UNKNOWN &&
-      address != NULL && is_board_host (send, uri))
+      address != NULL && is_board_origin (trawl_board_get_url (send->board), uri))
     {
       _trawl_board_set_network (send->board, local ? TRAWL_BOARD_NETWORK_LOCAL
                                                    : TRAWL_BOARD_NETWORK_PUBLIC);
@@ -722,13 +712,6 @@ send_remote_address_cb (SoupMessage *message,
 }
 
 static void
-send_caller_cancelled_cb (GCancellable *caller,
-                          GCancellable *cancellable)
-{
-  g_cancellable_cancel (cancellable);
-}
-
-static void
 client_send_done_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -791,14 +774,8 @@ _trawl_client_send_async (TrawlClient         *self,
   send->board = g_object_ref (board);
   send->message = g_object_ref (message);
   send->allow = self->allow_local;
-  send->cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      send->caller = g_object_ref (cancellable);
-      send->caller_handler = g_cancellable_connect (cancellable,
-                                                    G_CALLBACK (send_caller_cancelled_cb),
-                                                    send->cancellable, NULL);
-    }
+  send->caller = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  send->cancellable = _trawl_attempt_begin (cancellable, &send->caller_handler);
 
   if (!send_allows (send, soup_message_get_uri (message), NULL))
     {
