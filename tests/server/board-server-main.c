@@ -39,6 +39,26 @@ parse_size (const char  *text,
   return TRUE;
 }
 
+static gboolean
+parse_parallel (TrawlBoardServer *server,
+                const char       *text)
+{
+  guint64 status = 0;
+
+  if (g_str_equal (text, "allow"))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_ALLOW, 0);
+  else if (g_str_equal (text, "ignore"))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_IGNORE, 0);
+  else if (g_str_equal (text, "drop"))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_DROP, 0);
+  else if (g_str_has_prefix (text, "refuse:") &&
+           g_ascii_string_to_unsigned (text + 7, 10, 400, 599, &status, NULL))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_REFUSE, (guint) status);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -53,6 +73,7 @@ main (int   argc,
   g_auto(GStrv) faults = NULL;
   g_auto(GStrv) titles = NULL;
   g_autofree char *rate = NULL;
+  g_autofree char *parallel = NULL;
   guint64 video_rate = 0;
   int items = 50;
   int page_size = 12;
@@ -77,6 +98,9 @@ main (int   argc,
     { "gbk", 0, 0, G_OPTION_ARG_NONE, &gbk, "Serve pages in GBK", NULL },
     { "rate", 0, 0, G_OPTION_ARG_STRING, &rate,
       "Send each video at this many bytes a second, K/M/G suffixes", "RATE" },
+    { "parallel", 0, 0, G_OPTION_ARG_STRING, &parallel,
+      "A second request for a video being sent: allow (default), refuse:STATUS, ignore (send "
+      "the whole file) or drop (close the connection)", "WHAT" },
     { "title", 't', 0, G_OPTION_ARG_STRING_ARRAY, &titles,
       "Title items with TITLE, in turn (repeatable)", "TITLE" },
     { "fault", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &faults,
@@ -108,6 +132,11 @@ main (int   argc,
     }
 
   server = trawl_board_server_new ();
+  if (parallel != NULL && !parse_parallel (server, parallel))
+    {
+      g_printerr ("Invalid --parallel “%s”\n", parallel);
+      return 2;
+    }
   trawl_board_server_set_video_rate (server, video_rate);
   if (titles != NULL)
     trawl_board_server_set_titles (server, (const char * const *) titles);

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "trawl-board-server.h"
 
@@ -43,7 +44,13 @@ struct _TrawlBoardServer
   guint           version;
   gboolean        hold;
   GStrv           titles;
-  guint64         video_rate;
+  guint64         video_rate;  /* per connection */
+  TrawlParallel   parallel;
+  guint           parallel_status;
+  GHashTable     *streams;    /* item id -> requests for its video being answered */
+  GPtrArray      *flights;    /* Flight, not done */
+  guint           max_streams_per_video;
+  guint           parallel_refused;
   gboolean        endless;
   GBytes         *bomb;
 
@@ -86,6 +93,8 @@ trawl_board_server_finalize (GObject *object)
   g_clear_object (&self->server);
   g_free (self->base);
   g_clear_pointer (&self->faults, g_hash_table_unref);
+  g_clear_pointer (&self->streams, g_hash_table_unref);
+  g_clear_pointer (&self->flights, g_ptr_array_unref);
   g_clear_pointer (&self->held, g_ptr_array_unref);
   g_clear_pointer (&self->stalled, g_ptr_array_unref);
   g_strfreev (self->titles);
@@ -112,6 +121,8 @@ trawl_board_server_init (TrawlBoardServer *self)
   self->range = TRUE;
   self->version = 1;
   self->faults = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->streams = g_hash_table_new (NULL, NULL);
+  self->flights = g_ptr_array_new ();
   self->held = g_ptr_array_new_with_free_func (g_object_unref);
   self->stalled = g_ptr_array_new_with_free_func (g_object_unref);
 }
@@ -235,10 +246,13 @@ video_url (TrawlBoardServer *self,
  * whether it ends well or the client goes away. */
 typedef struct
 {
-  TrawlBoardServer *self;
-  gboolean          video;
-  gboolean          done;
+  TrawlBoardServer  *self;
+  SoupServerMessage *msg;    /* unowned, while not done */
+  gboolean           video;
+  gboolean           done;
 } Flight;
+
+static void video_stream_end_for (SoupServerMessage *msg);
 
 static void
 flight_end (Flight *flight)
@@ -246,9 +260,39 @@ flight_end (Flight *flight)
   if (flight->done)
     return;
   flight->done = TRUE;
+  g_ptr_array_remove_fast (flight->self->flights, flight);
   flight->self->in_flight--;
   if (flight->video)
     flight->self->videos_in_flight--;
+}
+
+static void
+flight_free (Flight *flight)
+{
+  flight_end (flight);
+  g_free (flight);
+}
+
+/* A client that closed its connection in the middle of an answer is gone
+ * at once, though soup only notices at its next write (a paced answer
+ * writes every few milliseconds): the counts must not include it when
+ * the client opens another one. */
+static void
+end_closed_flights (TrawlBoardServer *self)
+{
+  for (guint i = self->flights->len; i > 0; i--)
+    {
+      Flight *flight = g_ptr_array_index (self->flights, i - 1);
+      GSocket *socket = soup_server_message_get_socket (flight->msg);
+      char byte;
+
+      if (socket != NULL &&
+          recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+        {
+          video_stream_end_for (flight->msg);
+          flight_end (flight);
+        }
+    }
 }
 
 static void
@@ -258,8 +302,11 @@ flight_begin (TrawlBoardServer  *self,
 {
   Flight *flight = g_new0 (Flight, 1);
 
+  end_closed_flights (self);
   flight->self = self;
+  flight->msg = msg;
   flight->video = video;
+  g_ptr_array_add (self->flights, flight);
   self->in_flight++;
   self->max_in_flight = MAX (self->max_in_flight, self->in_flight);
   if (video)
@@ -270,7 +317,7 @@ flight_begin (TrawlBoardServer  *self,
 
   g_signal_connect_swapped (msg, "finished", G_CALLBACK (flight_end), flight);
   g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (flight_end), flight);
-  g_object_set_data_full (G_OBJECT (msg), "trawl-flight", flight, g_free);
+  g_object_set_data_full (G_OBJECT (msg), "trawl-flight", flight, (GDestroyNotify) flight_free);
 }
 
 static gboolean
@@ -578,6 +625,61 @@ typedef struct
   gboolean           finished;
 } Stream;
 
+/* Requests for one video being answered, counted like the flights: from
+ * the handler to the message's end, however it ends. */
+typedef struct
+{
+  TrawlBoardServer *self;
+  guint             id;
+  gboolean          done;
+} VideoStream;
+
+static void
+video_stream_end (VideoStream *stream)
+{
+  guint n;
+
+  if (stream->done)
+    return;
+  stream->done = TRUE;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (stream->self->streams,
+                                             GUINT_TO_POINTER (stream->id)));
+  if (n <= 1)
+    g_hash_table_remove (stream->self->streams, GUINT_TO_POINTER (stream->id));
+  else
+    g_hash_table_insert (stream->self->streams, GUINT_TO_POINTER (stream->id),
+                         GUINT_TO_POINTER (n - 1));
+}
+
+/* Counts a request for video @id; returns how many others were being
+ * answered. */
+static guint
+video_stream_begin (TrawlBoardServer  *self,
+                    SoupServerMessage *msg,
+                    guint              id)
+{
+  VideoStream *stream = g_new0 (VideoStream, 1);
+  guint others = GPOINTER_TO_UINT (g_hash_table_lookup (self->streams, GUINT_TO_POINTER (id)));
+
+  stream->self = self;
+  stream->id = id;
+  g_hash_table_insert (self->streams, GUINT_TO_POINTER (id), GUINT_TO_POINTER (others + 1));
+  self->max_streams_per_video = MAX (self->max_streams_per_video, others + 1);
+  g_signal_connect_swapped (msg, "finished", G_CALLBACK (video_stream_end), stream);
+  g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (video_stream_end), stream);
+  g_object_set_data_full (G_OBJECT (msg), "trawl-video-stream", stream, g_free);
+  return others;
+}
+
+static void
+video_stream_end_for (SoupServerMessage *msg)
+{
+  VideoStream *stream = g_object_get_data (G_OBJECT (msg), "trawl-video-stream");
+
+  if (stream != NULL)
+    video_stream_end (stream);
+}
+
 static void
 stream_finished (Stream *stream)
 {
@@ -669,6 +771,7 @@ stream_start (Stream *stream)
 {
   g_signal_connect_swapped (stream->msg, "wrote-chunk", G_CALLBACK (stream_wrote_chunk), stream);
   g_signal_connect_swapped (stream->msg, "finished", G_CALLBACK (stream_finished), stream);
+  g_signal_connect_swapped (stream->msg, "disconnected", G_CALLBACK (stream_finished), stream);
   g_object_set_data_full (G_OBJECT (stream->msg), "trawl-stream", stream, g_free);
   stream_next (stream);
 }
@@ -707,6 +810,7 @@ serve_video (TrawlBoardServer  *self,
   Fault *fault;
   const char *if_range;
   const char *range;
+  TrawlParallel parallel;
 
   /* /mp4/short/<date>/cont-<id>-<n>-hd.mp4; the systemTime name the API
    * gives is not a file, as on the real site. */
@@ -739,6 +843,31 @@ serve_video (TrawlBoardServer  *self,
       respond (self, msg, 200, "text/html; charset=utf-8", page, strlen (page));
       return;
     }
+
+  parallel = video_stream_begin (self, msg, (guint) id) > 0 &&
+             soup_message_headers_get_one (request, "Range") != NULL
+             ? self->parallel : TRAWL_PARALLEL_ALLOW;
+  if (parallel == TRAWL_PARALLEL_REFUSE)
+    {
+      self->parallel_refused++;
+      respond_status (self, msg, self->parallel_status);
+      return;
+    }
+  if (parallel == TRAWL_PARALLEL_DROP)
+    {
+      GSocket *socket = soup_server_message_get_socket (msg);
+      Flight *flight = g_object_get_data (G_OBJECT (msg), "trawl-flight");
+
+      self->parallel_refused++;
+      if (flight != NULL)
+        flight_end (flight);
+      video_stream_end (g_object_get_data (G_OBJECT (msg), "trawl-video-stream"));
+      if (socket != NULL)
+        g_socket_shutdown (socket, TRUE, TRUE, NULL);
+      return;
+    }
+  if (parallel == TRAWL_PARALLEL_IGNORE)
+    self->parallel_refused++;
 
   stream = g_new0 (Stream, 1);
   stream->self = self;
@@ -774,7 +903,7 @@ serve_video (TrawlBoardServer  *self,
       return;
     }
 
-  if (self->range &&
+  if (self->range && parallel != TRAWL_PARALLEL_IGNORE &&
       soup_message_headers_get_ranges (request, self->video_size, &ranges, &n_ranges))
     {
       self->range_requests++;
@@ -1233,6 +1362,32 @@ trawl_board_server_add_fault (TrawlBoardServer *self,
   g_hash_table_replace (self->faults, GUINT_TO_POINTER (trawl_board_server_item_id (index)), entry);
 }
 
+/* The answer to a request for a video while another one for it is being
+ * answered; @status for TRAWL_PARALLEL_REFUSE. */
+void
+trawl_board_server_set_parallel (TrawlBoardServer *self,
+                                 TrawlParallel     parallel,
+                                 guint             status)
+{
+  self->parallel = parallel;
+  self->parallel_status = status;
+}
+
+/* The most requests for one video answered at once since the counters
+ * were reset. */
+guint
+trawl_board_server_get_max_streams_per_video (TrawlBoardServer *self)
+{
+  return self->max_streams_per_video;
+}
+
+/* Requests the parallel policy refused, dropped or answered whole. */
+guint
+trawl_board_server_get_parallel_refused (TrawlBoardServer *self)
+{
+  return self->parallel_refused;
+}
+
 void
 trawl_board_server_clear_faults (TrawlBoardServer *self)
 {
@@ -1291,6 +1446,8 @@ trawl_board_server_reset_counters (TrawlBoardServer *self)
   self->max_videos_in_flight = self->videos_in_flight;
   self->range_requests = 0;
   self->video_bytes = 0;
+  self->max_streams_per_video = 0;
+  self->parallel_refused = 0;
 }
 
 void

@@ -34,6 +34,16 @@ typedef enum
   TRAWL_N_REQUEST_KINDS
 } TrawlRequestKind;
 
+/* What the server does with a request for a video while another request
+ * for the same video is being answered (several connections per file). */
+typedef enum
+{
+  TRAWL_PARALLEL_ALLOW,      /* answer it like any other */
+  TRAWL_PARALLEL_REFUSE,     /* answer with a status (403, 429, 503…) */
+  TRAWL_PARALLEL_IGNORE,     /* ignore its Range: the whole file, 200 */
+  TRAWL_PARALLEL_DROP,       /* close the connection without an answer */
+} TrawlParallel;
+
 #define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrawlBoardServer, trawl_board_server, TRAWL, BOARD_SERVER, GObject)
@@ -74,6 +84,11 @@ void              trawl_board_server_set_video_rate (TrawlBoardServer *self,
                                                      guint64           bytes_per_second);
 void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
                                                      gboolean          hold);
+void              trawl_board_server_set_parallel   (TrawlBoardServer *self,
+                                                     TrawlParallel     parallel,
+                                                     guint             status);
+guint             trawl_board_server_get_max_streams_per_video (TrawlBoardServer *self);
+guint             trawl_board_server_get_parallel_refused (TrawlBoardServer *self);
 void              trawl_board_server_add_fault      (TrawlBoardServer *self,
                                                      guint             index,
                                                      TrawlFault        fault,
