@@ -26,7 +26,7 @@ LAYERS = [
     ("extraction", ["trawl-html"]),
     ("files", ["trawl-part", "trawl-paths"]),
     ("http", ["trawl-http", "trawl-proxy-resolver", "trawl-client", "trawl-client-fetch"]),
-    ("workers", ["trawl-crawler", "trawl-resolver", "trawl-transfer"]),
+    ("workers", ["trawl-crawler", "trawl-resolver", "trawl-segment", "trawl-transfer"]),
     ("scheduler", ["trawl-queue", "trawl-queue-state"]),
 ]
 

@@ -27,6 +27,18 @@ SoupMessage   *_trawl_client_new_message      (TrawlClient   *self,
                                                const char    *board_url,
                                                const char    *referer);
 guint          _trawl_client_get_timeout      (TrawlClient   *self);
+guint64        _trawl_client_get_min_split_size (TrawlClient *self);
+guint          _trawl_client_get_in_flight    (TrawlClient   *self,
+                                               GUri          *uri);
+guint          _trawl_client_get_host_split   (TrawlClient   *self,
+                                               GUri          *uri);
+void           _trawl_client_step_down        (TrawlClient   *self,
+                                               GUri          *uri,
+                                               guint          had);
+GHashTable    *_trawl_client_get_host_splits  (TrawlClient   *self);
+void           _trawl_client_set_host_split   (TrawlClient   *self,
+                                               const char    *host_port,
+                                               guint          split);
 gboolean       _trawl_client_should_retry     (TrawlClient   *self,
                                                guint          attempt,
                                                const GError  *error,

@@ -20,6 +20,8 @@
 #define DEFAULT_MAX_TRIES 5
 #define DEFAULT_RETRY_DELAY_MS 1000
 #define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_SPLIT 8
+#define DEFAULT_MIN_SPLIT_SIZE (4 * 1024 * 1024)
 #define DEFAULT_USER_AGENT \
   "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) " \
   "Chrome/124.0.0.0 Safari/537.36"
@@ -45,6 +47,10 @@ struct _TrawlClient
   GStrv            headers;
   TrawlAllowLocal  allow_local;
   TrawlTokenBucket bucket;
+  guint            split;
+  guint64          min_split_size;
+  GHashTable      *in_flight;      /* "host:port" -> requests sent and not finished */
+  GHashTable      *host_split;     /* "host:port" -> connections per video it allows */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlClient, trawl_client, G_TYPE_OBJECT)
@@ -62,6 +68,8 @@ enum {
   PROP_CA_FILE,
   PROP_HEADERS,
   PROP_ALLOW_LOCAL,
+  PROP_SPLIT,
+  PROP_MIN_SPLIT_SIZE,
   N_PROPS
 };
 
@@ -89,6 +97,8 @@ trawl_client_finalize (GObject *object)
   g_free (self->cookies_file);
   g_free (self->ca_file);
   g_strfreev (self->headers);
+  g_hash_table_unref (self->in_flight);
+  g_hash_table_unref (self->host_split);
 
   G_OBJECT_CLASS (trawl_client_parent_class)->finalize (object);
 }
@@ -135,6 +145,12 @@ trawl_client_get_property (GObject    *object,
       break;
     case PROP_ALLOW_LOCAL:
       g_value_set_enum (value, self->allow_local);
+      break;
+    case PROP_SPLIT:
+      g_value_set_uint (value, self->split);
+      break;
+    case PROP_MIN_SPLIT_SIZE:
+      g_value_set_uint64 (value, self->min_split_size);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -243,6 +259,13 @@ trawl_client_set_property (GObject      *object,
       changed = self->allow_local != (TrawlAllowLocal) g_value_get_enum (value);
       self->allow_local = g_value_get_enum (value);
       break;
+    case PROP_SPLIT:
+      changed = _trawl_set_uint (&self->split, g_value_get_uint (value));
+      break;
+    case PROP_MIN_SPLIT_SIZE:
+      changed = self->min_split_size != g_value_get_uint64 (value);
+      self->min_split_size = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       return;
@@ -306,6 +329,14 @@ trawl_client_class_init (TrawlClientClass *klass)
   properties[PROP_ALLOW_LOCAL] =
     g_param_spec_enum ("allow-local", NULL, NULL, TRAWL_TYPE_ALLOW_LOCAL, TRAWL_ALLOW_LOCAL_AUTO,
                        flags);
+  /* Connections one video may be downloaded over, when the server allows
+   * ranges and the per-host limit leaves some spare (1: never split). */
+  properties[PROP_SPLIT] =
+    g_param_spec_uint ("split", NULL, NULL, 1, 16, DEFAULT_SPLIT, flags | G_PARAM_CONSTRUCT);
+  /* No connection is opened for less than this much of a video. */
+  properties[PROP_MIN_SPLIT_SIZE] =
+    g_param_spec_uint64 ("min-split-size", NULL, NULL, 64 * 1024, G_MAXINT64,
+                         DEFAULT_MIN_SPLIT_SIZE, flags | G_PARAM_CONSTRUCT);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -313,6 +344,8 @@ trawl_client_class_init (TrawlClientClass *klass)
 static void
 trawl_client_init (TrawlClient *self)
 {
+  self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->host_split = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 TrawlClient *
@@ -333,6 +366,138 @@ trawl_client_get_max_tries (TrawlClient *self)
 {
   g_return_val_if_fail (TRAWL_IS_CLIENT (self), 0);
   return self->max_tries;
+}
+
+guint
+trawl_client_get_split (TrawlClient *self)
+{
+  g_return_val_if_fail (TRAWL_IS_CLIENT (self), 1);
+  return self->split;
+}
+
+guint64
+_trawl_client_get_min_split_size (TrawlClient *self)
+{
+  return self->min_split_size;
+}
+
+/* "host:port" of @uri, the key of the per-host tables. */
+static char *
+host_key (GUri *uri)
+{
+  return g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri));
+}
+
+/* Requests to @uri's host sent and not finished: those on a connection
+ * and those waiting for one. */
+guint
+_trawl_client_get_in_flight (TrawlClient *self,
+                             GUri        *uri)
+{
+  g_autofree char *key = host_key (uri);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->in_flight, key));
+}
+
+/* Connections one video from @uri's host may use: the client's split,
+ * less after the host refused several. */
+guint
+_trawl_client_get_host_split (TrawlClient *self,
+                              GUri        *uri)
+{
+  g_autofree char *key = host_key (uri);
+  gpointer value;
+
+  if (g_hash_table_lookup_extended (self->host_split, key, NULL, &value))
+    return MIN (self->split, GPOINTER_TO_UINT (value));
+  return self->split;
+}
+
+/* @uri's host refused a video's connection beyond the first (an answer
+ * that ignores the range, a 403/429/503, a dropped connection): from
+ * now on it gets half as many, down to one, for as long as the client
+ * lives. */
+void
+_trawl_client_step_down (TrawlClient *self,
+                         GUri        *uri,
+                         guint        had)
+{
+  guint now = _trawl_client_get_host_split (self, uri);
+  guint next = MAX (MIN (now, had) / 2, 1);
+
+  if (next >= now)
+    return;
+  g_debug ("%s allows %u connections per video", g_uri_get_host (uri), next);
+  g_hash_table_insert (self->host_split, host_key (uri), GUINT_TO_POINTER (next));
+}
+
+/* What hosts allow, for the queue state: "host:port" -> connections. */
+GHashTable *
+_trawl_client_get_host_splits (TrawlClient *self)
+{
+  return self->host_split;
+}
+
+void
+_trawl_client_set_host_split (TrawlClient *self,
+                              const char  *host_port,
+                              guint        split)
+{
+  g_hash_table_insert (self->host_split, g_strdup (host_port),
+                       GUINT_TO_POINTER (CLAMP (split, 1, 16)));
+}
+
+/* The table is shared, not the client: a message may finish after the
+ * client is gone (a session dropped for a new setting ends later). */
+typedef struct
+{
+  GHashTable  *in_flight;
+  char        *key;
+  gboolean     done;
+} Flight;
+
+static void
+flight_free (gpointer data,
+             GClosure *closure)
+{
+  Flight *flight = data;
+
+  g_hash_table_unref (flight->in_flight);
+  g_free (flight->key);
+  g_free (flight);
+}
+
+static void
+flight_finished_cb (SoupMessage *message,
+                    Flight      *flight)
+{
+  guint n;
+
+  if (flight->done)
+    return;
+  flight->done = TRUE;
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (flight->in_flight, flight->key));
+  if (n <= 1)
+    g_hash_table_remove (flight->in_flight, flight->key);
+  else
+    g_hash_table_insert (flight->in_flight, g_strdup (flight->key), GUINT_TO_POINTER (n - 1));
+}
+
+/* Counts @message among its host's requests until it finishes, however
+ * it ends (the session's abort in dispose finishes the rest). */
+static void
+flight_begin (TrawlClient *self,
+              SoupMessage *message)
+{
+  Flight *flight = g_new0 (Flight, 1);
+  guint n;
+
+  flight->in_flight = g_hash_table_ref (self->in_flight);
+  flight->key = host_key (soup_message_get_uri (message));
+  n = GPOINTER_TO_UINT (g_hash_table_lookup (self->in_flight, flight->key));
+  g_hash_table_insert (self->in_flight, g_strdup (flight->key), GUINT_TO_POINTER (n + 1));
+  g_signal_connect_data (message, "finished", G_CALLBACK (flight_finished_cb), flight,
+                         flight_free, 0);
 }
 
 guint
@@ -793,6 +958,7 @@ _trawl_client_send_async (TrawlClient         *self,
                                             G_CALLBACK (send_got_headers_cb), send);
   send->address_handler = g_signal_connect (message, "notify::remote-address",
                                             G_CALLBACK (send_remote_address_cb), send);
+  flight_begin (self, message);
   soup_session_send_async (get_session (self), message, G_PRIORITY_DEFAULT,
                            send->cancellable, client_send_done_cb, task);
 }

@@ -24,6 +24,8 @@ void          _trawl_item_set_error        (TrawlItem      *self,
                                             const char     *error);
 void          _trawl_item_note             (TrawlItem      *self,
                                             const char     *note);
+void          _trawl_item_set_connections  (TrawlItem      *self,
+                                            guint           connections);
 void          _trawl_item_set_tries        (TrawlItem      *self,
                                             guint           tries);
 void          _trawl_item_set_progress     (TrawlItem      *self,

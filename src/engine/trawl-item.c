@@ -25,6 +25,7 @@ struct _TrawlItem
   char           *error;
   TrawlItemState  state;
   guint           tries;
+  guint           connections;
   gboolean        selected;
 
   /* Written by the transfer at every read; published (notified) only when
@@ -57,6 +58,7 @@ enum {
   PROP_SPEED,
   PROP_ERROR,
   PROP_TRIES,
+  PROP_CONNECTIONS,
   PROP_SELECTED,
   N_PROPS
 };
@@ -134,6 +136,9 @@ trawl_item_get_property (GObject    *object,
     case PROP_TRIES:
       g_value_set_uint (value, self->tries);
       break;
+    case PROP_CONNECTIONS:
+      g_value_set_uint (value, self->connections);
+      break;
     case PROP_SELECTED:
       g_value_set_boolean (value, self->selected);
       break;
@@ -183,6 +188,9 @@ trawl_item_class_init (TrawlItemClass *klass)
   properties[PROP_SPEED] = g_param_spec_double ("speed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
   properties[PROP_TRIES] = g_param_spec_uint ("tries", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* Connections its download is using now. */
+  properties[PROP_CONNECTIONS] =
+    g_param_spec_uint ("connections", NULL, NULL, 0, G_MAXUINT, 0, flags);
   /* Whether a board under review downloads this item; the one property a
    * front end writes. */
   properties[PROP_SELECTED] =
@@ -305,6 +313,13 @@ trawl_item_get_error (TrawlItem *self)
 }
 
 guint
+trawl_item_get_connections (TrawlItem *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ITEM (self), 0);
+  return self->connections;
+}
+
+guint
 trawl_item_get_tries (TrawlItem *self)
 {
   g_return_val_if_fail (TRAWL_IS_ITEM (self), 0);
@@ -404,6 +419,16 @@ _trawl_item_note (TrawlItem  *self,
 {
   _trawl_item_set_error (self, note);
   g_signal_emit (self, signals[NOTE], 0, self->error);
+}
+
+void
+_trawl_item_set_connections (TrawlItem *self,
+                             guint      connections)
+{
+  if (self->connections == connections)
+    return;
+  self->connections = connections;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTIONS]);
 }
 
 void

@@ -34,6 +34,7 @@ gint64          trawl_item_get_total     (TrawlItem *self);
 double          trawl_item_get_speed     (TrawlItem *self);
 const char     *trawl_item_get_error     (TrawlItem *self);
 guint           trawl_item_get_tries     (TrawlItem *self);
+guint           trawl_item_get_connections (TrawlItem *self);
 gboolean        trawl_item_is_finished   (TrawlItem *self);
 gboolean        trawl_item_get_selected  (TrawlItem *self);
 void            trawl_item_set_selected  (TrawlItem *self,

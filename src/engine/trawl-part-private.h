@@ -15,7 +15,17 @@ typedef struct
   char   *source;     /* the archive key of the video it holds */
   gint64  size;       /* the announced length, or -1 */
   char   *validator;  /* ETag or Last-Modified, for If-Range */
+  char   *holes;      /* a split download's missing ranges, "START-END,…"
+                       * (END exclusive), or NULL: all of it is there up to
+                       * the file's length */
 } TrawlPartIdentity;
+
+/* A range of a file, START to END exclusive. */
+typedef struct
+{
+  guint64 start;
+  guint64 end;
+} TrawlRange;
 
 char     *_trawl_part_name             (const char         *path);
 void      _trawl_part_identity_clear   (TrawlPartIdentity  *identity);
@@ -28,6 +38,13 @@ gboolean  _trawl_part_read_identity    (int                 fd,
 void      _trawl_part_write_identity   (int                 fd,
                                         const char         *path,
                                         const TrawlPartIdentity *identity);
+void      _trawl_part_write_holes      (int                 fd,
+                                        const char         *path,
+                                        const TrawlPartIdentity *identity);
+GArray   *_trawl_part_parse_holes      (const char         *text,
+                                        guint64             size);
+char     *_trawl_part_format_holes     (const TrawlRange   *ranges,
+                                        guint               n);
 void      _trawl_part_forget           (const char         *path);
 gboolean  _trawl_part_rename           (const char         *part_path,
                                         const char         *final_path,

@@ -18,6 +18,7 @@
 #define XATTR_SOURCE "user.trawl.source"
 #define XATTR_SIZE "user.trawl.size"
 #define XATTR_VALIDATOR "user.trawl.validator"
+#define XATTR_HOLES "user.trawl.holes"
 #define SIDECAR_SUFFIX ".trawl"
 #define SIDECAR_GROUP "Part"
 
@@ -41,6 +42,7 @@ _trawl_part_identity_clear (TrawlPartIdentity *identity)
 {
   g_clear_pointer (&identity->source, g_free);
   g_clear_pointer (&identity->validator, g_free);
+  g_clear_pointer (&identity->holes, g_free);
   identity->size = -1;
 }
 
@@ -171,6 +173,7 @@ _trawl_part_read_identity (int                fd,
     {
       size = get_xattr (fd, XATTR_SIZE);
       identity->validator = get_xattr (fd, XATTR_VALIDATOR);
+      identity->holes = get_xattr (fd, XATTR_HOLES);
     }
   else
     {
@@ -181,6 +184,7 @@ _trawl_part_read_identity (int                fd,
       identity->source = g_key_file_get_string (file, SIDECAR_GROUP, "Source", NULL);
       size = g_key_file_get_string (file, SIDECAR_GROUP, "Size", NULL);
       identity->validator = g_key_file_get_string (file, SIDECAR_GROUP, "Validator", NULL);
+      identity->holes = g_key_file_get_string (file, SIDECAR_GROUP, "Holes", NULL);
     }
 
   if (size != NULL && !g_ascii_string_to_signed (size, 10, -1, G_MAXINT64, &identity->size,
@@ -205,6 +209,7 @@ write_sidecar (const char              *path,
                const TrawlPartIdentity *identity)
 {
   g_autofree char *sidecar = sidecar_path (path);
+  g_autofree char *temporary = g_strconcat (sidecar, ".new", NULL);
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autofree char *contents = NULL;
   gsize length;
@@ -214,16 +219,24 @@ write_sidecar (const char              *path,
   g_key_file_set_int64 (file, SIDECAR_GROUP, "Size", identity->size);
   if (identity->validator != NULL)
     g_key_file_set_string (file, SIDECAR_GROUP, "Validator", identity->validator);
+  if (identity->holes != NULL)
+    g_key_file_set_string (file, SIDECAR_GROUP, "Holes", identity->holes);
   contents = g_key_file_to_data (file, &length, NULL);
 
-  /* Never through a link; small enough that a torn write only costs a
-   * restart from zero. */
-  fd = open (sidecar, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  /* Written beside it and renamed over it: a split download's holes must
+   * never be half written (a torn list would take missing bytes for
+   * written ones). Never through a link. */
+  g_unlink (temporary);
+  fd = open (temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+             0644);
   if (fd < 0)
     return;
-  if (write (fd, contents, length) != (gssize) length)
-    g_debug ("Could not write %s", sidecar);
-  close (fd);
+  if (write (fd, contents, length) != (gssize) length || close (fd) != 0 ||
+      g_rename (temporary, sidecar) != 0)
+    {
+      g_debug ("Could not write %s", sidecar);
+      g_unlink (temporary);
+    }
 }
 
 void
@@ -236,10 +249,71 @@ _trawl_part_write_identity (int                      fd,
   g_return_if_fail (identity->source != NULL);
 
   if (use_xattrs && set_xattr (fd, XATTR_SOURCE, identity->source) &&
-      set_xattr (fd, XATTR_SIZE, size) && set_xattr (fd, XATTR_VALIDATOR, identity->validator))
+      set_xattr (fd, XATTR_SIZE, size) && set_xattr (fd, XATTR_VALIDATOR, identity->validator) &&
+      set_xattr (fd, XATTR_HOLES, identity->holes))
     return;
 
+  /* Half of it in attributes would be read without the rest: the
+   * sidecar says it all. */
+  if (use_xattrs)
+    fremovexattr (fd, XATTR_SOURCE);
   write_sidecar (path, identity);
+}
+
+/* Only the holes changed: one attribute (replaced whole, never torn), or
+ * the sidecar written again. */
+void
+_trawl_part_write_holes (int                      fd,
+                         const char              *path,
+                         const TrawlPartIdentity *identity)
+{
+  g_autofree char *sidecar = sidecar_path (path);
+
+  if (use_xattrs && !g_file_test (sidecar, G_FILE_TEST_EXISTS) &&
+      set_xattr (fd, XATTR_HOLES, identity->holes))
+    return;
+  _trawl_part_write_identity (fd, path, identity);
+}
+
+/* The holes of a .part of @size bytes: ranges in order, none empty, none
+ * touching or overlapping another, all inside the file. Returns NULL when
+ * @text is not such a list (the .part cannot be trusted then). */
+GArray *
+_trawl_part_parse_holes (const char *text,
+                         guint64     size)
+{
+  g_autoptr(GArray) holes = g_array_new (FALSE, FALSE, sizeof (TrawlRange));
+  g_auto(GStrv) items = g_strsplit (text, ",", -1);
+  guint64 last_end = 0;
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      g_auto(GStrv) ends = g_strsplit (items[i], "-", 3);
+      TrawlRange range;
+
+      if (g_strv_length (ends) != 2 ||
+          !g_ascii_string_to_unsigned (ends[0], 10, 0, size, &range.start, NULL) ||
+          !g_ascii_string_to_unsigned (ends[1], 10, 0, size, &range.end, NULL) ||
+          range.end <= range.start || (i > 0 && range.start <= last_end))
+        return NULL;
+      last_end = range.end;
+      g_array_append_val (holes, range);
+    }
+  if (holes->len == 0)
+    return NULL;
+  return g_steal_pointer (&holes);
+}
+
+char *
+_trawl_part_format_holes (const TrawlRange *ranges,
+                          guint             n)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "%s%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+                            i > 0 ? "," : "", ranges[i].start, ranges[i].end);
+  return g_string_free (text, FALSE);
 }
 
 /* The .part is gone (renamed or deleted): so is its sidecar. */

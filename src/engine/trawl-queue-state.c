@@ -6,8 +6,10 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "trawl-client-private.h"
 #include "trawl-enums.h"
 #include "trawl-error.h"
 #include "trawl-part-private.h"
@@ -159,6 +161,50 @@ add_item (GString    *out,
   g_string_append_c (out, '}');
 }
 
+/* Hosts that refused several connections per video, and how many they
+ * allow: the next run does not ask them again. */
+static void
+add_hosts (GString     *out,
+           TrawlClient *client)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  gboolean first = TRUE;
+
+  g_string_append (out, ",\"hosts\":{");
+  g_hash_table_iter_init (&iter, _trawl_client_get_host_splits (client));
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (!first)
+        g_string_append_c (out, ',');
+      first = FALSE;
+      append_json_string (out, key);
+      g_string_append_printf (out, ":%u", GPOINTER_TO_UINT (value));
+    }
+  g_string_append_c (out, '}');
+}
+
+/* What add_hosts() wrote; anything else in it is left out (it is only
+ * advice: at worst a host is asked for several connections again). */
+static void
+read_hosts (JsonObject  *root,
+            TrawlClient *client)
+{
+  JsonNode *node = json_object_get_member (root, "hosts");
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return;
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &value))
+    if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64 &&
+        json_node_get_int (value) >= 1 && json_node_get_int (value) <= 16 &&
+        strlen (name) < 300)
+      _trawl_client_set_host_split (client, name, (guint) json_node_get_int (value));
+}
+
 static GBytes *
 serialize (TrawlQueue *self)
 {
@@ -196,7 +242,9 @@ serialize (TrawlQueue *self)
                 GPOINTER_TO_UINT (g_hash_table_lookup (index, trawl_item_get_board (item))),
                 item);
     }
-  g_string_append (out, "]}");
+  g_string_append (out, "]");
+  add_hosts (out, trawl_queue_get_client (self));
+  g_string_append (out, "}");
 
   return g_string_free_to_bytes (out);
 }
@@ -760,6 +808,7 @@ move_aside (const char  *path,
 /* Reads and checks the whole file; NULL with a reason if any of it is bad. */
 static gboolean
 read_state (const char  *path,
+            TrawlClient *client,
             GPtrArray  **boards,
             GPtrArray  **items,
             char       **reason)
@@ -798,6 +847,7 @@ read_state (const char  *path,
       g_clear_pointer (boards, g_ptr_array_unref);
       return FALSE;
     }
+  read_hosts (root, client);
 
   return TRUE;
 }
@@ -832,7 +882,7 @@ trawl_queue_restore (TrawlQueue  *self,
   if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
 
-  if (!read_state (path, &boards, &items, &reason))
+  if (!read_state (path, trawl_queue_get_client (self), &boards, &items, &reason))
     {
       bad = move_aside (path, &move_error);
       if (bad != NULL)

@@ -18,6 +18,7 @@
 #include "trawl-http-private.h"
 #include "trawl-item-private.h"
 #include "trawl-paths-private.h"
+#include "trawl-segment-private.h"
 #include "trawl-transfer-private.h"
 #include "trawl-uri.h"
 
@@ -57,6 +58,10 @@
 #define SNIFF_BYTES 4096
 /* Names tried before a download gives up finding a usable one. */
 #define MAX_RENAMES 64
+/* How often a download looks for spare connections to split over. */
+#define SPLIT_TICK_MS 500
+/* How often a split download's map of missing ranges is saved. */
+#define SAVE_HOLES_MS 250
 
 typedef struct
 {
@@ -104,6 +109,24 @@ typedef struct
   gulong             cancel_id;
 
   TrawlDeadline      deadline;   /* progress, not only activity */
+
+  /* Split over several connections: this one (the first, which found the
+   * file and its length) reads up to primary_end, segments read the rest;
+   * what nobody reads now waits in the pool. See "Several connections". */
+  gboolean           split;
+  gboolean           ranges_ok;  /* the answer says the server sends ranges */
+  guint64            primary_end;
+  gboolean           primary_busy;
+  GPtrArray         *segments;   /* TrawlSegment, running */
+  GArray            *pool;       /* TrawlRange, in order */
+  char              *segment_url;
+  GUri              *segment_uri;
+  guint              split_failures; /* tries in a row that brought nothing */
+  gboolean           split_sleeping;
+  gboolean           redo;       /* the file changed: over from zero once all stopped */
+  GError            *split_error;
+  guint              tick_source;
+  guint              save_source;
 } Transfer;
 
 /* Lets go of the .part: an empty one this transfer created is removed,
@@ -129,6 +152,14 @@ release_part (Transfer *transfer)
 static void
 transfer_free (Transfer *transfer)
 {
+  g_clear_handle_id (&transfer->tick_source, g_source_remove);
+  g_clear_handle_id (&transfer->save_source, g_source_remove);
+  g_clear_pointer (&transfer->segments, g_ptr_array_unref);
+  g_clear_pointer (&transfer->pool, g_array_unref);
+  g_free (transfer->segment_url);
+  g_clear_pointer (&transfer->segment_uri, g_uri_unref);
+  g_clear_error (&transfer->split_error);
+  _trawl_item_set_connections (transfer->item, 0);
   release_part (transfer);
   g_clear_object (&transfer->client);
   g_clear_object (&transfer->paths);
@@ -171,6 +202,8 @@ return_error (GTask  *task,
   g_object_unref (task);
 }
 
+static void primary_stopped (GTask *task, GError *error);
+
 static void
 attempt_failed (GTask  *task,
                 GError *error)
@@ -178,6 +211,11 @@ attempt_failed (GTask  *task,
   Transfer *transfer = g_task_get_task_data (task);
   guint delay;
 
+  if (transfer->split)
+    {
+      primary_stopped (task, error);
+      return;
+    }
   close_input (transfer);
   /* After a failure, the next try checks the end of the .part again. */
   transfer->sliced = FALSE;
@@ -406,11 +444,586 @@ count_reread (GTask *task)
   return TRUE;
 }
 
+/* Several connections
+ *
+ * A video whose length is known, from a server that sends ranges, is
+ * fetched over several connections when the per-host limit leaves some
+ * spare: the first connection reads on up to primary_end, and segments
+ * (trawl-segment.c) take the ranges after it, each writing at its place
+ * in the same .part. When a connection finishes, the largest range still
+ * being read is halved and a new connection takes its second half, as
+ * long as both halves are at least the minimum split size.
+ *
+ * The ranges still missing are kept with the .part (its holes) and saved
+ * often, never ahead of the data: after a crash or kill -9 each range
+ * resumes where its bytes stop, proving with the bytes before it that the
+ * server's file is still the one in the .part.
+ *
+ * A server that will not send a second range at once (it answers with
+ * the whole file, 403/429/503, or drops the connection) makes the host's
+ * connections per video halve, down to one, for as long as the client
+ * lives; the range goes back to the pool and the download goes on. */
+
+static void split_dispatch (GTask *task);
+
+static guint
+split_running (Transfer *transfer)
+{
+  return transfer->segments->len + (transfer->primary_busy ? 1 : 0);
+}
+
+static void
+pool_add (Transfer *transfer,
+          guint64   start,
+          guint64   end)
+{
+  TrawlRange range = { start, end };
+  guint i = 0;
+
+  if (start >= end)
+    return;
+  while (i < transfer->pool->len && g_array_index (transfer->pool, TrawlRange, i).start < start)
+    i++;
+  g_array_insert_val (transfer->pool, i, range);
+}
+
+static int
+compare_ranges (gconstpointer a,
+                gconstpointer b)
+{
+  const TrawlRange *x = a;
+  const TrawlRange *y = b;
+
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* What is missing from the .part: the pool, and from each connection what
+ * it has not written yet. In order, touching ranges joined. */
+static GArray *
+split_holes (Transfer *transfer)
+{
+  GArray *holes = g_array_new (FALSE, FALSE, sizeof (TrawlRange));
+  guint n = 0;
+
+  g_array_append_vals (holes, transfer->pool->data, transfer->pool->len);
+  if (transfer->primary_busy && transfer->offset < transfer->primary_end)
+    {
+      TrawlRange range = { transfer->offset, transfer->primary_end };
+
+      g_array_append_val (holes, range);
+    }
+  for (guint i = 0; i < transfer->segments->len; i++)
+    {
+      TrawlSegment *segment = g_ptr_array_index (transfer->segments, i);
+      TrawlRange range = { _trawl_segment_get_written (segment), _trawl_segment_get_end (segment) };
+
+      if (range.start < range.end)
+        g_array_append_val (holes, range);
+    }
+  g_array_sort (holes, compare_ranges);
+  for (guint i = 0; i < holes->len; i++)
+    {
+      TrawlRange *range = &g_array_index (holes, TrawlRange, i);
+      TrawlRange *last = n > 0 ? &g_array_index (holes, TrawlRange, n - 1) : NULL;
+
+      if (last != NULL && range->start <= last->end)
+        last->end = MAX (last->end, range->end);
+      else
+        g_array_index (holes, TrawlRange, n++) = *range;
+    }
+  g_array_set_size (holes, n);
+  return holes;
+}
+
+static void
+split_save (Transfer *transfer)
+{
+  g_autoptr(GArray) holes = split_holes (transfer);
+
+  g_clear_handle_id (&transfer->save_source, g_source_remove);
+  g_free (transfer->identity.holes);
+  transfer->identity.holes = holes->len > 0
+                             ? _trawl_part_format_holes ((TrawlRange *) holes->data, holes->len)
+                             : NULL;
+  _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
+}
+
+static gboolean
+split_save_cb (gpointer user_data)
+{
+  Transfer *transfer = user_data;
+
+  transfer->save_source = 0;
+  split_save (transfer);
+  return G_SOURCE_REMOVE;
+}
+
+/* Bytes reached the .part: the progress, and soon the saved holes. */
+static void
+split_progress (Transfer *transfer)
+{
+  g_autoptr(GArray) holes = split_holes (transfer);
+  guint64 missing = 0;
+
+  for (guint i = 0; i < holes->len; i++)
+    {
+      TrawlRange *range = &g_array_index (holes, TrawlRange, i);
+
+      missing += range->end - range->start;
+    }
+  _trawl_item_set_progress (transfer->item, (guint64) transfer->total - missing, transfer->total);
+  if (transfer->save_source == 0)
+    transfer->save_source = g_timeout_add (SAVE_HOLES_MS, split_save_cb, transfer);
+}
+
+static void
+split_stop_all (Transfer *transfer)
+{
+  for (guint i = 0; i < transfer->segments->len; i++)
+    _trawl_segment_cancel (g_ptr_array_index (transfer->segments, i));
+  if (transfer->primary_busy && transfer->cancellable != NULL)
+    g_cancellable_cancel (transfer->cancellable);
+}
+
+/* The download cannot go on (a disk error, tries used up): every
+ * connection stops, and the task fails once they have. */
+static void
+split_fail (Transfer *transfer,
+            GError   *error)
+{
+  if (transfer->split_error == NULL)
+    transfer->split_error = error;
+  else
+    g_error_free (error);
+  split_stop_all (transfer);
+}
+
+/* Everything wound down: returns TRUE when the task was ended (done,
+ * failed, paused) or started over. */
+static gboolean
+split_settle (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  struct stat st;
+
+  if (split_running (transfer) > 0 || transfer->split_sleeping)
+    return FALSE;
+
+  _trawl_item_set_connections (transfer->item, 0);
+  split_save (transfer);
+  if (transfer->split_error != NULL)
+    {
+      return_error (task, g_steal_pointer (&transfer->split_error));
+      return TRUE;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return TRUE;
+    }
+  if (transfer->redo)
+    {
+      /* The holes go first: a .part emptied under a list of holes would
+       * be taken for the start of the file. */
+      transfer->redo = FALSE;
+      transfer->split = FALSE;
+      g_array_set_size (transfer->pool, 0);
+      g_clear_pointer (&transfer->identity.holes, g_free);
+      _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
+      g_clear_handle_id (&transfer->tick_source, g_source_remove);
+      again (task, TRUE);
+      return TRUE;
+    }
+  if (transfer->pool->len > 0)
+    return FALSE;
+
+  if (fstat (transfer->fd, &st) != 0 || st.st_size != transfer->total)
+    {
+      return_error (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                       _("The download ended early (%" PRIu64 " of %" PRId64
+                                         " bytes)"), (guint64) st.st_size, transfer->total));
+      return TRUE;
+    }
+  g_clear_handle_id (&transfer->tick_source, g_source_remove);
+  transfer->offset = (guint64) transfer->total;
+  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+  finish_async (task);
+  return TRUE;
+}
+
+static void
+split_sleep_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->split_sleeping = FALSE;
+  _trawl_sleep_finish (result, NULL);
+  split_dispatch (task);
+}
+
+/* A connection failed with @error: the download goes on (after a pause
+ * when nothing else runs) until the tries are used up. @progressed: it
+ * brought bytes, so the tries start again. */
+static void
+split_failed (GTask    *task,
+              GError   *error,
+              gboolean  progressed)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint delay = 0;
+
+  transfer->split_failures = progressed ? 1 : transfer->split_failures + 1;
+  _trawl_item_set_tries (transfer->item, transfer->split_failures);
+  if (!_trawl_client_should_retry (transfer->client, transfer->split_failures, error, NULL,
+                                   &delay))
+    {
+      split_fail (transfer, error);
+      return;
+    }
+  g_debug ("Retrying part of %s in %u ms: %s", trawl_item_get_media_url (transfer->item), delay,
+           error->message);
+  _trawl_item_set_error (transfer->item, error->message);
+  g_error_free (error);
+  if (split_running (transfer) == 0 && !transfer->split_sleeping)
+    {
+      transfer->split_sleeping = TRUE;
+      _trawl_sleep_async (delay, transfer->task_cancellable, split_sleep_cb, task);
+    }
+}
+
+static void
+segment_progress_cb (TrawlSegment *segment,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->split_failures = 0;
+  split_progress (transfer);
+}
+
+static void
+segment_done_cb (TrawlSegment *segment,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+  const GError *error = NULL;
+  TrawlSegmentOutcome outcome = _trawl_segment_get_outcome (segment, &error);
+  guint had = split_running (transfer);
+  guint64 written = _trawl_segment_get_written (segment);
+  guint64 end = _trawl_segment_get_end (segment);
+  gboolean answered = _trawl_segment_has_answered (segment);
+
+  /* Whatever stopped it, what it did not write is missing still. */
+  pool_add (transfer, written, end);
+  g_ptr_array_remove_fast (transfer->segments, segment);
+
+  switch (outcome)
+    {
+    case TRAWL_SEGMENT_REFUSED:
+      g_debug ("%s refused one of %u connections: %s", g_uri_get_host (transfer->segment_uri),
+               had, error != NULL ? error->message : "");
+      _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
+      /* With other connections at work, a refusal costs no try. */
+      if (had <= 1)
+        split_failed (task, g_error_copy (error), answered);
+      break;
+    case TRAWL_SEGMENT_CHANGED:
+      if (!transfer->redo)
+        {
+          transfer->redo = TRUE;
+          _trawl_item_set_error (transfer->item, error->message);
+          split_stop_all (transfer);
+        }
+      break;
+    case TRAWL_SEGMENT_FAILED:
+      if (g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE))
+        split_fail (transfer, g_error_copy (error));
+      else
+        split_failed (task, g_error_copy (error), answered);
+      break;
+    case TRAWL_SEGMENT_CANCELLED:
+      /* Not by the transfer nor by the user (the session went away):
+       * counted as a try, never a loop. */
+      if (transfer->split_error == NULL && !transfer->redo &&
+          !g_cancellable_is_cancelled (transfer->task_cancellable))
+        split_failed (task, error != NULL ? g_error_copy (error)
+                                          : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                                 g_dgettext ("glib20",
+                                                                   "Operation was cancelled")),
+                      answered);
+      break;
+    case TRAWL_SEGMENT_DONE:
+    case TRAWL_SEGMENT_RUNNING:
+    default:
+      break;
+    }
+  split_progress (transfer);
+  split_dispatch (task);
+}
+
+/* Bytes before @start that are in the .part: the segment that resumes
+ * there compares them with the server's. */
+static gsize
+split_verify_size (Transfer *transfer,
+                   guint64   start)
+{
+  g_autoptr(GArray) holes = split_holes (transfer);
+  guint64 before = 0;
+
+  for (guint i = 0; i < holes->len; i++)
+    {
+      TrawlRange *range = &g_array_index (holes, TrawlRange, i);
+
+      if (range->end <= start)
+        before = range->end;
+      else if (range->start < start)
+        return 0;  /* inside a hole: nothing before it is written */
+    }
+  return (gsize) MIN ((guint64) OVERLAP, start - before);
+}
+
+static void
+split_start_segment (GTask   *task,
+                     guint64  start,
+                     guint64  end,
+                     gsize    verify)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  TrawlSegmentContext context = {
+    .client = transfer->client,
+    .item = transfer->item,
+    .url = transfer->segment_url,
+    .fd = transfer->fd,
+    .total = (guint64) transfer->total,
+    .validator = _trawl_item_get_validator (transfer->item),
+    .cancellable = transfer->task_cancellable,
+    .progress = segment_progress_cb,
+    .done = segment_done_cb,
+    .user_data = task,
+  };
+
+  g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, verify));
+}
+
+/* Spare connections to the video's host, within the per-host limit that
+ * bounds pages, videos and segments together. */
+static guint
+split_spare (Transfer *transfer)
+{
+  guint per_host = trawl_client_get_per_host (transfer->client);
+  guint busy = _trawl_client_get_in_flight (transfer->client, transfer->segment_uri);
+
+  return per_host > busy ? per_host - busy : 0;
+}
+
+/* Halves the largest range a connection is reading, for a new one. */
+static gboolean
+split_steal (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint64 min_size = _trawl_client_get_min_split_size (transfer->client);
+  TrawlSegment *largest = NULL;
+  guint64 from = 0, end = 0, point;
+
+  if (transfer->primary_busy && !transfer->eof)
+    {
+      from = transfer->offset + (transfer->head - transfer->tail);
+      end = transfer->primary_end;
+    }
+  for (guint i = 0; i < transfer->segments->len; i++)
+    {
+      TrawlSegment *segment = g_ptr_array_index (transfer->segments, i);
+      guint64 received = _trawl_segment_get_received (segment);
+
+      if (_trawl_segment_get_end (segment) - received > end - from)
+        {
+          largest = segment;
+          from = received;
+          end = _trawl_segment_get_end (segment);
+        }
+    }
+  if (end < from + 2 * min_size)
+    return FALSE;
+
+  point = from + (end - from) / 2;
+  if (largest != NULL)
+    _trawl_segment_set_end (largest, point);
+  else
+    transfer->primary_end = point;
+  split_start_segment (task, point, end, 0);
+  return TRUE;
+}
+
+/* Gives missing ranges to connections, as many as the video and the host
+ * allow; settles the task once nothing runs. */
+static void
+split_dispatch (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint limit;
+
+  if (transfer->split_error != NULL || transfer->redo ||
+      g_cancellable_is_cancelled (transfer->task_cancellable))
+    {
+      split_settle (task);
+      return;
+    }
+
+  limit = MIN (trawl_client_get_split (transfer->client),
+               _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
+  while (transfer->pool->len > 0 && !transfer->split_sleeping &&
+         (split_running (transfer) == 0 ||
+          (split_running (transfer) < limit && split_spare (transfer) > 0)))
+    {
+      TrawlRange range = g_array_index (transfer->pool, TrawlRange, 0);
+
+      g_array_remove_index (transfer->pool, 0);
+      split_start_segment (task, range.start, range.end, split_verify_size (transfer, range.start));
+    }
+  while (transfer->pool->len == 0 && split_running (transfer) > 0 &&
+         split_running (transfer) < limit && split_spare (transfer) > 0 && split_steal (task))
+    ;
+
+  _trawl_item_set_connections (transfer->item, split_running (transfer));
+  if (split_running (transfer) == 0)
+    split_settle (task);
+}
+
+static gboolean
+split_tick_cb (gpointer user_data);
+
+/* This connection's range ended (or failed, @error): what it did not
+ * write goes back to the pool. */
+static void
+primary_stopped (GTask  *task,
+                 GError *error)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  gboolean progressed = transfer->offset > 0;
+
+  close_input (transfer);
+  transfer->primary_busy = FALSE;
+  pool_add (transfer, transfer->offset, transfer->primary_end);
+  if (error != NULL)
+    {
+      if (transfer->write_failed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        split_fail (transfer, error);
+      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_error_free (error);
+      else
+        split_failed (task, error, progressed);
+    }
+  split_progress (transfer);
+  split_dispatch (task);
+}
+
+/* The first connection is reading the body: if the file can be split and
+ * connections are spare, the download becomes a split one. */
+static void
+maybe_split (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint64 min_size = _trawl_client_get_min_split_size (transfer->client);
+  g_autoptr(GUri) uri = NULL;
+
+  if (transfer->split || !transfer->ranges_ok || transfer->input == NULL || transfer->eof ||
+      transfer->sniffing || transfer->verify_left > 0 || transfer->confirming ||
+      transfer->total_from_part || transfer->total <= 0 || transfer->failure != NULL ||
+      trawl_client_get_split (transfer->client) < 2 ||
+      (guint64) transfer->total < transfer->offset + 2 * min_size)
+    return;
+
+  uri = soup_uri_copy (soup_message_get_uri (transfer->message), SOUP_URI_NONE);
+  if (_trawl_client_get_host_split (transfer->client, uri) < 2)
+    return;
+  g_clear_pointer (&transfer->segment_uri, g_uri_unref);
+  transfer->segment_uri = g_uri_ref (uri);
+  if (split_spare (transfer) == 0)
+    return;
+
+  g_free (transfer->segment_url);
+  transfer->segment_url = g_uri_to_string (uri);
+  transfer->split = TRUE;
+  transfer->primary_busy = TRUE;
+  transfer->primary_end = (guint64) transfer->total;
+  transfer->split_failures = 0;
+  /* The holes are saved before any other connection writes a byte: from
+   * now on the file's length says nothing of what it holds. */
+  split_save (transfer);
+  split_dispatch (task);
+}
+
+static gboolean
+split_tick_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Transfer *transfer = g_task_get_task_data (task);
+
+  if (transfer->split)
+    {
+      if (split_running (transfer) > 0)
+        split_dispatch (task);
+    }
+  else
+    maybe_split (task);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A .part saved with holes: each of them is fetched again (the download
+ * is a split one from the start). Returns FALSE when there are none. */
+static gboolean
+resume_split (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  g_autoptr(GArray) holes = NULL;
+  g_autofree char *key = _trawl_item_archive_key (transfer->item);
+
+  if (transfer->identity.holes == NULL || transfer->identity.size <= 0 ||
+      g_strcmp0 (transfer->identity.source, key) != 0)
+    return FALSE;
+  holes = _trawl_part_parse_holes (transfer->identity.holes, (guint64) transfer->identity.size);
+  if (holes == NULL)
+    {
+      /* Not a list that can be trusted: nothing in the .part can be. */
+      transfer->from_zero = TRUE;
+      return FALSE;
+    }
+
+  transfer->split = TRUE;
+  transfer->total = transfer->identity.size;
+  transfer->primary_busy = FALSE;
+  transfer->primary_end = 0;
+  transfer->offset = 0;
+  g_array_set_size (transfer->pool, 0);
+  g_array_append_vals (transfer->pool, holes->data, holes->len);
+  g_free (transfer->segment_url);
+  transfer->segment_url = g_strdup (trawl_item_get_media_url (transfer->item));
+  g_clear_pointer (&transfer->segment_uri, g_uri_unref);
+  transfer->segment_uri = g_uri_parse (transfer->segment_url, SOUP_HTTP_URI_FLAGS, NULL);
+  if (transfer->segment_uri == NULL)
+    return FALSE;
+  if (transfer->tick_source == 0)
+    transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
+  split_progress (transfer);
+  split_dispatch (task);
+  return TRUE;
+}
+
 static void
 complete (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
 
+  if (transfer->split)
+    {
+      primary_stopped (task, NULL);
+      return;
+    }
   close_input (transfer);
   if (transfer->total_from_part && transfer->verify_left == 0 &&
       transfer->offset != (guint64) transfer->total)
@@ -536,7 +1149,13 @@ transfer_write_cb (GObject      *object,
 
   transfer->tail += written;
   transfer->offset += written;
-  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+  if (transfer->split)
+    split_progress (transfer);
+  else
+    {
+      _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+      maybe_split (task);
+    }
   pump (task);
 }
 
@@ -952,6 +1571,12 @@ transfer_read_cb (GObject      *object,
         }
       n -= checked;
     }
+  /* Split: the end came closer while this read was out, and what is
+   * past it is another connection's. */
+  if (transfer->split)
+    n = (gssize) MIN ((guint64) n, transfer->primary_end -
+                      MIN (transfer->primary_end,
+                           transfer->offset + (transfer->head - transfer->tail)));
 
   transfer->head += n;
   pump (task);
@@ -1018,6 +1643,9 @@ start_read (GTask *task)
   guint wait_ms = 0;
   gsize granted;
 
+  if (transfer->split)
+    space = (gsize) MIN ((guint64) space, transfer->primary_end - (transfer->offset + used));
+
   granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
   if (granted == 0)
     {
@@ -1057,6 +1685,15 @@ pump (GTask *task)
     transfer->flush_source = g_timeout_add (FLUSH_MS, flush_cb, task);
 
   busy = transfer->reading || transfer->writing || transfer->waiting;
+
+  /* Split: this connection's range is all read; the rest of the answer
+   * is not needed (closing it drops the connection). */
+  if (transfer->split && !transfer->eof && !transfer->reading && !transfer->waiting &&
+      transfer->failure == NULL && transfer->offset + used >= transfer->primary_end)
+    {
+      transfer->eof = TRUE;
+      close_input (transfer);
+    }
 
   if (transfer->failure != NULL)
     {
@@ -1442,6 +2079,14 @@ start_body (GTask *task)
       return;
     }
 
+  /* A server that sends ranges says so, or has just sent one. */
+  transfer->ranges_ok =
+    soup_message_get_status (transfer->message) == SOUP_STATUS_PARTIAL_CONTENT ||
+    soup_message_headers_header_contains (headers, "Accept-Ranges", "bytes");
+  if (transfer->tick_source == 0)
+    transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
+  _trawl_item_set_connections (transfer->item, 1);
+
   _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
   pump (task);
 }
@@ -1634,7 +2279,18 @@ start_attempt (GTask *task)
       return;
     }
 
+  /* A split download saved with holes goes on where each range stopped. */
+  if (!transfer->split && !transfer->from_zero && resume_split (task))
+    return;
+
   transfer->offset = 0;
+  if (transfer->from_zero && transfer->identity.holes != NULL)
+    {
+      /* The holes go first: an emptied .part under a list of holes
+       * would be taken for the start of the file. */
+      g_clear_pointer (&transfer->identity.holes, g_free);
+      _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
+    }
   if (transfer->from_zero && ftruncate (transfer->fd, 0) == 0)
     transfer->identity.size = -1;
   else if (fstat (transfer->fd, &st) == 0)
@@ -1700,6 +2356,8 @@ _trawl_transfer_async (TrawlClient         *client,
   transfer->announced = -1;
   transfer->slice_end = -1;
   transfer->identity.size = -1;
+  transfer->segments = g_ptr_array_new_with_free_func ((GDestroyNotify) _trawl_segment_unref);
+  transfer->pool = g_array_new (FALSE, FALSE, sizeof (TrawlRange));
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
 

@@ -1,0 +1,525 @@
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "trawl-board-server.h"
+#include "trawl-client-private.h"
+#include "trawl-part-private.h"
+#include "trawl-queue.h"
+#include "trawl-test-utils.h"
+
+/* One video over several connections, against the board server with a
+ * per-connection rate (as CDNs throttle): the connections it opens are
+ * counted by the server, never timed; every file is checked byte for byte;
+ * servers that refuse a second connection must not make a download fail;
+ * and a split download stopped or killed resumes each range where it
+ * stopped. */
+
+#define MiB (1024 * 1024)
+#define SIZE (16 * MiB)
+/* Slow enough per connection that a download is still running when its
+ * first connection has shown it can be split. */
+#define RATE (8 * MiB)
+/* A resumed download fetches its holes again and at most this much more:
+ * 64 KiB before each to compare, and what a server sent past the end of a
+ * range another connection took over before it saw the connection close. */
+#define SLACK (2 * MiB)
+
+typedef struct
+{
+  TrawlBoardServer *server;
+  TrawlQueue       *queue;
+  char             *dir;
+  char             *url;
+} Fixture;
+
+static TrawlQueue *
+new_queue (guint per_host,
+           guint jobs)
+{
+  TrawlQueue *queue = trawl_test_new_queue ();
+
+  g_object_set (trawl_queue_get_client (queue), "per-host", per_host, "split", 8,
+                "min-split-size", (guint64) MiB, NULL);
+  g_object_set (queue, "jobs", jobs, NULL);
+  return queue;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->server = trawl_board_server_new ();
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, SIZE);
+  trawl_board_server_set_video_rate (f->server, RATE);
+  g_assert_true (trawl_board_server_start (f->server, 0, &error));
+  f->url = trawl_board_server_get_url (f->server);
+  f->dir = trawl_test_make_tmpdir ();
+  f->queue = new_queue (4, 4);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  if (f->queue != NULL)
+    trawl_test_drop_queue (&f->queue);
+  g_clear_object (&f->server);
+  trawl_test_rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->url);
+}
+
+static void
+add (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", f->dir, &error);
+  g_assert_no_error (error);
+}
+
+static void
+assert_done (Fixture *f,
+             guint    index)
+{
+  TrawlItem *item = trawl_test_item (f->queue, index);
+
+  g_assert_cmpstr (trawl_item_get_error (item), ==, NULL);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_assert_video (trawl_item_get_path (item), trawl_board_server_item_id (index),
+                           trawl_test_file_size (trawl_item_get_path (item)));
+  g_assert_cmpint (trawl_test_file_size (trawl_item_get_path (item)), ==,
+                   trawl_item_get_total (item));
+}
+
+/* Tracks the most connections an item said it used. */
+static void
+connections_cb (TrawlItem  *item,
+                GParamSpec *pspec,
+                guint      *most)
+{
+  *most = MAX (*most, trawl_item_get_connections (item));
+}
+
+static void
+test_connections (Fixture       *f,
+                  gconstpointer  data)
+{
+  guint most = 0;
+
+  add (f);
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL);
+  g_signal_connect (trawl_test_find_item (f->queue, 0), "notify::connections",
+                    G_CALLBACK (connections_cb), &most);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f, 0);
+  g_assert_cmpint (trawl_item_get_total (trawl_test_item (f->queue, 0)), ==, SIZE);
+  /* Split, within the per-host limit: the list and detail pages are done,
+   * so the video may have every connection. */
+  g_assert_cmpuint (trawl_board_server_get_max_streams_per_video (f->server), >=, 3);
+  g_assert_cmpuint (trawl_board_server_get_max_streams_per_video (f->server), <=, 4);
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), <=, 4);
+  g_assert_cmpuint (most, >=, 3);
+  g_assert_cmpuint (most, <=, 4);
+  g_assert_cmpuint (trawl_item_get_connections (trawl_test_item (f->queue, 0)), ==, 0);
+  /* Nothing was fetched twice but the ends a connection stopped at. */
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <, SIZE + 4 * MiB);
+}
+
+static void
+test_split_off (Fixture       *f,
+                gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "split", 1, NULL);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f, 0);
+  g_assert_cmpuint (trawl_board_server_get_max_streams_per_video (f->server), ==, 1);
+}
+
+/* Many videos, few connections: pages, videos and their segments
+ * together never exceed the per-host limit, and spare connections still
+ * go to splitting. */
+static void
+test_per_host_bound (Fixture       *f,
+                     gconstpointer  data)
+{
+  trawl_test_drop_queue (&f->queue);
+  f->queue = new_queue (3, 2);
+  trawl_board_server_set_items (f->server, 5);
+  trawl_board_server_set_video_size (f->server, 6 * MiB);
+  trawl_board_server_set_latency (f->server, 20);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  for (guint i = 0; i < 5; i++)
+    assert_done (f, i);
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), <=, 3);
+  g_assert_cmpuint (trawl_board_server_get_max_streams_per_video (f->server), >=, 2);
+}
+
+typedef struct
+{
+  TrawlParallel parallel;
+  guint         status;
+} Refusal;
+
+static const Refusal refuse_403 = { TRAWL_PARALLEL_REFUSE, 403 };
+static const Refusal refuse_429 = { TRAWL_PARALLEL_REFUSE, 429 };
+static const Refusal refuse_503 = { TRAWL_PARALLEL_REFUSE, 503 };
+static const Refusal ignore_range = { TRAWL_PARALLEL_IGNORE, 0 };
+static const Refusal drop_connection = { TRAWL_PARALLEL_DROP, 0 };
+
+/* A server that will not send a video over two connections: the download
+ * finishes on one, the host gets fewer from then on, and the next video
+ * from it is not split at all. */
+static void
+test_refused (Fixture       *f,
+              gconstpointer  data)
+{
+  const Refusal *refusal = data;
+  guint refused;
+
+  trawl_test_drop_queue (&f->queue);
+  f->queue = new_queue (4, 1);
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, 8 * MiB);
+  trawl_board_server_set_parallel (f->server, refusal->parallel, refusal->status);
+  add (f);
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL &&
+                    trawl_item_get_state (trawl_test_find_item (f->queue, 0)) ==
+                    TRAWL_ITEM_DONE);
+  refused = trawl_board_server_get_parallel_refused (f->server);
+  g_assert_cmpuint (refused, >=, 1);
+  /* At most the first burst (three connections beside the first; libsoup
+   * tries a request again once when a connection it reused is closed):
+   * once refused, the host is asked for fewer. */
+  g_assert_cmpuint (refused, <=, 6);
+  assert_done (f, 0);
+  g_assert_cmpuint (trawl_item_get_tries (trawl_test_item (f->queue, 0)), <=, 1);
+
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_done (f, 1);
+  g_assert_cmpuint (trawl_board_server_get_parallel_refused (f->server), ==, refused);
+}
+
+/* A host that refused is remembered in the queue's state: the next run
+ * asks it for one connection per video. */
+static void
+test_refusal_remembered (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (f->url, G_URI_FLAGS_NONE, NULL);
+
+  trawl_board_server_set_parallel (f->server, TRAWL_PARALLEL_REFUSE, 503);
+  trawl_queue_set_state_file (f->queue, state);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_done (f, 0);
+  g_assert_cmpuint (_trawl_client_get_host_split (trawl_queue_get_client (f->queue), uri), <, 4);
+  g_assert_true (trawl_queue_save (f->queue, &error));
+  g_assert_no_error (error);
+  trawl_test_drop_queue (&f->queue);
+
+  f->queue = new_queue (4, 4);
+  g_assert_cmpuint (_trawl_client_get_host_split (trawl_queue_get_client (f->queue), uri), ==, 8);
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (_trawl_client_get_host_split (trawl_queue_get_client (f->queue), uri), <, 4);
+}
+
+/* The ranges still missing, as the .part says. */
+static char *
+read_holes (const char *part)
+{
+  char buffer[4096];
+  ssize_t n = getxattr (part, "user.trawl.holes", buffer, sizeof buffer - 1);
+
+  if (n < 0)
+    return NULL;
+  buffer[n] = '\0';
+  return g_strdup (buffer);
+}
+
+static guint64
+missing_bytes (const char *holes)
+{
+  g_autoptr(GArray) ranges = _trawl_part_parse_holes (holes, SIZE);
+  guint64 missing = 0;
+
+  g_assert_nonnull (ranges);
+  for (guint i = 0; i < ranges->len; i++)
+    {
+      TrawlRange *range = &g_array_index (ranges, TrawlRange, i);
+
+      missing += range->end - range->start;
+    }
+  return missing;
+}
+
+/* Whether the .part of item 0 holds several ranges, and a good part of
+ * the file. */
+static gboolean
+split_and_under_way (Fixture *f)
+{
+  TrawlItem *item = trawl_test_find_item (f->queue, 0);
+  g_autofree char *part = NULL;
+  g_autofree char *holes = NULL;
+
+  if (item == NULL || trawl_item_get_path (item) == NULL)
+    return FALSE;
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  holes = read_holes (part);
+  return holes != NULL && strchr (holes, ',') != NULL && missing_bytes (holes) < SIZE - 4 * MiB;
+}
+
+/* Starts the board and drops the queue once the video is split and well
+ * under way (a pause: the holes are saved). Returns the video's path. */
+static char *
+stop_half_way (Fixture *f)
+{
+  char *path;
+
+  add (f);
+  TRAWL_WAIT_UNTIL (split_and_under_way (f));
+  path = g_strdup (trawl_item_get_path (trawl_test_item (f->queue, 0)));
+  trawl_test_drop_queue (&f->queue);
+  return path;
+}
+
+/* A new queue for the same board, as after a restart, run to its end. */
+static void
+run_again (Fixture *f)
+{
+  trawl_board_server_reset_counters (f->server);
+  f->queue = new_queue (4, 4);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_done (f, 0);
+}
+
+/* Paused half way (the queue dropped): the holes are saved, and a new
+ * queue fetches only them, byte-identical in the end. */
+static void
+test_resume (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *holes = NULL;
+  guint64 missing;
+
+  path = stop_half_way (f);
+  part = g_strconcat (path, ".part", NULL);
+  holes = read_holes (part);
+  g_assert_nonnull (holes);
+  missing = missing_bytes (holes);
+
+  run_again (f);
+  /* Each hole again, with 64 KiB before it to compare, and what the
+   * server had sent past the end of a range another connection took
+   * over: far less than the whole video. */
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, missing);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=, missing + SLACK);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), >=, 2);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+}
+
+/* The same on a file system without extended attributes: the holes live
+ * in the sidecar, written whole. */
+static void
+test_resume_sidecar (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *sidecar = NULL;
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *holes = NULL;
+  guint64 missing;
+
+  _trawl_part_set_xattrs (FALSE);
+  add (f);
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL &&
+                    trawl_item_get_connections (trawl_test_find_item (f->queue, 0)) >= 2 &&
+                    trawl_item_get_bytes (trawl_test_find_item (f->queue, 0)) > 4 * MiB);
+  path = g_strdup (trawl_item_get_path (trawl_test_item (f->queue, 0)));
+  trawl_test_drop_queue (&f->queue);
+  sidecar = g_strconcat (path, ".part.trawl", NULL);
+  g_assert_true (g_key_file_load_from_file (file, sidecar, 0, NULL));
+  holes = g_key_file_get_string (file, "Part", "Holes", NULL);
+  g_assert_nonnull (holes);
+  missing = missing_bytes (holes);
+  g_assert_cmpuint (missing, <, SIZE - 4 * MiB);
+
+  run_again (f);
+  _trawl_part_set_xattrs (TRUE);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=, missing + SLACK);
+  g_assert_false (g_file_test (sidecar, G_FILE_TEST_EXISTS));
+}
+
+/* The file changed on the server while the split download was stopped:
+ * the resumed ranges see it (another ETag) and it starts over, whole. */
+static void
+test_changed (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *path = stop_half_way (f);
+
+  trawl_board_server_set_version (f->server, 2);
+  run_again (f);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, SIZE);
+}
+
+/* Holes that cannot be a list of ranges: nothing in the .part is
+ * trusted, the video is fetched whole. */
+static void
+test_garbage_holes (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+  const char *garbage = "9-5,1-2,x";
+
+  path = stop_half_way (f);
+  part = g_strconcat (path, ".part", NULL);
+  g_assert_cmpint (setxattr (part, "user.trawl.holes", garbage, strlen (garbage), 0), ==, 0);
+
+  run_again (f);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, SIZE);
+}
+
+typedef struct
+{
+  gboolean  done;
+  int       status;
+} Run;
+
+static void
+wait_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Run *run = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  run->status = g_subprocess_get_if_exited (G_SUBPROCESS (object))
+                  ? g_subprocess_get_exit_status (G_SUBPROCESS (object))
+                  : 128 + g_subprocess_get_term_sig (G_SUBPROCESS (object));
+  run->done = TRUE;
+}
+
+static GSubprocess *
+spawn_cli (Fixture *f,
+           Run     *run)
+{
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, g_getenv ("TRAWL_CLI"),
+                              "-o", f->dir, "--no-archive", "--recipe", "pearvideo",
+                              "--per-host", "4", "--min-split-size", "1M", f->url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (process, NULL, wait_cb, run);
+  return process;
+}
+
+/* Whether a .part in the folder has holes, several, and a good part of
+ * the file; its path then. */
+static char *
+killable_part (Fixture *f)
+{
+  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".part"))
+      {
+        g_autofree char *part = g_build_filename (f->dir, name, NULL);
+        g_autofree char *holes = read_holes (part);
+
+        if (holes != NULL && strchr (holes, ',') != NULL &&
+            missing_bytes (holes) < SIZE - 4 * MiB)
+          return g_steal_pointer (&part);
+      }
+  return NULL;
+}
+
+/* trawl-cli killed while four connections write the .part: run again,
+ * each range resumes where its bytes stop, and the file is the video. */
+static void
+test_kill (Fixture       *f,
+           gconstpointer  data)
+{
+  Run first = { 0 }, second = { 0 };
+  g_autoptr(GSubprocess) one = NULL;
+  g_autoptr(GSubprocess) two = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *holes = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *actual = NULL;
+  guint64 missing;
+
+  one = spawn_cli (f, &first);
+  TRAWL_WAIT_UNTIL ((part = killable_part (f)) != NULL || first.done);
+  g_assert_false (first.done);
+  g_subprocess_send_signal (one, SIGKILL);
+  TRAWL_WAIT_UNTIL (first.done);
+  g_assert_cmpint (first.status, ==, 128 + SIGKILL);
+  holes = read_holes (part);
+  missing = missing_bytes (holes);
+
+  trawl_board_server_reset_counters (f->server);
+  trawl_board_server_set_video_rate (f->server, 0);
+  two = spawn_cli (f, &second);
+  TRAWL_WAIT_UNTIL (second.done);
+  g_assert_cmpint (second.status, ==, 0);
+
+  path = g_strndup (part, strlen (part) - strlen (".part"));
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  expected = trawl_board_server_checksum (trawl_board_server_item_id (0), SIZE);
+  actual = trawl_test_file_sha256 (path);
+  g_assert_cmpstr (actual, ==, expected);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, missing);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=, missing + SLACK);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init (&argc, &argv);
+
+#define ADD(path, func, data) \
+  g_test_add (path, Fixture, data, fixture_setup, func, fixture_teardown)
+  ADD ("/split/connections", test_connections, NULL);
+  ADD ("/split/off", test_split_off, NULL);
+  ADD ("/split/per-host-bound", test_per_host_bound, NULL);
+  ADD ("/split/refused/403", test_refused, &refuse_403);
+  ADD ("/split/refused/429", test_refused, &refuse_429);
+  ADD ("/split/refused/503", test_refused, &refuse_503);
+  ADD ("/split/refused/ignored-range", test_refused, &ignore_range);
+  ADD ("/split/refused/dropped", test_refused, &drop_connection);
+  ADD ("/split/refusal-remembered", test_refusal_remembered, NULL);
+  ADD ("/split/resume", test_resume, NULL);
+  ADD ("/split/resume-sidecar", test_resume_sidecar, NULL);
+  ADD ("/split/changed", test_changed, NULL);
+  ADD ("/split/garbage-holes", test_garbage_holes, NULL);
+  ADD ("/split/kill", test_kill, NULL);
+#undef ADD
+
+  return g_test_run ();
+}
