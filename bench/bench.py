@@ -69,7 +69,7 @@ def dir_bytes(path):
 
 
 class Nginx:
-    def __init__(self, root):
+    def __init__(self, root, extra=""):
         self.root = root
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="trawl-nginx-"))
@@ -94,6 +94,7 @@ http {{
   server {{
     listen 127.0.0.1:{self.port};
     root {root};
+    {extra}
   }}
 }}
 """)
@@ -178,6 +179,75 @@ def run_downloads(name, files, size, runs, only=None):
         nginx.stop()
         shutil.rmtree(www, ignore_errors=True)
     return table
+
+
+THROTTLE = "16m"
+
+
+def throttled_peers(out, urls, jobs):
+    """Tools that split one file over several connections, and the ones
+    that do not, on a server that throttles each connection."""
+    per_host = ["--per-host", "8"]
+    return {
+        "trawl-cli (8 connections)": [CLI, "-q", "--no-archive", "-j", str(jobs)] + per_host +
+        ["-o", out] + urls,
+        "trawl-cli (16 connections)": [CLI, "-q", "--no-archive", "-j", str(jobs), "--per-host",
+                                       "16", "--split", "16", "-o", out] + urls,
+        "aria2c -x8 -s8": ["aria2c", "-q", "-j", str(jobs), "-x", "8", "-s", "8",
+                           "--file-allocation=none", "--allow-overwrite=true", "-d", out,
+                           "-Z"] + urls,
+        "aria2c -x16 -s16": ["aria2c", "-q", "-j", str(jobs), "-x", "16", "-s", "16",
+                             "--file-allocation=none", "--allow-overwrite=true", "-d", out,
+                             "-Z"] + urls,
+        "wget2": ["wget2", "-q", f"--max-threads={jobs}", "--no-robots", "-P", out] + urls,
+        "curl": ["curl", "-s", "--parallel", "--parallel-max", str(jobs), "--output-dir", out,
+                 "--remote-name-all"] + urls,
+    }
+
+
+def scenario_throttled(runs):
+    """Scenario 8: nginx allows 16 MB/s per connection (limit_rate, as
+    CDNs throttle); one 128 MiB file, and 8 × 32 MiB four at a time."""
+    tables = {}
+    for name, files, size, jobs in (("one", 1, 128 * MiB, 1), ("board", 8, 32 * MiB, 4)):
+        www = WORK / f"www-throttled-{name}"
+        www.mkdir(parents=True, exist_ok=True)
+        for i in range(files):
+            with open(www / f"video-{i}.mp4", "wb") as f:
+                f.write(os.urandom(1024) * (size // 1024))
+        nginx = Nginx(www, f"limit_rate {THROTTLE};")
+        urls = [f"{nginx.url}/video-{i}.mp4" for i in range(files)]
+        table = {}
+        try:
+            samples = {tool: [] for tool in throttled_peers("OUT", urls, jobs)}
+            # Alternating: each round runs every tool once.
+            for _ in range(runs):
+                for tool in samples:
+                    out = WORK / "out"
+                    shutil.rmtree(out, ignore_errors=True)
+                    out.mkdir(parents=True)
+                    cmd = [str(out) if c == "OUT" else c
+                           for c in throttled_peers("OUT", urls, jobs)[tool]]
+                    result = timed(cmd)
+                    got = dir_bytes(out)
+                    if result["rc"] != 0 or got != files * size:
+                        log(f"{tool}: run failed (exit {result['rc']}, {got} bytes)",
+                            result["stderr"])
+                        result["failed"] = True
+                    samples[tool].append(result)
+                    shutil.rmtree(out, ignore_errors=True)
+            for tool, runs_of in samples.items():
+                good = [r for r in runs_of if not r.get("failed")]
+                if good:
+                    table[tool] = {k: summary([r[k] for r in good]) for k in ("wall", "cpu", "rss")}
+                    table[tool]["runs"] = len(good)
+                log("throttled", name, tool, table.get(tool, {}).get("wall"))
+        finally:
+            nginx.stop()
+            shutil.rmtree(www, ignore_errors=True)
+        tables[name] = table
+    tables["date"] = time.strftime("%Y-%m-%d")
+    return tables
 
 
 def scenario_crawl(runs):
@@ -484,6 +554,21 @@ def plot(results):
         fig.savefig(RESULTS / f"{key}.png", dpi=110)
         plt.close(fig)
 
+    throttled = results.get("throttled") or {}
+    if throttled.get("one"):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        for ax, (name, title) in zip(axes, (("one", "1 × 128 MiB"),
+                                            ("board", "8 × 32 MiB, 4 at a time"))):
+            table = throttled.get(name) or {}
+            names = list(table)
+            ax.barh(names, [table[n]["wall"]["median"] for n in names],
+                    color=["#3584e4" if n.startswith("trawl") else "#9a9996" for n in names])
+            ax.set_title(f"16 MB/s per connection: {title} (wall s)", fontsize=9)
+            ax.invert_yaxis()
+        fig.tight_layout()
+        fig.savefig(RESULTS / "throttled.png", dpi=110)
+        plt.close(fig)
+
     crawl = (results.get("crawl") or {}).get("table") or {}
     if crawl:
         names = list(crawl)
@@ -649,6 +734,31 @@ def write_table(results):
         lines += ["Not measured (no display server or probe)."]
     lines += [""]
 
+    th = results.get("throttled") or {}
+    lines += ["## 8. A throttling server: 16 MB/s per connection", ""]
+    if th:
+        lines += ["nginx with `limit_rate 16m` (each connection at most 16 MiB/s, as CDNs "
+                  "throttle), 8 connections per host allowed. Trawl splits a video when its "
+                  "server sends ranges (`--split`, default 8, within `--per-host`); wget2 and "
+                  "curl use one connection per file. Runs alternate tool by tool. "
+                  f"Measured {th.get('date', results['date'])}.", ""]
+        for name, label in (("one", "One file of 128 MiB"),
+                            ("board", "8 files of 32 MiB, 4 at a time")):
+            table = th.get(name) or {}
+            if not table:
+                continue
+            lines += [f"{label}:", ""] + peer_table(table, ref="trawl-cli (8 connections)")
+            for ours, theirs in (("trawl-cli (8 connections)", "aria2c -x8 -s8"),
+                                 ("trawl-cli (16 connections)", "aria2c -x16 -s16")):
+                if ours in table and theirs in table:
+                    ratio = table[ours]["wall"]["median"] / table[theirs]["wall"]["median"]
+                    lines += ["", f"Target: {ours} ÷ {theirs} ≤ 1.00: **{ratio:.2f}** "
+                              f"({'met' if ratio <= 1.0 else 'not met'})."]
+            lines += [""]
+        lines += ["![throttled](throttled.png)", ""]
+    else:
+        lines += ["Not measured yet.", ""]
+
     RESULTS.joinpath("results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -664,7 +774,7 @@ def main():
         return
     runs = 3 if QUICK else 5
     wanted = sys.argv[1:] or ["throughput", "memory", "crawl", "scale", "window", "callgrind",
-                              "board"]
+                              "board", "throttled"]
     saved = RESULTS / "results.json"
     # Naming scenarios re-runs just those, keeping the others' last figures.
     results = json.loads(saved.read_text()) if sys.argv[1:] and saved.exists() else {}
@@ -690,6 +800,8 @@ def main():
             results["callgrind"] = scenario_callgrind()
         if "board" in wanted:
             results["board"] = scenario_board(BUILD, runs)
+        if "throttled" in wanted:
+            results["throttled"] = scenario_throttled(runs)
         if "board-before" in wanted and BEFORE:
             results["board_before"] = scenario_board(BEFORE, 3)
             if results["board_before"]:

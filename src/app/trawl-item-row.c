@@ -114,7 +114,18 @@ status_text (TrawlItem *item)
             return g_strdup_printf (_("Trying again · %s"), trawl_item_get_error (item));
           return g_strdup (_("Connecting…"));
         }
-      return trawl_format_progress (bytes, total, trawl_item_get_speed (item));
+      {
+        g_autofree char *progress = trawl_format_progress (bytes, total,
+                                                           trawl_item_get_speed (item));
+        guint connections = trawl_item_get_connections (item);
+
+        if (connections < 2)
+          return g_steal_pointer (&progress);
+        /* Translators: a video downloaded over several connections at once */
+        return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s · %u connection",
+                                             "%s · %u connections", connections),
+                                progress, connections);
+      }
 
     case TRAWL_ITEM_PAUSED:
       if (bytes > 0)

@@ -25,6 +25,7 @@ struct _TrawlPreferencesWindow
   GtkSwitch            *notify_switch;
   GtkSpinButton        *jobs_spin;
   GtkSpinButton        *per_host_spin;
+  GtkSpinButton        *split_spin;
   GtkSpinButton        *speed_spin;
   AdwEntryRow          *user_agent_row;
   AdwComboRow          *proxy_row;
@@ -196,6 +197,8 @@ trawl_preferences_window_constructed (GObject *object)
   g_settings_bind (self->settings, "per-host",
                    gtk_spin_button_get_adjustment (self->per_host_spin), "value",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "split", gtk_spin_button_get_adjustment (self->split_spin),
+                   "value", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "speed-limit",
                    gtk_spin_button_get_adjustment (self->speed_spin), "value",
                    G_SETTINGS_BIND_DEFAULT);
@@ -282,6 +285,7 @@ trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, notify_switch);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, jobs_spin);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, per_host_spin);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, split_spin);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, speed_spin);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, user_agent_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_row);

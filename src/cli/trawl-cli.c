@@ -183,6 +183,16 @@ draw_block (Cli *cli)
       of = trawl_item_get_total (item) >= 0 ? g_format_size (trawl_item_get_total (item))
                                             : g_strdup ("?");
       rate = g_format_size ((guint64) trawl_item_get_speed (item));
+      /* Over several connections: the speed is their sum, their number
+       * after it ("12 MB/s ×4"). */
+      {
+        g_autofree char *per_second = g_strdup_printf (_("%s/s"), rate);
+        guint connections = trawl_item_get_connections (item);
+
+        g_free (rate);
+        rate = connections > 1 ? g_strdup_printf ("%s ×%u", per_second, connections)
+                               : g_steal_pointer (&per_second);
+      }
       if (trawl_item_get_total (item) > 0)
         {
           gint64 left = trawl_item_get_total (item) - trawl_item_get_bytes (item);
@@ -190,9 +200,9 @@ draw_block (Cli *cli)
                                    ? format_eta (left / trawl_item_get_speed (item))
                                    : g_strdup ("-:--");
 
-          /* Translators: a progress line: percent, bytes so far, size, speed,
-           * time left, title. */
-          g_autofree char *row = g_strdup_printf (_("  %3d%%  %s of %s  %s/s  %s left  %s\n"),
+          /* Translators: a progress line: percent, bytes so far, size, speed
+           * ("3 MB/s", "12 MB/s ×4" over four connections), time left, title. */
+          g_autofree char *row = g_strdup_printf (_("  %3d%%  %s of %s  %s  %s left  %s\n"),
             (int) (100.0 * trawl_item_get_bytes (item) / trawl_item_get_total (item)),
             have, of, rate, eta, title);
 
@@ -201,7 +211,7 @@ draw_block (Cli *cli)
       else
         {
           /* Translators: a progress line for a video of unknown size. */
-          g_autofree char *row = g_strdup_printf (_("        %s  %s/s  %s\n"), have, rate, title);
+          g_autofree char *row = g_strdup_printf (_("        %s  %s  %s\n"), have, rate, title);
 
           print_row (row, columns);
         }
@@ -437,10 +447,12 @@ typedef struct
   char     *proxy;
   char     *limit_rate;
   char     *archive_path;
+  char     *min_split_size;
   GStrv     headers;
   GStrv     urls;
   int       jobs;
   int       per_host;
+  int       split;
   int       max_pages;
   int       tries;
   int       timeout;
@@ -464,6 +476,7 @@ options_clear (Options *options)
   g_free (options->proxy);
   g_free (options->limit_rate);
   g_free (options->archive_path);
+  g_free (options->min_split_size);
   g_strfreev (options->headers);
   g_strfreev (options->urls);
 }
@@ -486,6 +499,12 @@ parse_options (Options   *o,
       N_("Download N videos at once (default 4)"), "N" },
     { "per-host", 0, 0, G_OPTION_ARG_INT, &o->per_host,
       N_("Open at most N connections to one host, pages included (default 6)"), "N" },
+    { "split", 0, 0, G_OPTION_ARG_INT, &o->split,
+      N_("Download one video over up to N connections when the server allows it and the "
+         "per-host limit leaves some spare (default 8; 1 turns it off)"), "N" },
+    { "min-split-size", 0, 0, G_OPTION_ARG_STRING, &o->min_split_size,
+      N_("Open no connection for less than SIZE of a video, K/M/G suffixes (default 4M)"),
+      N_("SIZE") },
     { "recipe", 'r', 0, G_OPTION_ARG_STRING, &o->recipe,
       N_("Read every URL with recipe NAME, whatever its address (mirrors, saved copies)"),
       N_("NAME") },
@@ -535,7 +554,7 @@ parse_options (Options   *o,
     { NULL }
   };
 
-  o->jobs = o->per_host = o->max_pages = o->tries = o->timeout = UNSET;
+  o->jobs = o->per_host = o->split = o->max_pages = o->tries = o->timeout = UNSET;
 
   context = g_option_context_new (_("— download every video of a board"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -594,6 +613,7 @@ build_client (Options *o)
   g_autoptr(GError) error = NULL;
 
   if (!set_number (client, "per-host", o->per_host, "--per-host") ||
+      !set_number (client, "split", o->split, "--split") ||
       !set_number (client, "max-tries", o->tries, "--tries") ||
       !set_number (client, "timeout", o->timeout, "--timeout"))
     return NULL;
@@ -652,6 +672,20 @@ build_client (Options *o)
           return NULL;
         }
       g_object_set (client, "ca-file", o->ca_file, NULL);
+    }
+  if (o->min_split_size != NULL)
+    {
+      guint64 size = trawl_parse_rate (o->min_split_size, NULL);
+
+      if (size < 64 * 1024)
+        {
+          g_printerr ("trawl-cli: ");
+          /* Translators: “--min-split-size takes a size of 64K or more, such as 4M” */
+          g_printerr (_("%s takes a size of 64K or more, such as 4M"), "--min-split-size");
+          g_printerr ("\n");
+          return NULL;
+        }
+      g_object_set (client, "min-split-size", size, NULL);
     }
   if (o->limit_rate != NULL)
     {
