@@ -807,6 +807,8 @@ split_start_segment (GTask   *task,
     .user_data = task,
   };
 
+  g_debug ("%s: connection %u for %" PRIu64 "-%" PRIu64, trawl_item_get_title (transfer->item),
+           transfer->segments->len + 2, start, end);
   g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, verify));
 }
 
@@ -857,6 +859,31 @@ split_steal (GTask *task)
     transfer->primary_end = point;
   split_start_segment (task, point, end, 0);
   return TRUE;
+}
+
+/* The first split: what is left after this connection's read position
+ * in equal parts, as many as the video and the spare connections allow
+ * and none under the minimum size (halving alone would leave parts of
+ * just under twice the minimum unsplit). */
+static void
+split_initial (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint64 min_size = _trawl_client_get_min_split_size (transfer->client);
+  guint64 from = transfer->offset + (transfer->head - transfer->tail);
+  guint64 left = (guint64) transfer->total - from;
+  guint n = MIN (trawl_client_get_split (transfer->client),
+                 _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
+  guint64 piece;
+
+  n = (guint) MIN ((guint64) MIN (n, split_spare (transfer) + 1), left / min_size);
+  if (n < 2)
+    return;
+  piece = left / n;
+  transfer->primary_end = from + piece;
+  for (guint i = 1; i < n; i++)
+    split_start_segment (task, from + i * piece, i + 1 < n ? from + (i + 1) * piece
+                                                           : (guint64) transfer->total, 0);
 }
 
 /* Gives missing ranges to connections, as many as the video and the host
@@ -955,6 +982,7 @@ maybe_split (GTask *task)
   /* The holes are saved before any other connection writes a byte: from
    * now on the file's length says nothing of what it holds. */
   split_save (transfer);
+  split_initial (task);
   split_dispatch (task);
 }
 
