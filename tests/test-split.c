@@ -428,7 +428,8 @@ spawn_cli (Fixture *f,
   g_autoptr(GError) error = NULL;
   GSubprocess *process;
 
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, g_getenv ("TRAWL_CLI"),
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                              G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, g_getenv ("TRAWL_CLI"),
                               "-o", f->dir, "--no-archive", "--recipe", "pearvideo",
                               "--per-host", "4", "--min-split-size", "1M", f->url, NULL);
   g_assert_no_error (error);
