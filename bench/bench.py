@@ -68,8 +68,13 @@ def dir_bytes(path):
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
 
+TLS = ROOT / "tests" / "fixtures" / "tls"
+
+
 class Nginx:
-    def __init__(self, root, extra=""):
+    """nginx serving root on loopback; tls: "" (plain HTTP), "ssl" or
+    "ssl http2" (TLS with the test CA's certificate, ALPN offering h2)."""
+    def __init__(self, root, extra="", tls=""):
         self.root = root
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="trawl-nginx-"))
@@ -92,8 +97,10 @@ http {{
   scgi_temp_path {self.dir}/scgi;
   types {{ video/mp4 mp4; }}
   server {{
-    listen 127.0.0.1:{self.port};
+    listen 127.0.0.1:{self.port} {tls};
     root {root};
+    {f"ssl_certificate {TLS}/server-with-key.pem; ssl_certificate_key {TLS}/server-with-key.pem;"
+     if tls else ""}
     {extra}
   }}
 }}
@@ -106,7 +113,7 @@ http {{
                 break
             except OSError:
                 time.sleep(0.05)
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
 
     def stop(self):
         self.proc.send_signal(signal.SIGQUIT)
@@ -219,47 +226,124 @@ def throttled_peers(out, urls, jobs):
     }
 
 
+def tls_peers(out, urls):
+    """The same downloads over HTTPS, four at a time, each tool trusting the
+    test CA."""
+    ca = str(TLS / "ca.pem")
+    return {
+        "trawl-cli": [CLI, "-q", "--no-archive", "-j", "4", "--ca-file", ca, "-o", out] + urls,
+        "trawl-cli --split 1": [CLI, "-q", "--no-archive", "-j", "4", "--split", "1",
+                                "--ca-file", ca, "-o", out] + urls,
+        "wget2": ["wget2", "-q", "--max-threads=4", "--no-robots", f"--ca-certificate={ca}",
+                  "-P", out] + urls,
+        "curl": ["curl", "-s", "--parallel", "--parallel-max", "4", "--cacert", ca,
+                 "--output-dir", out, "--remote-name-all"] + urls,
+        "aria2c": ["aria2c", "-q", "-j", "4", "-x", "1", "-s", "1", "--file-allocation=none",
+                   f"--ca-certificate={ca}", "--allow-overwrite=true", "-d", out, "-Z"] + urls,
+    }
+
+
+def alternate(label, tools, files, size, runs):
+    """Runs each command of tools (OUT stands for the output folder) runs
+    times, tool after tool in each round; checks every byte count."""
+    samples = {tool: [] for tool in tools}
+    for _ in range(runs):
+        for tool, cmd in tools.items():
+            out = WORK / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)
+            result = timed([str(out) if c == "OUT" else c for c in cmd])
+            got = dir_bytes(out)
+            if result["rc"] != 0 or got != files * size:
+                log(f"{label} {tool}: run failed (exit {result['rc']}, {got} bytes)",
+                    result["stderr"])
+                result["failed"] = True
+            samples[tool].append(result)
+            shutil.rmtree(out, ignore_errors=True)
+    table = {}
+    for tool, runs_of in samples.items():
+        good = [r for r in runs_of if not r.get("failed")]
+        if good:
+            table[tool] = {k: summary([r[k] for r in good]) for k in ("wall", "cpu", "rss")}
+            table[tool]["runs"] = len(good)
+        log(label, tool, table.get(tool, {}).get("wall"))
+    return table
+
+
+def write_files(www, files, size):
+    """files random-looking videos of size bytes (a multiple of 64 KiB)."""
+    www.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(min(size, MiB))
+    for i in range(files):
+        with open(www / f"video-{i}.mp4", "wb") as f:
+            for _ in range(size // len(block)):
+                f.write(block)
+
+
+def scenario_https(runs):
+    """Scenario 10: 8 × 128 MiB over HTTPS from nginx, 4 at a time, over
+    HTTP/1.1 and with nginx offering HTTP/2."""
+    www = WORK / "www-https"
+    write_files(www, 8, 128 * MiB)
+    tables = {}
+    try:
+        for name, tls in (("http1", "ssl"), ("http2", "ssl http2")):
+            nginx = Nginx(www, tls=tls)
+            urls = [f"{nginx.url}/video-{i}.mp4" for i in range(8)]
+            try:
+                tables[name] = alternate(f"https {name}", tls_peers("OUT", urls), 8, 128 * MiB,
+                                         runs)
+            finally:
+                nginx.stop()
+    finally:
+        shutil.rmtree(www, ignore_errors=True)
+    tables["date"] = time.strftime("%Y-%m-%d")
+    return tables
+
+
+def scenario_small(runs):
+    """Scenario 11: 1,000 files of 256 KiB from nginx, 8 at a time: the cost
+    of each request (connections kept, per-item objects, file creation,
+    progress, archive and state saves)."""
+    files, size = 1000, 256 * 1024
+    www = WORK / "www-small"
+    write_files(www, files, size)
+    nginx = Nginx(www)
+    urls = [f"{nginx.url}/video-{i}.mp4" for i in range(files)]
+    tools = {
+        "trawl-cli": [CLI, "-q", "--no-archive", "-j", "8", "--per-host", "8", "-o", "OUT"] + urls,
+        "trawl-cli with its archive": [CLI, "-q", "--archive", WORK / "small-archive.txt", "-j",
+                                       "8", "--per-host", "8", "-o", "OUT"] + urls,
+        "wget2": ["wget2", "-q", "--max-threads=8", "--no-robots", "-P", "OUT"] + urls,
+        "curl": ["curl", "-s", "--parallel", "--parallel-max", "8", "--output-dir", "OUT",
+                 "--remote-name-all"] + urls,
+        "aria2c": ["aria2c", "-q", "-j", "8", "-x", "1", "-s", "1", "--file-allocation=none",
+                   "--allow-overwrite=true", "-d", "OUT", "-Z"] + urls,
+    }
+    try:
+        table = alternate("small", tools, files, size, runs)
+    finally:
+        nginx.stop()
+        shutil.rmtree(www, ignore_errors=True)
+        (WORK / "small-archive.txt").unlink(missing_ok=True)
+    return {"table": table, "date": time.strftime("%Y-%m-%d")}
+
+
 def scenario_throttled(runs):
     """Scenario 8: nginx allows 16 MB/s per connection (limit_rate, as
     CDNs throttle); one 128 MiB file, and 8 × 32 MiB four at a time."""
     tables = {}
     for name, files, size, jobs in (("one", 1, 128 * MiB, 1), ("board", 8, 32 * MiB, 4)):
         www = WORK / f"www-throttled-{name}"
-        www.mkdir(parents=True, exist_ok=True)
-        for i in range(files):
-            with open(www / f"video-{i}.mp4", "wb") as f:
-                f.write(os.urandom(1024) * (size // 1024))
+        write_files(www, files, size)
         nginx = Nginx(www, f"limit_rate {THROTTLE};")
         urls = [f"{nginx.url}/video-{i}.mp4" for i in range(files)]
-        table = {}
         try:
-            samples = {tool: [] for tool in throttled_peers("OUT", urls, jobs)}
-            # Alternating: each round runs every tool once.
-            for _ in range(runs):
-                for tool in samples:
-                    out = WORK / "out"
-                    shutil.rmtree(out, ignore_errors=True)
-                    out.mkdir(parents=True)
-                    cmd = [str(out) if c == "OUT" else c
-                           for c in throttled_peers("OUT", urls, jobs)[tool]]
-                    result = timed(cmd)
-                    got = dir_bytes(out)
-                    if result["rc"] != 0 or got != files * size:
-                        log(f"{tool}: run failed (exit {result['rc']}, {got} bytes)",
-                            result["stderr"])
-                        result["failed"] = True
-                    samples[tool].append(result)
-                    shutil.rmtree(out, ignore_errors=True)
-            for tool, runs_of in samples.items():
-                good = [r for r in runs_of if not r.get("failed")]
-                if good:
-                    table[tool] = {k: summary([r[k] for r in good]) for k in ("wall", "cpu", "rss")}
-                    table[tool]["runs"] = len(good)
-                log("throttled", name, tool, table.get(tool, {}).get("wall"))
+            tables[name] = alternate(f"throttled {name}", throttled_peers("OUT", urls, jobs),
+                                     files, size, runs)
         finally:
             nginx.stop()
             shutil.rmtree(www, ignore_errors=True)
-        tables[name] = table
     tables["date"] = time.strftime("%Y-%m-%d")
     return tables
 
@@ -301,6 +385,39 @@ def scenario_crawl(runs):
     ideal = latency_requests / per_host * latency / 1000
     return {"table": table, "ideal": ideal, "chain": pages * latency / 1000,
             "requests": latency_requests, "per_host": per_host}
+
+
+def scenario_pagination(runs):
+    """Scenario 9: the list-page chain is a long board's critical path: 300
+    items, 12 a page, 100 ms per list and detail page, videos at once, 16 at
+    a time. Trawl against the chain alone, fetched by a sequential client."""
+    items, page, latency, per_host = 300, 12, 100, 16
+    server = BoardServer("--items", items, "--page-size", page, "--latency", latency,
+                         "--size", "4K", "--form", "classic")
+    chain_cmd = [PY, ROOT / "bench" / "classic_crawler.py", "--pages-only", "OUT", server.url]
+    trawl_cmd = [CLI, "-q", "--no-archive", "--recipe", "pearvideo", "-j", per_host,
+                 "--per-host", per_host, "-o", "OUT", server.url]
+    samples = {"trawl-cli": [], "the list-page chain alone": []}
+    try:
+        for _ in range(runs):
+            for name, cmd in (("trawl-cli", trawl_cmd), ("the list-page chain alone", chain_cmd)):
+                out = WORK / "pagination-out"
+                shutil.rmtree(out, ignore_errors=True)
+                result = timed([str(out) if c == "OUT" else c for c in cmd])
+                files = len(list(out.glob("*.mp4"))) if out.exists() else 0
+                if result["rc"] != 0 or (name == "trawl-cli" and files != items):
+                    log(f"pagination {name}: failed ({files} files)", result["stderr"])
+                    continue
+                samples[name].append(result)
+    finally:
+        server.stop()
+    table = {}
+    for name, good in samples.items():
+        if good:
+            table[name] = {k: summary([s[k] for s in good]) for k in ("wall", "cpu", "rss")}
+            table[name]["runs"] = len(good)
+        log("pagination", name, table.get(name, {}).get("wall"))
+    return {"table": table, "latency": latency / 1000, "date": time.strftime("%Y-%m-%d")}
 
 
 def scenario_scale(runs):
@@ -775,6 +892,70 @@ def write_table(results):
     else:
         lines += ["Not measured yet.", ""]
 
+    hs = results.get("https") or {}
+    lines += ["## 10. HTTPS: 8 files of 128 MiB from nginx, 4 at a time", ""]
+    if hs.get("http1"):
+        lines += ["nginx with TLS (the test CA's certificate, which every tool is told to "
+                  "trust), first over HTTP/1.1, then with `http2` on (ALPN offers h2: curl, "
+                  "wget2 and aria2c's own choice; Trawl downloads over HTTP/1.1 whatever is "
+                  "offered, see the note under the table). Runs alternate. "
+                  f"Measured {hs.get('date', '')}.", ""]
+        for name, label in (("http1", "HTTP/1.1"), ("http2", "nginx offering HTTP/2")):
+            table = hs.get(name) or {}
+            if not table:
+                continue
+            lines += [f"{label}:", ""] + peer_table(table)
+            best = min((t for t in table if not t.startswith("trawl")),
+                       key=lambda t: table[t]["wall"]["median"], default=None)
+            if best and "trawl-cli" in table:
+                ratio = table["trawl-cli"]["wall"]["median"] / table[best]["wall"]["median"]
+                lines += ["", f"Target: trawl-cli ÷ the fastest peer ({best}) ≤ 1.00: "
+                          f"**{ratio:.2f}** ({'met' if ratio <= 1.0 else 'not met'}); peak "
+                          f"RSS ≤ 32 MiB: **{table['trawl-cli']['rss']['median']:.1f} MiB**."]
+            lines += [""]
+    else:
+        lines += ["Not measured yet.", ""]
+
+    sm = results.get("small") or {}
+    lines += ["## 11. Many small files: 1,000 × 256 KiB from nginx, 8 at a time", ""]
+    if sm.get("table"):
+        lines += ["What each request costs. The archive run starts from an empty archive each "
+                  f"time (1,000 entries written as they finish). Measured {sm.get('date', '')}.",
+                  ""]
+        lines += peer_table(sm["table"])
+        table = sm["table"]
+        best = min((t for t in table if not t.startswith("trawl")),
+                   key=lambda t: table[t]["wall"]["median"], default=None)
+        if best and "trawl-cli" in table:
+            ratio = table["trawl-cli"]["wall"]["median"] / table[best]["wall"]["median"]
+            cpu = table["trawl-cli"]["cpu"]["median"] / table[best]["cpu"]["median"]
+            lines += ["", f"Target: trawl-cli ÷ {best} ≤ 1.00: **{ratio:.2f}** "
+                      f"({'met' if ratio <= 1.0 else 'not met'}); CPU ÷ {best}'s: "
+                      f"**{cpu:.2f}**."]
+    else:
+        lines += ["Not measured yet."]
+    lines += [""]
+
+    pg = results.get("pagination") or {}
+    lines += ["## 9. Pagination, the critical path: 300 items, 12 a page, 100 ms per page", ""]
+    if pg.get("table"):
+        lines += ["The board server answers each list and detail page after 100 ms, videos at "
+                  "once; trawl-cli with 16 at a time and 16 per host, against the chain of 26 "
+                  "list pages fetched one after the other by a plain sequential client (the "
+                  "least any crawler can take). Runs alternate. "
+                  f"Measured {pg.get('date', '')}.", ""]
+        lines += peer_table(pg["table"])
+        t = pg["table"].get("trawl-cli", {}).get("wall", {}).get("median")
+        chain = pg["table"].get("the list-page chain alone", {}).get("wall", {}).get("median")
+        if t and chain:
+            floor = chain + pg["latency"]
+            lines += ["", f"Target: within 1.05× of the chain plus one detail round trip "
+                      f"({floor:.2f} s; the videos take no time here): **{t / floor:.2f}×** "
+                      f"({'met' if t <= floor * 1.05 else 'not met'})."]
+    else:
+        lines += ["Not measured yet."]
+    lines += [""]
+
     RESULTS.joinpath("results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -790,7 +971,7 @@ def main():
         return
     runs = 3 if QUICK else 5
     wanted = sys.argv[1:] or ["throughput", "memory", "crawl", "scale", "window", "callgrind",
-                              "board", "throttled"]
+                              "board", "throttled", "pagination", "https", "small"]
     saved = RESULTS / "results.json"
     # Naming scenarios re-runs just those, keeping the others' last figures.
     results = json.loads(saved.read_text()) if sys.argv[1:] and saved.exists() else {}
@@ -818,6 +999,12 @@ def main():
             results["board"] = scenario_board(BUILD, runs)
         if "throttled" in wanted:
             results["throttled"] = scenario_throttled(runs)
+        if "https" in wanted:
+            results["https"] = scenario_https(runs)
+        if "small" in wanted:
+            results["small"] = scenario_small(runs)
+        if "pagination" in wanted:
+            results["pagination"] = scenario_pagination(runs)
         if "board-before" in wanted and BEFORE:
             results["board_before"] = scenario_board(BEFORE, 3)
             if results["board_before"]:

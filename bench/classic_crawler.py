@@ -60,6 +60,10 @@ def download(job):
 def main():
     args = sys.argv[1:]
     pool = 0
+    # --pages-only: the list-page chain alone, the critical path of a board.
+    pages_only = args[0] == "--pages-only"
+    if pages_only:
+        args = args[1:]
     if args[0] == "--pool":
         pool = int(args[1])
         args = args[2:]
@@ -76,6 +80,9 @@ def main():
             break
         items += more
         start += len(more)
+    if pages_only:
+        print(len(items))
+        return
 
     jobs = [(out, item) for item in items]
     if pool:

@@ -33,6 +33,7 @@ typedef struct
   GStrv         header_names;
   GStrv         header_values;
   char         *what;
+  SoupMessagePriority priority;
   GByteArray   *body;
   guint         attempt;
   GCancellable *caller;
@@ -244,7 +245,7 @@ fetch_start (GTask *task)
   g_clear_object (&fetch->message);
   fetch->message = _trawl_client_new_message (fetch->client, fetch->url,
                                               trawl_board_get_url (fetch->board), fetch->referer);
-  soup_message_set_priority (fetch->message, SOUP_MESSAGE_PRIORITY_HIGH);
+  soup_message_set_priority (fetch->message, fetch->priority);
 
   for (guint i = 0; fetch->header_names != NULL && fetch->header_names[i] != NULL; i++)
     soup_message_headers_replace (soup_message_get_request_headers (fetch->message),
@@ -263,6 +264,8 @@ fetch_start (GTask *task)
  * _trawl_client_fetch_async:
  * @board: the board the page is for
  * @what: what the page is, for messages ("board page", "video page")
+ * @priority: its place among the requests waiting for a connection: a
+ *   board's list pages are its critical path, and go first
  *
  * Fetches a page into memory (bounded by TRAWL_MAX_PAGE_SIZE), retrying
  * transient failures with backoff. A response that is a video or audio
@@ -276,6 +279,7 @@ _trawl_client_fetch_async (TrawlClient         *self,
                            GStrv                header_names,
                            GStrv                header_values,
                            const char          *what,
+                           SoupMessagePriority  priority,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
@@ -292,6 +296,7 @@ _trawl_client_fetch_async (TrawlClient         *self,
   fetch->header_names = g_strdupv (header_names);
   fetch->header_values = g_strdupv (header_values);
   fetch->what = g_strdup (what);
+  fetch->priority = priority;
   fetch->caller = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, fetch, (GDestroyNotify) fetch_free);
 

@@ -68,6 +68,7 @@ void           _trawl_client_fetch_async      (TrawlClient   *self,
                                                GStrv          header_names,
                                                GStrv          header_values,
                                                const char    *what,
+                                               SoupMessagePriority priority,
                                                GCancellable  *cancellable,
                                                GAsyncReadyCallback callback,
                                                gpointer       user_data);

@@ -198,7 +198,8 @@ probe_start (GTask      *task,
   _trawl_client_fetch_async (crawl->client, crawl->board, url,
                              trawl_board_get_url (crawl->board), NULL, NULL,
                              /* Translators: %s in “The server refused the %s request” */
-                             _("linked page"), g_task_get_cancellable (task),
+                             _("linked page"), SOUP_MESSAGE_PRIORITY_VERY_HIGH,
+                             g_task_get_cancellable (task),
                              crawler_probe_fetch_cb, probe);
 }
 
@@ -448,8 +449,8 @@ fetch_page (GTask      *task,
   referer = crawl->pages > 0 ? trawl_board_get_url (crawl->board) : NULL;
   /* Translators: %s in “The server refused the %s request” */
   _trawl_client_fetch_async (crawl->client, crawl->board, url, referer, NULL, NULL,
-                             _("board page"), g_task_get_cancellable (task), crawler_page_cb,
-                             task);
+                             _("board page"), SOUP_MESSAGE_PRIORITY_VERY_HIGH,
+                             g_task_get_cancellable (task), crawler_page_cb, task);
 }
 
 /**

@@ -723,6 +723,9 @@ _trawl_extract_list_async (TrawlRecipe         *recipe,
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, _trawl_extract_list_async);
+  /* Before the detail pages waiting for a worker thread: the next list
+   * page waits for this one. */
+  g_task_set_priority (task, G_PRIORITY_HIGH);
   g_task_set_task_data (task, extract_job_new (recipe, body, content_type, url),
                         (GDestroyNotify) extract_job_free);
   g_task_run_in_thread (task, extract_list_thread);

@@ -701,6 +701,8 @@ start_resolve (TrawlQueue *self,
 static void
 schedule (TrawlQueue *self)
 {
+  guint resolves = trawl_client_get_per_host (self->client);
+
   if (self->shut_down)
     {
       update_busy (self);
@@ -708,9 +710,13 @@ schedule (TrawlQueue *self)
     }
 
   /* Detail pages share the per-host connections with the downloads; more
-   * resolves than that would only wait inside the session. */
-  while (self->resolving < trawl_client_get_per_host (self->client) &&
-         !g_queue_is_empty (&self->resolve_queue))
+   * resolves than that would only wait inside the session. While a board
+   * is crawled one connection is kept for its list pages, the critical
+   * path of a long board (they also go first among requests waiting for
+   * a connection, and their parsing before the detail pages'). */
+  if (self->crawling > 0 && resolves > 1)
+    resolves--;
+  while (self->resolving < resolves && !g_queue_is_empty (&self->resolve_queue))
     {
       g_autoptr(TrawlItem) item = g_queue_pop_head (&self->resolve_queue);
 

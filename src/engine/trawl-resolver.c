@@ -255,7 +255,8 @@ try_api (GTask         *task,
   _trawl_client_fetch_async (resolve->client, trawl_item_get_board (resolve->item), url,
                              resolve->page_url, strategy->api_header_names, values,
                              /* Translators: %s in “The server refused the %s request” */
-                             _("video API"), g_task_get_cancellable (task), resolver_api_cb,
+                             _("video API"), SOUP_MESSAGE_PRIORITY_HIGH,
+                             g_task_get_cancellable (task), resolver_api_cb,
                              task);
 }
 
@@ -403,7 +404,8 @@ _trawl_resolve_async (TrawlClient         *client,
   _trawl_client_fetch_async (client, board, resolve->page_url, trawl_board_get_url (board),
                              NULL, NULL,
                              /* Translators: %s in “The server refused the %s request” */
-                             _("video page"), cancellable, resolver_page_cb, task);
+                             _("video page"), SOUP_MESSAGE_PRIORITY_HIGH, cancellable,
+                             resolver_page_cb, task);
 }
 
 gboolean

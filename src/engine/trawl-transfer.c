@@ -59,9 +59,15 @@
 /* Names tried before a download gives up finding a usable one. */
 #define MAX_RENAMES 64
 /* How often a download looks for spare connections to split over. */
-#define SPLIT_TICK_MS 500
+#define SPLIT_TICK_MS 200
 /* How often a split download's map of missing ranges is saved. */
 #define SAVE_HOLES_MS 250
+/* A connection is split only once it has shown its speed for this long,
+ * and only when it is slower than SPLIT_BELOW: a server that throttles
+ * each connection (CDNs send a few MB/s each) gains from more of them, a
+ * fast one only costs more CPU (TLS, more writes) for nothing. */
+#define SPLIT_AFTER_US (40 * 1000)
+#define SPLIT_BELOW (64.0 * 1024 * 1024)
 
 typedef struct
 {
@@ -115,6 +121,8 @@ typedef struct
    * what nobody reads now waits in the pool. See "Several connections". */
   gboolean           split;
   gboolean           ranges_ok;  /* the answer says the server sends ranges */
+  gint64             body_started; /* when this connection's body began, µs */
+  guint64            body_offset;  /* where it began */
   guint64            primary_end;
   gboolean           primary_busy;
   GPtrArray         *segments;   /* TrawlSegment, running */
@@ -964,6 +972,15 @@ maybe_split (GTask *task)
       trawl_client_get_split (transfer->client) < 2 ||
       (guint64) transfer->total < transfer->offset + 2 * min_size)
     return;
+
+  {
+    gint64 elapsed = g_get_monotonic_time () - transfer->body_started;
+
+    if (elapsed < SPLIT_AFTER_US ||
+        (transfer->offset - transfer->body_offset) * (double) G_USEC_PER_SEC / elapsed >=
+        SPLIT_BELOW)
+      return;
+  }
 
   uri = soup_uri_copy (soup_message_get_uri (transfer->message), SOUP_URI_NONE);
   if (_trawl_client_get_host_split (transfer->client, uri) < 2)
@@ -2113,6 +2130,8 @@ start_body (GTask *task)
     soup_message_headers_header_contains (headers, "Accept-Ranges", "bytes");
   if (transfer->tick_source == 0)
     transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
+  transfer->body_started = g_get_monotonic_time ();
+  transfer->body_offset = transfer->offset;
   _trawl_item_set_connections (transfer->item, 1);
 
   _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
