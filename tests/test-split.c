@@ -134,6 +134,24 @@ test_connections (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <, SIZE + 4 * MiB);
 }
 
+/* Slow connections: bytes arrive a chunk at a time, a read waits long
+ * enough for the flush timer to write what came before it (into the
+ * buffer the read is not filling). */
+static void
+test_slow_connections (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "min-split-size", (guint64) 256 * 1024,
+                NULL);
+  trawl_board_server_set_video_size (f->server, 2 * MiB);
+  trawl_board_server_set_video_rate (f->server, 256 * 1024);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f, 0);
+  g_assert_cmpuint (trawl_board_server_get_max_streams_per_video (f->server), >=, 3);
+}
+
 static void
 test_split_off (Fixture       *f,
                 gconstpointer  data)
@@ -508,6 +526,7 @@ main (int   argc,
   g_test_add (path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("/split/connections", test_connections, NULL);
   ADD ("/split/off", test_split_off, NULL);
+  ADD ("/split/slow-connections", test_slow_connections, NULL);
   ADD ("/split/per-host-bound", test_per_host_bound, NULL);
   ADD ("/split/refused/403", test_refused, &refuse_403);
   ADD ("/split/refused/429", test_refused, &refuse_429);

@@ -288,18 +288,15 @@ start_write (TrawlSegment *self)
   g_task_run_in_thread (task, write_thread);
 }
 
-static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
+/* Takes in what a read of self->granted bytes into the fill buffer gave
+ * (@n, or -1 with @error). Returns FALSE when the segment stopped. */
+static gboolean
+took_bytes (TrawlSegment *self,
+            gssize        n,
+            GError       *error)
 {
-  TrawlSegment *self = user_data;
-  GError *error = NULL;
-  gssize n;
   gsize checked;
 
-  self->reading = FALSE;
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
   if ((gsize) MAX (n, 0) < self->granted)
     _trawl_client_give_back_bytes (self->context.client, self->granted - MAX (n, 0));
   if (n < 0 || (n == 0 && self->received < MIN (self->end, self->slice_end)))
@@ -312,8 +309,7 @@ read_cb (GObject      *object,
        * does not want several. */
       stop (self, self->received == self->start ? TRAWL_SEGMENT_REFUSED : TRAWL_SEGMENT_FAILED,
             error);
-      _trawl_segment_unref (self);
-      return;
+      return FALSE;
     }
   self->deadline.bytes += (guint64) n;
 
@@ -328,8 +324,7 @@ read_cb (GObject      *object,
                 g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
                                      _("The partial download is not the file on the server now; "
                                        "starting over")));
-          _trawl_segment_unref (self);
-          return;
+          return FALSE;
         }
       self->verify_left -= checked;
       memmove (self->fill + self->filled, self->fill + self->filled + checked, n - checked);
@@ -341,7 +336,22 @@ read_cb (GObject      *object,
 
   self->filled += (gsize) n;
   self->received += (guint64) n;
-  pump (self);
+  return TRUE;
+}
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TrawlSegment *self = user_data;
+  GError *error = NULL;
+  gssize n;
+
+  self->reading = FALSE;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (took_bytes (self, n, error))
+    pump (self);
   _trawl_segment_unref (self);
 }
 
@@ -362,13 +372,65 @@ rate_wait_cb (GObject      *object,
   _trawl_segment_unref (self);
 }
 
+/* How much the next read may bring. */
+static gsize
+wanted_bytes (TrawlSegment *self)
+{
+  guint64 until = MIN (self->end, self->slice_end);
+
+  return (gsize) MIN ((guint64) (BUFFER_SIZE - self->filled),
+                      until - MIN (self->received, until) + self->verify_left);
+}
+
+/* What the connection already holds, taken without waiting (see
+ * read_available() in trawl-transfer.c). Returns TRUE when the caller is
+ * to wait with an asynchronous read, and then to pump() if @got. */
+static gboolean
+read_available (TrawlSegment *self,
+                gboolean     *got)
+{
+  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (self->input);
+  gsize wanted;
+
+  while ((wanted = wanted_bytes (self)) > 0)
+    {
+      guint wait_ms = 0;
+      GError *error = NULL;
+      gssize n;
+
+      self->granted = _trawl_client_take_bytes (self->context.client, wanted, &wait_ms);
+      if (self->granted == 0)
+        return TRUE;
+      n = g_pollable_input_stream_read_nonblocking (input, self->fill + self->filled,
+                                                    self->granted, self->cancellable, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          _trawl_client_give_back_bytes (self->context.client, self->granted);
+          g_error_free (error);
+          return TRUE;
+        }
+      if (!took_bytes (self, n, error))
+        return FALSE;
+      *got = TRUE;
+    }
+  pump (self);
+  return FALSE;
+}
+
 static void
 start_read (TrawlSegment *self)
 {
-  guint64 until = MIN (self->end, self->slice_end);
-  gsize wanted = (gsize) MIN ((guint64) (BUFFER_SIZE - self->filled),
-                              until - self->received + self->verify_left);
+  gsize wanted;
   guint wait_ms = 0;
+  gboolean got = FALSE;
+
+  if (self->fill == NULL)
+    self->fill = g_malloc (BUFFER_SIZE);
+  if (G_IS_POLLABLE_INPUT_STREAM (self->input) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)) &&
+      !read_available (self, &got))
+    return;
+  wanted = wanted_bytes (self);
 
   self->granted = _trawl_client_take_bytes (self->context.client, wanted, &wait_ms);
   if (self->granted == 0)
@@ -377,13 +439,17 @@ start_read (TrawlSegment *self)
       self->deadline.waiting = TRUE;
       self->deadline.waited = TRUE;
       _trawl_sleep_async (wait_ms, self->cancellable, rate_wait_cb, segment_ref (self));
-      return;
     }
-  if (self->fill == NULL)
-    self->fill = g_malloc (BUFFER_SIZE);
-  self->reading = TRUE;
-  g_input_stream_read_async (self->input, self->fill + self->filled, self->granted,
-                             G_PRIORITY_DEFAULT, self->cancellable, read_cb, segment_ref (self));
+  else
+    {
+      self->reading = TRUE;
+      g_input_stream_read_async (self->input, self->fill + self->filled, self->granted,
+                                 G_PRIORITY_DEFAULT, self->cancellable, read_cb,
+                                 segment_ref (self));
+    }
+  /* What was read meanwhile goes on to the disk. */
+  if (got)
+    pump (self);
 }
 
 static gboolean
@@ -406,7 +472,8 @@ pump (TrawlSegment *self)
   guint64 until = MIN (self->end, self->slice_end);
   gboolean received_all = self->received >= until;
 
-  if (!self->writing && self->filled > 0 &&
+  /* Never while a read is out: it is filling that buffer. */
+  if (!self->writing && !self->reading && self->filled > 0 &&
       (self->filled == BUFFER_SIZE || received_all || self->flush || self->stopping))
     start_write (self);
   else if (!self->writing && self->filled > 0 && self->flush_source == 0 && !self->stopping)

@@ -1575,6 +1575,46 @@ verify (Transfer *transfer,
   return (gssize) checked;
 }
 
+/* Takes in the @n bytes a read put at the head of the ring (0: the body
+ * ended). Returns FALSE when they failed the attempt. */
+static gboolean
+took_bytes (GTask  *task,
+            gssize  n)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  if ((gsize) n < transfer->granted)
+    _trawl_client_give_back_bytes (transfer->client, transfer->granted - n);
+  transfer->deadline.bytes += n;
+  if (n == 0)
+    transfer->eof = TRUE;
+
+  if (n > 0 && transfer->verify_left > 0)
+    {
+      gssize checked = verify (transfer, n);
+
+      if (checked < 0)
+        {
+          transfer->from_zero = TRUE;
+          fail_op (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                              _("The partial download is not the file on the "
+                                                "server now; starting over")),
+                   TRUE);
+          return FALSE;
+        }
+      n -= checked;
+    }
+  /* Split: the end came closer while this read was out, and what is
+   * past it is another connection's. */
+  if (transfer->split)
+    n = (gssize) MIN ((guint64) n, transfer->primary_end -
+                      MIN (transfer->primary_end,
+                           transfer->offset + (transfer->head - transfer->tail)));
+
+  transfer->head += n;
+  return TRUE;
+}
+
 static void
 transfer_read_cb (GObject      *object,
                   GAsyncResult *result,
@@ -1594,37 +1634,8 @@ transfer_read_cb (GObject      *object,
       fail_op (task, error, FALSE);
       return;
     }
-
-  if ((gsize) n < transfer->granted)
-    _trawl_client_give_back_bytes (transfer->client, transfer->granted - n);
-  transfer->deadline.bytes += n;
-  if (n == 0)
-    transfer->eof = TRUE;
-
-  if (n > 0 && transfer->verify_left > 0)
-    {
-      gssize checked = verify (transfer, n);
-
-      if (checked < 0)
-        {
-          transfer->from_zero = TRUE;
-          fail_op (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
-                                              _("The partial download is not the file on the "
-                                                "server now; starting over")),
-                   TRUE);
-          return;
-        }
-      n -= checked;
-    }
-  /* Split: the end came closer while this read was out, and what is
-   * past it is another connection's. */
-  if (transfer->split)
-    n = (gssize) MIN ((guint64) n, transfer->primary_end -
-                      MIN (transfer->primary_end,
-                           transfer->offset + (transfer->head - transfer->tail)));
-
-  transfer->head += n;
-  pump (task);
+  if (took_bytes (task, n))
+    pump (task);
 }
 
 static void
@@ -1678,19 +1689,92 @@ start_write (GTask *task)
                                    task);
 }
 
+/* The free space at the head of the ring, up to its end (and to this
+ * connection's end in a split download). */
+static gsize
+ring_space (Transfer *transfer)
+{
+  guint64 used = transfer->head - transfer->tail;
+  gsize position = transfer->head % RING_SIZE;
+  gsize space = MIN (RING_SIZE - used, RING_SIZE - position);
+
+  if (transfer->split)
+    space = (gsize) MIN ((guint64) space, transfer->primary_end - (transfer->offset + used));
+  return space;
+}
+
+/* Reads what the connection already holds without waiting, as long as
+ * the ring has room: a TLS connection hands over one record (16 KiB) a
+ * read, and a round through the main loop and a GTask for each was most
+ * of the CPU a download took. Returns TRUE when the caller is to wait
+ * for more with an asynchronous read (and then to pump() what came, if
+ * @got); FALSE when the ring is full, the body ended or the attempt
+ * failed (all dealt with). */
+static gboolean
+read_available (GTask    *task,
+                gboolean *got)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (transfer->input);
+  gsize space;
+
+  while ((space = ring_space (transfer)) > 0)
+    {
+      guint wait_ms = 0;
+      gsize granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
+      GError *error = NULL;
+      gssize n;
+
+      if (granted == 0)
+        return TRUE;  /* the asynchronous path waits for the speed limit */
+      n = g_pollable_input_stream_read_nonblocking (input, transfer->ring +
+                                                    transfer->head % RING_SIZE, granted,
+                                                    transfer->cancellable, &error);
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          _trawl_client_give_back_bytes (transfer->client, granted);
+          g_error_free (error);
+          return TRUE;
+        }
+      transfer->granted = granted;
+      if (n < 0)
+        {
+          _trawl_client_give_back_bytes (transfer->client, granted);
+          fail_op (task, error, FALSE);
+          return FALSE;
+        }
+      if (!took_bytes (task, n))
+        return FALSE;
+      *got = TRUE;
+      /* Looked at as soon as there is enough of it, as pump() would: an
+       * error in the next read must not find it unlooked at (it would
+       * be dropped, not kept for the next try). */
+      if (transfer->sniffing)
+        sniff (transfer);
+      if (n == 0 || transfer->failure != NULL)
+        break;
+    }
+  pump (task);
+  return FALSE;
+}
+
 static void
 start_read (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint64 used = transfer->head - transfer->tail;
-  gsize position = transfer->head % RING_SIZE;
-  gsize space = MIN (RING_SIZE - used, RING_SIZE - position);
+  gsize position;
+  gsize space;
   guint wait_ms = 0;
   gsize granted;
+  gboolean got = FALSE;
 
-  if (transfer->split)
-    space = (gsize) MIN ((guint64) space, transfer->primary_end - (transfer->offset + used));
+  if (G_IS_POLLABLE_INPUT_STREAM (transfer->input) &&
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (transfer->input)) &&
+      !read_available (task, &got))
+    return;
 
+  position = transfer->head % RING_SIZE;
+  space = ring_space (transfer);
   granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
   if (granted == 0)
     {
@@ -1698,13 +1782,19 @@ start_read (GTask *task)
       transfer->deadline.waiting = TRUE;
       transfer->deadline.waited = TRUE;
       _trawl_sleep_async (wait_ms, transfer->cancellable, transfer_rate_wait_cb, task);
-      return;
     }
-
-  transfer->reading = TRUE;
-  transfer->granted = granted;
-  g_input_stream_read_async (transfer->input, transfer->ring + position, granted,
-                             G_PRIORITY_DEFAULT, transfer->cancellable, transfer_read_cb, task);
+  else
+    {
+      transfer->reading = TRUE;
+      transfer->granted = granted;
+      g_input_stream_read_async (transfer->input, transfer->ring + position, granted,
+                                 G_PRIORITY_DEFAULT, transfer->cancellable, transfer_read_cb,
+                                 task);
+    }
+  /* What was read meanwhile goes on to the disk (the read or the wait
+   * being out, pump() starts no other). */
+  if (got)
+    pump (task);
 }
 
 /* Keeps a read and a write going: the write takes the oldest bytes of the
