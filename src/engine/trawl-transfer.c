@@ -1318,16 +1318,24 @@ is_utf16_text (const guint8 *data,
       gsize units = length / 2;
       gsize printable = 0;
 
-      for (gsize i = 0; i + 1 < length; i += 2)
+      for (gsize i = 0; i + 1 < length && distinct <= 4; i += 2)
         {
           guint8 hi = data[i + high];
-          gunichar c = (gunichar) hi << 8 | data[i + 1 - high];
 
           if (!seen[hi])
             {
               seen[hi] = TRUE;
               distinct++;
             }
+        }
+      /* Most bodies (a video's bytes) end it here, before the costlier
+       * look at each character. */
+      if (distinct > 4)
+        continue;
+      for (gsize i = 0; i + 1 < length; i += 2)
+        {
+          gunichar c = (gunichar) data[i + high] << 8 | data[i + 1 - high];
+
           if (g_unichar_isprint (c) || g_unichar_isspace (c) || c == 0xFEFF)
             printable++;
         }
