@@ -259,6 +259,31 @@ test_refusal_remembered (Fixture       *f,
   g_assert_cmpuint (_trawl_client_get_host_split (trawl_queue_get_client (f->queue), uri), <, 4);
 }
 
+/* Servers whose second connection does not agree with the first: the
+ * download ends, right, on one connection, after a bounded number of
+ * restarts (found by a review: an ETag per connection restarted it for
+ * ever, another file's bytes under the same ETag made a spliced file
+ * "done", a dripping second connection was retried for ever). */
+static const Refusal other_etag = { TRAWL_PARALLEL_OTHER_ETAG, 0 };
+static const Refusal other_bytes = { TRAWL_PARALLEL_OTHER_BYTES, 0 };
+static const Refusal drip = { TRAWL_PARALLEL_DRIP, 0 };
+
+static void
+test_disagreeing (Fixture       *f,
+                  gconstpointer  data)
+{
+  const Refusal *refusal = data;
+  g_autoptr(GUri) uri = g_uri_parse (f->url, G_URI_FLAGS_NONE, NULL);
+
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 2, NULL);
+  trawl_board_server_set_parallel (f->server, refusal->parallel, 0);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f, 0);
+  g_assert_cmpuint (_trawl_client_get_host_split (trawl_queue_get_client (f->queue), uri), <, 4);
+}
+
 /* The ranges still missing, as the .part says. */
 static char *
 read_holes (const char *part)
@@ -401,6 +426,51 @@ test_changed (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, SIZE);
 }
 
+/* A split .part whose identity was lost (copied without its attributes,
+ * its sidecar deleted) or cannot be read: it may be full of holes, so it
+ * is fetched whole (found by a review: it was finished as if contiguous,
+ * with zeros inside). */
+static void
+test_identity_lost (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *attribute = data;
+  g_autofree char *path = stop_half_way (f);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+
+  if (g_str_equal (attribute, "user.trawl.size"))
+    g_assert_cmpint (setxattr (part, attribute, "abc", 3, 0), ==, 0);
+  else
+    g_assert_cmpint (removexattr (part, attribute), ==, 0);
+  run_again (f);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, SIZE);
+}
+
+/* Resumed against a server that no longer sends ranges (found by a
+ * review: the download failed for good), or that caps each answer below
+ * the 64 KiB compared before a range (the same request was sent for
+ * ever). */
+static void
+test_resume_no_ranges (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *path = stop_half_way (f);
+
+  trawl_board_server_set_range (f->server, FALSE);
+  run_again (f);
+}
+
+static void
+test_resume_capped (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *path = stop_half_way (f);
+
+  trawl_board_server_set_answer_cap (f->server, 32 * 1024);
+  trawl_board_server_set_video_rate (f->server, 0);
+  run_again (f);
+}
+
 /* Holes that cannot be a list of ranges: nothing in the .part is
  * trusted, the video is fetched whole. */
 static void
@@ -533,11 +603,18 @@ main (int   argc,
   ADD ("/split/refused/503", test_refused, &refuse_503);
   ADD ("/split/refused/ignored-range", test_refused, &ignore_range);
   ADD ("/split/refused/dropped", test_refused, &drop_connection);
+  ADD ("/split/disagreeing/other-etag", test_disagreeing, &other_etag);
+  ADD ("/split/disagreeing/other-bytes", test_disagreeing, &other_bytes);
+  ADD ("/split/disagreeing/drip", test_disagreeing, &drip);
   ADD ("/split/refusal-remembered", test_refusal_remembered, NULL);
   ADD ("/split/resume", test_resume, NULL);
   ADD ("/split/resume-sidecar", test_resume_sidecar, NULL);
   ADD ("/split/changed", test_changed, NULL);
   ADD ("/split/garbage-holes", test_garbage_holes, NULL);
+  ADD ("/split/identity-lost/source", test_identity_lost, "user.trawl.source");
+  ADD ("/split/identity-lost/size", test_identity_lost, "user.trawl.size");
+  ADD ("/split/resume-no-ranges", test_resume_no_ranges, NULL);
+  ADD ("/split/resume-capped", test_resume_capped, NULL);
   ADD ("/split/kill", test_kill, NULL);
 #undef ADD
 

@@ -35,10 +35,10 @@ int       _trawl_part_open             (const char         *path,
 gboolean  _trawl_part_read_identity    (int                 fd,
                                         const char         *path,
                                         TrawlPartIdentity  *identity);
-void      _trawl_part_write_identity   (int                 fd,
+gboolean  _trawl_part_write_identity   (int                 fd,
                                         const char         *path,
                                         const TrawlPartIdentity *identity);
-void      _trawl_part_write_holes      (int                 fd,
+gboolean  _trawl_part_write_holes      (int                 fd,
                                         const char         *path,
                                         const TrawlPartIdentity *identity);
 GArray   *_trawl_part_parse_holes      (const char         *text,

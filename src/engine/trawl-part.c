@@ -204,7 +204,7 @@ set_xattr (int         fd,
   return fsetxattr (fd, name, value, strlen (value), 0) == 0;
 }
 
-static void
+static gboolean
 write_sidecar (const char              *path,
                const TrawlPartIdentity *identity)
 {
@@ -230,39 +230,41 @@ write_sidecar (const char              *path,
   fd = open (temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
              0644);
   if (fd < 0)
-    return;
+    return FALSE;
   if (write (fd, contents, length) != (gssize) length || close (fd) != 0 ||
       g_rename (temporary, sidecar) != 0)
     {
       g_debug ("Could not write %s", sidecar);
       g_unlink (temporary);
+      return FALSE;
     }
+  return TRUE;
 }
 
-void
+gboolean
 _trawl_part_write_identity (int                      fd,
                             const char              *path,
                             const TrawlPartIdentity *identity)
 {
   g_autofree char *size = g_strdup_printf ("%" G_GINT64_FORMAT, identity->size);
 
-  g_return_if_fail (identity->source != NULL);
+  g_return_val_if_fail (identity->source != NULL, FALSE);
 
   if (use_xattrs && set_xattr (fd, XATTR_SOURCE, identity->source) &&
       set_xattr (fd, XATTR_SIZE, size) && set_xattr (fd, XATTR_VALIDATOR, identity->validator) &&
       set_xattr (fd, XATTR_HOLES, identity->holes))
-    return;
+    return TRUE;
 
   /* Half of it in attributes would be read without the rest: the
    * sidecar says it all. */
   if (use_xattrs)
     fremovexattr (fd, XATTR_SOURCE);
-  write_sidecar (path, identity);
+  return write_sidecar (path, identity);
 }
 
 /* Only the holes changed: one attribute (replaced whole, never torn), or
- * the sidecar written again. */
-void
+ * the sidecar written again. Returns FALSE when neither could be. */
+gboolean
 _trawl_part_write_holes (int                      fd,
                          const char              *path,
                          const TrawlPartIdentity *identity)
@@ -271,8 +273,8 @@ _trawl_part_write_holes (int                      fd,
 
   if (use_xattrs && !g_file_test (sidecar, G_FILE_TEST_EXISTS) &&
       set_xattr (fd, XATTR_HOLES, identity->holes))
-    return;
-  _trawl_part_write_identity (fd, path, identity);
+    return TRUE;
+  return _trawl_part_write_identity (fd, path, identity);
 }
 
 /* The holes of a .part of @size bytes: ranges in order, none empty, none

@@ -15,6 +15,7 @@ typedef enum
   TRAWL_SEGMENT_RUNNING,
   TRAWL_SEGMENT_DONE,       /* the range is written */
   TRAWL_SEGMENT_REFUSED,    /* the server would not send it on another connection */
+  TRAWL_SEGMENT_NO_RANGES,  /* the server sent the whole file: it does not send ranges */
   TRAWL_SEGMENT_CHANGED,    /* the server's file is not the one in the .part */
   TRAWL_SEGMENT_FAILED,     /* like a failed try of a download */
   TRAWL_SEGMENT_CANCELLED,
@@ -41,7 +42,8 @@ typedef struct
 TrawlSegment       *_trawl_segment_start        (const TrawlSegmentContext *context,
                                                  guint64        start,
                                                  guint64        end,
-                                                 gsize          verify);
+                                                 gsize          lead,
+                                                 gboolean       seam);
 void                _trawl_segment_cancel       (TrawlSegment  *segment);
 void                _trawl_segment_unref        (TrawlSegment  *segment);
 guint64             _trawl_segment_get_written  (TrawlSegment  *segment);
@@ -50,6 +52,10 @@ guint64             _trawl_segment_get_end      (TrawlSegment  *segment);
 void                _trawl_segment_set_end      (TrawlSegment  *segment,
                                                  guint64        end);
 gboolean            _trawl_segment_has_answered (TrawlSegment  *segment);
+GBytes             *_trawl_segment_get_seam     (TrawlSegment  *segment,
+                                                 guint64       *end);
+gboolean            _trawl_segment_keeps_seam   (TrawlSegment  *segment);
+guint64             _trawl_segment_get_first    (TrawlSegment  *segment);
 TrawlSegmentOutcome _trawl_segment_get_outcome  (TrawlSegment  *segment,
                                                  const GError **error);
 

@@ -32,6 +32,7 @@ struct _TrawlSegment
 
   guint64        start;          /* where this request's body is written from */
   guint64        asked;          /* where this request's range begins */
+  guint64        start_first;    /* where the first request's body was written from */
   guint64        end;            /* exclusive; the transfer may bring it closer */
   guint64        received;       /* the next byte the network gives */
   guint64        written;        /* everything before it is in the .part */
@@ -50,9 +51,14 @@ struct _TrawlSegment
   gboolean       flush;
   guint          flush_source;
 
-  guint8        *verify;         /* the .part's bytes before start, to compare */
+  /* The bytes before start come first in the answer: compared with the
+   * .part's (a resumed range: they are there), or kept as the seam (a
+   * fresh range: another connection writes them, and the transfer
+   * compares once it has). */
+  guint8        *verify;         /* the .part's bytes before start, or the seam */
   gsize          verify_left;
   gsize          verify_size;
+  gboolean       keep_seam;
 
   gboolean       answered;       /* the server sent the range */
   gboolean       stopping;
@@ -130,6 +136,33 @@ _trawl_segment_set_end (TrawlSegment *self,
   self->end = CLAMP (end, self->received, self->end);
 }
 
+/* The bytes the server sent just before the segment's start, once all of
+ * them came, or NULL. */
+GBytes *
+_trawl_segment_get_seam (TrawlSegment *self,
+                         guint64      *end)
+{
+  if (!self->keep_seam || self->verify_size == 0 || self->verify_left > 0)
+    return NULL;
+  *end = self->start_first;
+  return g_bytes_new (self->verify, self->verify_size);
+}
+
+/* Whether it started fresh, keeping a seam (rather than resuming a range,
+ * comparing what is before it). */
+gboolean
+_trawl_segment_keeps_seam (TrawlSegment *self)
+{
+  return self->keep_seam;
+}
+
+/* Where it began writing. */
+guint64
+_trawl_segment_get_first (TrawlSegment *self)
+{
+  return self->start_first;
+}
+
 TrawlSegmentOutcome
 _trawl_segment_get_outcome (TrawlSegment  *self,
                             const GError **error)
@@ -176,7 +209,7 @@ stop (TrawlSegment        *self,
   self->outcome = outcome;
   self->error = error;
   if (outcome != TRAWL_SEGMENT_FAILED && outcome != TRAWL_SEGMENT_REFUSED &&
-      outcome != TRAWL_SEGMENT_CANCELLED)
+      outcome != TRAWL_SEGMENT_NO_RANGES && outcome != TRAWL_SEGMENT_CANCELLED)
     self->filled = 0;
   g_cancellable_cancel (self->cancellable);
   close_input (self);
@@ -315,9 +348,13 @@ took_bytes (TrawlSegment *self,
 
   /* The first bytes are the end of what is already in the .part. */
   checked = MIN ((gsize) n, self->verify_left);
+  if (checked > 0 && self->keep_seam)
+    memcpy (self->verify + self->verify_size - self->verify_left, self->fill + self->filled,
+            checked);
   if (checked > 0)
     {
-      if (memcmp (self->fill + self->filled, self->verify + self->verify_size - self->verify_left,
+      if (!self->keep_seam &&
+          memcmp (self->fill + self->filled, self->verify + self->verify_size - self->verify_left,
                   checked) != 0)
         {
           stop (self, TRAWL_SEGMENT_CHANGED,
@@ -378,8 +415,10 @@ wanted_bytes (TrawlSegment *self)
 {
   guint64 until = MIN (self->end, self->slice_end);
 
-  return (gsize) MIN ((guint64) (BUFFER_SIZE - self->filled),
-                      until - MIN (self->received, until) + self->verify_left);
+  /* The network's position is before received while lead bytes come. */
+  guint64 position = self->received - self->verify_left;
+
+  return (gsize) MIN ((guint64) (BUFFER_SIZE - self->filled), until - MIN (position, until));
 }
 
 /* What the connection already holds, taken without waiting (see
@@ -470,7 +509,7 @@ static void
 pump (TrawlSegment *self)
 {
   guint64 until = MIN (self->end, self->slice_end);
-  gboolean received_all = self->received >= until;
+  gboolean received_all = self->received - self->verify_left >= until;
 
   /* Never while a read is out: it is filling that buffer. */
   if (!self->writing && !self->reading && self->filled > 0 &&
@@ -576,7 +615,7 @@ accept_answer (TrawlSegment *self)
               g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
                                    _("The video changed on the server; starting over")));
       else
-        stop (self, TRAWL_SEGMENT_REFUSED,
+        stop (self, TRAWL_SEGMENT_NO_RANGES,
               g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
                                    _("The server ignored the range asked for")));
       return FALSE;
@@ -656,9 +695,11 @@ send_request (TrawlSegment *self)
  * _trawl_segment_start:
  * @start: the first byte to fetch
  * @end: where to stop (exclusive)
- * @verify: how many bytes before @start are fetched too and compared with
- *   the .part's (they must be there), proving the server's file is the one
- *   the .part holds
+ * @lead: how many bytes before @start are fetched too
+ * @seam: %FALSE: the lead is compared with the .part's (they must be
+ *   there), proving the server's file is the one the .part holds; %TRUE:
+ *   it is kept (_trawl_segment_get_seam()), for the transfer to compare
+ *   with what another connection writes there
  *
  * Fetches [@start, @end) of the transfer's video into its .part. The
  * context's done function is called once, after the last write.
@@ -667,7 +708,8 @@ TrawlSegment *
 _trawl_segment_start (const TrawlSegmentContext *context,
                       guint64                    start,
                       guint64                    end,
-                      gsize                      verify)
+                      gsize                      lead,
+                      gboolean                   seam)
 {
   TrawlSegment *self = g_rc_box_new0 (TrawlSegment);
 
@@ -681,16 +723,18 @@ _trawl_segment_start (const TrawlSegmentContext *context,
   if (context->cancellable != NULL)
     self->context.cancellable = g_object_ref (context->cancellable);
   self->cancellable = _trawl_attempt_begin (self->context.cancellable, &self->cancel_id);
-  self->start = self->received = self->written = start;
+  self->start = self->received = self->written = self->start_first = start;
   self->end = end;
   self->slice_end = G_MAXUINT64;
 
-  verify = (gsize) MIN ((guint64) verify, start);
-  if (verify > 0)
+  lead = (gsize) MIN ((guint64) lead, start);
+  if (lead > 0)
     {
-      self->verify = g_malloc (verify);
-      if (pread (context->fd, self->verify, verify, (off_t) (start - verify)) == (gssize) verify)
-        self->verify_size = self->verify_left = verify;
+      self->verify = g_malloc (lead);
+      self->keep_seam = seam;
+      if (seam ||
+          pread (context->fd, self->verify, lead, (off_t) (start - lead)) == (gssize) lead)
+        self->verify_size = self->verify_left = lead;
     }
 
   send_request (self);

@@ -67,6 +67,13 @@
  * each connection (CDNs send a few MB/s each) gains from more of them, a
  * fast one only costs more CPU (TLS, more writes) for nothing. */
 #define SPLIT_AFTER_US (40 * 1000)
+/* A fresh connection also fetches this much before its range, compared at
+ * the end with what the connection before it wrote there: connections
+ * that got different files (servers behind a balancer) are caught. */
+#define SEAM (4 * 1024)
+/* A connection that failed after bringing this much starts the count of
+ * tries again. */
+#define PROGRESS_RESETS_TRIES (256 * 1024)
 #define SPLIT_BELOW (64.0 * 1024 * 1024)
 
 typedef struct
@@ -132,6 +139,8 @@ typedef struct
   guint              split_failures; /* tries in a row that brought nothing */
   gboolean           split_sleeping;
   gboolean           redo;       /* the file changed: over from zero once all stopped */
+  guint              restarts;   /* over from zero, for a change a connection saw */
+  GPtrArray         *seams;      /* Seam */
   GError            *split_error;
   guint              tick_source;
   guint              save_source;
@@ -164,6 +173,7 @@ transfer_free (Transfer *transfer)
   g_clear_handle_id (&transfer->save_source, g_source_remove);
   g_clear_pointer (&transfer->segments, g_ptr_array_unref);
   g_clear_pointer (&transfer->pool, g_array_unref);
+  g_clear_pointer (&transfer->seams, g_ptr_array_unref);
   g_free (transfer->segment_url);
   g_clear_pointer (&transfer->segment_uri, g_uri_unref);
   g_clear_error (&transfer->split_error);
@@ -474,6 +484,20 @@ count_reread (GTask *task)
 
 static void split_dispatch (GTask *task);
 
+/* What the server sent one connection just before its range. */
+typedef struct
+{
+  guint64  end;
+  GBytes  *bytes;
+} Seam;
+
+static void
+seam_free (Seam *seam)
+{
+  g_bytes_unref (seam->bytes);
+  g_free (seam);
+}
+
 static guint
 split_running (Transfer *transfer)
 {
@@ -543,7 +567,7 @@ split_holes (Transfer *transfer)
   return holes;
 }
 
-static void
+static gboolean
 split_save (Transfer *transfer)
 {
   g_autoptr(GArray) holes = split_holes (transfer);
@@ -553,7 +577,7 @@ split_save (Transfer *transfer)
   transfer->identity.holes = holes->len > 0
                              ? _trawl_part_format_holes ((TrawlRange *) holes->data, holes->len)
                              : NULL;
-  _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
+  return _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
 }
 
 static gboolean
@@ -606,6 +630,56 @@ split_fail (Transfer *transfer,
   split_stop_all (transfer);
 }
 
+/* A connection saw another file than the .part holds (@why): every
+ * connection stops, and the download starts over from zero, a try like
+ * any other. @one_connection: the host sends different files on
+ * different connections, so it gets one from now on. */
+static void
+split_redo (Transfer     *transfer,
+            const GError *why,
+            gboolean      one_connection)
+{
+  if (one_connection)
+    _trawl_client_step_down (transfer->client, transfer->segment_uri, 1);
+  if (transfer->redo || transfer->split_error != NULL)
+    return;
+  if (++transfer->restarts >= trawl_client_get_max_tries (transfer->client))
+    {
+      split_fail (transfer, g_error_copy (why));
+      return;
+    }
+  transfer->redo = TRUE;
+  _trawl_item_set_error (transfer->item, why->message);
+  split_stop_all (transfer);
+}
+
+/* The seams against the bytes the connection before each wrote there;
+ * FALSE (and a restart) on a difference. */
+static gboolean
+split_check_seams (Transfer *transfer)
+{
+  for (guint i = 0; i < transfer->seams->len; i++)
+    {
+      Seam *seam = g_ptr_array_index (transfer->seams, i);
+      gsize size = g_bytes_get_size (seam->bytes);
+      g_autofree guint8 *there = g_malloc (size);
+
+      if (pread (transfer->fd, there, size, (off_t) (seam->end - size)) != (gssize) size ||
+          memcmp (there, g_bytes_get_data (seam->bytes, NULL), size) != 0)
+        {
+          g_autoptr(GError) why =
+            g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                 _("The server sent different files on different connections; "
+                                   "starting over on one"));
+
+          g_ptr_array_set_size (transfer->seams, 0);
+          split_redo (transfer, why, TRUE);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 /* Everything wound down: returns TRUE when the task was ended (done,
  * failed, paused) or started over. */
 static gboolean
@@ -636,6 +710,7 @@ split_settle (GTask *task)
       transfer->redo = FALSE;
       transfer->split = FALSE;
       g_array_set_size (transfer->pool, 0);
+      g_ptr_array_set_size (transfer->seams, 0);
       g_clear_pointer (&transfer->identity.holes, g_free);
       _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
       g_clear_handle_id (&transfer->tick_source, g_source_remove);
@@ -644,6 +719,8 @@ split_settle (GTask *task)
     }
   if (transfer->pool->len > 0)
     return FALSE;
+  if (!split_check_seams (transfer))
+    return split_settle (task);
 
   if (fstat (transfer->fd, &st) != 0 || st.st_size != transfer->total)
     {
@@ -709,7 +786,6 @@ segment_progress_cb (TrawlSegment *segment,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
 
-  transfer->split_failures = 0;
   split_progress (transfer);
 }
 
@@ -725,9 +801,20 @@ segment_done_cb (TrawlSegment *segment,
   guint64 written = _trawl_segment_get_written (segment);
   guint64 end = _trawl_segment_get_end (segment);
   gboolean answered = _trawl_segment_has_answered (segment);
+  gboolean progressed = written >= _trawl_segment_get_first (segment) + PROGRESS_RESETS_TRIES;
+  guint64 seam_end = 0;
+  GBytes *seam_bytes = _trawl_segment_get_seam (segment, &seam_end);
 
   /* Whatever stopped it, what it did not write is missing still. */
   pool_add (transfer, written, end);
+  if (seam_bytes != NULL)
+    {
+      Seam *seam = g_new0 (Seam, 1);
+
+      seam->end = seam_end;
+      seam->bytes = seam_bytes;
+      g_ptr_array_add (transfer->seams, seam);
+    }
   g_ptr_array_remove_fast (transfer->segments, segment);
 
   switch (outcome)
@@ -738,21 +825,30 @@ segment_done_cb (TrawlSegment *segment,
       _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       /* With other connections at work, a refusal costs no try. */
       if (had <= 1)
-        split_failed (task, g_error_copy (error), answered);
+        split_failed (task, g_error_copy (error), progressed);
+      break;
+    case TRAWL_SEGMENT_NO_RANGES:
+      /* It sends the whole file when asked for a part: one connection,
+       * and with no other at work, over from zero (as a download whose
+       * server ignores ranges does). */
+      _trawl_client_step_down (transfer->client, transfer->segment_uri, 1);
+      if (had <= 1)
+        split_redo (transfer, error, TRUE);
       break;
     case TRAWL_SEGMENT_CHANGED:
-      if (!transfer->redo)
-        {
-          transfer->redo = TRUE;
-          _trawl_item_set_error (transfer->item, error->message);
-          split_stop_all (transfer);
-        }
+      /* A fresh connection that finds another file than the first one
+       * did: the host's connections do not agree. */
+      split_redo (transfer, error, _trawl_segment_keeps_seam (segment));
       break;
     case TRAWL_SEGMENT_FAILED:
       if (g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE))
         split_fail (transfer, g_error_copy (error));
+      else if (had > 1 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        /* Slow on one of several connections: the host throttles the
+         * extra ones; fewer, and no try counted. */
+        _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       else
-        split_failed (task, g_error_copy (error), answered);
+        split_failed (task, g_error_copy (error), progressed);
       break;
     case TRAWL_SEGMENT_CANCELLED:
       /* Not by the transfer nor by the user (the session went away):
@@ -795,11 +891,14 @@ split_verify_size (Transfer *transfer,
   return (gsize) MIN ((guint64) OVERLAP, start - before);
 }
 
+/* A connection for [@start, @end): @lead bytes before it compared with
+ * the .part's (a resumed range), or kept as its seam (@seam). */
 static void
-split_start_segment (GTask   *task,
-                     guint64  start,
-                     guint64  end,
-                     gsize    verify)
+split_start_segment (GTask    *task,
+                     guint64   start,
+                     guint64   end,
+                     gsize     lead,
+                     gboolean  seam)
 {
   Transfer *transfer = g_task_get_task_data (task);
   TrawlSegmentContext context = {
@@ -817,7 +916,7 @@ split_start_segment (GTask   *task,
 
   g_debug ("%s: connection %u for %" PRIu64 "-%" PRIu64, trawl_item_get_title (transfer->item),
            transfer->segments->len + 2, start, end);
-  g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, verify));
+  g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, lead, seam));
 }
 
 /* Spare connections to the video's host, within the per-host limit that
@@ -865,7 +964,7 @@ split_steal (GTask *task)
     _trawl_segment_set_end (largest, point);
   else
     transfer->primary_end = point;
-  split_start_segment (task, point, end, 0);
+  split_start_segment (task, point, end, SEAM, TRUE);
   return TRUE;
 }
 
@@ -890,8 +989,9 @@ split_initial (GTask *task)
   piece = left / n;
   transfer->primary_end = from + piece;
   for (guint i = 1; i < n; i++)
-    split_start_segment (task, from + i * piece, i + 1 < n ? from + (i + 1) * piece
-                                                           : (guint64) transfer->total, 0);
+    split_start_segment (task, from + i * piece,
+                         i + 1 < n ? from + (i + 1) * piece : (guint64) transfer->total, SEAM,
+                         TRUE);
 }
 
 /* Gives missing ranges to connections, as many as the video and the host
@@ -918,7 +1018,12 @@ split_dispatch (GTask *task)
       TrawlRange range = g_array_index (transfer->pool, TrawlRange, 0);
 
       g_array_remove_index (transfer->pool, 0);
-      split_start_segment (task, range.start, range.end, split_verify_size (transfer, range.start));
+      gsize verify = split_verify_size (transfer, range.start);
+
+      /* Nothing written before it (its neighbour is still at work): a
+       * seam instead. */
+      split_start_segment (task, range.start, range.end, verify > 0 ? verify : SEAM,
+                           verify == 0);
     }
   while (transfer->pool->len == 0 && split_running (transfer) > 0 &&
          split_running (transfer) < limit && split_spare (transfer) > 0 && split_steal (task))
@@ -997,8 +1102,15 @@ maybe_split (GTask *task)
   transfer->primary_end = (guint64) transfer->total;
   transfer->split_failures = 0;
   /* The holes are saved before any other connection writes a byte: from
-   * now on the file's length says nothing of what it holds. */
-  split_save (transfer);
+   * now on the file's length says nothing of what it holds. Where they
+   * cannot be, the download is not split. */
+  if (!split_save (transfer))
+    {
+      transfer->split = FALSE;
+      transfer->primary_busy = FALSE;
+      _trawl_client_step_down (transfer->client, transfer->segment_uri, 1);
+      return;
+    }
   split_initial (task);
   split_dispatch (task);
 }
@@ -1028,9 +1140,15 @@ resume_split (GTask *task)
   g_autoptr(GArray) holes = NULL;
   g_autofree char *key = _trawl_item_archive_key (transfer->item);
 
-  if (transfer->identity.holes == NULL || transfer->identity.size <= 0 ||
-      g_strcmp0 (transfer->identity.source, key) != 0)
+  if (transfer->identity.holes == NULL)
     return FALSE;
+  if (transfer->identity.size <= 0 || g_strcmp0 (transfer->identity.source, key) != 0)
+    {
+      /* Holes of a length that cannot be read: nothing in the .part can
+       * be trusted. */
+      transfer->from_zero = TRUE;
+      return FALSE;
+    }
   holes = _trawl_part_parse_holes (transfer->identity.holes, (guint64) transfer->identity.size);
   if (holes == NULL)
     {
@@ -2424,6 +2542,12 @@ start_attempt (GTask *task)
       return;
     }
 
+  /* A .part with bytes but nothing said of them (its attributes or
+   * sidecar lost: copied, deleted) cannot be trusted: it may be a split
+   * download's, full of holes up to its length. */
+  if (!transfer->split && transfer->identity.source == NULL && fstat (transfer->fd, &st) == 0 &&
+      st.st_size > 0)
+    transfer->from_zero = TRUE;
   /* A split download saved with holes goes on where each range stopped. */
   if (!transfer->split && !transfer->from_zero && resume_split (task))
     return;
@@ -2503,6 +2627,7 @@ _trawl_transfer_async (TrawlClient         *client,
   transfer->identity.size = -1;
   transfer->segments = g_ptr_array_new_with_free_func ((GDestroyNotify) _trawl_segment_unref);
   transfer->pool = g_array_new (FALSE, FALSE, sizeof (TrawlRange));
+  transfer->seams = g_ptr_array_new_with_free_func ((GDestroyNotify) seam_free);
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
 

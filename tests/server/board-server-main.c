@@ -51,6 +51,12 @@ parse_parallel (TrawlBoardServer *server,
     trawl_board_server_set_parallel (server, TRAWL_PARALLEL_IGNORE, 0);
   else if (g_str_equal (text, "drop"))
     trawl_board_server_set_parallel (server, TRAWL_PARALLEL_DROP, 0);
+  else if (g_str_equal (text, "other-etag"))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_OTHER_ETAG, 0);
+  else if (g_str_equal (text, "other-bytes"))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_OTHER_BYTES, 0);
+  else if (g_str_equal (text, "drip"))
+    trawl_board_server_set_parallel (server, TRAWL_PARALLEL_DRIP, 0);
   else if (g_str_has_prefix (text, "refuse:") &&
            g_ascii_string_to_unsigned (text + 7, 10, 400, 599, &status, NULL))
     trawl_board_server_set_parallel (server, TRAWL_PARALLEL_REFUSE, (guint) status);
@@ -100,7 +106,8 @@ main (int   argc,
       "Send each video at this many bytes a second, K/M/G suffixes", "RATE" },
     { "parallel", 0, 0, G_OPTION_ARG_STRING, &parallel,
       "A second request for a video being sent: allow (default), refuse:STATUS, ignore (send "
-      "the whole file) or drop (close the connection)", "WHAT" },
+      "the whole file), drop (close the connection), other-etag, other-bytes (another file's) "
+      "or drip (64 bytes a second)", "WHAT" },
     { "title", 't', 0, G_OPTION_ARG_STRING_ARRAY, &titles,
       "Title items with TITLE, in turn (repeatable)", "TITLE" },
     { "fault", 'f', 0, G_OPTION_ARG_STRING_ARRAY, &faults,

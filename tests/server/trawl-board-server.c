@@ -49,6 +49,7 @@ struct _TrawlBoardServer
   guint           parallel_status;
   GHashTable     *streams;    /* item id -> requests for its video being answered */
   GPtrArray      *flights;    /* Flight, not done */
+  guint64         answer_cap; /* the most bytes of a 206 (0: no cap) */
   guint           max_streams_per_video;
   guint           parallel_refused;
   gboolean        endless;
@@ -621,6 +622,8 @@ typedef struct
   guint64            position;
   guint64            end;
   guint64            cut;       /* stop at this position (G_MAXUINT64: never) */
+  guint              fill_id;   /* whose bytes it sends */
+  guint64            rate;      /* bytes a second, 0: as fast as possible */
   TrawlFault         cut_kind;
   gboolean           finished;
 } Stream;
@@ -709,7 +712,7 @@ stream_wrote_chunk (Stream *stream)
 {
   guint delay;
 
-  if (stream->self->video_rate == 0 || stream->position >= stream->end)
+  if (stream->rate == 0 || stream->position >= stream->end)
     {
       stream_next (stream);
       return;
@@ -717,7 +720,7 @@ stream_wrote_chunk (Stream *stream)
 
   /* Paced: the next chunk comes when the rate allows; until then the
    * server has nothing to write and waits. */
-  delay = (guint) (CHUNK * 1000 / stream->self->video_rate);
+  delay = (guint) (MIN (CHUNK, stream->rate) * 1000 / stream->rate);
   g_object_ref (stream->msg);
   g_timeout_add (MAX (delay, 1), stream_paced, stream);
 }
@@ -758,9 +761,10 @@ stream_next (Stream *stream)
       return;
     }
 
-  n = (gsize) MIN ((guint64) CHUNK, limit - stream->position);
+  n = (gsize) MIN ((guint64) MIN (CHUNK, stream->rate > 0 ? stream->rate : CHUNK),
+                   limit - stream->position);
   data = g_malloc (n);
-  trawl_board_server_fill (stream->id, stream->position, data, n);
+  trawl_board_server_fill (stream->fill_id, stream->position, data, n);
   stream->position += n;
   stream->self->video_bytes += n;
   soup_message_body_append (body, SOUP_MEMORY_TAKE, data, n);
@@ -872,14 +876,17 @@ serve_video (TrawlBoardServer  *self,
   stream = g_new0 (Stream, 1);
   stream->self = self;
   stream->msg = msg;
-  stream->id = (guint) id;
+  stream->id = stream->fill_id = (guint) id;
   stream->end = self->video_size;
   stream->cut = G_MAXUINT64;
+  stream->rate = parallel == TRAWL_PARALLEL_DRIP ? 64 : self->video_rate;
+  if (parallel == TRAWL_PARALLEL_OTHER_BYTES)
+    stream->fill_id = (guint) id + 1;
   if (fault != NULL && (fault->fault == TRAWL_FAULT_RESET || fault->fault == TRAWL_FAULT_STALL))
     stream->cut_kind = fault->fault;
 
-  etag = g_strdup_printf ("\"v%u-%u-%" G_GUINT64_FORMAT "\"", self->version, (guint) id,
-                          self->video_size);
+  etag = g_strdup_printf ("\"v%u-%u-%" G_GUINT64_FORMAT "%s\"", self->version, (guint) id,
+                          self->video_size, parallel == TRAWL_PARALLEL_OTHER_ETAG ? "b" : "");
   soup_message_headers_set_content_type (response, "video/mp4", NULL);
   soup_message_headers_replace (response, "ETag", etag);
   soup_message_headers_replace (response, "Last-Modified", "Tue, 10 Oct 2023 08:00:00 GMT");
@@ -911,8 +918,10 @@ serve_video (TrawlBoardServer  *self,
         {
           stream->position = ranges[0].start;
           stream->end = ranges[0].end + 1;
+          if (self->answer_cap > 0)
+            stream->end = MIN (stream->end, stream->position + self->answer_cap);
           soup_server_message_set_status (msg, 206, NULL);
-          soup_message_headers_set_content_range (response, ranges[0].start, ranges[0].end,
+          soup_message_headers_set_content_range (response, stream->position, stream->end - 1,
                                                   self->video_size);
         }
       soup_message_headers_free_ranges (request, ranges);
@@ -1371,6 +1380,15 @@ trawl_board_server_set_parallel (TrawlBoardServer *self,
 {
   self->parallel = parallel;
   self->parallel_status = status;
+}
+
+/* Each 206 carries at most @bytes of the range asked for (some CDNs cap
+ * their answers); 0: no cap. */
+void
+trawl_board_server_set_answer_cap (TrawlBoardServer *self,
+                                   guint64           bytes)
+{
+  self->answer_cap = bytes;
 }
 
 /* The most requests for one video answered at once since the counters

@@ -42,6 +42,9 @@ typedef enum
   TRAWL_PARALLEL_REFUSE,     /* answer with a status (403, 429, 503…) */
   TRAWL_PARALLEL_IGNORE,     /* ignore its Range: the whole file, 200 */
   TRAWL_PARALLEL_DROP,       /* close the connection without an answer */
+  TRAWL_PARALLEL_OTHER_ETAG, /* the range, under another ETag (servers behind a balancer) */
+  TRAWL_PARALLEL_OTHER_BYTES,/* the range of another file, same ETag and length */
+  TRAWL_PARALLEL_DRIP,       /* the range at 64 bytes a second */
 } TrawlParallel;
 
 #define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
@@ -88,6 +91,8 @@ void              trawl_board_server_set_parallel   (TrawlBoardServer *self,
                                                      TrawlParallel     parallel,
                                                      guint             status);
 guint             trawl_board_server_get_max_streams_per_video (TrawlBoardServer *self);
+void              trawl_board_server_set_answer_cap (TrawlBoardServer *self,
+                                                     guint64           bytes);
 guint             trawl_board_server_get_parallel_refused (TrawlBoardServer *self);
 void              trawl_board_server_add_fault      (TrawlBoardServer *self,
                                                      guint             index,
