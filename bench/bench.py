@@ -312,8 +312,6 @@ def scenario_small(runs):
     urls = [f"{nginx.url}/video-{i}.mp4" for i in range(files)]
     tools = {
         "trawl-cli": [CLI, "-q", "--no-archive", "-j", "8", "--per-host", "8", "-o", "OUT"] + urls,
-        "trawl-cli with its archive": [CLI, "-q", "--archive", WORK / "small-archive.txt", "-j",
-                                       "8", "--per-host", "8", "-o", "OUT"] + urls,
         "wget2": ["wget2", "-q", "--max-threads=8", "--no-robots", "-P", "OUT"] + urls,
         "curl": ["curl", "-s", "--parallel", "--parallel-max", "8", "--output-dir", "OUT",
                  "--remote-name-all"] + urls,
@@ -325,7 +323,6 @@ def scenario_small(runs):
     finally:
         nginx.stop()
         shutil.rmtree(www, ignore_errors=True)
-        (WORK / "small-archive.txt").unlink(missing_ok=True)
     return {"table": table, "date": time.strftime("%Y-%m-%d")}
 
 
@@ -919,9 +916,7 @@ def write_table(results):
     sm = results.get("small") or {}
     lines += ["## 11. Many small files: 1,000 × 256 KiB from nginx, 8 at a time", ""]
     if sm.get("table"):
-        lines += ["What each request costs. The archive run starts from an empty archive each "
-                  f"time (1,000 entries written as they finish). Measured {sm.get('date', '')}.",
-                  ""]
+        lines += [f"What each request costs. Measured {sm.get('date', '')}.", ""]
         lines += peer_table(sm["table"])
         table = sm["table"]
         best = min((t for t in table if not t.startswith("trawl")),

@@ -518,12 +518,15 @@ pump (TrawlSegment *self)
   else if (!self->writing && self->filled > 0 && self->flush_source == 0 && !self->stopping)
     self->flush_source = g_timeout_add (FLUSH_MS, flush_cb, self);
 
-  if (self->reading || self->writing || self->waiting)
+  /* A write being out does not stop reading: it writes the other
+   * buffer. */
+  if (self->reading || self->waiting)
     return;
 
   if (self->stopping)
     {
-      report_done (self);
+      if (!self->writing)
+        report_done (self);
       return;
     }
   if (self->written >= self->end)
@@ -535,7 +538,7 @@ pump (TrawlSegment *self)
   if (received_all)
     {
       /* This answer ended where the server caps them: the next one. */
-      if (self->filled == 0)
+      if (self->filled == 0 && !self->writing)
         {
           close_input (self);
           self->start = self->received;

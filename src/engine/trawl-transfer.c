@@ -66,7 +66,7 @@
  * and only when it is slower than SPLIT_BELOW: a server that throttles
  * each connection (CDNs send a few MB/s each) gains from more of them, a
  * fast one only costs more CPU (TLS, more writes) for nothing. */
-#define SPLIT_AFTER_US (40 * 1000)
+#define SPLIT_AFTER_US (20 * 1000)
 /* A fresh connection also fetches this much before its range, compared at
  * the end with what the connection before it wrote there: connections
  * that got different files (servers behind a balancer) are caught. */
@@ -1879,6 +1879,10 @@ read_available (GTask    *task,
         sniff (transfer);
       if (n == 0 || transfer->failure != NULL)
         break;
+      /* The disk gets the first bytes while the rest are read. */
+      if (!transfer->writing && !transfer->sniffing &&
+          transfer->head - transfer->tail >= MIN_WRITE)
+        start_write (task);
     }
   pump (task);
   return FALSE;
