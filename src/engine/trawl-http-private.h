@@ -51,5 +51,6 @@ void           _trawl_set_http_error           (GError       **error,
                                                 SoupMessage   *message,
                                                 const char    *what);
 guint          _trawl_retry_after_seconds      (SoupMessage   *message);
+const char    *_trawl_response_validator       (SoupMessage   *message);
 
 G_END_DECLS

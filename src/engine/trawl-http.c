@@ -56,6 +56,19 @@ _trawl_set_http_error (GError      **error,
                  _("The server answered the %s request with %u %s"), what, status, reason);
 }
 
+/* What an answer says its file is, for If-Range and for comparing two
+ * answers: a strong ETag, else Last-Modified, else NULL. */
+const char *
+_trawl_response_validator (SoupMessage *message)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  const char *validator = soup_message_headers_get_one (headers, "ETag");
+
+  if (validator == NULL || g_str_has_prefix (validator, "W/"))
+    validator = soup_message_headers_get_one (headers, "Last-Modified");
+  return validator;
+}
+
 guint
 _trawl_retry_after_seconds (SoupMessage *message)
 {

@@ -559,18 +559,6 @@ too_slow_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* What the answer says the file is, chosen as the transfer chooses it. */
-static const char *
-answer_validator (SoupMessage *message)
-{
-  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
-  const char *validator = soup_message_headers_get_one (headers, "ETag");
-
-  if (validator == NULL || g_str_has_prefix (validator, "W/"))
-    validator = soup_message_headers_get_one (headers, "Last-Modified");
-  return validator;
-}
-
 /* Whether the answer is the range asked for, of the same file; when it
  * is not, the segment stops with what that means. */
 static gboolean
@@ -578,7 +566,7 @@ accept_answer (TrawlSegment *self)
 {
   SoupMessageHeaders *headers = soup_message_get_response_headers (self->message);
   guint status = soup_message_get_status (self->message);
-  const char *validator = answer_validator (self->message);
+  const char *validator = _trawl_response_validator (self->message);
   gint64 start, end, total;
   GError *error = NULL;
   gboolean other_file = validator != NULL && self->context.validator != NULL &&

@@ -2311,9 +2311,7 @@ start_body (GTask *task)
   const char *validator;
   g_autofree char *key = NULL;
 
-  validator = soup_message_headers_get_one (headers, "ETag");
-  if (validator == NULL || g_str_has_prefix (validator, "W/"))
-    validator = soup_message_headers_get_one (headers, "Last-Modified");
+  validator = _trawl_response_validator (transfer->message);
   _trawl_item_set_validator (transfer->item, validator);
 
   if (transfer->offset == 0 &&
