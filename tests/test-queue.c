@@ -339,6 +339,60 @@ test_pause_resume (Fixture       *f,
   assert_item_file (item, 2 * 1024 * 1024);
 }
 
+typedef struct
+{
+  TrawlQueue *queue;
+  TrawlItem  *item;
+  gboolean    paused;
+} PauseAtEnd;
+
+/* Runs at every turn of the main loop, before whatever else is ready at
+ * the same priority: pauses the item as soon as its file has its name. */
+static gboolean
+pause_at_end_cb (gpointer user_data)
+{
+  PauseAtEnd *at_end = user_data;
+  const char *path = trawl_item_get_path (at_end->item);
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return G_SOURCE_CONTINUE;
+  trawl_queue_pause (at_end->queue, at_end->item);
+  at_end->paused = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A pause that comes when the file is complete and renamed, but before
+ * the transfer has said so, must not leave a finished video "paused"
+ * (a resume would then save it again as " (2)"). */
+static void
+test_pause_at_the_end (Fixture       *f,
+                       gconstpointer  data)
+{
+  PauseAtEnd at_end = { 0 };
+  g_autoptr(GDir) dir = NULL;
+  guint files = 0;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 256 * 1024);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 1);
+  at_end.queue = f->queue;
+  at_end.item = trawl_test_item (f->queue, 0);
+  g_idle_add_full (G_PRIORITY_DEFAULT, pause_at_end_cb, &at_end, NULL);
+
+  TRAWL_WAIT_UNTIL (at_end.paused && !trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (at_end.item), ==, TRAWL_ITEM_DONE);
+  assert_item_file (at_end.item, 256 * 1024);
+
+  /* Resuming has nothing to do: no second copy. */
+  trawl_queue_resume (f->queue, at_end.item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  dir = g_dir_open (f->dir, 0, NULL);
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, 1);
+}
+
 static void
 test_resume_next_run (Fixture       *f,
                       gconstpointer  data)
@@ -1597,6 +1651,7 @@ main (int   argc,
   ADD ("/queue/concurrency/per-host", test_per_host);
   ADD ("/queue/resume/after-failure", test_resume_after_failure);
   ADD ("/queue/resume/pause", test_pause_resume);
+  ADD ("/queue/resume/pause-at-the-end", test_pause_at_the_end);
   ADD ("/queue/resume/next-run", test_resume_next_run);
   ADD ("/queue/resume/range-ignored", test_range_ignored);
   ADD ("/queue/resume/changed-file", test_changed_file);

@@ -571,20 +571,21 @@ queue_transfer_cb (GObject      *object,
       return;
     }
 
-  if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
+  /* The file is complete and in place: done, also when a pause (and a
+   * resume) came after the last byte; paused, it would be fetched again. */
+  if (ok && (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING ||
+             trawl_item_get_state (item) == TRAWL_ITEM_PAUSED ||
+             trawl_item_get_state (item) == TRAWL_ITEM_QUEUED))
     {
-      if (ok)
-        {
-          g_autofree char *key = _trawl_item_archive_key (item);
+      g_autofree char *key = _trawl_item_archive_key (item);
 
-          _trawl_item_set_error (item, NULL);
-          set_state (self, item, TRAWL_ITEM_DONE);
-          if (self->archive != NULL && key != NULL)
-            trawl_archive_add (self->archive, key);
-        }
-      else
-        fail_item (self, item, error);
+      _trawl_item_set_error (item, NULL);
+      set_state (self, item, TRAWL_ITEM_DONE);
+      if (self->archive != NULL && key != NULL)
+        trawl_archive_add (self->archive, key);
     }
+  else if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
+    fail_item (self, item, error);
   else
     enqueue (self, item);
 

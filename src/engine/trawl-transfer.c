@@ -2617,6 +2617,9 @@ _trawl_transfer_async (TrawlClient         *client,
   GError *error = NULL;
 
   g_task_set_source_tag (task, _trawl_transfer_async);
+  /* A file renamed into place is done, even if a pause came meanwhile;
+   * every other way out of a cancelled attempt returns its own error. */
+  g_task_set_check_cancellable (task, FALSE);
   transfer->client = g_object_ref (client);
   transfer->paths = g_object_ref (paths);
   transfer->item = g_object_ref (item);
