@@ -152,15 +152,7 @@ def peers(out, urls):
 def run_downloads(name, files, size, runs, only=None):
     """Scenario 1 and 2: plain files from nginx into tmpfs."""
     www = WORK / f"www-{name}"
-    www.mkdir(parents=True, exist_ok=True)
-    # Bytes a video could be: a file of zeros is refused as "not a video"
-    # (nothing readable in it), as it should be.
-    block = os.urandom(MiB)
-    for i in range(files):
-        path = www / f"video-{i}.mp4"
-        with open(path, "wb") as f:
-            for _ in range(size // MiB):
-                f.write(block)
+    write_files(www, files, size)
     nginx = Nginx(www)
     urls = [f"{nginx.url}/video-{i}.mp4" for i in range(files)]
     table = {}
@@ -271,12 +263,16 @@ def alternate(label, tools, files, size, runs):
 
 
 def write_files(www, files, size):
-    """files random-looking videos of size bytes (a multiple of 64 KiB)."""
+    """files random-looking videos of size bytes (a multiple of 64 KiB),
+    each starting as an MP4 does (an ftyp box), as the videos users fetch
+    do: Trawl looks at the first bytes of every body, the peers do not."""
     www.mkdir(parents=True, exist_ok=True)
     block = os.urandom(min(size, MiB))
+    ftyp = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
     for i in range(files):
         with open(www / f"video-{i}.mp4", "wb") as f:
-            for _ in range(size // len(block)):
+            f.write(ftyp + block[len(ftyp):])
+            for _ in range(size // len(block) - 1):
                 f.write(block)
 
 
