@@ -75,6 +75,12 @@
  * tries again. */
 #define PROGRESS_RESETS_TRIES (256 * 1024)
 #define SPLIT_BELOW (64.0 * 1024 * 1024)
+/* ... and only while the main thread, where every connection is read,
+ * has been idle for at least half of that time: when it is busy, the
+ * downloads are bound by this machine's CPU, not by the server, and more
+ * connections only share the same CPU more thinly (HTTPS, 4 × 128 MiB on
+ * two cores on loopback: 2.42 s split, 2.05 s not). */
+#define SPLIT_BUSY_BELOW 0.5
 
 typedef struct
 {
@@ -130,6 +136,7 @@ typedef struct
   gboolean           split;
   gboolean           ranges_ok;  /* the answer says the server sends ranges */
   gint64             body_started; /* when this connection's body began, µs */
+  gint64             body_cpu;     /* the main thread's CPU time then, ns */
   guint64            body_offset;  /* where it began */
   guint64            primary_end;
   gboolean           primary_busy;
@@ -1128,6 +1135,17 @@ primary_stopped (GTask  *task,
 
 /* The first connection is reading the body: if the file can be split and
  * connections are spare, the download becomes a split one. */
+/* The CPU time of the calling (main) thread. */
+static gint64
+thread_cpu_ns (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return 0;
+  return (gint64) now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
 static void
 maybe_split (GTask *task)
 {
@@ -1147,7 +1165,8 @@ maybe_split (GTask *task)
 
     if (elapsed < SPLIT_AFTER_US ||
         (transfer->offset - transfer->body_offset) * (double) G_USEC_PER_SEC / elapsed >=
-        SPLIT_BELOW)
+        SPLIT_BELOW ||
+        (thread_cpu_ns () - transfer->body_cpu) / 1000.0 >= SPLIT_BUSY_BELOW * elapsed)
       return;
   }
 
@@ -2474,6 +2493,7 @@ start_body (GTask *task)
   if (transfer->tick_source == 0)
     transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
   transfer->body_started = g_get_monotonic_time ();
+  transfer->body_cpu = thread_cpu_ns ();
   transfer->body_offset = transfer->offset;
   _trawl_item_set_connections (transfer->item, 1);
 
