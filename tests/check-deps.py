@@ -21,6 +21,7 @@ PROVIDERS = {
     "appstreamcli": "appstream",
     "xvfb-run": "xvfb",
     "nginx": "nginx-light",
+    "gst-discoverer-1.0": "gstreamer1.0-plugins-base-apps",
 }
 POST_INSTALL = {
     "glib_compile_schemas": "glib-compile-schemas",

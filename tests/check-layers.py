@@ -20,13 +20,14 @@ import sys
 # file is given its place.
 LAYERS = [
     ("base", ["trawl-error", "trawl-i18n", "trawl-util", "trawl-uri", "trawl-filename",
-              "trawl-policy", "trawl-xml"]),
+              "trawl-policy", "trawl-xml", "trawl-hls-playlist"]),
     ("models", ["trawl-item", "trawl-board", "trawl-archive", "trawl-recipe",
                 "trawl-recipe-set", "trawl-state-counts"]),
     ("extraction", ["trawl-html"]),
     ("files", ["trawl-part", "trawl-paths"]),
     ("http", ["trawl-http", "trawl-proxy-resolver", "trawl-client", "trawl-client-fetch"]),
-    ("workers", ["trawl-crawler", "trawl-resolver", "trawl-segment", "trawl-transfer"]),
+    ("workers", ["trawl-crawler", "trawl-resolver", "trawl-segment", "trawl-hls",
+                 "trawl-transfer"]),
     ("scheduler", ["trawl-queue", "trawl-queue-state"]),
 ]
 

@@ -387,6 +387,39 @@ archived (Fixture *f)
   return lines > 0 ? lines - 1 : 0;  /* less the header */
 }
 
+/* A .part whose fsync fails after the last byte is not done: the video
+ * fails with the reason, the .part stays, nothing is archived. */
+static void
+test_fsync_fails (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *preload = g_strconcat ("LD_PRELOAD=", g_getenv ("TRAWL_FSYNC_FAILS"), NULL);
+  /* The sanitizer build's runtime must come first otherwise. */
+  const char *env[] = { preload, "ASAN_OPTIONS=verify_asan_link_order=0", NULL };
+  Run run = { 0 };
+
+  g_assert_nonnull (g_getenv ("TRAWL_FSYNC_FAILS"));
+  trawl_board_server_set_items (f->server, 3);
+  g_assert_cmpint (run_cli_env (&run, env,
+                                (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                                   "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 1);
+  assert_contains (run.err, "3 of 3 videos failed");
+  assert_contains (run.err, "Input/output error");
+  g_assert_cmpuint (archived (f), ==, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      g_autofree char *part = g_strconcat (path, ".part", NULL);
+
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (trawl_test_file_size (part), ==, 64 * 1024);
+    }
+  run_clear (&run);
+}
+
 static gboolean
 parts_ready (Fixture *f)
 {
@@ -919,6 +952,7 @@ main (int   argc,
   ADD ("/cli/interrupt-list", test_interrupt_list);
   ADD ("/cli/download", test_download);
   ADD ("/cli/failure-exit", test_failure_exit);
+  ADD ("/cli/fsync-fails", test_fsync_fails);
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
   ADD ("/cli/two-processes", test_two_processes);

@@ -53,7 +53,7 @@ runtime_packages="libglib2.0-0 libglib2.0-bin glib-networking libsoup-3.0-0 libx
   libjson-glib-1.0-0 libgtk-4-1 libadwaita-1-0 librsvg2-common adwaita-icon-theme
   fonts-dejavu-core fonts-wqy-microhei shared-mime-info ca-certificates locales"
 sdk_packages="gcc libc6-dev meson ninja-build pkg-config gettext libglib2.0-dev
-  libsoup-3.0-dev libxml2-dev libjson-glib-dev libgtk-4-dev libadwaita-1-dev
+  libsoup-3.0-dev libxml2-dev libjson-glib-dev libgnutls28-dev libgtk-4-dev libadwaita-1-dev
   desktop-file-utils appstream appstream-util elfutils"
 
 mkdir -p "$work"

@@ -453,6 +453,7 @@ typedef struct
   int       jobs;
   int       per_host;
   int       split;
+  int       max_height;
   int       max_pages;
   int       tries;
   int       timeout;
@@ -502,6 +503,9 @@ parse_options (Options   *o,
     { "split", 0, 0, G_OPTION_ARG_INT, &o->split,
       N_("Download one video over up to N connections when the server allows it and the "
          "per-host limit leaves some spare (default 8; 1 turns it off)"), "N" },
+    { "max-height", 0, 0, G_OPTION_ARG_INT, &o->max_height,
+      N_("Of a stream (HLS) offered in several sizes, take the best no taller than N lines "
+         "(default: the best)"), "N" },
     { "min-split-size", 0, 0, G_OPTION_ARG_STRING, &o->min_split_size,
       N_("Open no connection for less than SIZE of a video, K/M/G suffixes (default 4M)"),
       N_("SIZE") },
@@ -554,7 +558,7 @@ parse_options (Options   *o,
     { NULL }
   };
 
-  o->jobs = o->per_host = o->split = o->max_pages = o->tries = o->timeout = UNSET;
+  o->jobs = o->per_host = o->split = o->max_height = o->max_pages = o->tries = o->timeout = UNSET;
 
   context = g_option_context_new (_("— download every video of a board"));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -614,6 +618,7 @@ build_client (Options *o)
 
   if (!set_number (client, "per-host", o->per_host, "--per-host") ||
       !set_number (client, "split", o->split, "--split") ||
+      !set_number (client, "max-height", o->max_height, "--max-height") ||
       !set_number (client, "max-tries", o->tries, "--tries") ||
       !set_number (client, "timeout", o->timeout, "--timeout"))
     return NULL;

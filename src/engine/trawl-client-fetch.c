@@ -7,6 +7,7 @@
 
 #include "trawl-client-private.h"
 #include "trawl-error.h"
+#include "trawl-hls-playlist-private.h"
 #include "trawl-http-private.h"
 #include "trawl-uri.h"
 
@@ -158,6 +159,11 @@ fetch_read_cb (GObject      *object,
   response->body = g_byte_array_free_to_bytes (g_steal_pointer (&fetch->body));
   response->content_type = g_strdup (soup_message_headers_get_one (
     soup_message_get_response_headers (fetch->message), "Content-Type"));
+  /* An HLS playlist is a video to download (its body says so whatever
+   * its label); the body is kept for whoever reads the playlist. */
+  response->is_media = _trawl_hls_is_playlist_type (response->content_type) ||
+                       _trawl_hls_looks_like (g_bytes_get_data (response->body, NULL),
+                                              g_bytes_get_size (response->body));
   response->url = g_uri_to_string (soup_message_get_uri (fetch->message));
   g_task_return_pointer (task, response, (GDestroyNotify) _trawl_response_free);
   g_object_unref (task);
@@ -166,7 +172,7 @@ fetch_read_cb (GObject      *object,
 static gboolean
 is_media_type (const char *content_type)
 {
-  return content_type != NULL &&
+  return content_type != NULL && !_trawl_hls_is_playlist_type (content_type) &&
          (g_ascii_strncasecmp (content_type, "video/", 6) == 0 ||
           g_ascii_strncasecmp (content_type, "audio/", 6) == 0);
 }

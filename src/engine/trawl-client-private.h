@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GBytes *body;          /* NULL when the URL turned out to be a media file */
+  GBytes *body;          /* NULL when the URL turned out to be a media file
+                          * (kept for an HLS playlist, which is media too) */
   char   *content_type;
   char   *url;           /* after redirects */
   gboolean is_media;

@@ -49,6 +49,7 @@ struct _TrawlClient
   TrawlTokenBucket bucket;
   guint            split;
   guint64          min_split_size;
+  guint            max_height;
   GHashTable      *in_flight;      /* "host:port" -> requests sent and not finished */
   GHashTable      *host_split;     /* "host:port" -> connections per video it allows */
 };
@@ -70,6 +71,7 @@ enum {
   PROP_ALLOW_LOCAL,
   PROP_SPLIT,
   PROP_MIN_SPLIT_SIZE,
+  PROP_MAX_HEIGHT,
   N_PROPS
 };
 
@@ -151,6 +153,9 @@ trawl_client_get_property (GObject    *object,
       break;
     case PROP_MIN_SPLIT_SIZE:
       g_value_set_uint64 (value, self->min_split_size);
+      break;
+    case PROP_MAX_HEIGHT:
+      g_value_set_uint (value, self->max_height);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -259,6 +264,9 @@ trawl_client_set_property (GObject      *object,
       changed = self->allow_local != (TrawlAllowLocal) g_value_get_enum (value);
       self->allow_local = g_value_get_enum (value);
       break;
+    case PROP_MAX_HEIGHT:
+      changed = _trawl_set_uint (&self->max_height, g_value_get_uint (value));
+      break;
     case PROP_SPLIT:
       changed = _trawl_set_uint (&self->split, g_value_get_uint (value));
       break;
@@ -334,6 +342,11 @@ trawl_client_class_init (TrawlClientClass *klass)
   properties[PROP_SPLIT] =
     g_param_spec_uint ("split", NULL, NULL, 1, 16, DEFAULT_SPLIT, flags | G_PARAM_CONSTRUCT);
   /* No connection is opened for less than this much of a video. */
+  /* A stream (HLS) offered in several resolutions: the tallest no taller
+   * than this many lines (0: the best, whatever its size). */
+  properties[PROP_MAX_HEIGHT] =
+    g_param_spec_uint ("max-height", NULL, NULL, 0, G_MAXUINT16, 0, flags);
+
   properties[PROP_MIN_SPLIT_SIZE] =
     g_param_spec_uint64 ("min-split-size", NULL, NULL, 64 * 1024, G_MAXINT64,
                          DEFAULT_MIN_SPLIT_SIZE, flags | G_PARAM_CONSTRUCT);
@@ -373,6 +386,13 @@ trawl_client_get_split (TrawlClient *self)
 {
   g_return_val_if_fail (TRAWL_IS_CLIENT (self), 1);
   return self->split;
+}
+
+guint
+trawl_client_get_max_height (TrawlClient *self)
+{
+  g_return_val_if_fail (TRAWL_IS_CLIENT (self), 0);
+  return self->max_height;
 }
 
 guint64

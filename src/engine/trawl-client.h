@@ -32,6 +32,7 @@ TrawlClient *trawl_client_new           (void);
 guint        trawl_client_get_per_host  (TrawlClient  *self);
 guint        trawl_client_get_max_tries (TrawlClient  *self);
 guint        trawl_client_get_split     (TrawlClient  *self);
+guint        trawl_client_get_max_height (TrawlClient *self);
 
 guint64      trawl_parse_rate           (const char   *text,
                                          GError      **error);

@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * @TRAWL_ERROR_NO_SPACE: the disk is full
  * @TRAWL_ERROR_BAD_STATE: the saved queue cannot be used (it was moved aside)
  * @TRAWL_ERROR_PROXY: the proxy setting is not a proxy address
+ * @TRAWL_ERROR_STREAM: a stream (HLS playlist) that cannot be saved as it is:
+ *   live, encrypted for DRM, or in a form Trawl does not read
  */
 typedef enum
 {
@@ -37,6 +39,7 @@ typedef enum
   TRAWL_ERROR_NO_SPACE,
   TRAWL_ERROR_BAD_STATE,
   TRAWL_ERROR_PROXY,
+  TRAWL_ERROR_STREAM,
 } TrawlError;
 
 GQuark trawl_error_quark (void);

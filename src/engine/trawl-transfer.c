@@ -15,6 +15,7 @@
 #include "trawl-part-private.h"
 #include "trawl-policy-private.h"
 #include "trawl-client-private.h"
+#include "trawl-hls-private.h"
 #include "trawl-http-private.h"
 #include "trawl-item-private.h"
 #include "trawl-paths-private.h"
@@ -124,6 +125,7 @@ typedef struct
   GError            *failure;    /* the first error, while other work winds down */
   gboolean           write_failed;
   gboolean           renamed;    /* the last write's worker gave the file its name */
+  gboolean           playlist;   /* the body is an HLS playlist: see hand_over_to_hls() */
   GCancellable      *cancellable;  /* this attempt's; cancelled on failure too */
   GCancellable      *task_cancellable;
   gulong             cancel_id;
@@ -173,6 +175,45 @@ release_part (Transfer *transfer)
   close (transfer->fd);
   transfer->fd = -1;
 }
+
+/* ---- A stream rather than a file ---------------------------------------
+ * The media URL turned out to be an HLS playlist (by its name, its
+ * Content-Type, its first bytes, or a .part that holds a stream): the
+ * stream downloader takes the item over, and its result is this task's. */
+
+static void
+transfer_hls_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  g_assert (G_IS_TASK (task));
+
+  if (!_trawl_hls_finish (TRAWL_ITEM (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void close_input (Transfer *transfer);
+
+static void
+hand_over_to_hls (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  close_input (transfer);
+  g_clear_handle_id (&transfer->tick_source, g_source_remove);
+  g_clear_handle_id (&transfer->flush_source, g_source_remove);
+  _trawl_deadline_stop (&transfer->deadline);
+  release_part (transfer);
+  _trawl_hls_async (transfer->client, transfer->paths, transfer->item,
+                    transfer->task_cancellable, transfer_hls_cb, task);
+}
+
 
 static void
 transfer_free (Transfer *transfer)
@@ -237,6 +278,12 @@ attempt_failed (GTask  *task,
   Transfer *transfer = g_task_get_task_data (task);
   guint delay;
 
+  if (transfer->playlist)
+    {
+      g_error_free (error);
+      hand_over_to_hls (task);
+      return;
+    }
   if (transfer->split)
     {
       primary_stopped (task, error);
@@ -426,8 +473,16 @@ finish_thread (GTask        *task,
     {
       int saved = errno;
 
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
-                               "%s", g_strerror (saved));
+      error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      /* After the last write, an unsynced file is a failed write: the
+       * caller reads only what is in @finish. */
+      if (finish->length > 0)
+        {
+          finish->write_error = error;
+          g_task_return_boolean (task, FALSE);
+        }
+      else
+        g_task_return_error (task, error);
       return;
     }
 
@@ -1731,6 +1786,16 @@ sniff (Transfer *transfer)
   if (length == 0)
     return;
 
+  if (_trawl_hls_looks_like (start, length))
+    {
+      /* Taken over once nothing is in flight (attempt_failed()). */
+      transfer->playlist = TRUE;
+      transfer->failure = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_STREAM, "HLS");
+      transfer->write_failed = TRUE;
+      g_cancellable_cancel (transfer->cancellable);
+      return;
+    }
+
   content_type = soup_message_headers_get_content_type (
     soup_message_get_response_headers (transfer->message), NULL);
   /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
@@ -2534,6 +2599,13 @@ transfer_send_cb (GObject      *object,
       return;
     }
 
+  if (SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (transfer->message)) &&
+      _trawl_hls_is_playlist_type (soup_message_headers_get_content_type (
+        soup_message_get_response_headers (transfer->message), NULL)))
+    {
+      hand_over_to_hls (task);
+      return;
+    }
   if (!accept_response (task))
     return;
   transfer->confirming = FALSE;
@@ -2688,6 +2760,11 @@ start_attempt (GTask *task)
       g_object_unref (task);
       return;
     }
+  if (g_str_has_prefix (transfer->identity.validator ? transfer->identity.validator : "", "hls:"))
+    {
+      hand_over_to_hls (task);
+      return;
+    }
 
   /* A .part with bytes but nothing said of them (its attributes or
    * sidecar lost: copied, deleted) cannot be trusted: it may be a split
@@ -2788,6 +2865,11 @@ _trawl_transfer_async (TrawlClient         *client,
       return;
     }
 
+  if (g_strcmp0 (trawl_uri_media_extension (trawl_item_get_media_url (item)), ".m3u8") == 0)
+    {
+      hand_over_to_hls (task);
+      return;
+    }
   start_attempt (task);
 }
 

@@ -10,7 +10,7 @@
 #include "trawl-uri.h"
 
 static const char * const media_extensions[] = {
-  ".mp4", ".webm", ".mkv", ".mov", ".m4v", ".flv", ".mp3", ".m4a",
+  ".mp4", ".webm", ".mkv", ".mov", ".m4v", ".flv", ".mp3", ".m4a", ".m3u8",
 };
 
 static const struct {

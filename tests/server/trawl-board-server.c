@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "trawl-board-server.h"
+#include "trawl-hls-streams.h"
 
 /* A loopback SoupServer that serves a generated board in the pear-video
  * layout (see DESIGN.md): a category page, its category_loading.jsp
@@ -54,6 +55,7 @@ struct _TrawlBoardServer
   guint           parallel_refused;
   gboolean        endless;
   GBytes         *bomb;
+  TrawlHlsStreams *hls;
 
   GHashTable     *faults;   /* item id -> Fault */
   GPtrArray      *held;     /* SoupServerMessage waiting for the hold to lift */
@@ -100,6 +102,7 @@ trawl_board_server_finalize (GObject *object)
   g_clear_pointer (&self->stalled, g_ptr_array_unref);
   g_strfreev (self->titles);
   g_clear_pointer (&self->bomb, g_bytes_unref);
+  g_clear_pointer (&self->hls, trawl_hls_streams_free);
   for (guint i = 0; i < TRAWL_N_REQUEST_KINDS; i++)
     g_clear_pointer (&self->last_headers[i], g_hash_table_unref);
 
@@ -1152,6 +1155,68 @@ trawl_board_server_get_last_header (TrawlBoardServer *self,
   return g_hash_table_lookup (self->last_headers[kind], lower);
 }
 
+/* HLS: the streams (trawl-hls-streams.c), and a board of watch pages
+ * whose players load them, for the generic extractor. */
+static void
+serve_hls (TrawlBoardServer  *self,
+           SoupServerMessage *msg,
+           const char        *path)
+{
+  static const char * const kinds[] = { "ts", "fmp4", "range", "aes", "master" };
+  g_autoptr(GString) html = g_string_new ("<!DOCTYPE html><html><head><title>");
+  TrawlHlsAnswer *answer;
+
+  if (self->hls == NULL)
+    {
+      respond_status (self, msg, 404);
+      return;
+    }
+  if (g_str_equal (path, "/hls/board"))
+    {
+      g_string_append (html, "Streams</title></head><body><ul>\n");
+      for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+        g_string_append_printf (html, "<li><a href=\"watch/%s\">Stream %s</a></li>\n", kinds[i],
+                                kinds[i]);
+      g_string_append (html, "</ul></body></html>\n");
+      respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+  if (g_str_has_prefix (path, "/hls/watch/"))
+    {
+      const char *kind = path + strlen ("/hls/watch/");
+
+      g_string_append_printf (html,
+        "Stream %s</title><meta property=\"og:title\" content=\"Stream %s\"></head><body>"
+        "<video controls><source src=\"/hls/%s/index.m3u8\" type=\"application/x-mpegURL\">"
+        "</video></body></html>\n", kind, kind, kind);
+      respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+
+  answer = trawl_hls_streams_answer (self->hls, path + strlen ("/hls/"),
+                                     soup_message_headers_get_one (
+                                       soup_server_message_get_request_headers (msg), "Range"));
+  if (answer->body == NULL)
+    respond_status (self, msg, answer->status);
+  else
+    {
+      gsize length;
+      gconstpointer data = g_bytes_get_data (answer->body, &length);
+
+      if (answer->status == 206)
+        soup_message_headers_set_content_range (
+          soup_server_message_get_response_headers (msg), (goffset) answer->range_start,
+          (goffset) (answer->range_start + length - 1), (goffset) answer->range_total);
+      respond (self, msg, answer->status, answer->content_type, data, length);
+      if (answer->hold)
+        {
+          soup_server_message_pause (msg);
+          g_ptr_array_add (self->stalled, g_object_ref (msg));
+        }
+    }
+  trawl_hls_answer_free (answer);
+}
+
 static void
 handler (SoupServer        *server,
          SoupServerMessage *msg,
@@ -1201,6 +1266,11 @@ handler (SoupServer        *server,
       count (self, msg, TRAWL_REQUEST_OTHER);
       serve_hostile (self, msg, path, query);
     }
+  else if (g_str_has_prefix (path, "/hls/"))
+    {
+      count (self, msg, TRAWL_REQUEST_OTHER);
+      serve_hls (self, msg, path);
+    }
   else if (g_str_has_prefix (path, "/plain/"))
     {
       count (self, msg, TRAWL_REQUEST_OTHER);
@@ -1211,6 +1281,28 @@ handler (SoupServer        *server,
       count (self, msg, TRAWL_REQUEST_OTHER);
       respond_status (self, msg, 404);
     }
+}
+
+/**
+ * trawl_board_server_set_hls:
+ * @fixtures: the folder of the HLS fixtures (tests/fixtures/hls)
+ *
+ * Serves the HLS streams under /hls/ (see trawl-hls-streams.h).
+ */
+gboolean
+trawl_board_server_set_hls (TrawlBoardServer  *self,
+                            const char        *fixtures,
+                            GError           **error)
+{
+  g_clear_pointer (&self->hls, trawl_hls_streams_free);
+  self->hls = trawl_hls_streams_new (fixtures, error);
+  return self->hls != NULL;
+}
+
+TrawlHlsStreams *
+trawl_board_server_get_hls (TrawlBoardServer *self)
+{
+  return self->hls;
 }
 
 static gboolean

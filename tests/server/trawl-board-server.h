@@ -2,6 +2,8 @@
 
 #include <libsoup/soup.h>
 
+#include "trawl-hls-streams.h"
+
 G_BEGIN_DECLS
 
 typedef enum
@@ -113,6 +115,11 @@ void              trawl_board_server_reset_counters (TrawlBoardServer *self);
 const char       *trawl_board_server_get_last_header (TrawlBoardServer *self,
                                                      TrawlRequestKind  kind,
                                                      const char       *name);
+
+gboolean          trawl_board_server_set_hls        (TrawlBoardServer *self,
+                                                     const char       *fixtures,
+                                                     GError          **error);
+TrawlHlsStreams  *trawl_board_server_get_hls        (TrawlBoardServer *self);
 
 guint             trawl_board_server_item_id        (guint             index);
 char             *trawl_board_server_item_title     (TrawlBoardServer *self,
