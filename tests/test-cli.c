@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <signal.h>
@@ -417,6 +418,39 @@ test_fsync_fails (Fixture       *f,
       g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
       g_assert_cmpint (trawl_test_file_size (part), ==, 64 * 1024);
     }
+  run_clear (&run);
+}
+
+/* A run killed after videos were finished but before its archive was
+ * saved (or an archive deleted) finds them done in their place: none is
+ * fetched again as " (2)". */
+static void
+test_archive_lost (Fixture       *f,
+                   gconstpointer  data)
+{
+  Run run = { 0 };
+  g_autoptr(GDir) dir = NULL;
+  guint files = 0;
+
+  trawl_board_server_set_items (f->server, 6);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                                     "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 0);
+  run_clear (&run);
+  g_assert_cmpint (g_unlink (f->archive), ==, 0);
+  trawl_board_server_reset_counters (f->server);
+
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--archive", f->archive,
+                                                     "--recipe", "pearvideo", f->url, NULL }),
+                   ==, 0);
+  assert_contains (run.err, "Found finished by an earlier run");
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
+  g_assert_cmpuint (archived (f), ==, 6);
+  dir = g_dir_open (f->out, 0, NULL);
+  while (g_dir_read_name (dir) != NULL)
+    files++;
+  g_assert_cmpuint (files, ==, 6);
+  assert_files_present (f, 6, 64 * 1024);
   run_clear (&run);
 }
 
@@ -953,6 +987,7 @@ main (int   argc,
   ADD ("/cli/download", test_download);
   ADD ("/cli/failure-exit", test_failure_exit);
   ADD ("/cli/fsync-fails", test_fsync_fails);
+  ADD ("/cli/archive-lost", test_archive_lost);
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
   ADD ("/cli/two-processes", test_two_processes);

@@ -50,6 +50,8 @@ gboolean  _trawl_part_rename           (const char         *part_path,
                                         const char         *final_path,
                                         GError            **error);
 gboolean  _trawl_path_is_free          (const char         *path);
+gboolean  _trawl_part_is_finished      (const char         *path,
+                                        const char         *source);
 
 /* For tests: store identities as if the file system refused xattrs. */
 void      _trawl_part_set_xattrs       (gboolean            use);

@@ -337,6 +337,39 @@ _trawl_path_is_free (const char *path)
 }
 
 /**
+ * _trawl_part_is_finished:
+ * @source: the archive key of a video
+ *
+ * Whether @path is that video, finished: a regular file (not a link)
+ * whose identity, kept from its .part, names @source, with the length
+ * the server announced and nothing missing. A run that was killed before
+ * its archive was saved finds its videos done this way, rather than
+ * fetching them again as " (2)".
+ */
+gboolean
+_trawl_part_is_finished (const char *path,
+                         const char *source)
+{
+  TrawlPartIdentity identity = { NULL, -1, NULL, NULL };
+  struct stat st;
+  gboolean same;
+  int fd;
+
+  if (source == NULL)
+    return FALSE;
+  fd = open (path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  same = fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && st.st_size > 0 &&
+         _trawl_part_read_identity (fd, path, &identity) &&
+         g_strcmp0 (identity.source, source) == 0 && identity.size == st.st_size &&
+         (identity.holes == NULL || *identity.holes == '\0');
+  _trawl_part_identity_clear (&identity);
+  close (fd);
+  return same;
+}
+
+/**
  * _trawl_part_rename:
  *
  * Gives the finished .part its final name, never replacing anything that

@@ -49,11 +49,15 @@ _trawl_paths_new (void)
   return g_object_new (TRAWL_TYPE_PATHS, NULL);
 }
 
+/* Taken by another item of this run, or by a file that is not @source's
+ * finished video (which is kept, and found done by the transfer). */
 static gboolean
 is_taken (TrawlPaths *self,
-          const char *path)
+          const char *path,
+          const char *source)
 {
-  return g_hash_table_contains (self->reserved, path) || !_trawl_path_is_free (path);
+  return g_hash_table_contains (self->reserved, path) ||
+         (!_trawl_path_is_free (path) && !_trawl_part_is_finished (path, source));
 }
 
 /* The first free name among @base, "@base (2)", "@base (3)"…, starting
@@ -63,7 +67,8 @@ static char *
 reserve_numbered (TrawlPaths *self,
                   const char *dir,
                   const char *base,
-                  guint       first)
+                  guint       first,
+                  const char *source)
 {
   g_autofree char *key = g_build_filename (dir, base, NULL);
   guint n = MAX (first, GPOINTER_TO_UINT (g_hash_table_lookup (self->name_counters, key)));
@@ -73,7 +78,7 @@ reserve_numbered (TrawlPaths *self,
       g_autofree char *name = trawl_filename_numbered (base, n);
       g_autofree char *path = g_build_filename (dir, name, NULL);
 
-      if (is_taken (self, path))
+      if (is_taken (self, path, source))
         continue;
 
       g_hash_table_insert (self->name_counters, g_steal_pointer (&key), GUINT_TO_POINTER (n + 1));
@@ -102,6 +107,7 @@ _trawl_paths_reserve (TrawlPaths *self,
   const char *id = trawl_item_get_id (item);
   g_autofree char *base = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *source = NULL;
 
   g_return_if_fail (TRAWL_IS_PATHS (self));
 
@@ -112,9 +118,10 @@ _trawl_paths_reserve (TrawlPaths *self,
     title = id;
 
   _trawl_paths_release (self, item);
+  source = _trawl_item_archive_key (item);
   base = trawl_filename_from_title (title, extension);
   path = g_build_filename (dir, base, NULL);
-  if (is_taken (self, path))
+  if (is_taken (self, path, source))
     g_clear_pointer (&path, g_free);
 
   if (path == NULL && id != NULL && g_strcmp0 (title, id) != 0)
@@ -122,10 +129,10 @@ _trawl_paths_reserve (TrawlPaths *self,
       g_autofree char *with_id = g_strdup_printf ("%s (%s)", title, id);
       g_autofree char *id_base = trawl_filename_from_title (with_id, extension);
 
-      path = reserve_numbered (self, dir, id_base, 1);
+      path = reserve_numbered (self, dir, id_base, 1, source);
     }
   if (path == NULL)
-    path = reserve_numbered (self, dir, base, 2);
+    path = reserve_numbered (self, dir, base, 2, source);
 
   g_hash_table_insert (self->reserved, g_strdup (path), item);
   _trawl_item_set_path (item, path);

@@ -2815,6 +2815,22 @@ start_attempt (GTask *task)
                             transfer->message, transfer->cancellable, transfer_send_cb, task);
 }
 
+/* The video is in its place already, finished by an earlier run that
+ * ended (killed, or its archive lost) before it was noted. */
+static gboolean
+already_there (TrawlItem *item)
+{
+  g_autofree char *key = _trawl_item_archive_key (item);
+  const char *path = trawl_item_get_path (item);
+  struct stat st;
+
+  if (path == NULL || !_trawl_part_is_finished (path, key) || stat (path, &st) != 0)
+    return FALSE;
+  _trawl_item_set_progress (item, (guint64) st.st_size, st.st_size);
+  _trawl_item_note (item, _("Found finished by an earlier run"));
+  return TRUE;
+}
+
 /**
  * _trawl_transfer_async:
  * @client: what sends the requests
@@ -2868,6 +2884,12 @@ _trawl_transfer_async (TrawlClient         *client,
   if (g_strcmp0 (trawl_uri_media_extension (trawl_item_get_media_url (item)), ".m3u8") == 0)
     {
       hand_over_to_hls (task);
+      return;
+    }
+  if (already_there (item))
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
       return;
     }
   start_attempt (task);
