@@ -159,10 +159,31 @@ test_fmp4 (Fixture *f, gconstpointer data)
   test_kind (f, "fmp4", ".mp4");
 }
 
+/* Every part a byte range: the length is known from the playlist, and
+ * shown while the download runs (slowed by the speed limit, which the
+ * segments obey as a file does). */
 static void
 test_byte_ranges (Fixture *f, gconstpointer data)
 {
-  test_kind (f, "range", ".mp4");
+  g_autoptr(GBytes) expected = trawl_hls_streams_expected (trawl_board_server_get_hls (f->server),
+                                                           "range");
+  g_autofree char *url = g_strconcat (f->base, "/hls/range/index.m3u8", NULL);
+  gint64 size = (gint64) g_bytes_get_size (expected);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlItem) item = NULL;
+
+  g_object_set (trawl_queue_get_client (f->queue), "limit-rate", (guint64) 16 * 1024, NULL);
+  trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 1);
+  item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
+  TRAWL_WAIT_UNTIL (trawl_item_get_bytes (item) > 0 && trawl_item_get_total (item) == size);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DOWNLOADING);
+  g_object_set (trawl_queue_get_client (f->queue), "limit-rate", (guint64) 0, NULL);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  assert_file (trawl_item_get_path (item), expected);
+  assert_plays (trawl_item_get_path (item), 3.0);
 }
 
 static void
@@ -268,6 +289,17 @@ test_retry_segment (Fixture *f, gconstpointer data)
   trawl_hls_streams_set_fail_once (streams, TRUE);
   test_kind (f, "fmp4", ".mp4");
   g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "fmp4/frag-3.m4s"), ==, 2);
+}
+
+/* Segments come several at a time, but never more to one host than the
+ * per-host limit allows (counted by the server). */
+static void
+test_per_host (Fixture *f, gconstpointer data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "per-host", 2, "split", 8, NULL);
+  trawl_board_server_reset_counters (f->server);
+  test_kind (f, "fmp4", ".mp4");
+  g_assert_cmpuint (trawl_board_server_get_max_in_flight (f->server), <=, 2);
 }
 
 /* From a board page whose players load the streams (generic extractor). */
@@ -462,6 +494,7 @@ main (int   argc,
   ADD ("/hls/refused/audio-apart", test_audio_apart_refused);
   ADD ("/hls/retry-segment", test_retry_segment);
   ADD ("/hls/board", test_board);
+  ADD ("/hls/per-host", test_per_host);
   ADD ("/hls/resume-after-kill", test_resume_after_kill);
 
   return g_test_run ();

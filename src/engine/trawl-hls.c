@@ -78,6 +78,7 @@ struct _Hls
   gboolean          writing;
   int               written_map; /* the initialisation section last written */
   guint64           written;
+  gint64            announced;   /* the file's length where the playlist gives it, or -1 */
   guint64           bytes_fetched;
   GError           *failure;
 };
@@ -520,6 +521,11 @@ progress (Hls *hls)
   guint count = hls->playlist->segments->len;
   gint64 total = -1;
 
+  if (hls->announced >= 0)
+    {
+      _trawl_item_set_progress (hls->item, hls->written, hls->announced);
+      return;
+    }
   /* By segments: what the written ones took, for all of them. */
   if (hls->next_write > 0)
     total = (gint64) (hls->written * count / hls->next_write);
@@ -682,15 +688,7 @@ finish_thread (GTask        *task,
   Finish *finish = task_data;
   GError *error = NULL;
 
-  if (fsync (finish->fd) != 0 && errno != EINVAL)
-    {
-      int saved = errno;
-
-      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved), "%s",
-                               g_strerror (saved));
-      return;
-    }
-  if (!_trawl_part_rename (finish->part, finish->path, &error))
+  if (!_trawl_part_commit (finish->fd, finish->part, finish->path, NULL, &error))
     g_task_return_error (task, error);
   else
     g_task_return_boolean (task, TRUE);
@@ -864,6 +862,35 @@ open_part (Hls     *hls,
   return TRUE;
 }
 
+/* The joined file's length when every part of it comes as a byte range
+ * and none is encrypted (padding makes a decrypted length unknown). */
+static gint64
+announced_length (const TrawlHlsPlaylist *playlist)
+{
+  gint64 total = 0;
+  int map = -1;
+
+  for (guint i = 0; i < playlist->segments->len; i++)
+    {
+      const TrawlHlsSegment *segment = &g_array_index (playlist->segments, TrawlHlsSegment, i);
+
+      if (segment->offset < 0 || segment->key >= 0)
+        return -1;
+      if (segment->map >= 0 && segment->map != map)
+        {
+          const TrawlHlsMap *section = &g_array_index (playlist->maps, TrawlHlsMap,
+                                                       segment->map);
+
+          if (section->offset < 0)
+            return -1;
+          total += section->length;
+          map = segment->map;
+        }
+      total += segment->length;
+    }
+  return total;
+}
+
 static gboolean
 media_playlist_ready (GTask   *task,
                       GError **error)
@@ -878,6 +905,7 @@ media_playlist_ready (GTask   *task,
       return FALSE;
     }
   hls->fmp4 = hls->playlist->maps->len > 0;
+  hls->announced = announced_length (hls->playlist);
   hls->maps = g_ptr_array_new_full (hls->playlist->maps->len, (GDestroyNotify) g_bytes_unref);
   g_ptr_array_set_size (hls->maps, (gint) hls->playlist->maps->len);
   hls->map_asked = g_new0 (gboolean, hls->playlist->maps->len + 1);

@@ -50,6 +50,11 @@ gboolean  _trawl_part_rename           (const char         *part_path,
                                         const char         *final_path,
                                         GError            **error);
 gboolean  _trawl_path_is_free          (const char         *path);
+gboolean  _trawl_part_commit           (int                 fd,
+                                        const char         *part_path,
+                                        const char         *final_path,
+                                        gboolean           *synced,
+                                        GError            **error);
 gboolean  _trawl_part_is_finished      (const char         *path,
                                         const char         *source);
 

@@ -337,6 +337,36 @@ _trawl_path_is_free (const char *path)
 }
 
 /**
+ * _trawl_part_commit:
+ * @synced: (out) (optional): whether the data reached the disk (a failure
+ *   after that is the name's)
+ *
+ * On a worker thread, once the last byte is written: the data reaches the
+ * disk before the name says "done", and the name never replaces anything.
+ */
+gboolean
+_trawl_part_commit (int          fd,
+                    const char  *part_path,
+                    const char  *final_path,
+                    gboolean    *synced,
+                    GError     **error)
+{
+  if (synced != NULL)
+    *synced = FALSE;
+  if (fsync (fd) != 0 && errno != EINVAL)
+    {
+      int saved = errno;
+
+      g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                           g_strerror (saved));
+      return FALSE;
+    }
+  if (synced != NULL)
+    *synced = TRUE;
+  return _trawl_part_rename (part_path, final_path, error);
+}
+
+/**
  * _trawl_part_is_finished:
  * @source: the archive key of a video
  *

@@ -462,6 +462,7 @@ finish_thread (GTask        *task,
 {
   Finish *finish = task_data;
   GError *error = NULL;
+  gboolean synced;
 
   if (finish->length > 0 && !write_fd (finish, &finish->write_error))
     {
@@ -469,36 +470,23 @@ finish_thread (GTask        *task,
       return;
     }
 
-  if (fsync (finish->fd) != 0 && errno != EINVAL)
+  if (!_trawl_part_commit (finish->fd, finish->part, finish->path, &synced, &error))
     {
-      int saved = errno;
-
-      error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
-      /* After the last write, an unsynced file is a failed write: the
-       * caller reads only what is in @finish. */
-      if (finish->length > 0)
+      if (finish->length == 0)
         {
-          finish->write_error = error;
-          g_task_return_boolean (task, FALSE);
+          g_task_return_error (task, error);
+          return;
         }
+      /* After the last write: an unsynced file is a failed write; a name
+       * taken meanwhile is left to finish_async(), which finds another. */
+      if (synced)
+        finish->rename_error = error;
       else
-        g_task_return_error (task, error);
+        finish->write_error = error;
+      g_task_return_boolean (task, FALSE);
       return;
     }
-
-  if (!_trawl_part_rename (finish->part, finish->path, &error))
-    {
-      if (finish->length > 0)
-        {
-          /* Left to finish_async(), which knows what to do about it. */
-          finish->rename_error = error;
-          g_task_return_boolean (task, FALSE);
-        }
-      else
-        g_task_return_error (task, error);
-    }
-  else
-    g_task_return_boolean (task, TRUE);
+  g_task_return_boolean (task, TRUE);
 }
 
 /* The .part is gone (renamed); closing the fd lets go of the lock. */
