@@ -90,6 +90,7 @@ create_client (GSettings *settings)
 
   g_settings_bind (settings, "per-host", client, "per-host", G_SETTINGS_BIND_GET);
   g_settings_bind (settings, "split", client, "split", G_SETTINGS_BIND_GET);
+  g_settings_bind (settings, "max-height", client, "max-height", G_SETTINGS_BIND_GET);
   g_settings_bind_with_mapping (settings, "speed-limit", client, "limit-rate",
                                 G_SETTINGS_BIND_GET, kib_to_bytes, NULL, NULL, NULL);
   g_settings_bind_with_mapping (settings, "user-agent", client, "user-agent",

@@ -29,6 +29,7 @@ struct _TrawlPreferencesWindow
   GtkSpinButton        *speed_spin;
   AdwEntryRow          *user_agent_row;
   AdwComboRow          *proxy_row;
+  AdwComboRow          *quality_row;
   AdwEntryRow          *proxy_url_row;
   GtkLabel             *proxy_error_label;
 };
@@ -179,6 +180,35 @@ proxy_set_mapping (const GValue       *value,
   return g_variant_new_string (nicks[MIN (selected, 2)]);
 }
 
+/* The quality row's choices, as the lines of the tallest picture. */
+static const guint quality_heights[] = { 0, 2160, 1080, 720, 480, 360 };
+
+static gboolean
+quality_get_mapping (GValue   *value,
+                     GVariant *variant,
+                     gpointer  user_data)
+{
+  guint height = g_variant_get_uint32 (variant);
+  guint selected = 0;
+
+  /* A height set elsewhere (gsettings) shows as the choice it allows. */
+  for (guint i = 1; height > 0 && i < G_N_ELEMENTS (quality_heights); i++)
+    if (quality_heights[i] >= height)
+      selected = i;
+  g_value_set_uint (value, selected);
+  return TRUE;
+}
+
+static GVariant *
+quality_set_mapping (const GValue       *value,
+                     const GVariantType *type,
+                     gpointer            user_data)
+{
+  guint selected = MIN (g_value_get_uint (value), G_N_ELEMENTS (quality_heights) - 1);
+
+  return g_variant_new_uint32 (quality_heights[selected]);
+}
+
 static void
 trawl_preferences_window_constructed (GObject *object)
 {
@@ -204,6 +234,9 @@ trawl_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "user-agent", self->user_agent_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind_with_mapping (self->settings, "max-height", self->quality_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, quality_get_mapping,
+                                quality_set_mapping, NULL, NULL);
   g_settings_bind_with_mapping (self->settings, "proxy-mode", self->proxy_row, "selected",
                                 G_SETTINGS_BIND_DEFAULT, proxy_get_mapping, proxy_set_mapping,
                                 NULL, NULL);
@@ -286,6 +319,7 @@ trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, jobs_spin);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, per_host_spin);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, split_spin);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, quality_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, speed_spin);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, user_agent_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_row);

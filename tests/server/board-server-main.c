@@ -88,6 +88,7 @@ main (int   argc,
   gboolean no_range = FALSE;
   gboolean hostile = FALSE;
   gboolean gbk = FALSE;
+  g_autofree char *hls = NULL;
   guint64 video_size = 1024 * 1024;
   GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default: any free one)",
@@ -102,6 +103,9 @@ main (int   argc,
     { "no-range", 0, 0, G_OPTION_ARG_NONE, &no_range, "Ignore Range requests", NULL },
     { "hostile", 0, 0, G_OPTION_ARG_NONE, &hostile, "Give items hostile titles", NULL },
     { "gbk", 0, 0, G_OPTION_ARG_NONE, &gbk, "Serve pages in GBK", NULL },
+    { "hls", 0, 0, G_OPTION_ARG_FILENAME, &hls,
+      "Serve HLS streams under /hls/ (a board of them at /hls/board) from the clips in DIR "
+      "(tests/fixtures/hls)", "DIR" },
     { "rate", 0, 0, G_OPTION_ARG_STRING, &rate,
       "Send each video at this many bytes a second, K/M/G suffixes", "RATE" },
     { "parallel", 0, 0, G_OPTION_ARG_STRING, &parallel,
@@ -186,6 +190,11 @@ main (int   argc,
                                     parts[2] && parts[3] ? atoi (parts[3]) : 0);
     }
 
+  if (hls != NULL && !trawl_board_server_set_hls (server, hls, &error))
+    {
+      g_printerr ("trawl-board-server: %s\n", error->message);
+      return 2;
+    }
   if (!trawl_board_server_start (server, port, &error))
     {
       g_printerr ("Cannot listen: %s\n", error->message);
