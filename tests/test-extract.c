@@ -156,6 +156,8 @@ test_generic (void)
       "Open Graph clip" },
     { "generic-jsonld.html", "https://example.org/watch/3", "https://example.org/v/jsonld.mp4",
       "JSON-LD clip" },
+    { "generic-hls-script.html", "https://example.org/watch/4",
+      "https://cdn.example.org/v/7/master.m3u8?token=a1&x=2", "Stream in a script" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

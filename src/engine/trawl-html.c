@@ -376,6 +376,8 @@ generic_media (htmlDocPtr  doc,
   GPtrArray *media = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) scripts = NULL;
+  g_autoptr(GPtrArray) code = NULL;
+  static GRegex *playlist;
   g_autoptr(GPtrArray) links = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
@@ -401,6 +403,26 @@ generic_media (htmlDocPtr  doc,
       collect_content_urls (json_parser_get_root (parser), urls);
       for (guint j = 0; j < urls->len; j++)
         add_unique (media, seen, trawl_uri_resolve (base, g_ptr_array_index (urls, j), NULL));
+    }
+
+  /* A player set up by a script: an HLS playlist's address in its code. */
+  if (g_once_init_enter (&playlist))
+    g_once_init_leave (&playlist,
+                       g_regex_new ("[\"']([^\"'\\s<>]+?\\.m3u8(?:\\?[^\"'\\s<>]*)?)[\"']",
+                                    G_REGEX_OPTIMIZE | G_REGEX_CASELESS, 0, NULL));
+  code = xpath_strings (doc, NULL, "//script[not(@type='application/ld+json')]");
+  for (guint i = 0; i < code->len; i++)
+    {
+      g_autoptr(GMatchInfo) info = NULL;
+
+      for (g_regex_match (playlist, g_ptr_array_index (code, i), 0, &info);
+           g_match_info_matches (info); g_match_info_next (info, NULL))
+        {
+          g_autofree char *raw = g_match_info_fetch (info, 1);
+          g_autofree char *url = clean_found_url (raw);
+
+          add_unique (media, seen, trawl_uri_resolve (base, url, NULL));
+        }
     }
 
   if (!with_links)
