@@ -324,9 +324,18 @@ wait_cb (GObject      *object,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
-/* kill -9 after two segments: the next run fetches only the third. */
+typedef enum
+{
+  SAME,      /* the same playlist */
+  TOKEN,     /* segment addresses signed anew, the same segments */
+  CHANGED,   /* another version of the stream */
+} SecondRun;
+
+/* kill -9 after two segments, then a second run with the playlist as
+ * @second says; the file is right either way. */
 static void
-test_resume_after_kill (Fixture *f, gconstpointer data)
+kill_and_rerun (Fixture   *f,
+                SecondRun  second)
 {
   TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
   g_autofree char *url = g_strconcat (f->base, "/hls/ts/index.m3u8", NULL);
@@ -342,6 +351,7 @@ test_resume_after_kill (Fixture *f, gconstpointer data)
   g_autoptr(GSubprocess) cli = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *result = NULL;
+  guint again = second == CHANGED ? 1 : 0;
 
   trawl_test_drop_queue (&f->queue);
   trawl_hls_streams_hold_from (streams, 2);
@@ -355,6 +365,8 @@ test_resume_after_kill (Fixture *f, gconstpointer data)
 
   trawl_hls_streams_hold_from (streams, G_MAXUINT);
   trawl_hls_streams_reset_requests (streams);
+  trawl_hls_streams_set_token (streams, second == TOKEN ? 42 : 0);
+  trawl_hls_streams_set_changed (streams, second == CHANGED);
   g_clear_object (&cli);
   cli = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
   g_assert_no_error (error);
@@ -367,9 +379,30 @@ test_resume_after_kill (Fixture *f, gconstpointer data)
 
   assert_file (file, expected);
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-0.ts"), ==, 0);
-  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-1.ts"), ==, 0);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-0.ts"), ==, again);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-1.ts"), ==, again);
   g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-2.ts"), ==, 1);
+}
+
+/* The next run fetches only the third segment. */
+static void
+test_resume_after_kill (Fixture *f, gconstpointer data)
+{
+  kill_and_rerun (f, SAME);
+}
+
+/* A CDN that signs segment addresses anew each time is the same stream. */
+static void
+test_resume_new_tokens (Fixture *f, gconstpointer data)
+{
+  kill_and_rerun (f, TOKEN);
+}
+
+/* Another version of the stream: over from the first segment. */
+static void
+test_changed_playlist (Fixture *f, gconstpointer data)
+{
+  kill_and_rerun (f, CHANGED);
 }
 
 /* ---- The parser on its own ---- */
@@ -496,6 +529,8 @@ main (int   argc,
   ADD ("/hls/board", test_board);
   ADD ("/hls/per-host", test_per_host);
   ADD ("/hls/resume-after-kill", test_resume_after_kill);
+  ADD ("/hls/resume-new-tokens", test_resume_new_tokens);
+  ADD ("/hls/changed-playlist", test_changed_playlist);
 
   return g_test_run ();
 }

@@ -23,10 +23,11 @@
  * of a master playlist), its segments fetched several at a time, each
  * decrypted where the playlist says AES-128, and written in order into
  * NAME.part (MPEG-TS segments as NAME.ts; fMP4, with its initialisation
- * sections, as NAME.mp4). The .part carries the playlist's SHA-256 and
- * how many segments it holds, so a resume (after a pause, a crash or
- * kill -9) goes on at the first missing segment, and a changed playlist
- * starts over. Memory is bounded by the segments in flight. */
+ * sections, as NAME.mp4). The .part carries the SHA-256 of the segment
+ * list (see playlist_identity()) and how many segments it holds, so a
+ * resume (after a pause, a crash or kill -9) goes on at the first missing
+ * segment, and another version of the stream starts over. Memory is
+ * bounded by the segments in flight. */
 
 /* No real segment is near this; a server that sends more is refused. */
 #define MAX_SEGMENT_SIZE (512 * 1024 * 1024)
@@ -788,13 +789,55 @@ hls_pump (GTask *task)
 /* ---- Starting: the playlist, the .part ------------------------------- */
 
 static void
-playlist_sha256 (Hls        *hls,
-                 const char *text,
-                 gsize       length)
+append_place (GString    *canon,
+              const char *url)
 {
-  g_autofree char *sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) text,
-                                                      length);
+  const char *query = strpbrk (url, "?#");
 
+  /* Without its query: CDNs sign segment addresses with tokens that
+   * change at every fetch of the playlist, the segments do not. */
+  g_string_append_len (canon, url, query != NULL ? query - url : (gssize) strlen (url));
+}
+
+/* What identifies the stream across runs: each segment's place, range,
+ * length in time, key and initialisation section, as SHA-256. */
+static void
+playlist_identity (Hls *hls)
+{
+  g_autoptr(GString) canon = g_string_new (NULL);
+  g_autofree char *sum = NULL;
+
+  for (guint i = 0; i < hls->playlist->segments->len; i++)
+    {
+      const TrawlHlsSegment *segment = &g_array_index (hls->playlist->segments,
+                                                       TrawlHlsSegment, i);
+
+      append_place (canon, segment->url);
+      g_string_append_printf (canon, " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %.3f %"
+                              G_GUINT64_FORMAT, segment->offset, segment->length,
+                              segment->duration, segment->sequence);
+      if (segment->key >= 0)
+        {
+          const TrawlHlsKey *key = &g_array_index (hls->playlist->keys, TrawlHlsKey,
+                                                   segment->key);
+
+          g_string_append_c (canon, ' ');
+          append_place (canon, key->url);
+          for (guint j = 0; key->has_iv && j < 16; j++)
+            g_string_append_printf (canon, "%02x", key->iv[j]);
+        }
+      if (segment->map >= 0)
+        {
+          const TrawlHlsMap *map = &g_array_index (hls->playlist->maps, TrawlHlsMap,
+                                                   segment->map);
+
+          g_string_append_c (canon, ' ');
+          append_place (canon, map->url);
+          g_string_append_printf (canon, " %" G_GINT64_FORMAT, map->offset);
+        }
+      g_string_append_c (canon, '\n');
+    }
+  sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canon->str, (gssize) canon->len);
   g_free (hls->identity.validator);
   hls->identity.validator = g_strconcat ("hls:", sum, NULL);
 }
@@ -982,7 +1025,7 @@ playlist_cb (GObject      *object,
   g_free (hls->playlist_url);
   hls->playlist_url = g_strdup (response->url);
   hls->playlist = g_steal_pointer (&playlist);
-  playlist_sha256 (hls, text, length);
+  playlist_identity (hls);
   if (!media_playlist_ready (task, &error))
     {
       g_task_return_error (task, error);

@@ -26,6 +26,8 @@ struct _TrawlHlsStreams
   gboolean    fail_once;
   GHashTable *failed;      /* paths failed once already */
   guint       hold_from;   /* segments from this index are held (G_MAXUINT: none) */
+  guint       token;       /* 0, or a ?token=N on every segment address (a signing CDN) */
+  gboolean    changed;     /* the segments last longer: another version of the stream */
 };
 
 static const guint8 key_a[16] = "0123456789abcdef";
@@ -121,6 +123,20 @@ trawl_hls_streams_set_fail_once (TrawlHlsStreams *streams,
                                  gboolean         fail_once)
 {
   streams->fail_once = fail_once;
+}
+
+void
+trawl_hls_streams_set_token (TrawlHlsStreams *streams,
+                             guint            token)
+{
+  streams->token = token;
+}
+
+void
+trawl_hls_streams_set_changed (TrawlHlsStreams *streams,
+                               gboolean         changed)
+{
+  streams->changed = changed;
 }
 
 void
@@ -239,7 +255,11 @@ media_playlist (TrawlHlsStreams *streams,
             g_string_append (text, "#EXT-X-KEY:METHOD=AES-128,URI=\"/hls/aes/key-b\"\n");
           if (g_str_equal (kind, "sample-aes") && i == 0)
             g_string_append (text, "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"key-a\"\n");
-          g_string_append_printf (text, "#EXTINF:1.0,\nseg-%u.ts\n", i);
+          g_string_append_printf (text, "#EXTINF:%s,\nseg-%u.ts", streams->changed ? "1.5" : "1.0",
+                                  i);
+          if (streams->token > 0)
+            g_string_append_printf (text, "?token=%u", streams->token);
+          g_string_append_c (text, '\n');
         }
     }
   if (!g_str_equal (kind, "live"))

@@ -28,6 +28,10 @@ TrawlHlsStreams *trawl_hls_streams_new            (const char       *fixtures,
 void             trawl_hls_streams_free           (TrawlHlsStreams  *streams);
 void             trawl_hls_streams_set_fail_once  (TrawlHlsStreams  *streams,
                                                    gboolean          fail_once);
+void             trawl_hls_streams_set_token      (TrawlHlsStreams  *streams,
+                                                   guint             token);
+void             trawl_hls_streams_set_changed    (TrawlHlsStreams  *streams,
+                                                   gboolean          changed);
 void             trawl_hls_streams_hold_from      (TrawlHlsStreams  *streams,
                                                    guint             segment);
 guint            trawl_hls_streams_get_requests   (TrawlHlsStreams  *streams,
