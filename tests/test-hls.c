@@ -186,6 +186,55 @@ test_byte_ranges (Fixture *f, gconstpointer data)
   assert_plays (trawl_item_get_path (item), 3.0);
 }
 
+/* A section that changes mid-stream is written again before the
+ * fragments that use it, and each is fetched once. */
+static void
+test_changing_map (Fixture *f, gconstpointer data)
+{
+  TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
+  TrawlItem *item = download (f, "/hls/maps/index.m3u8");
+  g_autoptr(GBytes) expected = trawl_hls_streams_expected (streams, "maps");
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  assert_file (trawl_item_get_path (item), expected);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "maps/init.mp4"), ==, 1);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "maps/init-b.mp4"), ==, 1);
+}
+
+/* Paused after two segments and resumed: on from the third. */
+static void
+test_pause_resume (Fixture *f, gconstpointer data)
+{
+  TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
+  g_autofree char *url = g_strconcat (f->base, "/hls/ts/index.m3u8", NULL);
+  g_autoptr(GBytes) expected = trawl_hls_streams_expected (streams, "ts");
+  g_autofree char *part = g_build_filename (f->dir, "index.ts.part", NULL);
+  g_autofree char *seg0 = g_test_build_filename (G_TEST_DIST, "fixtures", "hls", "seg0.ts",
+                                                 NULL);
+  g_autofree char *seg1 = g_test_build_filename (G_TEST_DIST, "fixtures", "hls", "seg1.ts",
+                                                 NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlItem) item = NULL;
+
+  trawl_hls_streams_hold_from (streams, 2);
+  trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (trawl_test_file_size (part) ==
+                    trawl_test_file_size (seg0) + trawl_test_file_size (seg1));
+  item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
+  trawl_queue_pause (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+
+  trawl_hls_streams_hold_from (streams, G_MAXUINT);
+  trawl_queue_resume (f->queue, item);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  assert_file (trawl_item_get_path (item), expected);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-0.ts"), ==, 1);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "ts/seg-1.ts"), ==, 1);
+}
+
 static void
 test_aes (Fixture *f, gconstpointer data)
 {
@@ -519,6 +568,8 @@ main (int   argc,
   ADD ("/hls/fmp4", test_fmp4);
   ADD ("/hls/byte-ranges", test_byte_ranges);
   ADD ("/hls/aes-128", test_aes);
+  ADD ("/hls/changing-map", test_changing_map);
+  ADD ("/hls/pause-resume", test_pause_resume);
   ADD ("/hls/sniffed", test_sniffed);
   ADD ("/hls/master", test_master);
   ADD ("/hls/max-height", test_max_height);

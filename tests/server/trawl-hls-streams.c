@@ -184,6 +184,25 @@ trawl_hls_streams_expected (TrawlHlsStreams *streams,
 
   if (g_str_equal (kind, "fmp4") || g_str_equal (kind, "range"))
     return g_bytes_ref (streams->fmp4);
+  if (g_str_equal (kind, "maps"))
+    {
+      /* The section again where the playlist names another one. */
+      for (guint i = 0; i <= trawl_hls_streams_n_fragments (streams); i++)
+        {
+          g_autoptr(GBytes) part = fragment (streams, i);
+
+          if (i == 4)
+            {
+              g_autoptr(GBytes) init = fragment (streams, 0);
+
+              g_byte_array_append (all, g_bytes_get_data (init, NULL),
+                                   (guint) g_bytes_get_size (init));
+            }
+          g_byte_array_append (all, g_bytes_get_data (part, NULL),
+                               (guint) g_bytes_get_size (part));
+        }
+      return g_byte_array_free_to_bytes (g_steal_pointer (&all));
+    }
   for (guint i = 0; i < N_TS; i++)
     g_byte_array_append (all, g_bytes_get_data (streams->ts[i], NULL),
                          (guint) g_bytes_get_size (streams->ts[i]));
@@ -216,11 +235,15 @@ media_playlist (TrawlHlsStreams *streams,
 {
   GString *text = g_string_new ("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n");
 
-  if (g_str_equal (kind, "fmp4"))
+  if (g_str_equal (kind, "fmp4") || g_str_equal (kind, "maps"))
     {
       g_string_append (text, "#EXT-X-MAP:URI=\"init.mp4\"\n");
       for (guint i = 1; i <= trawl_hls_streams_n_fragments (streams); i++)
-        g_string_append_printf (text, "#EXTINF:0.5,\nfrag-%u.m4s\n", i);
+        {
+          if (g_str_equal (kind, "maps") && i == 4)
+            g_string_append (text, "#EXT-X-DISCONTINUITY\n#EXT-X-MAP:URI=\"init-b.mp4\"\n");
+          g_string_append_printf (text, "#EXTINF:0.5,\nfrag-%u.m4s\n", i);
+        }
     }
   else if (g_str_equal (kind, "range"))
     {
@@ -315,12 +338,14 @@ segment (TrawlHlsStreams *streams,
         }
       return g_bytes_ref (streams->ts[n]);
     }
-  if (g_str_equal (kind, "fmp4") && g_str_equal (name, "init.mp4"))
+  if ((g_str_equal (kind, "fmp4") || g_str_equal (kind, "maps")) &&
+      (g_str_equal (name, "init.mp4") || g_str_equal (name, "init-b.mp4")))
     {
       *index = G_MAXUINT;
       return fragment (streams, 0);
     }
-  if (g_str_equal (kind, "fmp4") && g_str_has_prefix (name, "frag-") &&
+  if ((g_str_equal (kind, "fmp4") || g_str_equal (kind, "maps")) &&
+      g_str_has_prefix (name, "frag-") &&
       g_str_has_suffix (name, ".m4s"))
     {
       g_autofree char *digits = g_strndup (name + 5, strlen (name) - 9);
