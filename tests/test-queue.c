@@ -394,6 +394,44 @@ test_pause_at_the_end (Fixture       *f,
 }
 
 static void
+count_note_cb (TrawlItem  *item,
+               const char *note,
+               GString    *notes)
+{
+  g_string_append_printf (notes, "%s\n", note);
+}
+
+/* A file that takes the video's name while it downloads is never
+ * replaced: the video takes another name, and says so. */
+static void
+test_name_taken_meanwhile (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GString) notes = g_string_new (NULL);
+  g_autofree char *taken = NULL;
+  g_autofree char *contents = NULL;
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_hold_videos (f->server, TRUE);
+  add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 1);
+  item = trawl_test_item (f->queue, 0);
+  g_signal_connect (item, "note", G_CALLBACK (count_note_cb), notes);
+  taken = g_strdup (trawl_item_get_path (item));
+  g_assert_true (g_file_set_contents (taken, "mine", -1, NULL));
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpstr (trawl_item_get_path (item), !=, taken);
+  assert_item_file (item, 64 * 1024);
+  g_assert_true (g_file_get_contents (taken, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "mine");
+  g_assert_nonnull (strstr (notes->str, "already exists; saving as"));
+}
+
+static void
 test_resume_next_run (Fixture       *f,
                       gconstpointer  data)
 {
@@ -1653,6 +1691,7 @@ main (int   argc,
   ADD ("/queue/resume/pause", test_pause_resume);
   ADD ("/queue/resume/pause-at-the-end", test_pause_at_the_end);
   ADD ("/queue/resume/next-run", test_resume_next_run);
+  ADD ("/queue/name-taken-meanwhile", test_name_taken_meanwhile);
   ADD ("/queue/resume/range-ignored", test_range_ignored);
   ADD ("/queue/resume/changed-file", test_changed_file);
   ADD ("/queue/retry", test_retry_then_fail);

@@ -712,8 +712,7 @@ finish_cb (GObject      *object,
         {
           /* Someone made a file of that name meanwhile: another name. */
           g_clear_error (&error);
-          _trawl_paths_block (hls->paths, trawl_item_get_path (hls->item));
-          _trawl_paths_reserve (hls->paths, hls->item, NULL);
+          _trawl_paths_move_aside (hls->paths, hls->item);
           finish_async (task);
           return;
         }

@@ -22,5 +22,7 @@ void        _trawl_paths_release (TrawlPaths *self,
                                   TrawlItem  *item);
 void        _trawl_paths_block   (TrawlPaths *self,
                                   const char *path);
+void        _trawl_paths_move_aside (TrawlPaths *self,
+                                     TrawlItem  *item);
 
 G_END_DECLS

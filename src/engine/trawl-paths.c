@@ -2,6 +2,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "trawl-board.h"
 #include "trawl-filename.h"
 #include "trawl-item-private.h"
@@ -173,4 +175,27 @@ _trawl_paths_block (TrawlPaths *self,
   g_return_if_fail (TRAWL_IS_PATHS (self));
 
   g_hash_table_insert (self->reserved, g_strdup (path), self);
+}
+
+/**
+ * _trawl_paths_move_aside:
+ *
+ * @item's name was taken while it downloaded (by another process, or a
+ * link someone put there): it gets another, and the item says why.
+ */
+void
+_trawl_paths_move_aside (TrawlPaths *self,
+                         TrawlItem  *item)
+{
+  g_autofree char *why = g_strdup_printf (_("%s already exists"), trawl_item_get_title (item));
+  g_autofree char *name = NULL;
+  g_autofree char *note = NULL;
+
+  g_return_if_fail (TRAWL_IS_PATHS (self));
+
+  _trawl_paths_block (self, trawl_item_get_path (item));
+  _trawl_paths_reserve (self, item, NULL);
+  name = g_filename_display_basename (trawl_item_get_path (item));
+  note = g_strdup_printf (_("%s; saving as %s"), why, name);
+  _trawl_item_note (item, note);
 }

@@ -521,8 +521,7 @@ transfer_finish_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
         {
           g_clear_error (&error);
-          _trawl_paths_block (transfer->paths, trawl_item_get_path (transfer->item));
-          _trawl_paths_reserve (transfer->paths, transfer->item, NULL);
+          _trawl_paths_move_aside (transfer->paths, transfer->item);
           finish_async (task);
           return;
         }
