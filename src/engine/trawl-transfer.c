@@ -561,8 +561,13 @@ static gboolean
 count_reread (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
+  gboolean first = transfer->unconfirmed < 0;
 
   transfer->unconfirmed = (gint64) transfer->offset;
+  /* The first read again is the confirmation, not a retry: only answers
+   * that disagree use up tries. */
+  if (first)
+    return TRUE;
   if (transfer->attempt >= trawl_client_get_max_tries (transfer->client))
     {
       return_error (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
