@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trawl-board-server.h"
 #include "trawl-client.h"
@@ -172,13 +173,14 @@ test_byte_ranges (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlItem) item = NULL;
 
-  g_object_set (trawl_queue_get_client (f->queue), "limit-rate", (guint64) 16 * 1024, NULL);
+  g_object_set (trawl_queue_get_client (f->queue), "limit-rate", (guint64) 4 * 1024, NULL);
   trawl_queue_add_board (f->queue, url, NULL, f->dir, &error);
   g_assert_no_error (error);
   TRAWL_WAIT_UNTIL (g_list_model_get_n_items (G_LIST_MODEL (f->queue)) == 1);
   item = g_list_model_get_item (G_LIST_MODEL (f->queue), 0);
-  TRAWL_WAIT_UNTIL (trawl_item_get_bytes (item) > 0 && trawl_item_get_total (item) == size);
+  TRAWL_WAIT_UNTIL (trawl_item_get_total (item) == size || trawl_item_is_finished (item));
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DOWNLOADING);
+  g_assert_cmpuint (trawl_item_get_bytes (item), <, (guint64) size);
   g_object_set (trawl_queue_get_client (f->queue), "limit-rate", (guint64) 0, NULL);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
@@ -291,6 +293,8 @@ test_max_height (Fixture *f, gconstpointer data)
   assert_file (trawl_item_get_path (item), expected);
 }
 
+static void assert_refused (Fixture *f, const char *path, const char *reason);
+
 static void
 assert_refused (Fixture    *f,
                 const char *path,
@@ -301,7 +305,8 @@ assert_refused (Fixture    *f,
   const char *name;
 
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
-  g_assert_nonnull (strstr (trawl_item_get_error (item), reason));
+  if (strstr (trawl_item_get_error (item), reason) == NULL)
+    g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
   /* One line, and nothing left behind. */
   g_assert_null (strchr (trawl_item_get_error (item), '\n'));
   while ((name = g_dir_read_name (dir)) != NULL)
@@ -338,6 +343,106 @@ test_retry_segment (Fixture *f, gconstpointer data)
   trawl_hls_streams_set_fail_once (streams, TRUE);
   test_kind (f, "fmp4", ".mp4");
   g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "fmp4/frag-3.m4s"), ==, 2);
+}
+
+/* Fails with @reason in one line; what was written before stays in the
+ * .part for a later run, nothing has the final name. */
+static void
+assert_failed_kept (Fixture    *f,
+                    const char *path,
+                    const char *reason)
+{
+  TrawlItem *item = download (f, path);
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  if (strstr (trawl_item_get_error (item), reason) == NULL)
+    g_error ("“%s” does not say “%s”", trawl_item_get_error (item), reason);
+  g_assert_null (strchr (trawl_item_get_error (item), '\n'));
+  g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+}
+
+/* Parts that are not what they claim fail the video with the reason,
+ * and nothing is left that looks done. */
+static void
+test_bad_segment_html (Fixture *f, gconstpointer data)
+{
+  assert_failed_kept (f, "/hls/html/index.m3u8", "Segment 2 of 3 is not a piece of the video");
+}
+
+static void
+test_bad_segment_cut (Fixture *f, gconstpointer data)
+{
+  assert_failed_kept (f, "/hls/cut/index.m3u8", "Segment 2 of 3 is not a piece of the video");
+}
+
+static void
+test_range_lie (Fixture *f, gconstpointer data)
+{
+  assert_failed_kept (f, "/hls/range-lie/index.m3u8", "another part of the stream");
+}
+
+static void
+test_file_uri (Fixture *f, gconstpointer data)
+{
+  assert_refused (f, "/hls/fileuri/index.m3u8", "will not fetch (file:///etc/passwd)");
+}
+
+/* A playlist that starts with a byte-order mark is read as any other. */
+static void
+test_bom (Fixture *f, gconstpointer data)
+{
+  TrawlItem *item = download (f, "/hls/bom/index.m3u8");
+  g_autoptr(GBytes) expected = trawl_hls_streams_expected (trawl_board_server_get_hls (f->server),
+                                                           "ts");
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  assert_file (trawl_item_get_path (item), expected);
+}
+
+/* A segment that drips a byte now and then is retried like a stalled
+ * one, never waited on for ever. */
+static void
+test_drip (Fixture *f, gconstpointer data)
+{
+  TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
+
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 1, NULL);
+  test_kind (f, "drip", ".ts");
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "drip/seg-1.ts"), ==, 2);
+}
+
+/* A .part that is a link is never written through: another name. */
+static void
+test_part_is_link (Fixture *f, gconstpointer data)
+{
+  g_autofree char *link = g_build_filename (f->dir, "index.ts.part", NULL);
+  g_autofree char *target = g_build_filename (f->dir, "target", NULL);
+  TrawlItem *item;
+
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  item = download (f, "/hls/ts/index.m3u8");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_true (g_str_has_suffix (trawl_item_get_path (item), "index (2).ts"));
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+}
+
+/* Downloaded again with no archive (or after the archive was lost): the
+ * finished file is found done, nothing is fetched, no " (2)". */
+static void
+test_found_finished (Fixture *f, gconstpointer data)
+{
+  TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
+  TrawlItem *item = download (f, "/hls/fmp4/index.m3u8");
+  g_autofree char *first = g_strdup (trawl_item_get_path (item));
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  trawl_test_drop_queue (&f->queue);
+  f->queue = trawl_test_new_queue ();
+  trawl_hls_streams_reset_requests (streams);
+  item = download (f, "/hls/fmp4/index.m3u8");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpstr (trawl_item_get_path (item), ==, first);
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "fmp4/frag-1.m4s"), ==, 0);
 }
 
 /* Segments come several at a time, but never more to one host than the
@@ -378,6 +483,7 @@ typedef enum
   SAME,      /* the same playlist */
   TOKEN,     /* segment addresses signed anew, the same segments */
   CHANGED,   /* another version of the stream */
+  SHORTENED, /* the .part cut shorter than its record says */
 } SecondRun;
 
 /* kill -9 after two segments, then a second run with the playlist as
@@ -400,7 +506,7 @@ kill_and_rerun (Fixture   *f,
   g_autoptr(GSubprocess) cli = NULL;
   g_autoptr(GError) error = NULL;
   GAsyncResult *result = NULL;
-  guint again = second == CHANGED ? 1 : 0;
+  guint again = second == CHANGED || second == SHORTENED ? 1 : 0;
 
   trawl_test_drop_queue (&f->queue);
   trawl_hls_streams_hold_from (streams, 2);
@@ -412,6 +518,8 @@ kill_and_rerun (Fixture   *f,
   g_subprocess_send_signal (cli, SIGKILL);
   g_subprocess_wait (cli, NULL, NULL);
 
+  if (second == SHORTENED)
+    g_assert_cmpint (truncate (part, 1000), ==, 0);
   trawl_hls_streams_hold_from (streams, G_MAXUINT);
   trawl_hls_streams_reset_requests (streams);
   trawl_hls_streams_set_token (streams, second == TOKEN ? 42 : 0);
@@ -445,6 +553,15 @@ static void
 test_resume_new_tokens (Fixture *f, gconstpointer data)
 {
   kill_and_rerun (f, TOKEN);
+}
+
+/* A .part shorter than its record (cut by hand, or a file system that
+ * lost its end) is not trusted: over from the first segment, never a
+ * file with a hole of zeros. */
+static void
+test_resume_shortened (Fixture *f, gconstpointer data)
+{
+  kill_and_rerun (f, SHORTENED);
 }
 
 /* Another version of the stream: over from the first segment. */
@@ -579,9 +696,18 @@ main (int   argc,
   ADD ("/hls/retry-segment", test_retry_segment);
   ADD ("/hls/board", test_board);
   ADD ("/hls/per-host", test_per_host);
+  ADD ("/hls/bad-segment/html", test_bad_segment_html);
+  ADD ("/hls/bad-segment/cut", test_bad_segment_cut);
+  ADD ("/hls/bad-segment/range-lie", test_range_lie);
+  ADD ("/hls/bad-segment/file-uri", test_file_uri);
+  ADD ("/hls/bom", test_bom);
+  ADD ("/hls/drip", test_drip);
   ADD ("/hls/resume-after-kill", test_resume_after_kill);
   ADD ("/hls/resume-new-tokens", test_resume_new_tokens);
   ADD ("/hls/changed-playlist", test_changed_playlist);
+  ADD ("/hls/resume-shortened", test_resume_shortened);
+  ADD ("/hls/part-is-link", test_part_is_link);
+  ADD ("/hls/found-finished", test_found_finished);
 
   return g_test_run ();
 }

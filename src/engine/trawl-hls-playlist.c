@@ -286,13 +286,27 @@ parse_map (Parser     *parser,
   TrawlHlsMap map = { NULL, -1, -1 };
 
   map.url = uri != NULL ? trawl_uri_resolve (parser->base, uri, NULL) : NULL;
+  /* A section's range without an offset starts at the beginning. */
   if (map.url == NULL ||
-      (range != NULL && (!parse_byte_range (range, -1, &map.offset, &map.length))))
+      (range != NULL && (!parse_byte_range (range, 0, &map.offset, &map.length))))
     {
       g_free (map.url);
       g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_STREAM,
                            _("The stream's playlist has an invalid EXT-X-MAP"));
       return FALSE;
+    }
+  /* The same section named again (before each segment, as some
+   * packagers do) is the same section: written once. */
+  if (parser->map >= 0)
+    {
+      const TrawlHlsMap *last = &g_array_index (parser->playlist->maps, TrawlHlsMap, parser->map);
+
+      if (g_str_equal (last->url, map.url) && last->offset == map.offset &&
+          last->length == map.length)
+        {
+          g_free (map.url);
+          return TRUE;
+        }
     }
   g_array_append_val (parser->playlist->maps, map);
   parser->map = (int) parser->playlist->maps->len - 1;
@@ -454,6 +468,12 @@ _trawl_hls_parse (const char  *text,
       return NULL;
     }
 
+  /* A byte-order mark is no part of the first line. */
+  if (length >= 3 && memcmp (text, "\xEF\xBB\xBF", 3) == 0)
+    {
+      text += 3;
+      length -= 3;
+    }
   copy = g_strndup (text, length);
   lines = g_strsplit_set (copy, "\r\n", -1);
   parser.playlist = playlist;
@@ -476,8 +496,18 @@ _trawl_hls_parse (const char  *text,
       {
         g_autofree char *url = trawl_uri_resolve (base_url, line, NULL);
 
+        /* A part left out would make a file that looks whole and is not. */
         if (url == NULL)
-          continue;
+          {
+            gsize shown_length = MIN (strlen (line), 200);
+            g_autofree char *shown = g_utf8_make_valid (line, (gssize) shown_length);
+
+            g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_STREAM,
+                         _("The stream's playlist names a part Trawl will not fetch (%s)"),
+                         shown);
+            ok = FALSE;
+            break;
+          }
         if (parser.stream_inf != NULL)
           add_variant (&parser, url);
         else

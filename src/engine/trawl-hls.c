@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "trawl-board.h"
@@ -18,6 +19,7 @@
 #include <glib/gi18n-lib.h>
 #include "trawl-item-private.h"
 #include "trawl-part-private.h"
+#include "trawl-transfer-private.h"
 
 /* An HLS video saved as one file: the playlist fetched (the best variant
  * of a master playlist), its segments fetched several at a time, each
@@ -29,8 +31,13 @@
  * segment, and another version of the stream starts over. Memory is
  * bounded by the segments in flight. */
 
-/* No real segment is near this; a server that sends more is refused. */
-#define MAX_SEGMENT_SIZE (512 * 1024 * 1024)
+/* No real segment is near this (ten seconds of 4K at 50 Mbit/s are
+ * 60 MiB); a server that sends more is refused. */
+#define MAX_SEGMENT_SIZE (256 * 1024 * 1024)
+/* Segments fetched ahead of the one to write next wait (their reads
+ * parked) once this much is held in memory: memory stays bounded by it
+ * and by the segment being written, whatever the segments' sizes. */
+#define AHEAD_BUDGET (32 * 1024 * 1024)
 #define READ_SIZE (64 * 1024)
 /* Segments fetched at once, at most (the per-host limit bounds it too). */
 #define MAX_IN_FLIGHT 8
@@ -43,6 +50,7 @@ typedef struct
 {
   Hls          *hls;
   char         *url;
+  const char   *what;      /* for messages: "stream segment", "stream key" */
   gint64        offset;    /* -1: no range */
   gint64        length;
   guint         attempt;
@@ -51,6 +59,11 @@ typedef struct
   GByteArray   *body;
   gsize         granted;
   gboolean      whole;     /* a 200 to a range request: the slice is cut out */
+  guint         segment;   /* its index, or G_MAXUINT for a key or a section */
+  GCancellable *cancellable;  /* this attempt's: the stream's and the deadline trip it */
+  gulong        cancel_id;
+  TrawlDeadline deadline;
+  gboolean      too_slow;
 } Get;
 
 struct _Hls
@@ -80,7 +93,10 @@ struct _Hls
   int               written_map; /* the initialisation section last written */
   guint64           written;
   gint64            announced;   /* the file's length where the playlist gives it, or -1 */
+  gboolean          already_there; /* finished by an earlier run */
   guint64           bytes_fetched;
+  guint64           held;        /* bytes of segments in memory, fetched or arriving */
+  GPtrArray        *parked;      /* GTask of segment reads waiting for the budget */
   GError           *failure;
 };
 
@@ -104,6 +120,7 @@ hls_free (Hls *hls)
   g_clear_pointer (&hls->maps, g_ptr_array_unref);
   g_free (hls->map_asked);
   g_clear_pointer (&hls->bodies, g_ptr_array_unref);
+  g_clear_pointer (&hls->parked, g_ptr_array_unref);
   g_clear_error (&hls->failure);
   g_free (hls);
 }
@@ -117,8 +134,16 @@ board_url (Hls *hls)
 /* ---- Fetching one resource ---------------------------------------- */
 
 static void
+get_forget_attempt (Get *get)
+{
+  _trawl_deadline_stop (&get->deadline);
+  _trawl_attempt_end (&get->cancellable, get->hls->cancellable, &get->cancel_id);
+}
+
+static void
 get_free (Get *get)
 {
+  get_forget_attempt (get);
   g_free (get->url);
   g_clear_object (&get->message);
   g_clear_object (&get->input);
@@ -136,7 +161,18 @@ get_failed (GTask  *task,
   Get *get = g_task_get_task_data (task);
   guint delay = 0;
 
+  if (get->too_slow && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_error_free (error);
+      error = _trawl_deadline_error (get->deadline.seconds);
+    }
+  get->too_slow = FALSE;
+  get_forget_attempt (get);
   g_clear_object (&get->input);
+  /* What this try brought is dropped (a retry starts over). */
+  if (get->segment != G_MAXUINT && get->body != NULL)
+    get->hls->held -= MIN (get->hls->held, get->body->len);
+  g_clear_pointer (&get->body, g_byte_array_unref);
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       _trawl_client_should_retry (get->hls->client, get->attempt, error, get->message, &delay))
     {
@@ -166,6 +202,8 @@ get_done (GTask *task)
                                          get->body->len, get->offset + get->length));
           return;
         }
+      if (get->segment != G_MAXUINT)
+        get->hls->held -= MIN (get->hls->held, get->body->len - (guint64) get->length);
       g_byte_array_remove_range (get->body, 0, (guint) get->offset);
       g_byte_array_set_size (get->body, (guint) get->length);
     }
@@ -219,6 +257,9 @@ get_read_cb (GObject      *object,
     }
   g_byte_array_append (get->body, g_bytes_get_data (chunk, NULL), (guint) size);
   get->hls->bytes_fetched += size;
+  if (get->segment != G_MAXUINT)
+    get->hls->held += size;
+  get->deadline.bytes += size;
   get_read (task);
 }
 
@@ -228,8 +269,10 @@ get_wait_cb (GObject      *object,
              gpointer      user_data)
 {
   GTask *task = user_data;
+  Get *get = g_task_get_task_data (task);
   GError *error = NULL;
 
+  get->deadline.waiting = FALSE;
   if (!_trawl_sleep_finish (result, &error))
     {
       get_failed (task, error);
@@ -244,16 +287,30 @@ static void
 get_read (GTask *task)
 {
   Get *get = g_task_get_task_data (task);
+  Hls *hls = get->hls;
   guint wait_ms = 0;
 
+  /* Far enough ahead: wait until the segments before it are written
+   * (the one to write next never waits). */
+  if (get->segment != G_MAXUINT && get->segment != hls->next_write &&
+      hls->held > AHEAD_BUDGET && !g_cancellable_is_cancelled (get->cancellable))
+    {
+      get->deadline.waiting = TRUE;
+      get->deadline.waited = TRUE;
+      g_ptr_array_add (hls->parked, task);
+      return;
+    }
+  get->deadline.waiting = FALSE;
   get->granted = _trawl_client_take_bytes (get->hls->client, READ_SIZE, &wait_ms);
   if (get->granted == 0)
     {
-      _trawl_sleep_async (wait_ms, get->hls->cancellable, get_wait_cb, task);
+      get->deadline.waiting = TRUE;
+      get->deadline.waited = TRUE;
+      _trawl_sleep_async (wait_ms, get->cancellable, get_wait_cb, task);
       return;
     }
   g_input_stream_read_bytes_async (get->input, get->granted, G_PRIORITY_DEFAULT,
-                                   get->hls->cancellable, get_read_cb, task);
+                                   get->cancellable, get_read_cb, task);
 }
 
 static void
@@ -277,15 +334,41 @@ get_send_cb (GObject      *object,
   status = soup_message_get_status (get->message);
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      /* Translators: %s in “The server refused the %s request” */
-      _trawl_set_http_error (&error, get->message, _("stream segment"));
+      _trawl_set_http_error (&error, get->message, get->what);
       get_failed (task, error);
       return;
     }
   get->whole = get->offset >= 0 && status != SOUP_STATUS_PARTIAL_CONTENT;
+  if (get->offset >= 0 && !get->whole)
+    {
+      gint64 start, end, total;
+
+      /* A part of the resource other than the one asked for is no use. */
+      _trawl_parse_content_range (soup_message_headers_get_one (
+                                    soup_message_get_response_headers (get->message),
+                                    "Content-Range"), &start, &end, &total);
+      if (start != get->offset)
+        {
+          get_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_HTTP,
+                                         _("The server sent another part of the stream than "
+                                           "the one asked for (from byte %" PRId64 ", not %"
+                                           PRId64 ")"), start, get->offset));
+          return;
+        }
+    }
   g_clear_pointer (&get->body, g_byte_array_unref);
   get->body = g_byte_array_new ();
   get_read (task);
+}
+
+static gboolean
+get_too_slow_cb (gpointer user_data)
+{
+  Get *get = user_data;
+
+  get->too_slow = TRUE;
+  g_cancellable_cancel (get->cancellable);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -305,12 +388,20 @@ get_start (GTask *task)
   if (get->offset >= 0)
     soup_message_headers_set_range (soup_message_get_request_headers (get->message),
                                     get->offset, get->offset + get->length - 1);
+  /* Progress, not only activity: a segment that drips a byte now and
+   * then is retried like a stalled one. */
+  get_forget_attempt (get);
+  get->cancellable = _trawl_attempt_begin (hls->cancellable, &get->cancel_id);
+  _trawl_deadline_start (&get->deadline, get->message, _trawl_client_get_timeout (hls->client),
+                         get_too_slow_cb, get);
   _trawl_client_send_async (hls->client, trawl_item_get_board (hls->item), get->message,
-                            hls->cancellable, get_send_cb, task);
+                            get->cancellable, get_send_cb, task);
 }
 
 static void
 get_async (Hls                 *hls,
+           const char          *what,
+           guint                segment,
            const char          *url,
            gint64               offset,
            gint64               length,
@@ -321,6 +412,8 @@ get_async (Hls                 *hls,
   Get *get = g_new0 (Get, 1);
 
   get->hls = hls;
+  get->what = what;
+  get->segment = segment;
   get->url = g_strdup (url);
   get->offset = offset;
   get->length = length;
@@ -378,6 +471,17 @@ typedef struct
   guint  map;
 } Aux;
 
+/* The parked reads look again (after a write, or to stop). */
+static void
+unpark (Hls *hls)
+{
+  g_autoptr(GPtrArray) parked = g_steal_pointer (&hls->parked);
+
+  hls->parked = g_ptr_array_new ();
+  for (guint i = 0; i < parked->len; i++)
+    get_read (g_ptr_array_index (parked, i));
+}
+
 static void
 hls_fail (GTask  *task,
           GError *error)
@@ -392,6 +496,7 @@ hls_fail (GTask  *task,
     }
   else
     g_error_free (error);
+  unpark (hls);
   hls_pump (task);
 }
 
@@ -455,7 +560,8 @@ needs_ready (GTask *task,
               /* Asked for once: a placeholder until it comes. */
               g_hash_table_replace (hls->keys, g_strdup (url), NULL);
               hls->aux_running++;
-              get_async (hls, url, -1, -1, aux_cb, aux);
+              /* Translators: %s in “The server refused the %s request” */
+              get_async (hls, _("stream key"), G_MAXUINT, url, -1, -1, aux_cb, aux);
             }
         }
       else if (g_hash_table_lookup (hls->keys, url) == NULL)
@@ -475,7 +581,9 @@ needs_ready (GTask *task,
           aux->map = (guint) segment->map;
           hls->map_asked[segment->map] = TRUE;
           hls->aux_running++;
-          get_async (hls, map->url, map->offset, map->length, aux_cb, aux);
+          /* Translators: %s in “The server refused the %s request” */
+          get_async (hls, _("stream segment"), G_MAXUINT, map->url, map->offset, map->length,
+                     aux_cb, aux);
         }
     }
   return ready;
@@ -564,12 +672,15 @@ write_cb (GObject      *object,
   hls->written += written;
   if (index != G_MAXUINT)
     {
+      hls->held -= MIN (hls->held, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (task),
+                                                                         "fetched")));
       /* A segment: counted only once it is all there, so a resume never
        * starts after a half-written one. */
       hls->next_write = index + 1;
       save_progress (hls);
       progress (hls);
     }
+  unpark (hls);
   hls_pump (task);
 }
 
@@ -588,6 +699,66 @@ write_bytes (GTask  *task,
                           (GDestroyNotify) g_bytes_unref);
   g_output_stream_write_all_async (hls->output, data, size, G_PRIORITY_DEFAULT, NULL, write_cb,
                                    task);
+}
+
+/* What a part of a stream must look like: whole MPEG-TS packets (188
+ * bytes, each starting with its sync byte), whole MP4 boxes, or packed
+ * audio (ADTS, or an ID3 tag first). A web page, a message, a playlist or
+ * a segment cut short is none of them. */
+static gboolean
+looks_like_media (GBytes *bytes)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+  gsize at = 0;
+
+  if (length == 0)
+    return FALSE;
+  if ((length >= 3 && memcmp (data, "ID3", 3) == 0) ||
+      (length >= 2 && data[0] == 0xFF && (data[1] & 0xF6) == 0xF0))
+    return TRUE;
+  if (data[0] == 0x47)
+    {
+      if (length % 188 != 0)
+        return FALSE;
+      for (at = 0; at < length; at += 188)
+        if (data[at] != 0x47)
+          return FALSE;
+      return TRUE;
+    }
+  while (at + 8 <= length)
+    {
+      guint64 size = (guint64) data[at] << 24 | data[at + 1] << 16 | data[at + 2] << 8 |
+                     data[at + 3];
+
+      for (guint i = 4; i < 8; i++)
+        if (!g_ascii_isalnum (data[at + i]) && data[at + i] != ' ')
+          return FALSE;
+      if (size == 1 && at + 16 <= length)
+        {
+          size = 0;
+          for (guint i = 8; i < 16; i++)
+            size = size << 8 | data[at + i];
+        }
+      else if (size == 0)
+        size = length - at;
+      if (size < 8 || size > length - at)
+        return FALSE;
+      at += size;
+    }
+  return at == length;
+}
+
+static void
+not_media (GTask *task,
+           guint  index)
+{
+  Hls *hls = g_task_get_task_data (task);
+
+  hls_fail (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                               _("Segment %u of %u is not a piece of the video (a web page, "
+                                 "text, or cut short)"),
+                               index + 1, hls->playlist->segments->len));
 }
 
 /* Writes the next segment if it is here (its initialisation section
@@ -610,8 +781,15 @@ write_next (GTask *task)
 
   if (segment->map >= 0 && segment->map != hls->written_map)
     {
+      GBytes *section = g_ptr_array_index (hls->maps, segment->map);
+
+      if (!looks_like_media (section))
+        {
+          not_media (task, hls->next_write);
+          return TRUE;
+        }
       hls->written_map = segment->map;
-      write_bytes (task, g_ptr_array_index (hls->maps, segment->map), G_MAXUINT);
+      write_bytes (task, section, G_MAXUINT);
       return TRUE;
     }
 
@@ -634,7 +812,13 @@ write_next (GTask *task)
     }
   else
     plain = g_bytes_ref (body);
+  if (!looks_like_media (plain))
+    {
+      not_media (task, hls->next_write);
+      return TRUE;
+    }
 
+  g_object_set_data (G_OBJECT (task), "fetched", GSIZE_TO_POINTER (g_bytes_get_size (body)));
   g_ptr_array_index (hls->bodies, hls->next_write) = NULL;
   g_bytes_unref (body);
   write_bytes (task, plain, hls->next_write);
@@ -770,7 +954,9 @@ hls_pump (GTask *task)
       fetch->task = task;
       fetch->index = hls->next_fetch++;
       hls->running++;
-      get_async (hls, segment->url, segment->offset, segment->length, segment_cb, fetch);
+      /* Translators: %s in “The server refused the %s request” */
+      get_async (hls, _("stream segment"), fetch->index, segment->url, segment->offset,
+                 segment->length, segment_cb, fetch);
     }
   /* What the segment to write next needs, asked for early. */
   if (hls->next_write < count)
@@ -779,6 +965,10 @@ hls_pump (GTask *task)
 
   if (hls->next_write == count && !hls->writing && hls->running == 0 && hls->aux_running == 0)
     {
+      /* The finished file says what it is: a later run finds it done. */
+      g_clear_pointer (&hls->identity.holes, g_free);
+      hls->identity.size = (gint64) hls->written;
+      _trawl_part_write_identity (hls->fd, hls->part_path, &hls->identity);
       progress (hls);
       _trawl_item_set_connections (hls->item, 0);
       finish_async (task);
@@ -852,12 +1042,34 @@ open_part (Hls     *hls,
   TrawlPartIdentity found = { 0 };
   guint64 segments = 0;
   guint64 bytes = 0;
+  struct stat st;
 
   _trawl_paths_reserve (hls->paths, hls->item, hls->fmp4 ? ".mp4" : ".ts");
-  hls->part_path = _trawl_part_name (trawl_item_get_path (hls->item));
-  hls->fd = _trawl_part_open (hls->part_path, error);
-  if (hls->fd < 0)
-    return FALSE;
+  for (guint i = 0; hls->fd < 0; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      /* Finished by an earlier run that ended before noting it. */
+      if (_trawl_part_is_finished (trawl_item_get_path (hls->item), key))
+        {
+          hls->already_there = TRUE;
+          return TRUE;
+        }
+      g_clear_pointer (&hls->part_path, g_free);
+      hls->part_path = _trawl_part_name (trawl_item_get_path (hls->item));
+      hls->fd = _trawl_part_open (hls->part_path, &local_error);
+      if (hls->fd >= 0)
+        break;
+      /* Another process writes it, or it is a link or a folder: another
+       * name, as for a file. */
+      if (i >= 8 || (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_BUSY) &&
+                     !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE)))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      _trawl_paths_move_aside (hls->paths, hls->item);
+    }
 
   if (_trawl_part_read_identity (hls->fd, hls->part_path, &found) &&
       g_strcmp0 (found.source, key) == 0 && g_strcmp0 (found.validator, validator) == 0 &&
@@ -872,6 +1084,10 @@ open_part (Hls     *hls,
         segments = bytes = 0;
     }
   _trawl_part_identity_clear (&found);
+  /* Shorter than its record says (cut by hand, or a file system that
+   * lost its end): nothing in it can be trusted. */
+  if (fstat (hls->fd, &st) != 0 || (guint64) st.st_size < bytes)
+    segments = bytes = 0;
 
   /* What a crash left after the last whole segment goes. */
   if (ftruncate (hls->fd, (off_t) bytes) != 0 || lseek (hls->fd, (off_t) bytes, SEEK_SET) < 0)
@@ -1031,6 +1247,17 @@ playlist_cb (GObject      *object,
       g_object_unref (task);
       return;
     }
+  if (hls->already_there)
+    {
+      struct stat st;
+
+      if (stat (trawl_item_get_path (hls->item), &st) == 0)
+        _trawl_item_set_progress (hls->item, (guint64) st.st_size, st.st_size);
+      _trawl_item_note (hls->item, _("Found finished by an earlier run"));
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
   progress (hls);
   hls_pump (task);
 }
@@ -1078,6 +1305,7 @@ _trawl_hls_async (TrawlClient         *client,
   hls->written_map = -1;
   hls->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                      (GDestroyNotify) g_bytes_unref);
+  hls->parked = g_ptr_array_new ();
   g_task_set_task_data (task, hls, (GDestroyNotify) hls_free);
   if (cancellable != NULL)
     g_signal_connect_object (cancellable, "cancelled", G_CALLBACK (g_cancellable_cancel),

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "trawl-board.h"
 #include "trawl-filename.h"
@@ -190,11 +191,17 @@ _trawl_paths_move_aside (TrawlPaths *self,
   g_autofree char *why = g_strdup_printf (_("%s already exists"), trawl_item_get_title (item));
   g_autofree char *name = NULL;
   g_autofree char *note = NULL;
+  g_autofree char *base = NULL;
+  const char *extension;
 
   g_return_if_fail (TRAWL_IS_PATHS (self));
 
+  /* The kind of file it is stays (a stream's .ts, a type the server
+   * named), whatever the address ends with. */
+  base = g_path_get_basename (trawl_item_get_path (item));
+  extension = strrchr (base, '.');
   _trawl_paths_block (self, trawl_item_get_path (item));
-  _trawl_paths_reserve (self, item, NULL);
+  _trawl_paths_reserve (self, item, extension);
   name = g_filename_display_basename (trawl_item_get_path (item));
   note = g_strdup_printf (_("%s; saving as %s"), why, name);
   _trawl_item_note (item, note);

@@ -23,6 +23,7 @@ static const struct {
   { "video/quicktime", ".mov" },
   { "video/x-m4v", ".m4v" },
   { "video/x-flv", ".flv" },
+  { "video/mp2t", ".ts" },
   { "audio/mpeg", ".mp3" },
   { "audio/mp4", ".m4a" },
   { "audio/x-m4a", ".m4a" },

@@ -245,7 +245,7 @@ media_playlist (TrawlHlsStreams *streams,
           g_string_append_printf (text, "#EXTINF:0.5,\nfrag-%u.m4s\n", i);
         }
     }
-  else if (g_str_equal (kind, "range"))
+  else if (g_str_equal (kind, "range") || g_str_equal (kind, "range-lie"))
     {
       gsize init_end = g_array_index (streams->cuts, gsize, 0);
 
@@ -267,6 +267,8 @@ media_playlist (TrawlHlsStreams *streams,
     }
   else
     {
+      if (g_str_equal (kind, "fileuri"))
+        g_string_append (text, "#EXTINF:1.0,\nfile:///etc/passwd\n");
       if (g_str_equal (kind, "aes"))
         g_string_append_printf (text, "#EXT-X-MEDIA-SEQUENCE:%u\n", SEQUENCE);
       for (guint i = 0; i < N_TS; i++)
@@ -287,6 +289,8 @@ media_playlist (TrawlHlsStreams *streams,
     }
   if (!g_str_equal (kind, "live"))
     g_string_append (text, "#EXT-X-ENDLIST\n");
+  if (g_str_equal (kind, "bom"))
+    g_string_prepend (text, "\xEF\xBB\xBF");
   return g_string_free (text, FALSE);
 }
 
@@ -426,13 +430,20 @@ trawl_hls_streams_answer (TrawlHlsStreams *streams,
     answer->body = g_bytes_new_static (key_a, 16);
   else if (g_str_equal (kind, "aes") && g_str_equal (name, "key-b"))
     answer->body = g_bytes_new_static (key_b, 16);
-  else if (g_str_equal (kind, "range") && g_str_equal (name, "all.mp4"))
+  else if ((g_str_equal (kind, "range") || g_str_equal (kind, "range-lie")) &&
+           g_str_equal (name, "all.mp4"))
     {
       gsize start, end;
 
       answer->content_type = "video/mp4";
       if (parse_range (range, g_bytes_get_size (streams->fmp4), &start, &end))
         {
+          /* A server that answers every range from the start. */
+          if (g_str_equal (kind, "range-lie"))
+            {
+              end -= start;
+              start = 0;
+            }
           answer->status = 206;
           answer->body = g_bytes_new_from_bytes (streams->fmp4, start, end - start);
           answer->range_start = start;
@@ -444,6 +455,24 @@ trawl_hls_streams_answer (TrawlHlsStreams *streams,
   else if ((answer->body = segment (streams, kind, name, &index)) != NULL)
     {
       answer->content_type = g_str_has_suffix (name, ".ts") ? "video/mp2t" : "video/mp4";
+      if (index == 1 && g_str_equal (kind, "html"))
+        {
+          static const char page[] = "<!DOCTYPE html><html><body>Please log in</body></html>";
+
+          g_bytes_unref (answer->body);
+          answer->body = g_bytes_new_static (page, sizeof page - 1);
+          answer->content_type = "text/html";
+        }
+      if (index == 1 && g_str_equal (kind, "cut"))
+        {
+          GBytes *whole = answer->body;
+
+          answer->body = g_bytes_new_from_bytes (whole, 0, g_bytes_get_size (whole) - 100);
+          g_bytes_unref (whole);
+        }
+      /* Drips the first time only. */
+      if (index == 1 && g_str_equal (kind, "drip") && count == 1)
+        answer->drip = TRUE;
       if (index != G_MAXUINT && index >= streams->hold_from)
         answer->hold = TRUE;
       if (streams->fail_once && !g_hash_table_contains (streams->failed, path))

@@ -5,6 +5,10 @@
 G_BEGIN_DECLS
 
 /* HLS streams served by the board server under /hls/KIND/: "ts", "fmp4",
+ * "maps" (a section that changes), "html", "cut" and "drip" (the second
+ * segment a web page, cut short, or dripping the first time), "bom" (a
+ * byte-order mark first), "fileuri" (a segment at a file: address),
+ * "range-lie" (every range answered from byte 0),
  * "range" (fMP4 by byte ranges of one file), "aes" (AES-128, a key change
  * and IVs both given and from the sequence number), "master" (three
  * variants), and the refused "live", "sample-aes" and "apart" (sound only
@@ -21,6 +25,7 @@ typedef struct
   gsize       range_start;  /* for a 206 */
   gsize       range_total;
   gboolean    hold;         /* never answered while the hold lasts */
+  gboolean    drip;         /* sent a byte at a time, slowly */
 } TrawlHlsAnswer;
 
 TrawlHlsStreams *trawl_hls_streams_new            (const char       *fixtures,
