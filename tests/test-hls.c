@@ -370,6 +370,12 @@ test_bad_segment_html (Fixture *f, gconstpointer data)
 }
 
 static void
+test_bad_segment_id3_text (Fixture *f, gconstpointer data)
+{
+  assert_failed_kept (f, "/hls/id3text/index.m3u8", "Segment 2 of 3 is not a piece of the video");
+}
+
+static void
 test_bad_segment_cut (Fixture *f, gconstpointer data)
 {
   assert_failed_kept (f, "/hls/cut/index.m3u8", "Segment 2 of 3 is not a piece of the video");
@@ -385,6 +391,32 @@ static void
 test_file_uri (Fixture *f, gconstpointer data)
 {
   assert_refused (f, "/hls/fileuri/index.m3u8", "will not fetch (file:///etc/passwd)");
+}
+
+/* A part sent without its length, cut where a TS packet ends (so that it
+ * looks whole): confirmed as a file's end is, refetched when short. From
+ * a server without ranges: read again, the lengths compared. */
+static void
+test_no_length (Fixture *f, gconstpointer data)
+{
+  TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
+
+  test_kind (f, "nolength", ".ts");
+  /* Cut, read again (disagrees), then whole and whole again. */
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "nolength/seg-1.ts"), ==, 4);
+}
+
+/* From a server with ranges: a range past the end must be refused with
+ * the length read, which the cut first answer is not. */
+static void
+test_no_length_range (Fixture *f, gconstpointer data)
+{
+  TrawlHlsStreams *streams = trawl_board_server_get_hls (f->server);
+
+  test_kind (f, "nolength-range", ".ts");
+  /* Cut (the range past it brings data), then whole (the range past it
+   * is refused). */
+  g_assert_cmpuint (trawl_hls_streams_get_requests (streams, "nolength-range/seg-1.ts"), ==, 4);
 }
 
 /* A playlist that starts with a byte-order mark is read as any other. */
@@ -698,9 +730,12 @@ main (int   argc,
   ADD ("/hls/per-host", test_per_host);
   ADD ("/hls/bad-segment/html", test_bad_segment_html);
   ADD ("/hls/bad-segment/cut", test_bad_segment_cut);
+  ADD ("/hls/bad-segment/id3-text", test_bad_segment_id3_text);
   ADD ("/hls/bad-segment/range-lie", test_range_lie);
   ADD ("/hls/bad-segment/file-uri", test_file_uri);
   ADD ("/hls/bom", test_bom);
+  ADD ("/hls/no-length", test_no_length);
+  ADD ("/hls/no-length-range", test_no_length_range);
   ADD ("/hls/drip", test_drip);
   ADD ("/hls/resume-after-kill", test_resume_after_kill);
   ADD ("/hls/resume-new-tokens", test_resume_new_tokens);

@@ -60,6 +60,12 @@ typedef struct
   gsize         granted;
   gboolean      whole;     /* a 200 to a range request: the slice is cut out */
   guint         segment;   /* its index, or G_MAXUINT for a key or a section */
+  /* A body whose length was not announced is confirmed, as a file's is:
+   * a range past its end must be refused with that length, or (a server
+   * without ranges) a second whole read must be as long. */
+  gint64        unconfirmed;  /* the length read, or -1 */
+  GByteArray   *kept;         /* that body, while the confirmation runs */
+  gboolean      confirming;   /* the request out is the range past the end */
   GCancellable *cancellable;  /* this attempt's: the stream's and the deadline trip it */
   gulong        cancel_id;
   TrawlDeadline deadline;
@@ -144,6 +150,7 @@ static void
 get_free (Get *get)
 {
   get_forget_attempt (get);
+  g_clear_pointer (&get->kept, g_byte_array_unref);
   g_free (get->url);
   g_clear_object (&get->message);
   g_clear_object (&get->input);
@@ -172,7 +179,12 @@ get_failed (GTask  *task,
   /* What this try brought is dropped (a retry starts over). */
   if (get->segment != G_MAXUINT && get->body != NULL)
     get->hls->held -= MIN (get->hls->held, get->body->len);
+  if (get->segment != G_MAXUINT && get->kept != NULL)
+    get->hls->held -= MIN (get->hls->held, get->kept->len);
   g_clear_pointer (&get->body, g_byte_array_unref);
+  g_clear_pointer (&get->kept, g_byte_array_unref);
+  get->unconfirmed = -1;
+  get->confirming = FALSE;
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       _trawl_client_should_retry (get->hls->client, get->attempt, error, get->message, &delay))
     {
@@ -186,10 +198,48 @@ get_failed (GTask  *task,
 }
 
 static void
+get_return (GTask *task)
+{
+  Get *get = g_task_get_task_data (task);
+  GBytes *bytes = g_byte_array_free_to_bytes (g_steal_pointer (&get->body));
+
+  g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
+  g_object_unref (task);
+}
+
+/* Returns whether the body's end is proven (announced, or confirmed);
+ * otherwise the confirmation has begun. */
+static gboolean
+get_confirmed (GTask *task)
+{
+  Get *get = g_task_get_task_data (task);
+  SoupEncoding encoding = soup_message_headers_get_encoding (
+    soup_message_get_response_headers (get->message));
+
+  if (get->offset >= 0 || encoding == SOUP_ENCODING_CONTENT_LENGTH)
+    return TRUE;
+  if (get->unconfirmed >= 0)
+    {
+      /* A second whole read (the server sends no ranges): the same length. */
+      if ((gint64) get->body->len == get->unconfirmed)
+        return TRUE;
+      get_failed (task, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                             _("The server does not say how long a part of "
+                                               "the stream is, and its answers do not agree")));
+      return FALSE;
+    }
+  get->unconfirmed = (gint64) get->body->len;
+  get->kept = g_steal_pointer (&get->body);
+  get->confirming = TRUE;
+  get->attempt--;  /* confirming is not retrying */
+  get_start (task);
+  return FALSE;
+}
+
+static void
 get_done (GTask *task)
 {
   Get *get = g_task_get_task_data (task);
-  GBytes *bytes;
 
   g_clear_object (&get->input);
   if (get->whole)
@@ -215,9 +265,8 @@ get_done (GTask *task)
                                      get->body->len, get->length));
       return;
     }
-  bytes = g_byte_array_free_to_bytes (g_steal_pointer (&get->body));
-  g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
-  g_object_unref (task);
+  if (get_confirmed (task))
+    get_return (task);
 }
 
 static void
@@ -332,10 +381,51 @@ get_send_cb (GObject      *object,
       return;
     }
   status = soup_message_get_status (get->message);
+  if (get->confirming)
+    {
+      gint64 start, end, total;
+
+      get->confirming = FALSE;
+      _trawl_parse_content_range (soup_message_headers_get_one (
+                                    soup_message_get_response_headers (get->message),
+                                    "Content-Range"), &start, &end, &total);
+      /* Nothing past the end, and the end where the body ended: whole. */
+      if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE && total == get->unconfirmed)
+        {
+          g_clear_object (&get->input);
+          get->body = g_steal_pointer (&get->kept);
+          get_forget_attempt (get);
+          get_return (task);
+          return;
+        }
+      if (status == SOUP_STATUS_PARTIAL_CONTENT ||
+          status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE)
+        {
+          get_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                         _("A part of the stream ended early (%u of %" PRId64
+                                           " bytes)"),
+                                         get->kept->len, total));
+          return;
+        }
+      /* No ranges: read again, and the two lengths must agree. */
+      if (get->segment != G_MAXUINT)
+        get->hls->held -= MIN (get->hls->held, get->kept->len);
+      g_clear_pointer (&get->kept, g_byte_array_unref);
+    }
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
       _trawl_set_http_error (&error, get->message, get->what);
       get_failed (task, error);
+      return;
+    }
+  if (soup_message_headers_get_encoding (soup_message_get_response_headers (get->message)) ==
+        SOUP_ENCODING_CONTENT_LENGTH &&
+      soup_message_headers_get_content_length (soup_message_get_response_headers (get->message)) >
+        MAX_SEGMENT_SIZE)
+    {
+      get_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_TOO_LARGE,
+                                     _("A part of the stream is larger than %u MiB"),
+                                     MAX_SEGMENT_SIZE / (1024 * 1024)));
       return;
     }
   get->whole = get->offset >= 0 && status != SOUP_STATUS_PARTIAL_CONTENT;
@@ -385,7 +475,10 @@ get_start (GTask *task)
   soup_message_disable_feature (get->message, SOUP_TYPE_CONTENT_DECODER);
   soup_message_headers_replace (soup_message_get_request_headers (get->message),
                                 "Accept-Encoding", "identity");
-  if (get->offset >= 0)
+  if (get->confirming)
+    soup_message_headers_set_range (soup_message_get_request_headers (get->message),
+                                    get->unconfirmed, -1);
+  else if (get->offset >= 0)
     soup_message_headers_set_range (soup_message_get_request_headers (get->message),
                                     get->offset, get->offset + get->length - 1);
   /* Progress, not only activity: a segment that drips a byte now and
@@ -412,6 +505,7 @@ get_async (Hls                 *hls,
   Get *get = g_new0 (Get, 1);
 
   get->hls = hls;
+  get->unconfirmed = -1;
   get->what = what;
   get->segment = segment;
   get->url = g_strdup (url);
@@ -701,31 +795,48 @@ write_bytes (GTask  *task,
                                    task);
 }
 
-/* What a part of a stream must look like: whole MPEG-TS packets (188
- * bytes, each starting with its sync byte), whole MP4 boxes, or packed
- * audio (ADTS, or an ID3 tag first). A web page, a message, a playlist or
- * a segment cut short is none of them. */
 static gboolean
-looks_like_media (GBytes *bytes)
+ts_packets (const guint8 *data,
+            gsize         length)
 {
-  gsize length;
-  const guint8 *data = g_bytes_get_data (bytes, &length);
+  if (length == 0 || length % 188 != 0)
+    return FALSE;
+  for (gsize at = 0; at < length; at += 188)
+    if (data[at] != 0x47)
+      return FALSE;
+  return TRUE;
+}
+
+/* AAC in ADTS frames, each with its sync word and its length, end to end. */
+static gboolean
+adts_frames (const guint8 *data,
+             gsize         length)
+{
   gsize at = 0;
 
   if (length == 0)
     return FALSE;
-  if ((length >= 3 && memcmp (data, "ID3", 3) == 0) ||
-      (length >= 2 && data[0] == 0xFF && (data[1] & 0xF6) == 0xF0))
-    return TRUE;
-  if (data[0] == 0x47)
+  while (at < length)
     {
-      if (length % 188 != 0)
+      gsize frame;
+
+      if (length - at < 7 || data[at] != 0xFF || (data[at + 1] & 0xF6) != 0xF0)
         return FALSE;
-      for (at = 0; at < length; at += 188)
-        if (data[at] != 0x47)
-          return FALSE;
-      return TRUE;
+      frame = (gsize) (data[at + 3] & 0x03) << 11 | (gsize) data[at + 4] << 3 |
+              data[at + 5] >> 5;
+      if (frame < 7 || frame > length - at)
+        return FALSE;
+      at += frame;
     }
+  return TRUE;
+}
+
+static gboolean
+mp4_boxes (const guint8 *data,
+           gsize         length)
+{
+  gsize at = 0;
+
   while (at + 8 <= length)
     {
       guint64 size = (guint64) data[at] << 24 | data[at + 1] << 16 | data[at + 2] << 8 |
@@ -746,7 +857,38 @@ looks_like_media (GBytes *bytes)
         return FALSE;
       at += size;
     }
-  return at == length;
+  return length > 0 && at == length;
+}
+
+/* What a part of a stream must look like: whole MPEG-TS packets (188
+ * bytes, each starting with its sync byte), whole MP4 boxes, or packed
+ * audio (ADTS frames, after an ID3 tag with the stream's time). A web
+ * page, a message, a playlist or a segment cut short is none of them. */
+static gboolean
+looks_like_media (GBytes *bytes)
+{
+  gsize length;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+
+  if (length >= 10 && memcmp (data, "ID3", 3) == 0)
+    {
+      gsize tag = 10;
+
+      if (data[3] < 2 || data[3] > 4 || data[4] == 0xFF || (data[6] | data[7] | data[8] |
+                                                             data[9]) & 0x80)
+        return FALSE;
+      tag += (gsize) data[6] << 21 | (gsize) data[7] << 14 | (gsize) data[8] << 7 | data[9];
+      if (data[5] & 0x10)
+        tag += 10;
+      if (tag >= length)
+        return FALSE;
+      return ts_packets (data + tag, length - tag) || adts_frames (data + tag, length - tag);
+    }
+  if (length > 0 && data[0] == 0x47)
+    return ts_packets (data, length);
+  if (length > 0 && data[0] == 0xFF)
+    return adts_frames (data, length);
+  return mp4_boxes (data, length);
 }
 
 static void

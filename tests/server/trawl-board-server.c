@@ -1275,7 +1275,15 @@ serve_hls (TrawlBoardServer  *self,
   answer = trawl_hls_streams_answer (self->hls, path + strlen ("/hls/"),
                                      soup_message_headers_get_one (
                                        soup_server_message_get_request_headers (msg), "Range"));
-  if (answer->body == NULL)
+  if (answer->body == NULL && answer->status == 416)
+    {
+      g_autofree char *range = g_strdup_printf ("bytes */%zu", answer->range_total);
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Content-Range", range);
+      respond_status (self, msg, 416);
+    }
+  else if (answer->body == NULL)
     respond_status (self, msg, answer->status);
   else if (answer->drip)
     drip_start (msg, answer->content_type, answer->body);
@@ -1289,6 +1297,12 @@ serve_hls (TrawlBoardServer  *self,
           soup_server_message_get_response_headers (msg), (goffset) answer->range_start,
           (goffset) (answer->range_start + length - 1), (goffset) answer->range_total);
       respond (self, msg, answer->status, answer->content_type, data, length);
+      if (answer->no_length)
+        {
+          soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg),
+                                             SOUP_ENCODING_CHUNKED);
+          soup_message_body_complete (soup_server_message_get_response_body (msg));
+        }
       if (answer->hold)
         {
           soup_server_message_pause (msg);

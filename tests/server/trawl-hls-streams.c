@@ -455,13 +455,16 @@ trawl_hls_streams_answer (TrawlHlsStreams *streams,
   else if ((answer->body = segment (streams, kind, name, &index)) != NULL)
     {
       answer->content_type = g_str_has_suffix (name, ".ts") ? "video/mp2t" : "video/mp4";
-      if (index == 1 && g_str_equal (kind, "html"))
+      if (index == 1 && (g_str_equal (kind, "html") || g_str_equal (kind, "id3text")))
         {
           static const char page[] = "<!DOCTYPE html><html><body>Please log in</body></html>";
+          /* Text that starts as packed audio would. */
+          static const char id3[] = "ID3 is not here. <html>Please log in</html>";
 
           g_bytes_unref (answer->body);
-          answer->body = g_bytes_new_static (page, sizeof page - 1);
-          answer->content_type = "text/html";
+          answer->body = g_str_equal (kind, "html") ? g_bytes_new_static (page, sizeof page - 1)
+                                                    : g_bytes_new_static (id3, sizeof id3 - 1);
+          answer->content_type = g_str_equal (kind, "html") ? "text/html" : "text/plain";
         }
       if (index == 1 && g_str_equal (kind, "cut"))
         {
@@ -469,6 +472,41 @@ trawl_hls_streams_answer (TrawlHlsStreams *streams,
 
           answer->body = g_bytes_new_from_bytes (whole, 0, g_bytes_get_size (whole) - 100);
           g_bytes_unref (whole);
+        }
+      /* No length said, and the first answer cut where a packet ends:
+       * only a confirmation can tell. */
+      if (index == 1 && (g_str_equal (kind, "nolength") || g_str_equal (kind, "nolength-range")))
+        {
+          gsize length = g_bytes_get_size (answer->body);
+          gsize start, end;
+
+          answer->no_length = TRUE;
+          if (g_str_equal (kind, "nolength-range") && range != NULL)
+            {
+              if (parse_range (range, length, &start, &end))
+                {
+                  GBytes *whole = answer->body;
+
+                  answer->status = 206;
+                  answer->body = g_bytes_new_from_bytes (whole, start, end - start);
+                  answer->range_start = start;
+                  answer->range_total = length;
+                  g_bytes_unref (whole);
+                }
+              else
+                {
+                  g_clear_pointer (&answer->body, g_bytes_unref);
+                  answer->status = 416;
+                  answer->range_total = length;
+                }
+            }
+          else if (count == 1)
+            {
+              GBytes *whole = answer->body;
+
+              answer->body = g_bytes_new_from_bytes (whole, 0, length / 2 / 188 * 188);
+              g_bytes_unref (whole);
+            }
         }
       /* Drips the first time only. */
       if (index == 1 && g_str_equal (kind, "drip") && count == 1)

@@ -8,7 +8,9 @@ G_BEGIN_DECLS
  * "maps" (a section that changes), "html", "cut" and "drip" (the second
  * segment a web page, cut short, or dripping the first time), "bom" (a
  * byte-order mark first), "fileuri" (a segment at a file: address),
- * "range-lie" (every range answered from byte 0),
+ * "range-lie" (every range answered from byte 0), "nolength" and
+ * "nolength-range" (the second segment sent without its length, cut the
+ * first time; with ranges answered, or not),
  * "range" (fMP4 by byte ranges of one file), "aes" (AES-128, a key change
  * and IVs both given and from the sequence number), "master" (three
  * variants), and the refused "live", "sample-aes" and "apart" (sound only
@@ -26,6 +28,7 @@ typedef struct
   gsize       range_total;
   gboolean    hold;         /* never answered while the hold lasts */
   gboolean    drip;         /* sent a byte at a time, slowly */
+  gboolean    no_length;    /* sent chunked, its length not said */
 } TrawlHlsAnswer;
 
 TrawlHlsStreams *trawl_hls_streams_new            (const char       *fixtures,
