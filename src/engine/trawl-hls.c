@@ -66,6 +66,7 @@ typedef struct
   gint64        unconfirmed;  /* the length read, or -1 */
   GByteArray   *kept;         /* that body, while the confirmation runs */
   gboolean      confirming;   /* the request out is the range past the end */
+  GCancellable *caller;       /* the stream's (a Get may outlive the stream's data) */
   GCancellable *cancellable;  /* this attempt's: the stream's and the deadline trip it */
   gulong        cancel_id;
   TrawlDeadline deadline;
@@ -143,13 +144,14 @@ static void
 get_forget_attempt (Get *get)
 {
   _trawl_deadline_stop (&get->deadline);
-  _trawl_attempt_end (&get->cancellable, get->hls->cancellable, &get->cancel_id);
+  _trawl_attempt_end (&get->cancellable, get->caller, &get->cancel_id);
 }
 
 static void
 get_free (Get *get)
 {
   get_forget_attempt (get);
+  g_clear_object (&get->caller);
   g_clear_pointer (&get->kept, g_byte_array_unref);
   g_free (get->url);
   g_clear_object (&get->message);
@@ -484,7 +486,7 @@ get_start (GTask *task)
   /* Progress, not only activity: a segment that drips a byte now and
    * then is retried like a stalled one. */
   get_forget_attempt (get);
-  get->cancellable = _trawl_attempt_begin (hls->cancellable, &get->cancel_id);
+  get->cancellable = _trawl_attempt_begin (get->caller, &get->cancel_id);
   _trawl_deadline_start (&get->deadline, get->message, _trawl_client_get_timeout (hls->client),
                          get_too_slow_cb, get);
   _trawl_client_send_async (hls->client, trawl_item_get_board (hls->item), get->message,
@@ -505,6 +507,7 @@ get_async (Hls                 *hls,
   Get *get = g_new0 (Get, 1);
 
   get->hls = hls;
+  get->caller = g_object_ref (hls->cancellable);
   get->unconfirmed = -1;
   get->what = what;
   get->segment = segment;
