@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -289,9 +290,15 @@ end_closed_flights (TrawlBoardServer *self)
       Flight *flight = g_ptr_array_index (self->flights, i - 1);
       GSocket *socket = soup_server_message_get_socket (flight->msg);
       char byte;
+      ssize_t got;
 
-      if (socket != NULL &&
-          recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+      if (socket == NULL)
+        continue;
+      /* 0: the client closed it (FIN). A client that closes with unread
+       * answer in its buffer resets it instead (RST), which a peek reports
+       * as ECONNRESET: gone just the same. */
+      got = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (got == 0 || (got < 0 && (errno == ECONNRESET || errno == EPIPE)))
         {
           video_stream_end_for (flight->msg);
           flight_end (flight);
