@@ -12,259 +12,22 @@
 #include "trawl-item-row.h"
 #include "trawl-preferences-window.h"
 #include "trawl-test-utils.h"
+#include "trawl-ui-test-utils.h"
 #include "trawl-window.h"
 
 /* The window under Xvfb, driven through the actions a person uses (paste,
  * the row buttons' actions, the preferences' controls), against the board
  * server on loopback. Screenshots are saved in the build folder. */
 
-typedef struct
-{
-  TrawlBoardServer *server;
-  GSettings        *settings;
-  TrawlQueue       *queue;
-  TrawlWindow      *window;
-  char             *dir;
-  char             *data_dir;
-  char             *downloads;
-  char             *url;
-} Fixture;
-
-/* The built-in pear-video recipe, answering for the loopback board too. */
 static void
-add_mirror_recipe (TrawlQueue *queue)
-{
-  const char *builtin = "/io/github/trawl/Trawl/recipes/pearvideo.recipe";
-  g_autoptr(GBytes) data = g_resources_lookup_data (builtin, 0, NULL);
-  g_autoptr(GString) text = NULL;
-  g_autoptr(TrawlRecipe) recipe = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (data == NULL)
-    {
-      /* Registered on first use. */
-      trawl_recipe_set_load_builtin (trawl_queue_get_recipes (queue), NULL);
-      data = g_resources_lookup_data (builtin, 0, NULL);
-    }
-  g_assert_nonnull (data);
-
-  text = g_string_new_len (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
-  g_assert_cmpuint (g_string_replace (text, "Name=pearvideo", "Name=pearvideo-mirror", 1), ==, 1);
-  g_assert_cmpuint (g_string_replace (text, "Match=^(www\\.)?pearvideo\\.com/",
-                                      "Match=^127\\.0\\.0\\.1:\\d+/", 1), ==, 1);
-  recipe = trawl_recipe_new_from_data (text->str, text->len, "mirror.recipe", &error);
-  g_assert_no_error (error);
-  trawl_recipe_set_add (trawl_queue_get_recipes (queue), recipe);
-}
-
-static void
-show_window (Fixture *f)
-{
-  add_mirror_recipe (f->queue);
-  f->window = trawl_window_new (NULL, f->queue, f->settings);
-  gtk_window_present (GTK_WINDOW (f->window));
-  TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (f->window)));
-}
-
-static void
-open_window (Fixture *f)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->queue = trawl_application_create_queue (f->settings, f->data_dir, &error);
-  g_assert_no_error (error);
-  show_window (f);
-}
-
-/* Quitting as the app does it: the engine stops and saves, the window goes. */
-static void
-close_window (Fixture *f)
-{
-  TrawlWindow *window = f->window;
-
-  trawl_application_stop_queue (f->queue);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  gtk_window_destroy (GTK_WINDOW (f->window));
-  f->window = NULL;
-  TRAWL_WAIT_UNTIL (window == NULL);
-  trawl_test_drop_queue (&f->queue);
-}
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->server = trawl_board_server_new ();
-  trawl_board_server_set_items (f->server, 12);
-  trawl_board_server_set_page_size (f->server, 6);
-  g_assert_true (trawl_board_server_start (f->server, 0, &error));
-  f->url = trawl_board_server_get_url (f->server);
-
-  f->dir = trawl_test_make_tmpdir ();
-  f->data_dir = g_build_filename (f->dir, "data", NULL);
-  f->downloads = g_build_filename (f->dir, "Downloads", NULL);
-
-  f->settings = g_settings_new (APP_ID);
-  g_settings_set_string (f->settings, "download-folder", f->downloads);
-  g_settings_set_boolean (f->settings, "folder-per-board", FALSE);
-
-  open_window (f);
-  g_object_set (trawl_queue_get_client (f->queue), "retry-delay", 10, NULL);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  if (f->window != NULL)
-    close_window (f);
-  g_clear_object (&f->server);
-  g_settings_reset (f->settings, "download-folder");
-  g_settings_reset (f->settings, "folder-per-board");
-  g_settings_reset (f->settings, "jobs");
-  g_clear_object (&f->settings);
-  trawl_test_rm_rf (f->dir);
-  g_free (f->dir);
-  g_free (f->data_dir);
-  g_free (f->downloads);
-  g_free (f->url);
-}
-
-static void
-painted_cb (GdkFrameClock *clock,
-            guint         *frames)
-{
-  (*frames)++;
-}
-
-/* Until the window has drawn itself as it is now. */
-static void
-wait_for_frame (GtkWidget *widget)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
-  guint frames = 0;
-  gulong handler;
-
-  g_assert_nonnull (clock);
-  handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &frames);
-  gtk_widget_queue_draw (widget);
-  TRAWL_WAIT_UNTIL (frames >= 2);
-  g_signal_handler_disconnect (clock, handler);
-}
-
-static void
-screenshot (Fixture    *f,
-            const char *name)
-{
-  GtkWidget *widget = GTK_WIDGET (f->window);
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = NULL;
-  GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  int width, height;
-
-  wait_for_frame (widget);
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node,
-                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
-  file = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
-  g_mkdir_with_parents (g_path_get_dirname (file), 0755);
-  g_assert_true (gdk_texture_save_to_png (texture, file));
-}
-
-static guint
-count_state (TrawlQueue     *queue,
-             TrawlItemState  state)
-{
-  return trawl_queue_count_state (queue, state);
-}
-
-static guint
-rows_in_view (Fixture *f)
-{
-  GtkListView *view = trawl_window_get_list_view (f->window);
-  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (view));
-
-  return g_list_model_get_n_items (model);
-}
-
-typedef gboolean (*WidgetTest) (GtkWidget     *widget,
-                                gconstpointer  data);
-
-/* The first widget under @widget (itself included) that passes @test. */
-static GtkWidget *
-find_widget (GtkWidget     *widget,
-             WidgetTest     test,
-             gconstpointer  data)
-{
-  if (test (widget, data))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, test, data);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static gboolean
-is_row_of (GtkWidget     *widget,
-           gconstpointer  item)
-{
-  return TRAWL_IS_ITEM_ROW (widget) &&
-         trawl_item_row_get_item (TRAWL_ITEM_ROW (widget)) == item;
-}
-
-/* The row widget the list view shows for @item, if it is on screen. */
-static TrawlItemRow *
-find_row (GtkWidget *widget,
-          TrawlItem *item)
-{
-  return (TrawlItemRow *) find_widget (widget, is_row_of, item);
-}
-
-static void
-paste_board (Fixture *f)
-{
-  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->window));
-
-  gdk_clipboard_set_text (clipboard, f->url);
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.paste-board", NULL));
-  TRAWL_WAIT_UNTIL (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)) == 1);
-}
-
-static char *
-video_path (Fixture *f,
-            guint    index)
-{
-  g_autofree char *title = trawl_board_server_item_title (f->server, index);
-  g_autofree char *name = g_strconcat (title, ".mp4", NULL);
-
-  return g_build_filename (f->downloads, name, NULL);
-}
-
-static void
-test_empty (Fixture       *f,
-            gconstpointer  data)
+test_empty (TrawlUiFixture *f,
+            gconstpointer   data)
 {
   GtkWidget *stack = gtk_widget_get_first_child (GTK_WIDGET (f->window));
 
   g_assert_nonnull (stack);
-  g_assert_cmpuint (rows_in_view (f), ==, 0);
-  screenshot (f, "empty.png");
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 0);
+  trawl_ui_screenshot (f, "empty.png");
 
   /* Nothing to paste but text that is not an address: a toast, no board. */
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), "not a url at all");
@@ -275,7 +38,7 @@ test_empty (Fixture       *f,
 }
 
 static gboolean
-some_progress (Fixture *f)
+some_progress (TrawlUiFixture *f)
 {
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (f->queue)); i++)
     {
@@ -291,8 +54,8 @@ some_progress (Fixture *f)
 }
 
 static void
-test_board (Fixture       *f,
-            gconstpointer  data)
+test_board (TrawlUiFixture *f,
+            gconstpointer   data)
 {
   TrawlItem *item;
   TrawlItemRow *row;
@@ -302,10 +65,10 @@ test_board (Fixture       *f,
   /* Slow videos, so progress is seen on its way. */
   trawl_board_server_set_video_size (f->server, 1024 * 1024);
   trawl_board_server_set_video_rate (f->server, 1024 * 1024);
-  paste_board (f);
+  trawl_ui_paste_board (f);
 
   /* One header and the board's twelve videos, as the crawl finds them. */
-  TRAWL_WAIT_UNTIL (rows_in_view (f) == 13);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 13);
   TRAWL_WAIT_UNTIL (some_progress (f));
 
   /* Progress rises, and the row on screen shows it. */
@@ -318,23 +81,23 @@ test_board (Fixture       *f,
   before = trawl_item_get_bytes (item);
   TRAWL_WAIT_UNTIL (trawl_item_get_bytes (item) > before ||
                     trawl_item_get_state (item) == TRAWL_ITEM_DONE);
-  row = find_row (GTK_WIDGET (f->window), item);
+  row = trawl_ui_find_row (GTK_WIDGET (f->window), item);
   g_assert_nonnull (row);
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) >= 1 &&
-                    count_state (f->queue, TRAWL_ITEM_DOWNLOADING) >= 1);
-  screenshot (f, "downloading.png");
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE) >= 1 &&
+                    trawl_ui_count_state (f->queue, TRAWL_ITEM_DOWNLOADING) >= 1);
+  trawl_ui_screenshot (f, "downloading.png");
 
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
+  g_assert_cmpuint (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
   for (guint i = 0; i < 12; i++)
     {
-      g_autofree char *path = video_path (f, i);
+      g_autofree char *path = trawl_ui_video_path (f, i);
       trawl_test_assert_video (path, trawl_board_server_item_id (i), 1024 * 1024);
     }
 
   summary = trawl_window_get_summary (f->window);
   g_assert_cmpstr (summary, ==, "12 of 12 done");
-  screenshot (f, "finished.png");
+  trawl_ui_screenshot (f, "finished.png");
   g_object_unref (item);
 
   /* The same board again is refused, with a toast. */
@@ -343,12 +106,12 @@ test_board (Fixture       *f,
 
   /* Clear finished empties the list. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.clear-finished", NULL);
-  g_assert_cmpuint (rows_in_view (f), ==, 0);
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 0);
 }
 
 static void
-test_pause_resume (Fixture       *f,
-                   gconstpointer  data)
+test_pause_resume (TrawlUiFixture *f,
+                   gconstpointer   data)
 {
   g_autofree char *path = NULL;
   g_autofree char *part = NULL;
@@ -359,28 +122,28 @@ test_pause_resume (Fixture       *f,
   trawl_board_server_set_items (f->server, 4);
   trawl_board_server_set_video_size (f->server, 2 * 1024 * 1024);
   trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 512 * 1024, 1);
-  paste_board (f);
-  TRAWL_WAIT_UNTIL (rows_in_view (f) == 5 && trawl_test_find_item (f->queue, 0) != NULL);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 5 && trawl_test_find_item (f->queue, 0) != NULL);
   item = trawl_test_find_item (f->queue, 0);
-  path = video_path (f, 0);
+  path = trawl_ui_video_path (f, 0);
   part = g_strconcat (path, ".part", NULL);
   TRAWL_WAIT_UNTIL (trawl_test_file_size (part) >= 512 * 1024);
 
   /* The pause button of the row. */
-  row = find_row (GTK_WIDGET (f->window), item);
+  row = trawl_ui_find_row (GTK_WIDGET (f->window), item);
   g_assert_nonnull (row);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.pause", NULL));
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
 
   /* No byte more while the others finish. */
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 3 &&
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE) == 3 &&
                     !trawl_queue_is_busy (f->queue));
   paused_at = trawl_test_file_size (part);
   g_assert_cmpint (paused_at, ==, 512 * 1024);
-  screenshot (f, "paused.png");
+  trawl_ui_screenshot (f, "paused.png");
 
   trawl_board_server_reset_counters (f->server);
-  row = find_row (GTK_WIDGET (f->window), item);
+  row = trawl_ui_find_row (GTK_WIDGET (f->window), item);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.resume", NULL));
   TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DONE);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
@@ -391,8 +154,8 @@ test_pause_resume (Fixture       *f,
 }
 
 static void
-test_retry (Fixture       *f,
-            gconstpointer  data)
+test_retry (TrawlUiFixture *f,
+            gconstpointer   data)
 {
   TrawlItemRow *row;
   TrawlItem *item;
@@ -400,14 +163,14 @@ test_retry (Fixture       *f,
   g_object_set (trawl_queue_get_client (f->queue), "max-tries", 2, NULL);
   trawl_board_server_set_items (f->server, 3);
   trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STATUS, 503, 0);
-  paste_board (f);
-  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && rows_in_view (f) == 4);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && trawl_ui_rows_in_view (f) == 4);
 
   item = trawl_test_find_item (f->queue, 1);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
-  row = find_row (GTK_WIDGET (f->window), item);
+  row = trawl_ui_find_row (GTK_WIDGET (f->window), item);
   g_assert_nonnull (row);
-  screenshot (f, "failed.png");
+  trawl_ui_screenshot (f, "failed.png");
 
   /* The row says why, in one line. */
   {
@@ -437,33 +200,33 @@ test_retry (Fixture       *f,
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "item.retry", NULL));
   TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DONE);
   {
-    g_autofree char *path = video_path (f, 1);
+    g_autofree char *path = trawl_ui_video_path (f, 1);
     trawl_test_assert_video (path, trawl_board_server_item_id (1), 64 * 1024);
   }
 }
 
 static void
-test_restart (Fixture       *f,
-              gconstpointer  data)
+test_restart (TrawlUiFixture *f,
+              gconstpointer   data)
 {
   trawl_board_server_set_items (f->server, 6);
   trawl_board_server_set_video_size (f->server, 1024 * 1024);
   trawl_board_server_add_fault (f->server, 2, TRAWL_FAULT_STALL, 256 * 1024, 1);
-  paste_board (f);
-  TRAWL_WAIT_UNTIL (count_state (f->queue, TRAWL_ITEM_DONE) == 5);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE) == 5);
   {
-    g_autofree char *path = video_path (f, 2);
+    g_autofree char *path = trawl_ui_video_path (f, 2);
     g_autofree char *part = g_strconcat (path, ".part", NULL);
     TRAWL_WAIT_UNTIL (trawl_test_file_size (part) >= 256 * 1024);
   }
   trawl_queue_pause (f->queue, trawl_test_find_item (f->queue, 4));
 
   /* Quit and start again. */
-  close_window (f);
+  trawl_ui_close_window (f);
   trawl_board_server_reset_counters (f->server);
-  open_window (f);
+  trawl_ui_open_window (f);
 
-  g_assert_cmpuint (rows_in_view (f), ==, 7);
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 7);
   g_assert_cmpint (trawl_item_get_state (trawl_test_find_item (f->queue, 0)), ==, TRAWL_ITEM_DONE);
   g_assert_cmpint (trawl_item_get_state (trawl_test_find_item (f->queue, 4)), ==, TRAWL_ITEM_DONE);
 
@@ -473,7 +236,7 @@ test_restart (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, 0);
   {
-    g_autofree char *path = video_path (f, 2);
+    g_autofree char *path = trawl_ui_video_path (f, 2);
     trawl_test_assert_video (path, trawl_board_server_item_id (2), 1024 * 1024);
   }
 }
@@ -481,13 +244,13 @@ test_restart (Fixture       *f,
 /* A saved queue that cannot be used: the app starts empty, told why and
  * where the file went (the application shows it in its first window). */
 static void
-test_bad_queue (Fixture       *f,
-                gconstpointer  data)
+test_bad_queue (TrawlUiFixture *f,
+                gconstpointer   data)
 {
   g_autofree char *state = g_build_filename (f->data_dir, "queue.json", NULL);
   g_autoptr(GError) error = NULL;
 
-  close_window (f);
+  trawl_ui_close_window (f);
   g_mkdir_with_parents (f->data_dir, 0700);
   g_file_set_contents (state, "{\"version\":1,\"boards\":[{\"url\":7}]}", -1, &error);
   g_assert_no_error (error);
@@ -498,8 +261,8 @@ test_bad_queue (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "queue.json.bad-"));
   g_assert_false (g_file_test (state, G_FILE_TEST_EXISTS));
 
-  show_window (f);
-  g_assert_cmpuint (rows_in_view (f), ==, 0);
+  trawl_ui_show_window (f);
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 0);
 }
 
 static gboolean
@@ -510,8 +273,8 @@ is_spin_button (GtkWidget     *widget,
 }
 
 static void
-test_preferences (Fixture       *f,
-                  gconstpointer  data)
+test_preferences (TrawlUiFixture *f,
+                  gconstpointer   data)
 {
   g_autoptr(GtkWindow) preferences = NULL;
   GtkSpinButton *jobs = NULL;
@@ -522,7 +285,7 @@ test_preferences (Fixture       *f,
   TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (preferences)));
 
   /* The first spin button is "Simultaneous Downloads". */
-  jobs = (GtkSpinButton *) find_widget (GTK_WIDGET (preferences), is_spin_button, NULL);
+  jobs = (GtkSpinButton *) trawl_ui_find_widget (GTK_WIDGET (preferences), is_spin_button, NULL);
   g_assert_nonnull (jobs);
   g_assert_cmpfloat (gtk_spin_button_get_value (jobs), ==, 4);
 
@@ -534,13 +297,13 @@ test_preferences (Fixture       *f,
   /* The engine really runs two at a time now. */
   trawl_board_server_set_items (f->server, 8);
   trawl_board_server_hold_videos (f->server, TRUE);
-  paste_board (f);
+  trawl_ui_paste_board (f);
   TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 2 &&
-                    count_state (f->queue, TRAWL_ITEM_QUEUED) == 6);
+                    trawl_ui_count_state (f->queue, TRAWL_ITEM_QUEUED) == 6);
   trawl_board_server_hold_videos (f->server, FALSE);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_cmpuint (trawl_board_server_get_max_videos_in_flight (f->server), ==, 2);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 8);
+  g_assert_cmpuint (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE), ==, 8);
 }
 
 static gboolean
@@ -569,7 +332,7 @@ apply_text (GtkWidget  *row,
 }
 
 static char *
-queue_proxy (Fixture *f)
+queue_proxy (TrawlUiFixture *f)
 {
   char *proxy = NULL;
 
@@ -580,8 +343,8 @@ queue_proxy (Fixture *f)
 /* A proxy address that is not one is shown as an error and not applied;
  * one set behind the window's back fails the board, never goes direct. */
 static void
-test_proxy (Fixture       *f,
-            gconstpointer  data)
+test_proxy (TrawlUiFixture *f,
+            gconstpointer   data)
 {
   g_autoptr(GtkWindow) preferences = NULL;
   g_autofree char *proxy = NULL;
@@ -594,14 +357,14 @@ test_proxy (Fixture       *f,
   preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
   gtk_window_present (preferences);
   TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (preferences)));
-  row = find_widget (GTK_WIDGET (preferences), is_proxy_url_row, NULL);
+  row = trawl_ui_find_widget (GTK_WIDGET (preferences), is_proxy_url_row, NULL);
   g_assert_nonnull (row);
   g_assert_true (gtk_widget_get_sensitive (row));
 
   apply_text (row, "127.0.0.1:9050 ");
   url = g_settings_get_string (f->settings, "proxy-url");
   g_assert_cmpstr (url, ==, "");
-  label = find_widget (GTK_WIDGET (preferences), is_error_label, NULL);
+  label = trawl_ui_find_widget (GTK_WIDGET (preferences), is_error_label, NULL);
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_visible (label));
   g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "not a proxy address"));
@@ -620,7 +383,7 @@ test_proxy (Fixture       *f,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "ftp://127.0.0.1:21");
   gtk_window_destroy (preferences);
 
-  paste_board (f);
+  trawl_ui_paste_board (f);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
@@ -641,9 +404,9 @@ is_board_header (GtkWidget     *widget,
 
 /* The label of the board header's "Download N Videos" button. */
 static const char *
-download_label (Fixture *f)
+download_label (TrawlUiFixture *f)
 {
-  GtkWidget *header = find_widget (GTK_WIDGET (f->window), is_board_header, NULL);
+  GtkWidget *header = trawl_ui_find_widget (GTK_WIDGET (f->window), is_board_header, NULL);
   GtkWidget *button = header != NULL ? gtk_widget_get_last_child (header) : NULL;
 
   g_assert_true (GTK_IS_BUTTON (button));
@@ -661,42 +424,43 @@ is_label_with (GtkWidget     *widget,
  * and the whole line is in its tooltip for a narrow window (found by the
  * fresh-eyes review of issue 11). */
 static void
-test_partly_read (Fixture       *f,
-                  gconstpointer  data)
+test_partly_read (TrawlUiFixture *f,
+                  gconstpointer   data)
 {
   g_autoptr(TrawlBoard) board = NULL;
   GtkWidget *label;
 
   trawl_board_server_set_items (f->server, 2);
-  paste_board (f);
+  trawl_ui_paste_board (f);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
   _trawl_board_set_error (board, "Only 1 page was read: The server failed (500)");
-  label = find_widget (GTK_WIDGET (f->window), is_label_with, "Only 1 page was read");
+  label = trawl_ui_find_widget (GTK_WIDGET (f->window), is_label_with, "Only 1 page was read");
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_has_css_class (label, "trawl-status-error"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==,
                    gtk_label_get_label (GTK_LABEL (label)));
-  screenshot (f, "partly-read.png");
+  trawl_ui_screenshot (f, "partly-read.png");
 }
 
 static void
-test_review (Fixture       *f,
-             gconstpointer  data)
+test_review (TrawlUiFixture *f,
+             gconstpointer   data)
 {
   TrawlBoard *board;
 
   g_settings_set_boolean (f->settings, "ask-before-download", TRUE);
   trawl_board_server_set_items (f->server, 5);
-  paste_board (f);
+  trawl_ui_paste_board (f);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
-                    count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
+                    trawl_ui_count_state (f->queue, TRAWL_ITEM_QUEUED) == 5);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), ==, 0);
   g_assert_cmpstr (download_label (f), ==, "Download 5 Videos");
 
   /* Untick one, then "Download 4 Videos". */
   {
-    TrawlItemRow *row = find_row (GTK_WIDGET (f->window), trawl_test_find_item (f->queue, 0));
+    TrawlItemRow *row = trawl_ui_find_row (GTK_WIDGET (f->window),
+                                           trawl_test_find_item (f->queue, 0));
     GtkWidget *check = gtk_widget_get_first_child (GTK_WIDGET (row));
 
     g_assert_true (GTK_IS_CHECK_BUTTON (check));
@@ -705,20 +469,20 @@ test_review (Fixture       *f,
     g_assert_false (trawl_item_get_selected (trawl_test_find_item (f->queue, 0)));
   }
   g_assert_cmpstr (download_label (f), ==, "Download 4 Videos");
-  screenshot (f, "review.png");
+  trawl_ui_screenshot (f, "review.png");
 
   board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
   trawl_queue_confirm_board (f->queue, board);
   g_object_unref (board);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 4);
-  g_assert_cmpuint (rows_in_view (f), ==, 5);
+  g_assert_cmpuint (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE), ==, 4);
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 5);
   g_settings_reset (f->settings, "ask-before-download");
 }
 
 static void
-test_dark (Fixture       *f,
-           gconstpointer  data)
+test_dark (TrawlUiFixture *f,
+           gconstpointer   data)
 {
   AdwStyleManager *style = adw_style_manager_get_default ();
 
@@ -726,17 +490,17 @@ test_dark (Fixture       *f,
   trawl_board_server_set_items (f->server, 8);
   trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_HTML, 0, 0);
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  paste_board (f);
+  trawl_ui_paste_board (f);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
   g_assert_true (adw_style_manager_get_dark (style));
-  screenshot (f, "dark.png");
+  trawl_ui_screenshot (f, "dark.png");
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-  g_assert_cmpuint (count_state (f->queue, TRAWL_ITEM_DONE), ==, 7);
+  g_assert_cmpuint (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE), ==, 7);
 }
 
 typedef struct
 {
-  Fixture          *f;
+  TrawlUiFixture          *f;
   TrawlApplication *app;
   gboolean          quit_asked;
 } QuitRun;
@@ -782,14 +546,14 @@ static gboolean
 pause_and_quit_cb (gpointer user_data)
 {
   QuitRun *run = user_data;
-  Fixture *f = run->f;
+  TrawlUiFixture *f = run->f;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (run->app));
   TrawlQueue *queue = trawl_application_get_queue (run->app);
   AdwMessageDialog *dialog;
   GtkWidget *button;
 
   g_assert_true (TRAWL_IS_WINDOW (window));
-  add_mirror_recipe (queue);
+  trawl_ui_add_mirror_recipe (queue);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.add-board", "s",
                                              f->url));
   TRAWL_WAIT_UNTIL (trawl_queue_count_state (queue, TRAWL_ITEM_DOWNLOADING) >= 2 &&
@@ -819,8 +583,8 @@ app_activate_cb (GApplication *app,
  * used on the way after it was freed (GObject's checks see a freed
  * instance) fails it, and so does ASan in our own code. */
 static void
-test_pause_and_quit (Fixture       *f,
-                     gconstpointer  data)
+test_pause_and_quit (TrawlUiFixture *f,
+                     gconstpointer   data)
 {
   QuitRun run = { f, NULL, FALSE };
   g_autofree char *app_data = g_build_filename (g_get_user_data_dir (), "trawl", NULL);
@@ -828,7 +592,7 @@ test_pause_and_quit (Fixture       *f,
   TrawlQueue *queue;
   int status;
 
-  close_window (f);
+  trawl_ui_close_window (f);
   trawl_board_server_set_items (f->server, 6);
   trawl_board_server_set_video_size (f->server, 4 * 1024 * 1024);
   trawl_board_server_set_video_rate (f->server, 256 * 1024);
@@ -859,8 +623,8 @@ test_pause_and_quit (Fixture       *f,
  * crawl just added may not be shown yet (they reach the list view a page at
  * a time), unless @all. */
 static void
-assert_sections (Fixture  *f,
-                 gboolean  all)
+assert_sections (TrawlUiFixture *f,
+                 gboolean        all)
 {
   GtkListView *view = trawl_window_get_list_view (f->window);
   GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (view));
@@ -894,18 +658,18 @@ assert_sections (Fixture  *f,
 }
 
 static void
-sections_changed_cb (GListModel *rows,
-                     guint       position,
-                     guint       removed,
-                     guint       added,
-                     Fixture    *f)
+sections_changed_cb (GListModel     *rows,
+                     guint           position,
+                     guint           removed,
+                     guint           added,
+                     TrawlUiFixture *f)
 {
   assert_sections (f, FALSE);
 }
 
 static void
-test_sections (Fixture       *f,
-               gconstpointer  data)
+test_sections (TrawlUiFixture *f,
+               gconstpointer   data)
 {
   g_autoptr(TrawlBoardServer) other = trawl_board_server_new ();
   g_autofree char *other_url = NULL;
@@ -926,7 +690,7 @@ test_sections (Fixture       *f,
   second = trawl_window_add_board (f->window, other_url, NULL);
   g_assert_nonnull (first);
   g_assert_nonnull (second);
-  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && rows_in_view (f) == 1 + 12 + 1 + 9);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && trawl_ui_rows_in_view (f) == 1 + 12 + 1 + 9);
   assert_sections (f, TRUE);
 
   {
@@ -935,9 +699,9 @@ test_sections (Fixture       *f,
 
     trawl_queue_remove (f->queue, item);
   }
-  g_assert_cmpuint (rows_in_view (f), ==, 1 + 11 + 1 + 9);
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 1 + 11 + 1 + 9);
   trawl_queue_remove_board (f->queue, first);
-  g_assert_cmpuint (rows_in_view (f), ==, 1 + 9);
+  g_assert_cmpuint (trawl_ui_rows_in_view (f), ==, 1 + 9);
   assert_sections (f, TRUE);
   g_signal_handlers_disconnect_by_data (rows, f);
 }
@@ -1068,7 +832,7 @@ main (int   argc,
   adw_init ();
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, TrawlUiFixture, NULL, trawl_ui_fixture_setup, func, trawl_ui_fixture_teardown)
 
   ADD ("/app/empty", test_empty);
   ADD ("/app/board", test_board);

@@ -852,9 +852,8 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.remove-selected", NULL,
                                    remove_selected_action);
 
-  /* Window-wide keys that text fields need for themselves (Ctrl+V, Space,
-   * Delete) are bound in the bubble phase, so a focused entry gets them
-   * first. */
+  /* Window-wide keys that text fields need for themselves (Ctrl+V) are
+   * bound in the bubble phase, so a focused entry gets them first. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
                                        "win.focus-entry", NULL);
 }
@@ -893,13 +892,19 @@ trawl_window_init (TrawlWindow *self)
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v, GDK_CONTROL_MASK),
                       gtk_named_action_new ("win.paste-board")));
+  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  /* The list's keys act on the selected row. Taken before the list view
+   * sees them: it would use Space to unselect the row. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
                       gtk_named_action_new ("win.toggle-selected")));
   gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
                       gtk_named_action_new ("win.remove-selected")));
-  gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), shortcuts);
 
   /* A link dragged from a browser arrives as text (text/uri-list). */
   drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
