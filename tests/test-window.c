@@ -1,15 +1,19 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "trawl-board-header.h"
+#include "trawl-board-private.h"
 #include "trawl-test-utils.h"
 #include "trawl-ui-test-utils.h"
 
 /* The window as a person uses it with the keyboard, the pointer and the
  * boards' menus (issue 14), under Xvfb against the board server: key
  * presses go through the X server, never straight to an action. */
+
+#define VIDEO_SIZE (96 * 1024)
 
 /* The list row (GtkListItem's widget) that holds @item's row, focused and
  * selected as a click would leave it. */
@@ -67,6 +71,339 @@ test_space_and_delete (TrawlUiFixture *f,
   g_assert_null (trawl_test_find_item (f->queue, 0));
 }
 
+static gboolean
+is_inside (GtkWidget *widget,
+           GtkWidget *ancestor)
+{
+  return widget != NULL && (widget == ancestor || gtk_widget_is_ancestor (widget, ancestor));
+}
+
+/* Tab leaves the list from any row: GTK 4.8 went from row to row, and
+ * through every button of every row on the way. */
+static void
+test_tab_leaves_list (TrawlUiFixture *f,
+                      gconstpointer   data)
+{
+  GtkWidget *list = GTK_WIDGET (trawl_window_get_list_view (f->window));
+  g_autoptr(TrawlItem) item = g_object_ref (paste_with_stalled_video (f));
+  GtkWidget *focus;
+
+  focus_row (f, item);
+  trawl_ui_press_key (f, GDK_KEY_Tab, 0);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_false (is_inside (focus, list));
+
+  /* And back into the list, on the row it left. */
+  trawl_ui_press_key (f, GDK_KEY_Tab, GDK_SHIFT_MASK);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_true (is_inside (focus, list));
+
+  /* The row's buttons are not stops of their own. */
+  trawl_ui_press_key (f, GDK_KEY_Tab, GDK_SHIFT_MASK);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_false (is_inside (focus, list));
+}
+
+static gboolean
+is_shown_popover (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_POPOVER_MENU (widget) && gtk_widget_get_visible (widget);
+}
+
+/* The Menu key and Shift+F10 open the selected row's menu, with what the
+ * row's buttons do; a right click too. */
+static void
+test_row_menu (TrawlUiFixture *f,
+               gconstpointer   data)
+{
+  g_autoptr(TrawlItem) item = g_object_ref (paste_with_stalled_video (f));
+  TrawlItemRow *row;
+  GtkWidget *popover;
+
+  focus_row (f, item);
+  row = trawl_ui_find_row (GTK_WIDGET (f->window), item);
+  g_assert_null (trawl_ui_find_widget (GTK_WIDGET (row), is_shown_popover, NULL));
+  trawl_ui_press_key (f, GDK_KEY_Menu, 0);
+  popover = trawl_ui_find_widget (GTK_WIDGET (row), is_shown_popover, NULL);
+  g_assert_nonnull (popover);
+  TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (popover));
+  trawl_ui_screenshot (f, "row-menu.png");
+
+  /* Its Pause is the row's. */
+  g_assert_true (gtk_widget_activate_action (popover, "item.pause", NULL));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+  gtk_popover_popdown (GTK_POPOVER (popover));
+  TRAWL_WAIT_UNTIL (!gtk_widget_get_visible (popover));
+
+  trawl_ui_press_key (f, GDK_KEY_F10, GDK_SHIFT_MASK);
+  TRAWL_WAIT_UNTIL (gtk_widget_get_mapped (popover));
+  gtk_popover_popdown (GTK_POPOVER (popover));
+}
+
+static TrawlBoard *
+first_board (TrawlUiFixture *f)
+{
+  g_autoptr(TrawlBoard) board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+
+  return board;
+}
+
+static guint
+n_boards (TrawlUiFixture *f)
+{
+  return g_list_model_get_n_items (trawl_queue_get_boards (f->queue));
+}
+
+static gboolean
+is_header_of (GtkWidget     *widget,
+              gconstpointer  board)
+{
+  return TRAWL_IS_BOARD_HEADER (widget) &&
+         trawl_board_header_get_board (TRAWL_BOARD_HEADER (widget)) == board;
+}
+
+static GtkWidget *
+focus_header (TrawlUiFixture *f,
+              TrawlBoard     *board)
+{
+  GtkWidget *header;
+  GtkWidget *list_row;
+
+  TRAWL_WAIT_UNTIL ((header = trawl_ui_find_widget (GTK_WIDGET (f->window), is_header_of,
+                                                    board)) != NULL);
+  list_row = gtk_widget_get_parent (header);
+  g_assert_true (gtk_widget_grab_focus (list_row));
+  g_assert_true (gtk_widget_activate_action (list_row, "listitem.select", "(bb)", FALSE, FALSE));
+  return header;
+}
+
+/* A board with nothing left to do goes at once, and Undo brings it back
+ * as it was; Delete on its heading removed it for good before. */
+static void
+test_remove_board_undo (TrawlUiFixture *f,
+                        gconstpointer   data)
+{
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  board = first_board (f);
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 3);
+
+  focus_header (f, board);
+  trawl_ui_press_key (f, GDK_KEY_Delete, 0);
+  g_assert_cmpuint (n_boards (f), ==, 0);
+  trawl_ui_screenshot (f, "board-removed.png");
+
+  trawl_board_server_reset_counters (f->server);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.undo-remove", NULL));
+  g_assert_cmpuint (n_boards (f), ==, 1);
+  g_assert_true (first_board (f) == board);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 3);
+  g_assert_cmpuint (trawl_board_get_n_done (board), ==, 3);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 4 && !trawl_queue_is_busy (f->queue));
+  /* Nothing fetched again. */
+  g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
+}
+
+static gboolean
+is_message_dialog (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  return ADW_IS_MESSAGE_DIALOG (widget);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (is_message_dialog (window, NULL) && gtk_widget_get_visible (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)),
+                                              label) == 0;
+}
+
+/* The dialog's button, clicked as a person would (it answers and closes). */
+static void
+click_response (AdwMessageDialog *dialog,
+                const char       *label)
+{
+  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  TRAWL_WAIT_UNTIL (find_dialog () == NULL);
+}
+
+/* A board still downloading asks first: Keep leaves everything as it
+ * was, Remove stops it and deletes its partial files. */
+static void
+test_remove_board_confirm (TrawlUiFixture *f,
+                           gconstpointer   data)
+{
+  g_autoptr(TrawlItem) item = g_object_ref (paste_with_stalled_video (f));
+  g_autofree char *path = trawl_ui_video_path (f, 0);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  TrawlBoard *board = first_board (f);
+  AdwMessageDialog *dialog;
+
+  focus_header (f, board);
+  trawl_ui_press_key (f, GDK_KEY_Delete, 0);
+  g_assert_cmpuint (n_boards (f), ==, 1);
+  TRAWL_WAIT_UNTIL ((dialog = find_dialog ()) != NULL);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "not downloaded yet"));
+  click_response (dialog, "_Keep");
+  g_assert_cmpuint (n_boards (f), ==, 1);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DOWNLOADING);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.remove-board", "s",
+                                             trawl_board_get_url (board)));
+  TRAWL_WAIT_UNTIL ((dialog = find_dialog ()) != NULL);
+  click_response (dialog, "_Remove");
+  g_assert_cmpuint (n_boards (f), ==, 0);
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  /* Nothing to undo: what was downloaded so far is gone. */
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.undo-remove", NULL) &&
+                  n_boards (f) > 0);
+}
+
+/* A board that failed is tried again when pasted again, or from its
+ * menu; before, pasting it said it was already in the list. */
+static void
+test_retry_board (TrawlUiFixture *f,
+                  gconstpointer   data)
+{
+  TrawlBoard *board;
+  GtkWidget *header;
+
+  trawl_board_server_set_items (f->server, 0);
+  trawl_ui_paste_board (f);
+  board = first_board (f);
+  TRAWL_WAIT_UNTIL (trawl_board_get_state (board) == TRAWL_BOARD_FAILED);
+
+  trawl_board_server_set_items (f->server, 2);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), f->url);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.paste-board", NULL));
+  TRAWL_WAIT_UNTIL (trawl_board_get_n_done (board) == 2 && !trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (n_boards (f), ==, 1);
+  g_assert_null (trawl_board_get_error (board));
+  g_assert_cmpuint (trawl_board_get_found (board), ==, 2);
+
+  /* From the menu: a later page that failed is listed again. */
+  trawl_board_server_set_items (f->server, 4);
+  _trawl_board_set_error (board, "Only 1 page was read");
+  header = focus_header (f, board);
+  g_assert_true (gtk_widget_activate_action (header, "board.retry", NULL));
+  TRAWL_WAIT_UNTIL (trawl_board_get_n_done (board) == 4 && !trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_get_found (board), ==, 4);
+}
+
+static void
+delete_videos (TrawlUiFixture *f,
+               guint           n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *path = trawl_ui_video_path (f, i);
+
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+}
+
+/* Videos downloaded before come back: those of the list (files deleted)
+ * and those the archive skipped; the archive keeps one entry each. */
+static void
+test_download_again (TrawlUiFixture *f,
+                     gconstpointer   data)
+{
+  TrawlArchive *archive = trawl_queue_get_archive (f->queue);
+  TrawlBoard *board;
+  GtkWidget *header;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  board = first_board (f);
+  g_assert_cmpuint (trawl_archive_get_size (archive), ==, 3);
+
+  /* One video. */
+  delete_videos (f, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (trawl_ui_find_row (
+    GTK_WIDGET (f->window), trawl_test_find_item (f->queue, 0))), "item.download-again", NULL));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && trawl_board_get_n_done (board) == 3);
+  trawl_test_assert_video (trawl_ui_video_path (f, 0), trawl_board_server_item_id (0),
+                           VIDEO_SIZE);
+
+  /* The board, listed anew: every video skipped as downloaded before. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.remove-board", "s",
+                                             trawl_board_get_url (board)));
+  delete_videos (f, 3);
+  trawl_ui_paste_board (f);
+  board = first_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_board_get_skipped (board), ==, 3);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 0);
+
+  header = focus_header (f, board);
+  g_assert_true (gtk_widget_activate_action (header, "board.download-again", NULL));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) && trawl_board_get_n_done (board) == 3);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *path = trawl_ui_video_path (f, i);
+
+      trawl_test_assert_video (path, trawl_board_server_item_id (i),
+                               VIDEO_SIZE);
+    }
+  g_assert_cmpuint (trawl_archive_get_size (archive), ==, 3);
+}
+
+/* A board added while the list is scrolled elsewhere is scrolled to and
+ * selected: before, it appeared off-screen below a long board. */
+static void
+test_new_board_shown (TrawlUiFixture *f,
+                      gconstpointer   data)
+{
+  g_autoptr(TrawlBoardServer) other = trawl_board_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *other_url = NULL;
+  TrawlBoard *board;
+  gpointer selected;
+
+  trawl_board_server_set_items (f->server, 60);
+  trawl_board_server_set_page_size (f->server, 60);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 61);
+
+  g_assert_true (trawl_board_server_start (other, 0, &error));
+  other_url = trawl_board_server_get_url (other);
+  board = trawl_window_add_board (f->window, other_url, NULL);
+  g_assert_nonnull (board);
+  selected = gtk_single_selection_get_selected_item (
+    GTK_SINGLE_SELECTION (gtk_list_view_get_model (trawl_window_get_list_view (f->window))));
+  g_assert_true (selected == board);
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (f->window), is_header_of, board) != NULL);
+  trawl_ui_screenshot (f, "new-board.png");
+  trawl_queue_pause_all (f->queue);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -80,6 +417,13 @@ main (int   argc,
               trawl_ui_fixture_teardown)
 
   ADD ("/window/keys/space-and-delete", test_space_and_delete);
+  ADD ("/window/keys/tab-leaves-list", test_tab_leaves_list);
+  ADD ("/window/keys/row-menu", test_row_menu);
+  ADD ("/window/boards/remove-undo", test_remove_board_undo);
+  ADD ("/window/boards/remove-confirm", test_remove_board_confirm);
+  ADD ("/window/boards/retry", test_retry_board);
+  ADD ("/window/boards/download-again", test_download_again);
+  ADD ("/window/boards/new-board-shown", test_new_board_shown);
 
   return g_test_run ();
 }

@@ -236,11 +236,12 @@ trawl_ui_video_path (TrawlUiFixture *f,
   return g_build_filename (f->downloads, name, NULL);
 }
 
-/* The presses of @keyval that reach the window. Not the releases: GTK
+/* The presses of the key that reach the window (by its key code: with
+ * Shift, Tab arrives as ISO_Left_Tab). Not the releases: GTK
  * drops the release of a key whose press removed the focused widget. */
 typedef struct
 {
-  guint keyval;
+  guint keycode;
   guint pressed;
 } KeySeen;
 
@@ -250,7 +251,7 @@ key_seen_cb (GtkEventControllerLegacy *controller,
              KeySeen                  *seen)
 {
   if (gdk_event_get_event_type (event) == GDK_KEY_PRESS &&
-      gdk_key_event_get_keyval (event) == seen->keyval)
+      gdk_key_event_get_keycode (event) == seen->keycode)
     seen->pressed++;
   return GDK_EVENT_PROPAGATE;
 }
@@ -268,11 +269,12 @@ trawl_ui_press_key (TrawlUiFixture  *f,
   Display *xdisplay = gdk_x11_display_get_xdisplay (display);
   GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   GtkEventController *controller = gtk_event_controller_legacy_new ();
-  KeySeen seen = { keyval, 0 };
+  KeySeen seen = { 0, 0 };
   KeyCode mods[2] = { 0, 0 };
   KeyCode code = XKeysymToKeycode (xdisplay, keyval);
 
   g_assert_cmpuint (code, !=, 0);
+  seen.keycode = code;
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   g_signal_connect (controller, "event", G_CALLBACK (key_seen_cb), &seen);
   gtk_widget_add_controller (window, controller);

@@ -175,14 +175,18 @@ check_board_finished (TrawlApplication *self,
   guint done, failed, active;
   const char *title;
 
-  if (board == NULL || trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING ||
-      g_hash_table_contains (self->notified, board))
+  /* A board removed is not finished, whatever its last items did. */
+  if (board == NULL || self->queue == NULL || !trawl_queue_has_board (self->queue, board))
     return;
 
   done = trawl_board_get_n_done (board);
   failed = trawl_board_get_n_failed (board);
   active = trawl_board_get_n_active (board);
-  if (active > 0 || done + failed == 0)
+  /* Retried or downloaded again: it finishes once more. */
+  if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING || active > 0)
+    g_hash_table_remove (self->notified, board);
+  if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING || active > 0 ||
+      done + failed == 0 || g_hash_table_contains (self->notified, board))
     return;
 
   g_hash_table_add (self->notified, g_object_ref (board));

@@ -6,10 +6,12 @@
 
 #include "trawl-board-header.h"
 #include "trawl-format.h"
+#include "trawl-open.h"
 
 /* The heading above a board's videos: its title, what the crawl found,
- * whether it is still looking, and — when the user reviews boards before
- * downloading — the button that starts the chosen videos. */
+ * whether it is still looking, the board's menu, and — when the user
+ * reviews boards before downloading — the button that starts the chosen
+ * videos. */
 
 struct _TrawlBoardHeader
 {
@@ -22,6 +24,7 @@ struct _TrawlBoardHeader
   GtkLabel     *title_label;
   GtkLabel     *subtitle_label;
   GtkSpinner   *spinner;
+  GtkMenuButton *menu_button;
   GtkButton    *download_button;
 };
 
@@ -70,6 +73,36 @@ board_subtitle (TrawlBoard *board)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* The menu offers what the board's items' states allow. */
+static void
+update_actions (TrawlBoardHeader *self)
+{
+  TrawlBoard *board = self->board;
+  guint active = trawl_board_get_n_active (board);
+  guint failed = trawl_board_get_n_failed (board);
+  guint paused = trawl_board_count_state (board, TRAWL_ITEM_PAUSED);
+  gboolean review = trawl_board_get_review (board);
+  gboolean crawling = trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING;
+  gboolean listing_failed = !crawling && trawl_board_get_error (board) != NULL;
+  guint downloaded = trawl_board_get_n_done (board) + trawl_board_get_skipped (board);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.pause", !review && active > paused);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.resume", !review && paused > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.retry",
+                                 !review && (failed > 0 || listing_failed));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.download-again",
+                                 !review && active == 0 && !crawling && downloaded > 0);
+}
+
+/* A pause changes no count the board notifies: asked again as the menu
+ * opens. */
+static void
+menu_shown_cb (TrawlBoardHeader *self)
+{
+  if (self->board != NULL)
+    update_actions (self);
+}
+
 static void
 update (TrawlBoardHeader *self)
 {
@@ -108,6 +141,8 @@ update (TrawlBoardHeader *self)
       gtk_widget_remove_css_class (GTK_WIDGET (self->subtitle_label), "trawl-status-error");
     }
 
+  update_actions (self);
+
   crawling = trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING;
   gtk_spinner_set_spinning (self->spinner, crawling);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), crawling);
@@ -130,11 +165,16 @@ board_notify_cb (TrawlBoardHeader *self,
 {
   const char *name = g_param_spec_get_name (pspec);
 
-  /* Counts of the items' states change all the time and are not shown;
-   * the selected ones only under review. */
+  /* Counts of the items' states change all the time and are not shown,
+   * but decide what the menu offers; the selected ones count only under
+   * review. */
   if (g_str_equal (name, "n-done") || g_str_equal (name, "n-failed") ||
-      g_str_equal (name, "n-active") ||
-      (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board)))
+      g_str_equal (name, "n-active"))
+    {
+      update_actions (self);
+      return;
+    }
+  if (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board))
     return;
 
   update (self);
@@ -149,6 +189,68 @@ download_action (GtkWidget  *widget,
 
   if (self->board != NULL)
     trawl_queue_confirm_board (self->queue, self->board);
+}
+
+#define BOARD_ACTION(name, call)                                  \
+  static void                                                     \
+  name##_action (GtkWidget  *widget,                              \
+                 const char *action_name,                         \
+                 GVariant   *parameter)                           \
+  {                                                               \
+    TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);         \
+                                                                  \
+    if (self->board != NULL)                                      \
+      call (self->queue, self->board);                            \
+  }
+
+BOARD_ACTION (pause, trawl_queue_pause_board)
+BOARD_ACTION (resume, trawl_queue_resume_board)
+BOARD_ACTION (retry, trawl_queue_retry_board)
+BOARD_ACTION (download_again, trawl_queue_download_board_again)
+
+static void
+open_folder_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    trawl_open_file (widget, trawl_board_get_output_dir (self->board));
+}
+
+static void
+open_in_browser_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    trawl_open_uri (widget, trawl_board_get_url (self->board));
+}
+
+static void
+copy_address_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), trawl_board_get_url (self->board));
+}
+
+/* The window removes it, with a way back. */
+static void
+remove_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    gtk_widget_activate_action (widget, "win.remove-board", "s", trawl_board_get_url (self->board));
 }
 
 static void
@@ -205,7 +307,20 @@ trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, spinner);
   gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, download_button);
 
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, menu_button);
+
   gtk_widget_class_install_action (widget_class, "board.download", NULL, download_action);
+  gtk_widget_class_install_action (widget_class, "board.pause", NULL, pause_action);
+  gtk_widget_class_install_action (widget_class, "board.resume", NULL, resume_action);
+  gtk_widget_class_install_action (widget_class, "board.retry", NULL, retry_action);
+  gtk_widget_class_install_action (widget_class, "board.download-again", NULL,
+                                   download_again_action);
+  gtk_widget_class_install_action (widget_class, "board.open-folder", NULL, open_folder_action);
+  gtk_widget_class_install_action (widget_class, "board.open-in-browser", NULL,
+                                   open_in_browser_action);
+  gtk_widget_class_install_action (widget_class, "board.copy-address", NULL,
+                                   copy_address_action);
+  gtk_widget_class_install_action (widget_class, "board.remove", NULL, remove_action);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
@@ -213,6 +328,8 @@ static void
 trawl_board_header_init (TrawlBoardHeader *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "show",
+                           G_CALLBACK (menu_shown_cb), self, G_CONNECT_SWAPPED);
 
   /* The board counts what the header shows, the "Download N videos" of
    * the rows' check boxes included. */
@@ -245,4 +362,13 @@ trawl_board_header_set_board (TrawlBoardHeader *self,
 
   g_signal_group_set_target (self->board_signals, board);
   update (self);
+}
+
+/* The board's menu, as its button opens it (the Menu key, a right click). */
+void
+trawl_board_header_popup_menu (TrawlBoardHeader *self)
+{
+  g_return_if_fail (TRAWL_IS_BOARD_HEADER (self));
+
+  gtk_menu_button_popup (self->menu_button);
 }

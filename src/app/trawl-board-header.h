@@ -14,5 +14,6 @@ GtkWidget  *trawl_board_header_new       (TrawlQueue       *queue);
 TrawlBoard *trawl_board_header_get_board (TrawlBoardHeader *self);
 void        trawl_board_header_set_board (TrawlBoardHeader *self,
                                           TrawlBoard       *board);
+void        trawl_board_header_popup_menu (TrawlBoardHeader *self);
 
 G_END_DECLS

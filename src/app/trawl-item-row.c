@@ -34,6 +34,8 @@ struct _TrawlItemRow
   GtkButton      *folder_button;
   GtkButton      *cancel_button;
   GtkButton      *remove_button;
+  GMenuModel     *row_menu;
+  GtkPopover     *menu;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlItemRow, trawl_item_row, GTK_TYPE_WIDGET)
@@ -228,6 +230,23 @@ update (TrawlItemRow *self)
                           !review && !trawl_item_is_finished (item));
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), trawl_item_is_finished (item));
 
+  /* The menu offers what the buttons do, and what has no button. */
+  {
+    struct { const char *action; gboolean enabled; } actions[] = {
+      { "item.pause", !review && !trawl_item_is_finished (item) && state != TRAWL_ITEM_PAUSED },
+      { "item.resume", state == TRAWL_ITEM_PAUSED },
+      { "item.retry", state == TRAWL_ITEM_FAILED || state == TRAWL_ITEM_CANCELLED },
+      { "item.download-again", state == TRAWL_ITEM_DONE },
+      { "item.open", state == TRAWL_ITEM_DONE },
+      { "item.show-in-folder", state == TRAWL_ITEM_DONE },
+      { "item.cancel", !review && !trawl_item_is_finished (item) },
+      { "item.remove", TRUE },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), actions[i].action, actions[i].enabled);
+  }
+
   /* Translators: the title of a video, then its state and progress */
   description = g_strdup_printf (_("%s, %s"), title, status);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -336,6 +355,29 @@ remove_action (GtkWidget  *widget,
 }
 
 static void
+download_again_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    trawl_queue_download_again (self->queue, self->item);
+}
+
+static void
+copy_address_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item != NULL)
+    gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                            trawl_item_get_page_url (self->item));
+}
+
+static void
 open_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -355,6 +397,16 @@ show_in_folder_action (GtkWidget  *widget,
 
   if (self->item != NULL && trawl_item_get_path (self->item) != NULL)
     trawl_show_in_folder (widget, trawl_item_get_path (self->item));
+}
+
+/* The keyboard goes back to the row the menu was opened on. */
+static void
+menu_closed_cb (TrawlItemRow *self)
+{
+  GtkWidget *list_row = gtk_widget_get_parent (GTK_WIDGET (self));
+
+  if (list_row != NULL && gtk_widget_get_focusable (list_row))
+    gtk_widget_grab_focus (list_row);
 }
 
 static void
@@ -451,12 +503,16 @@ trawl_item_row_class_init (TrawlItemRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, folder_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, row_menu);
 
   gtk_widget_class_install_action (widget_class, "item.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "item.resume", NULL, resume_action);
   gtk_widget_class_install_action (widget_class, "item.retry", NULL, retry_action);
   gtk_widget_class_install_action (widget_class, "item.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (widget_class, "item.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "item.download-again", NULL,
+                                   download_again_action);
+  gtk_widget_class_install_action (widget_class, "item.copy-address", NULL, copy_address_action);
   gtk_widget_class_install_action (widget_class, "item.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "item.show-in-folder", NULL,
                                    show_in_folder_action);
@@ -488,6 +544,13 @@ trawl_item_row_init (TrawlItemRow *self)
         g_signal_connect (tipped[i], "query-tooltip", G_CALLBACK (query_tooltip_cb), self);
       }
   }
+
+  self->menu = GTK_POPOVER (gtk_popover_menu_new_from_model (G_MENU_MODEL (self->row_menu)));
+  gtk_popover_set_has_arrow (self->menu, FALSE);
+  gtk_widget_set_halign (GTK_WIDGET (self->menu), GTK_ALIGN_START);
+  gtk_widget_set_parent (GTK_WIDGET (self->menu), GTK_WIDGET (self));
+  g_signal_connect_object (self->menu, "closed", G_CALLBACK (menu_closed_cb), self,
+                           G_CONNECT_SWAPPED);
 
   self->item_bindings = g_binding_group_new ();
   g_binding_group_bind (self->item_bindings, "selected", self->select_check, "active",
@@ -523,4 +586,36 @@ trawl_item_row_set_item (TrawlItemRow *self,
     gtk_progress_bar_set_fraction (self->progress_bar, 0);
   update (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
+}
+
+/**
+ * trawl_item_row_popup_menu:
+ * @x: where to point, in the row's coordinates, or -1 for its start
+ *
+ * Opens the row's menu, as a right click or the Menu key does.
+ */
+void
+trawl_item_row_popup_menu (TrawlItemRow *self,
+                           double        x,
+                           double        y)
+{
+  GdkRectangle at = { 0, 0, 1, 1 };
+
+  g_return_if_fail (TRAWL_IS_ITEM_ROW (self));
+
+  if (self->item == NULL)
+    return;
+
+  if (x >= 0)
+    {
+      at.x = (int) x;
+      at.y = (int) y;
+    }
+  else
+    {
+      at.x = 48;
+      at.y = gtk_widget_get_height (GTK_WIDGET (self)) / 2;
+    }
+  gtk_popover_set_pointing_to (self->menu, &at);
+  gtk_popover_popup (self->menu);
 }

@@ -28,6 +28,14 @@ trawl_open_file (GtkWidget  *widget,
     gtk_show_uri (window_of (widget), uri, GDK_CURRENT_TIME);
 }
 
+/* A web page, in the user's browser. */
+void
+trawl_open_uri (GtkWidget  *widget,
+                const char *uri)
+{
+  gtk_show_uri (window_of (widget), uri, GDK_CURRENT_TIME);
+}
+
 typedef struct
 {
   GtkWidget *widget;

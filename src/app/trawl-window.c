@@ -42,6 +42,11 @@ struct _TrawlWindow
   GtkListView          *list_view;
   GtkRevealer          *summary_revealer;
   GtkLabel             *summary_label;
+
+  /* The board last removed with nothing left to do, until its toast goes. */
+  TrawlBoard           *removed_board;
+  GPtrArray            *removed_items;
+  guint                 removed_position;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlWindow, trawl_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -292,6 +297,47 @@ board_folder (TrawlWindow *self,
   return g_build_filename (base, folder, NULL);
 }
 
+static TrawlBoard *
+find_board (TrawlWindow *self,
+            const char  *url)
+{
+  GListModel *boards = trawl_queue_get_boards (self->queue);
+
+  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i);
+
+      if (g_str_equal (trawl_board_get_url (board), url))
+        return board;
+    }
+
+  return NULL;
+}
+
+/* Selects @board's heading and scrolls the list to it. */
+static void
+scroll_to_board (TrawlWindow *self,
+                 TrawlBoard  *board)
+{
+  GListModel *boards = trawl_queue_get_boards (self->queue);
+  guint position = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+    {
+      g_autoptr(TrawlBoard) other = g_list_model_get_item (boards, i);
+      g_autoptr(GListModel) section = g_list_model_get_item (G_LIST_MODEL (self->sections), i);
+
+      if (other == board)
+        {
+          gtk_single_selection_set_selected (self->selection, position);
+          gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                      position);
+          return;
+        }
+      position += g_list_model_get_n_items (section);
+    }
+}
+
 void
 trawl_window_show_toast (TrawlWindow *self,
                          const char  *message)
@@ -321,7 +367,6 @@ trawl_window_add_board (TrawlWindow *self,
   g_autofree char *url = NULL;
   g_autofree char *folder = NULL;
   g_autoptr(GError) error = NULL;
-  GListModel *boards;
   TrawlBoard *board;
 
   g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
@@ -346,16 +391,20 @@ trawl_window_add_board (TrawlWindow *self,
       return NULL;
     }
 
-  boards = trawl_queue_get_boards (self->queue);
-  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+  board = find_board (self, url);
+  if (board != NULL)
     {
-      g_autoptr(TrawlBoard) other = g_list_model_get_item (boards, i);
-
-      if (g_str_equal (trawl_board_get_url (other), url))
+      /* Pasted again after it failed: the user wants it tried again. */
+      if (trawl_board_get_state (board) != TRAWL_BOARD_CRAWLING &&
+          (trawl_board_get_error (board) != NULL || trawl_board_get_n_failed (board) > 0))
         {
-          trawl_window_show_toast (self, _("This board is already in the list"));
-          return NULL;
+          trawl_queue_retry_board (self->queue, board);
+          trawl_window_show_toast (self, _("Trying the board again"));
         }
+      else
+        trawl_window_show_toast (self, _("This board is already in the list"));
+      scroll_to_board (self, board);
+      return NULL;
     }
 
   folder = board_folder (self, url);
@@ -366,6 +415,8 @@ trawl_window_add_board (TrawlWindow *self,
       return NULL;
     }
 
+  /* Wherever the list was scrolled, the new board shows. */
+  scroll_to_board (self, board);
   return board;
 }
 
@@ -520,6 +571,144 @@ toggle_selected_action (GtkWidget  *widget,
 }
 
 static void
+forget_removed (TrawlWindow *self)
+{
+  g_clear_object (&self->removed_board);
+  g_clear_pointer (&self->removed_items, g_ptr_array_unref);
+}
+
+static void
+removed_toast_dismissed_cb (AdwToast    *toast,
+                            TrawlWindow *self)
+{
+  if (g_object_get_data (G_OBJECT (toast), "trawl-board") == self->removed_board)
+    forget_removed (self);
+}
+
+static void
+undo_remove_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+
+  if (self->removed_board == NULL)
+    return;
+
+  trawl_queue_put_back_board (self->queue, self->removed_board, self->removed_position,
+                              self->removed_items);
+  forget_removed (self);
+}
+
+static const char *
+board_name (TrawlBoard *board)
+{
+  const char *title = trawl_board_get_title (board);
+
+  return title != NULL && *title != '\0' ? title : trawl_board_get_url (board);
+}
+
+/* Removes @board at once; with nothing left to do, it can come back. */
+static void
+remove_board_now (TrawlWindow *self,
+                  TrawlBoard  *board)
+{
+  g_autoptr(TrawlBoard) kept = g_object_ref (board);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *message = NULL;
+  gboolean undoable = trawl_board_get_state (board) != TRAWL_BOARD_CRAWLING &&
+                      trawl_board_get_n_active (board) == 0;
+  AdwToast *toast;
+  guint position = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (board), i));
+  g_list_store_find (G_LIST_STORE (trawl_queue_get_boards (self->queue)), board, &position);
+  trawl_queue_remove_board (self->queue, board);
+
+  /* Translators: a board was removed from the list; its title follows */
+  message = g_strdup_printf (_("“%s” removed"), board_name (kept));
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 8);
+  if (undoable)
+    {
+      forget_removed (self);
+      self->removed_board = g_steal_pointer (&kept);
+      self->removed_items = g_steal_pointer (&items);
+      self->removed_position = position;
+      adw_toast_set_button_label (toast, _("_Undo"));
+      adw_toast_set_action_name (toast, "win.undo-remove");
+      g_object_set_data (G_OBJECT (toast), "trawl-board", self->removed_board);
+      g_signal_connect_object (toast, "dismissed", G_CALLBACK (removed_toast_dismissed_cb), self,
+                               0);
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+remove_board_response_cb (AdwMessageDialog *dialog,
+                          const char       *response,
+                          TrawlWindow      *self)
+{
+  TrawlBoard *board = g_object_get_data (G_OBJECT (dialog), "trawl-board");
+
+  if (g_str_equal (response, "remove") && trawl_queue_has_board (self->queue, board))
+    remove_board_now (self, board);
+}
+
+/* A board still at work is removed only once the user says so: its
+ * unfinished downloads stop and their partial files go. */
+static void
+remove_board (TrawlWindow *self,
+              TrawlBoard  *board)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  guint active = trawl_board_get_n_active (board);
+
+  if (trawl_board_get_state (board) != TRAWL_BOARD_CRAWLING && active == 0)
+    {
+      remove_board_now (self, board);
+      return;
+    }
+
+  heading = g_strdup_printf (_("Remove “%s”?"), board_name (board));
+  if (active > 0)
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "%u video is not downloaded yet: it stops, and what "
+                                         "it downloaded so far is deleted. Videos already "
+                                         "downloaded stay in their folder.",
+                                         "%u videos are not downloaded yet: they stop, and "
+                                         "what they downloaded so far is deleted. Videos "
+                                         "already downloaded stay in their folder.",
+                                         active), active);
+  else
+    body = g_strdup (_("Trawl is still looking for its videos. Videos already downloaded stay "
+                       "in their folder."));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep"), "remove", _("_Remove"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "trawl-board", g_object_ref (board), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_board_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+remove_board_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  TrawlBoard *board = find_board (self, g_variant_get_string (parameter, NULL));
+
+  if (board != NULL)
+    remove_board (self, board);
+}
+
+static void
 remove_selected_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
@@ -531,7 +720,68 @@ remove_selected_action (GtkWidget  *widget,
   if (item != NULL)
     trawl_queue_remove (self->queue, item);
   else if (TRAWL_IS_BOARD (selected))
-    trawl_queue_remove_board (self->queue, selected);
+    remove_board (self, selected);
+}
+
+static gboolean
+is_selected_row (GtkWidget *widget,
+                 gpointer   selected)
+{
+  return (TRAWL_IS_ITEM_ROW (widget) &&
+          trawl_item_row_get_item (TRAWL_ITEM_ROW (widget)) == selected) ||
+         (TRAWL_IS_BOARD_HEADER (widget) &&
+          trawl_board_header_get_board (TRAWL_BOARD_HEADER (widget)) == selected);
+}
+
+/* The widget that shows @selected, among the list's rows on screen. */
+static GtkWidget *
+row_widget (TrawlWindow *self,
+            gpointer     selected)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_view)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *child = gtk_widget_get_first_child (row);
+
+      if (child != NULL && is_selected_row (child, selected))
+        return child;
+    }
+
+  return NULL;
+}
+
+static void
+row_menu_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  GtkWidget *row = selected != NULL ? row_widget (self, selected) : NULL;
+
+  if (TRAWL_IS_ITEM_ROW (row))
+    trawl_item_row_popup_menu (TRAWL_ITEM_ROW (row), -1, -1);
+  else if (TRAWL_IS_BOARD_HEADER (row))
+    trawl_board_header_popup_menu (TRAWL_BOARD_HEADER (row));
+}
+
+/* GTK 4.8's list view moves Tab from row to row: 500 presses past a long
+ * board. Tab leaves the list instead; the arrows move within it. */
+static gboolean
+list_tab_cb (GtkWidget *widget,
+             GVariant  *args,
+             gpointer   user_data)
+{
+  TrawlWindow *self = TRAWL_WINDOW (user_data);
+  GtkDirectionType direction = g_variant_get_boolean (args) ? GTK_DIR_TAB_BACKWARD
+                                                            : GTK_DIR_TAB_FORWARD;
+  gboolean moved;
+
+  gtk_widget_set_can_focus (GTK_WIDGET (self->list_view), FALSE);
+  moved = gtk_widget_child_focus (GTK_WIDGET (self), direction);
+  gtk_widget_set_can_focus (GTK_WIDGET (self->list_view), TRUE);
+
+  return moved;
 }
 
 static void
@@ -749,6 +999,7 @@ trawl_window_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->sections);
   g_clear_pointer (&self->downloading, g_hash_table_unref);
+  forget_removed (self);
 
   G_OBJECT_CLASS (trawl_window_parent_class)->dispose (object);
 }
@@ -851,11 +1102,27 @@ trawl_window_class_init (TrawlWindowClass *klass)
                                    toggle_selected_action);
   gtk_widget_class_install_action (widget_class, "win.remove-selected", NULL,
                                    remove_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-board", "s", remove_board_action);
+  gtk_widget_class_install_action (widget_class, "win.undo-remove", NULL, undo_remove_action);
+  gtk_widget_class_install_action (widget_class, "win.row-menu", NULL, row_menu_action);
 
   /* Window-wide keys that text fields need for themselves (Ctrl+V) are
    * bound in the bubble phase, so a focused entry gets them first. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
                                        "win.focus-entry", NULL);
+}
+
+static void
+add_shortcut (GtkEventController *controller,
+              GtkShortcutTrigger *trigger,
+              GtkShortcutAction  *action,
+              GVariant           *arguments)
+{
+  GtkShortcut *shortcut = gtk_shortcut_new (trigger, action);
+
+  if (arguments != NULL)
+    gtk_shortcut_set_arguments (shortcut, arguments);
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
 }
 
 static void
@@ -895,15 +1162,22 @@ trawl_window_init (TrawlWindow *self)
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
 
   /* The list's keys act on the selected row. Taken before the list view
-   * sees them: it would use Space to unselect the row. */
+   * sees them: it would use Space to unselect the row, and Tab to go to
+   * the next row. */
   shortcuts = gtk_shortcut_controller_new ();
   gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_space, 0),
-                      gtk_named_action_new ("win.toggle-selected")));
-  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
-    gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
-                      gtk_named_action_new ("win.remove-selected")));
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_space, 0),
+                gtk_named_action_new ("win.toggle-selected"), NULL);
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_Delete, 0),
+                gtk_named_action_new ("win.remove-selected"), NULL);
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_Menu, 0),
+                gtk_named_action_new ("win.row-menu"), NULL);
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_F10, GDK_SHIFT_MASK),
+                gtk_named_action_new ("win.row-menu"), NULL);
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_Tab, 0),
+                gtk_callback_action_new (list_tab_cb, self, NULL), g_variant_new_boolean (FALSE));
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_ISO_Left_Tab, GDK_SHIFT_MASK),
+                gtk_callback_action_new (list_tab_cb, self, NULL), g_variant_new_boolean (TRUE));
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), shortcuts);
 
   /* A link dragged from a browser arrives as text (text/uri-list). */

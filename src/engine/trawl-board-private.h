@@ -31,6 +31,10 @@ void        _trawl_board_add_found   (TrawlBoard      *self,
 void        _trawl_board_add_skipped (TrawlBoard      *self);
 void        _trawl_board_set_review  (TrawlBoard      *self,
                                       gboolean         review);
+gboolean    _trawl_board_get_again   (TrawlBoard      *self);
+void        _trawl_board_set_again   (TrawlBoard      *self,
+                                      gboolean         again);
+void        _trawl_board_restart     (TrawlBoard      *self);
 TrawlBoardNetwork _trawl_board_get_network (TrawlBoard        *self);
 void        _trawl_board_set_network (TrawlBoard      *self,
                                       TrawlBoardNetwork network);

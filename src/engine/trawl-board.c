@@ -25,6 +25,7 @@ struct _TrawlBoard
   guint            found;
   guint            skipped;
   gboolean         review;
+  gboolean         again;     /* asked to download again: the archive is not heeded */
   TrawlBoardNetwork network;
 
   GPtrArray       *items;     /* owned TrawlItem, in the order they were added */
@@ -393,6 +394,28 @@ _trawl_board_set_counts (TrawlBoard *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+gboolean
+_trawl_board_get_again (TrawlBoard *self)
+{
+  return self->again;
+}
+
+void
+_trawl_board_set_again (TrawlBoard *self,
+                        gboolean    again)
+{
+  self->again = again;
+}
+
+/* Before the board is listed again: what the heading counts starts from
+ * the items it already has, and the last crawl's failure is forgotten. */
+void
+_trawl_board_restart (TrawlBoard *self)
+{
+  _trawl_board_set_counts (self, 0, self->items->len, 0);
+  _trawl_board_set_error (self, NULL);
+}
+
 TrawlBoardNetwork
 _trawl_board_get_network (TrawlBoard *self)
 {
@@ -404,6 +427,15 @@ _trawl_board_set_network (TrawlBoard        *self,
                           TrawlBoardNetwork  network)
 {
   self->network = network;
+}
+
+/* How many of the board's items are in @state. */
+guint
+trawl_board_count_state (TrawlBoard     *self,
+                         TrawlItemState  state)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), 0);
+  return _trawl_state_counts_get (&self->counts, state);
 }
 
 guint

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include "trawl-item.h"
 
 G_BEGIN_DECLS
 
@@ -25,6 +26,8 @@ guint            trawl_board_get_found      (TrawlBoard *self);
 guint            trawl_board_get_skipped    (TrawlBoard *self);
 const char      *trawl_board_get_error      (TrawlBoard *self);
 gboolean         trawl_board_get_review     (TrawlBoard *self);
+guint            trawl_board_count_state    (TrawlBoard     *self,
+                                             TrawlItemState  state);
 guint            trawl_board_get_n_done     (TrawlBoard *self);
 guint            trawl_board_get_n_failed   (TrawlBoard *self);
 guint            trawl_board_get_n_active   (TrawlBoard *self);

@@ -61,14 +61,16 @@ static void fetch_page (GTask *task, const char *url);
 
 /* Whether a run before finished @item, by the key it was recorded with:
  * its recipe and id, or its media URL when it is known from the list.
- * Items known by neither are looked up once resolved. */
+ * Items known by neither are looked up once resolved. A board the user
+ * asked to download again skips nothing. */
 static gboolean
 archived (Crawl     *crawl,
           TrawlItem *item)
 {
   g_autofree char *key = _trawl_item_archive_key (item);
 
-  return crawl->archive != NULL && key != NULL && trawl_archive_contains (crawl->archive, key);
+  return crawl->archive != NULL && key != NULL && !_trawl_board_get_again (crawl->board) &&
+         trawl_archive_contains (crawl->archive, key);
 }
 
 /* Hands a new item to whoever started the crawl; never once the crawl

@@ -662,6 +662,7 @@ queue_resolve_cb (GObject      *object,
       /* Items known only by their media URL can be checked against the
        * archive now, and no earlier. */
       if (self->archive != NULL && trawl_item_get_id (item) == NULL &&
+          !_trawl_board_get_again (trawl_item_get_board (item)) &&
           trawl_archive_contains (self->archive, key))
         {
           _trawl_board_add_skipped (trawl_item_get_board (item));
@@ -964,6 +965,10 @@ trawl_queue_remove_board (TrawlQueue *self,
   if (!g_list_store_find (self->boards, board, &position))
     return;
 
+  /* Out of the list before its items go: whoever watches the boards must
+   * not take the last items' going for the board finishing. */
+  g_object_ref (board);
+  g_list_store_remove (self->boards, position);
   if (g_hash_table_lookup (self->crawls, board) != NULL)
     g_cancellable_cancel (g_hash_table_lookup (self->crawls, board));
   g_hash_table_remove (self->crawls, board);
@@ -974,8 +979,8 @@ trawl_queue_remove_board (TrawlQueue *self,
       if (item != NULL)
         trawl_queue_remove (self, item);
     }
+  g_object_unref (board);
 
-  g_list_store_remove (self->boards, position);
   _trawl_queue_save_later (self);
   schedule (self);
 }
@@ -1193,6 +1198,189 @@ trawl_queue_retry_failed (TrawlQueue *self)
   for (guint i = 0; i < self->items->len; i++)
     if (trawl_item_get_state (g_ptr_array_index (self->items, i)) == TRAWL_ITEM_FAILED)
       trawl_queue_retry (self, g_ptr_array_index (self->items, i));
+}
+
+/**
+ * trawl_queue_has_board:
+ *
+ * Returns: whether @board is in the queue (a board removed is not)
+ */
+gboolean
+trawl_queue_has_board (TrawlQueue *self,
+                       TrawlBoard *board)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (TRAWL_IS_BOARD (board), FALSE);
+
+  return g_list_store_find (self->boards, board, NULL);
+}
+
+/**
+ * trawl_queue_put_back_board:
+ * @board: a board trawl_queue_remove_board() removed
+ * @items: (element-type TrawlItem): its items as they were, all finished
+ *
+ * Undoes the removal of a board that had nothing left to do: it is
+ * listed again at @position with its items, and nothing is fetched.
+ */
+void
+trawl_queue_put_back_board (TrawlQueue *self,
+                            TrawlBoard *board,
+                            guint       position,
+                            GPtrArray  *items)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+  g_return_if_fail (!trawl_queue_has_board (self, board));
+
+  for (guint i = 0; i < items->len; i++)
+    g_return_if_fail (trawl_item_is_finished (g_ptr_array_index (items, i)));
+
+  position = MIN (position, g_list_model_get_n_items (G_LIST_MODEL (self->boards)));
+  g_list_store_insert (self->boards, position, board);
+  for (guint i = 0; i < items->len; i++)
+    _trawl_queue_restore_item (self, g_ptr_array_index (items, i));
+  _trawl_queue_save_later (self);
+}
+
+typedef void (*ItemAction) (TrawlQueue *self,
+                            TrawlItem  *item);
+
+static void
+for_board_items (TrawlQueue *self,
+                 TrawlBoard *board,
+                 ItemAction  action)
+{
+  /* A copy: an action may change the board's list. */
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (board)); i++)
+    g_ptr_array_add (items, g_list_model_get_item (G_LIST_MODEL (board), i));
+  for (guint i = 0; i < items->len; i++)
+    action (self, g_ptr_array_index (items, i));
+}
+
+void
+trawl_queue_pause_board (TrawlQueue *self,
+                         TrawlBoard *board)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+
+  for_board_items (self, board, trawl_queue_pause);
+}
+
+void
+trawl_queue_resume_board (TrawlQueue *self,
+                          TrawlBoard *board)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+
+  for_board_items (self, board, trawl_queue_resume);
+}
+
+static void
+retry_if_failed (TrawlQueue *self,
+                 TrawlItem  *item)
+{
+  if (trawl_item_get_state (item) == TRAWL_ITEM_FAILED)
+    trawl_queue_retry (self, item);
+}
+
+/* Lists @board again from its first page; the items it has stay. */
+static void
+recrawl (TrawlQueue *self,
+         TrawlBoard *board)
+{
+  if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING)
+    return;
+
+  _trawl_board_restart (board);
+  _trawl_queue_crawl (self, board);
+  _trawl_queue_save_later (self);
+}
+
+/**
+ * trawl_queue_retry_board:
+ *
+ * Retries the failed items of @board and, when its listing failed or
+ * stopped part-way, lists it again.
+ */
+void
+trawl_queue_retry_board (TrawlQueue *self,
+                         TrawlBoard *board)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+
+  for_board_items (self, board, retry_if_failed);
+  if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED ||
+      trawl_board_get_error (board) != NULL)
+    recrawl (self, board);
+  schedule (self);
+}
+
+/**
+ * trawl_queue_download_again:
+ *
+ * Downloads a finished (done, failed or cancelled) @item once more,
+ * whatever the archive says: a done video whose file is still there and
+ * still this video's is found done again without a byte fetched.
+ */
+void
+trawl_queue_download_again (TrawlQueue *self,
+                            TrawlItem  *item)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  if (!trawl_item_is_finished (item) || !g_ptr_array_find (self->items, item, NULL))
+    return;
+
+  _trawl_item_renew_cancellable (item);
+  _trawl_item_set_error (item, NULL);
+  _trawl_item_set_tries (item, 0);
+  _trawl_paths_release (self->paths, item);
+  if (trawl_item_get_media_url (item) != NULL)
+    {
+      _trawl_paths_reserve (self->paths, item, NULL);
+      set_state (self, item, TRAWL_ITEM_QUEUED);
+    }
+  else
+    set_state (self, item, TRAWL_ITEM_PENDING);
+  enqueue (self, item);
+  schedule (self);
+}
+
+static void
+download_again_if_done (TrawlQueue *self,
+                        TrawlItem  *item)
+{
+  if (trawl_item_get_state (item) == TRAWL_ITEM_DONE)
+    trawl_queue_download_again (self, item);
+  else
+    retry_if_failed (self, item);
+}
+
+/**
+ * trawl_queue_download_board_again:
+ *
+ * Downloads @board once more: its items in the list, and those skipped
+ * because the archive records them (the board is listed again, heeding
+ * no archive). The archive keeps one entry per video.
+ */
+void
+trawl_queue_download_board_again (TrawlQueue *self,
+                                  TrawlBoard *board)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_BOARD (board));
+
+  _trawl_board_set_again (board, TRUE);
+  for_board_items (self, board, download_again_if_done);
+  recrawl (self, board);
+  schedule (self);
 }
 
 static void

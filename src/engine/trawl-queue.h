@@ -63,5 +63,21 @@ gboolean        trawl_queue_save           (TrawlQueue      *self,
 void            trawl_queue_pause_all      (TrawlQueue      *self);
 void            trawl_queue_resume_all     (TrawlQueue      *self);
 void            trawl_queue_retry_failed   (TrawlQueue      *self);
+void            trawl_queue_download_again (TrawlQueue      *self,
+                                            TrawlItem       *item);
+gboolean        trawl_queue_has_board      (TrawlQueue      *self,
+                                            TrawlBoard      *board);
+void            trawl_queue_pause_board    (TrawlQueue      *self,
+                                            TrawlBoard      *board);
+void            trawl_queue_resume_board   (TrawlQueue      *self,
+                                            TrawlBoard      *board);
+void            trawl_queue_retry_board    (TrawlQueue      *self,
+                                            TrawlBoard      *board);
+void            trawl_queue_download_board_again (TrawlQueue *self,
+                                            TrawlBoard      *board);
+void            trawl_queue_put_back_board (TrawlQueue      *self,
+                                            TrawlBoard      *board,
+                                            guint            position,
+                                            GPtrArray       *items);
 
 G_END_DECLS
