@@ -404,6 +404,136 @@ test_new_board_shown (TrawlUiFixture *f,
   trawl_queue_pause_all (f->queue);
 }
 
+static gboolean
+is_entry (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return GTK_IS_ENTRY (widget);
+}
+
+/* At start Ctrl+V adds the copied board, as the empty page says: the
+ * address box had the keyboard, so it only pasted text there. */
+static void
+test_empty_ctrl_v (TrawlUiFixture *f,
+                   gconstpointer   data)
+{
+  GtkEditable *entry = GTK_EDITABLE (trawl_ui_find_widget (GTK_WIDGET (f->window), is_entry,
+                                                          NULL));
+
+  /* Text that is no address is pasted as text, for editing. */
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), "some words");
+  trawl_ui_press_key (f, GDK_KEY_v, GDK_CONTROL_MASK);
+  TRAWL_WAIT_UNTIL (g_str_equal (gtk_editable_get_text (entry), "some words"));
+  g_assert_cmpuint (n_boards (f), ==, 0);
+  gtk_editable_set_text (entry, "");
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (f->window)), f->url);
+  trawl_ui_press_key (f, GDK_KEY_v, GDK_CONTROL_MASK);
+  TRAWL_WAIT_UNTIL (n_boards (f) == 1);
+  g_assert_cmpstr (gtk_editable_get_text (entry), ==, "");
+}
+
+/* What cannot be a web address is refused, not made a failed board of
+ * "https://asdf"; an address without its scheme still works. */
+static void
+test_not_an_address (TrawlUiFixture *f,
+                     gconstpointer   data)
+{
+  const char *words[] = { "asdfghjkl", "category_5", "not an address", ".com", NULL };
+  g_autofree char *bare = NULL;
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_assert_null (trawl_window_add_board (f->window, words[i], NULL));
+      g_assert_cmpuint (n_boards (f), ==, 0);
+    }
+
+  bare = g_strdup (f->url + strlen ("http://"));
+  /* 127.0.0.1:PORT/category_5, taken as https: it fails to connect, but
+   * it is a board. */
+  g_assert_nonnull (trawl_window_add_board (f->window, bare, NULL));
+  g_assert_cmpuint (n_boards (f), ==, 1);
+  trawl_queue_pause_all (f->queue);
+}
+
+static gboolean
+is_actionable_for (GtkWidget     *widget,
+                   gconstpointer  action)
+{
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+/* Whether the window's @action can be used now, as its button shows. */
+static gboolean
+action_enabled (TrawlUiFixture *f,
+                const char     *action)
+{
+  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (f->window), is_actionable_for, action);
+
+  g_assert_nonnull (button);
+  return gtk_widget_get_sensitive (button);
+}
+
+/* Pause All, Resume All and Retry Failed have keys, and Space on a
+ * heading pauses or resumes its board. */
+static void
+test_shortcuts (TrawlUiFixture *f,
+                gconstpointer   data)
+{
+  g_autoptr(TrawlItem) item = NULL;
+  TrawlItem *failing;
+
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STATUS, 404, 1);
+  item = g_object_ref (paste_with_stalled_video (f));
+
+  TRAWL_WAIT_UNTIL (action_enabled (f, "win.pause-all"));
+  trawl_ui_press_key (f, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+  TRAWL_WAIT_UNTIL (action_enabled (f, "win.resume-all"));
+  trawl_ui_press_key (f, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK);
+  g_assert_cmpint (trawl_item_get_state (item), !=, TRAWL_ITEM_PAUSED);
+
+  focus_header (f, first_board (f));
+  trawl_ui_press_key (f, GDK_KEY_space, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+  trawl_ui_press_key (f, GDK_KEY_space, 0);
+  g_assert_cmpint (trawl_item_get_state (item), !=, TRAWL_ITEM_PAUSED);
+
+  failing = trawl_test_find_item (f->queue, 1);
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (failing) == TRAWL_ITEM_FAILED &&
+                    action_enabled (f, "win.retry-failed"));
+  trawl_ui_press_key (f, GDK_KEY_r, GDK_CONTROL_MASK);
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (failing) == TRAWL_ITEM_DONE);
+  trawl_queue_pause_all (f->queue);
+}
+
+/* In a wide window the rows keep their buttons near their titles. */
+static void
+test_wide (TrawlUiFixture *f,
+           gconstpointer   data)
+{
+  GtkWidget *list = GTK_WIDGET (trawl_window_get_list_view (f->window));
+
+  trawl_board_server_set_items (f->server, 3);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1260, 700);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
+                    gtk_widget_get_width (GTK_WIDGET (f->window)) >= 1200);
+  trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
+  g_assert_cmpint (gtk_widget_get_width (list), <=, 960);
+  trawl_ui_screenshot (f, "wide.png");
+
+  /* Open Video does not look like Resume. */
+  {
+    GtkWidget *open = trawl_ui_find_widget (list, is_actionable_for, "item.open");
+
+    g_assert_nonnull (open);
+    g_assert_cmpstr (gtk_button_get_icon_name (GTK_BUTTON (open)), !=,
+                     "media-playback-start-symbolic");
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -424,6 +554,10 @@ main (int   argc,
   ADD ("/window/boards/retry", test_retry_board);
   ADD ("/window/boards/download-again", test_download_again);
   ADD ("/window/boards/new-board-shown", test_new_board_shown);
+  ADD ("/window/empty/ctrl-v", test_empty_ctrl_v);
+  ADD ("/window/empty/not-an-address", test_not_an_address);
+  ADD ("/window/keys/shortcuts", test_shortcuts);
+  ADD ("/window/wide", test_wide);
 
   return g_test_run ();
 }

@@ -94,6 +94,17 @@ update_actions (TrawlBoardHeader *self)
                                  !review && active == 0 && !crawling && downloaded > 0);
 }
 
+static void
+header_right_click_cb (GtkGestureClick  *gesture,
+                       int               n_press,
+                       double            x,
+                       double            y,
+                       TrawlBoardHeader *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  gtk_menu_button_popup (self->menu_button);
+}
+
 /* A pause changes no count the board notifies: asked again as the menu
  * opens. */
 static void
@@ -330,6 +341,14 @@ trawl_board_header_init (TrawlBoardHeader *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "show",
                            G_CALLBACK (menu_shown_cb), self, G_CONNECT_SWAPPED);
+
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (header_right_click_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  }
 
   /* The board counts what the header shows, the "Download N videos" of
    * the rows' check boxes included. */

@@ -399,6 +399,17 @@ show_in_folder_action (GtkWidget  *widget,
     trawl_show_in_folder (widget, trawl_item_get_path (self->item));
 }
 
+static void
+row_right_click_cb (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    TrawlItemRow    *self)
+{
+  gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+  trawl_item_row_popup_menu (self, x, y);
+}
+
 /* The keyboard goes back to the row the menu was opened on. */
 static void
 menu_closed_cb (TrawlItemRow *self)
@@ -552,6 +563,14 @@ trawl_item_row_init (TrawlItemRow *self)
   g_signal_connect_object (self->menu, "closed", G_CALLBACK (menu_closed_cb), self,
                            G_CONNECT_SWAPPED);
 
+  {
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
+    g_signal_connect (click, "pressed", G_CALLBACK (row_right_click_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  }
+
   self->item_bindings = g_binding_group_new ();
   g_binding_group_bind (self->item_bindings, "selected", self->select_check, "active",
                         G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
@@ -599,23 +618,15 @@ trawl_item_row_popup_menu (TrawlItemRow *self,
                            double        x,
                            double        y)
 {
-  GdkRectangle at = { 0, 0, 1, 1 };
-
   g_return_if_fail (TRAWL_IS_ITEM_ROW (self));
 
   if (self->item == NULL)
     return;
 
+  /* At the pointer; from the keyboard, below the row. */
   if (x >= 0)
-    {
-      at.x = (int) x;
-      at.y = (int) y;
-    }
+    gtk_popover_set_pointing_to (self->menu, &(GdkRectangle) { (int) x, (int) y, 1, 1 });
   else
-    {
-      at.x = 48;
-      at.y = gtk_widget_get_height (GTK_WIDGET (self)) / 2;
-    }
-  gtk_popover_set_pointing_to (self->menu, &at);
+    gtk_popover_set_pointing_to (self->menu, NULL);
   gtk_popover_popup (self->menu);
 }

@@ -351,6 +351,24 @@ trawl_window_show_toast (TrawlWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* Whether @text (an address typed without its scheme) starts with a
+ * host name a person would type: one with a dot, localhost, or an IPv6
+ * literal in brackets. */
+static gboolean
+looks_like_host (const char *text)
+{
+  gsize length = strcspn (text, "/?#");
+  g_autofree char *host = g_strndup (text, length);
+  char *port = host[0] == '[' ? NULL : strrchr (host, ':');
+
+  if (port != NULL)
+    *port = '\0';
+  if (host[0] == '[')
+    return strchr (host, ']') != NULL;
+  return g_ascii_strcasecmp (host, "localhost") == 0 ||
+         (strchr (host, '.') != NULL && host[0] != '.' && strchr (host, ' ') == NULL);
+}
+
 /**
  * trawl_window_add_board:
  * @text: what the user pasted or typed
@@ -375,12 +393,21 @@ trawl_window_add_board (TrawlWindow *self,
   if (*url == '\0')
     return NULL;
 
-  /* A bare "www.example.com/…" is what many people copy. */
+  /* A bare "www.example.com/…" is what many people copy; a word without
+   * a dot ("asdf") is no address, whatever a scheme in front would make
+   * of it. */
   if (strstr (url, "://") == NULL)
     {
       char *with_scheme = g_strconcat ("https://", url, NULL);
       g_free (url);
       url = with_scheme;
+      if (!looks_like_host (url + strlen ("https://")))
+        {
+          g_autofree char *message = g_strdup_printf (_("“%s” is not a web address Trawl can read"),
+                                                      text);
+          trawl_window_show_toast (self, message);
+          return NULL;
+        }
     }
 
   if (!trawl_uri_is_fetchable (url, &error))
@@ -447,6 +474,9 @@ url_entry_icon_release_cb (TrawlWindow          *self,
     url_entry_activate_cb (self);
 }
 
+static void add_pasted (TrawlWindow *self,
+                        const char  *text);
+
 static void
 paste_cb (GObject      *object,
           GAsyncResult *result,
@@ -462,14 +492,76 @@ paste_cb (GObject      *object,
       return;
     }
 
-  /* Several lines pasted at once: one board each. */
-  {
-    g_auto(GStrv) lines = g_strsplit_set (text, "\r\n", -1);
+  add_pasted (self, text);
+}
 
-    for (guint i = 0; lines[i] != NULL; i++)
-      if (*g_strstrip (lines[i]) != '\0')
-        gtk_widget_activate_action (GTK_WIDGET (self), "win.add-board", "s", lines[i]);
-  }
+/* Several lines pasted at once: one board each. */
+static void
+add_pasted (TrawlWindow *self,
+            const char  *text)
+{
+  g_auto(GStrv) lines = g_strsplit_set (text, "\r\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*g_strstrip (lines[i]) != '\0')
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.add-board", "s", lines[i]);
+}
+
+static gboolean
+is_addresses (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit_set (text, "\r\n", -1);
+  gboolean any = FALSE;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+
+      if (*line == '\0')
+        continue;
+      if (strstr (line, "://") == NULL && !looks_like_host (line))
+        return FALSE;
+      any = TRUE;
+    }
+
+  return any;
+}
+
+static void
+entry_paste_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(TrawlWindow) self = user_data;
+  g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+
+  if (text == NULL)
+    return;
+  if (is_addresses (text))
+    add_pasted (self, text);
+  else
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->url_entry), text);
+      gtk_editable_set_position (GTK_EDITABLE (self->url_entry), -1);
+    }
+}
+
+/* Ctrl+V in the empty address box adds the copied board at once, as the
+ * empty page says (the box has the keyboard at start); other text, or
+ * text added to what is typed, is pasted as text. */
+static gboolean
+entry_paste_shortcut_cb (GtkWidget *widget,
+                         GVariant  *args,
+                         gpointer   user_data)
+{
+  TrawlWindow *self = TRAWL_WINDOW (user_data);
+
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->url_entry)) != '\0')
+    return FALSE;
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, entry_paste_cb,
+                                 g_object_ref (self));
+  return TRUE;
 }
 
 static void
@@ -560,6 +652,19 @@ toggle_selected_action (GtkWidget  *widget,
 {
   TrawlWindow *self = TRAWL_WINDOW (widget);
   TrawlItem *item = selected_item (self);
+  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+
+  /* On a heading: the whole board, paused while any of it runs. */
+  if (TRAWL_IS_BOARD (selected))
+    {
+      TrawlBoard *board = selected;
+
+      if (trawl_board_get_n_active (board) > trawl_board_count_state (board, TRAWL_ITEM_PAUSED))
+        trawl_queue_pause_board (self->queue, board);
+      else
+        trawl_queue_resume_board (self->queue, board);
+      return;
+    }
 
   if (item == NULL)
     return;
@@ -1110,6 +1215,12 @@ trawl_window_class_init (TrawlWindowClass *klass)
    * bound in the bubble phase, so a focused entry gets them first. */
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK,
                                        "win.focus-entry", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.pause-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.resume-all", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
+                                       "win.retry-failed", NULL);
 }
 
 static void
@@ -1160,6 +1271,12 @@ trawl_window_init (TrawlWindow *self)
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_v, GDK_CONTROL_MASK),
                       gtk_named_action_new ("win.paste-board")));
   gtk_widget_add_controller (GTK_WIDGET (self), shortcuts);
+
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_CAPTURE);
+  add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_v, GDK_CONTROL_MASK),
+                gtk_callback_action_new (entry_paste_shortcut_cb, self, NULL), NULL);
+  gtk_widget_add_controller (GTK_WIDGET (self->url_entry), shortcuts);
 
   /* The list's keys act on the selected row. Taken before the list view
    * sees them: it would use Space to unselect the row, and Tab to go to
