@@ -508,6 +508,30 @@ test_shortcuts (TrawlUiFixture *f,
   trawl_queue_pause_all (f->queue);
 }
 
+/* The summary counts paused videos, and shows no "0 bytes/s" while the
+ * downloads only connect. */
+static void
+test_summary (TrawlUiFixture *f,
+              gconstpointer   data)
+{
+  g_autoptr(TrawlItem) item = g_object_ref (paste_with_stalled_video (f));
+  g_autofree char *summary = NULL;
+
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE) == 2);
+  trawl_queue_pause (f->queue, item);
+  summary = trawl_window_get_summary (f->window);
+  g_assert_cmpstr (summary, ==, "2 of 3 done · 1 paused");
+  g_clear_pointer (&summary, g_free);
+
+  /* Resumed, it connects again before a byte comes: the server stalls. */
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 0, 1);
+  trawl_queue_resume (f->queue, item);
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING);
+  summary = trawl_window_get_summary (f->window);
+  g_assert_cmpstr (summary, ==, "2 of 3 done · 1 downloading");
+  trawl_queue_pause_all (f->queue);
+}
+
 /* In a wide window the rows keep their buttons near their titles. */
 static void
 test_wide (TrawlUiFixture *f,
@@ -558,6 +582,7 @@ main (int   argc,
   ADD ("/window/empty/not-an-address", test_not_an_address);
   ADD ("/window/keys/shortcuts", test_shortcuts);
   ADD ("/window/wide", test_wide);
+  ADD ("/window/summary", test_summary);
 
   return g_test_run ();
 }

@@ -138,6 +138,7 @@ summary_text (const Tally *tally)
   guint done = tally->in_state[TRAWL_ITEM_DONE];
   guint failed = tally->in_state[TRAWL_ITEM_FAILED];
   guint active = tally->in_state[TRAWL_ITEM_DOWNLOADING];
+  guint paused = tally->in_state[TRAWL_ITEM_PAUSED];
   g_autoptr(GString) text = g_string_new (NULL);
 
   /* Translators: "3 of 36 done" */
@@ -150,13 +151,23 @@ summary_text (const Tally *tally)
     }
   if (active > 0)
     {
-      g_autofree char *rate = g_format_size ((guint64) tally->speed);
-
       g_string_append (text, " · ");
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloading",
                                                  "%u downloading", active), active);
+      /* While they only connect, no "0 bytes/s". */
+      if (tally->speed >= 1)
+        {
+          g_autofree char *rate = g_format_size ((guint64) tally->speed);
+
+          g_string_append (text, " · ");
+          g_string_append_printf (text, _("%s/s"), rate);
+        }
+    }
+  if (paused > 0)
+    {
       g_string_append (text, " · ");
-      g_string_append_printf (text, _("%s/s"), rate);
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u paused", "%u paused",
+                                                 paused), paused);
     }
 
   return g_string_free (g_steal_pointer (&text), FALSE);
