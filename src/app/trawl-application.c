@@ -388,6 +388,8 @@ about_action (GSimpleAction *action,
                          "comments", _("Download every video of a video site's board"),
                          "developers", developers,
                          "license-type", GTK_LICENSE_GPL_3_0,
+                         "website", TRAWL_HOMEPAGE_URL,
+                         "issue-url", TRAWL_ISSUES_URL,
                          NULL);
 }
 
