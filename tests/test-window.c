@@ -532,6 +532,28 @@ test_summary (TrawlUiFixture *f,
   trawl_queue_pause_all (f->queue);
 }
 
+/* Under review the board's menu ticks every video or none. */
+static void
+test_review_select (TrawlUiFixture *f,
+                    gconstpointer   data)
+{
+  TrawlBoard *board;
+  GtkWidget *header;
+
+  g_settings_set_boolean (f->settings, "ask-before-download", TRUE);
+  trawl_board_server_set_items (f->server, 4);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
+                    trawl_ui_count_state (f->queue, TRAWL_ITEM_QUEUED) == 4);
+  board = first_board (f);
+  header = focus_header (f, board);
+  g_assert_true (gtk_widget_activate_action (header, "board.select-none", NULL));
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 0);
+  g_assert_true (gtk_widget_activate_action (header, "board.select-all", NULL));
+  g_assert_cmpuint (trawl_board_get_n_selected (board), ==, 4);
+  g_settings_reset (f->settings, "ask-before-download");
+}
+
 /* In a wide window the rows keep their buttons near their titles. */
 static void
 test_wide (TrawlUiFixture *f,
@@ -583,6 +605,7 @@ main (int   argc,
   ADD ("/window/keys/shortcuts", test_shortcuts);
   ADD ("/window/wide", test_wide);
   ADD ("/window/summary", test_summary);
+  ADD ("/window/review-select", test_review_select);
 
   return g_test_run ();
 }

@@ -86,6 +86,8 @@ update_actions (TrawlBoardHeader *self)
   gboolean listing_failed = !crawling && trawl_board_get_error (board) != NULL;
   guint downloaded = trawl_board_get_n_done (board) + trawl_board_get_skipped (board);
 
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.select-all", review);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.select-none", review);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.pause", !review && active > paused);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.resume", !review && paused > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.retry",
@@ -219,6 +221,27 @@ BOARD_ACTION (resume, trawl_queue_resume_board)
 BOARD_ACTION (retry, trawl_queue_retry_board)
 BOARD_ACTION (download_again, trawl_queue_download_board_again)
 
+/* Under review: every video the board lists ticked, or none. */
+static void
+select_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+  gboolean all = g_str_equal (action_name, "board.select-all");
+  GListModel *items = G_LIST_MODEL (self->board);
+
+  if (self->board == NULL)
+    return;
+
+  for (guint i = 0; i < g_list_model_get_n_items (items); i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (items, i);
+
+      trawl_item_set_selected (item, all);
+    }
+}
+
 static void
 open_folder_action (GtkWidget  *widget,
                     const char *action_name,
@@ -321,6 +344,8 @@ trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, menu_button);
 
   gtk_widget_class_install_action (widget_class, "board.download", NULL, download_action);
+  gtk_widget_class_install_action (widget_class, "board.select-all", NULL, select_action);
+  gtk_widget_class_install_action (widget_class, "board.select-none", NULL, select_action);
   gtk_widget_class_install_action (widget_class, "board.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "board.resume", NULL, resume_action);
   gtk_widget_class_install_action (widget_class, "board.retry", NULL, retry_action);
