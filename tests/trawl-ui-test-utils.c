@@ -13,15 +13,20 @@
 /* The window under Xvfb against the board server on loopback: what every
  * UI test sets up, finds and waits for. */
 
-/* The built-in pear-video recipe, answering for the loopback board too. */
+/* The built-in pear-video recipe under @name, for the addresses @match
+ * matches. */
 void
-trawl_ui_add_mirror_recipe (TrawlQueue *queue)
+trawl_ui_add_recipe_for (TrawlQueue *queue,
+                         const char *name,
+                         const char *match)
 {
   const char *builtin = "/io/github/trawl/Trawl/recipes/pearvideo.recipe";
   g_autoptr(GBytes) data = g_resources_lookup_data (builtin, 0, NULL);
   g_autoptr(GString) text = NULL;
   g_autoptr(TrawlRecipe) recipe = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *name_line = g_strconcat ("Name=", name, NULL);
+  g_autofree char *match_line = g_strconcat ("Match=", match, NULL);
 
   if (data == NULL)
     {
@@ -32,12 +37,19 @@ trawl_ui_add_mirror_recipe (TrawlQueue *queue)
   g_assert_nonnull (data);
 
   text = g_string_new_len (g_bytes_get_data (data, NULL), g_bytes_get_size (data));
-  g_assert_cmpuint (g_string_replace (text, "Name=pearvideo", "Name=pearvideo-mirror", 1), ==, 1);
-  g_assert_cmpuint (g_string_replace (text, "Match=^(www\\.)?pearvideo\\.com/",
-                                      "Match=^127\\.0\\.0\\.1:\\d+/", 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (text, "Name=pearvideo", name_line, 1), ==, 1);
+  g_assert_cmpuint (g_string_replace (text, "Match=^(www\\.)?pearvideo\\.com/", match_line, 1),
+                    ==, 1);
   recipe = trawl_recipe_new_from_data (text->str, text->len, "mirror.recipe", &error);
   g_assert_no_error (error);
   trawl_recipe_set_add (trawl_queue_get_recipes (queue), recipe);
+}
+
+/* The built-in pear-video recipe, answering for the loopback board too. */
+void
+trawl_ui_add_mirror_recipe (TrawlQueue *queue)
+{
+  trawl_ui_add_recipe_for (queue, "pearvideo-mirror", "^127\\.0\\.0\\.1:\\d+/");
 }
 
 void

@@ -31,6 +31,9 @@ void          trawl_ui_fixture_setup     (TrawlUiFixture    *f,
 void          trawl_ui_fixture_teardown  (TrawlUiFixture    *f,
                                           gconstpointer      data);
 void          trawl_ui_add_mirror_recipe (TrawlQueue        *queue);
+void          trawl_ui_add_recipe_for    (TrawlQueue        *queue,
+                                          const char        *name,
+                                          const char        *match);
 void          trawl_ui_show_window       (TrawlUiFixture    *f);
 void          trawl_ui_open_window       (TrawlUiFixture    *f);
 void          trawl_ui_close_window      (TrawlUiFixture    *f);

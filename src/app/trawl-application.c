@@ -258,6 +258,17 @@ get_window (TrawlApplication *self)
   return created;
 }
 
+/* A board of the demo: the pear-video recipe forced on a loopback board
+ * (a real pear-video board is on its own site). */
+static gboolean
+is_demo_board (TrawlBoard *board)
+{
+  const char *url = trawl_board_get_url (board);
+
+  return g_strcmp0 (trawl_board_get_recipe (board), "pearvideo") == 0 &&
+         g_str_has_prefix (url, "http://127.0.0.1:") && g_str_has_suffix (url, "/category_5");
+}
+
 static void
 start_demo (TrawlApplication *self,
             TrawlWindow      *window)
@@ -282,6 +293,20 @@ start_demo (TrawlApplication *self,
       trawl_window_show_toast (window, error->message);
       return;
     }
+
+  /* Each start serves the demo on another port: the boards of earlier
+   * demos go, or every start would add one more (helper's review). */
+  {
+    GListModel *boards = trawl_queue_get_boards (self->queue);
+
+    for (guint i = g_list_model_get_n_items (boards); i > 0; i--)
+      {
+        g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i - 1);
+
+        if (is_demo_board (board))
+          trawl_queue_remove_board (self->queue, board);
+      }
+  }
 
   url = trawl_board_server_get_url (self->demo_server);
   trawl_window_add_board (window, url, "pearvideo");

@@ -140,6 +140,12 @@ status_text (TrawlItem *item)
     case TRAWL_ITEM_QUEUED:
       if (board != NULL && trawl_board_get_review (board))
         return g_strdup (_("Found · choose whether to download it"));
+      /* Resumed, waiting for its turn: what it has stays in sight. */
+      if (bytes > 0)
+        {
+          g_autofree char *progress = trawl_format_progress (bytes, total, 0);
+          return g_strdup_printf ("%s · %s", state_words (state), progress);
+        }
       return g_strdup (state_words (state));
 
     case TRAWL_ITEM_DONE:
@@ -207,7 +213,8 @@ update (TrawlItemRow *self)
                                                    trawl_item_state_to_string (state), NULL });
 
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
-                          state == TRAWL_ITEM_DOWNLOADING || state == TRAWL_ITEM_PAUSED);
+                          state == TRAWL_ITEM_DOWNLOADING || state == TRAWL_ITEM_PAUSED ||
+                          (state == TRAWL_ITEM_QUEUED && trawl_item_get_bytes (item) > 0));
   if (total > 0)
     gtk_progress_bar_set_fraction (self->progress_bar,
                                    CLAMP ((double) trawl_item_get_bytes (item) / total, 0, 1));

@@ -22,6 +22,8 @@
 /* At most this often for changes: each new text relays the window out,
  * which in GTK 4.8 asks the X server about the monitor several times. */
 #define CHANGED_MS 100
+/* How long a board just added is followed as rows arrive above it. */
+#define FOLLOW_MS 3000
 
 struct _TrawlWindow
 {
@@ -42,6 +44,11 @@ struct _TrawlWindow
   GtkListView          *list_view;
   GtkRevealer          *summary_revealer;
   GtkLabel             *summary_label;
+
+  TrawlBoard           *followed;     /* scrolled to as rows arrive above it */
+  gint64                follow_until;
+  guint                 follow_source;
+  AdwToast             *last_toast;   /* the last message shown, until it goes */
 
   /* The board last removed with nothing left to do, until its toast goes. */
   TrawlBoard           *removed_board;
@@ -325,6 +332,34 @@ find_board (TrawlWindow *self,
   return NULL;
 }
 
+static void scroll_to_board (TrawlWindow *self,
+                             TrawlBoard  *board);
+
+/* Rows still arriving above a board just scrolled to push it down: the
+ * list follows it for a moment. */
+static gboolean
+follow_idle (gpointer user_data)
+{
+  TrawlWindow *self = user_data;
+
+  self->follow_source = 0;
+  if (self->followed != NULL && g_get_monotonic_time () < self->follow_until &&
+      trawl_queue_has_board (self->queue, self->followed))
+    scroll_to_board (self, self->followed);
+  else
+    g_clear_object (&self->followed);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Not from within the change: the list view has not seen it yet. */
+static void
+rows_changed_cb (TrawlWindow *self)
+{
+  if (self->followed != NULL && self->follow_source == 0)
+    self->follow_source = g_idle_add (follow_idle, self);
+}
+
 /* Selects @board's heading and scrolls the list to it. */
 static void
 scroll_to_board (TrawlWindow *self,
@@ -340,6 +375,11 @@ scroll_to_board (TrawlWindow *self,
 
       if (other == board)
         {
+          if (self->followed != board)
+            {
+              g_set_object (&self->followed, board);
+              self->follow_until = g_get_monotonic_time () + FOLLOW_MS * 1000;
+            }
           gtk_single_selection_set_selected (self->selection, position);
           gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
                                       position);
@@ -357,8 +397,13 @@ trawl_window_show_toast (TrawlWindow *self,
 
   g_return_if_fail (TRAWL_IS_WINDOW (self));
 
+  /* A new message replaces the last one at once: libadwaita 1.2 queues
+   * toasts, and the second "not an address" would wait five seconds. */
+  if (self->last_toast != NULL)
+    adw_toast_dismiss (self->last_toast);
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 5);
+  g_set_weak_pointer (&self->last_toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -699,6 +744,8 @@ removed_toast_dismissed_cb (AdwToast    *toast,
 {
   if (g_object_get_data (G_OBJECT (toast), "trawl-board") == self->removed_board)
     forget_removed (self);
+  g_clear_object (&self->followed);
+  g_clear_weak_pointer (&self->last_toast);
 }
 
 static void
@@ -1064,6 +1111,8 @@ trawl_window_constructed (GObject *object)
 
   self->sections = g_list_store_new (G_TYPE_LIST_MODEL);
   flat = gtk_flatten_list_model_new (g_object_ref (G_LIST_MODEL (self->sections)));
+  g_signal_connect_object (flat, "items-changed", G_CALLBACK (rows_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_steal_pointer (&flat)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -1111,6 +1160,7 @@ trawl_window_dispose (GObject *object)
     }
   g_clear_handle_id (&self->summary_source, g_source_remove);
   g_clear_handle_id (&self->changed_source, g_source_remove);
+  g_clear_handle_id (&self->follow_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_WINDOW);
   g_clear_object (&self->selection);
   g_clear_object (&self->sections);

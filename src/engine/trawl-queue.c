@@ -1296,6 +1296,16 @@ recrawl (TrawlQueue *self,
   if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING)
     return;
 
+  /* Read with the generic extractor, it may have a recipe by now (the
+   * user added one after it failed for the want of one). */
+  if (trawl_board_get_recipe (board) == NULL)
+    {
+      TrawlRecipe *found = trawl_recipe_set_match (trawl_queue_get_recipes (self),
+                                                   trawl_board_get_url (board));
+
+      if (found != NULL)
+        _trawl_board_set_recipe (board, trawl_recipe_get_name (found));
+    }
   _trawl_board_restart (board);
   _trawl_queue_crawl (self, board);
   _trawl_queue_save_later (self);
