@@ -50,6 +50,82 @@ paste_with_stalled_video (TrawlUiFixture *f)
   return item;
 }
 
+static gboolean
+is_message_dialog (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  return ADW_IS_MESSAGE_DIALOG (widget);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (is_message_dialog (window, NULL) && gtk_widget_get_visible (window))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)),
+                                              label) == 0;
+}
+
+/* The dialog's button, clicked as a person would (it answers and closes). */
+static void
+click_response (AdwMessageDialog *dialog,
+                const char       *label)
+{
+  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (dialog), is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  TRAWL_WAIT_UNTIL (find_dialog () == NULL);
+}
+
+static gboolean
+is_actionable_for (GtkWidget     *widget,
+                   gconstpointer  action)
+{
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+/* Whether the window's @action can be used now, as its button shows. */
+static gboolean
+action_enabled (TrawlUiFixture *f,
+                const char     *action)
+{
+  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (f->window), is_actionable_for, action);
+
+  g_assert_nonnull (button);
+  return gtk_widget_get_sensitive (button);
+}
+
+static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+static gboolean
+is_entry (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return GTK_IS_ENTRY (widget);
+}
+
 /* Space pauses and resumes the selected video and Delete then removes it,
  * as the README and the shortcuts window say: the list view took Space
  * for itself and unselected the row, so Delete did nothing after it. */
@@ -67,7 +143,12 @@ test_space_and_delete (TrawlUiFixture *f,
   trawl_ui_press_key (f, GDK_KEY_space, 0);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
 
+  /* It has downloaded part of itself: asked first (helper's review: it
+   * went at once, unlike a board). */
   trawl_ui_press_key (f, GDK_KEY_Delete, 0);
+  TRAWL_WAIT_UNTIL (find_dialog () != NULL);
+  g_assert_nonnull (trawl_test_find_item (f->queue, 0));
+  click_response (find_dialog (), "_Remove");
   g_assert_null (trawl_test_find_item (f->queue, 0));
 }
 
@@ -209,49 +290,6 @@ test_remove_board_undo (TrawlUiFixture *f,
   g_assert_cmpuint (trawl_test_count_requests (f->server), ==, 0);
 }
 
-static gboolean
-is_message_dialog (GtkWidget     *widget,
-                   gconstpointer  data)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget);
-}
-
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (is_message_dialog (window, NULL) && gtk_widget_get_visible (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-
-  return NULL;
-}
-
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)),
-                                              label) == 0;
-}
-
-/* The dialog's button, clicked as a person would (it answers and closes). */
-static void
-click_response (AdwMessageDialog *dialog,
-                const char       *label)
-{
-  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (dialog), is_button_labelled, label);
-
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-  TRAWL_WAIT_UNTIL (find_dialog () == NULL);
-}
-
 /* A board still downloading asks first: Keep leaves everything as it
  * was, Remove stops it and deletes its partial files. */
 static void
@@ -313,6 +351,24 @@ test_retry_board (TrawlUiFixture *f,
   g_assert_true (gtk_widget_activate_action (header, "board.retry", NULL));
   TRAWL_WAIT_UNTIL (trawl_board_get_n_done (board) == 4 && !trawl_queue_is_busy (f->queue));
   g_assert_cmpuint (trawl_board_get_found (board), ==, 4);
+}
+
+/* Retry Failed (Ctrl+R) retries boards whose listing failed too: it
+ * stayed greyed out while only a board had failed (helper's review). */
+static void
+test_retry_failed_boards (TrawlUiFixture *f,
+                          gconstpointer   data)
+{
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (f->server, 0);
+  trawl_ui_paste_board (f);
+  board = first_board (f);
+  TRAWL_WAIT_UNTIL (trawl_board_get_state (board) == TRAWL_BOARD_FAILED &&
+                    action_enabled (f, "win.retry-failed"));
+  trawl_board_server_set_items (f->server, 2);
+  trawl_ui_press_key (f, GDK_KEY_r, GDK_CONTROL_MASK);
+  TRAWL_WAIT_UNTIL (trawl_board_get_n_done (board) == 2 && !trawl_queue_is_busy (f->queue));
 }
 
 /* A board that failed for want of a recipe is read with the one the
@@ -438,6 +494,9 @@ test_new_board_shown (TrawlUiFixture *f,
   trawl_board_server_set_page_size (f->server, 20);
   trawl_board_server_set_latency (f->server, 100);
   trawl_ui_paste_board (f);
+  /* Before its first page, no "found 0 videos on 0 pages". */
+  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (f->window), is_label_with,
+                                          "Looking for videos"));
   TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) > 1);
 
   g_assert_true (trawl_board_server_start (other, 0, &error));
@@ -451,14 +510,23 @@ test_new_board_shown (TrawlUiFixture *f,
                     trawl_ui_rows_in_view (f) >= 61);
   TRAWL_WAIT_UNTIL (header_in_view (f, board));
   trawl_ui_screenshot (f, "new-board.png");
-  trawl_queue_pause_all (f->queue);
-}
 
-static gboolean
-is_entry (GtkWidget     *widget,
-          gconstpointer  data)
-{
-  return GTK_IS_ENTRY (widget);
+  /* From the address box, Tab reaches the list on the new board. */
+  {
+    GtkWidget *list = GTK_WIDGET (trawl_window_get_list_view (f->window));
+    GtkWidget *header = trawl_ui_find_widget (GTK_WIDGET (f->window), is_header_of, board);
+    GtkWidget *focus = NULL;
+
+    gtk_widget_activate_action (GTK_WIDGET (f->window), "win.focus-entry", NULL);
+    for (guint i = 0; i < 4 && !is_inside (focus, list); i++)
+      {
+        trawl_ui_press_key (f, GDK_KEY_Tab, 0);
+        focus = gtk_root_get_focus (GTK_ROOT (f->window));
+      }
+    g_assert_true (is_inside (focus, list));
+    TRAWL_WAIT_UNTIL (gtk_root_get_focus (GTK_ROOT (f->window)) == gtk_widget_get_parent (header));
+  }
+  trawl_queue_pause_all (f->queue);
 }
 
 /* At start Ctrl+V adds the copied board, as the empty page says: the
@@ -504,25 +572,6 @@ test_not_an_address (TrawlUiFixture *f,
   g_assert_nonnull (trawl_window_add_board (f->window, bare, NULL));
   g_assert_cmpuint (n_boards (f), ==, 1);
   trawl_queue_pause_all (f->queue);
-}
-
-static gboolean
-is_actionable_for (GtkWidget     *widget,
-                   gconstpointer  action)
-{
-  return GTK_IS_ACTIONABLE (widget) &&
-         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
-}
-
-/* Whether the window's @action can be used now, as its button shows. */
-static gboolean
-action_enabled (TrawlUiFixture *f,
-                const char     *action)
-{
-  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (f->window), is_actionable_for, action);
-
-  g_assert_nonnull (button);
-  return gtk_widget_get_sensitive (button);
 }
 
 /* Pause All, Resume All and Retry Failed have keys, and Space on a
@@ -620,6 +669,17 @@ test_wide (TrawlUiFixture *f,
   g_assert_cmpint (gtk_widget_get_width (list), <=, 960);
   trawl_ui_screenshot (f, "wide.png");
 
+  /* The bar below is as wide as the list (it ran from edge to edge). */
+  {
+    GtkWidget *summary = trawl_ui_find_widget (GTK_WIDGET (f->window), is_label_with, "done");
+    graphene_rect_t list_bounds, summary_bounds;
+
+    g_assert_nonnull (summary);
+    g_assert_true (gtk_widget_compute_bounds (list, GTK_WIDGET (f->window), &list_bounds));
+    g_assert_true (gtk_widget_compute_bounds (summary, GTK_WIDGET (f->window), &summary_bounds));
+    g_assert_cmpfloat (summary_bounds.origin.x, >=, list_bounds.origin.x);
+  }
+
   /* Open Video does not look like Resume. */
   {
     GtkWidget *open = trawl_ui_find_widget (list, is_actionable_for, "item.open");
@@ -649,6 +709,7 @@ main (int   argc,
   ADD ("/window/boards/remove-confirm", test_remove_board_confirm);
   ADD ("/window/boards/retry", test_retry_board);
   ADD ("/window/boards/retry-with-new-recipe", test_retry_with_new_recipe);
+  ADD ("/window/boards/retry-failed-key", test_retry_failed_boards);
   ADD ("/window/boards/download-again", test_download_again);
   ADD ("/window/boards/new-board-shown", test_new_board_shown);
   ADD ("/window/empty/ctrl-v", test_empty_ctrl_v);

@@ -49,6 +49,10 @@ board_subtitle (TrawlBoard *board)
   if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED)
     return g_strdup (trawl_board_get_error (board));
 
+  /* Before its first page: nothing found yet is no news. */
+  if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING && pages == 0 && found == 0)
+    return g_strdup (_("Looking for videos…"));
+
   /* Translators: "found 37 videos on 3 pages" */
   g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "found %u video", "found %u videos",
                                              found), found);

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <adwaita.h>
 #include <glib/gi18n.h>
 
 #include "trawl-format.h"
@@ -350,6 +351,77 @@ cancel_action (GtkWidget  *widget,
     trawl_queue_cancel (self->queue, self->item);
 }
 
+/* Whether @item has part of itself on disk. Its bytes read 0 for a
+ * moment after a resume, while the download reopens its .part. */
+static gboolean
+has_started (TrawlItem *item)
+{
+  g_autofree char *part = NULL;
+
+  if (trawl_item_get_bytes (item) > 0)
+    return TRUE;
+  if (trawl_item_get_path (item) == NULL)
+    return FALSE;
+  part = g_strconcat (trawl_item_get_path (item), ".part", NULL);
+  return g_file_test (part, G_FILE_TEST_EXISTS);
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    TrawlQueue       *queue)
+{
+  TrawlItem *item = g_object_get_data (G_OBJECT (dialog), "trawl-item");
+
+  if (g_str_equal (response, "remove"))
+    trawl_queue_remove (queue, item);
+}
+
+/**
+ * trawl_item_row_remove:
+ * @widget: a widget of the window @item is shown in
+ *
+ * Removes @item from the list; a video that has downloaded part of itself
+ * loses that, so the user is asked first.
+ */
+void
+trawl_item_row_remove (GtkWidget  *widget,
+                       TrawlQueue *queue,
+                       TrawlItem  *item)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *heading = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *body = NULL;
+  GtkRoot *root = gtk_widget_get_root (widget);
+
+  if (trawl_item_is_finished (item) || !has_started (item))
+    {
+      trawl_queue_remove (queue, item);
+      return;
+    }
+
+  heading = g_strdup_printf (_("Remove “%s”?"), trawl_item_get_title (item) != NULL
+                                                  ? trawl_item_get_title (item)
+                                                  : trawl_item_get_page_url (item));
+  size = g_format_size (trawl_item_get_bytes (item));
+  if (trawl_item_get_bytes (item) > 0)
+    /* Translators: the size of what a video downloaded so far */
+    body = g_strdup_printf (_("It stops, and what it downloaded so far (%s) is deleted."), size);
+  else
+    body = g_strdup (_("It stops, and what it downloaded so far is deleted."));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                            : NULL,
+                                                       heading, body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep"), "remove", _("_Remove"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "trawl-item", g_object_ref (item), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), queue, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 remove_action (GtkWidget  *widget,
                const char *action_name,
@@ -358,7 +430,7 @@ remove_action (GtkWidget  *widget,
   TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
 
   if (self->item != NULL)
-    trawl_queue_remove (self->queue, self->item);
+    trawl_item_row_remove (widget, self->queue, self->item);
 }
 
 static void

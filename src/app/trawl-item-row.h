@@ -14,6 +14,9 @@ GtkWidget *trawl_item_row_new      (TrawlQueue   *queue);
 TrawlItem *trawl_item_row_get_item (TrawlItemRow *self);
 void       trawl_item_row_set_item (TrawlItemRow *self,
                                     TrawlItem    *item);
+void       trawl_item_row_remove   (GtkWidget    *widget,
+                                    TrawlQueue   *queue,
+                                    TrawlItem    *item);
 void       trawl_item_row_popup_menu (TrawlItemRow *self,
                                       double        x,
                                       double        y);

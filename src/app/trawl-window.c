@@ -48,6 +48,8 @@ struct _TrawlWindow
   TrawlBoard           *followed;     /* scrolled to as rows arrive above it */
   gint64                follow_until;
   guint                 follow_source;
+  gboolean              focus_selected; /* the keyboard goes to the new board */
+  gboolean              tabbing;        /* the last key pressed was Tab */
   AdwToast             *last_toast;   /* the last message shown, until it goes */
 
   /* The board last removed with nothing left to do, until its toast goes. */
@@ -218,6 +220,22 @@ summary_tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static guint
+count_failed_boards (TrawlWindow *self)
+{
+  GListModel *boards = trawl_queue_get_boards (self->queue);
+  guint failed = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i);
+
+      failed += trawl_board_get_state (board) == TRAWL_BOARD_FAILED;
+    }
+
+  return failed;
+}
+
 /* The summary is redrawn twice a second while anything runs, and at
  * once when something changes state: once for all the changes of a main
  * loop iteration (a page of found items, a batch of finished downloads),
@@ -244,7 +262,8 @@ queue_changed_idle (gpointer user_data)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.resume-all",
                                  tally.in_state[TRAWL_ITEM_PAUSED] > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed",
-                                 tally.in_state[TRAWL_ITEM_FAILED] > 0);
+                                 tally.in_state[TRAWL_ITEM_FAILED] > 0 ||
+                                 count_failed_boards (self) > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished",
                                  tally.in_state[TRAWL_ITEM_DONE] +
                                  tally.in_state[TRAWL_ITEM_CANCELLED] > 0);
@@ -332,7 +351,7 @@ find_board (TrawlWindow *self,
   return NULL;
 }
 
-static void scroll_to_board (TrawlWindow *self,
+static guint board_position (TrawlWindow *self,
                              TrawlBoard  *board);
 
 /* Rows still arriving above a board just scrolled to push it down: the
@@ -343,9 +362,12 @@ follow_idle (gpointer user_data)
   TrawlWindow *self = user_data;
 
   self->follow_source = 0;
-  if (self->followed != NULL && g_get_monotonic_time () < self->follow_until &&
-      trawl_queue_has_board (self->queue, self->followed))
-    scroll_to_board (self, self->followed);
+  guint position = self->followed != NULL ? board_position (self, self->followed) : G_MAXUINT;
+
+  /* Only the scrolling: the selection is the user's once they act. */
+  if (position != G_MAXUINT && g_get_monotonic_time () < self->follow_until)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
+                                position);
   else
     g_clear_object (&self->followed);
 
@@ -360,10 +382,10 @@ rows_changed_cb (TrawlWindow *self)
     self->follow_source = g_idle_add (follow_idle, self);
 }
 
-/* Selects @board's heading and scrolls the list to it. */
-static void
-scroll_to_board (TrawlWindow *self,
-                 TrawlBoard  *board)
+/* The position of @board's heading in the list, or G_MAXUINT. */
+static guint
+board_position (TrawlWindow *self,
+                TrawlBoard  *board)
 {
   GListModel *boards = trawl_queue_get_boards (self->queue);
   guint position = 0;
@@ -374,21 +396,30 @@ scroll_to_board (TrawlWindow *self,
       g_autoptr(GListModel) section = g_list_model_get_item (G_LIST_MODEL (self->sections), i);
 
       if (other == board)
-        {
-          if (self->followed != board)
-            {
-              g_set_object (&self->followed, board);
-              self->follow_until = g_get_monotonic_time () + FOLLOW_MS * 1000;
-            }
-          gtk_single_selection_set_selected (self->selection, position);
-          gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
-                                      position);
-          return;
-        }
+        return position;
       position += g_list_model_get_n_items (section);
     }
+
+  return G_MAXUINT;
 }
 
+/* Selects @board's heading and scrolls the list to it; the list then
+ * follows it for a moment, until the user does something. */
+static void
+scroll_to_board (TrawlWindow *self,
+                 TrawlBoard  *board)
+{
+  guint position = board_position (self, board);
+
+  if (position == G_MAXUINT)
+    return;
+
+  g_set_object (&self->followed, board);
+  self->follow_until = g_get_monotonic_time () + FOLLOW_MS * 1000;
+  gtk_single_selection_set_selected (self->selection, position);
+  self->focus_selected = TRUE;
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+}
 void
 trawl_window_show_toast (TrawlWindow *self,
                          const char  *message)
@@ -655,12 +686,23 @@ resume_all_action (GtkWidget  *widget,
   trawl_queue_resume_all (TRAWL_WINDOW (widget)->queue);
 }
 
+/* The failed videos, and the boards whose listing failed. */
 static void
 retry_failed_action (GtkWidget  *widget,
                      const char *action_name,
                      GVariant   *parameter)
 {
-  trawl_queue_retry_failed (TRAWL_WINDOW (widget)->queue);
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  GListModel *boards = trawl_queue_get_boards (self->queue);
+
+  trawl_queue_retry_failed (self->queue);
+  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i);
+
+      if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED)
+        trawl_queue_retry_board (self->queue, board);
+    }
 }
 
 static void
@@ -881,7 +923,7 @@ remove_selected_action (GtkWidget  *widget,
   gpointer selected = gtk_single_selection_get_selected_item (self->selection);
 
   if (item != NULL)
-    trawl_queue_remove (self->queue, item);
+    trawl_item_row_remove (widget, self->queue, item);
   else if (TRAWL_IS_BOARD (selected))
     remove_board (self, selected);
 }
@@ -926,6 +968,53 @@ row_menu_action (GtkWidget  *widget,
     trawl_item_row_popup_menu (TRAWL_ITEM_ROW (row), -1, -1);
   else if (TRAWL_IS_BOARD_HEADER (row))
     trawl_board_header_popup_menu (TRAWL_BOARD_HEADER (row));
+}
+
+/* Tab into the list lands on the board just added and selected, not on
+ * the row the list last had the focus on, wherever that is now. Only
+ * Tab: a click chose its row. */
+static gboolean
+focus_selected_idle (gpointer user_data)
+{
+  g_autoptr(TrawlWindow) self = user_data;
+  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  GtkWidget *row = selected != NULL ? row_widget (self, selected) : NULL;
+
+  if (row != NULL)
+    gtk_widget_grab_focus (gtk_widget_get_parent (row));
+
+  return G_SOURCE_REMOVE;
+}
+
+/* After GTK's own focus change, which goes to the list's last row. */
+static void
+list_focus_enter_cb (TrawlWindow *self)
+{
+  if (!self->focus_selected || !self->tabbing)
+    return;
+  self->focus_selected = FALSE;
+  g_idle_add (focus_selected_idle, g_object_ref (self));
+}
+
+/* The user acts: the list no longer follows a new board for them. */
+static void
+pointer_pressed_cb (TrawlWindow *self)
+{
+  self->focus_selected = FALSE;
+  g_clear_object (&self->followed);
+}
+
+static gboolean
+key_pressed_cb (TrawlWindow     *self,
+                guint            keyval,
+                guint            keycode,
+                GdkModifierType  state)
+{
+  self->tabbing = keyval == GDK_KEY_Tab || keyval == GDK_KEY_ISO_Left_Tab ||
+                  keyval == GDK_KEY_KP_Tab;
+  if (!self->tabbing)
+    g_clear_object (&self->followed);
+  return GDK_EVENT_PROPAGATE;
 }
 
 /* GTK 4.8's list view moves Tab from row to row: 500 presses past a long
@@ -1357,6 +1446,25 @@ trawl_window_init (TrawlWindow *self)
   add_shortcut (shortcuts, gtk_keyval_trigger_new (GDK_KEY_ISO_Left_Tab, GDK_SHIFT_MASK),
                 gtk_callback_action_new (list_tab_cb, self, NULL), g_variant_new_boolean (TRUE));
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), shortcuts);
+
+  {
+    GtkEventController *focus = gtk_event_controller_focus_new ();
+    GtkGesture *click = gtk_gesture_click_new ();
+    GtkEventController *keys;
+
+    gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), 0);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (click, "pressed", G_CALLBACK (pointer_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+
+    keys = gtk_event_controller_key_new ();
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (keys, "key-pressed", G_CALLBACK (key_pressed_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), keys);
+
+    g_signal_connect_swapped (focus, "enter", G_CALLBACK (list_focus_enter_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self->list_view), focus);
+  }
 
   /* A link dragged from a browser arrives as text (text/uri-list). */
   drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
