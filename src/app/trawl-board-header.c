@@ -140,6 +140,16 @@ update (TrawlBoardHeader *self)
 
   subtitle = board_subtitle (board);
   gtk_label_set_label (self->subtitle_label, subtitle);
+  /* Read by a screen reader on the list's row, as the video rows are. */
+  if (gtk_widget_get_parent (GTK_WIDGET (self)) != NULL)
+    {
+      /* Translators: a board's title, then what was found on it */
+      g_autofree char *description = g_strdup_printf (_("%s, %s"), title, subtitle);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (GTK_WIDGET (self))),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                      -1);
+    }
   /* A narrow window cuts the line; the whole of it, the reason of a board
    * read only in part included, is a hover away. */
   trawl_set_tooltip_text (GTK_WIDGET (self->subtitle_label), subtitle);

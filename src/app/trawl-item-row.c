@@ -5,6 +5,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "trawl-dialogs.h"
 #include "trawl-format.h"
 #include "trawl-item-row.h"
 #include "trawl-open.h"
@@ -260,6 +261,15 @@ update (TrawlItemRow *self)
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, description,
                                   -1);
+  /* The list's own row is what a screen reader lands on: it reads as
+   * the video, not as an unnamed list item. */
+  if (gtk_widget_get_parent (GTK_WIDGET (self)) != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_parent (GTK_WIDGET (self))),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                    -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->state_icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, state_words (state),
+                                  -1);
 }
 
 /* The title, the state, and the status's full text (the reason of a
@@ -393,7 +403,6 @@ trawl_item_row_remove (GtkWidget  *widget,
   g_autofree char *heading = NULL;
   g_autofree char *size = NULL;
   g_autofree char *body = NULL;
-  GtkRoot *root = gtk_widget_get_root (widget);
 
   if (trawl_item_is_finished (item) || !has_started (item))
     {
@@ -410,13 +419,7 @@ trawl_item_row_remove (GtkWidget  *widget,
     body = g_strdup_printf (_("It stops, and what it downloaded so far (%s) is deleted."), size);
   else
     body = g_strdup (_("It stops, and what it downloaded so far is deleted."));
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
-                                                                            : NULL,
-                                                       heading, body));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep"), "remove", _("_Remove"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
+  dialog = trawl_remove_dialog_new (widget, heading, body);
   g_object_set_data_full (G_OBJECT (dialog), "trawl-item", g_object_ref (item), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), queue, 0);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -7,6 +7,7 @@
 
 #include "trawl-batch-model.h"
 #include "trawl-board-header.h"
+#include "trawl-dialogs.h"
 #include "trawl-filename.h"
 #include "trawl-format.h"
 #include "trawl-item-row.h"
@@ -891,11 +892,7 @@ remove_board (TrawlWindow *self,
   else
     body = g_strdup (_("Trawl is still looking for its videos. Videos already downloaded stay "
                        "in their folder."));
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep"), "remove", _("_Remove"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
+  dialog = trawl_remove_dialog_new (GTK_WIDGET (self), heading, body);
   g_object_set_data_full (G_OBJECT (dialog), "trawl-board", g_object_ref (board), g_object_unref);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_board_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
