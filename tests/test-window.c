@@ -713,6 +713,30 @@ test_accessible (TrawlUiFixture *f,
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, header_label);
 }
 
+/* A narrow window (a phone, half a laptop screen) keeps the address box
+ * readable: it was cut to "Past…" at 360–400 px. */
+static void
+test_narrow (TrawlUiFixture *f,
+             gconstpointer   data)
+{
+  GtkWidget *entry;
+
+  /* Opened narrow: GTK 4.8 does not shrink a window on screen. */
+  trawl_ui_close_window (f);
+  g_settings_set_int (f->settings, "window-width", 400);
+  trawl_ui_open_window (f);
+  g_settings_reset (f->settings, "window-width");
+  entry = trawl_ui_find_widget (GTK_WIDGET (f->window), is_entry, NULL);
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
+  trawl_ui_screenshot (f, "narrow.png");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 410);
+  g_assert_cmpint (gtk_widget_get_width (entry), >=, 200);
+}
+
 /* In a wide window the rows keep their buttons near their titles. */
 static void
 test_wide (TrawlUiFixture *f,
@@ -776,6 +800,7 @@ main (int   argc,
   ADD ("/window/empty/not-an-address", test_not_an_address);
   ADD ("/window/keys/shortcuts", test_shortcuts);
   ADD ("/window/wide", test_wide);
+  ADD ("/window/narrow", test_narrow);
   ADD ("/window/summary", test_summary);
   ADD ("/window/review-select", test_review_select);
   ADD ("/window/accessible", test_accessible);

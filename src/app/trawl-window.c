@@ -23,6 +23,8 @@
 /* At most this often for changes: each new text relays the window out,
  * which in GTK 4.8 asks the X server about the monitor several times. */
 #define CHANGED_MS 100
+/* Below this width the header keeps its room for the address box. */
+#define NARROW_WIDTH 560
 /* How long a board just added is followed as rows arrive above it. */
 #define FOLLOW_MS 3000
 
@@ -40,6 +42,8 @@ struct _TrawlWindow
   gint64                changed_at;
 
   GtkEntry             *url_entry;
+  GtkWidget            *pause_all_button;
+  GtkWidget            *resume_all_button;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   GtkListView          *list_view;
@@ -1334,6 +1338,8 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/trawl/Trawl/trawl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, pause_all_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, resume_all_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, list_view);
@@ -1368,6 +1374,19 @@ trawl_window_class_init (TrawlWindowClass *klass)
                                        "win.resume-all", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "win.retry-failed", NULL);
+}
+
+/* A narrow window gives the address box the room of Pause All and
+ * Resume All, which stay in the main menu and on their keys. */
+static void
+width_changed_cb (TrawlWindow *self)
+{
+  int width, height;
+
+  /* GTK 4.8 wants both. */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  gtk_widget_set_visible (self->pause_all_button, width >= NARROW_WIDTH);
+  gtk_widget_set_visible (self->resume_all_button, width >= NARROW_WIDTH);
 }
 
 static void
@@ -1462,6 +1481,8 @@ trawl_window_init (TrawlWindow *self)
     g_signal_connect_swapped (focus, "enter", G_CALLBACK (list_focus_enter_cb), self);
     gtk_widget_add_controller (GTK_WIDGET (self->list_view), focus);
   }
+
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
 
   /* A link dragged from a browser arrives as text (text/uri-list). */
   drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
