@@ -113,13 +113,6 @@ action_enabled (TrawlUiFixture *f,
 }
 
 static gboolean
-is_label_with (GtkWidget     *widget,
-               gconstpointer  text)
-{
-  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
-}
-
-static gboolean
 is_image (GtkWidget     *widget,
           gconstpointer  data)
 {
@@ -502,7 +495,7 @@ test_new_board_shown (TrawlUiFixture *f,
   trawl_board_server_set_latency (f->server, 100);
   trawl_ui_paste_board (f);
   /* Before its first page, no "found 0 videos on 0 pages". */
-  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (f->window), is_label_with,
+  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (f->window), trawl_ui_is_label_with,
                                           "Looking for videos"));
   TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) > 1);
 
@@ -737,6 +730,31 @@ test_narrow (TrawlUiFixture *f,
   g_assert_cmpint (gtk_widget_get_width (entry), >=, 200);
 }
 
+/* A failure is kept as its kind (its words are found again in the
+ * language of the day it is read) with the detail of the moment. */
+static void
+test_failure_saved (TrawlUiFixture *f,
+                    gconstpointer   data)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlItem *item;
+
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 1, NULL);
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STATUS, 503, 0);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
+                    trawl_item_get_state (item) == TRAWL_ITEM_FAILED);
+  g_assert_cmpint (trawl_item_get_failure (item), ==, TRAWL_FAILURE_SERVER);
+  g_assert_true (trawl_queue_save (f->queue, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (trawl_queue_get_state_file (f->queue), &contents, NULL,
+                                      NULL));
+  g_assert_nonnull (strstr (contents, "\"failure\":\"server\""));
+  g_assert_nonnull (strstr (contents, "503 Service Unavailable"));
+}
+
 /* In a wide window the rows keep their buttons near their titles. */
 static void
 test_wide (TrawlUiFixture *f,
@@ -755,7 +773,8 @@ test_wide (TrawlUiFixture *f,
 
   /* The bar below is as wide as the list (it ran from edge to edge). */
   {
-    GtkWidget *summary = trawl_ui_find_widget (GTK_WIDGET (f->window), is_label_with, "done");
+    GtkWidget *summary = trawl_ui_find_widget (GTK_WIDGET (f->window), trawl_ui_is_label_with,
+                                               "done");
     graphene_rect_t list_bounds, summary_bounds;
 
     g_assert_nonnull (summary);
@@ -804,6 +823,7 @@ main (int   argc,
   ADD ("/window/summary", test_summary);
   ADD ("/window/review-select", test_review_select);
   ADD ("/window/accessible", test_accessible);
+  ADD ("/window/failure-saved", test_failure_saved);
 
   return g_test_run ();
 }

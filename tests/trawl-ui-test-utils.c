@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
+#include <string.h>
 #include <X11/extensions/XTest.h>
 
 #include "trawl-application.h"
@@ -218,6 +219,14 @@ trawl_ui_is_row_of (GtkWidget     *widget,
 {
   return TRAWL_IS_ITEM_ROW (widget) &&
          trawl_item_row_get_item (TRAWL_ITEM_ROW (widget)) == item;
+}
+
+/* A label whose text has @text in it. */
+gboolean
+trawl_ui_is_label_with (GtkWidget     *widget,
+                        gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
 }
 
 /* The row widget the list view shows for @item, if it is on screen. */

@@ -48,6 +48,8 @@ GtkWidget    *trawl_ui_find_widget       (GtkWidget         *widget,
                                           gconstpointer      data);
 gboolean      trawl_ui_is_row_of         (GtkWidget         *widget,
                                           gconstpointer      item);
+gboolean      trawl_ui_is_label_with     (GtkWidget         *widget,
+                                          gconstpointer      text);
 TrawlItemRow *trawl_ui_find_row          (GtkWidget         *widget,
                                           TrawlItem         *item);
 void          trawl_ui_paste_board       (TrawlUiFixture    *f);

@@ -38,6 +38,9 @@ struct _TrawlItemRow
   GtkButton      *remove_button;
   GMenuModel     *row_menu;
   GtkPopover     *menu;
+  GtkButton      *details_button;
+  GtkPopover     *details;
+  GtkLabel       *details_label;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlItemRow, trawl_item_row, GTK_TYPE_WIDGET)
@@ -100,6 +103,42 @@ state_words (TrawlItemState state)
     }
 }
 
+/* Why a video failed, in a user's words; NULL when only the detail
+ * says it. */
+static const char *
+failure_words (TrawlFailure failure)
+{
+  switch (failure)
+    {
+    case TRAWL_FAILURE_UNREACHABLE:
+      return _("The site could not be reached");
+    case TRAWL_FAILURE_TIMED_OUT:
+      return _("The site stopped answering");
+    case TRAWL_FAILURE_CUT_OFF:
+      return _("The download was cut off");
+    case TRAWL_FAILURE_REFUSED:
+      return _("The site refused to give this video");
+    case TRAWL_FAILURE_SERVER:
+      return _("The site had a problem; try again later");
+    case TRAWL_FAILURE_NOT_MEDIA:
+      return _("The site sent a web page instead of the video");
+    case TRAWL_FAILURE_NO_MEDIA:
+      return _("The video could not be found on its page");
+    case TRAWL_FAILURE_STREAM:
+      return _("This stream cannot be saved");
+    case TRAWL_FAILURE_DISK_FULL:
+      return _("The disk is full");
+    case TRAWL_FAILURE_DISK:
+      return _("The file could not be written");
+    case TRAWL_FAILURE_UNSAFE:
+      return _("Trawl does not follow this address");
+    case TRAWL_FAILURE_NONE:
+    case TRAWL_FAILURE_OTHER:
+    default:
+      return NULL;
+    }
+}
+
 static char *
 status_text (TrawlItem *item)
 {
@@ -157,6 +196,8 @@ status_text (TrawlItem *item)
       }
 
     case TRAWL_ITEM_FAILED:
+      if (failure_words (trawl_item_get_failure (item)) != NULL)
+        return g_strdup (failure_words (trawl_item_get_failure (item)));
       return g_strdup (trawl_item_get_error (item) != NULL ? trawl_item_get_error (item)
                                                             : state_words (state));
 
@@ -238,6 +279,8 @@ update (TrawlItemRow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
                           !review && !trawl_item_is_finished (item));
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), trawl_item_is_finished (item));
+  gtk_widget_set_visible (GTK_WIDGET (self->details_button),
+                          state == TRAWL_ITEM_FAILED && trawl_item_get_error (item) != NULL);
 
   /* The menu offers what the buttons do, and what has no button. */
   {
@@ -250,6 +293,7 @@ update (TrawlItemRow *self)
       { "item.show-in-folder", state == TRAWL_ITEM_DONE },
       { "item.cancel", !review && !trawl_item_is_finished (item) },
       { "item.remove", TRUE },
+      { "item.details", state == TRAWL_ITEM_FAILED && trawl_item_get_error (item) != NULL },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
@@ -298,7 +342,8 @@ query_tooltip_cb (GtkWidget    *widget,
   else if (widget == GTK_WIDGET (self->state_icon))
     text = g_strdup (state_words (state));
   else if (state == TRAWL_ITEM_FAILED)
-    text = status_text (item);
+    text = g_strdup (trawl_item_get_error (item) != NULL ? trawl_item_get_error (item)
+                                                          : state_words (state));
   else if (state == TRAWL_ITEM_DONE)
     text = g_strdup (trawl_item_get_path (item));
 
@@ -447,6 +492,22 @@ download_again_action (GtkWidget  *widget,
     trawl_queue_download_again (self->queue, self->item);
 }
 
+/* The detail of a failure (the server's status, the error of the
+ * system), under its words. */
+static void
+details_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TrawlItemRow *self = TRAWL_ITEM_ROW (widget);
+
+  if (self->item == NULL || trawl_item_get_error (self->item) == NULL)
+    return;
+
+  gtk_label_set_label (self->details_label, trawl_item_get_error (self->item));
+  gtk_popover_popup (self->details);
+}
+
 static void
 copy_address_action (GtkWidget  *widget,
                      const char *action_name,
@@ -514,6 +575,9 @@ trawl_item_row_dispose (GObject *object)
   g_clear_object (&self->board_signals);
   g_clear_object (&self->item);
   g_clear_object (&self->queue);
+  /* Parented to its button by hand, so unparented by hand. */
+  if (self->details != NULL && gtk_widget_get_parent (GTK_WIDGET (self->details)) != NULL)
+    gtk_widget_unparent (GTK_WIDGET (self->details));
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_ITEM_ROW);
   /* The template's unnamed boxes are children too. */
   while (gtk_widget_get_first_child (GTK_WIDGET (self)) != NULL)
@@ -597,6 +661,9 @@ trawl_item_row_class_init (TrawlItemRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, row_menu);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, details_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, details);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, details_label);
 
   gtk_widget_class_install_action (widget_class, "item.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "item.resume", NULL, resume_action);
@@ -606,6 +673,7 @@ trawl_item_row_class_init (TrawlItemRowClass *klass)
   gtk_widget_class_install_action (widget_class, "item.download-again", NULL,
                                    download_again_action);
   gtk_widget_class_install_action (widget_class, "item.copy-address", NULL, copy_address_action);
+  gtk_widget_class_install_action (widget_class, "item.details", NULL, details_action);
   gtk_widget_class_install_action (widget_class, "item.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "item.show-in-folder", NULL,
                                    show_in_folder_action);
@@ -644,6 +712,7 @@ trawl_item_row_init (TrawlItemRow *self)
   gtk_widget_set_parent (GTK_WIDGET (self->menu), GTK_WIDGET (self));
   g_signal_connect_object (self->menu, "closed", G_CALLBACK (menu_closed_cb), self,
                            G_CONNECT_SWAPPED);
+  gtk_widget_set_parent (GTK_WIDGET (self->details), GTK_WIDGET (self->details_button));
 
   {
     GtkGesture *click = gtk_gesture_click_new ();

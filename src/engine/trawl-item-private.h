@@ -22,6 +22,9 @@ void          _trawl_item_set_path         (TrawlItem      *self,
                                             const char     *path);
 void          _trawl_item_set_error        (TrawlItem      *self,
                                             const char     *error);
+void          _trawl_item_set_failure      (TrawlItem      *self,
+                                            TrawlFailure    failure);
+TrawlFailure  _trawl_failure_from_error    (const GError   *error);
 void          _trawl_item_note             (TrawlItem      *self,
                                             const char     *note);
 void          _trawl_item_set_connections  (TrawlItem      *self,

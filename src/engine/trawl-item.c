@@ -5,6 +5,7 @@
 #include "trawl-archive.h"
 #include "trawl-board.h"
 #include "trawl-enums.h"
+#include "trawl-error.h"
 #include "trawl-item-private.h"
 #include "trawl-recipe.h"
 #include "trawl-util-private.h"
@@ -19,6 +20,7 @@ struct _TrawlItem
   TrawlBoard     *board;
   char           *id;
   char           *title;
+  TrawlFailure    failure;
   char           *page_url;
   char           *media_url;
   char           *path;
@@ -57,6 +59,7 @@ enum {
   PROP_TOTAL,
   PROP_SPEED,
   PROP_ERROR,
+  PROP_FAILURE,
   PROP_TRIES,
   PROP_CONNECTIONS,
   PROP_SELECTED,
@@ -133,6 +136,9 @@ trawl_item_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_string (value, self->error);
       break;
+    case PROP_FAILURE:
+      g_value_set_enum (value, self->failure);
+      break;
     case PROP_TRIES:
       g_value_set_uint (value, self->tries);
       break;
@@ -187,6 +193,8 @@ trawl_item_class_init (TrawlItemClass *klass)
   properties[PROP_TOTAL] = g_param_spec_int64 ("total", NULL, NULL, -1, G_MAXINT64, -1, flags);
   properties[PROP_SPEED] = g_param_spec_double ("speed", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
   properties[PROP_ERROR] = g_param_spec_string ("error", NULL, NULL, NULL, flags);
+  properties[PROP_FAILURE] = g_param_spec_enum ("failure", NULL, NULL, TRAWL_TYPE_FAILURE,
+                                                TRAWL_FAILURE_NONE, flags);
   properties[PROP_TRIES] = g_param_spec_uint ("tries", NULL, NULL, 0, G_MAXUINT, 0, flags);
   /* Connections its download is using now. */
   properties[PROP_CONNECTIONS] =
@@ -411,6 +419,91 @@ _trawl_item_set_error (TrawlItem  *self,
   g_autofree char *shown = _trawl_printable (error);
 
   set_string (self, &self->error, shown, PROP_ERROR);
+}
+
+/**
+ * trawl_item_get_failure:
+ *
+ * Returns: why a failed item failed, or %TRAWL_FAILURE_NONE; its error
+ *   is the detail
+ */
+TrawlFailure
+trawl_item_get_failure (TrawlItem *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ITEM (self), TRAWL_FAILURE_NONE);
+  return self->failure;
+}
+
+void
+_trawl_item_set_failure (TrawlItem    *self,
+                         TrawlFailure  failure)
+{
+  if (self->failure == failure)
+    return;
+  self->failure = failure;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
+}
+
+/* The kind of @error a person would name it by. */
+TrawlFailure
+_trawl_failure_from_error (const GError *error)
+{
+  if (error->domain == TRAWL_ERROR)
+    switch ((TrawlError) error->code)
+      {
+      case TRAWL_ERROR_HTTP:
+        return TRAWL_FAILURE_REFUSED;
+      case TRAWL_ERROR_SERVER:
+        return TRAWL_FAILURE_SERVER;
+      case TRAWL_ERROR_NOT_MEDIA:
+        return TRAWL_FAILURE_NOT_MEDIA;
+      case TRAWL_ERROR_NO_MEDIA:
+      case TRAWL_ERROR_API:
+        return TRAWL_FAILURE_NO_MEDIA;
+      case TRAWL_ERROR_TRUNCATED:
+        return TRAWL_FAILURE_CUT_OFF;
+      case TRAWL_ERROR_NO_SPACE:
+        return TRAWL_FAILURE_DISK_FULL;
+      case TRAWL_ERROR_STREAM:
+        return TRAWL_FAILURE_STREAM;
+      case TRAWL_ERROR_UNSAFE_URL:
+        return TRAWL_FAILURE_UNSAFE;
+      default:
+        return TRAWL_FAILURE_OTHER;
+      }
+
+  if (error->domain == G_RESOLVER_ERROR || error->domain == G_TLS_ERROR)
+    return TRAWL_FAILURE_UNREACHABLE;
+
+  if (error->domain == G_IO_ERROR)
+    switch (error->code)
+      {
+      case G_IO_ERROR_TIMED_OUT:
+        return TRAWL_FAILURE_TIMED_OUT;
+      case G_IO_ERROR_CONNECTION_REFUSED:
+      case G_IO_ERROR_HOST_NOT_FOUND:
+      case G_IO_ERROR_HOST_UNREACHABLE:
+      case G_IO_ERROR_NETWORK_UNREACHABLE:
+      case G_IO_ERROR_PROXY_FAILED:
+      case G_IO_ERROR_PROXY_AUTH_FAILED:
+      case G_IO_ERROR_PROXY_NOT_ALLOWED:
+        return TRAWL_FAILURE_UNREACHABLE;
+      case G_IO_ERROR_CONNECTION_CLOSED:
+      case G_IO_ERROR_PARTIAL_INPUT:
+        return TRAWL_FAILURE_CUT_OFF;
+      case G_IO_ERROR_NO_SPACE:
+        return TRAWL_FAILURE_DISK_FULL;
+      case G_IO_ERROR_PERMISSION_DENIED:
+      case G_IO_ERROR_READ_ONLY:
+      case G_IO_ERROR_NOT_DIRECTORY:
+      case G_IO_ERROR_IS_DIRECTORY:
+      case G_IO_ERROR_FILENAME_TOO_LONG:
+        return TRAWL_FAILURE_DISK;
+      default:
+        return TRAWL_FAILURE_OTHER;
+      }
+
+  return TRAWL_FAILURE_OTHER;
 }
 
 void

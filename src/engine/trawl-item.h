@@ -16,6 +16,30 @@ typedef enum
   TRAWL_ITEM_CANCELLED,    /*< nick=cancelled >*/
 } TrawlItemState;
 
+/**
+ * TrawlFailure:
+ *
+ * Why an item failed, in kinds a person understands; stored with the
+ * item (the message of the moment is its detail), so that the words
+ * shown follow the language of the day they are read in.
+ */
+typedef enum
+{
+  TRAWL_FAILURE_NONE,        /*< nick=none >*/
+  TRAWL_FAILURE_OTHER,       /*< nick=other >*/
+  TRAWL_FAILURE_UNREACHABLE, /*< nick=unreachable >*/
+  TRAWL_FAILURE_TIMED_OUT,   /*< nick=timed-out >*/
+  TRAWL_FAILURE_CUT_OFF,     /*< nick=cut-off >*/
+  TRAWL_FAILURE_REFUSED,     /*< nick=refused >*/
+  TRAWL_FAILURE_SERVER,      /*< nick=server >*/
+  TRAWL_FAILURE_NOT_MEDIA,   /*< nick=not-media >*/
+  TRAWL_FAILURE_NO_MEDIA,    /*< nick=no-media >*/
+  TRAWL_FAILURE_STREAM,      /*< nick=stream >*/
+  TRAWL_FAILURE_DISK_FULL,   /*< nick=disk-full >*/
+  TRAWL_FAILURE_DISK,        /*< nick=disk >*/
+  TRAWL_FAILURE_UNSAFE,      /*< nick=unsafe >*/
+} TrawlFailure;
+
 #define TRAWL_TYPE_ITEM (trawl_item_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrawlItem, trawl_item, TRAWL, ITEM, GObject)
@@ -33,6 +57,7 @@ guint64         trawl_item_get_bytes     (TrawlItem *self);
 gint64          trawl_item_get_total     (TrawlItem *self);
 double          trawl_item_get_speed     (TrawlItem *self);
 const char     *trawl_item_get_error     (TrawlItem *self);
+TrawlFailure    trawl_item_get_failure   (TrawlItem *self);
 guint           trawl_item_get_tries     (TrawlItem *self);
 guint           trawl_item_get_connections (TrawlItem *self);
 gboolean        trawl_item_is_finished   (TrawlItem *self);

@@ -154,6 +154,13 @@ add_item (GString    *out,
   add_string (out, "path", trawl_item_get_path (item));
   add_string (out, "state", enum_nick (item_states, state));
   add_string (out, "error", trawl_item_get_error (item));
+  if (trawl_item_get_failure (item) != TRAWL_FAILURE_NONE)
+    {
+      g_autoptr(GEnumClass) failures = g_type_class_ref (TRAWL_TYPE_FAILURE);
+
+      /* The kind, read in the language of the day it is shown. */
+      add_string (out, "failure", enum_nick (failures, trawl_item_get_failure (item)));
+    }
   add_int (out, "total", trawl_item_get_total (item));
   if (state == TRAWL_ITEM_DONE)
     add_int (out, "bytes", trawl_item_get_bytes (item));
@@ -649,7 +656,7 @@ read_item (JsonNode    *node,
            char       **reason)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *page, *id, *title, *media, *path, *error;
+  const char *page, *id, *title, *media, *path, *error, *failure;
   gint64 index = -1, total = -1, bytes = 0;
   int state = TRAWL_ITEM_PENDING;
   gboolean selected = TRUE;
@@ -681,6 +688,7 @@ read_item (JsonNode    *node,
       !member_url (object, "media", FALSE, &media, reason) ||
       !member_string (object, "path", FALSE, &path, reason) ||
       !member_string (object, "error", FALSE, &error, reason) ||
+      !member_string (object, "failure", FALSE, &failure, reason) ||
       !member_enum (object, TRAWL_TYPE_ITEM_STATE, &state, reason) ||
       !member_int (object, "total", -1, &total, reason) ||
       !member_int (object, "bytes", 0, &bytes, reason) ||
@@ -695,6 +703,16 @@ read_item (JsonNode    *node,
   _trawl_item_set_media_url (item, media);
   _trawl_item_set_path (item, path);
   _trawl_item_set_error (item, error);
+  if (state == TRAWL_ITEM_FAILED)
+    {
+      g_autoptr(GEnumClass) failures = g_type_class_ref (TRAWL_TYPE_FAILURE);
+      GEnumValue *kind = failure != NULL ? g_enum_get_value_by_nick (failures, failure) : NULL;
+
+      /* A file of an older Trawl, or a kind it does not know: the detail
+       * is all there is to show. */
+      _trawl_item_set_failure (item, kind != NULL ? (TrawlFailure) kind->value
+                                                  : TRAWL_FAILURE_OTHER);
+    }
   trawl_item_set_selected (item, selected);
 
   /* Work that was under way when the queue stopped is taken up again:

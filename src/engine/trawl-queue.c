@@ -513,6 +513,8 @@ set_state (TrawlQueue     *self,
     return;
 
   _trawl_item_set_state (item, state);
+  if (state != TRAWL_ITEM_FAILED)
+    _trawl_item_set_failure (item, TRAWL_FAILURE_NONE);
   /* Counted while in the queue, which is while in its board. */
   if (_trawl_board_has_item (board, item))
     {
@@ -529,6 +531,7 @@ fail_item (TrawlQueue   *self,
            const GError *error)
 {
   _trawl_item_set_error (item, error->message);
+  _trawl_item_set_failure (item, _trawl_failure_from_error (error));
   set_state (self, item, TRAWL_ITEM_FAILED);
 }
 
