@@ -59,6 +59,7 @@ struct _TrawlWindow
 
   /* The board last removed with nothing left to do, until its toast goes. */
   TrawlBoard           *removed_board;
+  AdwToast             *removed_toast;
   GPtrArray            *removed_items;
   guint                 removed_position;
 };
@@ -791,8 +792,6 @@ removed_toast_dismissed_cb (AdwToast    *toast,
 {
   if (g_object_get_data (G_OBJECT (toast), "trawl-board") == self->removed_board)
     forget_removed (self);
-  g_clear_object (&self->followed);
-  g_clear_weak_pointer (&self->last_toast);
 }
 
 static void
@@ -842,7 +841,11 @@ remove_board_now (TrawlWindow *self,
   adw_toast_set_timeout (toast, 8);
   if (undoable)
     {
+      /* One Undo at a time: the last toast's would put back this board. */
+      if (self->removed_toast != NULL)
+        adw_toast_dismiss (self->removed_toast);
       forget_removed (self);
+      g_set_weak_pointer (&self->removed_toast, toast);
       self->removed_board = g_steal_pointer (&kept);
       self->removed_items = g_steal_pointer (&items);
       self->removed_position = position;
@@ -1256,6 +1259,9 @@ trawl_window_dispose (GObject *object)
   g_clear_object (&self->sections);
   g_clear_pointer (&self->downloading, g_hash_table_unref);
   forget_removed (self);
+  g_clear_object (&self->followed);
+  g_clear_weak_pointer (&self->last_toast);
+  g_clear_weak_pointer (&self->removed_toast);
 
   G_OBJECT_CLASS (trawl_window_parent_class)->dispose (object);
 }
