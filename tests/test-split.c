@@ -27,6 +27,13 @@
  * 64 KiB before each to compare, and what a server sent past the end of a
  * range another connection took over before it saw the connection close. */
 #define SLACK (2 * MiB)
+/* The same after a kill, when the second run, at full speed, splits the
+ * holes again and again: each range another connection takes over has
+ * had the server write ahead into the socket buffers (megabytes on
+ * loopback). Seen 2.1 MiB under LeakSanitizer. The file is killed with
+ * more than this and 2 MiB on disk, so a run that fetched it all again
+ * still fails. */
+#define KILL_SLACK (4 * MiB)
 
 typedef struct
 {
@@ -540,7 +547,7 @@ killable_part (Fixture *f)
         g_autofree char *holes = read_holes (part);
 
         if (holes != NULL && strchr (holes, ',') != NULL &&
-            missing_bytes (holes) < SIZE - 4 * MiB)
+            missing_bytes (holes) < SIZE - KILL_SLACK - 2 * MiB)
           return g_steal_pointer (&part);
       }
   return NULL;
@@ -583,7 +590,7 @@ test_kill (Fixture       *f,
   actual = trawl_test_file_sha256 (path);
   g_assert_cmpstr (actual, ==, expected);
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, missing);
-  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=, missing + SLACK);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=, missing + KILL_SLACK);
 }
 
 int
