@@ -126,6 +126,13 @@ is_entry (GtkWidget     *widget,
   return GTK_IS_ENTRY (widget);
 }
 
+static gboolean
+is_shown_popover (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_POPOVER_MENU (widget) && gtk_widget_get_visible (widget);
+}
+
 /* Space pauses and resumes the selected video and Delete then removes it,
  * as the README and the shortcuts window say: the list view took Space
  * for itself and unselected the row, so Delete did nothing after it. */
@@ -144,12 +151,35 @@ test_space_and_delete (TrawlUiFixture *f,
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
 
   /* It has downloaded part of itself: asked first (helper's review: it
-   * went at once, unlike a board). */
+   * went at once, unlike a board). Kept, the row has the keys again
+   * (second review: the focus stayed nowhere). */
   trawl_ui_press_key (f, GDK_KEY_Delete, 0);
   TRAWL_WAIT_UNTIL (find_dialog () != NULL);
+  click_response (find_dialog (), "_Keep");
   g_assert_nonnull (trawl_test_find_item (f->queue, 0));
+  trawl_ui_press_key (f, GDK_KEY_space, 0);
+  g_assert_cmpint (trawl_item_get_state (item), !=, TRAWL_ITEM_PAUSED);
+  trawl_ui_press_key (f, GDK_KEY_space, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_PAUSED);
+
+  trawl_ui_press_key (f, GDK_KEY_Delete, 0);
+  TRAWL_WAIT_UNTIL (find_dialog () != NULL);
   click_response (find_dialog (), "_Remove");
   g_assert_null (trawl_test_find_item (f->queue, 0));
+
+  /* The next row has the focus ring and the keys, though nothing is
+   * selected (second review: Delete and Menu did nothing there). */
+  {
+    TrawlItem *next = trawl_test_find_item (f->queue, 1);
+    TrawlItemRow *row;
+
+    TRAWL_WAIT_UNTIL ((row = trawl_ui_find_row (GTK_WIDGET (f->window), next)) != NULL);
+    gtk_widget_grab_focus (gtk_widget_get_parent (GTK_WIDGET (row)));
+    trawl_ui_press_key (f, GDK_KEY_Menu, 0);
+    TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (row), is_shown_popover, NULL) != NULL);
+    gtk_popover_popdown (GTK_POPOVER (trawl_ui_find_widget (GTK_WIDGET (row), is_shown_popover,
+                                                            NULL)));
+  }
 }
 
 static gboolean
@@ -184,13 +214,6 @@ test_tab_leaves_list (TrawlUiFixture *f,
   trawl_ui_press_key (f, GDK_KEY_Tab, GDK_SHIFT_MASK);
   focus = gtk_root_get_focus (GTK_ROOT (f->window));
   g_assert_false (is_inside (focus, list));
-}
-
-static gboolean
-is_shown_popover (GtkWidget     *widget,
-                  gconstpointer  data)
-{
-  return GTK_IS_POPOVER_MENU (widget) && gtk_widget_get_visible (widget);
 }
 
 /* The Menu key and Shift+F10 open the selected row's menu, with what the

@@ -741,10 +741,34 @@ clear_finished_action (GtkWidget  *widget,
     }
 }
 
+/* What the list's keys act on: the row with the keyboard focus, as the
+ * focus ring shows it, else the selected one. After a row is removed
+ * the focus moves to the next row while nothing is selected (fresh-eyes
+ * review: Delete and Menu then did nothing). */
+static gpointer
+key_target (TrawlWindow *self)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+  for (GtkWidget *w = focus; w != NULL; w = gtk_widget_get_parent (w))
+    if (gtk_widget_get_parent (w) == GTK_WIDGET (self->list_view))
+      {
+        GtkWidget *child = gtk_widget_get_first_child (w);
+
+        if (TRAWL_IS_ITEM_ROW (child))
+          return trawl_item_row_get_item (TRAWL_ITEM_ROW (child));
+        if (TRAWL_IS_BOARD_HEADER (child))
+          return trawl_board_header_get_board (TRAWL_BOARD_HEADER (child));
+        break;
+      }
+
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
 static TrawlItem *
 selected_item (TrawlWindow *self)
 {
-  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  gpointer selected = key_target (self);
 
   return TRAWL_IS_ITEM (selected) ? selected : NULL;
 }
@@ -756,7 +780,7 @@ toggle_selected_action (GtkWidget  *widget,
 {
   TrawlWindow *self = TRAWL_WINDOW (widget);
   TrawlItem *item = selected_item (self);
-  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  gpointer selected = key_target (self);
 
   /* On a heading: the whole board, paused while any of it runs. */
   if (TRAWL_IS_BOARD (selected))
@@ -924,7 +948,7 @@ remove_selected_action (GtkWidget  *widget,
 {
   TrawlWindow *self = TRAWL_WINDOW (widget);
   TrawlItem *item = selected_item (self);
-  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  gpointer selected = key_target (self);
 
   if (item != NULL)
     trawl_item_row_remove (widget, self->queue, item);
@@ -965,7 +989,7 @@ row_menu_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   TrawlWindow *self = TRAWL_WINDOW (widget);
-  gpointer selected = gtk_single_selection_get_selected_item (self->selection);
+  gpointer selected = key_target (self);
   GtkWidget *row = selected != NULL ? row_widget (self, selected) : NULL;
 
   if (TRAWL_IS_ITEM_ROW (row))
