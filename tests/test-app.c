@@ -811,6 +811,113 @@ test_batch_model (void)
   assert_batch (batch, store, mirror, TRUE);
 }
 
+static gboolean
+is_folder_row (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)),
+                      "Download Folder");
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(char * const *) a, *(char * const *) b);
+}
+
+/* The folders in @dir, sorted. */
+static char *
+list_folders (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        g_ptr_array_add (names, g_strdup (name));
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv ("|", (char **) names->pdata);
+}
+
+/* Boards that end alike on two sites get a folder each, named after the
+ * board's title; a board that fails leaves no folder behind; without a
+ * folder set, Preferences shows the one files go to. */
+static void
+test_board_folders (TrawlUiFixture *f,
+                    gconstpointer   data)
+{
+  g_autoptr(TrawlBoardServer) other = trawl_board_server_new ();
+  g_autoptr(GtkWindow) preferences = NULL;
+  g_autofree char *other_url = NULL;
+  g_autofree char *folders = NULL;
+  g_autofree char *dead = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *first, *second, *failed, *fallback;
+  GtkWidget *row;
+
+  g_assert_true (trawl_board_server_start (other, 0, &error));
+  other_url = trawl_board_server_get_url (other);
+  trawl_board_server_set_items (other, 3);
+  g_settings_set_boolean (f->settings, "folder-per-board", TRUE);
+  /* Both servers are read by one recipe and give the same ids: to the
+   * archive, they are one site. */
+  trawl_queue_set_archive (f->queue, NULL);
+
+  first = trawl_window_add_board (f->window, f->url, NULL);
+  second = trawl_window_add_board (f->window, other_url, NULL);
+
+  /* Port 9 on loopback: nothing listens there. */
+  dead = g_strdup ("http://127.0.0.1:9/category_5");
+  failed = trawl_window_add_board (f->window, dead, NULL);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  g_assert_nonnull (failed);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_board_get_state (failed), ==, TRAWL_BOARD_FAILED);
+  g_assert_cmpuint (trawl_board_get_n_done (first), ==, 12);
+  g_assert_cmpuint (trawl_board_get_n_done (second), ==, 3);
+
+  folders = list_folders (f->downloads);
+  g_assert_cmpstr (folders, ==, "财富_梨视频官网|财富_梨视频官网 (2)");
+  {
+    g_autofree char *one = g_build_filename (f->downloads, "财富_梨视频官网", NULL);
+    g_autofree char *two = g_build_filename (f->downloads, "财富_梨视频官网 (2)", NULL);
+
+    g_assert_cmpstr (trawl_board_get_output_dir (first), ==, one);
+    g_assert_cmpstr (trawl_board_get_output_dir (second), ==, two);
+  }
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (second), i);
+      g_autofree char *dir = g_path_get_dirname (trawl_item_get_path (item));
+
+      g_assert_cmpstr (dir, ==, trawl_board_get_output_dir (second));
+      g_assert_true (g_file_test (trawl_item_get_path (item), G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* No folder set and no XDG download folder (the tests' home has none):
+   * Preferences names the folder the files go to. */
+  g_settings_set_string (f->settings, "download-folder", "");
+  g_settings_set_boolean (f->settings, "folder-per-board", FALSE);
+  fallback = trawl_window_add_board (f->window, "http://127.0.0.1:9/other", NULL);
+  g_assert_nonnull (fallback);
+  preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
+  row = trawl_ui_find_widget (GTK_WIDGET (preferences), is_folder_row, NULL);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   trawl_board_get_output_dir (fallback));
+  gtk_window_destroy (preferences);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -832,6 +939,7 @@ main (int   argc,
   ADD ("/app/proxy", test_proxy);
   ADD ("/app/review", test_review);
   ADD ("/app/sections", test_sections);
+  ADD ("/app/board-folders", test_board_folders);
   g_test_add_func ("/app/batch-model", test_batch_model);
   ADD ("/app/dark", test_dark);
   ADD ("/app/partly-read", test_partly_read);

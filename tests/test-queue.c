@@ -1,7 +1,10 @@
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
 #include "trawl-board-server.h"
 #include "trawl-error.h"
@@ -1077,6 +1080,10 @@ test_restore_bad (Fixture       *f,
       "board 1: the folder “videos” is not a canonical absolute path" },
     { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"/tmp/../tmp\"}]", "[]",
       "is not a canonical absolute path" },
+    { "[{\"url\":\"http://127.0.0.1/\",\"parent-dir\":\"/tmp\",\"output-dir\":\"/etc\"}]",
+      "[]", "board 1: the folder “/etc” is not directly in “/tmp”" },
+    { "[{\"url\":\"http://127.0.0.1/\",\"parent-dir\":\"tmp\"}]", "[]",
+      "board 1: the folder “tmp” is not a canonical absolute path" },
     { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"/tmp\",\"pages\":\"many\"}]",
       "[]", "board 1: “pages” is not a number" },
     { "[{\"url\":\"http://127.0.0.1/\",\"output-dir\":\"/tmp\",\"state\":\"gone\"}]",
@@ -1672,6 +1679,92 @@ test_dispose_cancels (Fixture       *f,
   g_object_unref (second);
 }
 
+static gboolean
+dir_is_empty (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  g_assert_nonnull (dir);
+  return g_dir_read_name (dir) == NULL;
+}
+
+/* A board's own folder: named after its title, never a symlink or a
+ * folder that is not the board's, marked with the board's address, kept
+ * across a restart, and found again when the board is added again. */
+static void
+test_own_folder (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  g_autofree char *out = g_build_filename (f->dir, "Downloads", NULL);
+  g_autofree char *elsewhere = g_build_filename (f->dir, "elsewhere", NULL);
+  g_autofree char *link = g_build_filename (out, "财富_梨视频官网", NULL);
+  g_autofree char *users = g_build_filename (out, "财富_梨视频官网 (2)", NULL);
+  g_autofree char *expected = g_build_filename (out, "财富_梨视频官网 (3)", NULL);
+  g_autoptr(GError) error = NULL;
+  char origin[512];
+  ssize_t n;
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, 64 * 1024);
+  g_assert_cmpint (g_mkdir_with_parents (users, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
+  g_assert_cmpint (symlink (elsewhere, link), ==, 0);
+
+  trawl_queue_set_state_file (f->queue, state);
+  board = trawl_queue_add_board_full (f->queue, f->url, "pearvideo", out,
+                                      TRAWL_ADD_BOARD_OWN_FOLDER, &error);
+  g_assert_no_error (error);
+  g_assert_null (trawl_board_get_output_dir (board));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 3);
+  g_assert_cmpstr (trawl_board_get_output_dir (board), ==, expected);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *dir = g_path_get_dirname (trawl_item_get_path (item_at (f->queue, i)));
+
+      g_assert_cmpstr (dir, ==, expected);
+      assert_item_file (item_at (f->queue, i), 64 * 1024);
+    }
+  g_assert_true (dir_is_empty (elsewhere));
+  g_assert_true (dir_is_empty (users));
+
+  n = getxattr (expected, "user.xdg.origin.url", origin, sizeof origin - 1);
+  if (n < 0 && errno == ENOTSUP)
+    {
+      g_test_skip ("the file system keeps no extended attributes");
+      return;
+    }
+  g_assert_cmpint (n, >, 0);
+  origin[n] = '\0';
+  g_assert_cmpstr (origin, ==, f->url);
+
+  /* Kept across a restart. */
+  TRAWL_WAIT_UNTIL (file_contains (state, "\"parent-dir\""));
+  trawl_test_drop_queue (&f->queue);
+  f->queue = trawl_test_new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  g_object_unref (board);
+  g_assert_cmpstr (trawl_board_get_output_dir (board), ==, expected);
+
+  /* Removed, then added again in a new run: the same folder. */
+  trawl_queue_remove_board (f->queue, board);
+  trawl_test_drop_queue (&f->queue);
+  f->queue = trawl_test_new_queue ();
+  board = trawl_queue_add_board_full (f->queue, f->url, "pearvideo", out,
+                                      TRAWL_ADD_BOARD_OWN_FOLDER, &error);
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpstr (trawl_board_get_output_dir (board), ==, expected);
+  g_assert_false (g_file_test (link, G_FILE_TEST_IS_DIR) &&
+                  !g_file_test (link, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (dir_is_empty (elsewhere));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1708,6 +1801,7 @@ main (int   argc,
   ADD ("/queue/restore/downloads", test_restore);
   ADD ("/queue/restore/crawling", test_restore_crawling);
   ADD ("/queue/restore/bad", test_restore_bad);
+  ADD ("/queue/own-folder", test_own_folder);
   ADD ("/queue/review", test_review);
   ADD ("/queue/dispose-cancels", test_dispose_cancels);
   ADD ("/queue/final-save-wins", test_final_save_wins);

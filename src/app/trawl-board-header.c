@@ -89,6 +89,7 @@ update_actions (TrawlBoardHeader *self)
   gboolean crawling = trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING;
   gboolean listing_failed = !crawling && trawl_board_get_error (board) != NULL;
   guint downloaded = trawl_board_get_n_done (board) + trawl_board_get_skipped (board);
+  const char *folder = trawl_board_get_output_dir (board);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.select-all", review);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.select-none", review);
@@ -98,6 +99,9 @@ update_actions (TrawlBoardHeader *self)
                                  !review && (failed > 0 || listing_failed));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.download-again",
                                  !review && active == 0 && !crawling && downloaded > 0);
+  /* A board's own folder is made when its first video starts. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.open-folder",
+                                 folder != NULL && g_file_test (folder, G_FILE_TEST_IS_DIR));
 }
 
 static void

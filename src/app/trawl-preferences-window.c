@@ -45,18 +45,34 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+/**
+ * trawl_preferences_download_folder:
+ *
+ * The folder downloads go to: the one chosen in Preferences, else the
+ * user's Downloads folder, else "Downloads" in the home folder (where no
+ * XDG user folders are set up).
+ *
+ * Returns: (transfer full): the folder's path
+ */
+char *
+trawl_preferences_download_folder (GSettings *settings)
+{
+  g_autofree char *folder = g_settings_get_string (settings, "download-folder");
+  const char *downloads;
+
+  if (*folder != '\0')
+    return g_steal_pointer (&folder);
+
+  downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+  if (downloads != NULL)
+    return g_strdup (downloads);
+  return g_build_filename (g_get_home_dir (), "Downloads", NULL);
+}
+
 static void
 update_folder (TrawlPreferencesWindow *self)
 {
-  g_autofree char *folder = g_settings_get_string (self->settings, "download-folder");
-
-  if (*folder == '\0')
-    {
-      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-
-      g_free (folder);
-      folder = g_strdup (downloads != NULL ? downloads : g_get_home_dir ());
-    }
+  g_autofree char *folder = trawl_preferences_download_folder (self->settings);
 
   adw_action_row_set_subtitle (self->folder_row, folder);
 }

@@ -9,6 +9,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (TrawlPreferencesWindow, trawl_preferences_window, TRAWL, PREFERENCES_WINDOW,
                       AdwPreferencesWindow)
 
-GtkWindow *trawl_preferences_window_new (GSettings *settings);
+GtkWindow *trawl_preferences_window_new      (GSettings *settings);
+char      *trawl_preferences_download_folder (GSettings *settings);
 
 G_END_DECLS

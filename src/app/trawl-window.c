@@ -8,9 +8,9 @@
 #include "trawl-batch-model.h"
 #include "trawl-board-header.h"
 #include "trawl-dialogs.h"
-#include "trawl-filename.h"
 #include "trawl-format.h"
 #include "trawl-item-row.h"
+#include "trawl-preferences-window.h"
 #include "trawl-uri.h"
 #include "trawl-window.h"
 
@@ -303,43 +303,6 @@ item_state_changed_cb (TrawlWindow *self,
   queue_changed_cb (self);
 }
 
-static char *
-board_folder (TrawlWindow *self,
-              const char  *url)
-{
-  g_autofree char *base = g_settings_get_string (self->settings, "download-folder");
-  g_autoptr(GUri) uri = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *folder = NULL;
-
-  if (*base == '\0')
-    {
-      const char *downloads = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-
-      g_free (base);
-      base = downloads != NULL ? g_strdup (downloads)
-                               : g_build_filename (g_get_home_dir (), "Downloads", NULL);
-    }
-
-  if (!g_settings_get_boolean (self->settings, "folder-per-board"))
-    return g_steal_pointer (&base);
-
-  /* "pearvideo.com category_5": the site and the board's own name. */
-  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  if (uri != NULL)
-    {
-      const char *host = g_uri_get_host (uri);
-      g_autofree char *last = g_path_get_basename (g_uri_get_path (uri));
-
-      if (g_str_has_prefix (host, "www."))
-        host += 4;
-      name = g_strdup_printf ("%s %s", host, g_str_equal (last, "/") ? "" : last);
-    }
-  folder = trawl_filename_from_title (name != NULL ? name : url, "");
-
-  return g_build_filename (base, folder, NULL);
-}
-
 static TrawlBoard *
 find_board (TrawlWindow *self,
             const char  *url)
@@ -527,8 +490,11 @@ trawl_window_add_board (TrawlWindow *self,
       return NULL;
     }
 
-  folder = board_folder (self, url);
-  board = trawl_queue_add_board (self->queue, url, recipe, folder, &error);
+  folder = trawl_preferences_download_folder (self->settings);
+  board = trawl_queue_add_board_full (self->queue, url, recipe, folder,
+                                      g_settings_get_boolean (self->settings, "folder-per-board")
+                                        ? TRAWL_ADD_BOARD_OWN_FOLDER : TRAWL_ADD_BOARD_NONE,
+                                      &error);
   if (board == NULL)
     {
       trawl_window_show_toast (self, error->message);

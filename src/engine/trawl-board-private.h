@@ -17,6 +17,11 @@ typedef enum
 TrawlBoard *_trawl_board_new         (const char      *url,
                                       const char      *recipe,
                                       const char      *output_dir);
+void        _trawl_board_set_output_dir (TrawlBoard   *self,
+                                         const char   *output_dir);
+const char *_trawl_board_get_parent_dir (TrawlBoard   *self);
+void        _trawl_board_set_parent_dir (TrawlBoard   *self,
+                                         const char   *parent_dir);
 void        _trawl_board_set_title   (TrawlBoard      *self,
                                       const char      *title);
 void        _trawl_board_set_recipe  (TrawlBoard      *self,

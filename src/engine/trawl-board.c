@@ -18,7 +18,8 @@ struct _TrawlBoard
   char            *url;
   char            *title;
   char            *recipe;
-  char            *output_dir;
+  char            *output_dir;  /* NULL until named, when it has a folder of its own */
+  char            *parent_dir;  /* where its own folder goes, or NULL when it has none */
   char            *error;
   TrawlBoardState  state;
   guint            pages;
@@ -102,6 +103,7 @@ trawl_board_finalize (GObject *object)
   g_free (self->title);
   g_free (self->recipe);
   g_free (self->output_dir);
+  g_free (self->parent_dir);
   g_free (self->error);
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
@@ -248,11 +250,47 @@ trawl_board_get_recipe (TrawlBoard *self)
   return self->recipe;
 }
 
+/**
+ * trawl_board_get_output_dir:
+ *
+ * The folder the board's videos are saved in. A board that has a folder
+ * of its own has none until its first video is given a name, and the
+ * folder is made only when that video starts.
+ *
+ * Returns: (nullable): the folder
+ */
 const char *
 trawl_board_get_output_dir (TrawlBoard *self)
 {
   g_return_val_if_fail (TRAWL_IS_BOARD (self), NULL);
   return self->output_dir;
+}
+
+void
+_trawl_board_set_output_dir (TrawlBoard *self,
+                             const char *output_dir)
+{
+  g_return_if_fail (TRAWL_IS_BOARD (self));
+
+  if (_trawl_set_str (&self->output_dir, output_dir))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_DIR]);
+}
+
+/* The folder in which the board's own folder is made, or NULL when its
+ * videos go straight into its output folder. */
+const char *
+_trawl_board_get_parent_dir (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), NULL);
+  return self->parent_dir;
+}
+
+void
+_trawl_board_set_parent_dir (TrawlBoard *self,
+                             const char *parent_dir)
+{
+  g_return_if_fail (TRAWL_IS_BOARD (self));
+  _trawl_set_str (&self->parent_dir, parent_dir);
 }
 
 TrawlBoardState

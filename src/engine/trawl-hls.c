@@ -1190,6 +1190,8 @@ open_part (Hls     *hls,
   struct stat st;
 
   _trawl_paths_reserve (hls->paths, hls->item, hls->fmp4 ? ".mp4" : ".ts");
+  if (!_trawl_paths_make_folder (trawl_item_get_board (hls->item), error))
+    return FALSE;
   for (guint i = 0; hls->fd < 0; i++)
     {
       g_autoptr(GError) local_error = NULL;

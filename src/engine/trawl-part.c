@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "trawl-part-private.h"
+#include "trawl-util-private.h"
 
 #define XATTR_SOURCE "user.trawl.source"
 #define XATTR_SIZE "user.trawl.size"
@@ -110,19 +111,6 @@ _trawl_part_open (const char  *path,
 }
 
 static char *
-get_xattr (int         fd,
-           const char *name)
-{
-  char buffer[4096];
-  ssize_t n = fgetxattr (fd, name, buffer, sizeof buffer - 1);
-
-  if (n < 0)
-    return NULL;
-  buffer[n] = '\0';
-  return g_strdup (buffer);
-}
-
-static char *
 sidecar_path (const char *path)
 {
   return g_strconcat (path, SIDECAR_SUFFIX, NULL);
@@ -168,12 +156,12 @@ _trawl_part_read_identity (int                fd,
   _trawl_part_identity_clear (identity);
 
   if (use_xattrs)
-    identity->source = get_xattr (fd, XATTR_SOURCE);
+    identity->source = _trawl_fd_get_xattr (fd, XATTR_SOURCE);
   if (identity->source != NULL)
     {
-      size = get_xattr (fd, XATTR_SIZE);
-      identity->validator = get_xattr (fd, XATTR_VALIDATOR);
-      identity->holes = get_xattr (fd, XATTR_HOLES);
+      size = _trawl_fd_get_xattr (fd, XATTR_SIZE);
+      identity->validator = _trawl_fd_get_xattr (fd, XATTR_VALIDATOR);
+      identity->holes = _trawl_fd_get_xattr (fd, XATTR_HOLES);
     }
   else
     {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "trawl-board.h"
 #include "trawl-item.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,10 @@ void        _trawl_paths_reserve (TrawlPaths *self,
                                   const char *extension);
 void        _trawl_paths_keep    (TrawlPaths *self,
                                   TrawlItem  *item);
+void        _trawl_paths_keep_folder (TrawlPaths *self,
+                                      TrawlBoard *board);
+gboolean    _trawl_paths_make_folder (TrawlBoard  *board,
+                                      GError     **error);
 void        _trawl_paths_release (TrawlPaths *self,
                                   TrawlItem  *item);
 void        _trawl_paths_block   (TrawlPaths *self,

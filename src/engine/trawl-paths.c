@@ -2,15 +2,21 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/xattr.h>
+#include <unistd.h>
 
-#include "trawl-board.h"
+#include "trawl-board-private.h"
 #include "trawl-filename.h"
 #include "trawl-item-private.h"
 #include "trawl-part-private.h"
 #include "trawl-paths-private.h"
 #include "trawl-uri.h"
+#include "trawl-util-private.h"
 
 struct _TrawlPaths
 {
@@ -18,7 +24,15 @@ struct _TrawlPaths
 
   GHashTable *reserved;       /* path -> TrawlItem (unowned), or the paths object: blocked */
   GHashTable *name_counters;  /* folder/base -> next number to try */
+  GHashTable *folders;        /* a board's own folder -> that board's URL */
 };
+
+/* The freedesktop.org attribute for where a file came from: on a board's
+ * own folder, the board's address. */
+#define XATTR_ORIGIN "user.xdg.origin.url"
+
+/* Long enough for a title, short enough to read in a file manager. */
+#define FOLDER_NAME_CHARS 64
 
 G_DEFINE_FINAL_TYPE (TrawlPaths, _trawl_paths, G_TYPE_OBJECT)
 
@@ -29,6 +43,7 @@ trawl_paths_finalize (GObject *object)
 
   g_clear_pointer (&self->reserved, g_hash_table_unref);
   g_clear_pointer (&self->name_counters, g_hash_table_unref);
+  g_clear_pointer (&self->folders, g_hash_table_unref);
 
   G_OBJECT_CLASS (_trawl_paths_parent_class)->finalize (object);
 }
@@ -44,6 +59,7 @@ _trawl_paths_init (TrawlPaths *self)
 {
   self->reserved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->name_counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->folders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 TrawlPaths *
@@ -89,6 +105,159 @@ reserve_numbered (TrawlPaths *self,
     }
 }
 
+/* Whether the folder @path may be @board's: no other board of this run has
+ * it, and on disk it does not exist yet or is marked as @board's. */
+static gboolean
+folder_is_free (TrawlPaths *self,
+                const char *path,
+                TrawlBoard *board)
+{
+  const char *owner = g_hash_table_lookup (self->folders, path);
+  g_autofree char *origin = NULL;
+  int fd;
+
+  if (owner != NULL)
+    return g_str_equal (owner, trawl_board_get_url (board));
+
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT && _trawl_path_is_free (path);
+
+  origin = _trawl_fd_get_xattr (fd, XATTR_ORIGIN);
+  close (fd);
+  return g_strcmp0 (origin, trawl_board_get_url (board)) == 0;
+}
+
+/* "Board title", else "example.com videos": the site and the last part
+ * of the board's address. */
+static char *
+folder_name (TrawlBoard *board)
+{
+  const char *title = trawl_board_get_title (board);
+  g_autofree char *name = NULL;
+  g_autofree char *safe = NULL;
+  g_autofree char *shorter = NULL;
+  g_autoptr(GUri) uri = NULL;
+
+  if (title != NULL && *title != '\0')
+    name = g_strdup (title);
+  else if ((uri = g_uri_parse (trawl_board_get_url (board), G_URI_FLAGS_NONE, NULL)) != NULL &&
+           g_uri_get_host (uri) != NULL)
+    {
+      const char *host = g_uri_get_host (uri);
+      g_autofree char *last = g_path_get_basename (g_uri_get_path (uri));
+
+      if (g_str_has_prefix (host, "www."))
+        host += 4;
+      if (g_str_equal (last, "/") || g_str_equal (last, "."))
+        name = g_strdup (host);
+      else
+        name = g_strdup_printf ("%s %s", host, last);
+    }
+  else
+    name = g_strdup (trawl_board_get_url (board));
+
+  /* Made valid text first, then shortened, then made safe again: the cut
+   * may leave a space or a dot at the end. */
+  safe = trawl_filename_from_title (name, "");
+  shorter = g_utf8_substring (safe, 0, MIN (g_utf8_strlen (safe, -1), FOLDER_NAME_CHARS));
+  return trawl_filename_from_title (shorter, "");
+}
+
+/* The folder @board's videos go to, named now if it has a folder of its
+ * own that has no name yet. */
+static const char *
+board_folder (TrawlPaths *self,
+              TrawlBoard *board)
+{
+  const char *parent = _trawl_board_get_parent_dir (board);
+  g_autofree char *name = NULL;
+
+  if (trawl_board_get_output_dir (board) != NULL || parent == NULL)
+    return trawl_board_get_output_dir (board);
+
+  name = folder_name (board);
+  for (guint n = 1;; n++)
+    {
+      /* Not trawl_filename_numbered(): "example.com videos" has no extension. */
+      g_autofree char *numbered = n == 1 ? g_strdup (name) : g_strdup_printf ("%s (%u)", name, n);
+      g_autofree char *path = g_build_filename (parent, numbered, NULL);
+
+      if (folder_is_free (self, path, board))
+        {
+          _trawl_board_set_output_dir (board, path);
+          g_hash_table_replace (self->folders, g_steal_pointer (&path),
+                                g_strdup (trawl_board_get_url (board)));
+          return trawl_board_get_output_dir (board);
+        }
+    }
+}
+
+/**
+ * _trawl_paths_keep_folder:
+ *
+ * Keeps the folder a restored @board had, if it has one of its own, from
+ * other boards of this run.
+ */
+void
+_trawl_paths_keep_folder (TrawlPaths *self,
+                          TrawlBoard *board)
+{
+  g_return_if_fail (TRAWL_IS_PATHS (self));
+
+  if (_trawl_board_get_parent_dir (board) != NULL && trawl_board_get_output_dir (board) != NULL)
+    g_hash_table_replace (self->folders, g_strdup (trawl_board_get_output_dir (board)),
+                          g_strdup (trawl_board_get_url (board)));
+}
+
+/**
+ * _trawl_paths_make_folder:
+ *
+ * Makes the folder of @board's own before a video is written to it, marked
+ * with the board's address so that the board finds it again; a symlink or
+ * anything else at its name is refused.
+ */
+gboolean
+_trawl_paths_make_folder (TrawlBoard  *board,
+                          GError     **error)
+{
+  const char *parent = _trawl_board_get_parent_dir (board);
+  const char *dir = trawl_board_get_output_dir (board);
+  g_autofree char *origin = NULL;
+  int fd, saved;
+
+  if (parent == NULL || dir == NULL)
+    return TRUE;
+
+  if (g_mkdir_with_parents (parent, 0755) != 0 || (g_mkdir (dir, 0755) != 0 && errno != EEXIST))
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot create the download folder %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Cannot use the download folder %s: %s"), dir,
+                   saved == ENOTDIR || saved == ELOOP ? _("it is not a folder")
+                                                      : g_strerror (saved));
+      return FALSE;
+    }
+
+  /* Where the file system keeps no attributes, the folder is still used;
+   * it is only not recognised in a later run. */
+  origin = _trawl_fd_get_xattr (fd, XATTR_ORIGIN);
+  if (origin == NULL)
+    fsetxattr (fd, XATTR_ORIGIN, trawl_board_get_url (board), strlen (trawl_board_get_url (board)),
+               0);
+  close (fd);
+  return TRUE;
+}
+
 /**
  * _trawl_paths_reserve:
  * @extension: (nullable): the file's extension, or %NULL for the one of
@@ -105,7 +274,7 @@ _trawl_paths_reserve (TrawlPaths *self,
                       TrawlItem  *item,
                       const char *extension)
 {
-  const char *dir = trawl_board_get_output_dir (trawl_item_get_board (item));
+  const char *dir = board_folder (self, trawl_item_get_board (item));
   const char *title = trawl_item_get_title (item);
   const char *id = trawl_item_get_id (item);
   g_autofree char *base = NULL;

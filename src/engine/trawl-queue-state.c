@@ -128,6 +128,7 @@ add_board (GString    *out,
   append_json_string (out, trawl_board_get_url (board));
   add_string (out, "recipe", trawl_board_get_recipe (board));
   add_string (out, "output-dir", trawl_board_get_output_dir (board));
+  add_string (out, "parent-dir", _trawl_board_get_parent_dir (board));
   add_string (out, "title", trawl_board_get_title (board));
   add_string (out, "state", enum_nick (board_states, trawl_board_get_state (board)));
   add_string (out, "error", trawl_board_get_error (board));
@@ -580,7 +581,8 @@ read_board (JsonNode    *node,
             char       **reason)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *url, *recipe, *output_dir, *title, *error;
+  const char *url, *recipe, *output_dir, *parent_dir, *title, *error;
+  g_autofree char *parent_of_output = NULL;
   gint64 pages = 0, found = 0, skipped = 0;
   int state = TRAWL_BOARD_CRAWLING;
   gboolean review = FALSE;
@@ -591,7 +593,8 @@ read_board (JsonNode    *node,
 
   if (!member_url (object, "url", TRUE, &url, reason) ||
       !member_string (object, "recipe", FALSE, &recipe, reason) ||
-      !member_string (object, "output-dir", TRUE, &output_dir, reason) ||
+      !member_string (object, "parent-dir", FALSE, &parent_dir, reason) ||
+      !member_string (object, "output-dir", parent_dir == NULL, &output_dir, reason) ||
       !member_string (object, "title", FALSE, &title, reason) ||
       !member_string (object, "error", FALSE, &error, reason) ||
       !member_enum (object, TRAWL_TYPE_BOARD_STATE, &state, reason) ||
@@ -601,13 +604,28 @@ read_board (JsonNode    *node,
       !member_boolean (object, "review", &review, reason))
     return NULL;
 
-  if (!is_canonical (output_dir))
+  if (output_dir != NULL && !is_canonical (output_dir))
     {
       *reason = g_strdup_printf (_("the folder “%s” is not a canonical absolute path"), output_dir);
       return NULL;
     }
+  if (parent_dir != NULL && !is_canonical (parent_dir))
+    {
+      *reason = g_strdup_printf (_("the folder “%s” is not a canonical absolute path"), parent_dir);
+      return NULL;
+    }
+
+  /* A folder of the board's own is directly in the folder it was made in. */
+  parent_of_output = output_dir != NULL ? g_path_get_dirname (output_dir) : NULL;
+  if (parent_dir != NULL && output_dir != NULL && !g_str_equal (parent_of_output, parent_dir))
+    {
+      *reason = g_strdup_printf (_("the folder “%s” is not directly in “%s”"), output_dir,
+                                 parent_dir);
+      return NULL;
+    }
 
   board = _trawl_board_new (url, recipe, output_dir);
+  _trawl_board_set_parent_dir (board, parent_dir);
   _trawl_board_set_title (board, title);
   _trawl_board_set_error (board, error);
   _trawl_board_set_counts (board, pages, found, skipped);

@@ -875,9 +875,32 @@ trawl_queue_add_board (TrawlQueue  *self,
                        const char  *output_dir,
                        GError     **error)
 {
+  return trawl_queue_add_board_full (self, url, recipe, output_dir, TRAWL_ADD_BOARD_NONE, error);
+}
+
+/**
+ * trawl_queue_add_board_full:
+ * @output_dir: where this board's files go, or, with
+ *   %TRAWL_ADD_BOARD_OWN_FOLDER, where the board's own folder is made
+ *
+ * As trawl_queue_add_board(). A board's own folder is named after its
+ * title (else its site and the last part of its address), never one that
+ * holds another board's videos, and made only when its first video starts:
+ * a board that fails, or whose videos were all downloaded before, leaves
+ * no folder behind.
+ */
+TrawlBoard *
+trawl_queue_add_board_full (TrawlQueue          *self,
+                            const char          *url,
+                            const char          *recipe,
+                            const char          *output_dir,
+                            TrawlAddBoardFlags   flags,
+                            GError             **error)
+{
   g_autoptr(TrawlBoard) board = NULL;
   TrawlRecipe *found = NULL;
   g_autofree char *absolute = NULL;
+  gboolean own_folder = (flags & TRAWL_ADD_BOARD_OWN_FOLDER) != 0;
 
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
   g_return_val_if_fail (url != NULL, NULL);
@@ -905,7 +928,10 @@ trawl_queue_add_board (TrawlQueue  *self,
   if (!check_output_dir (absolute, error))
     return NULL;
 
-  board = _trawl_board_new (url, found != NULL ? trawl_recipe_get_name (found) : NULL, absolute);
+  board = _trawl_board_new (url, found != NULL ? trawl_recipe_get_name (found) : NULL,
+                            own_folder ? NULL : absolute);
+  if (own_folder)
+    _trawl_board_set_parent_dir (board, absolute);
   _trawl_board_set_review (board, self->review);
   g_list_store_append (self->boards, board);
   _trawl_queue_crawl (self, board);
@@ -947,6 +973,7 @@ void
 _trawl_queue_restore_board (TrawlQueue *self,
                             TrawlBoard *board)
 {
+  _trawl_paths_keep_folder (self->paths, board);
   g_list_store_append (self->boards, board);
 }
 

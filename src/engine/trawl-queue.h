@@ -10,6 +10,13 @@
 
 G_BEGIN_DECLS
 
+/* How trawl_queue_add_board_full() places a board's files. */
+typedef enum
+{
+  TRAWL_ADD_BOARD_NONE       = 0,
+  TRAWL_ADD_BOARD_OWN_FOLDER = 1 << 0,  /* in a folder of the board's own, made in the given one */
+} TrawlAddBoardFlags;
+
 #define TRAWL_TYPE_QUEUE (trawl_queue_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrawlQueue, trawl_queue, TRAWL, QUEUE, GObject)
@@ -20,6 +27,12 @@ TrawlBoard     *trawl_queue_add_board      (TrawlQueue      *self,
                                             const char      *url,
                                             const char      *recipe,
                                             const char      *output_dir,
+                                            GError         **error);
+TrawlBoard     *trawl_queue_add_board_full (TrawlQueue      *self,
+                                            const char      *url,
+                                            const char      *recipe,
+                                            const char      *output_dir,
+                                            TrawlAddBoardFlags flags,
                                             GError         **error);
 GListModel     *trawl_queue_get_boards     (TrawlQueue      *self);
 TrawlRecipeSet *trawl_queue_get_recipes    (TrawlQueue      *self);

@@ -337,6 +337,9 @@ open_part (Transfer  *transfer,
 {
   g_autofree char *key = _trawl_item_archive_key (transfer->item);
 
+  if (!_trawl_paths_make_folder (trawl_item_get_board (transfer->item), error))
+    return FALSE;
+
   for (guint i = 0; i < MAX_RENAMES; i++)
     {
       g_autofree char *path = g_strdup (trawl_item_get_path (transfer->item));

@@ -44,6 +44,8 @@ char    *_trawl_resolve_links     (const char          *path,
 gboolean _trawl_make_parent       (const char          *path,
                                    GError             **error);
 char    *_trawl_printable         (const char          *text);
+char    *_trawl_fd_get_xattr      (int                  fd,
+                                   const char          *name);
 gboolean _trawl_is_http_token     (const char          *text);
 gboolean _trawl_is_http_value     (const char          *text);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "trawl-util-private.h"
@@ -360,4 +361,19 @@ _trawl_json_parse (JsonParser  *parser,
     }
 
   return TRUE;
+}
+
+/* The extended attribute @name of the open file @fd as text, or NULL when
+ * it has none (or the file system keeps none). */
+char *
+_trawl_fd_get_xattr (int         fd,
+                     const char *name)
+{
+  char buffer[4096];
+  ssize_t n = fgetxattr (fd, name, buffer, sizeof buffer - 1);
+
+  if (n < 0)
+    return NULL;
+  buffer[n] = '\0';
+  return g_strdup (buffer);
 }
