@@ -534,14 +534,15 @@ test_new_board_shown (TrawlUiFixture *f,
   TRAWL_WAIT_UNTIL (header_in_view (f, board));
   trawl_ui_screenshot (f, "new-board.png");
 
-  /* From the address box, Tab reaches the list on the new board. */
+  /* From the address box, Tab reaches the list on the new board (past the
+   * search and menu buttons and the four filters). */
   {
     GtkWidget *list = GTK_WIDGET (trawl_window_get_list_view (f->window));
     GtkWidget *header = trawl_ui_find_widget (GTK_WIDGET (f->window), is_header_of, board);
     GtkWidget *focus = NULL;
 
     gtk_widget_activate_action (GTK_WIDGET (f->window), "win.focus-entry", NULL);
-    for (guint i = 0; i < 4 && !is_inside (focus, list); i++)
+    for (guint i = 0; i < 8 && !is_inside (focus, list); i++)
       {
         trawl_ui_press_key (f, GDK_KEY_Tab, 0);
         focus = gtk_root_get_focus (GTK_ROOT (f->window));
@@ -816,6 +817,162 @@ test_wide (TrawlUiFixture *f,
   }
 }
 
+static gboolean
+is_search_entry (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return GTK_IS_SEARCH_ENTRY (widget);
+}
+
+/* The count shown on the filter button for @target ("all", "failed"…). */
+static gboolean
+is_filter_count (GtkWidget     *widget,
+                 gconstpointer  target)
+{
+  GtkWidget *button = gtk_widget_get_ancestor (widget, GTK_TYPE_TOGGLE_BUTTON);
+  GVariant *value;
+
+  if (!GTK_IS_LABEL (widget) || !gtk_widget_has_css_class (widget, "trawl-filter-count") ||
+      button == NULL)
+    return FALSE;
+  value = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (button));
+  return value != NULL && g_str_equal (g_variant_get_string (value, NULL), target);
+}
+
+static const char *
+filter_count (TrawlUiFixture *f,
+              const char     *target)
+{
+  GtkWidget *label = trawl_ui_find_widget (GTK_WIDGET (f->window), is_filter_count, target);
+
+  g_assert_nonnull (label);
+  return gtk_label_get_label (GTK_LABEL (label));
+}
+
+static void
+set_filter (TrawlUiFixture *f,
+            const char     *target)
+{
+  const char *targets[] = { "all", "active", "failed", "done" };
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.filter", "s", target));
+
+  /* Only its button is down. */
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      GtkWidget *label = trawl_ui_find_widget (GTK_WIDGET (f->window), is_filter_count,
+                                               targets[i]);
+      GtkWidget *button = gtk_widget_get_ancestor (label, GTK_TYPE_TOGGLE_BUTTON);
+
+      g_assert_cmpint (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (button)), ==,
+                       g_str_equal (targets[i], target));
+    }
+}
+
+/* Every row shown is of an item in @state (headings aside). */
+static gboolean
+rows_all_in_state (TrawlUiFixture *f,
+                   TrawlItemState  state)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_list_view_get_model (trawl_window_get_list_view (
+                                     f->window)));
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(GObject) row = g_list_model_get_item (rows, i);
+
+      if (TRAWL_IS_ITEM (row) && trawl_item_get_state (TRAWL_ITEM (row)) != state)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+is_stack (GtkWidget     *widget,
+          gconstpointer  data)
+{
+  return GTK_IS_STACK (widget) && gtk_stack_get_child_by_name (GTK_STACK (widget), "no-match");
+}
+
+static const char *
+visible_page (TrawlUiFixture *f)
+{
+  GtkWidget *stack = trawl_ui_find_widget (GTK_WIDGET (f->window), is_stack, NULL);
+
+  return gtk_stack_get_visible_child_name (GTK_STACK (stack));
+}
+
+/* Five failures among many rows are found with the Failed filter; each
+ * filter says how many it holds; a search by title narrows the list, and
+ * a search that finds nothing says so and offers the way back. */
+static void
+test_filter (TrawlUiFixture *f,
+             gconstpointer   data)
+{
+  g_autofree char *title = NULL;
+  GtkWidget *entry;
+
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_board_server_add_fault (f->server, 3, TRAWL_FAULT_DETAIL_STATUS, 404, 100);
+  trawl_board_server_add_fault (f->server, 8, TRAWL_FAULT_DETAIL_STATUS, 404, 100);
+  /* Held: the Active filter loses its rows as they finish. */
+  trawl_board_server_hold_videos (f->server, TRUE);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_FAILED) == 2 &&
+                    trawl_ui_rows_in_view (f) == 13);
+  set_filter (f, "active");
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 10);
+  trawl_board_server_hold_videos (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 0);
+  g_assert_cmpstr (visible_page (f), ==, "no-match");
+
+  TRAWL_WAIT_UNTIL (g_str_equal (filter_count (f, "failed"), "2"));
+  g_assert_cmpstr (filter_count (f, "all"), ==, "12");
+  g_assert_cmpstr (filter_count (f, "done"), ==, "10");
+  g_assert_cmpstr (filter_count (f, "active"), ==, "0");
+
+  /* Rows added to the list come once per main loop iteration. */
+  set_filter (f, "failed");
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 2);
+  g_assert_true (rows_all_in_state (f, TRAWL_ITEM_FAILED));
+  g_assert_cmpstr (visible_page (f), ==, "list");
+  trawl_ui_screenshot (f, "filter-failed.png");
+  set_filter (f, "done");
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 10);
+  g_assert_true (rows_all_in_state (f, TRAWL_ITEM_DONE));
+  set_filter (f, "all");
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 12);
+
+  /* Ctrl+F opens the search; a title (any case) narrows the list to it. */
+  trawl_ui_press_key (f, GDK_KEY_f, GDK_CONTROL_MASK);
+  entry = trawl_ui_find_widget (GTK_WIDGET (f->window), is_search_entry, NULL);
+  g_assert_nonnull (entry);
+  TRAWL_WAIT_UNTIL (gtk_widget_has_focus (entry) ||
+                    gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (f->window)), entry));
+  title = trawl_board_server_item_title (f->server, 5);
+  gtk_editable_set_text (GTK_EDITABLE (entry), title);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 1);
+  trawl_ui_screenshot (f, "filter-search.png");
+
+  /* Nothing found: said, with the way back. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "no title has this");
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 0);
+  g_assert_cmpstr (visible_page (f), ==, "no-match");
+  trawl_ui_screenshot (f, "filter-no-match.png");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-all", NULL));
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 12);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (entry)), ==, "");
+  g_assert_cmpstr (visible_page (f), ==, "list");
+
+  /* Escape in the search closes it and shows everything again. */
+  trawl_ui_press_key (f, GDK_KEY_f, GDK_CONTROL_MASK);
+  gtk_editable_set_text (GTK_EDITABLE (entry), title);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 1);
+  trawl_ui_press_key (f, GDK_KEY_Escape, 0);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 12);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -847,6 +1004,7 @@ main (int   argc,
   ADD ("/window/review-select", test_review_select);
   ADD ("/window/accessible", test_accessible);
   ADD ("/window/failure-saved", test_failure_saved);
+  ADD ("/window/filter", test_filter);
 
   return g_test_run ();
 }

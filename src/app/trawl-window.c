@@ -34,7 +34,12 @@ struct _TrawlWindow
 
   TrawlQueue           *queue;
   GSettings            *settings;
-  GListStore           *sections;
+  GListStore           *sections;     /* one per board, in the boards' order */
+  GtkFilterListModel   *shown;        /* the sections with something to show */
+  GtkCustomFilter      *item_filter;  /* none while everything is shown */
+  GtkCustomFilter      *section_filter;
+  char                 *filter;       /* "all", "active", "failed" or "done" */
+  char                 *search_key;   /* the search, casefolded, or NULL */
   GtkSingleSelection   *selection;
   GHashTable           *downloading;  /* the items downloading, for the speed */
   guint                 summary_source;
@@ -42,6 +47,14 @@ struct _TrawlWindow
   gint64                changed_at;
 
   GtkEntry             *url_entry;
+  GtkSearchBar         *search_bar;
+  GtkEditable          *search_entry;
+  GtkWidget            *search_button;
+  GtkRevealer          *filter_revealer;
+  GtkLabel             *all_count;
+  GtkLabel             *active_count;
+  GtkLabel             *failed_count;
+  GtkLabel             *done_count;
   GtkWidget            *pause_all_button;
   GtkWidget            *resume_all_button;
   AdwToastOverlay      *toast_overlay;
@@ -70,6 +83,7 @@ enum {
   PROP_0,
   PROP_QUEUE,
   PROP_SETTINGS,
+  PROP_FILTER,
   N_PROPS
 };
 
@@ -83,22 +97,175 @@ section_new (TrawlWindow *self,
 {
   g_autoptr(GListStore) parts = g_list_store_new (G_TYPE_LIST_MODEL);
   g_autoptr(GListStore) header = g_list_store_new (TRAWL_TYPE_BOARD);
-  g_autoptr(GListModel) items = trawl_batch_model_new (G_LIST_MODEL (board));
+  g_autoptr(GtkFilterListModel) filtered = NULL;
+  g_autoptr(GListModel) items = NULL;
+  GListModel *section;
 
+  filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (board)),
+                                        g_object_ref (GTK_FILTER (self->item_filter)));
+  items = trawl_batch_model_new (G_LIST_MODEL (filtered));
   g_list_store_append (header, board);
   g_list_store_append (parts, header);
   g_list_store_append (parts, items);
 
-  return G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&parts))));
+  section = G_LIST_MODEL (gtk_flatten_list_model_new (G_LIST_MODEL (g_steal_pointer (&parts))));
+  /* For the sections' filter and the board's position in the list. */
+  g_object_set_data_full (G_OBJECT (section), "trawl-board", g_object_ref (board),
+                          g_object_unref);
+  g_object_set_data_full (G_OBJECT (section), "trawl-items", g_steal_pointer (&filtered),
+                          g_object_unref);
+  return section;
+}
+
+static gboolean
+is_filtering (TrawlWindow *self)
+{
+  return !g_str_equal (self->filter, "all") || self->search_key != NULL;
 }
 
 static void
 update_page (TrawlWindow *self)
 {
   gboolean any = g_list_model_get_n_items (trawl_queue_get_boards (self->queue)) > 0;
+  gboolean none_shown = g_list_model_get_n_items (G_LIST_MODEL (self->shown)) == 0;
 
-  gtk_stack_set_visible_child_name (self->stack, any ? "list" : "empty");
+  gtk_stack_set_visible_child_name (self->stack, !any ? "empty"
+                                                 : none_shown && is_filtering (self) ? "no-match"
+                                                 : "list");
   gtk_revealer_set_reveal_child (self->summary_revealer, any);
+  gtk_revealer_set_reveal_child (self->filter_revealer, any);
+}
+
+/* The filter and the search: an item shows when its state is of the
+ * filter's kind and its title holds the search, in any case. */
+static gboolean
+item_shown (gpointer object,
+            gpointer user_data)
+{
+  TrawlWindow *self = user_data;
+  TrawlItem *item = object;
+  TrawlItemState state = trawl_item_get_state (item);
+  gboolean shown;
+
+  if (g_str_equal (self->filter, "active"))
+    shown = !trawl_item_is_finished (item);
+  else if (g_str_equal (self->filter, "failed"))
+    shown = state == TRAWL_ITEM_FAILED;
+  else if (g_str_equal (self->filter, "done"))
+    shown = state == TRAWL_ITEM_DONE;
+  else
+    shown = TRUE;
+
+  if (shown && self->search_key != NULL)
+    {
+      const char *title = trawl_item_get_title (item);
+      g_autofree char *folded = g_utf8_casefold (title != NULL ? title : "", -1);
+      g_autofree char *key = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
+
+      shown = key != NULL && strstr (key, self->search_key) != NULL;
+    }
+
+  return shown;
+}
+
+/* A board's heading shows while it has items to show, or, under Failed,
+ * when the board itself could not be listed. */
+static gboolean
+section_shown (gpointer object,
+               gpointer user_data)
+{
+  TrawlWindow *self = user_data;
+  TrawlBoard *board = g_object_get_data (object, "trawl-board");
+  GListModel *items = g_object_get_data (object, "trawl-items");
+
+  if (!is_filtering (self) || g_list_model_get_n_items (items) > 0)
+    return TRUE;
+
+  return self->search_key == NULL && g_str_equal (self->filter, "failed") &&
+         trawl_board_get_state (board) == TRAWL_BOARD_FAILED;
+}
+
+/* Asks every item and board again: the filter or the search changed, or
+ * items changed state under a filter. */
+static void
+refilter (TrawlWindow *self)
+{
+  if (is_filtering (self))
+    {
+      gtk_custom_filter_set_filter_func (self->item_filter, item_shown, self, NULL);
+      gtk_custom_filter_set_filter_func (self->section_filter, section_shown, self, NULL);
+    }
+  else
+    {
+      /* Without a function a filter matches everything, and the filter
+       * models pass their models through untouched. */
+      gtk_custom_filter_set_filter_func (self->item_filter, NULL, NULL, NULL);
+      gtk_custom_filter_set_filter_func (self->section_filter, NULL, NULL, NULL);
+    }
+  update_page (self);
+}
+
+static void
+search_changed_cb (TrawlWindow *self)
+{
+  const char *text = gtk_editable_get_text (self->search_entry);
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+
+  g_clear_pointer (&self->search_key, g_free);
+  if (*stripped != '\0')
+    {
+      g_autofree char *folded = g_utf8_casefold (stripped, -1);
+
+      self->search_key = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
+    }
+  refilter (self);
+}
+
+/* A search put away is a search no more. */
+static void
+search_mode_cb (TrawlWindow *self)
+{
+  if (!gtk_search_bar_get_search_mode (self->search_bar))
+    gtk_editable_set_text (self->search_entry, "");
+}
+
+static void
+set_filter (TrawlWindow *self,
+            const char  *filter)
+{
+  if (filter == NULL || (!g_str_equal (filter, "all") && !g_str_equal (filter, "active") &&
+                         !g_str_equal (filter, "failed") && !g_str_equal (filter, "done")))
+    filter = "all";
+  if (self->filter != NULL && g_str_equal (self->filter, filter))
+    return;
+
+  g_free (self->filter);
+  self->filter = g_strdup (filter);
+  if (self->item_filter != NULL)
+    refilter (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+}
+
+static void
+show_all_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  set_filter (self, "all");
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 static void
@@ -208,6 +375,30 @@ update_summary (TrawlWindow *self,
   gtk_label_set_label (self->summary_label, summary);
 }
 
+static void
+set_count (GtkLabel *label,
+           guint     count)
+{
+  g_autofree char *text = g_strdup_printf ("%u", count);
+
+  gtk_label_set_label (label, text);
+}
+
+/* The filters' counts. */
+static void
+update_counts (TrawlWindow *self,
+               const Tally *tally)
+{
+  guint done = tally->in_state[TRAWL_ITEM_DONE];
+  guint failed = tally->in_state[TRAWL_ITEM_FAILED];
+  guint cancelled = tally->in_state[TRAWL_ITEM_CANCELLED];
+
+  set_count (self->all_count, tally->n_items);
+  set_count (self->active_count, tally->n_items - done - failed - cancelled);
+  set_count (self->failed_count, failed);
+  set_count (self->done_count, done);
+}
+
 static gboolean
 summary_tick (gpointer user_data)
 {
@@ -257,6 +448,10 @@ queue_changed_idle (gpointer user_data)
 
   tally_items (self, &tally);
   update_summary (self, &tally);
+  update_counts (self, &tally);
+  /* Items that changed state may leave the filter or join it. */
+  if (is_filtering (self))
+    refilter (self);
   if (self->summary_source == 0 && trawl_queue_is_busy (self->queue))
     self->summary_source = g_timeout_add (SUMMARY_MS, summary_tick, self);
 
@@ -351,20 +546,20 @@ rows_changed_cb (TrawlWindow *self)
     self->follow_source = g_idle_add (follow_idle, self);
 }
 
-/* The position of @board's heading in the list, or G_MAXUINT. */
+/* The position of @board's heading in the list, or G_MAXUINT when it is
+ * not shown. */
 static guint
 board_position (TrawlWindow *self,
                 TrawlBoard  *board)
 {
-  GListModel *boards = trawl_queue_get_boards (self->queue);
+  GListModel *shown = G_LIST_MODEL (self->shown);
   guint position = 0;
 
-  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+  for (guint i = 0; i < g_list_model_get_n_items (shown); i++)
     {
-      g_autoptr(TrawlBoard) other = g_list_model_get_item (boards, i);
-      g_autoptr(GListModel) section = g_list_model_get_item (G_LIST_MODEL (self->sections), i);
+      g_autoptr(GListModel) section = g_list_model_get_item (shown, i);
 
-      if (other == board)
+      if (g_object_get_data (G_OBJECT (section), "trawl-board") == board)
         return position;
       position += g_list_model_get_n_items (section);
     }
@@ -380,6 +575,13 @@ scroll_to_board (TrawlWindow *self,
 {
   guint position = board_position (self, board);
 
+  /* Hidden by the filter or the search: everything is shown again. */
+  if (position == G_MAXUINT && is_filtering (self))
+    {
+      gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+      set_filter (self, "all");
+      position = board_position (self, board);
+    }
   if (position == G_MAXUINT)
     return;
 
@@ -1192,8 +1394,12 @@ trawl_window_constructed (GObject *object)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
+  self->item_filter = gtk_custom_filter_new (NULL, NULL, NULL);
+  self->section_filter = gtk_custom_filter_new (NULL, NULL, NULL);
   self->sections = g_list_store_new (G_TYPE_LIST_MODEL);
-  flat = gtk_flatten_list_model_new (g_object_ref (G_LIST_MODEL (self->sections)));
+  self->shown = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->sections)),
+                                           g_object_ref (GTK_FILTER (self->section_filter)));
+  flat = gtk_flatten_list_model_new (g_object_ref (G_LIST_MODEL (self->shown)));
   g_signal_connect_object (flat, "items-changed", G_CALLBACK (rows_changed_cb), self,
                            G_CONNECT_SWAPPED);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_steal_pointer (&flat)));
@@ -1246,7 +1452,10 @@ trawl_window_dispose (GObject *object)
   g_clear_handle_id (&self->follow_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_WINDOW);
   g_clear_object (&self->selection);
+  g_clear_object (&self->shown);
   g_clear_object (&self->sections);
+  g_clear_object (&self->item_filter);
+  g_clear_object (&self->section_filter);
   g_clear_pointer (&self->downloading, g_hash_table_unref);
   forget_removed (self);
   g_clear_object (&self->followed);
@@ -1263,6 +1472,8 @@ trawl_window_finalize (GObject *object)
 
   g_clear_object (&self->queue);
   g_clear_object (&self->settings);
+  g_free (self->filter);
+  g_free (self->search_key);
 
   G_OBJECT_CLASS (trawl_window_parent_class)->finalize (object);
 }
@@ -1282,6 +1493,9 @@ trawl_window_get_property (GObject    *object,
       break;
     case PROP_SETTINGS:
       g_value_set_object (value, self->settings);
+      break;
+    case PROP_FILTER:
+      g_value_set_string (value, self->filter);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1303,6 +1517,9 @@ trawl_window_set_property (GObject      *object,
       break;
     case PROP_SETTINGS:
       self->settings = g_value_dup_object (value);
+      break;
+    case PROP_FILTER:
+      set_filter (self, g_value_get_string (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1329,11 +1546,23 @@ trawl_window_class_init (TrawlWindowClass *klass)
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* Which items the list shows: "all", "active", "failed" or "done". */
+  properties[PROP_FILTER] =
+    g_param_spec_string ("filter", NULL, NULL, "all",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/trawl/Trawl/trawl-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, search_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, filter_revealer);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, all_count);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, active_count);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, failed_count);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, done_count);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, pause_all_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, resume_all_button);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, toast_overlay);
@@ -1343,6 +1572,7 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, summary_label);
   gtk_widget_class_bind_template_callback (widget_class, url_entry_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, url_entry_icon_release_cb);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "win.add-board", "s", add_board_action);
   gtk_widget_class_install_action (widget_class, "win.paste-board", NULL, paste_board_action);
@@ -1359,6 +1589,9 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.remove-board", "s", remove_board_action);
   gtk_widget_class_install_action (widget_class, "win.undo-remove", NULL, undo_remove_action);
   gtk_widget_class_install_action (widget_class, "win.row-menu", NULL, row_menu_action);
+  gtk_widget_class_install_property_action (widget_class, "win.filter", "filter");
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_install_action (widget_class, "win.show-all", NULL, show_all_action);
 
   /* Window-wide keys that text fields need for themselves (Ctrl+V) are
    * bound in the bubble phase, so a focused entry gets them first. */
@@ -1370,10 +1603,12 @@ trawl_window_class_init (TrawlWindowClass *klass)
                                        "win.resume-all", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK,
                                        "win.retry-failed", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
 }
 
-/* A narrow window gives the address box the room of Pause All and
- * Resume All, which stay in the main menu and on their keys. */
+/* A narrow window gives the address box the room of Pause All, Resume
+ * All and Search, which stay in the main menu and on their keys. */
 static void
 width_changed_cb (TrawlWindow *self)
 {
@@ -1383,6 +1618,7 @@ width_changed_cb (TrawlWindow *self)
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
   gtk_widget_set_visible (self->pause_all_button, width >= NARROW_WIDTH);
   gtk_widget_set_visible (self->resume_all_button, width >= NARROW_WIDTH);
+  gtk_widget_set_visible (self->search_button, width >= NARROW_WIDTH);
 }
 
 static void
@@ -1424,8 +1660,15 @@ trawl_window_init (TrawlWindow *self)
   GtkEventController *shortcuts;
   GtkDropTarget *drop;
 
+  self->filter = g_strdup ("all");
   load_style ();
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  g_object_bind_property (self->search_button, "active", self->search_bar, "search-mode-enabled",
+                          G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (self->search_bar, "notify::search-mode-enabled",
+                           G_CALLBACK (search_mode_cb), self, G_CONNECT_SWAPPED);
 
   shortcuts = gtk_shortcut_controller_new ();
   gtk_event_controller_set_propagation_phase (shortcuts, GTK_PHASE_BUBBLE);
