@@ -2,6 +2,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "trawl-board-header.h"
@@ -633,8 +634,27 @@ test_shortcuts (TrawlUiFixture *f,
   trawl_queue_pause_all (f->queue);
 }
 
+static gboolean
+is_overall_progress (GtkWidget     *widget,
+                     gconstpointer  data)
+{
+  return GTK_IS_PROGRESS_BAR (widget) && gtk_widget_has_css_class (widget, "osd");
+}
+
+/* The board's heading, with how far the board has come. */
+static gboolean
+is_board_progress (GtkWidget     *widget,
+                   gconstpointer  data)
+{
+  const char *text = GTK_IS_LABEL (widget) ? gtk_label_get_label (GTK_LABEL (widget)) : "";
+
+  return g_str_has_prefix (text, "found 3 videos on 1 page · ") &&
+         g_str_has_suffix (text, "\u00a0MB of 3.1\u00a0MB");
+}
+
 /* The summary counts paused videos, and shows no "0 bytes/s" while the
- * downloads only connect. */
+ * downloads only connect; it says how far everything has come, as the
+ * board's heading does for the board, and a bar shows it. */
 static void
 test_summary (TrawlUiFixture *f,
               gconstpointer   data)
@@ -653,8 +673,22 @@ test_summary (TrawlUiFixture *f,
   trawl_queue_resume (f->queue, item);
   TRAWL_WAIT_UNTIL (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING);
   summary = trawl_window_get_summary (f->window);
-  g_assert_cmpstr (summary, ==, "2 of 3 done · 1 downloading");
-  trawl_queue_pause_all (f->queue);
+  /* Two videos of 1 MiB and 256 KiB of the third. */
+  g_assert_cmpstr (summary, ==, "2 of 3 done · 1 downloading · 2.4\u00a0MB of 3.1\u00a0MB");
+  /* The server sends the video anew (a 200), from its first byte. */
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (f->window), is_board_progress, NULL) != NULL);
+  {
+    GtkWidget *bar = trawl_ui_find_widget (GTK_WIDGET (f->window), is_overall_progress, NULL);
+
+    g_assert_nonnull (bar);
+    TRAWL_WAIT_UNTIL (gtk_widget_get_visible (bar));
+    TRAWL_WAIT_UNTIL (fabs (gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar)) -
+                            (2.0 * 1024 * 1024 + trawl_item_get_bytes (item)) / (3 * 1024 * 1024))
+                      < 0.001);
+    trawl_ui_screenshot (f, "summary-progress.png");
+    trawl_queue_pause_all (f->queue);
+    TRAWL_WAIT_UNTIL (!gtk_widget_get_visible (bar));
+  }
 }
 
 /* Under review the board's menu ticks every video or none. */

@@ -7,6 +7,7 @@
 #include "trawl-application.h"
 #include "trawl-board-server.h"
 #include "trawl-preferences-window.h"
+#include "trawl-session.h"
 #include "trawl-window.h"
 
 struct _TrawlApplication
@@ -15,6 +16,7 @@ struct _TrawlApplication
 
   GSettings        *settings;
   TrawlQueue       *queue;
+  TrawlSession     *session;
   TrawlBoardServer *demo_server;
   gboolean          demo;
   gboolean          paste;
@@ -446,6 +448,7 @@ trawl_application_startup (GApplication *app)
   if (self->restore_error != NULL)
     g_message ("%s", self->restore_error->message);
 
+  self->session = trawl_session_new (GTK_APPLICATION (self), self->queue, self->settings);
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",
                            G_CALLBACK (application_boards_changed_cb), self, G_CONNECT_SWAPPED);
 
@@ -467,6 +470,7 @@ trawl_application_shutdown (GApplication *app)
 {
   TrawlApplication *self = TRAWL_APPLICATION (app);
 
+  g_clear_object (&self->session);
   trawl_application_stop_queue (self->queue);
 
   G_APPLICATION_CLASS (trawl_application_parent_class)->shutdown (app);

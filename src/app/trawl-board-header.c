@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "trawl-board-header.h"
 #include "trawl-format.h"
 #include "trawl-open.h"
+#include "trawl-progress.h"
 
 /* The heading above a board's videos: its title, what the crawl found,
  * whether it is still looking, the board's menu, and — when the user
@@ -26,7 +28,11 @@ struct _TrawlBoardHeader
   GtkSpinner   *spinner;
   GtkMenuButton *menu_button;
   GtkButton    *download_button;
+  guint         tick_source;  /* while videos are at work: the progress */
 };
+
+/* How often a board at work says how far it has come. */
+#define TICK_SECONDS 1
 
 G_DEFINE_FINAL_TYPE (TrawlBoardHeader, trawl_board_header, GTK_TYPE_WIDGET)
 
@@ -71,8 +77,26 @@ board_subtitle (TrawlBoard *board)
   else if (trawl_board_get_error (board) != NULL)
     /* Listed only in part: a later page failed, and why. */
     g_string_append (text, trawl_board_get_error (board));
-  else
+  else if (trawl_board_get_n_active (board) == 0)
     g_string_append (text, trawl_board_get_url (board));
+
+  /* At work: "45 MB of 120 MB · 3.2 MB/s · 2 min left" for the board. */
+  if (trawl_board_get_n_active (board) > 0)
+    {
+      TrawlProgress progress = { 0 };
+
+      trawl_progress_add_items (&progress, G_LIST_MODEL (board));
+      if (progress.downloading > 0)
+        {
+          g_autofree char *part = trawl_progress_text (&progress);
+
+          if (!g_str_has_suffix (text->str, " · "))
+            g_string_append (text, " · ");
+          g_string_append (text, part);
+        }
+    }
+  if (g_str_has_suffix (text->str, " · "))
+    g_string_truncate (text, text->len - strlen (" · "));
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -190,6 +214,30 @@ update (TrawlBoardHeader *self)
     }
 }
 
+static gboolean
+tick_cb (gpointer user_data)
+{
+  TrawlBoardHeader *self = user_data;
+
+  if (self->board == NULL || trawl_board_get_n_active (self->board) == 0)
+    {
+      self->tick_source = 0;
+      update (self);
+      return G_SOURCE_REMOVE;
+    }
+  update (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The progress is said again every second while the board's videos are at
+ * work, and once more when they stop. */
+static void
+update_tick (TrawlBoardHeader *self)
+{
+  if (self->tick_source == 0 && self->board != NULL && trawl_board_get_n_active (self->board) > 0)
+    self->tick_source = g_timeout_add_seconds (TICK_SECONDS, tick_cb, self);
+}
+
 static void
 board_notify_cb (TrawlBoardHeader *self,
                  GParamSpec       *pspec)
@@ -203,6 +251,7 @@ board_notify_cb (TrawlBoardHeader *self,
       g_str_equal (name, "n-active"))
     {
       update_actions (self);
+      update_tick (self);
       return;
     }
   if (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board))
@@ -310,6 +359,7 @@ trawl_board_header_dispose (GObject *object)
 {
   TrawlBoardHeader *self = (TrawlBoardHeader *)object;
 
+  g_clear_handle_id (&self->tick_source, g_source_remove);
   g_clear_object (&self->board_signals);
   g_clear_object (&self->board);
   g_clear_object (&self->queue);
@@ -424,6 +474,7 @@ trawl_board_header_set_board (TrawlBoardHeader *self,
 
   g_signal_group_set_target (self->board_signals, board);
   update (self);
+  update_tick (self);
 }
 
 /* The board's menu, as its button opens it (the Menu key, a right click). */

@@ -11,6 +11,7 @@
 #include "trawl-format.h"
 #include "trawl-item-row.h"
 #include "trawl-preferences-window.h"
+#include "trawl-progress.h"
 #include "trawl-uri.h"
 #include "trawl-window.h"
 
@@ -41,7 +42,6 @@ struct _TrawlWindow
   char                 *filter;       /* "all", "active", "failed" or "done" */
   char                 *search_key;   /* the search, casefolded, or NULL */
   GtkSingleSelection   *selection;
-  GHashTable           *downloading;  /* the items downloading, for the speed */
   guint                 summary_source;
   guint                 changed_source;
   gint64                changed_at;
@@ -62,6 +62,7 @@ struct _TrawlWindow
   GtkListView          *list_view;
   GtkRevealer          *summary_revealer;
   GtkLabel             *summary_label;
+  GtkProgressBar       *overall_progress;
 
   TrawlBoard           *followed;     /* scrolled to as rows arrive above it */
   gint64                follow_until;
@@ -287,31 +288,28 @@ boards_changed_cb (TrawlWindow *self,
   update_page (self);
 }
 
-/* How many items are in each state, and how fast the downloading ones
- * go: the summary and the actions' sensitivity. The queue keeps the
- * counts; only the downloading items are walked. */
+/* How many items are in each state (the queue keeps the counts), and
+ * how far they have come all together: the summary and the actions'
+ * sensitivity. */
 typedef struct
 {
-  guint  n_items;
-  guint  in_state[TRAWL_ITEM_CANCELLED + 1];
-  double speed;
+  guint         n_items;
+  guint         in_state[TRAWL_ITEM_CANCELLED + 1];
+  TrawlProgress progress;
 } Tally;
 
 static void
 tally_items (TrawlWindow *self,
              Tally       *tally)
 {
-  GHashTableIter iter;
-  gpointer item;
-
   memset (tally, 0, sizeof *tally);
   tally->n_items = g_list_model_get_n_items (G_LIST_MODEL (self->queue));
   for (guint state = 0; state < G_N_ELEMENTS (tally->in_state); state++)
     tally->in_state[state] = trawl_queue_count_state (self->queue, state);
 
-  g_hash_table_iter_init (&iter, self->downloading);
-  while (g_hash_table_iter_next (&iter, &item, NULL))
-    tally->speed += trawl_item_get_speed (item);
+  /* A walk over every item, twice a second: 2,000 items take 0.1 ms. */
+  if (tally->in_state[TRAWL_ITEM_DOWNLOADING] > 0)
+    trawl_progress_add_items (&tally->progress, G_LIST_MODEL (self->queue));
 }
 
 static char *
@@ -334,16 +332,14 @@ summary_text (const Tally *tally)
   if (active > 0)
     {
       g_string_append (text, " · ");
+      g_autofree char *progress = trawl_progress_text (&tally->progress);
+
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloading",
                                                  "%u downloading", active), active);
-      /* While they only connect, no "0 bytes/s". */
-      if (tally->speed >= 1)
-        {
-          g_autofree char *rate = g_format_size ((guint64) tally->speed);
-
-          g_string_append (text, " · ");
-          g_string_append_printf (text, _("%s/s"), rate);
-        }
+      /* "45 MB of 120 MB · 3.2 MB/s · 2 min left"; while they only
+       * connect, no "0 bytes/s". */
+      g_string_append (text, " · ");
+      g_string_append (text, progress);
     }
   if (paused > 0)
     {
@@ -371,8 +367,13 @@ update_summary (TrawlWindow *self,
                 const Tally *tally)
 {
   g_autofree char *summary = summary_text (tally);
+  double fraction = trawl_progress_fraction (&tally->progress);
 
   gtk_label_set_label (self->summary_label, summary);
+  gtk_widget_set_visible (GTK_WIDGET (self->overall_progress),
+                          tally->progress.downloading > 0 && fraction >= 0);
+  if (fraction >= 0)
+    gtk_progress_bar_set_fraction (self->overall_progress, fraction);
 }
 
 static void
@@ -486,17 +487,6 @@ queue_changed_cb (TrawlWindow *self)
     self->changed_source = g_timeout_add ((guint) (wait_us / 1000) + 1, queue_changed_idle, self);
 }
 
-static void
-item_state_changed_cb (TrawlWindow *self,
-                       TrawlItem   *item)
-{
-  if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
-    g_hash_table_add (self->downloading, g_object_ref (item));
-  else
-    g_hash_table_remove (self->downloading, item);
-
-  queue_changed_cb (self);
-}
 
 static TrawlBoard *
 find_board (TrawlWindow *self,
@@ -1419,15 +1409,7 @@ trawl_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   boards_changed_cb (self, 0, 0, g_list_model_get_n_items (boards), boards);
 
-  self->downloading = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->queue)); i++)
-    {
-      g_autoptr(TrawlItem) item = g_list_model_get_item (G_LIST_MODEL (self->queue), i);
-
-      if (trawl_item_get_state (item) == TRAWL_ITEM_DOWNLOADING)
-        g_hash_table_add (self->downloading, g_steal_pointer (&item));
-    }
-  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (item_state_changed_cb),
+  g_signal_connect_object (self->queue, "item-state-changed", G_CALLBACK (queue_changed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "items-changed", G_CALLBACK (queue_changed_cb), self,
                            G_CONNECT_SWAPPED);
@@ -1456,7 +1438,6 @@ trawl_window_dispose (GObject *object)
   g_clear_object (&self->sections);
   g_clear_object (&self->item_filter);
   g_clear_object (&self->section_filter);
-  g_clear_pointer (&self->downloading, g_hash_table_unref);
   forget_removed (self);
   g_clear_object (&self->followed);
   g_clear_weak_pointer (&self->last_toast);
@@ -1570,6 +1551,7 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, summary_revealer);
   gtk_widget_class_bind_template_child (widget_class, TrawlWindow, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlWindow, overall_progress);
   gtk_widget_class_bind_template_callback (widget_class, url_entry_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, url_entry_icon_release_cb);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
