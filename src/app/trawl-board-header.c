@@ -247,13 +247,14 @@ board_notify_cb (TrawlBoardHeader *self,
   /* Counts of the items' states change all the time and are not shown,
    * but decide what the menu offers; the selected ones count only under
    * review. */
-  if (g_str_equal (name, "n-done") || g_str_equal (name, "n-failed") ||
-      g_str_equal (name, "n-active"))
+  if (g_str_equal (name, "n-done") || g_str_equal (name, "n-failed"))
     {
       update_actions (self);
-      update_tick (self);
       return;
     }
+  /* The line has the board's progress while videos are at work. */
+  if (g_str_equal (name, "n-active"))
+    update_tick (self);
   if (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board))
     return;
 
