@@ -42,6 +42,51 @@ test_list (void)
   g_assert_cmpstr (found (page, 2)->id, ==, "1301566");
   g_assert_false (found (page, 0)->is_media);
   g_assert_cmpstr (page->title, ==, "财富_梨视频官网-Pear Video");
+
+  /* The cover and the length, where the list shows them. */
+  g_assert_cmpstr (found (page, 0)->thumbnail, ==,
+                   "https://image1.pearvideo.com/cont/20200914/11.png");
+  g_assert_cmpuint (found (page, 0)->duration, ==, 2 * 60 + 13);
+  g_assert_null (found (page, 1)->thumbnail);
+  g_assert_cmpuint (found (page, 1)->duration, ==, 52);
+  g_assert_null (found (page, 2)->thumbnail);
+  g_assert_cmpuint (found (page, 2)->duration, ==, 0);
+}
+
+/* Cover images as pages write them, and lengths as lists show them. */
+static void
+test_list_previews (void)
+{
+  g_autoptr(TrawlRecipe) recipe = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(TrawlListPage) page = NULL;
+  static const char html[] =
+    "<html><body><ul>"
+    "<li><a href='v1'>a</a><img src='/i/1.jpg'><span>1:02:03</span></li>"
+    "<li><a href='v2'>b</a><div style=\"background: url('//cdn.example/2.jpg') center\"></div>"
+    "<span>75</span></li>"
+    "<li><a href='v3'>c</a><div style='background-image: url(\"javascript:alert(1)\")'></div>"
+    "<span>5:61</span></li>"
+    "<li><a href='v4'>d</a><img src='data:image/png;base64,AAAA'><span>live</span></li>"
+    "</ul></body></html>";
+
+  recipe = trawl_recipe_new_from_data ("[Recipe]\nName=t\n[List]\nItems=//li\nLink=a/@href\n"
+                                       "Title=a\nThumbnail=(img/@src | div/@style)[1]\n"
+                                       "Duration=span\n[Media m]\nRegex=(x)\n", -1, "t.recipe",
+                                       &error);
+  g_assert_no_error (error);
+  body = g_bytes_new_static (html, sizeof html - 1);
+  page = _trawl_extract_list (recipe, body, "text/html", "https://site.example/board/");
+  g_assert_cmpuint (page->items->len, ==, 4);
+  g_assert_cmpstr (found (page, 0)->thumbnail, ==, "https://site.example/i/1.jpg");
+  g_assert_cmpuint (found (page, 0)->duration, ==, 3723);
+  g_assert_cmpstr (found (page, 1)->thumbnail, ==, "https://cdn.example/2.jpg");
+  g_assert_cmpuint (found (page, 1)->duration, ==, 75);
+  g_assert_null (found (page, 2)->thumbnail);
+  g_assert_cmpuint (found (page, 2)->duration, ==, 0);
+  g_assert_null (found (page, 3)->thumbnail);
+  g_assert_cmpuint (found (page, 3)->duration, ==, 0);
 }
 
 static void
@@ -226,6 +271,7 @@ main (int   argc,
   trawl_test_init (&argc, &argv);
 
   g_test_add_func ("/extract/list", test_list);
+  g_test_add_func ("/extract/list-previews", test_list_previews);
   g_test_add_func ("/extract/loading-fragment", test_loading_fragment);
   g_test_add_func ("/extract/detail-classic", test_detail_classic);
   g_test_add_func ("/extract/detail-api", test_detail_api);

@@ -958,6 +958,11 @@ test_restore (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 6);
   paused = trawl_test_item (f->queue, 2);
   g_assert_cmpint (trawl_item_get_state (paused), ==, TRAWL_ITEM_PAUSED);
+  /* What the list showed of it: "02:12" and its cover. */
+  g_assert_cmpuint (trawl_item_get_duration (paused), ==, 2 * 60 + 12);
+  g_assert_true (g_str_has_prefix (trawl_item_get_thumbnail (paused), f->url) ||
+                 g_str_has_prefix (trawl_item_get_thumbnail (paused), "http://127.0.0.1"));
+  g_assert_true (g_str_has_suffix (trawl_item_get_thumbnail (paused), ".png"));
   g_assert_cmpuint (trawl_item_get_bytes (paused), ==, 256 * 1024);
   g_assert_cmpuint (trawl_item_get_bytes (trawl_test_item (f->queue, 0)),
                     ==, 1024 * 1024);

@@ -286,6 +286,7 @@ add_entries (Crawl         *crawl,
         continue;
 
       item = _trawl_item_new (crawl->board, entry->url, entry->title, entry->id);
+      _trawl_item_set_preview (item, entry->thumbnail, entry->duration);
       if (entry->is_media)
         _trawl_item_set_media_url (item, entry->url);
       if (archived (crawl, item))

@@ -13,6 +13,8 @@ typedef struct
   char *url;    /* the detail page, or the media file itself */
   char *title;
   char *id;
+  char *thumbnail;  /* the cover image the list shows, or NULL */
+  guint duration;   /* seconds, or 0 when not shown */
   gboolean is_media;
 } TrawlFound;
 

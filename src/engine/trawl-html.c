@@ -23,6 +23,7 @@ _trawl_found_free (TrawlFound *found)
   g_free (found->url);
   g_free (found->title);
   g_free (found->id);
+  g_free (found->thumbnail);
   g_free (found);
 }
 
@@ -511,6 +512,78 @@ extract_generic_list (TrawlListPage *page,
     g_ptr_array_set_size (page->links, 0);
 }
 
+/* An image's address from an attribute as pages write it: a plain URL
+ * (src, data-src…), or a style with "background-image: url(…)"; only
+ * http and https. */
+static char *
+image_url (const char *base,
+           const char *value)
+{
+  g_autofree char *inner = NULL;
+  const char *start;
+  char *url;
+
+  if (value == NULL)
+    return NULL;
+
+  start = strstr (value, "url(");
+  if (start != NULL)
+    {
+      const char *end;
+
+      start += strlen ("url(");
+      end = strchr (start, ')');
+      if (end == NULL)
+        return NULL;
+      inner = g_strndup (start, end - start);
+      g_strstrip (inner);
+      /* url("…") and url('…') */
+      if (*inner == '"' || *inner == '\'')
+        {
+          size_t n = strlen (inner);
+
+          if (n < 2 || inner[n - 1] != *inner)
+            return NULL;
+          memmove (inner, inner + 1, n - 2);
+          inner[n - 2] = '\0';
+        }
+      value = inner;
+    }
+
+  url = trawl_uri_resolve (base, value, NULL);
+  if (url != NULL && !g_str_has_prefix (url, "http://") && !g_str_has_prefix (url, "https://"))
+    g_clear_pointer (&url, g_free);
+  return url;
+}
+
+/* "3:24", "1:02:03" or "204": seconds, or 0 when it is none of these. */
+static guint
+parse_duration (const char *text)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 seconds = 0;
+  guint n;
+
+  if (text == NULL)
+    return 0;
+  parts = g_strsplit (text, ":", -1);
+  n = g_strv_length (parts);
+  if (n == 0 || n > 3)
+    return 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 value;
+
+      g_strstrip (parts[i]);
+      if (!g_ascii_string_to_unsigned (parts[i], 10, 0, i == 0 ? G_MAXUINT : 59, &value, NULL))
+        return 0;
+      seconds = seconds * 60 + value;
+    }
+
+  return seconds <= G_MAXUINT ? (guint) seconds : 0;
+}
+
 static void
 extract_recipe_list (TrawlListPage *page,
                      TrawlRecipe   *recipe,
@@ -539,6 +612,18 @@ extract_recipe_list (TrawlListPage *page,
       found = g_new0 (TrawlFound, 1);
       found->title = xpath_first (doc, node, recipe->title_xpath);
       found->id = trawl_recipe_get_item_id (recipe, link);
+      if (recipe->thumbnail_xpath != NULL)
+        {
+          g_autofree char *image = xpath_first (doc, node, recipe->thumbnail_xpath);
+
+          found->thumbnail = image_url (base, image);
+        }
+      if (recipe->duration_xpath != NULL)
+        {
+          g_autofree char *duration = xpath_first (doc, node, recipe->duration_xpath);
+
+          found->duration = parse_duration (duration);
+        }
       found->is_media = trawl_uri_media_extension (link) != NULL;
       found->url = g_steal_pointer (&link);
       g_ptr_array_add (page->items, found);

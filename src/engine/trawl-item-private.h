@@ -43,4 +43,8 @@ void          _trawl_item_set_validator    (TrawlItem      *self,
                                             const char     *validator);
 char         *_trawl_item_archive_key      (TrawlItem      *self);
 
+void        _trawl_item_set_preview      (TrawlItem   *self,
+                                          const char  *thumbnail,
+                                          guint        duration);
+
 G_END_DECLS

@@ -42,6 +42,8 @@ struct _TrawlItem
 
   GCancellable   *cancellable;
   char           *validator;
+  char           *thumbnail;  /* the list's cover image, or NULL */
+  guint           duration;   /* seconds, or 0 */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlItem, trawl_item, G_TYPE_OBJECT)
@@ -83,6 +85,7 @@ trawl_item_finalize (GObject *object)
   g_clear_object (&self->board);
   g_free (self->id);
   g_free (self->title);
+  g_free (self->thumbnail);
   g_free (self->page_url);
   g_free (self->media_url);
   g_free (self->path);
@@ -241,6 +244,40 @@ _trawl_item_new (TrawlBoard *board,
   self->id = g_strdup (id);
 
   return self;
+}
+
+/* What the list page showed of the item: its cover image and length. */
+void
+_trawl_item_set_preview (TrawlItem  *self,
+                         const char *thumbnail,
+                         guint       duration)
+{
+  g_return_if_fail (TRAWL_IS_ITEM (self));
+
+  g_free (self->thumbnail);
+  self->thumbnail = g_strdup (thumbnail);
+  self->duration = duration;
+}
+
+/**
+ * trawl_item_get_thumbnail:
+ *
+ * Returns: (nullable): the address of the cover image the board's list
+ *   showed for the item
+ */
+const char *
+trawl_item_get_thumbnail (TrawlItem *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ITEM (self), NULL);
+  return self->thumbnail;
+}
+
+/* The video's length in seconds as the list showed it, or 0. */
+guint
+trawl_item_get_duration (TrawlItem *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ITEM (self), 0);
+  return self->duration;
 }
 
 TrawlBoard *

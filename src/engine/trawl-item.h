@@ -50,6 +50,8 @@ TrawlBoard     *trawl_item_get_board     (TrawlItem *self);
 const char     *trawl_item_get_id        (TrawlItem *self);
 const char     *trawl_item_get_title     (TrawlItem *self);
 const char     *trawl_item_get_page_url  (TrawlItem *self);
+const char     *trawl_item_get_thumbnail (TrawlItem *self);
+guint           trawl_item_get_duration  (TrawlItem *self);
 const char     *trawl_item_get_media_url (TrawlItem *self);
 const char     *trawl_item_get_path      (TrawlItem *self);
 TrawlItemState  trawl_item_get_state     (TrawlItem *self);

@@ -152,6 +152,9 @@ add_item (GString    *out,
   add_string (out, "title", trawl_item_get_title (item));
   add_string (out, "page", trawl_item_get_page_url (item));
   add_string (out, "media", trawl_item_get_media_url (item));
+  add_string (out, "thumbnail", trawl_item_get_thumbnail (item));
+  if (trawl_item_get_duration (item) > 0)
+    add_int (out, "duration", trawl_item_get_duration (item));
   add_string (out, "path", trawl_item_get_path (item));
   add_string (out, "state", enum_nick (item_states, state));
   add_string (out, "error", trawl_item_get_error (item));
@@ -674,8 +677,8 @@ read_item (JsonNode    *node,
            char       **reason)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *page, *id, *title, *media, *path, *error, *failure;
-  gint64 index = -1, total = -1, bytes = 0;
+  const char *page, *id, *title, *media, *thumbnail, *path, *error, *failure;
+  gint64 index = -1, total = -1, bytes = 0, duration = 0;
   int state = TRAWL_ITEM_PENDING;
   gboolean selected = TRUE;
   TrawlBoard *board;
@@ -704,6 +707,8 @@ read_item (JsonNode    *node,
       !member_string (object, "id", FALSE, &id, reason) ||
       !member_string (object, "title", FALSE, &title, reason) ||
       !member_url (object, "media", FALSE, &media, reason) ||
+      !member_url (object, "thumbnail", FALSE, &thumbnail, reason) ||
+      !member_int (object, "duration", 0, &duration, reason) ||
       !member_string (object, "path", FALSE, &path, reason) ||
       !member_string (object, "error", FALSE, &error, reason) ||
       !member_string (object, "failure", FALSE, &failure, reason) ||
@@ -718,6 +723,7 @@ read_item (JsonNode    *node,
     g_hash_table_insert (paths, (gpointer) path, GUINT_TO_POINTER (number));
 
   item = _trawl_item_new (board, page, title, id);
+  _trawl_item_set_preview (item, thumbnail, (guint) MIN (duration, G_MAXUINT));
   _trawl_item_set_media_url (item, media);
   _trawl_item_set_path (item, path);
   _trawl_item_set_error (item, error);

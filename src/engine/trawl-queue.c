@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "trawl-board-private.h"
+#include "trawl-client-private.h"
 #include "trawl-crawler-private.h"
 #include "trawl-error.h"
 #include "trawl-item-private.h"
@@ -1525,4 +1526,83 @@ void
 _trawl_queue_schedule (TrawlQueue *self)
 {
   schedule (self);
+}
+
+/* A cover image is small; anything bigger is not one. */
+#define MAX_THUMBNAIL_SIZE (4 * 1024 * 1024)
+
+static void
+thumbnail_fetched_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(TrawlResponse) response = NULL;
+  GError *error = NULL;
+
+  response = _trawl_client_fetch_finish (TRAWL_CLIENT (object), result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (response->body == NULL || response->content_type == NULL ||
+      !g_str_has_prefix (response->content_type, "image/"))
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                             _("The cover image is not an image"));
+  else if (g_bytes_get_size (response->body) > MAX_THUMBNAIL_SIZE)
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_TOO_LARGE,
+                             _("The cover image is too large"));
+  else
+    g_task_return_pointer (task, g_bytes_ref (response->body), (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * trawl_queue_fetch_thumbnail_async:
+ *
+ * Fetches the cover image the board's list showed for @item, as its pages
+ * are fetched (the board's proxy, headers and address rules, the item's
+ * page as Referer), behind every other request waiting for a connection.
+ */
+void
+trawl_queue_fetch_thumbnail_async (TrawlQueue          *self,
+                                   TrawlItem           *item,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (TRAWL_IS_ITEM (item));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trawl_queue_fetch_thumbnail_async);
+  if (trawl_item_get_thumbnail (item) == NULL || trawl_item_get_board (item) == NULL)
+    {
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_MEDIA,
+                               _("The video has no cover image"));
+      g_object_unref (task);
+      return;
+    }
+
+  _trawl_client_fetch_async (self->client, trawl_item_get_board (item),
+                             trawl_item_get_thumbnail (item), trawl_item_get_page_url (item),
+                             NULL, NULL, _("cover image"), SOUP_MESSAGE_PRIORITY_VERY_LOW,
+                             cancellable, thumbnail_fetched_cb, task);
+}
+
+/**
+ * trawl_queue_fetch_thumbnail_finish:
+ *
+ * Returns: (transfer full): the image file's bytes, or %NULL
+ */
+GBytes *
+trawl_queue_fetch_thumbnail_finish (TrawlQueue    *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -93,4 +93,13 @@ void            trawl_queue_put_back_board (TrawlQueue      *self,
                                             guint            position,
                                             GPtrArray       *items);
 
+void            trawl_queue_fetch_thumbnail_async  (TrawlQueue          *self,
+                                                    TrawlItem           *item,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GBytes         *trawl_queue_fetch_thumbnail_finish (TrawlQueue          *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+
 G_END_DECLS

@@ -45,6 +45,8 @@ struct _TrawlRecipe
   char       *items_xpath;
   char       *link_xpath;
   char       *title_xpath;
+  char       *thumbnail_xpath;
+  char       *duration_xpath;
   char       *next_xpath;
   char       *page_url;
   int         page_start;  /* -1: the number of items on the first page */

@@ -49,6 +49,8 @@ trawl_recipe_finalize (GObject *object)
   g_free (self->items_xpath);
   g_free (self->link_xpath);
   g_free (self->title_xpath);
+  g_free (self->thumbnail_xpath);
+  g_free (self->duration_xpath);
   g_free (self->next_xpath);
   g_free (self->page_url);
   g_free (self->detail_title_xpath);
@@ -386,6 +388,8 @@ load (TrawlRecipe  *self,
   if (!get_xpath (loader, "List", "Items", &self->items_xpath, error) ||
       !get_xpath (loader, "List", "Link", &self->link_xpath, error) ||
       !get_xpath (loader, "List", "Title", &self->title_xpath, error) ||
+      !get_xpath (loader, "List", "Thumbnail", &self->thumbnail_xpath, error) ||
+      !get_xpath (loader, "List", "Duration", &self->duration_xpath, error) ||
       !get_xpath (loader, "List", "Next", &self->next_xpath, error) ||
       !get_xpath (loader, "Detail", "Title", &self->detail_title_xpath, error))
     return FALSE;

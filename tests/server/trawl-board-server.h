@@ -32,6 +32,7 @@ typedef enum
   TRAWL_REQUEST_DETAIL,
   TRAWL_REQUEST_API,
   TRAWL_REQUEST_VIDEO,
+  TRAWL_REQUEST_THUMBNAIL,
   TRAWL_REQUEST_OTHER,
   TRAWL_N_REQUEST_KINDS
 } TrawlRequestKind;
@@ -88,6 +89,8 @@ void              trawl_board_server_set_titles     (TrawlBoardServer *self,
 void              trawl_board_server_set_video_rate (TrawlBoardServer *self,
                                                      guint64           bytes_per_second);
 void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
+                                                     gboolean          hold);
+void              trawl_board_server_hold_thumbnails (TrawlBoardServer *self,
                                                      gboolean          hold);
 void              trawl_board_server_set_parallel   (TrawlBoardServer *self,
                                                      TrawlParallel     parallel,
