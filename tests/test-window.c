@@ -1007,6 +1007,98 @@ test_filter (TrawlUiFixture *f,
   TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 12);
 }
 
+static gboolean
+is_picture (GtkWidget     *widget,
+            gconstpointer  data)
+{
+  return GTK_IS_PICTURE (widget);
+}
+
+static gboolean
+is_thumbnail_frame (GtkWidget     *widget,
+                    gconstpointer  data)
+{
+  return gtk_widget_has_css_class (widget, "trawl-thumbnail");
+}
+
+/* The rows on screen that show a cover frame, and how many of them have
+ * their cover. */
+static guint
+count_covers (TrawlUiFixture *f,
+              guint          *with_image)
+{
+  GtkWidget *list = GTK_WIDGET (trawl_window_get_list_view (f->window));
+  guint frames = 0;
+
+  *with_image = 0;
+  for (GtkWidget *child = gtk_widget_get_first_child (list); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *frame = trawl_ui_find_widget (child, is_thumbnail_frame, NULL);
+      GtkWidget *picture;
+
+      if (frame == NULL || !gtk_widget_get_visible (frame) || !gtk_widget_get_mapped (child))
+        continue;
+      frames++;
+      picture = trawl_ui_find_widget (frame, is_picture, NULL);
+      if (picture != NULL && gtk_picture_get_paintable (GTK_PICTURE (picture)) != NULL)
+        (*with_image)++;
+    }
+  return frames;
+}
+
+static gboolean
+all_covers_shown (TrawlUiFixture *f)
+{
+  guint with_image;
+  guint frames = count_covers (f, &with_image);
+
+  return frames > 0 && with_image == frames;
+}
+
+/* Rows show the cover and the length the board's list gave each video: a
+ * placeholder while the cover comes (the videos do not wait for it), the
+ * cover fetched once and then read from the disk, none when the user
+ * turns them off. */
+static void
+test_thumbnails (TrawlUiFixture *f,
+                 gconstpointer   data)
+{
+  guint with_image, fetched;
+
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_board_server_hold_thumbnails (f->server, TRUE);
+  trawl_ui_paste_board (f);
+
+  /* Every video downloads while the covers are held. */
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE) == 12);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_THUMBNAIL), <=, 2);
+  g_assert_cmpuint (count_covers (f, &with_image), >, 0);
+  g_assert_cmpuint (with_image, ==, 0);
+  /* The first video's length: "00:10" on the list. */
+  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (f->window), trawl_ui_is_label_with, "0:10"));
+  trawl_ui_screenshot (f, "thumbnails-waiting.png");
+
+  trawl_board_server_hold_thumbnails (f->server, FALSE);
+  TRAWL_WAIT_UNTIL (all_covers_shown (f));
+  trawl_ui_screenshot (f, "thumbnails.png");
+  fetched = trawl_board_server_get_requests (f->server, TRAWL_REQUEST_THUMBNAIL);
+  g_assert_cmpuint (fetched, >, 0);
+  g_assert_cmpuint (fetched, <=, 12);
+
+  /* The next window reads them from the disk. */
+  trawl_ui_close_window (f);
+  trawl_ui_open_window (f);
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 13 && all_covers_shown (f));
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_THUMBNAIL), ==,
+                    fetched);
+
+  /* Turned off: no frame. */
+  g_settings_set_boolean (f->settings, "show-thumbnails", FALSE);
+  g_assert_cmpuint (count_covers (f, &with_image), ==, 0);
+  g_settings_reset (f->settings, "show-thumbnails");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1039,6 +1131,7 @@ main (int   argc,
   ADD ("/window/accessible", test_accessible);
   ADD ("/window/failure-saved", test_failure_saved);
   ADD ("/window/filter", test_filter);
+  ADD ("/window/thumbnails", test_thumbnails);
 
   return g_test_run ();
 }

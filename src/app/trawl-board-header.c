@@ -86,7 +86,7 @@ board_subtitle (TrawlBoard *board)
       TrawlProgress progress = { 0 };
 
       trawl_progress_add_items (&progress, G_LIST_MODEL (board));
-      if (progress.downloading > 0)
+      if (progress.downloading > 0 && (progress.bytes > 0 || progress.total > 0))
         {
           g_autofree char *part = trawl_progress_text (&progress);
 

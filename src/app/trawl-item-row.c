@@ -26,6 +26,10 @@ struct _TrawlItemRow
 
   GtkCheckButton *select_check;
   GtkImage       *state_icon;
+  GtkWidget      *thumbnail_frame;
+  GtkPicture     *thumbnail_picture;
+  GtkLabel       *duration_label;
+  TrawlThumbnails *thumbnails;
   GtkLabel       *title_label;
   GtkLabel       *status_label;
   GtkProgressBar *progress_bar;
@@ -575,6 +579,9 @@ trawl_item_row_dispose (GObject *object)
   g_clear_object (&self->board_signals);
   g_clear_object (&self->item);
   g_clear_object (&self->queue);
+  if (self->thumbnails != NULL)
+    g_signal_handlers_disconnect_by_data (self->thumbnails, self);
+  g_clear_object (&self->thumbnails);
   /* Parented to its button by hand, so unparented by hand. */
   if (self->details != NULL && gtk_widget_get_parent (GTK_WIDGET (self->details)) != NULL)
     gtk_widget_unparent (GTK_WIDGET (self->details));
@@ -650,6 +657,9 @@ trawl_item_row_class_init (TrawlItemRowClass *klass)
                                                "/io/github/trawl/Trawl/trawl-item-row.ui");
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, select_check);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, state_icon);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, thumbnail_frame);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, thumbnail_picture);
+  gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, duration_label);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, title_label);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, TrawlItemRow, progress_bar);
@@ -740,6 +750,72 @@ trawl_item_row_get_item (TrawlItemRow *self)
   return self->item;
 }
 
+/* "3:24", "1:02:03" */
+static char *
+format_duration (guint seconds)
+{
+  if (seconds >= 3600)
+    return g_strdup_printf ("%u:%02u:%02u", seconds / 3600, seconds / 60 % 60, seconds % 60);
+  return g_strdup_printf ("%u:%02u", seconds / 60, seconds % 60);
+}
+
+/* The cover, once it has come; a placeholder until then. */
+static void
+update_thumbnail (TrawlItemRow *self)
+{
+  TrawlItem *item = self->item;
+  guint duration = item != NULL ? trawl_item_get_duration (item) : 0;
+  gboolean shown = item != NULL && self->thumbnails != NULL &&
+                   trawl_item_get_thumbnail (item) != NULL;
+
+  gtk_widget_set_visible (self->thumbnail_frame, shown);
+  if (!shown)
+    {
+      gtk_picture_set_paintable (self->thumbnail_picture, NULL);
+      return;
+    }
+
+  gtk_picture_set_paintable (self->thumbnail_picture,
+                             trawl_thumbnails_lookup (self->thumbnails, item));
+  gtk_widget_set_visible (GTK_WIDGET (self->duration_label), duration > 0);
+  if (duration > 0)
+    {
+      g_autofree char *text = format_duration (duration);
+
+      gtk_label_set_label (self->duration_label, text);
+    }
+}
+
+static void
+thumbnail_ready_cb (TrawlItemRow *self,
+                    const char   *url)
+{
+  if (self->item != NULL && g_strcmp0 (trawl_item_get_thumbnail (self->item), url) == 0)
+    update_thumbnail (self);
+}
+
+/**
+ * trawl_item_row_set_thumbnails:
+ * @thumbnails: (nullable): where covers come from, or %NULL to show none
+ */
+void
+trawl_item_row_set_thumbnails (TrawlItemRow    *self,
+                               TrawlThumbnails *thumbnails)
+{
+  g_return_if_fail (TRAWL_IS_ITEM_ROW (self));
+
+  if (self->thumbnails == thumbnails)
+    return;
+
+  if (self->thumbnails != NULL)
+    g_signal_handlers_disconnect_by_data (self->thumbnails, self);
+  g_set_object (&self->thumbnails, thumbnails);
+  if (thumbnails != NULL)
+    g_signal_connect_object (thumbnails, "ready", G_CALLBACK (thumbnail_ready_cb), self,
+                             G_CONNECT_SWAPPED);
+  update_thumbnail (self);
+}
+
 void
 trawl_item_row_set_item (TrawlItemRow *self,
                          TrawlItem    *item)
@@ -755,6 +831,7 @@ trawl_item_row_set_item (TrawlItemRow *self,
   if (item != NULL)
     gtk_progress_bar_set_fraction (self->progress_bar, 0);
   update (self);
+  update_thumbnail (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ITEM]);
 }
 

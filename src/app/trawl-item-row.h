@@ -3,6 +3,7 @@
 #include <gtk/gtk.h>
 
 #include "trawl-queue.h"
+#include "trawl-thumbnails.h"
 
 G_BEGIN_DECLS
 
@@ -17,6 +18,8 @@ void       trawl_item_row_set_item (TrawlItemRow *self,
 void       trawl_item_row_remove   (GtkWidget    *widget,
                                     TrawlQueue   *queue,
                                     TrawlItem    *item);
+void       trawl_item_row_set_thumbnails (TrawlItemRow    *self,
+                                          TrawlThumbnails *thumbnails);
 void       trawl_item_row_popup_menu (TrawlItemRow *self,
                                       double        x,
                                       double        y);

@@ -22,6 +22,7 @@ struct _TrawlPreferencesWindow
   AdwActionRow         *folder_row;
   GtkSwitch            *folder_per_board_switch;
   GtkSwitch            *awake_switch;
+  GtkSwitch            *thumbnails_switch;
   GtkSwitch            *ask_switch;
   GtkSwitch            *notify_switch;
   GtkSpinButton        *jobs_spin;
@@ -235,6 +236,8 @@ trawl_preferences_window_constructed (GObject *object)
 
   g_settings_bind (self->settings, "prevent-suspend", self->awake_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "show-thumbnails", self->thumbnails_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "folder-per-board", self->folder_per_board_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "ask-before-download", self->ask_switch, "active",
@@ -332,6 +335,7 @@ trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
     "/io/github/trawl/Trawl/trawl-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, folder_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, awake_switch);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, thumbnails_switch);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow,
                                         folder_per_board_switch);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, ask_switch);

@@ -42,6 +42,7 @@ struct _TrawlWindow
   char                 *filter;       /* "all", "active", "failed" or "done" */
   char                 *search_key;   /* the search, casefolded, or NULL */
   GtkSingleSelection   *selection;
+  TrawlThumbnails      *thumbnails;   /* NULL when covers are not shown */
   guint                 summary_source;
   guint                 changed_source;
   gint64                changed_at;
@@ -337,9 +338,12 @@ summary_text (const Tally *tally)
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloading",
                                                  "%u downloading", active), active);
       /* "45 MB of 120 MB · 3.2 MB/s · 2 min left"; while they only
-       * connect, no "0 bytes/s". */
-      g_string_append (text, " · ");
-      g_string_append (text, progress);
+       * connect, no "0 bytes" nor "0 bytes/s". */
+      if (tally->progress.bytes > 0 || tally->progress.total > 0)
+        {
+          g_string_append (text, " · ");
+          g_string_append (text, progress);
+        }
     }
   if (paused > 0)
     {
@@ -526,6 +530,36 @@ follow_idle (gpointer user_data)
     g_clear_object (&self->followed);
 
   return G_SOURCE_REMOVE;
+}
+
+/* Covers are fetched for the rows on screen, unless the user said no. */
+static void
+show_thumbnails_cb (TrawlWindow *self)
+{
+  gboolean show = g_settings_get_boolean (self->settings, "show-thumbnails");
+
+  if (show == (self->thumbnails != NULL))
+    return;
+
+  if (show)
+    {
+      g_autofree char *cache = g_build_filename (g_get_user_cache_dir (), "trawl", "thumbnails",
+                                                 NULL);
+
+      self->thumbnails = trawl_thumbnails_new (self->queue, cache);
+    }
+  else
+    g_clear_object (&self->thumbnails);
+
+  /* The rows on screen now; the others as they are bound. */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (child);
+
+      if (row != NULL && TRAWL_IS_ITEM_ROW (row))
+        trawl_item_row_set_thumbnails (TRAWL_ITEM_ROW (row), self->thumbnails);
+    }
 }
 
 /* Not from within the change: the list view has not seen it yet. */
@@ -1256,6 +1290,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
           child = trawl_item_row_new (self->queue);
           gtk_list_item_set_child (list_item, child);
         }
+      trawl_item_row_set_thumbnails (TRAWL_ITEM_ROW (child), self->thumbnails);
       trawl_item_row_set_item (TRAWL_ITEM_ROW (child), object);
     }
 }
@@ -1384,6 +1419,9 @@ trawl_window_constructed (GObject *object)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
+  g_signal_connect_object (self->settings, "changed::show-thumbnails",
+                           G_CALLBACK (show_thumbnails_cb), self, G_CONNECT_SWAPPED);
+  show_thumbnails_cb (self);
   self->item_filter = gtk_custom_filter_new (NULL, NULL, NULL);
   self->section_filter = gtk_custom_filter_new (NULL, NULL, NULL);
   self->sections = g_list_store_new (G_TYPE_LIST_MODEL);
@@ -1438,6 +1476,7 @@ trawl_window_dispose (GObject *object)
   g_clear_object (&self->sections);
   g_clear_object (&self->item_filter);
   g_clear_object (&self->section_filter);
+  g_clear_object (&self->thumbnails);
   forget_removed (self);
   g_clear_object (&self->followed);
   g_clear_weak_pointer (&self->last_toast);

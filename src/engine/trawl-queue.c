@@ -1577,7 +1577,8 @@ trawl_queue_fetch_thumbnail_async (TrawlQueue          *self,
   g_return_if_fail (TRAWL_IS_QUEUE (self));
   g_return_if_fail (TRAWL_IS_ITEM (item));
 
-  task = g_task_new (self, cancellable, callback, user_data);
+  /* Not the queue's task: nothing in flight holds the queue. */
+  task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, trawl_queue_fetch_thumbnail_async);
   if (trawl_item_get_thumbnail (item) == NULL || trawl_item_get_board (item) == NULL)
     {
@@ -1603,6 +1604,7 @@ trawl_queue_fetch_thumbnail_finish (TrawlQueue    *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
