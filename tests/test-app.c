@@ -922,6 +922,33 @@ test_board_folders (TrawlUiFixture *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 }
 
+/* The demo's boards, restored without --demo, are gone rather than failing
+ * with "Connection refused" (their server lived in the run that showed
+ * them); other boards on loopback stay. */
+static void
+test_demo_boards_forgotten (TrawlUiFixture *f,
+                            gconstpointer   data)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *mine;
+
+  mine = trawl_window_add_board (f->window, f->url, NULL);
+  g_assert_nonnull (mine);
+  /* What a demo board looks like: the pear-video recipe on loopback. */
+  g_assert_nonnull (trawl_queue_add_board (f->queue, "http://127.0.0.1:9/category_5", "pearvideo",
+                                           f->downloads, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (trawl_application_forget_demo_boards (f->queue), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 1);
+  {
+    g_autoptr(TrawlBoard) left = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+
+    g_assert_true (left == mine);
+  }
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -944,6 +971,7 @@ main (int   argc,
   ADD ("/app/review", test_review);
   ADD ("/app/sections", test_sections);
   ADD ("/app/board-folders", test_board_folders);
+  ADD ("/app/demo-boards-forgotten", test_demo_boards_forgotten);
   g_test_add_func ("/app/batch-model", test_batch_model);
   ADD ("/app/dark", test_dark);
   ADD ("/app/partly-read", test_partly_read);

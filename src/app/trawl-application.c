@@ -21,6 +21,7 @@ struct _TrawlApplication
   gboolean          demo;
   gboolean          paste;
   GHashTable       *notified;  /* boards whose finish was announced */
+  gboolean          forgot_demo;  /* the first window says the demo's boards went */
   GError           *restore_error;  /* why the saved queue was not taken; the first
                                      * window tells it */
 };
@@ -256,6 +257,9 @@ get_window (TrawlApplication *self)
       trawl_window_show_toast (created, self->restore_error->message);
       g_clear_error (&self->restore_error);
     }
+  else if (self->forgot_demo)
+    trawl_window_show_toast (created, _("The demo board is gone: “trawl --demo” shows it again"));
+  self->forgot_demo = FALSE;
 
   return created;
 }
@@ -269,6 +273,33 @@ is_demo_board (TrawlBoard *board)
 
   return g_strcmp0 (trawl_board_get_recipe (board), "pearvideo") == 0 &&
          g_str_has_prefix (url, "http://127.0.0.1:") && g_str_has_suffix (url, "/category_5");
+}
+
+/**
+ * trawl_application_forget_demo_boards:
+ *
+ * Removes the boards of earlier demos: their server lived in the process
+ * that showed them, so they cannot be read again.
+ *
+ * Returns: how many were removed
+ */
+guint
+trawl_application_forget_demo_boards (TrawlQueue *queue)
+{
+  GListModel *boards = trawl_queue_get_boards (queue);
+  guint removed = 0;
+
+  for (guint i = g_list_model_get_n_items (boards); i > 0; i--)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i - 1);
+
+      if (is_demo_board (board))
+        {
+          trawl_queue_remove_board (queue, board);
+          removed++;
+        }
+    }
+  return removed;
 }
 
 static void
@@ -298,17 +329,7 @@ start_demo (TrawlApplication *self,
 
   /* Each start serves the demo on another port: the boards of earlier
    * demos go, or every start would add one more (helper's review). */
-  {
-    GListModel *boards = trawl_queue_get_boards (self->queue);
-
-    for (guint i = g_list_model_get_n_items (boards); i > 0; i--)
-      {
-        g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i - 1);
-
-        if (is_demo_board (board))
-          trawl_queue_remove_board (self->queue, board);
-      }
-  }
+  trawl_application_forget_demo_boards (self->queue);
 
   url = trawl_board_server_get_url (self->demo_server);
   trawl_window_add_board (window, url, "pearvideo");
@@ -324,6 +345,7 @@ trawl_application_activate (GApplication *app)
 
   if (self->demo)
     start_demo (self, window);
+
 
   /* The desktop file's "New Board from Clipboard". */
   if (self->paste)
@@ -447,6 +469,10 @@ trawl_application_startup (GApplication *app)
   self->queue = trawl_application_create_queue (self->settings, data_dir, &self->restore_error);
   if (self->restore_error != NULL)
     g_message ("%s", self->restore_error->message);
+  /* Restored from a run with --demo, whose server is gone: they would fail
+   * with "Connection refused". */
+  if (!self->demo)
+    self->forgot_demo = trawl_application_forget_demo_boards (self->queue) > 0;
 
   self->session = trawl_session_new (GTK_APPLICATION (self), self->queue, self->settings);
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",

@@ -17,5 +17,6 @@ TrawlQueue       *trawl_application_create_queue (GSettings      *settings,
                                                   const char     *data_dir,
                                                   GError        **restore_error);
 void              trawl_application_stop_queue   (TrawlQueue     *queue);
+guint             trawl_application_forget_demo_boards (TrawlQueue *queue);
 
 G_END_DECLS
