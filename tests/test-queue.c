@@ -1770,6 +1770,51 @@ test_own_folder (Fixture       *f,
   g_assert_true (dir_is_empty (elsewhere));
 }
 
+/* A board's own headers (a login's cookie, a browser's User-Agent) go
+ * with its requests from the moment they are set, over the client's, are
+ * checked, and are kept across a restart. */
+static void
+test_board_headers (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *state = g_build_filename (f->dir, "queue.json", NULL);
+  const char *headers[] = { "Cookie: session=abc", "User-Agent: MyBrowser/1.0", NULL };
+  const char *bad[] = { "Cookie: ok", "no colon here", NULL };
+  g_autoptr(GError) error = NULL;
+  TrawlBoard *board;
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_queue_set_state_file (f->queue, state);
+  board = add_board (f, f->queue);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_null (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST, "cookie"));
+
+  g_assert_false (trawl_queue_set_board_headers (f->queue, board, bad, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_null (trawl_board_get_headers (board));
+
+  g_assert_true (trawl_queue_set_board_headers (f->queue, board, headers, &error));
+  g_assert_no_error (error);
+  trawl_queue_download_board_again (f->queue, board);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST, "cookie"),
+                   ==, "session=abc");
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_LIST,
+                                                       "user-agent"), ==, "MyBrowser/1.0");
+
+  /* Kept across a restart. */
+  TRAWL_WAIT_UNTIL (file_contains (state, "session=abc"));
+  trawl_test_drop_queue (&f->queue);
+  f->queue = trawl_test_new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  g_object_unref (board);
+  g_assert_cmpstrv (trawl_board_get_headers (board), headers);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1807,6 +1852,7 @@ main (int   argc,
   ADD ("/queue/restore/crawling", test_restore_crawling);
   ADD ("/queue/restore/bad", test_restore_bad);
   ADD ("/queue/own-folder", test_own_folder);
+  ADD ("/queue/board-headers", test_board_headers);
   ADD ("/queue/review", test_review);
   ADD ("/queue/dispose-cancels", test_dispose_cancels);
   ADD ("/queue/final-save-wins", test_final_save_wins);

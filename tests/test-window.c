@@ -1099,6 +1099,66 @@ test_thumbnails (TrawlUiFixture *f,
   g_settings_reset (f->settings, "show-thumbnails");
 }
 
+static gboolean
+is_entry_row (GtkWidget     *widget,
+              gconstpointer  title)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_str_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title);
+}
+
+/* A board behind a sign-in: the board's menu takes the browser's cookie
+ * and a User-Agent; they go with the board's requests from then on, and
+ * what failed is tried again with them. */
+static void
+test_board_headers (TrawlUiFixture *f,
+                    gconstpointer   data)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *header;
+  GtkWidget *cookie;
+  GtkWidget *agent;
+  TrawlBoard *board;
+  TrawlItem *refused;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_DETAIL_STATUS, 403, 100);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue) &&
+                    trawl_ui_count_state (f->queue, TRAWL_ITEM_FAILED) == 1);
+  board = first_board (f);
+  refused = trawl_test_find_item (f->queue, 1);
+  g_assert_null (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_DETAIL, "cookie"));
+
+  header = trawl_ui_find_widget (GTK_WIDGET (f->window), is_header_of, board);
+  g_assert_true (gtk_widget_activate_action (header, "board.headers", NULL));
+  TRAWL_WAIT_UNTIL ((dialog = find_dialog ()) != NULL);
+  cookie = trawl_ui_find_widget (GTK_WIDGET (dialog), is_entry_row, "Cookie");
+  agent = trawl_ui_find_widget (GTK_WIDGET (dialog), is_entry_row, "User-Agent");
+  g_assert_nonnull (cookie);
+  g_assert_nonnull (agent);
+  gtk_editable_set_text (GTK_EDITABLE (cookie), "  sid=42; theme=dark ");
+  gtk_editable_set_text (GTK_EDITABLE (agent), "MyBrowser/2.0");
+  trawl_ui_screenshot (f, "board-headers.png");
+
+  /* Signed in now: the site gives the video. */
+  trawl_board_server_clear_faults (f->server);
+  click_response (dialog, "_Save");
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (refused) == TRAWL_ITEM_DONE);
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_DETAIL, "cookie"),
+                   ==, "sid=42; theme=dark");
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_DETAIL,
+                                                       "user-agent"), ==, "MyBrowser/2.0");
+
+  /* The dialog shows what the board has. */
+  g_assert_true (gtk_widget_activate_action (header, "board.headers", NULL));
+  TRAWL_WAIT_UNTIL ((dialog = find_dialog ()) != NULL);
+  cookie = trawl_ui_find_widget (GTK_WIDGET (dialog), is_entry_row, "Cookie");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (cookie)), ==, "sid=42; theme=dark");
+  click_response (dialog, "_Cancel");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1120,6 +1180,7 @@ main (int   argc,
   ADD ("/window/boards/retry-with-new-recipe", test_retry_with_new_recipe);
   ADD ("/window/boards/retry-failed-key", test_retry_failed_boards);
   ADD ("/window/boards/download-again", test_download_again);
+  ADD ("/window/boards/headers", test_board_headers);
   ADD ("/window/boards/new-board-shown", test_new_board_shown);
   ADD ("/window/empty/ctrl-v", test_empty_ctrl_v);
   ADD ("/window/empty/not-an-address", test_not_an_address);

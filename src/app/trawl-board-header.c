@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "trawl-board-header.h"
+#include "trawl-dialogs.h"
 #include "trawl-format.h"
 #include "trawl-open.h"
 #include "trawl-progress.h"
@@ -322,6 +323,17 @@ open_folder_action (GtkWidget  *widget,
 }
 
 static void
+headers_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    gtk_window_present (GTK_WINDOW (trawl_headers_dialog_new (widget, self->queue, self->board)));
+}
+
+static void
 open_in_browser_action (GtkWidget  *widget,
                         const char *action_name,
                         GVariant   *parameter)
@@ -421,6 +433,7 @@ trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
   gtk_widget_class_install_action (widget_class, "board.download-again", NULL,
                                    download_again_action);
   gtk_widget_class_install_action (widget_class, "board.open-folder", NULL, open_folder_action);
+  gtk_widget_class_install_action (widget_class, "board.headers", NULL, headers_action);
   gtk_widget_class_install_action (widget_class, "board.open-in-browser", NULL,
                                    open_in_browser_action);
   gtk_widget_class_install_action (widget_class, "board.copy-address", NULL,

@@ -20,6 +20,8 @@ TrawlBoard *_trawl_board_new         (const char      *url,
 void        _trawl_board_set_output_dir (TrawlBoard   *self,
                                          const char   *output_dir);
 const char *_trawl_board_get_parent_dir (TrawlBoard   *self);
+void        _trawl_board_set_headers (TrawlBoard         *self,
+                                      const char * const *headers);
 void        _trawl_board_set_parent_dir (TrawlBoard   *self,
                                          const char   *parent_dir);
 void        _trawl_board_set_title   (TrawlBoard      *self,

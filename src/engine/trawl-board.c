@@ -21,6 +21,7 @@ struct _TrawlBoard
   char            *output_dir;  /* NULL until named, when it has a folder of its own */
   char            *parent_dir;  /* where its own folder goes, or NULL when it has none */
   char            *error;
+  GStrv            headers;   /* "Name: value", sent with the board's requests */
   TrawlBoardState  state;
   guint            pages;
   guint            found;
@@ -104,6 +105,7 @@ trawl_board_finalize (GObject *object)
   g_free (self->recipe);
   g_free (self->output_dir);
   g_free (self->parent_dir);
+  g_strfreev (self->headers);
   g_free (self->error);
   g_clear_pointer (&self->members, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
@@ -274,6 +276,32 @@ _trawl_board_set_output_dir (TrawlBoard *self,
 
   if (_trawl_set_str (&self->output_dir, output_dir))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_DIR]);
+}
+
+/**
+ * trawl_board_get_headers:
+ *
+ * The headers sent with the board's requests ("Cookie: …", "User-Agent:
+ * …"), over the client's; credentials go to the board's own site only.
+ *
+ * Returns: (nullable) (transfer none): the headers, as "Name: value"
+ */
+const char * const *
+trawl_board_get_headers (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), NULL);
+  return (const char * const *) self->headers;
+}
+
+/* Checked by the caller. */
+void
+_trawl_board_set_headers (TrawlBoard         *self,
+                          const char * const *headers)
+{
+  g_return_if_fail (TRAWL_IS_BOARD (self));
+
+  g_strfreev (self->headers);
+  self->headers = headers != NULL && headers[0] != NULL ? g_strdupv ((GStrv) headers) : NULL;
 }
 
 /* The folder in which the board's own folder is made, or NULL when its

@@ -20,6 +20,7 @@ const char      *trawl_board_get_url        (TrawlBoard *self);
 const char      *trawl_board_get_title      (TrawlBoard *self);
 const char      *trawl_board_get_recipe     (TrawlBoard *self);
 const char      *trawl_board_get_output_dir (TrawlBoard *self);
+const char * const *trawl_board_get_headers (TrawlBoard *self);
 TrawlBoardState  trawl_board_get_state      (TrawlBoard *self);
 guint            trawl_board_get_pages      (TrawlBoard *self);
 guint            trawl_board_get_found      (TrawlBoard *self);

@@ -249,8 +249,8 @@ fetch_start (GTask *task)
   fetch->attempt++;
 
   g_clear_object (&fetch->message);
-  fetch->message = _trawl_client_new_message (fetch->client, fetch->url,
-                                              trawl_board_get_url (fetch->board), fetch->referer);
+  fetch->message = _trawl_client_new_message (fetch->client, fetch->url, fetch->board,
+                                              fetch->referer);
   soup_message_set_priority (fetch->message, fetch->priority);
 
   for (guint i = 0; fetch->header_names != NULL && fetch->header_names[i] != NULL; i++)

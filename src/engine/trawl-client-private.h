@@ -25,7 +25,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlResponse, _trawl_response_free)
 
 SoupMessage   *_trawl_client_new_message      (TrawlClient   *self,
                                                const char    *url,
-                                               const char    *board_url,
+                                               TrawlBoard    *board,
                                                const char    *referer);
 guint          _trawl_client_get_timeout      (TrawlClient   *self);
 guint64        _trawl_client_get_min_split_size (TrawlClient *self);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "trawl-board-private.h"
+#include "trawl-board.h"
 #include "trawl-client-private.h"
 #include "trawl-enums.h"
 #include "trawl-error.h"
@@ -534,8 +535,9 @@ get_session (TrawlClient *self)
 
   /* One connection carries one request at a time (HTTP/1.1), so the
    * per-host connection limit is the per-host request limit. */
-  self->session = soup_session_new_with_options ("user-agent", self->user_agent,
-                                                 "max-conns-per-host", (int) self->per_host,
+  /* No "user-agent": every message has its own, which a board may set
+   * (libsoup would write the session's over it). */
+  self->session = soup_session_new_with_options ("max-conns-per-host", (int) self->per_host,
                                                  "max-conns", (int) MAX (self->per_host * 8, 64),
                                                  "timeout", self->timeout,
                                                  "idle-timeout", 60,
@@ -626,32 +628,38 @@ is_board_origin (const char *board_url,
 SoupMessage *
 _trawl_client_new_message (TrawlClient *self,
                            const char  *url,
-                           const char  *board_url,
+                           TrawlBoard  *board,
                            const char  *referer)
 {
   SoupMessage *message = soup_message_new (SOUP_METHOD_GET, url);
   SoupMessageHeaders *headers;
+  const char * const *lists[2];
   gboolean own_site;
 
   if (message == NULL)
     return NULL;
 
-  own_site = is_board_origin (board_url, soup_message_get_uri (message));
+  own_site = is_board_origin (trawl_board_get_url (board), soup_message_get_uri (message));
 
   headers = soup_message_get_request_headers (message);
+  soup_message_headers_replace (headers, "User-Agent", self->user_agent);
   if (referer != NULL)
     soup_message_headers_replace (headers, "Referer", referer);
 
-  /* Bad ones were refused with a warning when they were set. */
-  for (guint i = 0; self->headers != NULL && self->headers[i] != NULL; i++)
-    {
-      g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
+  /* Everyone's, then the board's own (its cookies, its User-Agent), which
+   * win. Bad ones were refused with a warning when they were set. */
+  lists[0] = (const char * const *) self->headers;
+  lists[1] = trawl_board_get_headers (board);
+  for (guint list = 0; list < G_N_ELEMENTS (lists); list++)
+    for (guint i = 0; lists[list] != NULL && lists[list][i] != NULL; i++)
+      {
+        g_autofree char *name = NULL;
+        g_autofree char *value = NULL;
 
-      if (trawl_parse_header (self->headers[i], &name, &value, NULL) &&
-          (own_site || !is_credential (name)))
-        soup_message_headers_replace (headers, name, value);
-    }
+        if (trawl_parse_header (lists[list][i], &name, &value, NULL) &&
+            (own_site || !is_credential (name)))
+          soup_message_headers_replace (headers, name, value);
+      }
 
   return message;
 }

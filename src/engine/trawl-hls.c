@@ -132,12 +132,6 @@ hls_free (Hls *hls)
   g_free (hls);
 }
 
-static const char *
-board_url (Hls *hls)
-{
-  return trawl_board_get_url (trawl_item_get_board (hls->item));
-}
-
 /* ---- Fetching one resource ---------------------------------------- */
 
 static void
@@ -471,7 +465,8 @@ get_start (GTask *task)
 
   get->attempt++;
   g_clear_object (&get->message);
-  get->message = _trawl_client_new_message (hls->client, get->url, board_url (hls),
+  get->message = _trawl_client_new_message (hls->client, get->url,
+                                            trawl_item_get_board (hls->item),
                                             trawl_item_get_page_url (hls->item));
   soup_message_set_priority (get->message, SOUP_MESSAGE_PRIORITY_NORMAL);
   soup_message_disable_feature (get->message, SOUP_TYPE_CONTENT_DECODER);

@@ -99,6 +99,24 @@ add_string (GString    *out,
 }
 
 static void
+add_strings (GString            *out,
+             const char         *name,
+             const char * const *values)
+{
+  if (values == NULL)
+    return;
+  add_name (out, name);
+  g_string_append_c (out, '[');
+  for (guint i = 0; values[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_json_string (out, values[i]);
+    }
+  g_string_append_c (out, ']');
+}
+
+static void
 add_int (GString    *out,
          const char *name,
          gint64      value)
@@ -129,6 +147,8 @@ add_board (GString    *out,
   add_string (out, "recipe", trawl_board_get_recipe (board));
   add_string (out, "output-dir", trawl_board_get_output_dir (board));
   add_string (out, "parent-dir", _trawl_board_get_parent_dir (board));
+  /* Cookies among them: the file is the user's alone (0600). */
+  add_strings (out, "headers", trawl_board_get_headers (board));
   add_string (out, "title", trawl_board_get_title (board));
   add_string (out, "state", enum_nick (board_states, trawl_board_get_state (board)));
   add_string (out, "error", trawl_board_get_error (board));
@@ -455,6 +475,48 @@ member_string (JsonObject  *object,
   return TRUE;
 }
 
+/* The member @name, a list of "Name: value" headers, or absent. */
+static gboolean
+member_headers (JsonObject   *object,
+                const char   *name,
+                GStrv        *value,
+                char        **reason)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  *value = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      *reason = g_strdup_printf (_("“%s” is not a list"), name);
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      const char *header = JSON_NODE_HOLDS_VALUE (element) &&
+                           json_node_get_value_type (element) == G_TYPE_STRING
+                             ? json_node_get_string (element) : NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (header == NULL || !trawl_parse_header (header, NULL, NULL, &error))
+        {
+          *reason = g_strdup_printf (_("“%s” has a bad header: %s"), name,
+                                     error != NULL ? error->message : _("not text"));
+          return FALSE;
+        }
+      g_strv_builder_add (builder, header);
+    }
+
+  *value = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 /* The whole-number member @name, from @min up; @value is left as it is
  * when the member is absent. */
 static gboolean
@@ -586,6 +648,7 @@ read_board (JsonNode    *node,
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   const char *url, *recipe, *output_dir, *parent_dir, *title, *error;
   g_autofree char *parent_of_output = NULL;
+  g_auto(GStrv) headers = NULL;
   gint64 pages = 0, found = 0, skipped = 0;
   int state = TRAWL_BOARD_CRAWLING;
   gboolean review = FALSE;
@@ -597,6 +660,7 @@ read_board (JsonNode    *node,
   if (!member_url (object, "url", TRUE, &url, reason) ||
       !member_string (object, "recipe", FALSE, &recipe, reason) ||
       !member_string (object, "parent-dir", FALSE, &parent_dir, reason) ||
+      !member_headers (object, "headers", &headers, reason) ||
       !member_string (object, "output-dir", parent_dir == NULL, &output_dir, reason) ||
       !member_string (object, "title", FALSE, &title, reason) ||
       !member_string (object, "error", FALSE, &error, reason) ||
@@ -629,6 +693,7 @@ read_board (JsonNode    *node,
 
   board = _trawl_board_new (url, recipe, output_dir);
   _trawl_board_set_parent_dir (board, parent_dir);
+  _trawl_board_set_headers (board, (const char * const *) headers);
   _trawl_board_set_title (board, title);
   _trawl_board_set_error (board, error);
   _trawl_board_set_counts (board, pages, found, skipped);

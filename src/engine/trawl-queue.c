@@ -1608,3 +1608,31 @@ trawl_queue_fetch_thumbnail_finish (TrawlQueue    *self,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/**
+ * trawl_queue_set_board_headers:
+ * @headers: (nullable): "Name: value" headers, such as "Cookie: …" or
+ *   "User-Agent: …", or %NULL for none
+ *
+ * Sets the headers @board's requests carry from now on (credentials to
+ * the board's own site only); they are kept with the queue.
+ *
+ * Returns: whether every header was one
+ */
+gboolean
+trawl_queue_set_board_headers (TrawlQueue          *self,
+                               TrawlBoard          *board,
+                               const char * const  *headers,
+                               GError             **error)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (TRAWL_IS_BOARD (board), FALSE);
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
+    if (!trawl_parse_header (headers[i], NULL, NULL, error))
+      return FALSE;
+
+  _trawl_board_set_headers (board, headers);
+  _trawl_queue_save_later (self);
+  return TRUE;
+}

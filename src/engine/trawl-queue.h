@@ -93,6 +93,10 @@ void            trawl_queue_put_back_board (TrawlQueue      *self,
                                             guint            position,
                                             GPtrArray       *items);
 
+gboolean        trawl_queue_set_board_headers (TrawlQueue          *self,
+                                               TrawlBoard          *board,
+                                               const char * const  *headers,
+                                               GError             **error);
 void            trawl_queue_fetch_thumbnail_async  (TrawlQueue          *self,
                                                     TrawlItem           *item,
                                                     GCancellable        *cancellable,

@@ -655,7 +655,7 @@ send_request (TrawlSegment *self)
 
   g_clear_object (&self->message);
   self->message = _trawl_client_new_message (self->context.client, self->context.url,
-                                             trawl_board_get_url (trawl_item_get_board (item)),
+                                             trawl_item_get_board (item),
                                              trawl_item_get_page_url (item));
   if (self->message == NULL)
     {

@@ -2788,8 +2788,7 @@ start_attempt (GTask *task)
   g_clear_object (&transfer->message);
   transfer->message = _trawl_client_new_message (
     transfer->client, trawl_item_get_media_url (transfer->item),
-    trawl_board_get_url (trawl_item_get_board (transfer->item)),
-    trawl_item_get_page_url (transfer->item));
+    trawl_item_get_board (transfer->item), trawl_item_get_page_url (transfer->item));
   if (transfer->message == NULL)
     {
       g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
