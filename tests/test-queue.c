@@ -1684,6 +1684,24 @@ test_dispose_cancels (Fixture       *f,
   g_object_unref (second);
 }
 
+/* The queue of a new run, restored from @state; its first board. */
+static TrawlBoard *
+restart_with_state (Fixture    *f,
+                    const char *state)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlBoard) board = NULL;
+
+  trawl_test_drop_queue (&f->queue);
+  f->queue = trawl_test_new_queue ();
+  trawl_queue_set_state_file (f->queue, state);
+  g_assert_true (trawl_queue_restore (f->queue, &error));
+  g_assert_no_error (error);
+  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+  g_assert_nonnull (board);
+  return board;  /* the queue keeps it alive */
+}
+
 static gboolean
 dir_is_empty (const char *path)
 {
@@ -1747,13 +1765,7 @@ test_own_folder (Fixture       *f,
 
   /* Kept across a restart. */
   TRAWL_WAIT_UNTIL (file_contains (state, "\"parent-dir\""));
-  trawl_test_drop_queue (&f->queue);
-  f->queue = trawl_test_new_queue ();
-  trawl_queue_set_state_file (f->queue, state);
-  g_assert_true (trawl_queue_restore (f->queue, &error));
-  g_assert_no_error (error);
-  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
-  g_object_unref (board);
+  board = restart_with_state (f, state);
   g_assert_cmpstr (trawl_board_get_output_dir (board), ==, expected);
 
   /* Removed, then added again in a new run: the same folder. */
@@ -1805,13 +1817,7 @@ test_board_headers (Fixture       *f,
 
   /* Kept across a restart. */
   TRAWL_WAIT_UNTIL (file_contains (state, "session=abc"));
-  trawl_test_drop_queue (&f->queue);
-  f->queue = trawl_test_new_queue ();
-  trawl_queue_set_state_file (f->queue, state);
-  g_assert_true (trawl_queue_restore (f->queue, &error));
-  g_assert_no_error (error);
-  board = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
-  g_object_unref (board);
+  board = restart_with_state (f, state);
   g_assert_cmpstrv (trawl_board_get_headers (board), headers);
 }
 
