@@ -6,6 +6,7 @@
 
 #include "trawl-client.h"
 #include "trawl-dialogs.h"
+#include "trawl-format.h"
 #include "trawl-window.h"
 
 static void
@@ -71,6 +72,7 @@ trawl_remove_dialog_new (GtkWidget  *widget,
   adw_message_dialog_set_default_response (dialog, "cancel");
   adw_message_dialog_set_close_response (dialog, "cancel");
 
+  trawl_fix_button_names (GTK_WIDGET (dialog));
   give_focus_back (dialog, root);
   return dialog;
 }
@@ -211,6 +213,7 @@ trawl_headers_dialog_new (GtkWidget  *widget,
   data->user_agent = GTK_EDITABLE (user_agent);
   g_signal_connect_data (dialog, "response", G_CALLBACK (headers_response_cb), data,
                          headers_dialog_free, 0);
+  trawl_fix_button_names (GTK_WIDGET (dialog));
   give_focus_back (dialog, root);
   return dialog;
 }

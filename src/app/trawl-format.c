@@ -69,3 +69,31 @@ trawl_set_tooltip_text (GtkWidget  *widget,
   if (g_strcmp0 (gtk_widget_get_tooltip_text (widget), text) != 0)
     gtk_widget_set_tooltip_text (widget, text);
 }
+
+/**
+ * trawl_fix_button_names:
+ * @widget: a window, or any widget holding buttons
+ *
+ * GTK 4.8 reads a button with a mnemonic label to a screen reader as its
+ * label with the underscore, then the label again ("_Retry Failed Retry
+ * Failed"): each button with a label of its own under @widget is named by
+ * its label's text alone.
+ */
+void
+trawl_fix_button_names (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    trawl_fix_button_names (child);
+
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) != NULL &&
+      GTK_IS_LABEL (gtk_button_get_child (GTK_BUTTON (widget))))
+    {
+      GtkLabel *label = GTK_LABEL (gtk_button_get_child (GTK_BUTTON (widget)));
+
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget),
+                                     GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      gtk_label_get_text (label), -1);
+    }
+}

@@ -11,4 +11,6 @@ char *trawl_format_progress  (guint64 bytes,
 void  trawl_set_tooltip_text (GtkWidget  *widget,
                               const char *text);
 
+void  trawl_fix_button_names (GtkWidget  *widget);
+
 G_END_DECLS

@@ -380,13 +380,22 @@ update_summary (TrawlWindow *self,
     gtk_progress_bar_set_fraction (self->overall_progress, fraction);
 }
 
+/* The count on a filter's button, and what a screen reader says of the
+ * button: "Show failed, 5 videos" (@spoken, with the count's %u). */
 static void
-set_count (GtkLabel *label,
-           guint     count)
+set_count (GtkLabel   *label,
+           const char *spoken,
+           guint       count)
 {
   g_autofree char *text = g_strdup_printf ("%u", count);
+  g_autofree char *said = g_strdup_printf (spoken, count);
+  GtkWidget *button = gtk_widget_get_ancestor (GTK_WIDGET (label), GTK_TYPE_TOGGLE_BUTTON);
 
+  if (g_str_equal (gtk_label_get_label (label), text))
+    return;
   gtk_label_set_label (label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, said,
+                                  -1);
 }
 
 /* The filters' counts. */
@@ -397,11 +406,20 @@ update_counts (TrawlWindow *self,
   guint done = tally->in_state[TRAWL_ITEM_DONE];
   guint failed = tally->in_state[TRAWL_ITEM_FAILED];
   guint cancelled = tally->in_state[TRAWL_ITEM_CANCELLED];
+  guint active = tally->n_items - done - failed - cancelled;
 
-  set_count (self->all_count, tally->n_items);
-  set_count (self->active_count, tally->n_items - done - failed - cancelled);
-  set_count (self->failed_count, failed);
-  set_count (self->done_count, done);
+  set_count (self->all_count, g_dngettext (GETTEXT_PACKAGE, "Show all, %u video",
+                                           "Show all, %u videos", tally->n_items),
+             tally->n_items);
+  set_count (self->active_count, g_dngettext (GETTEXT_PACKAGE, "Show active, %u video",
+                                              "Show active, %u videos", active),
+             active);
+  set_count (self->failed_count, g_dngettext (GETTEXT_PACKAGE, "Show failed, %u video",
+                                              "Show failed, %u videos", failed),
+             failed);
+  set_count (self->done_count, g_dngettext (GETTEXT_PACKAGE, "Show done, %u video",
+                                            "Show done, %u videos", done),
+             done);
 }
 
 static gboolean
@@ -1685,6 +1703,7 @@ trawl_window_init (TrawlWindow *self)
   load_style ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  trawl_fix_button_names (GTK_WIDGET (self));
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   g_object_bind_property (self->search_button, "active", self->search_bar, "search-mode-enabled",
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
