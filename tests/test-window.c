@@ -1163,6 +1163,34 @@ test_board_headers (TrawlUiFixture *f,
   click_response (dialog, "_Cancel");
 }
 
+/* A video tried again says why in a user's words, not libsoup's; one
+ * the site no longer has says so (it read "refused"). */
+static void
+test_retry_words (TrawlUiFixture *f,
+                  gconstpointer   data)
+{
+  TrawlItem *retrying, *gone;
+
+  g_object_set (trawl_queue_get_client (f->queue), "retry-delay", 60000, NULL);
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STATUS, 503, 100);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_STATUS, 404, 100);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL ((retrying = trawl_test_find_item (f->queue, 0)) != NULL &&
+                    (gone = trawl_test_find_item (f->queue, 1)) != NULL);
+  TRAWL_WAIT_UNTIL (trawl_item_get_state (gone) == TRAWL_ITEM_FAILED);
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (f->window), trawl_ui_is_label_with,
+                                          "The video is no longer on the site") != NULL);
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (f->window), trawl_ui_is_label_with,
+                                          "Trying again · The site had a problem; try again "
+                                          "later") != NULL);
+  g_assert_null (trawl_ui_find_widget (GTK_WIDGET (f->window), trawl_ui_is_label_with,
+                                       "Service Unavailable"));
+  trawl_ui_screenshot (f, "retry-words.png");
+  trawl_queue_pause_all (f->queue);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1196,6 +1224,7 @@ main (int   argc,
   ADD ("/window/accessible", test_accessible);
   ADD ("/window/failure-saved", test_failure_saved);
   ADD ("/window/filter", test_filter);
+  ADD ("/window/retry-words", test_retry_words);
   ADD ("/window/thumbnails", test_thumbnails);
 
   return g_test_run ();

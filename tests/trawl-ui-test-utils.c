@@ -145,6 +145,9 @@ trawl_ui_wait_for_frame (GtkWidget *widget)
 
   g_assert_nonnull (clock);
   handler = g_signal_connect (clock, "after-paint", G_CALLBACK (painted_cb), &frames);
+  /* Each frame asked for: a window where nothing moves draws no other. */
+  gtk_widget_queue_draw (widget);
+  TRAWL_WAIT_UNTIL (frames >= 1);
   gtk_widget_queue_draw (widget);
   TRAWL_WAIT_UNTIL (frames >= 2);
   g_signal_handler_disconnect (clock, handler);

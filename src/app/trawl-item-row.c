@@ -136,6 +136,8 @@ failure_words (TrawlFailure failure)
       return _("The file could not be written");
     case TRAWL_FAILURE_UNSAFE:
       return _("Trawl does not follow this address");
+    case TRAWL_FAILURE_GONE:
+      return _("The video is no longer on the site");
     case TRAWL_FAILURE_NONE:
     case TRAWL_FAILURE_OTHER:
     default:
@@ -156,9 +158,17 @@ status_text (TrawlItem *item)
     case TRAWL_ITEM_DOWNLOADING:
       if (bytes == 0 && trawl_item_get_speed (item) == 0)
         {
-          if (trawl_item_get_error (item) != NULL && trawl_item_get_tries (item) > 1)
-            /* Translators: the reason the last try failed follows */
-            return g_strdup_printf (_("Trying again · %s"), trawl_item_get_error (item));
+          /* The kind is kept only while this download tries again. */
+          if (trawl_item_get_failure (item) != TRAWL_FAILURE_NONE)
+            {
+              const char *why = failure_words (trawl_item_get_failure (item));
+
+              /* The exact message is in the Details popover. */
+              if (why == NULL)
+                return g_strdup (_("Trying again…"));
+              /* Translators: the reason the last try failed follows */
+              return g_strdup_printf (_("Trying again · %s"), why);
+            }
           return g_strdup (_("Connecting…"));
         }
       {

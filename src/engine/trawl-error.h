@@ -23,6 +23,7 @@ G_BEGIN_DECLS
  * @TRAWL_ERROR_PROXY: the proxy setting is not a proxy address
  * @TRAWL_ERROR_STREAM: a stream (HLS playlist) that cannot be saved as it is:
  *   live, encrypted for DRM, or in a form Trawl does not read
+ * @TRAWL_ERROR_GONE: the server says it has no such thing (404, 410)
  */
 typedef enum
 {
@@ -40,6 +41,7 @@ typedef enum
   TRAWL_ERROR_BAD_STATE,
   TRAWL_ERROR_PROXY,
   TRAWL_ERROR_STREAM,
+  TRAWL_ERROR_GONE,
 } TrawlError;
 
 GQuark trawl_error_quark (void);

@@ -40,7 +40,7 @@ _trawl_set_http_error (GError      **error,
     reason = soup_status_get_phrase (status);
 
   if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
-    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_HTTP,
+    g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_GONE,
                  /* Translators: here and in the next three, %s is what was asked
                   * for (“video”, “video page”…), then come the HTTP status and
                   * its reason, such as 404 Not Found. */

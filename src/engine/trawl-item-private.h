@@ -43,6 +43,8 @@ void          _trawl_item_set_validator    (TrawlItem      *self,
                                             const char     *validator);
 char         *_trawl_item_archive_key      (TrawlItem      *self);
 
+void        _trawl_item_note_retry       (TrawlItem    *self,
+                                          const GError *error);
 void        _trawl_item_set_preview      (TrawlItem   *self,
                                           const char  *thumbnail,
                                           guint        duration);

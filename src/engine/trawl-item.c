@@ -481,6 +481,15 @@ _trawl_item_set_failure (TrawlItem    *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILURE]);
 }
 
+/* A try failed and another comes: why, in words and in kind. */
+void
+_trawl_item_note_retry (TrawlItem    *self,
+                        const GError *error)
+{
+  _trawl_item_set_error (self, error->message);
+  _trawl_item_set_failure (self, _trawl_failure_from_error (error));
+}
+
 /* The kind of @error a person would name it by. */
 TrawlFailure
 _trawl_failure_from_error (const GError *error)
@@ -490,6 +499,8 @@ _trawl_failure_from_error (const GError *error)
       {
       case TRAWL_ERROR_HTTP:
         return TRAWL_FAILURE_REFUSED;
+      case TRAWL_ERROR_GONE:
+        return TRAWL_FAILURE_GONE;
       case TRAWL_ERROR_SERVER:
         return TRAWL_FAILURE_SERVER;
       case TRAWL_ERROR_NOT_MEDIA:

@@ -38,6 +38,7 @@ typedef enum
   TRAWL_FAILURE_DISK_FULL,   /*< nick=disk-full >*/
   TRAWL_FAILURE_DISK,        /*< nick=disk >*/
   TRAWL_FAILURE_UNSAFE,      /*< nick=unsafe >*/
+  TRAWL_FAILURE_GONE,        /*< nick=gone >*/
 } TrawlFailure;
 
 #define TRAWL_TYPE_ITEM (trawl_item_get_type ())

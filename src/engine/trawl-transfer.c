@@ -298,7 +298,7 @@ attempt_failed (GTask  *task,
     {
       g_debug ("Retrying %s in %u ms: %s", trawl_item_get_media_url (transfer->item), delay,
                error->message);
-      _trawl_item_set_error (transfer->item, error->message);
+      _trawl_item_note_retry (transfer->item, error);
       g_error_free (error);
       _trawl_task_again_later (task, delay, start_attempt);
       return;
@@ -770,7 +770,7 @@ split_redo (Transfer     *transfer,
       return;
     }
   transfer->redo = TRUE;
-  _trawl_item_set_error (transfer->item, why->message);
+  _trawl_item_note_retry (transfer->item, why);
   split_stop_all (transfer);
 }
 
@@ -891,7 +891,7 @@ split_failed (GTask    *task,
     }
   g_debug ("Retrying part of %s in %u ms: %s", trawl_item_get_media_url (transfer->item), delay,
            error->message);
-  _trawl_item_set_error (transfer->item, error->message);
+  _trawl_item_note_retry (transfer->item, error);
   g_error_free (error);
   if (split_running (transfer) == 0 && !transfer->split_sleeping)
     {
