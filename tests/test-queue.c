@@ -700,6 +700,9 @@ test_generic_board (Fixture       *f,
 
   g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
   g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE), ==, 6);
+  /* Its one page, whose links led to the videos ("on 0 pages" before). */
+  g_assert_cmpuint (trawl_board_get_pages (board), ==, 1);
+  g_assert_cmpuint (trawl_board_get_found (board), ==, 6);
   for (guint i = 0; i < 6; i++)
     {
       TrawlItem *item = item_at (f->queue, i);

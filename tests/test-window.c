@@ -993,6 +993,10 @@ test_filter (TrawlUiFixture *f,
   TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 1);
   trawl_ui_screenshot (f, "filter-search.png");
 
+  /* A board's title finds its videos. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "梨视频官网");
+  TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 1 + 12);
+
   /* Nothing found: said, with the way back. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "no title has this");
   TRAWL_WAIT_UNTIL (trawl_ui_rows_in_view (f) == 0);
@@ -1191,6 +1195,84 @@ test_retry_words (TrawlUiFixture *f,
   trawl_queue_pause_all (f->queue);
 }
 
+/* Clear Finished leaves a board whose listing failed: it is not finished,
+ * and Retry Failed still has it (helper's review: it went silently). */
+static void
+test_clear_keeps_failed_boards (TrawlUiFixture *f,
+                                gconstpointer   data)
+{
+  TrawlBoard *failed;
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_ui_paste_board (f);
+  /* Port 9 on loopback: nothing listens there. */
+  failed = trawl_window_add_board (f->window, "http://127.0.0.1:9/category_5", NULL);
+  g_assert_nonnull (failed);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_board_get_state (failed), ==, TRAWL_BOARD_FAILED);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.clear-finished", NULL));
+  g_assert_cmpuint (g_list_model_get_n_items (trawl_queue_get_boards (f->queue)), ==, 1);
+  {
+    g_autoptr(TrawlBoard) left = g_list_model_get_item (trawl_queue_get_boards (f->queue), 0);
+
+    g_assert_true (left == failed);
+  }
+
+  /* Counted where it is shown: the Failed filter and the summary. */
+  TRAWL_WAIT_UNTIL (g_str_equal (filter_count (f, "failed"), "1"));
+  {
+    g_autofree char *summary = trawl_window_get_summary (f->window);
+
+    g_assert_nonnull (strstr (summary, "1 board failed"));
+  }
+}
+
+static void
+collect_mnemonics (GtkWidget  *widget,
+                   GHashTable *seen,
+                   GPtrArray  *clashes)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    collect_mnemonics (child, seen, clashes);
+
+  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+      gtk_label_get_use_underline (GTK_LABEL (widget)) &&
+      gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    {
+      gpointer key = GUINT_TO_POINTER (gdk_keyval_to_lower (
+                       gtk_label_get_mnemonic_keyval (GTK_LABEL (widget))));
+      const char *other = g_hash_table_lookup (seen, key);
+
+      if (other != NULL)
+        g_ptr_array_add (clashes, g_strdup_printf ("%s / %s", other,
+                                                   gtk_label_get_label (GTK_LABEL (widget))));
+      g_hash_table_insert (seen, key, (gpointer) gtk_label_get_label (GTK_LABEL (widget)));
+    }
+}
+
+/* Each Alt+letter on screen does one thing (Alt+C was A_ctive and
+ * _Clear Finished: it only moved between them). */
+static void
+test_mnemonics_unique (TrawlUiFixture *f,
+                       gconstpointer   data)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) clashes = g_ptr_array_new_with_free_func (g_free);
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, VIDEO_SIZE);
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
+  collect_mnemonics (GTK_WIDGET (f->window), seen, clashes);
+  g_ptr_array_add (clashes, NULL);
+  g_assert_cmpstrv ((char **) clashes->pdata, (const char *[]) { NULL });
+  g_assert_cmpuint (g_hash_table_size (seen), >=, 6);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1213,6 +1295,7 @@ main (int   argc,
   ADD ("/window/boards/retry-failed-key", test_retry_failed_boards);
   ADD ("/window/boards/download-again", test_download_again);
   ADD ("/window/boards/headers", test_board_headers);
+  ADD ("/window/boards/clear-keeps-failed", test_clear_keeps_failed_boards);
   ADD ("/window/boards/new-board-shown", test_new_board_shown);
   ADD ("/window/empty/ctrl-v", test_empty_ctrl_v);
   ADD ("/window/empty/not-an-address", test_not_an_address);
@@ -1224,6 +1307,7 @@ main (int   argc,
   ADD ("/window/accessible", test_accessible);
   ADD ("/window/failure-saved", test_failure_saved);
   ADD ("/window/filter", test_filter);
+  ADD ("/window/mnemonics-unique", test_mnemonics_unique);
   ADD ("/window/retry-words", test_retry_words);
   ADD ("/window/thumbnails", test_thumbnails);
 

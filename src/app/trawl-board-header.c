@@ -145,8 +145,16 @@ header_right_click_cb (GtkGestureClick  *gesture,
 static void
 menu_shown_cb (TrawlBoardHeader *self)
 {
+  /* Its tooltip would cover the menu's first item. */
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->menu_button), FALSE);
   if (self->board != NULL)
     update_actions (self);
+}
+
+static void
+menu_closed_cb (TrawlBoardHeader *self)
+{
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->menu_button), TRUE);
 }
 
 static void
@@ -448,6 +456,8 @@ trawl_board_header_init (TrawlBoardHeader *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "show",
                            G_CALLBACK (menu_shown_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "closed",
+                           G_CALLBACK (menu_closed_cb), self, G_CONNECT_SWAPPED);
 
   {
     GtkGesture *click = gtk_gesture_click_new ();

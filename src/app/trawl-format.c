@@ -37,7 +37,8 @@ trawl_format_progress (guint64 bytes,
   else
     g_string_append (text, have);
 
-  if (speed > 0)
+  /* Less than a byte a second is no speed: never "0 bytes/s". */
+  if (speed >= 1)
     {
       g_autofree char *rate = g_format_size ((guint64) speed);
 

@@ -520,6 +520,8 @@ details_action (GtkWidget  *widget,
 
   gtk_label_set_label (self->details_label, trawl_item_get_error (self->item));
   gtk_popover_popup (self->details);
+  /* Selectable, to copy it, but not selected: it is there to be read. */
+  gtk_label_select_region (self->details_label, 0, 0);
 }
 
 static void

@@ -138,8 +138,19 @@ update_page (TrawlWindow *self)
   gtk_revealer_set_reveal_child (self->filter_revealer, any);
 }
 
+static gboolean
+matches_search (TrawlWindow *self,
+                const char  *text)
+{
+  g_autofree char *folded = g_utf8_casefold (text != NULL ? text : "", -1);
+  g_autofree char *key = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
+
+  return key != NULL && strstr (key, self->search_key) != NULL;
+}
+
 /* The filter and the search: an item shows when its state is of the
- * filter's kind and its title holds the search, in any case. */
+ * filter's kind and its title, or its board's, holds the search, in any
+ * case. */
 static gboolean
 item_shown (gpointer object,
             gpointer user_data)
@@ -158,14 +169,10 @@ item_shown (gpointer object,
   else
     shown = TRUE;
 
+  /* The video's title, or its board's. */
   if (shown && self->search_key != NULL)
-    {
-      const char *title = trawl_item_get_title (item);
-      g_autofree char *folded = g_utf8_casefold (title != NULL ? title : "", -1);
-      g_autofree char *key = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
-
-      shown = key != NULL && strstr (key, self->search_key) != NULL;
-    }
+    shown = matches_search (self, trawl_item_get_title (item)) ||
+            matches_search (self, trawl_board_get_title (trawl_item_get_board (item)));
 
   return shown;
 }
@@ -221,6 +228,9 @@ search_changed_cb (TrawlWindow *self)
       self->search_key = g_utf8_normalize (folded, -1, G_NORMALIZE_ALL);
     }
   refilter (self);
+  /* The first match in view, wherever the list was. */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->selection)) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
 }
 
 /* A search put away is a search no more. */
@@ -296,8 +306,25 @@ typedef struct
 {
   guint         n_items;
   guint         in_state[TRAWL_ITEM_CANCELLED + 1];
+  guint         failed_boards;  /* whose listing failed */
   TrawlProgress progress;
 } Tally;
+
+static guint
+count_failed_boards (TrawlWindow *self)
+{
+  GListModel *boards = trawl_queue_get_boards (self->queue);
+  guint failed = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
+    {
+      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i);
+
+      failed += trawl_board_get_state (board) == TRAWL_BOARD_FAILED;
+    }
+
+  return failed;
+}
 
 static void
 tally_items (TrawlWindow *self,
@@ -307,6 +334,7 @@ tally_items (TrawlWindow *self,
   tally->n_items = g_list_model_get_n_items (G_LIST_MODEL (self->queue));
   for (guint state = 0; state < G_N_ELEMENTS (tally->in_state); state++)
     tally->in_state[state] = trawl_queue_count_state (self->queue, state);
+  tally->failed_boards = count_failed_boards (self);
 
   /* A walk over every item, twice a second: 2,000 items take 0.1 ms. */
   if (tally->in_state[TRAWL_ITEM_DOWNLOADING] > 0)
@@ -329,6 +357,13 @@ summary_text (const Tally *tally)
       g_string_append (text, " · ");
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u failed", "%u failed",
                                                  failed), failed);
+    }
+  if (tally->failed_boards > 0)
+    {
+      g_string_append (text, " · ");
+      g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u board failed",
+                                                 "%u boards failed", tally->failed_boards),
+                              tally->failed_boards);
     }
   if (active > 0)
     {
@@ -374,6 +409,8 @@ update_summary (TrawlWindow *self,
   double fraction = trawl_progress_fraction (&tally->progress);
 
   gtk_label_set_label (self->summary_label, summary);
+  /* A narrow window cuts the line: the whole of it is a hover away. */
+  trawl_set_tooltip_text (GTK_WIDGET (self->summary_label), summary);
   gtk_widget_set_visible (GTK_WIDGET (self->overall_progress),
                           tally->progress.downloading > 0 && fraction >= 0);
   if (fraction >= 0)
@@ -414,9 +451,11 @@ update_counts (TrawlWindow *self,
   set_count (self->active_count, g_dngettext (GETTEXT_PACKAGE, "Show active, %u video",
                                               "Show active, %u videos", active),
              active);
-  set_count (self->failed_count, g_dngettext (GETTEXT_PACKAGE, "Show failed, %u video",
-                                              "Show failed, %u videos", failed),
-             failed);
+  /* The Failed filter shows boards whose listing failed too. */
+  set_count (self->failed_count, g_dngettext (GETTEXT_PACKAGE, "Show failed, %u video or board",
+                                              "Show failed, %u videos and boards",
+                                              failed + tally->failed_boards),
+             failed + tally->failed_boards);
   set_count (self->done_count, g_dngettext (GETTEXT_PACKAGE, "Show done, %u video",
                                             "Show done, %u videos", done),
              done);
@@ -438,22 +477,6 @@ summary_tick (gpointer user_data)
     }
 
   return G_SOURCE_CONTINUE;
-}
-
-static guint
-count_failed_boards (TrawlWindow *self)
-{
-  GListModel *boards = trawl_queue_get_boards (self->queue);
-  guint failed = 0;
-
-  for (guint i = 0; i < g_list_model_get_n_items (boards); i++)
-    {
-      g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i);
-
-      failed += trawl_board_get_state (board) == TRAWL_BOARD_FAILED;
-    }
-
-  return failed;
 }
 
 /* The summary is redrawn twice a second while anything runs, and at
@@ -487,7 +510,7 @@ queue_changed_idle (gpointer user_data)
                                  tally.in_state[TRAWL_ITEM_PAUSED] > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.retry-failed",
                                  tally.in_state[TRAWL_ITEM_FAILED] > 0 ||
-                                 count_failed_boards (self) > 0);
+                                 tally.failed_boards > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished",
                                  tally.in_state[TRAWL_ITEM_DONE] +
                                  tally.in_state[TRAWL_ITEM_CANCELLED] > 0);
@@ -939,14 +962,16 @@ clear_finished_action (GtkWidget  *widget,
         trawl_queue_remove (self->queue, item);
     }
 
-  /* Boards with nothing left to show go too. */
+  /* Boards with nothing left to show go too; one whose listing failed
+   * is not finished, and stays to be retried (helper's review). */
   for (guint i = g_list_model_get_n_items (boards); i > 0; i--)
     {
       g_autoptr(TrawlBoard) board = g_list_model_get_item (boards, i - 1);
       guint done, failed, active;
 
       trawl_queue_get_board_counts (self->queue, board, &done, &failed, &active);
-      if (trawl_board_get_state (board) != TRAWL_BOARD_CRAWLING && failed + active == 0)
+      if (trawl_board_get_state (board) != TRAWL_BOARD_CRAWLING && failed + active == 0 &&
+          trawl_board_get_error (board) == NULL)
         trawl_queue_remove_board (self->queue, board);
     }
 }

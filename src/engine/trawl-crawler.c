@@ -321,8 +321,9 @@ crawler_list_cb (GObject      *object,
     }
 
   crawl->pages++;
-  /* The empty answer that ends the board is not one of its pages. */
-  if (page->items->len > 0)
+  /* The empty answer that ends the board is not one of its pages; a page
+   * of links that may lead to videos (no recipe) is. */
+  if (page->items->len > 0 || (crawl->recipe == NULL && page->links->len > 0))
     _trawl_board_add_page (crawl->board);
   if (trawl_board_get_title (crawl->board) == NULL && page->title != NULL)
     _trawl_board_set_title (crawl->board, page->title);
