@@ -73,9 +73,9 @@ has_label (GtkWidget  *widget,
   return FALSE;
 }
 
-/* A video that failed in an English session reads in Chinese after a
- * restart: the queue keeps why it failed as a kind, not as the words of
- * the moment (issue 14, defect 7). */
+/* A video or a board that failed in an English session reads in Chinese
+ * after a restart: the queue keeps why it failed as a kind, not as the
+ * words of the moment (issue 14, defect 7; boards: helper's review). */
 static void
 test_failure_restored (void)
 {
@@ -84,10 +84,13 @@ test_failure_restored (void)
   g_autofree char *json = g_strdup_printf (
     "{\"version\":1,\"boards\":[{\"url\":\"http://127.0.0.1:9/category_5\","
     "\"output-dir\":\"%s\",\"title\":\"Board\",\"state\":\"done\",\"pages\":1,"
-    "\"found\":1,\"skipped\":0,\"review\":false}],\"items\":[{\"board\":0,"
+    "\"found\":1,\"skipped\":0,\"review\":false},"
+    "{\"url\":\"http://127.0.0.1:9/other\",\"output-dir\":\"%s\",\"state\":\"failed\","
+    "\"error\":\"Cannot reach 127.0.0.1: Connection refused\",\"failure\":\"unreachable\"}],"
+    "\"items\":[{\"board\":0,"
     "\"page\":\"http://127.0.0.1:9/video_1\",\"title\":\"Video\",\"state\":\"failed\","
     "\"error\":\"The server failed to send the video (503 Service Unavailable)\","
-    "\"failure\":\"server\",\"total\":-1,\"selected\":true}]}", dir);
+    "\"failure\":\"server\",\"total\":-1,\"selected\":true}]}", dir, dir);
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(TrawlQueue) queue = NULL;
   g_autoptr(GError) error = NULL;
@@ -101,6 +104,9 @@ test_failure_restored (void)
   window = trawl_window_new (NULL, queue, settings);
   gtk_window_present (GTK_WINDOW (window));
   TRAWL_WAIT_UNTIL (has_label (GTK_WIDGET (window), "该网站出了问题，请稍后再试"));
+  /* A board whose listing failed, too. */
+  TRAWL_WAIT_UNTIL (has_label (GTK_WIDGET (window), _("The site could not be reached")));
+  g_assert_cmpstr (_("The site could not be reached"), !=, "The site could not be reached");
 
   trawl_application_stop_queue (queue);
   gtk_window_destroy (GTK_WINDOW (window));

@@ -53,8 +53,14 @@ board_subtitle (TrawlBoard *board)
   guint skipped = trawl_board_get_skipped (board);
   g_autoptr(GString) text = g_string_new (NULL);
 
+  /* Why, in a user's words and today's language; the message of the
+   * moment is the line's tooltip. */
   if (trawl_board_get_state (board) == TRAWL_BOARD_FAILED)
-    return g_strdup (trawl_board_get_error (board));
+    {
+      const char *words = trawl_failure_words (trawl_board_get_failure (board));
+
+      return g_strdup (words != NULL ? words : trawl_board_get_error (board));
+    }
 
   /* Before its first page: nothing found yet is no news. */
   if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING && pages == 0 && found == 0)
@@ -188,8 +194,11 @@ update (TrawlBoardHeader *self)
                                       -1);
     }
   /* A narrow window cuts the line; the whole of it, the reason of a board
-   * read only in part included, is a hover away. */
-  trawl_set_tooltip_text (GTK_WIDGET (self->subtitle_label), subtitle);
+   * read only in part included, is a hover away, and a failed board's
+   * exact message. */
+  trawl_set_tooltip_text (GTK_WIDGET (self->subtitle_label),
+                          trawl_board_get_state (board) == TRAWL_BOARD_FAILED
+                            ? trawl_board_get_error (board) : subtitle);
   /* Failed, or read only in part: the line says why, and looks it. */
   failed = trawl_board_get_state (board) == TRAWL_BOARD_FAILED ||
            (trawl_board_get_state (board) == TRAWL_BOARD_DONE &&

@@ -58,6 +58,51 @@ trawl_format_progress (guint64 bytes,
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/**
+ * trawl_failure_words:
+ *
+ * Why a video or a board failed, in a user's words and today's language.
+ *
+ * Returns: (nullable): the words, or %NULL when only the message says it
+ */
+const char *
+trawl_failure_words (TrawlFailure failure)
+{
+  switch (failure)
+    {
+    case TRAWL_FAILURE_UNREACHABLE:
+      return _("The site could not be reached");
+    case TRAWL_FAILURE_TIMED_OUT:
+      return _("The site stopped answering");
+    case TRAWL_FAILURE_CUT_OFF:
+      return _("The download was cut off");
+    case TRAWL_FAILURE_REFUSED:
+      return _("The site refused to give this video");
+    case TRAWL_FAILURE_SERVER:
+      return _("The site had a problem; try again later");
+    case TRAWL_FAILURE_NOT_MEDIA:
+      return _("The site sent a web page instead of the video");
+    case TRAWL_FAILURE_NO_MEDIA:
+      return _("The video could not be found on its page");
+    case TRAWL_FAILURE_STREAM:
+      return _("This stream cannot be saved");
+    case TRAWL_FAILURE_DISK_FULL:
+      return _("The disk is full");
+    case TRAWL_FAILURE_DISK:
+      return _("The file could not be written");
+    case TRAWL_FAILURE_UNSAFE:
+      return _("Trawl does not follow this address");
+    case TRAWL_FAILURE_GONE:
+      return _("The video is no longer on the site");
+    case TRAWL_FAILURE_NO_VIDEOS:
+      return _("No videos were found on this page; the site needs a recipe");
+    case TRAWL_FAILURE_NONE:
+    case TRAWL_FAILURE_OTHER:
+    default:
+      return NULL;
+    }
+}
+
 /* Setting a tooltip makes GTK 4.8 ask the display where the pointer is, a
  * round trip to the X server: rows updated at every change of their item
  * only set it when it changes. */

@@ -2,12 +2,15 @@
 
 #include <gtk/gtk.h>
 
+#include "trawl-item.h"
+
 G_BEGIN_DECLS
 
 char *trawl_format_time_left (double  seconds);
 char *trawl_format_progress  (guint64 bytes,
                               gint64  total,
                               double  speed);
+const char *trawl_failure_words (TrawlFailure failure);
 void  trawl_set_tooltip_text (GtkWidget  *widget,
                               const char *text);
 

@@ -107,44 +107,6 @@ state_words (TrawlItemState state)
     }
 }
 
-/* Why a video failed, in a user's words; NULL when only the detail
- * says it. */
-static const char *
-failure_words (TrawlFailure failure)
-{
-  switch (failure)
-    {
-    case TRAWL_FAILURE_UNREACHABLE:
-      return _("The site could not be reached");
-    case TRAWL_FAILURE_TIMED_OUT:
-      return _("The site stopped answering");
-    case TRAWL_FAILURE_CUT_OFF:
-      return _("The download was cut off");
-    case TRAWL_FAILURE_REFUSED:
-      return _("The site refused to give this video");
-    case TRAWL_FAILURE_SERVER:
-      return _("The site had a problem; try again later");
-    case TRAWL_FAILURE_NOT_MEDIA:
-      return _("The site sent a web page instead of the video");
-    case TRAWL_FAILURE_NO_MEDIA:
-      return _("The video could not be found on its page");
-    case TRAWL_FAILURE_STREAM:
-      return _("This stream cannot be saved");
-    case TRAWL_FAILURE_DISK_FULL:
-      return _("The disk is full");
-    case TRAWL_FAILURE_DISK:
-      return _("The file could not be written");
-    case TRAWL_FAILURE_UNSAFE:
-      return _("Trawl does not follow this address");
-    case TRAWL_FAILURE_GONE:
-      return _("The video is no longer on the site");
-    case TRAWL_FAILURE_NONE:
-    case TRAWL_FAILURE_OTHER:
-    default:
-      return NULL;
-    }
-}
-
 static char *
 status_text (TrawlItem *item)
 {
@@ -161,7 +123,7 @@ status_text (TrawlItem *item)
           /* The kind is kept only while this download tries again. */
           if (trawl_item_get_failure (item) != TRAWL_FAILURE_NONE)
             {
-              const char *why = failure_words (trawl_item_get_failure (item));
+              const char *why = trawl_failure_words (trawl_item_get_failure (item));
 
               /* The exact message is in the Details popover. */
               if (why == NULL)
@@ -210,8 +172,8 @@ status_text (TrawlItem *item)
       }
 
     case TRAWL_ITEM_FAILED:
-      if (failure_words (trawl_item_get_failure (item)) != NULL)
-        return g_strdup (failure_words (trawl_item_get_failure (item)));
+      if (trawl_failure_words (trawl_item_get_failure (item)) != NULL)
+        return g_strdup (trawl_failure_words (trawl_item_get_failure (item)));
       return g_strdup (trawl_item_get_error (item) != NULL ? trawl_item_get_error (item)
                                                             : state_words (state));
 

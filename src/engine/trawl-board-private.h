@@ -32,6 +32,8 @@ void        _trawl_board_set_state   (TrawlBoard      *self,
                                       TrawlBoardState  state);
 void        _trawl_board_set_error   (TrawlBoard      *self,
                                       const char      *error);
+void        _trawl_board_set_failure (TrawlBoard      *self,
+                                      TrawlFailure     failure);
 void        _trawl_board_add_page    (TrawlBoard      *self);
 void        _trawl_board_add_found   (TrawlBoard      *self,
                                       guint            found);

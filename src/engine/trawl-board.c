@@ -22,6 +22,7 @@ struct _TrawlBoard
   char            *parent_dir;  /* where its own folder goes, or NULL when it has none */
   char            *error;
   GStrv            headers;   /* "Name: value", sent with the board's requests */
+  TrawlFailure     failure;   /* why its listing failed, in kind */
   TrawlBoardState  state;
   guint            pages;
   guint            found;
@@ -384,6 +385,28 @@ _trawl_board_set_error (TrawlBoard *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
 }
 
+/**
+ * trawl_board_get_failure:
+ *
+ * Why the board's listing failed, in a kind a person understands; its
+ * error is the message of the moment, for the details.
+ */
+TrawlFailure
+trawl_board_get_failure (TrawlBoard *self)
+{
+  g_return_val_if_fail (TRAWL_IS_BOARD (self), TRAWL_FAILURE_NONE);
+  return self->failure;
+}
+
+/* Set with the error; told by its "error" notification. */
+void
+_trawl_board_set_failure (TrawlBoard   *self,
+                          TrawlFailure  failure)
+{
+  g_return_if_fail (TRAWL_IS_BOARD (self));
+  self->failure = failure;
+}
+
 void
 _trawl_board_set_state (TrawlBoard      *self,
                         TrawlBoardState  state)
@@ -479,6 +502,7 @@ void
 _trawl_board_restart (TrawlBoard *self)
 {
   _trawl_board_set_counts (self, 0, self->items->len, 0);
+  _trawl_board_set_failure (self, TRAWL_FAILURE_NONE);
   _trawl_board_set_error (self, NULL);
 }
 

@@ -26,6 +26,7 @@ guint            trawl_board_get_pages      (TrawlBoard *self);
 guint            trawl_board_get_found      (TrawlBoard *self);
 guint            trawl_board_get_skipped    (TrawlBoard *self);
 const char      *trawl_board_get_error      (TrawlBoard *self);
+TrawlFailure     trawl_board_get_failure    (TrawlBoard *self);
 gboolean         trawl_board_get_review     (TrawlBoard *self);
 guint            trawl_board_count_state    (TrawlBoard     *self,
                                              TrawlItemState  state);

@@ -501,6 +501,8 @@ _trawl_failure_from_error (const GError *error)
         return TRAWL_FAILURE_REFUSED;
       case TRAWL_ERROR_GONE:
         return TRAWL_FAILURE_GONE;
+      case TRAWL_ERROR_NO_ITEMS:
+        return TRAWL_FAILURE_NO_VIDEOS;
       case TRAWL_ERROR_SERVER:
         return TRAWL_FAILURE_SERVER;
       case TRAWL_ERROR_NOT_MEDIA:

@@ -39,6 +39,7 @@ typedef enum
   TRAWL_FAILURE_DISK,        /*< nick=disk >*/
   TRAWL_FAILURE_UNSAFE,      /*< nick=unsafe >*/
   TRAWL_FAILURE_GONE,        /*< nick=gone >*/
+  TRAWL_FAILURE_NO_VIDEOS,   /*< nick=no-videos >*/
 } TrawlFailure;
 
 #define TRAWL_TYPE_ITEM (trawl_item_get_type ())

@@ -152,6 +152,12 @@ add_board (GString    *out,
   add_string (out, "title", trawl_board_get_title (board));
   add_string (out, "state", enum_nick (board_states, trawl_board_get_state (board)));
   add_string (out, "error", trawl_board_get_error (board));
+  if (trawl_board_get_failure (board) != TRAWL_FAILURE_NONE)
+    {
+      g_autoptr(GEnumClass) failures = g_type_class_ref (TRAWL_TYPE_FAILURE);
+
+      add_string (out, "failure", enum_nick (failures, trawl_board_get_failure (board)));
+    }
   add_int (out, "pages", trawl_board_get_pages (board));
   add_int (out, "found", trawl_board_get_found (board));
   add_int (out, "skipped", trawl_board_get_skipped (board));
@@ -646,7 +652,7 @@ read_board (JsonNode    *node,
             char       **reason)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *url, *recipe, *output_dir, *parent_dir, *title, *error;
+  const char *url, *recipe, *output_dir, *parent_dir, *title, *error, *failure = NULL;
   g_autofree char *parent_of_output = NULL;
   g_auto(GStrv) headers = NULL;
   gint64 pages = 0, found = 0, skipped = 0;
@@ -664,6 +670,7 @@ read_board (JsonNode    *node,
       !member_string (object, "output-dir", parent_dir == NULL, &output_dir, reason) ||
       !member_string (object, "title", FALSE, &title, reason) ||
       !member_string (object, "error", FALSE, &error, reason) ||
+      !member_string (object, "failure", FALSE, &failure, reason) ||
       !member_enum (object, TRAWL_TYPE_BOARD_STATE, &state, reason) ||
       !member_int (object, "pages", 0, &pages, reason) ||
       !member_int (object, "found", 0, &found, reason) ||
@@ -695,6 +702,15 @@ read_board (JsonNode    *node,
   _trawl_board_set_parent_dir (board, parent_dir);
   _trawl_board_set_headers (board, (const char * const *) headers);
   _trawl_board_set_title (board, title);
+  if (error != NULL && state == TRAWL_BOARD_FAILED)
+    {
+      g_autoptr(GEnumClass) failures = g_type_class_ref (TRAWL_TYPE_FAILURE);
+      GEnumValue *kind = failure != NULL ? g_enum_get_value_by_nick (failures, failure) : NULL;
+
+      /* An older file, or a kind this Trawl does not know: the message. */
+      _trawl_board_set_failure (board, kind != NULL ? (TrawlFailure) kind->value
+                                                    : TRAWL_FAILURE_OTHER);
+    }
   _trawl_board_set_error (board, error);
   _trawl_board_set_counts (board, pages, found, skipped);
   _trawl_board_set_review (board, review);

@@ -826,6 +826,8 @@ queue_crawl_cb (GObject      *object,
     _trawl_board_set_state (board, TRAWL_BOARD_DONE);
   else
     {
+      /* The kind first: the error's notification shows it. */
+      _trawl_board_set_failure (board, _trawl_failure_from_error (error));
       _trawl_board_set_error (board, error->message);
       _trawl_board_set_state (board, TRAWL_BOARD_FAILED);
     }
