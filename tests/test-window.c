@@ -768,8 +768,16 @@ test_accessible (TrawlUiFixture *f,
                                        GTK_ACCESSIBLE_PROPERTY_LABEL, header_label);
 }
 
+static gboolean
+is_shown_cover (GtkWidget     *widget,
+                gconstpointer  data)
+{
+  return gtk_widget_has_css_class (widget, "trawl-thumbnail") && gtk_widget_get_mapped (widget);
+}
+
 /* A narrow window (a phone, half a laptop screen) keeps the address box
- * readable: it was cut to "Past…" at 360–400 px. */
+ * readable: it was cut to "Past…" at 360–400 px; the titles have the
+ * covers' room. */
 static void
 test_narrow (TrawlUiFixture *f,
              gconstpointer   data)
@@ -790,6 +798,7 @@ test_narrow (TrawlUiFixture *f,
   trawl_ui_screenshot (f, "narrow.png");
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 410);
   g_assert_cmpint (gtk_widget_get_width (entry), >=, 200);
+  g_assert_null (trawl_ui_find_widget (GTK_WIDGET (f->window), is_shown_cover, NULL));
 }
 
 /* A failure is kept as its kind (its words are found again in the

@@ -43,6 +43,7 @@ struct _TrawlWindow
   char                 *search_key;   /* the search, casefolded, or NULL */
   GtkSingleSelection   *selection;
   TrawlThumbnails      *thumbnails;   /* NULL when covers are not shown */
+  gboolean              narrow;       /* below NARROW_WIDTH: titles before covers */
   guint                 summary_source;
   guint                 changed_source;
   gint64                changed_at;
@@ -573,6 +574,28 @@ follow_idle (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Where a row's covers come from: none in a narrow window, where the
+ * titles need the room. */
+static TrawlThumbnails *
+row_thumbnails (TrawlWindow *self)
+{
+  return self->narrow ? NULL : self->thumbnails;
+}
+
+/* The rows on screen now; the others as they are bound. */
+static void
+update_row_thumbnails (TrawlWindow *self)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
+       child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *row = gtk_widget_get_first_child (child);
+
+      if (row != NULL && TRAWL_IS_ITEM_ROW (row))
+        trawl_item_row_set_thumbnails (TRAWL_ITEM_ROW (row), row_thumbnails (self));
+    }
+}
+
 /* Covers are fetched for the rows on screen, unless the user said no. */
 static void
 show_thumbnails_cb (TrawlWindow *self)
@@ -592,15 +615,7 @@ show_thumbnails_cb (TrawlWindow *self)
   else
     g_clear_object (&self->thumbnails);
 
-  /* The rows on screen now; the others as they are bound. */
-  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->list_view));
-       child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *row = gtk_widget_get_first_child (child);
-
-      if (row != NULL && TRAWL_IS_ITEM_ROW (row))
-        trawl_item_row_set_thumbnails (TRAWL_ITEM_ROW (row), self->thumbnails);
-    }
+  update_row_thumbnails (self);
 }
 
 /* Not from within the change: the list view has not seen it yet. */
@@ -1333,7 +1348,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
           child = trawl_item_row_new (self->queue);
           gtk_list_item_set_child (list_item, child);
         }
-      trawl_item_row_set_thumbnails (TRAWL_ITEM_ROW (child), self->thumbnails);
+      trawl_item_row_set_thumbnails (TRAWL_ITEM_ROW (child), row_thumbnails (self));
       trawl_item_row_set_item (TRAWL_ITEM_ROW (child), object);
     }
 }
@@ -1672,7 +1687,8 @@ trawl_window_class_init (TrawlWindowClass *klass)
 }
 
 /* A narrow window gives the address box the room of Pause All, Resume
- * All and Search, which stay in the main menu and on their keys. */
+ * All and Search, which stay in the main menu and on their keys, and the
+ * titles the room of the covers. */
 static void
 width_changed_cb (TrawlWindow *self)
 {
@@ -1683,6 +1699,11 @@ width_changed_cb (TrawlWindow *self)
   gtk_widget_set_visible (self->pause_all_button, width >= NARROW_WIDTH);
   gtk_widget_set_visible (self->resume_all_button, width >= NARROW_WIDTH);
   gtk_widget_set_visible (self->search_button, width >= NARROW_WIDTH);
+  if (self->narrow != (width < NARROW_WIDTH))
+    {
+      self->narrow = width < NARROW_WIDTH;
+      update_row_thumbnails (self);
+    }
 }
 
 static void
