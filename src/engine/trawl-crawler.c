@@ -36,9 +36,26 @@ typedef struct
 
   /* generic mode */
   GPtrArray   *probes;     /* links still to probe */
+  GPtrArray   *probed;     /* per link: NULL until probed, then a Probed */
   guint        next_probe;
+  guint        next_found; /* the first link whose item was not passed on */
   guint        probing;
 } Crawl;
+
+/* What probing a link found: a video (its address and title) or none. */
+typedef struct
+{
+  char *media_url;
+  char *title;
+} Probed;
+
+static void
+probed_free (Probed *probed)
+{
+  g_free (probed->media_url);
+  g_free (probed->title);
+  g_free (probed);
+}
 
 static void
 crawl_free (Crawl *crawl)
@@ -53,6 +70,7 @@ crawl_free (Crawl *crawl)
   g_clear_pointer (&crawl->known, g_hash_table_unref);
   g_clear_pointer (&crawl->visited, g_hash_table_unref);
   g_clear_pointer (&crawl->probes, g_ptr_array_unref);
+  g_clear_pointer (&crawl->probed, g_ptr_array_unref);
   g_free (crawl->current);
   g_free (crawl);
 }
@@ -124,7 +142,34 @@ typedef struct
 {
   GTask *task;
   char  *url;
+  guint  index;  /* in crawl->probes */
 } Probe;
+
+/* Items are passed on in the order of their links on the page, whatever
+ * order their probes end in (helper's review: "Clip 3, 2, 4, 1"). */
+static void
+probe_settle (Probe      *probe,
+              const char *media_url,
+              const char *title)
+{
+  Crawl *crawl = g_task_get_task_data (probe->task);
+  Probed *probed = g_new0 (Probed, 1);
+
+  probed->media_url = g_strdup (media_url);
+  probed->title = g_strdup (title);
+  g_ptr_array_index (crawl->probed, probe->index) = probed;
+
+  while (crawl->next_found < crawl->probed->len &&
+         g_ptr_array_index (crawl->probed, crawl->next_found) != NULL)
+    {
+      Probed *next = g_ptr_array_index (crawl->probed, crawl->next_found);
+
+      if (next->media_url != NULL)
+        add_media_item (crawl, g_ptr_array_index (crawl->probes, crawl->next_found),
+                        next->media_url, next->title);
+      crawl->next_found++;
+    }
+}
 
 static void
 probe_done (Probe *probe)
@@ -144,14 +189,15 @@ crawler_probe_cb (GObject      *object,
                   gpointer      user_data)
 {
   Probe *probe = user_data;
-  Crawl *crawl = g_task_get_task_data (probe->task);
   g_autoptr(TrawlDetailPage) page = _trawl_extract_detail_finish (result, NULL);
 
   g_assert (G_IS_TASK (probe->task));
 
   if (page != NULL && page->generic_media->len > 0 &&
       !g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
-    add_media_item (crawl, probe->url, g_ptr_array_index (page->generic_media, 0), page->title);
+    probe_settle (probe, g_ptr_array_index (page->generic_media, 0), page->title);
+  else
+    probe_settle (probe, NULL, NULL);
 
   probe_done (probe);
 }
@@ -170,6 +216,7 @@ crawler_probe_fetch_cb (GObject      *object,
   /* A link that fails is just not a video page. */
   if (response == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (probe->task)))
     {
+      probe_settle (probe, NULL, NULL);
       probe_done (probe);
       return;
     }
@@ -178,7 +225,7 @@ crawler_probe_fetch_cb (GObject      *object,
     {
       g_autofree char *title = trawl_uri_file_title (response->url);
 
-      add_media_item (crawl, probe->url, response->url, title);
+      probe_settle (probe, response->url, title);
       probe_done (probe);
       return;
     }
@@ -188,14 +235,16 @@ crawler_probe_fetch_cb (GObject      *object,
 }
 
 static void
-probe_start (GTask      *task,
-             const char *url)
+probe_start (GTask *task,
+             guint  index)
 {
   Crawl *crawl = g_task_get_task_data (task);
   Probe *probe = g_new0 (Probe, 1);
+  const char *url = g_ptr_array_index (crawl->probes, index);
 
   probe->task = task;
   probe->url = g_strdup (url);
+  probe->index = index;
   crawl->probing++;
   _trawl_client_fetch_async (crawl->client, crawl->board, url,
                              trawl_board_get_url (crawl->board), NULL, NULL,
@@ -214,7 +263,7 @@ probe_next (GTask *task)
 
   while (crawl->probing < PROBES_IN_FLIGHT && crawl->next_probe < crawl->probes->len &&
          !g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    probe_start (task, g_ptr_array_index (crawl->probes, crawl->next_probe++));
+    probe_start (task, crawl->next_probe++);
 
   if (crawl->probing > 0)
     return;
@@ -345,6 +394,8 @@ crawler_list_cb (GObject      *object,
       if (page->items->len == 0 && page->links->len > 0)
         {
           crawl->probes = g_ptr_array_ref (page->links);
+          crawl->probed = g_ptr_array_new_with_free_func ((GDestroyNotify) probed_free);
+          g_ptr_array_set_size (crawl->probed, crawl->probes->len);
           probe_next (task);
           return;
         }
