@@ -802,7 +802,9 @@ def write_table(results):
     w = results.get("window") or {}
     lines += ["## 5. The window: main-loop stalls while downloading", ""]
     if w.get("unlimited") or w.get("limited"):
-        lines += ["1,000 rows listed, then 8 × 128 MiB downloading from nginx under Xvfb, the "
+        lines += ["1,000 rows listed (with their covers: the board server gives each item one, "
+                  "fetched and scaled as rows come into view), then 8 × 128 MiB downloading "
+                  "from nginx under Xvfb, the "
                   "queue made as the app makes it (its settings followed): a 5 ms probe source "
                   "measures its own lateness, the stall a user would feel. CPU is the whole "
                   "process (GTK, the engine and its worker threads) while the videos download. "
