@@ -20,6 +20,7 @@ PROVIDERS = {
     "gtk-update-icon-cache": "gtk-update-icon-cache",
     "appstreamcli": "appstream",
     "xvfb-run": "xvfb",
+    "Xvfb": "xvfb",
     "dbus-run-session": "dbus",  # through dbus-bin
     "nginx": "nginx-light",
     "gst-discoverer-1.0": "gstreamer1.0-plugins-base-apps",

@@ -6,7 +6,10 @@ name, a mnemonic underscore or its text twice), every row reads as its
 title and its state, every heading as its board and what was found.
 The tree is written to atspi-*.txt in the working folder.
 
-Usage (under xvfb-run and dbus-run-session): test-atspi.py TRAWL SCHEMA_DIR"""
+It starts its own X server on a free display (Xvfb -displayfd: xvfb-run -a
+races with the other suites' for :99).
+
+Usage (under dbus-run-session): test-atspi.py XVFB TRAWL SCHEMA_DIR"""
 
 import os
 import re
@@ -31,6 +34,20 @@ failures = []
 def check(condition, message):
     if not condition:
         failures.append(message)
+
+
+def start_x(xvfb):
+    """An X server on a display no one else has; its process and name."""
+    read, write = os.pipe()
+    server = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x900x24",
+                               "-nolisten", "tcp"], pass_fds=(write,),
+                              stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()
+    if not number:
+        sys.exit("Xvfb did not start")
+    return server, f":{number}"
 
 
 def start(trawl, schemas, home, *args):
@@ -99,9 +116,18 @@ def list_items(app):
 
 
 def main():
-    trawl, schemas = sys.argv[1], sys.argv[2]
+    xvfb, trawl, schemas = sys.argv[1], sys.argv[2], sys.argv[3]
     home = tempfile.mkdtemp(prefix="trawl-atspi-")
+    x_server, os.environ["DISPLAY"] = start_x(xvfb)
+    os.environ.pop("XAUTHORITY", None)
+    try:
+        return check_app(trawl, schemas, home)
+    finally:
+        x_server.terminate()
+        x_server.wait()
 
+
+def check_app(trawl, schemas, home):
     # The empty window.
     process = start(trawl, schemas, home)
     try:
