@@ -4,6 +4,7 @@
 
 #include "trawl-board-private.h"
 #include "trawl-error.h"
+#include "trawl-http-private.h"
 #include "trawl-item-private.h"
 #include "trawl-paths-private.h"
 #include "trawl-policy-private.h"
@@ -289,6 +290,38 @@ test_save_delay (void)
   g_assert_cmpuint (_trawl_save_delay_ms (G_GINT64_CONSTANT (60) * G_USEC_PER_SEC), ==, 10000);
 }
 
+static void
+slept_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  guint *ended = user_data;
+
+  _trawl_sleep_finish (result, NULL);
+  (*ended)++;
+}
+
+/* A retry's backoff that ends as its caller cancels (both ready in one
+ * main loop iteration) ends once: it returned twice, a critical the
+ * window's cover fetches met when a window closed. */
+static void
+test_sleep_cancel_race (void)
+{
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      guint ended = 0;
+
+      _trawl_sleep_async (0, cancellable, slept_cb, &ended);
+      g_cancellable_cancel (cancellable);
+      TRAWL_WAIT_UNTIL (ended == 1);
+      /* Nothing else comes. */
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_cmpuint (ended, ==, 1);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -296,6 +329,7 @@ main (int   argc,
   trawl_test_init (&argc, &argv);
 
   g_test_add_func ("/policy/backoff", test_backoff);
+  g_test_add_func ("/policy/sleep-cancel-race", test_sleep_cancel_race);
   g_test_add_func ("/policy/retry-after", test_retry_after);
   g_test_add_func ("/policy/classification", test_classification);
   g_test_add_func ("/policy/too-slow", test_too_slow);

@@ -201,11 +201,17 @@ sleep_free (Sleep *sleep)
   g_free (sleep);
 }
 
+/* The one of the two sources that fires first ends the sleep and takes
+ * the other away: both may be ready in one main loop iteration (a backoff
+ * that ends as the caller cancels), and a task returns once. */
 static gboolean
 sleep_timeout_cb (gpointer user_data)
 {
   GTask *task = user_data;
+  Sleep *sleep = g_task_get_task_data (task);
 
+  if (sleep->cancelled != NULL)
+    g_source_destroy (sleep->cancelled);
   g_task_return_boolean (task, TRUE);
   g_object_unref (task);
   return G_SOURCE_REMOVE;
@@ -216,7 +222,9 @@ sleep_cancelled_cb (GCancellable *cancellable,
                     gpointer      user_data)
 {
   GTask *task = user_data;
+  Sleep *sleep = g_task_get_task_data (task);
 
+  g_source_destroy (sleep->timeout);
   g_task_return_error_if_cancelled (task);
   g_object_unref (task);
   return G_SOURCE_REMOVE;
