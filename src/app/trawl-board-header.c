@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "trawl-board-header.h"
 #include "trawl-dialogs.h"
@@ -52,6 +51,8 @@ board_subtitle (TrawlBoard *board)
   guint pages = trawl_board_get_pages (board);
   guint skipped = trawl_board_get_skipped (board);
   g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *progress = NULL;
+  const char *tail;
 
   /* Why, in a user's words and today's language; the message of the
    * moment is the line's tooltip. */
@@ -78,32 +79,33 @@ board_subtitle (TrawlBoard *board)
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloaded before",
                                                  "%u downloaded before", skipped), skipped);
     }
-  g_string_append (text, " · ");
+  /* Then "looking for more…", or why it was listed only in part (a later
+   * page failed); the board's progress while its videos are at work
+   * ("45 MB of 120 MB · 3.2 MB/s · 2 min left"); else its address. */
   if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING)
-    g_string_append (text, _("looking for more…"));
-  else if (trawl_board_get_error (board) != NULL)
-    /* Listed only in part: a later page failed, and why. */
-    g_string_append (text, trawl_board_get_error (board));
-  else if (trawl_board_get_n_active (board) == 0)
-    g_string_append (text, trawl_board_get_url (board));
-
-  /* At work: "45 MB of 120 MB · 3.2 MB/s · 2 min left" for the board. */
+    tail = _("looking for more…");
+  else
+    tail = trawl_board_get_error (board);
   if (trawl_board_get_n_active (board) > 0)
     {
-      TrawlProgress progress = { 0 };
+      TrawlProgress all = { 0 };
 
-      trawl_progress_add_items (&progress, G_LIST_MODEL (board));
-      if (progress.downloading > 0 && (progress.bytes > 0 || progress.total > 0))
-        {
-          g_autofree char *part = trawl_progress_text (&progress);
-
-          if (!g_str_has_suffix (text->str, " · "))
-            g_string_append (text, " · ");
-          g_string_append (text, part);
-        }
+      trawl_progress_add_items (&all, G_LIST_MODEL (board));
+      progress = trawl_progress_text (&all);
     }
-  if (g_str_has_suffix (text->str, " · "))
-    g_string_truncate (text, text->len - strlen (" · "));
+  else if (tail == NULL)
+    tail = trawl_board_get_url (board);
+
+  if (tail != NULL)
+    {
+      g_string_append (text, " · ");
+      g_string_append (text, tail);
+    }
+  if (progress != NULL)
+    {
+      g_string_append (text, " · ");
+      g_string_append (text, progress);
+    }
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -237,14 +239,11 @@ tick_cb (gpointer user_data)
 {
   TrawlBoardHeader *self = user_data;
 
-  if (self->board == NULL || trawl_board_get_n_active (self->board) == 0)
-    {
-      self->tick_source = 0;
-      update (self);
-      return G_SOURCE_REMOVE;
-    }
   update (self);
-  return G_SOURCE_CONTINUE;
+  if (self->board != NULL && trawl_board_get_n_active (self->board) > 0)
+    return G_SOURCE_CONTINUE;
+  self->tick_source = 0;
+  return G_SOURCE_REMOVE;
 }
 
 /* The progress is said again every second while the board's videos are at

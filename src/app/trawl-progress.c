@@ -55,10 +55,14 @@ trawl_progress_fraction (const TrawlProgress *self)
 }
 
 /* "45 MB of 120 MB · 3.2 MB/s · 2 min left": the whole is given, and the
- * time left, only when every video still to come has a known size. */
+ * time left, only when every video still to come has a known size. NULL
+ * while nothing downloads, or nothing of it is known yet (no "0 bytes"
+ * while the downloads only connect). */
 char *
 trawl_progress_text (const TrawlProgress *self)
 {
+  if (self->downloading == 0 || (self->bytes == 0 && self->total == 0))
+    return NULL;
   return trawl_format_progress (self->bytes, self->unknown == 0 ? (gint64) self->total : -1,
                                 self->speed);
 }

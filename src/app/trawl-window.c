@@ -368,14 +368,13 @@ summary_text (const Tally *tally)
     }
   if (active > 0)
     {
-      g_string_append (text, " · ");
+      /* "45 MB of 120 MB · 3.2 MB/s · 2 min left", once any of it is known. */
       g_autofree char *progress = trawl_progress_text (&tally->progress);
 
+      g_string_append (text, " · ");
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u downloading",
                                                  "%u downloading", active), active);
-      /* "45 MB of 120 MB · 3.2 MB/s · 2 min left"; while they only
-       * connect, no "0 bytes" nor "0 bytes/s". */
-      if (tally->progress.bytes > 0 || tally->progress.total > 0)
+      if (progress != NULL)
         {
           g_string_append (text, " · ");
           g_string_append (text, progress);
@@ -532,7 +531,6 @@ queue_changed_cb (TrawlWindow *self)
   else
     self->changed_source = g_timeout_add ((guint) (wait_us / 1000) + 1, queue_changed_idle, self);
 }
-
 
 static TrawlBoard *
 find_board (TrawlWindow *self,
