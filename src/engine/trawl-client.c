@@ -247,7 +247,8 @@ trawl_client_set_property (GObject      *object,
       _trawl_token_bucket_set_rate (&self->bucket, self->limit_rate);
       break;
     case PROP_USER_AGENT:
-      changed = new_session = set_user_agent (self, value);
+      /* Set on each message, as the headers are: no new session. */
+      changed = set_user_agent (self, value);
       break;
     case PROP_PROXY:
       changed = new_session = _trawl_set_str (&self->proxy, g_value_get_string (value));

@@ -119,9 +119,10 @@ folder_is_free (TrawlPaths *self,
   if (owner != NULL)
     return g_str_equal (owner, trawl_board_get_url (board));
 
+  /* Nothing there is free; a symlink (ELOOP) or a file (ENOTDIR) is not. */
   fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return errno == ENOENT && _trawl_path_is_free (path);
+    return errno == ENOENT;
 
   origin = _trawl_fd_get_xattr (fd, XATTR_ORIGIN);
   close (fd);
