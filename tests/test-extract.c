@@ -123,6 +123,33 @@ test_detail_classic (void)
   g_assert_cmpstr (page->title, ==, "两个月亏损超千亿，这家公司怎么了？");
 }
 
+/* Values are taken as written (docs/recipes.md): a regex's \s is any space,
+ * not the key file's escape for one blank, and \\ stays two characters. */
+static void
+test_values_as_written (void)
+{
+  const char *text =
+    "[Recipe]\nName=raw\n"
+    "[List]\nItems=//li\nLink=a/@href\n"
+    "[Media tab]\nRegex=src:\\s\"(.*?)\"\n"
+    "[Media slash]\nRegex=file=\\\\\"(.*?)\\\\\"\n";
+  const char *tab_page = "<html><body><script>x = {src:\t\"/v/tab.mp4\"}</script></body></html>";
+  const char *slash_page = "<html><body><script>y = \"file=\\\"/v/slash.mp4\\\"\"</script>"
+                           "</body></html>";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlRecipe) recipe = trawl_recipe_new_from_data (text, -1, "raw.recipe", &error);
+  g_autoptr(GBytes) tab = g_bytes_new_static (tab_page, strlen (tab_page));
+  g_autoptr(GBytes) slash = g_bytes_new_static (slash_page, strlen (slash_page));
+  g_autoptr(TrawlDetailPage) first = NULL;
+  g_autoptr(TrawlDetailPage) second = NULL;
+
+  g_assert_no_error (error);
+  first = _trawl_extract_detail (recipe, tab, "text/html", "http://example.com/watch/1");
+  g_assert_cmpstr (g_ptr_array_index (first->found, 0), ==, "http://example.com/v/tab.mp4");
+  second = _trawl_extract_detail (recipe, slash, "text/html", "http://example.com/watch/1");
+  g_assert_cmpstr (g_ptr_array_index (second->found, 1), ==, "http://example.com/v/slash.mp4");
+}
+
 static void
 test_detail_api (void)
 {
@@ -275,6 +302,7 @@ main (int   argc,
   g_test_add_func ("/extract/loading-fragment", test_loading_fragment);
   g_test_add_func ("/extract/detail-classic", test_detail_classic);
   g_test_add_func ("/extract/detail-api", test_detail_api);
+  g_test_add_func ("/extract/values-as-written", test_values_as_written);
   g_test_add_func ("/extract/deep-json", test_deep_json);
   g_test_add_func ("/extract/generic", test_generic);
   g_test_add_func ("/extract/generic-links", test_generic_links);

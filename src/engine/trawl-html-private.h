@@ -15,6 +15,7 @@ typedef struct
   char *id;
   char *thumbnail;  /* the cover image the list shows, or NULL */
   guint duration;   /* seconds, or 0 when not shown */
+  guint line;       /* where in the page source the item is, from 1; 0 unknown */
   gboolean is_media;
 } TrawlFound;
 
@@ -46,6 +47,13 @@ htmlDocPtr       _trawl_html_parse             (const char       *text,
                                                 const char       *url);
 char            *_trawl_html_base              (htmlDocPtr        doc,
                                                 const char       *page_url);
+char            *_trawl_html_collapse          (const char       *text);
+char            *_trawl_html_xpath_first       (htmlDocPtr        doc,
+                                                xmlNodePtr        node,
+                                                const char       *expression);
+char            *_trawl_html_image_url         (const char       *base,
+                                                const char       *value);
+guint            _trawl_html_parse_duration    (const char       *text);
 
 TrawlListPage   *_trawl_extract_list           (TrawlRecipe      *recipe,
                                                 GBytes           *body,

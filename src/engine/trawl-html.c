@@ -174,8 +174,8 @@ _trawl_html_parse (const char *text,
                          HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
 }
 
-static char *
-collapse_whitespace (const char *text)
+char *
+_trawl_html_collapse (const char *text)
 {
   g_autoptr(GString) out = g_string_new (NULL);
   gboolean space = TRUE;
@@ -228,7 +228,7 @@ xpath_strings (htmlDocPtr  doc,
 
           if (content != NULL)
             {
-              char *text = collapse_whitespace ((const char *) content);
+              char *text = _trawl_html_collapse ((const char *) content);
 
               if (*text)
                 g_ptr_array_add (strings, text);
@@ -241,7 +241,7 @@ xpath_strings (htmlDocPtr  doc,
   else if (result != NULL && result->type == XPATH_STRING && result->stringval != NULL &&
            *result->stringval)
     {
-      g_ptr_array_add (strings, collapse_whitespace ((const char *) result->stringval));
+      g_ptr_array_add (strings, _trawl_html_collapse ((const char *) result->stringval));
     }
 
   xmlXPathFreeObject (result);
@@ -250,10 +250,10 @@ xpath_strings (htmlDocPtr  doc,
   return strings;
 }
 
-static char *
-xpath_first (htmlDocPtr  doc,
-             xmlNodePtr  node,
-             const char *expression)
+char *
+_trawl_html_xpath_first (htmlDocPtr  doc,
+                         xmlNodePtr  node,
+                         const char *expression)
 {
   g_autoptr(GPtrArray) strings = xpath_strings (doc, node, expression);
 
@@ -267,7 +267,7 @@ char *
 _trawl_html_base (htmlDocPtr  doc,
                   const char *page_url)
 {
-  g_autofree char *href = xpath_first (doc, NULL, "(//base/@href)[1]");
+  g_autofree char *href = _trawl_html_xpath_first (doc, NULL, "(//base/@href)[1]");
   char *base;
 
   if (href == NULL)
@@ -301,7 +301,7 @@ page_title (htmlDocPtr doc)
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     {
-      char *title = xpath_first (doc, NULL, paths[i]);
+      char *title = _trawl_html_xpath_first (doc, NULL, paths[i]);
 
       if (title != NULL)
         return title;
@@ -488,7 +488,7 @@ extract_generic_list (TrawlListPage *page,
         {
           TrawlFound *found = g_new0 (TrawlFound, 1);
           xmlChar *text = xmlNodeGetContent (anchor);
-          g_autofree char *title = collapse_whitespace (text ? (const char *) text : "");
+          g_autofree char *title = _trawl_html_collapse (text ? (const char *) text : "");
 
           xmlFree (text);
           found->url = g_steal_pointer (&link);
@@ -515,9 +515,9 @@ extract_generic_list (TrawlListPage *page,
 /* An image's address from an attribute as pages write it: a plain URL
  * (src, data-src…), or a style with "background-image: url(…)"; only
  * http and https. */
-static char *
-image_url (const char *base,
-           const char *value)
+char *
+_trawl_html_image_url (const char *base,
+                       const char *value)
 {
   g_autofree char *inner = NULL;
   const char *start;
@@ -557,8 +557,8 @@ image_url (const char *base,
 }
 
 /* "3:24", "1:02:03" or "204": seconds, or 0 when it is none of these. */
-static guint
-parse_duration (const char *text)
+guint
+_trawl_html_parse_duration (const char *text)
 {
   g_auto(GStrv) parts = NULL;
   guint64 seconds = 0;
@@ -585,6 +585,18 @@ parse_duration (const char *text)
 }
 
 static void
+extract_next (TrawlListPage *page,
+              TrawlRecipe   *recipe,
+              htmlDocPtr     doc,
+              const char    *base)
+{
+  g_autofree char *next = _trawl_html_xpath_first (doc, NULL, recipe->next_xpath);
+
+  if (next != NULL)
+    page->next_url = trawl_uri_resolve (base, next, NULL);
+}
+
+static void
 extract_recipe_list (TrawlListPage *page,
                      TrawlRecipe   *recipe,
                      htmlDocPtr     doc,
@@ -598,7 +610,7 @@ extract_recipe_list (TrawlListPage *page,
        i < nodes->nodesetval->nodeNr; i++)
     {
       xmlNodePtr node = nodes->nodesetval->nodeTab[i];
-      g_autofree char *href = xpath_first (doc, node, recipe->link_xpath);
+      g_autofree char *href = _trawl_html_xpath_first (doc, node, recipe->link_xpath);
       g_autofree char *link = NULL;
       TrawlFound *found;
 
@@ -610,19 +622,20 @@ extract_recipe_list (TrawlListPage *page,
       g_hash_table_add (seen, g_strdup (link));
 
       found = g_new0 (TrawlFound, 1);
-      found->title = xpath_first (doc, node, recipe->title_xpath);
+      found->line = (guint) MAX (xmlGetLineNo (node), 0);
+      found->title = _trawl_html_xpath_first (doc, node, recipe->title_xpath);
       found->id = trawl_recipe_get_item_id (recipe, link);
       if (recipe->thumbnail_xpath != NULL)
         {
-          g_autofree char *image = xpath_first (doc, node, recipe->thumbnail_xpath);
+          g_autofree char *image = _trawl_html_xpath_first (doc, node, recipe->thumbnail_xpath);
 
-          found->thumbnail = image_url (base, image);
+          found->thumbnail = _trawl_html_image_url (base, image);
         }
       if (recipe->duration_xpath != NULL)
         {
-          g_autofree char *duration = xpath_first (doc, node, recipe->duration_xpath);
+          g_autofree char *duration = _trawl_html_xpath_first (doc, node, recipe->duration_xpath);
 
-          found->duration = parse_duration (duration);
+          found->duration = _trawl_html_parse_duration (duration);
         }
       found->is_media = trawl_uri_media_extension (link) != NULL;
       found->url = g_steal_pointer (&link);
@@ -633,11 +646,90 @@ extract_recipe_list (TrawlListPage *page,
   xmlXPathFreeContext (context);
 
   if (recipe->next_xpath != NULL)
-    {
-      g_autofree char *next = xpath_first (doc, NULL, recipe->next_xpath);
+    extract_next (page, recipe, doc, base);
+}
 
-      if (next != NULL)
-        page->next_url = trawl_uri_resolve (base, next, NULL);
+/* The JSON a Json-Items recipe reads: what Json-Source finds in the page,
+ * or the page itself (a "load more" endpoint answering JSON). */
+static JsonNode *
+list_json (TrawlRecipe *recipe,
+           const char  *text,
+           JsonParser  *parser,
+           guint       *line)
+{
+  g_autoptr(GMatchInfo) info = NULL;
+
+  *line = 1;
+  if (recipe->json_source != NULL && g_regex_match (recipe->json_source, text, 0, &info))
+    {
+      g_autofree char *json = g_match_info_fetch (info, 1);
+      int start = 0;
+
+      g_match_info_fetch_pos (info, 1, &start, NULL);
+      for (int i = 0; i < start; i++)
+        if (text[i] == '\n')
+          (*line)++;
+      if (json != NULL && _trawl_json_parse (parser, json, strlen (json), NULL))
+        return json_parser_get_root (parser);
+    }
+
+  if (_trawl_json_parse (parser, text, strlen (text), NULL))
+    return json_parser_get_root (parser);
+
+  return NULL;
+}
+
+static void
+extract_json_list (TrawlListPage *page,
+                   TrawlRecipe   *recipe,
+                   const char    *text,
+                   const char    *base)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint line;
+  JsonNode *items = _trawl_json_find (list_json (recipe, text, parser, &line),
+                                      recipe->json_items);
+  JsonArray *array;
+
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    return;
+
+  array = json_node_get_array (items);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autofree char *href = _trawl_json_lookup (element, recipe->json_link);
+      g_autofree char *link = NULL;
+      g_autofree char *image = NULL;
+      g_autofree char *duration = NULL;
+      TrawlFound *found;
+
+      if (href == NULL || *href == '\0')
+        continue;
+      link = trawl_uri_resolve (base, href, NULL);
+      if (link == NULL || g_hash_table_contains (seen, link))
+        continue;
+      g_hash_table_add (seen, g_strdup (link));
+
+      found = g_new0 (TrawlFound, 1);
+      found->line = line;
+      found->title = _trawl_json_lookup (element, recipe->json_title);
+      if (found->title != NULL)
+        {
+          char *collapsed = _trawl_html_collapse (found->title);
+
+          g_free (found->title);
+          found->title = collapsed;
+        }
+      found->id = trawl_recipe_get_item_id (recipe, link);
+      image = _trawl_json_lookup (element, recipe->json_thumbnail);
+      found->thumbnail = _trawl_html_image_url (base, image);
+      duration = _trawl_json_lookup (element, recipe->json_duration);
+      found->duration = _trawl_html_parse_duration (duration);
+      found->is_media = trawl_uri_media_extension (link) != NULL;
+      found->url = g_steal_pointer (&link);
+      g_ptr_array_add (page->items, found);
     }
 }
 
@@ -659,12 +751,22 @@ _trawl_extract_list (TrawlRecipe *recipe,
   text = _trawl_decode_page (body, content_type, &length);
   doc = _trawl_html_parse (text, length, url);
   if (doc == NULL)
-    return page;
+    {
+      if (recipe != NULL && recipe->json_items != NULL)
+        extract_json_list (page, recipe, text, url);
+      return page;
+    }
 
   base = _trawl_html_base (doc, url);
   page->title = page_title (doc);
 
-  if (recipe != NULL)
+  if (recipe != NULL && recipe->json_items != NULL)
+    {
+      extract_json_list (page, recipe, text, base);
+      if (recipe->next_xpath != NULL)
+        extract_next (page, recipe, doc, base);
+    }
+  else if (recipe != NULL)
     extract_recipe_list (page, recipe, doc, base);
   else
     extract_generic_list (page, doc, url, base);
@@ -698,7 +800,7 @@ run_text_strategy (TrawlStrategy *strategy,
         }
     }
   else if (strategy->kind == TRAWL_STRATEGY_XPATH)
-    raw = xpath_first (doc, NULL, strategy->xpath);
+    raw = _trawl_html_xpath_first (doc, NULL, strategy->xpath);
 
   if (raw == NULL || *raw == '\0')
     return NULL;
@@ -741,7 +843,7 @@ _trawl_extract_detail (TrawlRecipe *recipe,
         }
 
       if (doc != NULL && recipe->detail_title_xpath != NULL)
-        page->title = xpath_first (doc, NULL, recipe->detail_title_xpath);
+        page->title = _trawl_html_xpath_first (doc, NULL, recipe->detail_title_xpath);
     }
 
   if (doc != NULL)

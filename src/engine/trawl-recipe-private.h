@@ -49,6 +49,12 @@ struct _TrawlRecipe
   char       *duration_xpath;
   char       *next_xpath;
   char       *page_url;
+  GRegex     *json_source;    /* group 1 is the JSON text of the list; none: the page is JSON */
+  char       *json_items;     /* dotted path to the array of items; "." the root */
+  char       *json_link;
+  char       *json_title;
+  char       *json_thumbnail;
+  char       *json_duration;
   int         page_start;  /* -1: the number of items on the first page */
   int         page_step;   /* -1: the number of items on the last page */
   guint       max_pages;
@@ -65,5 +71,8 @@ char       *_trawl_template_expand   (const char  *template,
                                       gboolean     regex_escape);
 char       *_trawl_json_lookup       (JsonNode    *root,
                                       const char  *path);
+JsonNode   *_trawl_json_find         (JsonNode    *root,
+                                      const char  *path);
+char       *_trawl_json_node_string  (JsonNode    *node);
 
 G_END_DECLS

@@ -53,6 +53,12 @@ trawl_recipe_finalize (GObject *object)
   g_free (self->duration_xpath);
   g_free (self->next_xpath);
   g_free (self->page_url);
+  g_clear_pointer (&self->json_source, g_regex_unref);
+  g_free (self->json_items);
+  g_free (self->json_link);
+  g_free (self->json_title);
+  g_free (self->json_thumbnail);
+  g_free (self->json_duration);
   g_free (self->detail_title_xpath);
   g_clear_pointer (&self->strategies, g_ptr_array_unref);
 
@@ -157,7 +163,9 @@ get_string (Loader     *loader,
             const char *group,
             const char *key)
 {
-  g_autofree char *value = g_key_file_get_string (loader->keyfile, group, key, NULL);
+  /* The raw value: GKeyFile's own escapes would turn a regex's \s into a
+   * blank and \\ into one backslash, and the format promises none. */
+  g_autofree char *value = g_key_file_get_value (loader->keyfile, group, key, NULL);
 
   if (value == NULL)
     return NULL;
@@ -207,10 +215,22 @@ get_xpath (Loader      *loader,
     return TRUE;
 
   _trawl_xml_init ();
+  xmlResetLastError ();
   compiled = xmlXPathCompile ((const xmlChar *) *out);
   if (compiled == NULL)
     {
+      const xmlError *last = xmlGetLastError ();
+
       g_clear_pointer (out, g_free);
+      /* libxml2 says where in the expression it gave up (int1, from 0). */
+      if (last != NULL && last->domain == XML_FROM_XPATH && last->message != NULL)
+        {
+          g_autofree char *why = g_strstrip (g_strdup (last->message));
+
+          return fail (loader, group, key, error,
+                       _("%s is not a valid XPath expression (at character %d: %s)"), key,
+                       last->int1 + 1, why);
+        }
       return fail (loader, group, key, error, _("%s is not a valid XPath expression"), key);
     }
   xmlXPathFreeCompExpr (compiled);
@@ -394,7 +414,30 @@ load (TrawlRecipe  *self,
       !get_xpath (loader, "Detail", "Title", &self->detail_title_xpath, error))
     return FALSE;
 
-  if (self->items_xpath == NULL || self->link_xpath == NULL)
+  if (!get_regex (loader, "List", "Json-Source", FALSE, &self->json_source, error))
+    return FALSE;
+  self->json_items = get_string (loader, "List", "Json-Items");
+  self->json_link = get_string (loader, "List", "Json-Link");
+  self->json_title = get_string (loader, "List", "Json-Title");
+  self->json_thumbnail = get_string (loader, "List", "Json-Thumbnail");
+  self->json_duration = get_string (loader, "List", "Json-Duration");
+
+  if (self->json_items != NULL)
+    {
+      if (self->json_link == NULL)
+        return fail (loader, "List", "Json-Items", error,
+                     _("Json-Items needs a Json-Link saying where each item’s link is"));
+      if (self->items_xpath != NULL)
+        return fail (loader, "List", "Items", error,
+                     _("[List] has Items or Json-Items, not both"));
+      if (self->json_source != NULL && g_regex_get_capture_count (self->json_source) < 1)
+        return fail (loader, "List", "Json-Source", error,
+                     _("Json-Source needs a group around the JSON, such as “videos = (.*?);”"));
+    }
+  else if (self->json_source != NULL || self->json_link != NULL)
+    return fail (loader, "List", self->json_source != NULL ? "Json-Source" : "Json-Link", error,
+                 _("Json-Source and Json-Link need Json-Items"));
+  else if (self->items_xpath == NULL || self->link_xpath == NULL)
     return fail (loader, "List", NULL, error, _("[List] needs Items and Link"));
 
   self->page_url = get_string (loader, "List", "Page-Url");
@@ -617,15 +660,18 @@ _trawl_recipe_board_vars (TrawlRecipe *self,
   return vars;
 }
 
-char *
-_trawl_json_lookup (JsonNode   *root,
-                    const char *path)
+/* The node at the dotted @path under @root ("." is @root itself), or NULL. */
+JsonNode *
+_trawl_json_find (JsonNode   *root,
+                  const char *path)
 {
   g_auto(GStrv) parts = NULL;
   JsonNode *node = root;
 
   if (root == NULL || path == NULL)
     return NULL;
+  if (g_str_equal (path, "."))
+    return root;
 
   parts = g_strsplit (path, ".", -1);
   for (guint i = 0; parts[i] != NULL && node != NULL; i++)
@@ -642,6 +688,13 @@ _trawl_json_lookup (JsonNode   *root,
         node = NULL;
     }
 
+  return node;
+}
+
+/* A string, number or boolean as text; NULL for anything else. */
+char *
+_trawl_json_node_string (JsonNode *node)
+{
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
     return NULL;
 
@@ -661,6 +714,13 @@ _trawl_json_lookup (JsonNode   *root,
     default:
       return NULL;
     }
+}
+
+char *
+_trawl_json_lookup (JsonNode   *root,
+                    const char *path)
+{
+  return _trawl_json_node_string (_trawl_json_find (root, path));
 }
 
 /**
