@@ -23,11 +23,11 @@ LAYERS = [
               "trawl-policy", "trawl-xml", "trawl-hls-playlist"]),
     ("models", ["trawl-item", "trawl-board", "trawl-archive", "trawl-recipe",
                 "trawl-recipe-set", "trawl-state-counts"]),
-    ("extraction", ["trawl-html"]),
+    ("extraction", ["trawl-html", "trawl-suggest"]),
     ("files", ["trawl-part", "trawl-paths"]),
     ("http", ["trawl-http", "trawl-proxy-resolver", "trawl-client", "trawl-client-fetch"]),
     ("workers", ["trawl-crawler", "trawl-resolver", "trawl-segment", "trawl-hls",
-                 "trawl-transfer"]),
+                 "trawl-transfer", "trawl-recipe-tester"]),
     ("scheduler", ["trawl-queue", "trawl-queue-state"]),
 ]
 

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "trawl-cli-recipe.h"
 #include "trawl-client.h"
 #include "trawl-error.h"
 #include "trawl-i18n.h"
@@ -463,6 +464,8 @@ typedef struct
   gboolean  quiet;
   gboolean  version;
   gboolean  list_recipes;
+  char     *try_recipe;
+  gboolean  suggest_recipe;
 } Options;
 
 static void
@@ -478,6 +481,7 @@ options_clear (Options *options)
   g_free (options->limit_rate);
   g_free (options->archive_path);
   g_free (options->min_split_size);
+  g_free (options->try_recipe);
   g_strfreev (options->headers);
   g_strfreev (options->urls);
 }
@@ -517,6 +521,12 @@ parse_options (Options   *o,
       N_("DIR") },
     { "list-recipes", 0, 0, G_OPTION_ARG_NONE, &o->list_recipes,
       N_("List the known recipes and exit"), NULL },
+    { "try-recipe", 0, 0, G_OPTION_ARG_FILENAME, &o->try_recipe,
+      N_("Show what the recipe in FILE finds on URL (items, next page, the first item’s "
+         "video) and exit; nothing is downloaded"), N_("FILE") },
+    { "suggest-recipe", 0, 0, G_OPTION_ARG_NONE, &o->suggest_recipe,
+      N_("Print a recipe for URL, suggested from its pages, to save and pass to --recipes"),
+      NULL },
     { "max-pages", 0, 0, G_OPTION_ARG_INT, &o->max_pages,
       N_("Read at most N list pages per board (default: the recipe’s limit)"), "N" },
     { "user-agent", 'U', 0, G_OPTION_ARG_STRING, &o->user_agent,
@@ -1045,6 +1055,18 @@ main (int   argc,
   client = build_client (&o);
   if (client == NULL)
     return 2;
+
+  if (o.try_recipe != NULL || o.suggest_recipe)
+    {
+      if (o.urls[1] != NULL)
+        {
+          g_printerr ("trawl-cli: %s\n", _("--try-recipe and --suggest-recipe take one URL"));
+          return 2;
+        }
+      return o.try_recipe != NULL ? trawl_cli_try_recipe (client, o.try_recipe, o.urls[0])
+                                  : trawl_cli_suggest_recipe (client, o.urls[0]);
+    }
+
   queue = trawl_queue_new (client);
   g_object_set (queue, "download", !o.list, NULL);
   if (!set_number (queue, "jobs", o.jobs, "--jobs") ||

@@ -26,6 +26,9 @@ char     *_trawl_strategy_api_answer  (TrawlStrategy *strategy,
                                        const char    *url,
                                        char         **reason);
 
+void      _trawl_add_reason           (GString       *reasons,
+                                       const char    *strategy,
+                                       const char    *reason);
 void      _trawl_resolve_async        (TrawlClient   *client,
                                        TrawlItem     *item,
                                        TrawlRecipe   *recipe,

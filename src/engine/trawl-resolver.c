@@ -43,14 +43,15 @@ resolve_free (Resolve *resolve)
   g_free (resolve);
 }
 
-static void
-add_reason (Resolve    *resolve,
-            const char *strategy,
-            const char *reason)
+/* "classic: no match on the page; api: …": why each strategy found nothing. */
+void
+_trawl_add_reason (GString    *reasons,
+                   const char *strategy,
+                   const char *reason)
 {
-  if (resolve->reasons->len > 0)
-    g_string_append (resolve->reasons, "; ");
-  g_string_append_printf (resolve->reasons, "%s: %s", strategy, reason);
+  if (reasons->len > 0)
+    g_string_append (reasons, "; ");
+  g_string_append_printf (reasons, "%s: %s", strategy, reason);
 }
 
 static void
@@ -219,12 +220,12 @@ resolver_api_cb (GObject      *object,
     }
 
   if (response == NULL)
-    add_reason (resolve, strategy->name, error->message);
+    _trawl_add_reason (resolve->reasons, strategy->name, error->message);
   else if (response->is_media)
-    add_reason (resolve, strategy->name, _("the API did not answer with JSON"));
+    _trawl_add_reason (resolve->reasons, strategy->name, _("the API did not answer with JSON"));
   else if ((url = _trawl_strategy_api_answer (strategy, resolve->vars, response->body,
                                               response->url, &reason)) == NULL)
-    add_reason (resolve, strategy->name, reason);
+    _trawl_add_reason (resolve->reasons, strategy->name, reason);
   else
     {
       succeed (task, url);
@@ -247,7 +248,7 @@ try_api (GTask         *task,
                                      &reason);
   if (url == NULL)
     {
-      add_reason (resolve, strategy->name, reason);
+      _trawl_add_reason (resolve->reasons, strategy->name, reason);
       try_next (task);
       return;
     }
@@ -282,7 +283,7 @@ try_next (GTask *task)
 
       if (*found == '\0')
         {
-          add_reason (resolve, strategy->name, _("no match on the page"));
+          _trawl_add_reason (resolve->reasons, strategy->name, _("no match on the page"));
           continue;
         }
 
@@ -293,7 +294,7 @@ try_next (GTask *task)
           succeed (task, url);
           return;
         }
-      add_reason (resolve, strategy->name, reason);
+      _trawl_add_reason (resolve->reasons, strategy->name, reason);
     }
 
   if (resolve->page->generic_media->len > 0)

@@ -1121,6 +1121,149 @@ serve_plain (TrawlBoardServer  *self,
   respond_status (self, msg, 404);
 }
 
+/* Layouts no built-in recipe reads and the generic extractor cannot: each
+ * detail page starts its player from a script, so only a recipe (or its
+ * suggestion) finds the video. /cards/ is a grid of cards with numbered
+ * pages and a "next" link; /cards/table a table; /cards/script a page whose
+ * list is JSON in a script; /cards/more a feed with a "load more" button
+ * whose endpoint answers the next cards as an HTML fragment. */
+static void
+append_card (TrawlBoardServer *self,
+             GString          *html,
+             const char       *layout,
+             guint             index)
+{
+  guint id = trawl_board_server_item_id (index);
+  guint seconds = 60 + index * 7;
+
+  if (g_str_equal (layout, "table"))
+    g_string_append_printf (html,
+      "<tr><td class=\"t\"><a href=\"/cards/watch/%u\">视频 %u：海边的一天</a></td>"
+      "<td>%u:%02u</td><td><a href=\"/cards/user/%u\">作者</a></td></tr>\n",
+      id, index + 1, seconds / 60, seconds % 60, index % 3);
+  else if (g_str_equal (layout, "more"))
+    g_string_append_printf (html,
+      "<li class=\"entry\"><a class=\"entry-link\" href=\"/cards/watch/%u\">"
+      "<img src=\"/thumb_%u.png\" alt=\"\"><span class=\"entry-title\">Feed clip %u</span></a>"
+      "</li>\n", id, id, index + 1);
+  else
+    g_string_append_printf (html,
+      "<div class=\"card\"><a class=\"card-link\" href=\"/cards/watch/%u\">"
+      "<img class=\"cover\" src=\"/thumb_%u.png\" alt=\"\">"
+      "<h3 class=\"card-title\">Card clip %u</h3></a>"
+      "<span class=\"duration\">%u:%02u</span>"
+      "<a class=\"tag\" href=\"/cards/tag/%u\">#tag</a></div>\n",
+      id, id, index + 1, seconds / 60, seconds % 60, index % 4);
+}
+
+static void
+serve_cards (TrawlBoardServer  *self,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query)
+{
+  g_autoptr(GString) html = g_string_new (NULL);
+  const char *page_arg = query != NULL ? g_hash_table_lookup (query, "page") : NULL;
+  const char *offset_arg = query != NULL ? g_hash_table_lookup (query, "offset") : NULL;
+  guint64 page = 1, offset = 0, id;
+  guint index;
+
+  if (page_arg != NULL)
+    g_ascii_string_to_unsigned (page_arg, 10, 1, 100000, &page, NULL);
+  if (offset_arg != NULL)
+    g_ascii_string_to_unsigned (offset_arg, 10, 0, 1000000, &offset, NULL);
+
+  if (g_str_has_prefix (path, "/cards/watch/") &&
+      g_ascii_string_to_unsigned (path + strlen ("/cards/watch/"), 10, 0, G_MAXUINT, &id, NULL) &&
+      index_for_id (self, id, &index))
+    {
+      g_autofree char *src = video_url (self, (guint) id, FALSE);
+
+      g_string_append_printf (html,
+        "<!DOCTYPE html><html><head><title>Clip %u · Cards</title></head><body>"
+        "<h1>Clip %u</h1><div id=\"player\"></div>\n"
+        "<script>var player = new Player('#player');\n"
+        "player.setup({\"file\": \"%s\", \"autoplay\": false});</script>\n"
+        "<p><a href=\"/cards/\">Back</a></p></body></html>\n", index + 1, index + 1, src);
+      respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+
+  if (g_str_equal (path, "/cards/more/items"))
+    {
+      for (guint i = offset; i < MIN (offset + self->page_size, self->items); i++)
+        append_card (self, html, "more", i);
+      if (offset + self->page_size < self->items)
+        g_string_append_printf (html,
+          "<button class=\"load-more\" data-href=\"/cards/more/items?offset=%u\">Load more"
+          "</button>\n", (guint) (offset + self->page_size));
+      respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+      return;
+    }
+
+  g_string_append (html, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                         "<title>Cards · a video site</title></head><body>\n"
+                         "<header><nav><a href=\"/cards/\">Home</a> <a href=\"/cards/about\">"
+                         "About</a> <a href=\"/cards/login\">Log in</a></nav></header>\n");
+
+  if (g_str_equal (path, "/cards/") || g_str_equal (path, "/cards/table"))
+    {
+      gboolean table = g_str_equal (path, "/cards/table");
+      guint first = (guint) (page - 1) * self->page_size;
+      guint pages = (self->items + self->page_size - 1) / self->page_size;
+
+      g_string_append (html, table ? "<table class=\"videos\"><tr><th>标题</th><th>时长</th>"
+                                     "<th>作者</th></tr>\n"
+                                   : "<main><div class=\"grid\">\n");
+      for (guint i = first; i < MIN (first + self->page_size, self->items); i++)
+        append_card (self, html, table ? "table" : "cards", i);
+      g_string_append (html, table ? "</table>\n<div class=\"pages\">"
+                                   : "</div>\n<nav class=\"pager\">");
+      for (guint p = 1; p <= pages; p++)
+        g_string_append_printf (html, "<a href=\"?page=%u\">%u</a> ", p, p);
+      if (page < pages)
+        g_string_append_printf (html, table ? "<a href=\"table?page=%u\">下一页</a>"
+                                            : "<a class=\"next\" href=\"?page=%u\">Next ›</a>",
+                                (guint) page + 1);
+      g_string_append (html, table ? "</div>\n" : "</nav></main>\n");
+    }
+  else if (g_str_equal (path, "/cards/script"))
+    {
+      g_string_append (html, "<div id=\"app\">Loading…</div>\n<script>window.__STATE__ = "
+                             "{\"user\": null, \"feed\": {\"videos\": [");
+      for (guint i = 0; i < self->items; i++)
+        {
+          guint vid = trawl_board_server_item_id (i);
+
+          g_string_append_printf (html, "%s{\"id\": %u, \"name\": \"Script clip %u\", "
+                                  "\"href\": \"\\/cards\\/watch\\/%u\", "
+                                  "\"poster\": \"/thumb_%u.png\", \"length\": \"%u\"}",
+                                  i > 0 ? ", " : "", vid, i + 1, vid, vid, 60 + i);
+        }
+      g_string_append (html, "]}};</script>\n");
+    }
+  else if (g_str_equal (path, "/cards/more"))
+    {
+      g_string_append (html, "<ul id=\"feed\">\n");
+      for (guint i = 0; i < MIN (self->page_size, self->items); i++)
+        append_card (self, html, "more", i);
+      g_string_append (html, "</ul>\n");
+      if (self->page_size < self->items)
+        g_string_append_printf (html,
+          "<button class=\"load-more\" data-href=\"/cards/more/items?offset=%u\">Load more"
+          "</button>\n", self->page_size);
+    }
+  else
+    {
+      respond_status (self, msg, 404);
+      return;
+    }
+
+  g_string_append (html, "<footer><a href=\"/cards/terms\">Terms</a> "
+                         "<a href=\"/cards/privacy\">Privacy</a></footer></body></html>\n");
+  respond (self, msg, 200, "text/html; charset=utf-8", html->str, html->len);
+}
+
 /* Pages that attack the client: redirect loops and long chains, a redirect
  * to a local file or to any URL (?to=), a page whose video is anywhere
  * (?src=), a page too big to read, HTML nested 100,000 deep, and a small
@@ -1496,6 +1639,12 @@ handler (SoupServer        *server,
     {
       count (self, msg, TRAWL_REQUEST_OTHER);
       serve_plain (self, msg, path);
+    }
+  else if (g_str_has_prefix (path, "/cards/"))
+    {
+      count (self, msg, g_str_has_prefix (path, "/cards/watch/") ? TRAWL_REQUEST_DETAIL
+                                                                 : TRAWL_REQUEST_LIST);
+      serve_cards (self, msg, path, query);
     }
   else
     {

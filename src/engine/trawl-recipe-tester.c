@@ -1,0 +1,804 @@
+#define G_LOG_DOMAIN "trawl-recipe-tester"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "trawl-board-private.h"
+#include "trawl-client-private.h"
+#include "trawl-error.h"
+#include "trawl-html-private.h"
+#include "trawl-recipe-tester.h"
+#include "trawl-resolver-private.h"
+#include "trawl-suggest-private.h"
+#include "trawl-uri.h"
+
+/* What the recipe editor and trawl-cli --try-recipe show: a recipe run on
+ * a board's first page, its next page and one item, without a queue and
+ * without downloading. Pages are kept by URL, so a run after each edit
+ * fetches nothing again; API answers and the media check are asked anew. */
+
+struct _TrawlRecipeTester
+{
+  GObject      parent_instance;
+  TrawlClient *client;
+  GHashTable  *pages;   /* URL → TrawlResponse */
+};
+
+G_DEFINE_FINAL_TYPE (TrawlRecipeTester, trawl_recipe_tester, G_TYPE_OBJECT)
+
+static void
+trawl_try_item_free (TrawlTryItem *item)
+{
+  g_free (item->title);
+  g_free (item->url);
+  g_free (item->thumbnail);
+  g_free (item);
+}
+
+void
+trawl_try_result_free (TrawlTryResult *result)
+{
+  g_free (result->list_url);
+  g_free (result->list_text);
+  g_clear_pointer (&result->items, g_ptr_array_unref);
+  g_free (result->next_url);
+  g_free (result->next_error);
+  g_free (result->detail_url);
+  g_free (result->detail_error);
+  g_free (result->strategy);
+  g_free (result->reasons);
+  g_free (result->media_url);
+  g_free (result->media_type);
+  g_free (result->media_error);
+  g_free (result);
+}
+
+static void
+trawl_recipe_tester_finalize (GObject *object)
+{
+  TrawlRecipeTester *self = (TrawlRecipeTester *) object;
+
+  g_clear_object (&self->client);
+  g_clear_pointer (&self->pages, g_hash_table_unref);
+
+  G_OBJECT_CLASS (trawl_recipe_tester_parent_class)->finalize (object);
+}
+
+static void
+trawl_recipe_tester_class_init (TrawlRecipeTesterClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = trawl_recipe_tester_finalize;
+}
+
+static void
+trawl_recipe_tester_init (TrawlRecipeTester *self)
+{
+  self->pages = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) _trawl_response_free);
+}
+
+TrawlRecipeTester *
+trawl_recipe_tester_new (TrawlClient *client)
+{
+  TrawlRecipeTester *self;
+
+  g_return_val_if_fail (TRAWL_IS_CLIENT (client), NULL);
+
+  self = g_object_new (TRAWL_TYPE_RECIPE_TESTER, NULL);
+  self->client = g_object_ref (client);
+  return self;
+}
+
+typedef struct
+{
+  TrawlRecipeTester *tester;
+  TrawlRecipe       *recipe;     /* NULL when suggesting */
+  TrawlBoard        *board;
+  guint              item;
+  TrawlTryResult    *result;
+  GHashTable        *vars;
+  TrawlDetailPage   *detail;
+  char              *detail_text;
+  guint              strategy;   /* next to try */
+  GString           *reasons;
+  GString           *suggestion;
+  char              *current;    /* the URL being fetched */
+  void             (*then) (GTask *task);  /* after the worker thread */
+} Run;
+
+static void
+run_free (Run *run)
+{
+  g_clear_object (&run->tester);
+  g_clear_object (&run->recipe);
+  g_clear_object (&run->board);
+  g_clear_pointer (&run->result, trawl_try_result_free);
+  g_clear_pointer (&run->vars, g_hash_table_unref);
+  g_clear_pointer (&run->detail, _trawl_detail_page_free);
+  g_free (run->detail_text);
+  if (run->reasons != NULL)
+    g_string_free (run->reasons, TRUE);
+  if (run->suggestion != NULL)
+    g_string_free (run->suggestion, TRUE);
+  g_free (run->current);
+  g_free (run);
+}
+
+/* Fetches @url, or takes it from the pages already fetched. */
+static void
+fetch_page (GTask               *task,
+            const char          *url,
+            const char          *referer,
+            const char          *what,
+            GAsyncReadyCallback  callback)
+{
+  Run *run = g_task_get_task_data (task);
+  TrawlResponse *cached = g_hash_table_lookup (run->tester->pages, url);
+
+  g_free (run->current);
+  run->current = g_strdup (url);
+  if (cached != NULL)
+    {
+      callback (NULL, NULL, task);
+      return;
+    }
+
+  _trawl_client_fetch_async (run->tester->client, run->board, url, referer, NULL, NULL,
+                             what, SOUP_MESSAGE_PRIORITY_HIGH,
+                             g_task_get_cancellable (task), callback, task);
+}
+
+/* The page @fetch_page brought, kept for the next run; NULL with @error. */
+static TrawlResponse *
+fetched_page (GTask         *task,
+              GAsyncResult  *result,
+              GError       **error)
+{
+  Run *run = g_task_get_task_data (task);
+  TrawlResponse *response;
+
+  if (result == NULL)
+    return g_hash_table_lookup (run->tester->pages, run->current);
+
+  response = _trawl_client_fetch_finish (run->tester->client, result, error);
+  if (response == NULL)
+    return NULL;
+  g_hash_table_replace (run->tester->pages, g_strdup (run->current), response);
+  return response;
+}
+
+static char *
+decode (TrawlResponse *response,
+        gsize         *length)
+{
+  if (response->body == NULL)
+    {
+      *length = 0;
+      return g_strdup ("");
+    }
+  return _trawl_decode_page (response->body, response->content_type, length);
+}
+
+static void
+finish (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  g_task_return_pointer (task, g_steal_pointer (&run->result),
+                         (GDestroyNotify) trawl_try_result_free);
+  g_object_unref (task);
+}
+
+static void
+tester_head_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  SoupMessage *message = SOUP_MESSAGE (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = _trawl_client_send_finish (message, result, &error);
+  guint status = soup_message_get_status (message);
+  SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+
+  g_assert (G_IS_TASK (task));
+
+  if (stream == NULL)
+    run->result->media_error = g_strdup (error->message);
+  else if (status >= 400)
+    run->result->media_error = g_strdup_printf (_("The server answered %u %s"), status,
+                                                soup_message_get_reason_phrase (message));
+  else
+    {
+      const char *type = soup_message_headers_get_content_type (headers, NULL);
+      goffset length = soup_message_headers_get_content_length (headers);
+
+      run->result->media_type = g_strdup (type);
+      run->result->media_size = length > 0 ? length : -1;
+    }
+
+  finish (task);
+}
+
+static void
+check_media (GTask      *task,
+             const char *media_url)
+{
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) message = NULL;
+
+  run->result->media_url = g_strdup (media_url);
+  message = _trawl_client_new_message (run->tester->client, media_url, run->board,
+                                       run->result->detail_url);
+  soup_message_set_method (message, SOUP_METHOD_HEAD);
+  _trawl_client_send_async (run->tester->client, run->board, message,
+                            g_task_get_cancellable (task), tester_head_cb, task);
+}
+
+
+static void
+found_media (GTask      *task,
+             const char *strategy,
+             const char *url)
+{
+  Run *run = g_task_get_task_data (task);
+
+  run->result->strategy = g_strdup (strategy);
+  if (run->reasons->len > 0)
+    run->result->reasons = g_strdup (run->reasons->str);
+  check_media (task, url);
+}
+
+static void try_strategies (GTask *task);
+
+static void
+tester_api_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  TrawlStrategy *strategy = g_ptr_array_index (run->recipe->strategies, run->strategy - 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlResponse) response = _trawl_client_fetch_finish (run->tester->client, result,
+                                                                  &error);
+  g_autofree char *url = NULL;
+  g_autofree char *reason = NULL;
+
+  g_assert (G_IS_TASK (task));
+
+  if (response == NULL)
+    _trawl_add_reason (run->reasons, strategy->name, error->message);
+  else if (response->is_media)
+    _trawl_add_reason (run->reasons, strategy->name, _("the API did not answer with JSON"));
+  else if ((url = _trawl_strategy_api_answer (strategy, run->vars, response->body,
+                                              response->url, &reason)) == NULL)
+    _trawl_add_reason (run->reasons, strategy->name, reason);
+  else
+    {
+      found_media (task, strategy->name, url);
+      return;
+    }
+
+  try_strategies (task);
+}
+
+/* The recipe's strategies in order, as the resolver tries them, noting
+ * why each that finds nothing does not. */
+static void
+try_strategies (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  while (run->strategy < run->recipe->strategies->len)
+    {
+      TrawlStrategy *strategy = g_ptr_array_index (run->recipe->strategies, run->strategy);
+      const char *found = g_ptr_array_index (run->detail->found, run->strategy);
+      g_autofree char *url = NULL;
+      g_autofree char *reason = NULL;
+      g_auto(GStrv) values = NULL;
+
+      run->strategy++;
+      if (strategy->kind == TRAWL_STRATEGY_API)
+        {
+          url = _trawl_strategy_api_request (strategy, run->vars, run->result->detail_url,
+                                             &values, &reason);
+          if (url == NULL)
+            {
+              _trawl_add_reason (run->reasons, strategy->name, reason);
+              continue;
+            }
+          _trawl_client_fetch_async (run->tester->client, run->board, url,
+                                     run->result->detail_url, strategy->api_header_names, values,
+                                     _("video API"), SOUP_MESSAGE_PRIORITY_HIGH,
+                                     g_task_get_cancellable (task), tester_api_cb, task);
+          return;
+        }
+
+      if (*found == '\0')
+        {
+          _trawl_add_reason (run->reasons, strategy->name, _("no match on the page"));
+          continue;
+        }
+      url = _trawl_strategy_finish_url (strategy, run->vars, found, run->result->detail_url, NULL,
+                                        &reason);
+      if (url != NULL)
+        {
+          found_media (task, strategy->name, url);
+          return;
+        }
+      _trawl_add_reason (run->reasons, strategy->name, reason);
+    }
+
+  if (run->detail->generic_media->len > 0)
+    {
+      found_media (task, "generic", g_ptr_array_index (run->detail->generic_media, 0));
+      return;
+    }
+
+  run->result->reasons = g_strdup (run->reasons->str);
+  run->result->media_error = run->reasons->len > 0
+    ? g_strdup_printf (_("No video found on the page (%s)"), run->reasons->str)
+    : g_strdup (_("No video found on the page"));
+  finish (task);
+}
+
+static void
+detail_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Run *run = task_data;
+  TrawlResponse *response = g_hash_table_lookup (run->tester->pages, run->current);
+
+  run->detail = _trawl_extract_detail (run->recipe, response->body, response->content_type,
+                                       response->url);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+tester_worker_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  g_assert (G_IS_TASK (task));
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    {
+      g_object_unref (task);
+      return;
+    }
+  run->then (task);
+}
+
+/* Runs @function on a worker thread (parsing a page), then @then. */
+static void
+run_in_thread (GTask           *task,
+               GTaskThreadFunc  function,
+               void           (*then) (GTask *task))
+{
+  GTask *worker = g_task_new (NULL, g_task_get_cancellable (task), tester_worker_cb, task);
+  Run *run = g_task_get_task_data (task);
+
+  run->then = then;
+  g_task_set_task_data (worker, run, NULL);
+  g_task_run_in_thread (worker, function);
+  g_object_unref (worker);
+}
+
+static void
+tester_detail_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  TrawlResponse *response = fetched_page (task, result, &error);
+
+  g_assert (G_IS_TASK (task));
+
+  if (response == NULL)
+    {
+      run->result->detail_error = g_strdup (error->message);
+      finish (task);
+      return;
+    }
+  if (response->is_media)
+    {
+      found_media (task, "link", response->url);
+      return;
+    }
+
+  g_free (run->result->detail_url);
+  run->result->detail_url = g_strdup (response->url);
+  g_hash_table_insert (run->vars, g_strdup ("page"), g_strdup (response->url));
+  run_in_thread (task, detail_thread, try_strategies);
+}
+
+static void
+follow_item (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  TrawlTryItem *item;
+  g_autofree char *id = NULL;
+
+  if (run->result->items->len == 0)
+    {
+      finish (task);
+      return;
+    }
+
+  item = g_ptr_array_index (run->result->items, MIN (run->item, run->result->items->len - 1));
+  run->result->detail_url = g_strdup (item->url);
+  g_hash_table_insert (run->vars, g_strdup ("page"), g_strdup (item->url));
+  id = trawl_recipe_get_item_id (run->recipe, item->url);
+  if (id != NULL)
+    g_hash_table_insert (run->vars, g_strdup ("id"), g_steal_pointer (&id));
+
+  if (trawl_uri_media_extension (item->url) != NULL)
+    {
+      found_media (task, "link", item->url);
+      return;
+    }
+  fetch_page (task, item->url, run->result->list_url,
+              /* Translators: %s in “The server refused the %s request” */
+              _("video page"), tester_detail_cb);
+}
+
+static void
+list_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Run *run = task_data;
+  TrawlResponse *response = g_hash_table_lookup (run->tester->pages, run->current);
+  g_autoptr(TrawlListPage) page = NULL;
+  gsize length;
+
+  page = _trawl_extract_list (run->recipe, response->body, response->content_type,
+                              response->url);
+
+  if (run->result->list_text == NULL)
+    {
+      run->result->list_text = decode (response, &length);
+      for (guint i = 0; i < page->items->len; i++)
+        {
+          TrawlFound *found = g_ptr_array_index (page->items, i);
+          TrawlTryItem *item = g_new0 (TrawlTryItem, 1);
+
+          item->title = g_strdup (found->title);
+          item->url = g_strdup (found->url);
+          item->thumbnail = g_strdup (found->thumbnail);
+          item->duration = found->duration;
+          item->line = found->line;
+          g_ptr_array_add (run->result->items, item);
+        }
+      run->result->next_url = g_strdup (page->next_url);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* The next page: how many of its items the first did not have. */
+  run->result->next_items = 0;
+  for (guint i = 0; i < page->items->len; i++)
+    {
+      TrawlFound *found = g_ptr_array_index (page->items, i);
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < run->result->items->len && !seen; j++)
+        seen = g_str_equal (((TrawlTryItem *) g_ptr_array_index (run->result->items, j))->url,
+                            found->url);
+      if (!seen)
+        run->result->next_items++;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+tester_next_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  TrawlResponse *response = fetched_page (task, result, &error);
+
+  g_assert (G_IS_TASK (task));
+
+  if (response == NULL || response->is_media)
+    {
+      run->result->next_error = response == NULL ? g_strdup (error->message)
+                                                 : g_strdup (_("The next page is a video file"));
+      follow_item (task);
+      return;
+    }
+  run_in_thread (task, list_thread, follow_item);
+}
+
+/* The second page's URL as the crawler makes it. */
+static char *
+next_url (Run *run)
+{
+  TrawlRecipe *recipe = run->recipe;
+  g_autofree char *relative = NULL;
+
+  if (run->result->next_url != NULL)
+    return g_strdup (run->result->next_url);
+  if (recipe->page_url == NULL)
+    return NULL;
+
+  g_hash_table_insert (run->vars, g_strdup ("start"),
+                       g_strdup_printf ("%u", recipe->page_start >= 0
+                                              ? (guint) recipe->page_start
+                                              : run->result->items->len));
+  relative = _trawl_template_expand (recipe->page_url, run->vars, NULL, FALSE);
+  return relative != NULL ? trawl_uri_resolve (trawl_board_get_url (run->board), relative, NULL)
+                          : NULL;
+}
+
+static void
+after_list (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  g_autofree char *next = next_url (run);
+
+  g_free (run->result->next_url);
+  run->result->next_url = g_strdup (next);
+  if (next == NULL || g_str_equal (next, run->result->list_url))
+    {
+      follow_item (task);
+      return;
+    }
+  fetch_page (task, next, run->result->list_url,
+              /* Translators: %s in “The server refused the %s request” */
+              _("board page"), tester_next_cb);
+}
+
+
+static void tester_list_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data);
+
+static GTask *
+new_run (TrawlRecipeTester   *self,
+         TrawlRecipe         *recipe,
+         const char          *url,
+         gpointer             source_tag,
+         GCancellable        *cancellable,
+         GAsyncReadyCallback  callback,
+         gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Run *run = g_new0 (Run, 1);
+
+  g_task_set_source_tag (task, source_tag);
+  run->tester = g_object_ref (self);
+  g_set_object (&run->recipe, recipe);
+  run->board = _trawl_board_new (url, recipe != NULL ? trawl_recipe_get_name (recipe) : NULL,
+                                 NULL);
+  run->vars = _trawl_recipe_board_vars (recipe, url);
+  run->reasons = g_string_new (NULL);
+  run->result = g_new0 (TrawlTryResult, 1);
+  run->result->items = g_ptr_array_new_with_free_func ((GDestroyNotify) trawl_try_item_free);
+  run->result->next_items = -1;
+  run->result->media_size = -1;
+  g_task_set_task_data (task, run, (GDestroyNotify) run_free);
+  return task;
+}
+
+/**
+ * trawl_recipe_tester_run_async:
+ * @recipe: the recipe to try
+ * @url: a board it should read
+ * @item: which item of the first page to follow to its media (from 0; the
+ *   last one when there are fewer)
+ *
+ * Runs @recipe on @url: the first list page, the next page, and item
+ * @item's detail page down to a HEAD request for its media. Whatever a
+ * step finds wrong is in the result (next_error, detail_error,
+ * media_error, reasons); only a first page that cannot be fetched fails.
+ */
+void
+trawl_recipe_tester_run_async (TrawlRecipeTester   *self,
+                               TrawlRecipe         *recipe,
+                               const char          *url,
+                               guint                item,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TRAWL_IS_RECIPE_TESTER (self));
+  g_return_if_fail (TRAWL_IS_RECIPE (recipe));
+  g_return_if_fail (url != NULL);
+
+  task = new_run (self, recipe, url, trawl_recipe_tester_run_async, cancellable, callback,
+                  user_data);
+  ((Run *) g_task_get_task_data (task))->item = item;
+  fetch_page (task, url, NULL,
+              /* Translators: %s in “The server refused the %s request” */
+              _("board page"), tester_list_cb);
+}
+
+TrawlTryResult *
+trawl_recipe_tester_run_finish (TrawlRecipeTester  *self,
+                                GAsyncResult       *result,
+                                GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+suggest_detail_thread (GTask        *task,
+                       gpointer      source,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  Run *run = task_data;
+  TrawlResponse *response = g_hash_table_lookup (run->tester->pages, run->current);
+  gsize length;
+  g_autofree char *text = decode (response, &length);
+  g_autofree char *media = _trawl_suggest_detail (text, length, response->url);
+
+  g_string_append (run->suggestion, media);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+return_suggestion (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  g_task_return_pointer (task, g_string_free (g_steal_pointer (&run->suggestion), FALSE), g_free);
+  g_object_unref (task);
+}
+
+static void
+tester_suggest_detail_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  TrawlResponse *response = fetched_page (task, result, &error);
+
+  g_assert (G_IS_TASK (task));
+
+  if (response == NULL || response->is_media)
+    {
+      /* The items are the media (or their page cannot be read): any
+       * strategy will do, the list's links are used as they are. */
+      g_string_append_printf (run->suggestion, "\n[Media page]\n# %s\nXPath=//video/@src\n",
+                              response == NULL ? error->message
+                                               : "The items link to the video files");
+      return_suggestion (task);
+      return;
+    }
+  run_in_thread (task, suggest_detail_thread, return_suggestion);
+}
+
+static void
+suggest_list_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  Run *run = task_data;
+  TrawlResponse *response = g_hash_table_lookup (run->tester->pages, run->current);
+  gsize length;
+  g_autofree char *text = decode (response, &length);
+  g_autoptr(TrawlListSuggestion) list = _trawl_suggest_list (text, length, response->url);
+
+  if (list == NULL)
+    {
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_ITEMS,
+                               _("No list of links was found on %s"), response->url);
+      return;
+    }
+
+  g_string_printf (run->suggestion, "# Suggested by Trawl from %s: %u items on the first page.\n",
+                   response->url, list->items);
+  g_string_append (run->suggestion, list->text->str);
+  run->result->detail_url = g_steal_pointer (&list->first_link);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+after_suggest_list (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+
+  if (run->result->detail_url == NULL)
+    {
+      return_suggestion (task);
+      return;
+    }
+  fetch_page (task, run->result->detail_url, run->result->list_url,
+              /* Translators: %s in “The server refused the %s request” */
+              _("video page"), tester_suggest_detail_cb);
+}
+
+/* The board's first page: for a run or for a suggestion. */
+static void
+tester_list_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  GError *error = NULL;
+  TrawlResponse *response = fetched_page (task, result, &error);
+
+  g_assert (G_IS_TASK (task));
+
+  if (response == NULL || response->is_media)
+    {
+      if (response != NULL)
+        error = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NO_ITEMS,
+                             _("%s is a video file, not a list of videos"), response->url);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  run->result->list_url = g_strdup (response->url);
+  if (run->suggestion != NULL)
+    run_in_thread (task, suggest_list_thread, after_suggest_list);
+  else
+    run_in_thread (task, list_thread, after_list);
+}
+
+/**
+ * trawl_recipe_tester_suggest_async:
+ * @url: a board no recipe reads yet
+ *
+ * Suggests a recipe for @url from its first list page and the first
+ * item's detail page: the text of a .recipe file, to be checked and
+ * edited. Fails only when the page cannot be fetched or shows no list.
+ */
+void
+trawl_recipe_tester_suggest_async (TrawlRecipeTester   *self,
+                                   const char          *url,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TRAWL_IS_RECIPE_TESTER (self));
+  g_return_if_fail (url != NULL);
+
+  task = new_run (self, NULL, url, trawl_recipe_tester_suggest_async, cancellable, callback,
+                  user_data);
+  ((Run *) g_task_get_task_data (task))->suggestion = g_string_new (NULL);
+  fetch_page (task, url, NULL,
+              /* Translators: %s in “The server refused the %s request” */
+              _("board page"), tester_list_cb);
+}
+
+char *
+trawl_recipe_tester_suggest_finish (TrawlRecipeTester  *self,
+                                    GAsyncResult       *result,
+                                    GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
