@@ -203,6 +203,101 @@ test_template (void)
   g_assert_true (g_str_has_prefix (random, "0."));
 }
 
+static const char *user_recipe =
+  "[Recipe]\nName=pearvideo\nTitle=My Pear\nMatch=^mine\\.example/\n"
+  "[List]\nItems=//li\nLink=a/@href\n[Media a]\nXPath=//video/@src\n";
+
+/* Saved by the editor: in the user's folder, used at once over the
+ * built-in one of the same name; removed: the built-in one is back. Each
+ * recipe says where it comes from. */
+static void
+test_save_remove (void)
+{
+  g_autoptr(TrawlRecipeSet) set = trawl_recipe_set_new_default (NULL);
+  g_autofree char *folder = trawl_recipe_set_get_user_folder ();
+  g_autofree char *path = g_build_filename (folder, "pearvideo.recipe", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *saved = NULL;
+  TrawlRecipe *recipe;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (set));
+
+  g_assert_cmpuint (n, >, 0);
+  recipe = trawl_recipe_set_lookup (set, "pearvideo");
+  g_assert_cmpint (trawl_recipe_get_source (recipe), ==, TRAWL_RECIPE_SOURCE_BUILTIN);
+
+  /* A broken recipe writes nothing. */
+  g_assert_null (trawl_recipe_set_save_user (set, "[Recipe]\nName=x\n", &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (folder, G_FILE_TEST_EXISTS));
+
+  name = trawl_recipe_set_save_user (set, user_recipe, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (name, ==, "pearvideo");
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  g_assert_cmpstr (saved, ==, user_recipe);
+  recipe = trawl_recipe_set_lookup (set, "pearvideo");
+  g_assert_cmpstr (trawl_recipe_get_title (recipe), ==, "My Pear");
+  g_assert_cmpint (trawl_recipe_get_source (recipe), ==, TRAWL_RECIPE_SOURCE_USER);
+  g_assert_cmpstr (trawl_recipe_get_origin (recipe), ==, path);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (set)), ==, n);
+
+  /* Only the user's own can be removed. */
+  g_assert_false (trawl_recipe_set_remove_user (set, "nosuch", &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE);
+  g_clear_error (&error);
+  g_assert_true (trawl_recipe_set_remove_user (set, "pearvideo", &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  recipe = trawl_recipe_set_lookup (set, "pearvideo");
+  g_assert_cmpint (trawl_recipe_get_source (recipe), ==, TRAWL_RECIPE_SOURCE_BUILTIN);
+  g_assert_false (trawl_recipe_set_remove_user (set, "pearvideo", NULL));
+}
+
+static void
+count_changes_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  guint      *changes)
+{
+  (*changes)++;
+}
+
+/* A recipe written into the user's folder by anyone (another Trawl, an
+ * editor) is picked up without a restart; one deleted is gone. */
+static void
+test_watch (void)
+{
+  g_autoptr(TrawlRecipeSet) set = trawl_recipe_set_new_default (NULL);
+  g_autofree char *folder = trawl_recipe_set_get_user_folder ();
+  g_autofree char *path = NULL;
+  guint changes = 0;
+  const char *text = "[Recipe]\nName=watched\nMatch=^watched\\.example/\n"
+                     "[List]\nItems=//li\nLink=a/@href\n[Media a]\nXPath=//video/@src\n";
+
+  trawl_recipe_set_watch (set);
+  g_assert_true (g_file_test (folder, G_FILE_TEST_IS_DIR));
+  g_signal_connect (set, "items-changed", G_CALLBACK (count_changes_cb), &changes);
+  g_assert_null (trawl_recipe_set_match (set, "https://watched.example/list"));
+
+  path = g_build_filename (folder, "watched.recipe", NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  TRAWL_WAIT_UNTIL (trawl_recipe_set_match (set, "https://watched.example/list") != NULL);
+  g_assert_cmpuint (changes, >=, 1);
+
+  /* A broken file is reported, the others stay. */
+  g_assert_true (g_file_set_contents (path, "[Recipe]\nName=watched\n", -1, NULL));
+  TRAWL_WAIT_UNTIL (trawl_recipe_set_get_problems (set) != NULL);
+  g_assert_nonnull (strstr (trawl_recipe_set_get_problems (set), "watched.recipe"));
+  g_assert_nonnull (trawl_recipe_set_lookup (set, "pearvideo"));
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  TRAWL_WAIT_UNTIL (trawl_recipe_set_get_problems (set) == NULL);
+  g_assert_null (trawl_recipe_set_lookup (set, "watched"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -214,6 +309,8 @@ main (int   argc,
   g_test_add_func ("/recipe/directory", test_directory);
   g_test_add_func ("/recipe/not-regular", test_not_regular);
   g_test_add_func ("/recipe/template", test_template);
+  g_test_add_func ("/recipe/save-remove", test_save_remove);
+  g_test_add_func ("/recipe/watch", test_watch);
 
   return g_test_run ();
 }

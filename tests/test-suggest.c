@@ -302,6 +302,50 @@ test_errors (void)
                                                    "expression (at character "));
 }
 
+/* A board no recipe read is read again with the one the user chose (the
+ * editor saves one and does this), and back with the generic extractor by
+ * choice, which is not undone by the recipe its address matches. */
+static void
+test_read_with (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (f->base, "/cards/more", NULL);
+  g_autofree char *text = suggest (f, url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlRecipe) recipe = trawl_recipe_new_from_data (text, -1, "suggested", &error);
+  TrawlQueue *queue = trawl_test_new_queue ();
+  TrawlBoard *board;
+
+  g_assert_no_error (error);
+  g_object_set (queue, "download", FALSE, NULL);
+  board = trawl_queue_add_board (queue, url, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_false (trawl_queue_read_board_with (queue, board, NULL, &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE);
+  g_clear_error (&error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (queue));
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_FAILED);
+
+  g_assert_false (trawl_queue_read_board_with (queue, board, "nosuch", &error));
+  g_assert_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE);
+  g_clear_error (&error);
+
+  trawl_recipe_set_add (trawl_queue_get_recipes (queue), recipe);
+  g_assert_true (trawl_queue_read_board_with (queue, board, trawl_recipe_get_name (recipe),
+                                              &error));
+  g_assert_no_error (error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (queue));
+  g_assert_cmpint (trawl_board_get_state (board), ==, TRAWL_BOARD_DONE);
+  g_assert_cmpstr (trawl_board_get_recipe (board), ==, trawl_recipe_get_name (recipe));
+  g_assert_cmpuint (trawl_queue_count_state (queue, TRAWL_ITEM_QUEUED), ==, 30);
+
+  g_assert_true (trawl_queue_read_board_with (queue, board, NULL, &error));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (queue));
+  g_assert_cmpstr (trawl_board_get_recipe (board), ==, "");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (board)), ==, 30);
+  trawl_test_drop_queue (&queue);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +359,8 @@ main (int   argc,
   g_test_add ("/suggest/layouts", Fixture, NULL, fixture_setup, test_layouts, fixture_teardown);
   g_test_add ("/suggest/layouts-need-recipe", Fixture, NULL, fixture_setup,
               test_layouts_need_recipe, fixture_teardown);
+  g_test_add ("/suggest/read-with", Fixture, NULL, fixture_setup, test_read_with,
+              fixture_teardown);
   g_test_add ("/suggest/try-reasons", Fixture, NULL, fixture_setup, test_try_reasons,
               fixture_teardown);
 

@@ -246,6 +246,14 @@ trawl_board_get_title (TrawlBoard *self)
   return self->title;
 }
 
+/**
+ * trawl_board_get_recipe:
+ *
+ * Returns: (nullable): the name of the recipe that reads the board; %NULL
+ *   when none matched its address (the generic extractor, and a recipe
+ *   added later is looked for again), "" when the user chose the generic
+ *   extractor
+ */
 const char *
 trawl_board_get_recipe (TrawlBoard *self)
 {

@@ -702,5 +702,7 @@ _trawl_item_archive_key (TrawlItem *self)
 {
   const char *recipe = self->board != NULL ? trawl_board_get_recipe (self->board) : NULL;
 
-  return trawl_archive_key (recipe, self->id, self->media_url);
+  /* "": read generically by choice, as one with no recipe is. */
+  return trawl_archive_key (recipe != NULL && *recipe != '\0' ? recipe : NULL, self->id,
+                            self->media_url);
 }

@@ -1345,6 +1345,48 @@ recrawl (TrawlQueue *self,
 }
 
 /**
+ * trawl_queue_read_board_with:
+ * @recipe: (nullable): the name of the recipe to read @board with, or
+ *   %NULL for the generic extractor (whatever recipe its address matches)
+ *
+ * Lists @board again from its first page with @recipe, and retries its
+ * failed videos, which the new recipe may find. The choice is kept with
+ * the board. Videos it already has stay.
+ *
+ * Returns: %FALSE with @error while the board is being listed, or when
+ *   there is no such recipe
+ */
+gboolean
+trawl_queue_read_board_with (TrawlQueue  *self,
+                             TrawlBoard  *board,
+                             const char  *recipe,
+                             GError     **error)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (TRAWL_IS_BOARD (board), FALSE);
+
+  if (trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING)
+    {
+      g_set_error_literal (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
+                           _("The board is still being listed; try again once it is done"));
+      return FALSE;
+    }
+  if (recipe != NULL && trawl_recipe_set_lookup (trawl_queue_get_recipes (self), recipe) == NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE, _("There is no recipe named “%s”"),
+                   recipe);
+      return FALSE;
+    }
+
+  /* "": the generic extractor by choice, not a recipe to look for again. */
+  _trawl_board_set_recipe (board, recipe != NULL ? recipe : "");
+  for_board_items (self, board, retry_if_failed);
+  recrawl (self, board);
+  schedule (self);
+  return TRUE;
+}
+
+/**
  * trawl_queue_retry_board:
  *
  * Retries the failed items of @board and, when its listing failed or

@@ -86,6 +86,10 @@ void            trawl_queue_resume_board   (TrawlQueue      *self,
                                             TrawlBoard      *board);
 void            trawl_queue_retry_board    (TrawlQueue      *self,
                                             TrawlBoard      *board);
+gboolean        trawl_queue_read_board_with (TrawlQueue     *self,
+                                            TrawlBoard      *board,
+                                            const char      *recipe,
+                                            GError         **error);
 void            trawl_queue_download_board_again (TrawlQueue *self,
                                             TrawlBoard      *board);
 void            trawl_queue_put_back_board (TrawlQueue      *self,

@@ -37,6 +37,7 @@ struct _TrawlRecipe
   char       *name;
   char       *title;
   char       *origin;
+  TrawlRecipeSource source;
 
   GRegex     *match;
   GRegex     *board_vars;
@@ -63,6 +64,8 @@ struct _TrawlRecipe
   GPtrArray  *strategies;  /* of TrawlStrategy */
 };
 
+void        _trawl_recipe_set_source  (TrawlRecipe *self,
+                                      TrawlRecipeSource source);
 GHashTable *_trawl_recipe_board_vars (TrawlRecipe *self,
                                       const char  *board_url);
 char       *_trawl_template_expand   (const char  *template,

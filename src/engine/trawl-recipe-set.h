@@ -25,4 +25,16 @@ TrawlRecipe    *trawl_recipe_set_match          (TrawlRecipeSet  *self,
                                                  const char      *url);
 GStrv           trawl_recipe_set_list_names     (TrawlRecipeSet  *self);
 
+char           *trawl_recipe_set_get_user_folder (void);
+gboolean        trawl_recipe_set_reload         (TrawlRecipeSet  *self,
+                                                 GError         **error);
+void            trawl_recipe_set_watch          (TrawlRecipeSet  *self);
+const char     *trawl_recipe_set_get_problems   (TrawlRecipeSet  *self);
+char           *trawl_recipe_set_save_user      (TrawlRecipeSet  *self,
+                                                 const char      *text,
+                                                 GError         **error);
+gboolean        trawl_recipe_set_remove_user    (TrawlRecipeSet  *self,
+                                                 const char      *name,
+                                                 GError         **error);
+
 G_END_DECLS

@@ -563,6 +563,21 @@ trawl_recipe_get_origin (TrawlRecipe *self)
   return self->origin;
 }
 
+TrawlRecipeSource
+trawl_recipe_get_source (TrawlRecipe *self)
+{
+  g_return_val_if_fail (TRAWL_IS_RECIPE (self), TRAWL_RECIPE_SOURCE_OTHER);
+  return self->source;
+}
+
+/* Set by the recipe set that loads it, before anyone else sees it. */
+void
+_trawl_recipe_set_source (TrawlRecipe       *self,
+                          TrawlRecipeSource  source)
+{
+  self->source = source;
+}
+
 /* Match is tried on the URL without its scheme, so one recipe covers
  * http and https (and "//host/..." in the recipe is not needed). */
 static const char *
