@@ -669,7 +669,8 @@ next_by_button (xmlDocPtr doc)
               !word_says (klass, "next") && strstr (text, "更多") == NULL)
             continue;
           for (guint k = 0; path == NULL && words[k] != NULL; k++)
-            if (quotable (words[k]) && (word_says (words[k], "more") || word_says (words[k], "next")))
+            if (quotable (words[k]) &&
+                (word_says (words[k], "more") || word_says (words[k], "next")))
               path = g_strdup_printf ("//%s[contains(@class, '%s')]/@%s", node->name, words[k],
                                       attributes[i]);
           if (path == NULL)
