@@ -51,35 +51,10 @@ paste_with_stalled_video (TrawlUiFixture *f)
   return item;
 }
 
-static gboolean
-is_message_dialog (GtkWidget     *widget,
-                   gconstpointer  data)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget);
-}
-
 static AdwMessageDialog *
 find_dialog (void)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
-
-      if (is_message_dialog (window, NULL) && gtk_widget_get_visible (window))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-
-  return NULL;
-}
-
-static gboolean
-is_button_labelled (GtkWidget     *widget,
-                    gconstpointer  label)
-{
-  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)),
-                                              label) == 0;
+  return trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
 }
 
 /* The dialog's button, clicked as a person would (it answers and closes). */
@@ -87,11 +62,8 @@ static void
 click_response (AdwMessageDialog *dialog,
                 const char       *label)
 {
-  GtkWidget *button = trawl_ui_find_widget (GTK_WIDGET (dialog), is_button_labelled, label);
-
-  g_assert_nonnull (button);
-  g_signal_emit_by_name (button, "clicked");
-  TRAWL_WAIT_UNTIL (find_dialog () == NULL);
+  g_assert_true (find_dialog () == dialog);
+  trawl_ui_answer_dialog (label);
 }
 
 static gboolean
@@ -202,7 +174,7 @@ test_tab_leaves_list (TrawlUiFixture *f,
 
   /* Clear Finished, after the list, can take the focus. */
   TRAWL_WAIT_UNTIL (gtk_widget_is_sensitive (trawl_ui_find_widget (GTK_WIDGET (f->window),
-                                                                   is_button_labelled,
+                                                                   trawl_ui_is_button_labelled,
                                                                    "_Clear Finished")));
   focus_row (f, item);
   trawl_ui_press_key (f, GDK_KEY_Tab, 0);

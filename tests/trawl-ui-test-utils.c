@@ -157,12 +157,20 @@ void
 trawl_ui_screenshot (TrawlUiFixture *f,
                      const char     *name)
 {
-  GtkWidget *widget = GTK_WIDGET (f->window);
+  trawl_ui_screenshot_widget (GTK_WIDGET (f->window), name);
+}
+
+/* A window as drawn, into the build folder's screenshots/NAME. */
+void
+trawl_ui_screenshot_widget (GtkWidget  *widget,
+                            const char *name)
+{
   g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
   g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
   g_autoptr(GskRenderNode) node = NULL;
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *file = NULL;
+  g_autofree char *folder = NULL;
   GskRenderer *renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
   int width, height;
 
@@ -175,7 +183,8 @@ trawl_ui_screenshot (TrawlUiFixture *f,
   texture = gsk_renderer_render_texture (renderer, node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));
   file = g_test_build_filename (G_TEST_BUILT, "screenshots", name, NULL);
-  g_mkdir_with_parents (g_path_get_dirname (file), 0755);
+  folder = g_path_get_dirname (file);
+  g_mkdir_with_parents (folder, 0755);
   g_assert_true (gdk_texture_save_to_png (texture, file));
 }
 
@@ -325,4 +334,43 @@ trawl_ui_press_key (TrawlUiFixture  *f,
    * that dispatches it. */
   TRAWL_WAIT_UNTIL (seen.pressed > 0);
   gtk_widget_remove_controller (window, controller);
+}
+
+/* The shown window of @type (a dialog, the recipe editor), if any. */
+gpointer
+trawl_ui_find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (window))
+        return window;
+    }
+  return NULL;
+}
+
+gboolean
+trawl_ui_is_button_labelled (GtkWidget     *widget,
+                             gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)),
+                                              label) == 0;
+}
+
+/* The shown question's button, clicked as a person would (it answers and
+ * closes). */
+void
+trawl_ui_answer_dialog (const char *label)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget *button;
+
+  TRAWL_WAIT_UNTIL ((dialog = trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG)) != NULL);
+  button = trawl_ui_find_widget (GTK_WIDGET (dialog), trawl_ui_is_button_labelled, label);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  TRAWL_WAIT_UNTIL (trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
 }

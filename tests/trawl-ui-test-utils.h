@@ -40,6 +40,8 @@ void          trawl_ui_close_window      (TrawlUiFixture    *f);
 void          trawl_ui_wait_for_frame    (GtkWidget         *widget);
 void          trawl_ui_screenshot        (TrawlUiFixture    *f,
                                           const char        *name);
+void          trawl_ui_screenshot_widget (GtkWidget         *widget,
+                                          const char        *name);
 guint         trawl_ui_count_state       (TrawlQueue        *queue,
                                           TrawlItemState     state);
 guint         trawl_ui_rows_in_view      (TrawlUiFixture    *f);
@@ -55,6 +57,10 @@ TrawlItemRow *trawl_ui_find_row          (GtkWidget         *widget,
 void          trawl_ui_paste_board       (TrawlUiFixture    *f);
 char         *trawl_ui_video_path        (TrawlUiFixture    *f,
                                           guint              index);
+gpointer      trawl_ui_find_toplevel     (GType              type);
+gboolean      trawl_ui_is_button_labelled (GtkWidget        *widget,
+                                          gconstpointer      label);
+void          trawl_ui_answer_dialog     (const char        *label);
 void          trawl_ui_press_key         (TrawlUiFixture    *f,
                                           guint              keyval,
                                           GdkModifierType    modifiers);

@@ -369,7 +369,13 @@ trawl_application_open (GApplication  *app,
   for (int i = 0; i < n_files; i++)
     {
       g_autofree char *uri = g_file_get_uri (files[i]);
-      trawl_window_add_board (window, uri, NULL);
+      g_autofree char *name = g_file_get_basename (files[i]);
+
+      /* A recipe from the file manager opens in the editor. */
+      if (g_file_is_native (files[i]) && name != NULL && g_str_has_suffix (name, ".recipe"))
+        trawl_window_open_recipe (window, files[i]);
+      else
+        trawl_window_add_board (window, uri, NULL);
     }
 }
 
@@ -473,6 +479,9 @@ trawl_application_startup (GApplication *app)
    * with "Connection refused". */
   if (!self->demo)
     self->forgot_demo = trawl_application_forget_demo_boards (self->queue) > 0;
+
+  /* A recipe saved by the editor, or by hand, is used at once. */
+  trawl_recipe_set_watch (trawl_queue_get_recipes (self->queue));
 
   self->session = trawl_session_new (GTK_APPLICATION (self), self->queue, self->settings);
   g_signal_connect_object (trawl_queue_get_boards (self->queue), "items-changed",

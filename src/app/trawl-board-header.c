@@ -9,6 +9,7 @@
 #include "trawl-format.h"
 #include "trawl-open.h"
 #include "trawl-progress.h"
+#include "trawl-window.h"
 
 /* The heading above a board's videos: its title, what the crawl found,
  * whether it is still looking, the board's menu, and — when the user
@@ -28,6 +29,10 @@ struct _TrawlBoardHeader
   GtkSpinner   *spinner;
   GtkMenuButton *menu_button;
   GtkButton    *download_button;
+  GtkButton    *teach_button;
+  GtkMenuButton *recipe_button;
+  GtkLabel     *recipe_label;
+  GMenu        *read_with_menu;
   guint         tick_source;  /* while videos are at work: the progress */
 };
 
@@ -39,6 +44,7 @@ G_DEFINE_FINAL_TYPE (TrawlBoardHeader, trawl_board_header, GTK_TYPE_WIDGET)
 enum {
   PROP_0,
   PROP_QUEUE,
+  PROP_RECIPE_CHOICE,
   N_PROPS
 };
 
@@ -133,6 +139,16 @@ update_actions (TrawlBoardHeader *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.download-again",
                                  !review && active == 0 && !crawling && downloaded > 0);
   /* A board's own folder is made when its first video starts. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.read-with",
+                                 trawl_board_get_state (self->board) != TRAWL_BOARD_CRAWLING);
+  {
+    const char *name = trawl_board_get_recipe (self->board);
+    gboolean own = name != NULL && *name != '\0' &&
+                   trawl_recipe_set_lookup (trawl_queue_get_recipes (self->queue), name) != NULL;
+
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.edit-recipe", !own);
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.edit-own-recipe", own);
+  }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "board.open-folder",
                                  folder != NULL && g_file_test (folder, G_FILE_TEST_IS_DIR));
 }
@@ -163,6 +179,62 @@ static void
 menu_closed_cb (TrawlBoardHeader *self)
 {
   gtk_widget_set_has_tooltip (GTK_WIDGET (self->menu_button), TRUE);
+}
+
+/* The recipe that reads the board, as the heading names it. */
+static char *
+recipe_title (TrawlBoardHeader *self)
+{
+  const char *name = trawl_board_get_recipe (self->board);
+  TrawlRecipe *recipe;
+
+  if (name == NULL || *name == '\0')
+    return g_strdup (_("Generic"));
+  recipe = trawl_recipe_set_lookup (trawl_queue_get_recipes (self->queue), name);
+  if (recipe == NULL)
+    /* Translators: a recipe the board was read with that is gone now */
+    return g_strdup_printf (_("%s (removed)"), name);
+  return g_strdup (trawl_recipe_get_title (recipe));
+}
+
+/* Generic, then every recipe: any of them can be forced on a board (a
+ * mirror, a saved copy, a site that changed its addresses). */
+static void
+fill_read_with (TrawlBoardHeader *self,
+                GMenu            *menu)
+{
+  GListModel *recipes = G_LIST_MODEL (trawl_queue_get_recipes (self->queue));
+
+  g_menu_remove_all (menu);
+  g_menu_append (menu, _("Generic (no recipe)"), "board.read-with::");
+  for (guint i = 0; i < g_list_model_get_n_items (recipes); i++)
+    {
+      g_autoptr(TrawlRecipe) recipe = g_list_model_get_item (recipes, i);
+      g_autoptr(GMenuItem) item = g_menu_item_new (trawl_recipe_get_title (recipe), NULL);
+
+      g_menu_item_set_action_and_target (item, "board.read-with", "s",
+                                         trawl_recipe_get_name (recipe));
+      g_menu_append_item (menu, item);
+    }
+}
+
+static void
+recipe_popup_cb (GtkMenuButton    *button,
+                 TrawlBoardHeader *self)
+{
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autoptr(GMenu) choices = g_menu_new ();
+  g_autoptr(GMenu) teach = g_menu_new ();
+
+  if (self->board == NULL)
+    return;
+  update_actions (self);
+  fill_read_with (self, choices);
+  g_menu_append_section (menu, _("Read With"), G_MENU_MODEL (choices));
+  g_menu_append (teach, _("Teach Trawl This Site…"), "board.edit-recipe");
+  g_menu_append (teach, _("Edit Recipe…"), "board.edit-own-recipe");
+  g_menu_append_section (menu, NULL, G_MENU_MODEL (teach));
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
 static void
@@ -217,6 +289,20 @@ update (TrawlBoardHeader *self)
     }
 
   update_actions (self);
+
+  {
+    g_autofree char *recipe = recipe_title (self);
+    /* Translators: which recipe reads a board: "Recipe: Pear Video" */
+    g_autofree char *name = g_strdup_printf (_("Recipe: %s"), recipe);
+
+    gtk_label_set_label (self->recipe_label, recipe);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->recipe_button),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  }
+  /* A board where nothing was found without a recipe: the way on. */
+  gtk_widget_set_visible (GTK_WIDGET (self->teach_button),
+                          trawl_board_get_state (board) == TRAWL_BOARD_FAILED &&
+                          trawl_board_get_failure (board) == TRAWL_FAILURE_NO_VIDEOS);
 
   crawling = trawl_board_get_state (board) == TRAWL_BOARD_CRAWLING;
   gtk_spinner_set_spinning (self->spinner, crawling);
@@ -274,6 +360,8 @@ board_notify_cb (TrawlBoardHeader *self,
     update_tick (self);
   if (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board))
     return;
+  if (g_str_equal (name, "recipe"))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECIPE_CHOICE]);
 
   update (self);
 }
@@ -371,6 +459,45 @@ copy_address_action (GtkWidget  *widget,
     gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), trawl_board_get_url (self->board));
 }
 
+/* The window opens the editor: on a suggestion, or on the recipe. */
+static void
+edit_recipe_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (widget);
+
+  if (self->board != NULL)
+    gtk_widget_activate_action (widget, "win.edit-recipe", "s", trawl_board_get_url (self->board));
+}
+
+static void
+menu_popup_fill_cb (TrawlBoardHeader *self)
+{
+  if (self->board != NULL)
+    fill_read_with (self, self->read_with_menu);
+}
+
+/* board.read-with: the board is read again with the recipe chosen. */
+static void
+set_recipe_choice (TrawlBoardHeader *self,
+                   const char       *choice)
+{
+  const char *current = trawl_board_get_recipe (self->board);
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root;
+
+  if (g_strcmp0 (current != NULL ? current : "", choice) == 0)
+    return;
+  if (trawl_queue_read_board_with (self->queue, self->board, *choice != '\0' ? choice : NULL,
+                                   &error))
+    return;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  if (TRAWL_IS_WINDOW (root))
+    trawl_window_show_toast (TRAWL_WINDOW (root), error->message);
+}
+
 /* The window removes it, with a way back. */
 static void
 remove_action (GtkWidget  *widget,
@@ -412,6 +539,29 @@ trawl_board_header_set_property (GObject      *object,
     case PROP_QUEUE:
       g_set_object (&self->queue, g_value_get_object (value));
       break;
+    case PROP_RECIPE_CHOICE:
+      if (self->board != NULL && g_value_get_string (value) != NULL)
+        set_recipe_choice (self, g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+trawl_board_header_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  TrawlBoardHeader *self = TRAWL_BOARD_HEADER (object);
+  const char *recipe = self->board != NULL ? trawl_board_get_recipe (self->board) : NULL;
+
+  switch (prop_id)
+    {
+    case PROP_RECIPE_CHOICE:
+      g_value_set_string (value, recipe != NULL ? recipe : "");
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -425,10 +575,15 @@ trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
 
   object_class->dispose = trawl_board_header_dispose;
   object_class->set_property = trawl_board_header_set_property;
+  object_class->get_property = trawl_board_header_get_property;
 
   properties[PROP_QUEUE] =
     g_param_spec_object ("queue", NULL, NULL, TRAWL_TYPE_QUEUE,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The recipe the board is read with, "" for generic: board.read-with. */
+  properties[PROP_RECIPE_CHOICE] =
+    g_param_spec_string ("recipe-choice", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -439,6 +594,10 @@ trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, download_button);
 
   gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, menu_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, teach_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, recipe_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, recipe_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlBoardHeader, read_with_menu);
 
   gtk_widget_class_install_action (widget_class, "board.download", NULL, download_action);
   gtk_widget_class_install_action (widget_class, "board.select-all", NULL, select_action);
@@ -455,6 +614,10 @@ trawl_board_header_class_init (TrawlBoardHeaderClass *klass)
   gtk_widget_class_install_action (widget_class, "board.copy-address", NULL,
                                    copy_address_action);
   gtk_widget_class_install_action (widget_class, "board.remove", NULL, remove_action);
+  gtk_widget_class_install_action (widget_class, "board.edit-recipe", NULL, edit_recipe_action);
+  gtk_widget_class_install_action (widget_class, "board.edit-own-recipe", NULL,
+                                   edit_recipe_action);
+  gtk_widget_class_install_property_action (widget_class, "board.read-with", "recipe-choice");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 
@@ -466,6 +629,11 @@ trawl_board_header_init (TrawlBoardHeader *self)
                            G_CALLBACK (menu_shown_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "closed",
                            G_CALLBACK (menu_closed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_menu_button_get_popover (self->menu_button), "show",
+                           G_CALLBACK (menu_popup_fill_cb), self, G_CONNECT_SWAPPED);
+  gtk_menu_button_set_create_popup_func (self->recipe_button,
+                                         (GtkMenuButtonCreatePopupFunc) recipe_popup_cb, self,
+                                         NULL);
 
   {
     GtkGesture *click = gtk_gesture_click_new ();
@@ -505,6 +673,8 @@ trawl_board_header_set_board (TrawlBoardHeader *self,
     return;
 
   g_signal_group_set_target (self->board_signals, board);
+  if (board != NULL)
+    fill_read_with (self, self->read_with_menu);
   update (self);
   update_tick (self);
 }

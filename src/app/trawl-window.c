@@ -12,6 +12,7 @@
 #include "trawl-item-row.h"
 #include "trawl-preferences-window.h"
 #include "trawl-progress.h"
+#include "trawl-recipe-editor.h"
 #include "trawl-uri.h"
 #include "trawl-window.h"
 
@@ -1189,6 +1190,101 @@ remove_board_action (GtkWidget  *widget,
     remove_board (self, board);
 }
 
+/* The recipe's own text, as its file (or the built-in resource) holds it. */
+static char *
+recipe_text (TrawlRecipe *recipe)
+{
+  const char *origin = trawl_recipe_get_origin (recipe);
+  g_autoptr(GFile) file = g_str_has_prefix (origin, "resource://") ? g_file_new_for_uri (origin)
+                                                                    : g_file_new_for_path (origin);
+  char *data = NULL;
+
+  if (!g_file_load_contents (file, NULL, &data, NULL, NULL, NULL))
+    return NULL;
+  return data;
+}
+
+/**
+ * trawl_window_edit_recipe:
+ * @board: (nullable): the board to teach, or %NULL for a new recipe
+ *
+ * Opens the recipe editor: on the recipe that reads @board, or, when none
+ * does, on a recipe suggested from its pages; blank without a board.
+ *
+ * Returns: (transfer none): the editor
+ */
+TrawlRecipeEditor *
+trawl_window_edit_recipe (TrawlWindow *self,
+                          TrawlBoard  *board)
+{
+  TrawlRecipeEditor *editor;
+  TrawlRecipe *recipe = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
+
+  editor = trawl_recipe_editor_new (GTK_WINDOW (self), self->queue);
+  if (board != NULL && trawl_board_get_recipe (board) != NULL)
+    recipe = trawl_recipe_set_lookup (trawl_queue_get_recipes (self->queue),
+                                      trawl_board_get_recipe (board));
+  if (recipe != NULL)
+    text = recipe_text (recipe);
+  if (text != NULL)
+    trawl_recipe_editor_set_text (editor, text,
+                                  trawl_recipe_get_source (recipe) == TRAWL_RECIPE_SOURCE_USER);
+  if (board != NULL)
+    trawl_recipe_editor_set_board (editor, board);
+  if (board != NULL && text == NULL)
+    trawl_recipe_editor_suggest (editor);
+  gtk_window_present (GTK_WINDOW (editor));
+  return editor;
+}
+
+static void
+edit_recipe_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  TrawlWindow *self = TRAWL_WINDOW (widget);
+  const char *url = g_variant_get_string (parameter, NULL);
+  TrawlBoard *board = *url != '\0' ? find_board (self, url) : NULL;
+
+  trawl_window_edit_recipe (self, board);
+}
+
+/**
+ * trawl_window_open_recipe:
+ *
+ * Opens the recipe file @file in the editor (a file opened from the file
+ * manager, or dropped on the window).
+ */
+void
+trawl_window_open_recipe (TrawlWindow *self,
+                          GFile       *file)
+{
+  TrawlRecipeEditor *editor;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (TRAWL_IS_WINDOW (self));
+
+  editor = trawl_recipe_editor_new (GTK_WINDOW (self), self->queue);
+  if (!trawl_recipe_editor_load_file (editor, file, &error))
+    {
+      trawl_window_show_toast (self, error->message);
+      gtk_window_destroy (GTK_WINDOW (editor));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+static gboolean
+is_recipe_file (GFile *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+
+  return name != NULL && g_str_has_suffix (name, ".recipe");
+}
+
 static void
 remove_selected_action (GtkWidget  *widget,
                         const char *action_name,
@@ -1373,6 +1469,26 @@ drop_cb (TrawlWindow  *self,
   const char *text;
   g_auto(GStrv) lines = NULL;
   gboolean any = FALSE;
+
+  /* Files: recipes open in the editor, anything else is a board. */
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      for (GSList *l = gdk_file_list_get_files (g_value_get_boxed (value)); l != NULL;
+           l = l->next)
+        {
+          g_autofree char *uri = NULL;
+
+          if (is_recipe_file (l->data))
+            {
+              trawl_window_open_recipe (self, l->data);
+              any = TRUE;
+              continue;
+            }
+          uri = g_file_get_uri (l->data);
+          any |= trawl_window_add_board (self, uri, NULL) != NULL;
+        }
+      return any;
+    }
 
   if (!G_VALUE_HOLDS_STRING (value))
     return FALSE;
@@ -1664,6 +1780,7 @@ trawl_window_class_init (TrawlWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.remove-selected", NULL,
                                    remove_selected_action);
   gtk_widget_class_install_action (widget_class, "win.remove-board", "s", remove_board_action);
+  gtk_widget_class_install_action (widget_class, "win.edit-recipe", "s", edit_recipe_action);
   gtk_widget_class_install_action (widget_class, "win.undo-remove", NULL, undo_remove_action);
   gtk_widget_class_install_action (widget_class, "win.row-menu", NULL, row_menu_action);
   gtk_widget_class_install_property_action (widget_class, "win.filter", "filter");
@@ -1808,7 +1925,8 @@ trawl_window_init (TrawlWindow *self)
   g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
 
   /* A link dragged from a browser arrives as text (text/uri-list). */
-  drop = gtk_drop_target_new (G_TYPE_STRING, GDK_ACTION_COPY);
+  drop = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (drop, (GType[]) { GDK_TYPE_FILE_LIST, G_TYPE_STRING }, 2);
   g_signal_connect_swapped (drop, "drop", G_CALLBACK (drop_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 }

@@ -3,6 +3,7 @@
 #include <adwaita.h>
 
 #include "trawl-queue.h"
+#include "trawl-recipe-editor.h"
 
 G_BEGIN_DECLS
 
@@ -21,5 +22,9 @@ void         trawl_window_show_toast      (TrawlWindow    *self,
                                            const char     *message);
 GtkListView *trawl_window_get_list_view   (TrawlWindow    *self);
 char        *trawl_window_get_summary     (TrawlWindow    *self);
+TrawlRecipeEditor *trawl_window_edit_recipe (TrawlWindow  *self,
+                                           TrawlBoard     *board);
+void         trawl_window_open_recipe     (TrawlWindow    *self,
+                                           GFile          *file);
 
 G_END_DECLS

@@ -1,0 +1,257 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "trawl-recipe-editor.h"
+#include "trawl-recipe-set.h"
+#include "trawl-test-utils.h"
+#include "trawl-ui-test-utils.h"
+
+/* Teaching Trawl a site from the window: a board no recipe reads fails,
+ * its heading offers the editor, the suggestion fills the preview, an edit
+ * and a mistake show in it, the saved recipe reads the board (every video
+ * byte for byte), and trawl-cli reads it with the saved recipe too. */
+
+static TrawlRecipeEditor *
+find_editor (void)
+{
+  return trawl_ui_find_toplevel (TRAWL_TYPE_RECIPE_EDITOR);
+}
+
+static gboolean
+is_button_for (GtkWidget     *widget,
+               gconstpointer  action)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+static gboolean
+is_entry_row_titled (GtkWidget     *widget,
+                     gconstpointer  title)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static gboolean
+is_shown_label_with (GtkWidget     *widget,
+                     gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_is_drawable (widget) &&
+         strstr (gtk_label_get_label (GTK_LABEL (widget)), text) != NULL;
+}
+
+static void
+click (GtkWidget  *root,
+       const char *action)
+{
+  GtkWidget *button = trawl_ui_find_widget (root, is_button_for, action);
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static void
+wait_for_preview (TrawlRecipeEditor *editor)
+{
+  TRAWL_WAIT_UNTIL (!trawl_recipe_editor_is_busy (editor) &&
+                    trawl_recipe_editor_get_result (editor) != NULL);
+  trawl_ui_wait_for_frame (GTK_WIDGET (editor));
+}
+
+static void
+set_row (TrawlRecipeEditor *editor,
+         const char        *title,
+         const char        *text)
+{
+  GtkWidget *row = trawl_ui_find_widget (GTK_WIDGET (editor), is_entry_row_titled, title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+typedef struct
+{
+  gboolean done;
+  char    *out;
+  int      status;
+} Cli;
+
+static void
+cli_done_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Cli *cli = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (object), result, &cli->out, NULL, &error);
+  g_assert_no_error (error);
+  cli->status = g_subprocess_get_exit_status (G_SUBPROCESS (object));
+  cli->done = TRUE;
+}
+
+/* trawl-cli, started now, finds the recipe saved in the window: it reads
+ * the same folder. It lists the board without downloading. */
+static void
+assert_cli_reads (const char *url,
+                  guint       videos)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) cli_process = NULL;
+  g_auto(GStrv) lines = NULL;
+  Cli cli = { 0 };
+  guint found = 0;
+
+  cli_process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("TRAWL_CLI"),
+                                  "--list", "--no-archive", url, NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (cli_process, NULL, NULL, cli_done_cb, &cli);
+  TRAWL_WAIT_UNTIL (cli.done);
+  g_assert_cmpint (cli.status, ==, 0);
+  lines = g_strsplit (cli.out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], "\"media\"") != NULL && strstr (lines[i], "-hd.mp4") != NULL)
+      found++;
+  g_assert_cmpuint (found, ==, videos);
+  g_free (cli.out);
+}
+
+static TrawlBoard *
+add_failing_board (TrawlUiFixture *f,
+                   const char     *layout)
+{
+  g_autofree char *base = trawl_board_server_get_base_url (f->server);
+  g_autofree char *url = g_strconcat (base, layout, NULL);
+  TrawlBoard *board = trawl_window_add_board (f->window, url, NULL);
+
+  g_assert_nonnull (board);
+  TRAWL_WAIT_UNTIL (trawl_board_get_state (board) == TRAWL_BOARD_FAILED);
+  g_assert_cmpint (trawl_board_get_failure (board), ==, TRAWL_FAILURE_NO_VIDEOS);
+  return board;
+}
+
+static void
+test_teach (TrawlUiFixture *f,
+            gconstpointer   data)
+{
+  TrawlBoard *board = add_failing_board (f, "/cards/more");
+  TrawlRecipeEditor *editor;
+  const TrawlTryResult *result;
+  g_autofree char *text = NULL;
+  g_autofree char *folder = trawl_recipe_set_get_user_folder ();
+  g_autofree char *saved = g_build_filename (folder, "cards.recipe", NULL);
+
+  /* The failed board's heading offers to teach Trawl the site. */
+  trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
+  click (GTK_WIDGET (f->window), "board.edit-recipe");
+  TRAWL_WAIT_UNTIL ((editor = find_editor ()) != NULL);
+
+  /* The suggestion, and what it finds: the first page's six videos, the
+   * next page's six, and the first video, its type and size. */
+  wait_for_preview (editor);
+  result = trawl_recipe_editor_get_result (editor);
+  g_assert_cmpuint (result->items->len, ==, 6);
+  g_assert_cmpint (result->next_items, ==, 6);
+  g_assert_cmpstr (result->media_type, ==, "video/mp4");
+  g_assert_cmpint (result->media_size, ==, 64 * 1024);
+  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
+                                          "6 videos on the first page"));
+  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
+                                          "Suggested from the board’s pages"));
+  trawl_ui_screenshot_widget (GTK_WIDGET (editor), "editor-suggestion.png");
+
+  /* A mistake: said with its line and where in the XPath, and nothing is
+   * lost; put right, the preview is back. */
+  set_row (editor, "Items", "//li[contains(@class, 'entry')");
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
+                                          "Items is not a valid XPath expression") != NULL);
+  trawl_ui_screenshot_widget (GTK_WIDGET (editor), "editor-error.png");
+  set_row (editor, "Items", "//li[contains(@class, 'entry')]");
+
+  /* Edited in the form, followed by the file text. */
+  set_row (editor, "Name (letters, digits, - _ .)", "cards");
+  set_row (editor, "Title", "Cards");
+  wait_for_preview (editor);
+  text = trawl_recipe_editor_get_text (editor);
+  g_assert_nonnull (strstr (text, "Name=cards\n"));
+  g_assert_null (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
+                                       "not a valid XPath"));
+  g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
+
+  /* Saved: the recipe is the user's, and the board is read with it. */
+  click (GTK_WIDGET (editor), "editor.save");
+  g_assert_true (g_file_test (saved, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpstr (trawl_board_get_recipe (board), ==, "cards");
+  TRAWL_WAIT_UNTIL (trawl_board_get_state (board) == TRAWL_BOARD_DONE &&
+                    !trawl_queue_is_busy (f->queue));
+  g_assert_cmpuint (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE), ==, 12);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Feed clip %u.mp4", i + 1);
+      g_autofree char *path = g_build_filename (f->downloads, name, NULL);
+
+      trawl_test_assert_video (path, trawl_board_server_item_id (i), 64 * 1024);
+    }
+
+  /* Closing after saving asks nothing. */
+  gtk_window_close (GTK_WINDOW (editor));
+  TRAWL_WAIT_UNTIL (find_editor () == NULL);
+
+  assert_cli_reads (trawl_board_get_url (board), 12);
+}
+
+/* The recipe file and the form are one recipe; an unsaved one is not
+ * lost to the close button. */
+static void
+test_text_and_close (TrawlUiFixture *f,
+                     gconstpointer   data)
+{
+  TrawlRecipeEditor *editor = trawl_window_edit_recipe (f->window, NULL);
+  GtkWidget *row;
+  g_autofree char *text = NULL;
+
+  trawl_ui_wait_for_frame (GTK_WIDGET (editor));
+  trawl_ui_screenshot_widget (GTK_WIDGET (editor), "editor-empty.png");
+  g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
+                                          "No Preview Yet"));
+
+  trawl_recipe_editor_set_text (editor, "# mine\n[Recipe]\nName=typed\n\n[List]\nItems=//li\n"
+                                        "Link=a/@href\n\n[Media video]\nXPath=//video/@src\n",
+                                FALSE);
+  row = trawl_ui_find_widget (GTK_WIDGET (editor), is_entry_row_titled, "Items");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "//li");
+  row = trawl_ui_find_widget (GTK_WIDGET (editor), is_entry_row_titled, "Expression");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "//video/@src");
+
+  set_row (editor, "Next page", "//a[@rel='next']/@href");
+  text = trawl_recipe_editor_get_text (editor);
+  g_assert_nonnull (strstr (text, "# mine\n"));
+  g_assert_nonnull (strstr (text, "Next=//a[@rel='next']/@href\n"));
+
+  /* Not saved: the close button asks first. */
+  gtk_window_close (GTK_WINDOW (editor));
+  trawl_ui_answer_dialog ("_Keep Editing");
+  g_assert_true (find_editor () == editor);
+  gtk_window_close (GTK_WINDOW (editor));
+  trawl_ui_answer_dialog ("_Discard");
+  TRAWL_WAIT_UNTIL (find_editor () == NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  trawl_test_init_ui (&argc, &argv);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add ("/editor/teach", TrawlUiFixture, NULL, trawl_ui_fixture_setup, test_teach,
+              trawl_ui_fixture_teardown);
+  g_test_add ("/editor/text-and-close", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
+              test_text_and_close, trawl_ui_fixture_teardown);
+
+  return g_test_run ();
+}
