@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "trawl-preferences-window.h"
 #include "trawl-recipe-editor.h"
 #include "trawl-recipe-set.h"
 #include "trawl-test-utils.h"
@@ -240,6 +241,74 @@ test_text_and_close (TrawlUiFixture *f,
   TRAWL_WAIT_UNTIL (find_editor () == NULL);
 }
 
+static gboolean
+is_row_titled (GtkWidget     *widget,
+               gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static gboolean
+is_icon_button (GtkWidget     *widget,
+                gconstpointer  icon)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), icon) == 0;
+}
+
+/* Preferences list the recipes with where they come from; the user's own
+ * can be removed (its file goes), with a way back. */
+static void
+test_preferences (TrawlUiFixture *f,
+                  gconstpointer   data)
+{
+  TrawlRecipeSet *set = trawl_queue_get_recipes (f->queue);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *folder = trawl_recipe_set_get_user_folder ();
+  g_autofree char *path = g_build_filename (folder, "mine.recipe", NULL);
+  g_autoptr(GtkWindow) preferences = NULL;
+  GtkWidget *row;
+  GtkWidget *button;
+
+  name = trawl_recipe_set_save_user (set, "[Recipe]\nName=mine\nTitle=My Site\n[List]\n"
+                                          "Items=//li\nLink=a/@href\n[Media a]\n"
+                                          "XPath=//video/@src\n", &error);
+  g_assert_no_error (error);
+
+  preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
+  trawl_preferences_window_set_recipes (TRAWL_PREFERENCES_WINDOW (preferences), set);
+  gtk_window_present (preferences);
+  trawl_ui_wait_for_frame (GTK_WIDGET (preferences));
+
+  row = trawl_ui_find_widget (GTK_WIDGET (preferences), is_row_titled, "Pear Video");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "pearvideo · Built in");
+  g_assert_null (trawl_ui_find_widget (row, is_icon_button, "user-trash-symbolic"));
+
+  row = trawl_ui_find_widget (GTK_WIDGET (preferences), is_row_titled, "My Site");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "mine · Yours");
+  button = trawl_ui_find_widget (row, is_icon_button, "user-trash-symbolic");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_null (trawl_recipe_set_lookup (set, "mine"));
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (preferences), is_row_titled,
+                                          "My Site") == NULL);
+
+  /* The toast's Undo writes it back. */
+  button = trawl_ui_find_widget (GTK_WIDGET (preferences), trawl_ui_is_button_labelled,
+                                 "_Undo");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (preferences), is_row_titled,
+                                          "My Site") != NULL);
+  gtk_window_destroy (preferences);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -250,6 +319,8 @@ main (int   argc,
 
   g_test_add ("/editor/teach", TrawlUiFixture, NULL, trawl_ui_fixture_setup, test_teach,
               trawl_ui_fixture_teardown);
+  g_test_add ("/editor/preferences", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
+              test_preferences, trawl_ui_fixture_teardown);
   g_test_add ("/editor/text-and-close", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
               test_text_and_close, trawl_ui_fixture_teardown);
 

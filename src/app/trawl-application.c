@@ -422,6 +422,8 @@ preferences_action (GSimpleAction *action,
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   GtkWindow *preferences = trawl_preferences_window_new (self->settings);
 
+  trawl_preferences_window_set_recipes (TRAWL_PREFERENCES_WINDOW (preferences),
+                                        trawl_queue_get_recipes (self->queue));
   gtk_window_set_transient_for (preferences, window);
   gtk_window_present (preferences);
 }

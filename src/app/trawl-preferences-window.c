@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 
+#include "trawl-open.h"
 #include "trawl-preferences-window.h"
 #include "trawl-uri.h"
 
@@ -34,6 +35,9 @@ struct _TrawlPreferencesWindow
   AdwComboRow          *quality_row;
   AdwEntryRow          *proxy_url_row;
   GtkLabel             *proxy_error_label;
+  TrawlRecipeSet       *recipes;
+  GtkListBox           *recipes_list;
+  GtkLabel             *recipes_problem_label;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlPreferencesWindow, trawl_preferences_window,
@@ -227,6 +231,146 @@ quality_set_mapping (const GValue       *value,
   return g_variant_new_uint32 (quality_heights[selected]);
 }
 
+static const char *
+source_words (TrawlRecipe *recipe)
+{
+  switch (trawl_recipe_get_source (recipe))
+    {
+    case TRAWL_RECIPE_SOURCE_BUILTIN:
+      /* Translators: where a recipe comes from */
+      return _("Built in");
+    case TRAWL_RECIPE_SOURCE_SYSTEM:
+      /* Translators: where a recipe comes from */
+      return _("Installed for everyone");
+    case TRAWL_RECIPE_SOURCE_USER:
+      /* Translators: where a recipe comes from */
+      return _("Yours");
+    case TRAWL_RECIPE_SOURCE_OTHER:
+    default:
+      return trawl_recipe_get_origin (recipe);
+    }
+}
+
+/* Removed, with a way back: the text is kept until the toast goes. */
+static void
+undo_remove_cb (AdwToast *toast,
+                gpointer  user_data)
+{
+  TrawlPreferencesWindow *self = g_object_get_data (G_OBJECT (toast), "trawl-window");
+  const char *text = g_object_get_data (G_OBJECT (toast), "trawl-text");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  if (self != NULL && self->recipes != NULL &&
+      (name = trawl_recipe_set_save_user (self->recipes, text, &error)) == NULL)
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+}
+
+static void
+remove_recipe_cb (GtkButton              *button,
+                  TrawlPreferencesWindow *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (button), "trawl-recipe");
+  TrawlRecipe *recipe = trawl_recipe_set_lookup (self->recipes, name);
+  g_autofree char *text = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(GError) error = NULL;
+  AdwToast *toast;
+
+  if (recipe == NULL)
+    return;
+  g_file_get_contents (trawl_recipe_get_origin (recipe), &text, NULL, NULL);
+  title = g_strdup (trawl_recipe_get_title (recipe));
+  if (!trawl_recipe_set_remove_user (self->recipes, name, &error))
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (error->message));
+      return;
+    }
+
+  toast = adw_toast_new_format (_("Removed “%s”"), title);
+  if (text != NULL)
+    {
+      adw_toast_set_button_label (toast, _("_Undo"));
+      g_object_set_data_full (G_OBJECT (toast), "trawl-text", g_steal_pointer (&text), g_free);
+      g_object_set_data (G_OBJECT (toast), "trawl-window", self);
+      g_signal_connect (toast, "button-clicked", G_CALLBACK (undo_remove_cb), NULL);
+    }
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), toast);
+}
+
+static GtkWidget *
+create_recipe_row (gpointer item,
+                   gpointer user_data)
+{
+  TrawlPreferencesWindow *self = user_data;
+  TrawlRecipe *recipe = item;
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *subtitle = g_strdup_printf ("%s · %s", trawl_recipe_get_name (recipe),
+                                               source_words (recipe));
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), trawl_recipe_get_title (recipe));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  if (trawl_recipe_get_source (recipe) == TRAWL_RECIPE_SOURCE_USER)
+    {
+      GtkWidget *button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      /* Translators: the button that removes the user's recipe %s */
+      g_autofree char *label = g_strdup_printf (_("Remove %s"), trawl_recipe_get_title (recipe));
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, _("Remove"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      label, -1);
+      g_object_set_data_full (G_OBJECT (button), "trawl-recipe",
+                              g_strdup (trawl_recipe_get_name (recipe)), g_free);
+      g_signal_connect_object (button, "clicked", G_CALLBACK (remove_recipe_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  return row;
+}
+
+static void
+update_recipe_problems (TrawlPreferencesWindow *self)
+{
+  const char *problems = trawl_recipe_set_get_problems (self->recipes);
+
+  gtk_label_set_label (self->recipes_problem_label, problems != NULL ? problems : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->recipes_problem_label), problems != NULL);
+}
+
+static void
+open_recipes_folder_cb (TrawlPreferencesWindow *self)
+{
+  g_autofree char *folder = trawl_recipe_set_get_user_folder ();
+
+  g_mkdir_with_parents (folder, 0700);
+  trawl_open_file (GTK_WIDGET (self), folder);
+}
+
+/**
+ * trawl_preferences_window_set_recipes:
+ *
+ * The Recipes page lists @recipes (followed as they change) with where
+ * each comes from, and lets the user remove their own.
+ */
+void
+trawl_preferences_window_set_recipes (TrawlPreferencesWindow *self,
+                                      TrawlRecipeSet         *recipes)
+{
+  g_return_if_fail (TRAWL_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (TRAWL_IS_RECIPE_SET (recipes));
+
+  g_set_object (&self->recipes, recipes);
+  gtk_list_box_bind_model (self->recipes_list, G_LIST_MODEL (recipes), create_recipe_row, self,
+                           NULL);
+  g_signal_connect_object (recipes, "items-changed", G_CALLBACK (update_recipe_problems), self,
+                           G_CONNECT_SWAPPED);
+  update_recipe_problems (self);
+}
+
 static void
 trawl_preferences_window_constructed (GObject *object)
 {
@@ -293,6 +437,7 @@ trawl_preferences_window_finalize (GObject *object)
   TrawlPreferencesWindow *self = (TrawlPreferencesWindow *)object;
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->recipes);
 
   G_OBJECT_CLASS (trawl_preferences_window_parent_class)->finalize (object);
 }
@@ -349,7 +494,11 @@ trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_url_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, proxy_error_label);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, recipes_list);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow,
+                                        recipes_problem_label);
   gtk_widget_class_bind_template_callback (widget_class, choose_folder_cb);
+  gtk_widget_class_bind_template_callback (widget_class, open_recipes_folder_cb);
   gtk_widget_class_bind_template_callback (widget_class, proxy_url_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, proxy_url_changed_cb);
 }

@@ -2,6 +2,8 @@
 
 #include <adwaita.h>
 
+#include "trawl-recipe-set.h"
+
 G_BEGIN_DECLS
 
 #define TRAWL_TYPE_PREFERENCES_WINDOW (trawl_preferences_window_get_type ())
@@ -11,5 +13,7 @@ G_DECLARE_FINAL_TYPE (TrawlPreferencesWindow, trawl_preferences_window, TRAWL, P
 
 GtkWindow *trawl_preferences_window_new      (GSettings *settings);
 char      *trawl_preferences_download_folder (GSettings *settings);
+void       trawl_preferences_window_set_recipes (TrawlPreferencesWindow *self,
+                                                 TrawlRecipeSet         *recipes);
 
 G_END_DECLS
