@@ -147,6 +147,7 @@ test_teach (TrawlUiFixture *f,
 
   /* The failed board's heading offers to teach Trawl the site. */
   trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
+  trawl_ui_screenshot (f, "teach.png");
   click (GTK_WIDGET (f->window), "board.edit-recipe");
   TRAWL_WAIT_UNTIL ((editor = find_editor ()) != NULL);
 
@@ -210,11 +211,15 @@ static void
 test_text_and_close (TrawlUiFixture *f,
                      gconstpointer   data)
 {
-  TrawlRecipeEditor *editor = trawl_window_edit_recipe (f->window, NULL);
+  TrawlRecipeEditor *editor = trawl_recipe_editor_new (GTK_WINDOW (f->window), f->queue);
   GtkWidget *row;
   g_autofree char *text = NULL;
 
+  /* As small as a laptop's half screen: both sides still usable. */
+  gtk_window_set_default_size (GTK_WINDOW (editor), 720, 560);
+  gtk_window_present (GTK_WINDOW (editor));
   trawl_ui_wait_for_frame (GTK_WIDGET (editor));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (editor)), <=, 730);
   trawl_ui_screenshot_widget (GTK_WIDGET (editor), "editor-empty.png");
   g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
                                           "No Preview Yet"));
@@ -309,6 +314,28 @@ test_preferences (TrawlUiFixture *f,
   gtk_window_destroy (preferences);
 }
 
+/* A narrow window keeps the failed board's way on: the heading's Teach
+ * button and the recipe button fit beside a readable title. */
+static void
+test_teach_narrow (TrawlUiFixture *f,
+                   gconstpointer   data)
+{
+  GtkWidget *button;
+
+  /* Opened narrow: GTK 4.8 does not shrink a window on screen. */
+  trawl_ui_close_window (f);
+  g_settings_set_int (f->settings, "window-width", 400);
+  trawl_ui_open_window (f);
+  g_settings_reset (f->settings, "window-width");
+  add_failing_board (f, "/cards/");
+  trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
+  trawl_ui_screenshot (f, "teach-narrow.png");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->window)), <=, 410);
+  button = trawl_ui_find_widget (GTK_WIDGET (f->window), is_button_for, "board.edit-recipe");
+  g_assert_nonnull (button);
+  g_assert_cmpint (gtk_widget_get_width (button), >=, 32);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -319,6 +346,8 @@ main (int   argc,
 
   g_test_add ("/editor/teach", TrawlUiFixture, NULL, trawl_ui_fixture_setup, test_teach,
               trawl_ui_fixture_teardown);
+  g_test_add ("/editor/teach-narrow", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
+              test_teach_narrow, trawl_ui_fixture_teardown);
   g_test_add ("/editor/preferences", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
               test_preferences, trawl_ui_fixture_teardown);
   g_test_add ("/editor/text-and-close", TrawlUiFixture, NULL, trawl_ui_fixture_setup,

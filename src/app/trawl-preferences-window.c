@@ -263,7 +263,8 @@ undo_remove_cb (AdwToast *toast,
 
   if (self != NULL && self->recipes != NULL &&
       (name = trawl_recipe_set_save_user (self->recipes, text, &error)) == NULL)
-    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                      adw_toast_new (error->message));
 }
 
 static void

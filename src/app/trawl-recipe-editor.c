@@ -82,6 +82,7 @@ struct _TrawlRecipeEditor
   AdwEntryRow       *json_row;
   GtkTextView       *text_view;
   GtkStack          *recipe_stack;
+  GtkPaned          *paned;
   GtkStack          *state_stack;
   AdwStatusPage     *empty_page;
   GtkSpinner        *spinner;
@@ -393,7 +394,9 @@ mark_error (TrawlRecipeEditor *self,
     }
   if (group != NULL && strchr (line_text, '=') != NULL)
     {
-      g_autofree char *key = g_strstrip (g_strndup (line_text, strchr (line_text, '=') - line_text));
+      g_autofree char *key = g_strndup (line_text, strchr (line_text, '=') - line_text);
+
+      g_strstrip (key);
 
       for (guint i = 0; i < N_FIELDS; i++)
         if (g_str_equal (fields[i].group, group) && g_str_equal (fields[i].key, key))
@@ -1144,6 +1147,7 @@ trawl_recipe_editor_class_init (TrawlRecipeEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, json_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, text_view);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, recipe_stack);
+  gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, paned);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, state_stack);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, spinner);
@@ -1167,6 +1171,18 @@ trawl_recipe_editor_class_init (TrawlRecipeEditorClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
+/* The recipe and the preview share the window, a little more for the
+ * preview, whatever its size. */
+static void
+width_changed_cb (TrawlRecipeEditor *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (width > 0)
+    gtk_paned_set_position (self->paned, width * 9 / 20);
+}
+
 static void
 trawl_recipe_editor_init (TrawlRecipeEditor *self)
 {
@@ -1186,11 +1202,16 @@ trawl_recipe_editor_init (TrawlRecipeEditor *self)
   g_signal_connect_swapped (text_buffer (self), "changed", G_CALLBACK (text_changed_cb), self);
   g_signal_connect_swapped (self->url_entry, "activate", G_CALLBACK (url_activate_cb), self);
   g_signal_connect (self->items_list, "row-selected", G_CALLBACK (item_selected_cb), self);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
+  width_changed_cb (self);
 
   gtk_text_buffer_create_tag (text_buffer (self), "error-line", "underline",
                               PANGO_UNDERLINE_ERROR, NULL);
   source = gtk_text_view_get_buffer (self->source_view);
-  gtk_text_buffer_create_tag (source, "match", "weight", PANGO_WEIGHT_BOLD, NULL);
+  /* The accent's blue, light enough to read on the light and dark styles. */
+  gtk_text_buffer_create_tag (source, "match", "weight", PANGO_WEIGHT_BOLD,
+                              "paragraph-background-rgba",
+                              &(GdkRGBA) { 0.21f, 0.52f, 0.89f, 0.18f }, NULL);
   {
     GtkTextIter start;
 
