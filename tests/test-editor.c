@@ -44,6 +44,27 @@ is_shown_label_with (GtkWidget     *widget,
 }
 
 static void
+count_covers (GtkWidget *widget,
+              guint     *covers)
+{
+  if (GTK_IS_PICTURE (widget) && gtk_picture_get_paintable (GTK_PICTURE (widget)) != NULL &&
+      gtk_widget_is_drawable (widget))
+    (*covers)++;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    count_covers (child, covers);
+}
+
+static guint
+covers_shown (GtkWidget *widget)
+{
+  guint covers = 0;
+
+  count_covers (widget, &covers);
+  return covers;
+}
+
+static void
 click (GtkWidget  *root,
        const char *action)
 {
@@ -144,6 +165,7 @@ test_teach (TrawlUiFixture *f,
   g_autofree char *text = NULL;
   g_autofree char *folder = trawl_recipe_set_get_user_folder ();
   g_autofree char *saved = g_build_filename (folder, "cards.recipe", NULL);
+  guint pages;
 
   /* The failed board's heading offers to teach Trawl the site. */
   trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
@@ -163,6 +185,10 @@ test_teach (TrawlUiFixture *f,
                                           "6 videos on the first page"));
   g_assert_nonnull (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
                                           "Suggested from the board’s pages"));
+  /* Each item's cover, fetched once. */
+  TRAWL_WAIT_UNTIL (covers_shown (GTK_WIDGET (editor)) == 6);
+  pages = trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST) +
+          trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL);
   trawl_ui_screenshot_widget (GTK_WIDGET (editor), "editor-suggestion.png");
 
   /* A mistake: said with its line and where in the XPath, and nothing is
@@ -182,6 +208,11 @@ test_teach (TrawlUiFixture *f,
   g_assert_null (trawl_ui_find_widget (GTK_WIDGET (editor), is_shown_label_with,
                                        "not a valid XPath"));
   g_assert_false (g_file_test (saved, G_FILE_TEST_EXISTS));
+  /* Every run after an edit fetched nothing again: the pages are kept, and
+   * the covers. */
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_THUMBNAIL), ==, 6);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST) +
+                    trawl_board_server_get_requests (f->server, TRAWL_REQUEST_DETAIL), ==, pages);
 
   /* Saved: the recipe is the user's, and the board is read with it. */
   click (GTK_WIDGET (editor), "editor.save");

@@ -63,6 +63,8 @@ struct _TrawlRecipeEditor
   char              *saved_text;
   char              *origin;    /* the file's name in messages */
   char              *hint;      /* what the message line says when nothing is wrong */
+  GHashTable        *covers;    /* cover URL → GdkTexture, or NULL while on its way */
+  GCancellable      *covers_cancellable;
   guint              preview_source;
   guint              item;      /* which item's video is shown */
   gboolean           syncing;
@@ -451,6 +453,150 @@ add_row (GtkListBox *list,
   return row;
 }
 
+static void
+unref_texture (gpointer texture)
+{
+  if (texture != NULL)
+    g_object_unref (texture);
+}
+
+/* Twice the size shown, for a display scaled by 2. */
+#define COVER_WIDTH 128
+#define COVER_HEIGHT 72
+
+static void
+cover_decode_thread (GTask        *task,
+                     gpointer      source,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  g_autoptr(GInputStream) stream = g_memory_input_stream_new_from_bytes (task_data);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  GError *error = NULL;
+
+  pixbuf = gdk_pixbuf_new_from_stream_at_scale (stream, COVER_WIDTH, COVER_HEIGHT, TRUE,
+                                                cancellable, &error);
+  if (pixbuf == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, gdk_texture_new_for_pixbuf (pixbuf), g_object_unref);
+}
+
+static void
+show_cover (TrawlRecipeEditor *self,
+            const char        *url,
+            GdkTexture        *texture)
+{
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->items_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkPicture *picture = g_object_get_data (G_OBJECT (row), "trawl-cover");
+
+      if (picture != NULL && g_strcmp0 (g_object_get_data (G_OBJECT (picture), "trawl-url"),
+                                        url) == 0)
+        gtk_picture_set_paintable (picture, GDK_PAINTABLE (texture));
+    }
+}
+
+static void
+editor_cover_decoded_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  TrawlRecipeEditor *self = TRAWL_RECIPE_EDITOR (object);
+  g_autofree char *url = user_data;
+  g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), NULL);
+
+  if (texture == NULL)
+    {
+      g_hash_table_remove (self->covers, url);
+      return;
+    }
+  g_hash_table_replace (self->covers, g_strdup (url), g_object_ref (texture));
+  show_cover (self, url, texture);
+}
+
+/* A cover on its way: it holds neither the editor nor its window. */
+typedef struct
+{
+  GWeakRef  editor;
+  char     *url;
+} Cover;
+
+static void
+cover_free (Cover *cover)
+{
+  g_weak_ref_clear (&cover->editor);
+  g_free (cover->url);
+  g_free (cover);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Cover, cover_free)
+
+static void
+editor_cover_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(Cover) cover = user_data;
+  g_autoptr(TrawlRecipeEditor) self = g_weak_ref_get (&cover->editor);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = trawl_recipe_tester_fetch_cover_finish (TRAWL_RECIPE_TESTER (object),
+                                                                    result, &error);
+  GTask *task;
+
+  if (self == NULL)
+    return;
+  /* None (or cancelled for other covers): asked again next time. */
+  if (bytes == NULL)
+    {
+      g_hash_table_remove (self->covers, cover->url);
+      return;
+    }
+
+  task = g_task_new (self, self->covers_cancellable, editor_cover_decoded_cb,
+                     g_strdup (cover->url));
+  g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (task, cover_decode_thread);
+  g_object_unref (task);
+}
+
+/* The item's cover, small, as the list shows it: from memory, or fetched
+ * once behind the board's pages. */
+static GtkWidget *
+cover_picture (TrawlRecipeEditor *self,
+               TrawlTryItem      *item)
+{
+  GtkWidget *picture = gtk_picture_new ();
+  GdkTexture *texture;
+  Cover *cover;
+
+  gtk_widget_set_size_request (picture, 64, 36);
+  gtk_widget_set_margin_top (picture, 6);
+  gtk_widget_set_margin_bottom (picture, 6);
+  gtk_widget_set_valign (picture, GTK_ALIGN_CENTER);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_COVER);
+  gtk_widget_set_overflow (picture, GTK_OVERFLOW_HIDDEN);
+  gtk_widget_add_css_class (picture, "trawl-thumbnail");
+  g_object_set_data_full (G_OBJECT (picture), "trawl-url", g_strdup (item->thumbnail), g_free);
+
+  if (g_hash_table_lookup_extended (self->covers, item->thumbnail, NULL, (gpointer *) &texture))
+    {
+      if (texture != NULL)
+        gtk_picture_set_paintable (GTK_PICTURE (picture), GDK_PAINTABLE (texture));
+      return picture;
+    }
+
+  cover = g_new0 (Cover, 1);
+  g_weak_ref_init (&cover->editor, self);
+  cover->url = g_strdup (item->thumbnail);
+  g_hash_table_insert (self->covers, g_strdup (item->thumbnail), NULL);
+  trawl_recipe_tester_fetch_cover_async (self->tester, self->result->list_url, item->thumbnail,
+                                         self->covers_cancellable, editor_cover_cb, cover);
+  return picture;
+}
+
 static char *
 item_subtitle (TrawlTryItem *item)
 {
@@ -458,12 +604,6 @@ item_subtitle (TrawlTryItem *item)
 
   if (item->duration > 0)
     g_string_append_printf (text, " · %u:%02u", item->duration / 60, item->duration % 60);
-  if (item->thumbnail != NULL)
-    {
-      g_string_append (text, " · ");
-      /* Translators: the item has a cover image */
-      g_string_append (text, _("cover"));
-    }
   if (item->line > 0)
     {
       g_string_append (text, " · ");
@@ -504,8 +644,17 @@ show_items (TrawlRecipeEditor *self,
       TrawlTryItem *item = g_ptr_array_index (result->items, i);
       g_autofree char *subtitle = item_subtitle (item);
 
-      add_row (self->items_list, item->title != NULL ? item->title : _("(no title)"), subtitle,
-               FALSE);
+      GtkWidget *row = add_row (self->items_list,
+                                item->title != NULL ? item->title : _("(no title)"), subtitle,
+                                FALSE);
+
+      if (item->thumbnail != NULL)
+        {
+          GtkWidget *picture = cover_picture (self, item);
+
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), picture);
+          g_object_set_data (G_OBJECT (row), "trawl-cover", picture);
+        }
     }
   gtk_widget_set_visible (GTK_WIDGET (self->items_list), result->items->len > 0);
   if (result->items->len > 0)
@@ -1096,6 +1245,7 @@ trawl_recipe_editor_dispose (GObject *object)
 
   g_clear_handle_id (&self->preview_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->covers_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_RECIPE_EDITOR);
 
   G_OBJECT_CLASS (trawl_recipe_editor_parent_class)->dispose (object);
@@ -1110,6 +1260,8 @@ trawl_recipe_editor_finalize (GObject *object)
   g_clear_object (&self->board);
   g_clear_object (&self->tester);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->covers_cancellable);
+  g_clear_pointer (&self->covers, g_hash_table_unref);
   g_clear_pointer (&self->keyfile, g_key_file_unref);
   g_clear_pointer (&self->result, trawl_try_result_free);
   g_free (self->saved_text);
@@ -1192,6 +1344,8 @@ trawl_recipe_editor_init (TrawlRecipeEditor *self)
 
   self->keyfile = g_key_file_new ();
   self->origin = g_strdup (_("recipe"));
+  self->covers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_texture);
+  self->covers_cancellable = g_cancellable_new ();
 
   for (guint i = 0; i < N_FIELDS; i++)
     g_signal_connect (self->rows[i], "changed", G_CALLBACK (field_changed_cb), self);

@@ -324,3 +324,68 @@ _trawl_client_fetch_finish (TrawlClient   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* A cover is small: anything bigger is not one. */
+#define MAX_IMAGE_SIZE (4 * 1024 * 1024)
+
+static void
+fetch_image_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(TrawlResponse) response = NULL;
+  GError *error = NULL;
+
+  response = _trawl_client_fetch_finish (TRAWL_CLIENT (object), result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (response->body == NULL || response->content_type == NULL ||
+      !g_str_has_prefix (response->content_type, "image/"))
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                             _("The cover image is not an image"));
+  else if (g_bytes_get_size (response->body) > MAX_IMAGE_SIZE)
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_TOO_LARGE,
+                             _("The cover image is too large"));
+  else
+    g_task_return_pointer (task, g_bytes_ref (response->body), (GDestroyNotify) g_bytes_unref);
+}
+
+/**
+ * _trawl_client_fetch_image_async:
+ *
+ * Fetches a cover image at @url as @board's pages are fetched (its proxy,
+ * headers and address rules, @referer), behind every other request
+ * waiting for a connection; only an image of at most 4 MiB is returned.
+ */
+void
+_trawl_client_fetch_image_async (TrawlClient         *self,
+                                 TrawlBoard          *board,
+                                 const char          *url,
+                                 const char          *referer,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, _trawl_client_fetch_image_async);
+  _trawl_client_fetch_async (self, board, url, referer, NULL, NULL,
+                             /* Translators: %s in “The server refused the %s request” */
+                             _("cover image"), SOUP_MESSAGE_PRIORITY_VERY_LOW, cancellable,
+                             fetch_image_cb, task);
+}
+
+/* Returns: (transfer full): the image file's bytes, or %NULL */
+GBytes *
+_trawl_client_fetch_image_finish (TrawlClient   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -76,5 +76,15 @@ void           _trawl_client_fetch_async      (TrawlClient   *self,
 TrawlResponse *_trawl_client_fetch_finish     (TrawlClient   *self,
                                                GAsyncResult  *result,
                                                GError       **error);
+void           _trawl_client_fetch_image_async (TrawlClient  *self,
+                                               TrawlBoard    *board,
+                                               const char    *url,
+                                               const char    *referer,
+                                               GCancellable  *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer       user_data);
+GBytes        *_trawl_client_fetch_image_finish (TrawlClient *self,
+                                               GAsyncResult  *result,
+                                               GError       **error);
 
 G_END_DECLS

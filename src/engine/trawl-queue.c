@@ -1573,33 +1573,19 @@ _trawl_queue_schedule (TrawlQueue *self)
 }
 
 /* A cover image is small; anything bigger is not one. */
-#define MAX_THUMBNAIL_SIZE (4 * 1024 * 1024)
-
 static void
 thumbnail_fetched_cb (GObject      *object,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(TrawlResponse) response = NULL;
   GError *error = NULL;
+  GBytes *bytes = _trawl_client_fetch_image_finish (TRAWL_CLIENT (object), result, &error);
 
-  response = _trawl_client_fetch_finish (TRAWL_CLIENT (object), result, &error);
-  if (response == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-
-  if (response->body == NULL || response->content_type == NULL ||
-      !g_str_has_prefix (response->content_type, "image/"))
-    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                             _("The cover image is not an image"));
-  else if (g_bytes_get_size (response->body) > MAX_THUMBNAIL_SIZE)
-    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_TOO_LARGE,
-                             _("The cover image is too large"));
+  if (bytes == NULL)
+    g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, g_bytes_ref (response->body), (GDestroyNotify) g_bytes_unref);
+    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
 }
 
 /**
@@ -1632,10 +1618,10 @@ trawl_queue_fetch_thumbnail_async (TrawlQueue          *self,
       return;
     }
 
-  _trawl_client_fetch_async (self->client, trawl_item_get_board (item),
-                             trawl_item_get_thumbnail (item), trawl_item_get_page_url (item),
-                             NULL, NULL, _("cover image"), SOUP_MESSAGE_PRIORITY_VERY_LOW,
-                             cancellable, thumbnail_fetched_cb, task);
+  _trawl_client_fetch_image_async (self->client, trawl_item_get_board (item),
+                                   trawl_item_get_thumbnail (item),
+                                   trawl_item_get_page_url (item), cancellable,
+                                   thumbnail_fetched_cb, task);
 }
 
 /**

@@ -63,5 +63,14 @@ void               trawl_recipe_tester_suggest_async  (TrawlRecipeTester   *self
 char              *trawl_recipe_tester_suggest_finish (TrawlRecipeTester   *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
+void               trawl_recipe_tester_fetch_cover_async  (TrawlRecipeTester   *self,
+                                                           const char          *board_url,
+                                                           const char          *url,
+                                                           GCancellable        *cancellable,
+                                                           GAsyncReadyCallback  callback,
+                                                           gpointer             user_data);
+GBytes            *trawl_recipe_tester_fetch_cover_finish (TrawlRecipeTester   *self,
+                                                           GAsyncResult        *result,
+                                                           GError             **error);
 
 G_END_DECLS
