@@ -540,13 +540,12 @@ editor_cover_cb (GObject      *object,
 {
   g_autoptr(Cover) cover = user_data;
   g_autoptr(TrawlRecipeEditor) self = g_weak_ref_get (&cover->editor);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = trawl_recipe_tester_fetch_cover_finish (TRAWL_RECIPE_TESTER (object),
-                                                                    result, &error);
+  g_autoptr(GBytes) bytes = NULL;
   GTask *task;
 
   if (self == NULL)
     return;
+  bytes = trawl_recipe_tester_fetch_cover_finish (self->tester, result, NULL);
   /* None (or cancelled for other covers): asked again next time. */
   if (bytes == NULL)
     {

@@ -1573,21 +1573,6 @@ _trawl_queue_schedule (TrawlQueue *self)
 }
 
 /* A cover image is small; anything bigger is not one. */
-static void
-thumbnail_fetched_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GBytes *bytes = _trawl_client_fetch_image_finish (TRAWL_CLIENT (object), result, &error);
-
-  if (bytes == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
-}
-
 /**
  * trawl_queue_fetch_thumbnail_async:
  *
@@ -1602,26 +1587,23 @@ trawl_queue_fetch_thumbnail_async (TrawlQueue          *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (TRAWL_IS_QUEUE (self));
   g_return_if_fail (TRAWL_IS_ITEM (item));
 
-  /* Not the queue's task: nothing in flight holds the queue. */
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, trawl_queue_fetch_thumbnail_async);
+  /* The client's task, not the queue's: nothing in flight holds the
+   * queue. */
   if (trawl_item_get_thumbnail (item) == NULL || trawl_item_get_board (item) == NULL)
     {
-      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_NO_MEDIA,
-                               _("The video has no cover image"));
-      g_object_unref (task);
+      g_task_report_new_error (self->client, callback, user_data,
+                               _trawl_client_fetch_image_async, TRAWL_ERROR,
+                               TRAWL_ERROR_NO_MEDIA, _("The video has no cover image"));
       return;
     }
 
   _trawl_client_fetch_image_async (self->client, trawl_item_get_board (item),
                                    trawl_item_get_thumbnail (item),
-                                   trawl_item_get_page_url (item), cancellable,
-                                   thumbnail_fetched_cb, task);
+                                   trawl_item_get_page_url (item), cancellable, callback,
+                                   user_data);
 }
 
 /**
@@ -1635,8 +1617,7 @@ trawl_queue_fetch_thumbnail_finish (TrawlQueue    *self,
                                     GError       **error)
 {
   g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _trawl_client_fetch_image_finish (self->client, result, error);
 }
 
 /**

@@ -803,21 +803,6 @@ trawl_recipe_tester_suggest_finish (TrawlRecipeTester  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-tester_cover_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GBytes *bytes = _trawl_client_fetch_image_finish (TRAWL_CLIENT (object), result, &error);
-
-  if (bytes == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, bytes, (GDestroyNotify) g_bytes_unref);
-}
-
 /**
  * trawl_recipe_tester_fetch_cover_async:
  * @board_url: the board the cover was found on
@@ -835,17 +820,14 @@ trawl_recipe_tester_fetch_cover_async (TrawlRecipeTester   *self,
                                        gpointer             user_data)
 {
   g_autoptr(TrawlBoard) board = NULL;
-  GTask *task;
 
   g_return_if_fail (TRAWL_IS_RECIPE_TESTER (self));
   g_return_if_fail (board_url != NULL);
   g_return_if_fail (url != NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, trawl_recipe_tester_fetch_cover_async);
   board = _trawl_board_new (board_url, NULL, NULL);
-  _trawl_client_fetch_image_async (self->client, board, url, board_url, cancellable,
-                                   tester_cover_cb, task);
+  _trawl_client_fetch_image_async (self->client, board, url, board_url, cancellable, callback,
+                                   user_data);
 }
 
 /* Returns: (transfer full): the image file's bytes, or %NULL */
@@ -854,6 +836,6 @@ trawl_recipe_tester_fetch_cover_finish (TrawlRecipeTester  *self,
                                         GAsyncResult       *result,
                                         GError            **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (TRAWL_IS_RECIPE_TESTER (self), NULL);
+  return _trawl_client_fetch_image_finish (self->client, result, error);
 }
