@@ -662,15 +662,25 @@ list_json (TrawlRecipe *recipe,
   *line = 1;
   if (recipe->json_source != NULL && g_regex_match (recipe->json_source, text, 0, &info))
     {
-      g_autofree char *json = g_match_info_fetch (info, 1);
-      int start = 0;
+      int start = 0, end = 0;
+      gsize length = strlen (text);
 
-      g_match_info_fetch_pos (info, 1, &start, NULL);
+      /* With a group, the group; else the literal that starts where the
+       * match ends (its brackets counted, whatever follows it). */
+      if (g_regex_get_capture_count (recipe->json_source) >= 1)
+        g_match_info_fetch_pos (info, 1, &start, &end);
+      else
+        {
+          g_match_info_fetch_pos (info, 0, NULL, &start);
+          end = (int) _trawl_json_literal_end (text, length, (gsize) start);
+        }
       for (int i = 0; i < start; i++)
         if (text[i] == '\n')
           (*line)++;
-      if (json != NULL && _trawl_json_parse (parser, json, strlen (json), NULL))
+      if (start >= 0 && end > start &&
+          _trawl_json_parse (parser, text + start, (gsize) (end - start), NULL))
         return json_parser_get_root (parser);
+      return NULL;
     }
 
   if (_trawl_json_parse (parser, text, strlen (text), NULL))

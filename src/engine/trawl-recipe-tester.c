@@ -190,6 +190,20 @@ finish (GTask *task)
   g_object_unref (task);
 }
 
+static void check_media_with (GTask      *task,
+                              const char *method);
+
+/* The size a ranged answer gives for the whole file: "bytes 0-0/1234". */
+static goffset
+ranged_total (SoupMessageHeaders *headers)
+{
+  goffset start, end, total = -1;
+
+  if (!soup_message_headers_get_content_range (headers, &start, &end, &total))
+    return -1;
+  return total;
+}
+
 static void
 tester_head_cb (GObject      *object,
                 GAsyncResult *result,
@@ -202,8 +216,18 @@ tester_head_cb (GObject      *object,
   g_autoptr(GInputStream) stream = _trawl_client_send_finish (message, result, &error);
   guint status = soup_message_get_status (message);
   SoupMessageHeaders *headers = soup_message_get_response_headers (message);
+  gboolean head = g_str_equal (soup_message_get_method (message), SOUP_METHOD_HEAD);
 
   g_assert (G_IS_TASK (task));
+
+  /* Many servers refuse HEAD (405, 501, or a 403 of their own): the first
+   * byte asked for says as much. */
+  if (head && stream != NULL && status >= 400)
+    {
+      g_input_stream_close (stream, NULL, NULL);
+      check_media_with (task, SOUP_METHOD_GET);
+      return;
+    }
 
   if (stream == NULL)
     run->result->media_error = g_strdup (error->message);
@@ -213,13 +237,34 @@ tester_head_cb (GObject      *object,
   else
     {
       const char *type = soup_message_headers_get_content_type (headers, NULL);
-      goffset length = soup_message_headers_get_content_length (headers);
+      goffset length = status == SOUP_STATUS_PARTIAL_CONTENT
+                       ? ranged_total (headers)
+                       : soup_message_headers_get_content_length (headers);
 
       run->result->media_type = g_strdup (type);
       run->result->media_size = length > 0 ? length : -1;
     }
+  if (stream != NULL)
+    g_input_stream_close (stream, NULL, NULL);
 
   finish (task);
+}
+
+/* A HEAD for the media's type and size, or the first byte of it. */
+static void
+check_media_with (GTask      *task,
+                  const char *method)
+{
+  Run *run = g_task_get_task_data (task);
+  g_autoptr(SoupMessage) message = NULL;
+
+  message = _trawl_client_new_message (run->tester->client, run->result->media_url, run->board,
+                                       run->result->detail_url);
+  soup_message_set_method (message, method);
+  if (g_str_equal (method, SOUP_METHOD_GET))
+    soup_message_headers_set_range (soup_message_get_request_headers (message), 0, 0);
+  _trawl_client_send_async (run->tester->client, run->board, message,
+                            g_task_get_cancellable (task), tester_head_cb, task);
 }
 
 static void
@@ -227,16 +272,10 @@ check_media (GTask      *task,
              const char *media_url)
 {
   Run *run = g_task_get_task_data (task);
-  g_autoptr(SoupMessage) message = NULL;
 
   run->result->media_url = g_strdup (media_url);
-  message = _trawl_client_new_message (run->tester->client, media_url, run->board,
-                                       run->result->detail_url);
-  soup_message_set_method (message, SOUP_METHOD_HEAD);
-  _trawl_client_send_async (run->tester->client, run->board, message,
-                            g_task_get_cancellable (task), tester_head_cb, task);
+  check_media_with (task, SOUP_METHOD_HEAD);
 }
-
 
 static void
 found_media (GTask      *task,
@@ -705,7 +744,8 @@ suggest_list_thread (GTask        *task,
   TrawlResponse *response = g_hash_table_lookup (run->tester->pages, run->current);
   gsize length;
   g_autofree char *text = decode (response, &length);
-  g_autoptr(TrawlListSuggestion) list = _trawl_suggest_list (text, length, response->url);
+  g_autoptr(TrawlListSuggestion) list =
+    _trawl_suggest_list (text, length, response->url, trawl_board_get_url (run->board));
 
   if (list == NULL)
     {
@@ -728,6 +768,9 @@ after_suggest_list (GTask *task)
 
   if (run->result->detail_url == NULL)
     {
+      /* Every recipe needs one; the player's is the likeliest. */
+      g_string_append (run->suggestion,
+                       "\n[Media video]\nXPath=//video/@src | //video/source/@src\n");
       return_suggestion (task);
       return;
     }

@@ -430,9 +430,6 @@ load (TrawlRecipe  *self,
       if (self->items_xpath != NULL)
         return fail (loader, "List", "Items", error,
                      _("[List] has Items or Json-Items, not both"));
-      if (self->json_source != NULL && g_regex_get_capture_count (self->json_source) < 1)
-        return fail (loader, "List", "Json-Source", error,
-                     _("Json-Source needs a group around the JSON, such as “videos = (.*?);”"));
     }
   else if (self->json_source != NULL || self->json_link != NULL)
     return fail (loader, "List", self->json_source != NULL ? "Json-Source" : "Json-Link", error,

@@ -17,7 +17,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (TrawlListSuggestion, _trawl_list_suggestion_free)
 
 TrawlListSuggestion *_trawl_suggest_list   (const char *text,
                                             gsize       length,
-                                            const char *url);
+                                            const char *url,
+                                            const char *board_url);
 char                *_trawl_suggest_detail (const char *text,
                                             gsize       length,
                                             const char *url);

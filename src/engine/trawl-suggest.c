@@ -230,11 +230,12 @@ find_groups (xmlNodePtr  node,
     }
 }
 
-/* Whether @expression selects every member and nothing else with a link. */
+/* Whether @expression selects every member (@members as a set) and
+ * nothing else with a link. */
 static gboolean
 selects_group (xmlDocPtr   doc,
                const char *expression,
-               GPtrArray  *members)
+               GHashTable *members)
 {
   xmlXPathObjectPtr result = eval (doc, NULL, expression);
   guint matched = 0;
@@ -244,7 +245,7 @@ selects_group (xmlDocPtr   doc,
     {
       xmlNodePtr node = result->nodesetval->nodeTab[i];
 
-      if (g_ptr_array_find (members, node, NULL))
+      if (g_hash_table_contains (members, node))
         matched++;
       else
         {
@@ -256,7 +257,21 @@ selects_group (xmlDocPtr   doc,
     }
 
   xmlXPathFreeObject (result);
-  return clean && matched == members->len;
+  return clean && matched == g_hash_table_size (members);
+}
+
+/* Whether @word is only ever a whole class word on the page: then
+ * contains(@class, …) reads well and selects the same; otherwise ("i" in
+ * "sidebar-link") the word must be matched whole. */
+static gboolean
+word_stands_alone (xmlDocPtr   doc,
+                   const char *word)
+{
+  g_autofree char *within = g_strdup_printf ("//*[contains(@class, '%s')]", word);
+  g_autofree char *whole = g_strdup_printf ("//*[contains(concat(' ', normalize-space(@class), "
+                                            "' '), ' %s ')]", word);
+
+  return strlen (word) >= 4 && count_nodes (doc, NULL, within) == count_nodes (doc, NULL, whole);
 }
 
 /* The element's steps from the root, with positions where a tag repeats:
@@ -302,19 +317,23 @@ items_xpath (xmlDocPtr  doc,
   g_auto(GStrv) parent_words = class_words (parent);
   g_autofree char *parent_id = get_attr (parent, "id");
   g_autofree char *parent_path = NULL;
+  g_autoptr(GHashTable) set = g_hash_table_new (NULL, NULL);
   char *candidate;
 
-  for (guint i = 0; words[i] != NULL; i++)
+  for (guint i = 0; i < members->len; i++)
+    g_hash_table_add (set, g_ptr_array_index (members, i));
+
+  /* A few words are enough: each candidate is a walk over the page. */
+  for (guint i = 0; words[i] != NULL && i < 4; i++)
     {
       if (!quotable (words[i]))
         continue;
-      candidate = g_strdup_printf ("//%s[contains(@class, '%s')]", tag, words[i]);
-      if (selects_group (doc, candidate, members))
-        return candidate;
-      g_free (candidate);
-      candidate = g_strdup_printf ("//%s[contains(concat(' ', normalize-space(@class), ' '), "
-                                   "' %s ')]", tag, words[i]);
-      if (selects_group (doc, candidate, members))
+      if (word_stands_alone (doc, words[i]))
+        candidate = g_strdup_printf ("//%s[contains(@class, '%s')]", tag, words[i]);
+      else
+        candidate = g_strdup_printf ("//%s[contains(concat(' ', normalize-space(@class), ' '), "
+                                     "' %s ')]", tag, words[i]);
+      if (selects_group (doc, candidate, set))
         return candidate;
       g_free (candidate);
     }
@@ -322,18 +341,18 @@ items_xpath (xmlDocPtr  doc,
   if (quotable (parent_id))
     {
       candidate = g_strdup_printf ("//*[@id='%s']/%s", parent_id, tag);
-      if (selects_group (doc, candidate, members))
+      if (selects_group (doc, candidate, set))
         return candidate;
       g_free (candidate);
     }
 
-  for (guint i = 0; parent_words[i] != NULL; i++)
+  for (guint i = 0; parent_words[i] != NULL && i < 4; i++)
     {
       if (!quotable (parent_words[i]))
         continue;
       candidate = g_strdup_printf ("//%s[contains(@class, '%s')]/%s", parent->name,
                                    parent_words[i], tag);
-      if (selects_group (doc, candidate, members))
+      if (selects_group (doc, candidate, set))
         return candidate;
       g_free (candidate);
     }
@@ -726,35 +745,94 @@ append_pagination (GString    *text,
     append_page_numbers (text, doc, base);
 }
 
+/* A recipe name from the address: its host and the words of its path
+ * ("example.com-videos-latest"), in the letters a name may use. */
+static char *
+recipe_name (const char *authority,
+             const char *path)
+{
+  g_autoptr(GString) name = g_string_new (NULL);
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+
+  /* An IPv6 host: its digits, with "-" for ":". */
+  if (*authority == '[')
+    {
+      g_string_append (name, "ip6");
+      for (const char *p = authority + 1; *p != '\0' && *p != ']'; p++)
+        if (g_ascii_isalnum (*p) || (*p == ':' && name->str[name->len - 1] != '-'))
+          g_string_append_c (name, g_ascii_isalnum (*p) ? *p : '-');
+    }
+  for (const char *p = authority; *authority != '[' && *p != '\0' && *p != ':'; p++)
+    if (g_ascii_isalnum (*p) || *p == '-' || *p == '.')
+      g_string_append_c (name, *p);
+  if (g_str_has_prefix (name->str, "www."))
+    g_string_erase (name, 0, 4);
+
+  /* Words, not numbers: a board's sibling boards share the recipe. */
+  for (guint i = 0; parts[i] != NULL && name->len < 48; i++)
+    {
+      g_autoptr(GString) word = g_string_new (NULL);
+      gboolean digits = FALSE;
+
+      for (const char *p = parts[i]; *p != '\0' && *p != '?' && *p != '#'; p++)
+        {
+          if (g_ascii_isdigit (*p))
+            digits = TRUE;
+          if (g_ascii_isalnum (*p) || *p == '-' || *p == '_')
+            g_string_append_c (word, g_ascii_tolower (*p));
+        }
+      if (word->len > 0 && !digits)
+        g_string_append_printf (name, "%s%s", name->len > 0 ? "-" : "", word->str);
+    }
+
+  if (name->len == 0)
+    g_string_assign (name, "site");
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
+/* [Recipe] for the board at @url, exactly as it was given (before any
+ * redirect, with its encoding): Match is tried on that string, without
+ * its scheme. */
 static void
 append_recipe_group (GString    *text,
                      const char *url,
                      const char *title,
                      const char *item_id)
 {
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  g_autofree char *host = trawl_uri_host (url);
-  g_autofree char *site = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *escaped_path = NULL;
+  const char *rest = strstr (url, "://");
   const char *slash;
+  g_autofree char *authority = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *escaped_authority = NULL;
+  g_autofree char *escaped_path = NULL;
+  g_autofree char *name = NULL;
+  const char *last;
+  gsize keep;
 
-  if (host == NULL)
-    host = g_strdup ("site");
-  if (g_str_has_prefix (host, "www."))
-    memmove (host, host + 4, strlen (host + 4) + 1);
-  site = g_uri_get_port (uri) > 0 ? g_strdup_printf ("%s:%d", host, g_uri_get_port (uri))
-                                  : g_strdup (host);
-  escaped = g_regex_escape_string (site, -1);
-  path = g_strdup (g_uri_get_path (uri));
-  slash = strrchr (path, '/');
-  if (slash != NULL)
-    path[slash - path + 1] = '\0';
-  escaped_path = g_regex_escape_string (*path != '\0' ? path : "/", -1);
+  rest = rest != NULL ? rest + 3 : url;
+  slash = strchr (rest, '/');
+  authority = slash != NULL ? g_strndup (rest, slash - rest) : g_strdup (rest);
+  if (strchr (authority, '@') != NULL)
+    memmove (authority, strchr (authority, '@') + 1, strlen (strchr (authority, '@') + 1) + 1);
+  if (g_str_has_prefix (authority, "www."))
+    memmove (authority, authority + 4, strlen (authority + 4) + 1);
+  path = g_strdup (slash != NULL ? slash : "/");
+  path[strcspn (path, "?#")] = '\0';
 
-  g_string_append_printf (text, "[Recipe]\nName=%s\nTitle=%s\nMatch=^(www\\.)?%s%s\n", host,
-                          title != NULL && *title != '\0' ? title : host, escaped, escaped_path);
+  /* A last part with a number in it (category_5, page/2) is one board of
+   * many: the recipe is for the folder; a last word (latest) is kept. */
+  last = strrchr (path, '/');
+  keep = last - path + 1;
+  if (strpbrk (last + 1, "0123456789") == NULL)
+    keep = strlen (path);
+  path[keep] = '\0';
+
+  escaped_authority = g_regex_escape_string (authority, -1);
+  escaped_path = g_regex_escape_string (path, -1);
+  name = recipe_name (authority, path);
+  g_string_append_printf (text, "[Recipe]\nName=%s\nTitle=%s\nMatch=^(www\\.)?%s%s\n", name,
+                          title != NULL && *title != '\0' ? title : name, escaped_authority,
+                          escaped_path);
   if (item_id != NULL)
     g_string_append_printf (text, "Item-Id=%s\n", item_id);
 }
@@ -858,6 +936,21 @@ looks_like_image (const char *value)
   return FALSE;
 }
 
+/* A key that can be written as it is: one line of a key file, one step of
+ * a dotted path. A page's JSON names its keys: anything else is skipped,
+ * so that it cannot add lines to the recipe. */
+static gboolean
+plain_key (const char *key)
+{
+  if (key == NULL || !(g_ascii_isalpha (*key) || *key == '_' || *key == '$') ||
+      strlen (key) > 64)
+    return FALSE;
+  for (const char *p = key; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '$' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
 static guint
 count_linked (JsonArray *array)
 {
@@ -877,7 +970,7 @@ count_linked (JsonArray *array)
             _trawl_json_node_string (json_object_get_member (json_node_get_object (element),
                                                              l->data));
 
-          if (looks_like_link (value) && !looks_like_image (value))
+          if (plain_key (l->data) && looks_like_link (value) && !looks_like_image (value))
             {
               linked++;
               break;
@@ -920,7 +1013,7 @@ find_json_array (JsonNode   *node,
         {
           g_autofree char *child = NULL;
 
-          if (strchr (l->data, '.') != NULL)
+          if (!plain_key (l->data))
             continue;
           child = g_strdup_printf ("%s%s%s", path, *path ? "." : "", (const char *) l->data);
           find_json_array (json_object_get_member (object, l->data), child, best);
@@ -951,7 +1044,8 @@ json_key (JsonArray  *array,
           _trawl_json_node_string (json_object_get_member (json_node_get_object (element),
                                                            l->data));
 
-        if (g_strcmp0 (l->data, not_this) == 0 || value == NULL || !fits (value))
+        if (!plain_key (l->data) || g_strcmp0 (l->data, not_this) == 0 || value == NULL ||
+            !fits (value))
           continue;
         if (g_ascii_strcasecmp (l->data, preferred[i]) == 0)
           {
@@ -990,54 +1084,79 @@ fits_duration (const char *value)
   return _trawl_html_parse_duration (value) > 0;
 }
 
-/* Each script's assignments of an object or array literal. */
+/* The assignments of an object or array literal in one script
+ * ("window.__STATE__ = {…}"): its name and the literal. Linear in the
+ * script: each "=" looks back over one name, a literal found is skipped
+ * whole, and one left open ends the search. */
 static void
-collect_script_json (const char *text,
+collect_assignments (const char *script,
                      GPtrArray  *names,
                      GPtrArray  *sources)
 {
-  g_autoptr(GRegex) assignment = g_regex_new ("([A-Za-z_$][A-Za-z0-9_$.]*)\\s*=\\s*(?=[{\\[])",
-                                              0, 0, NULL);
-  g_autoptr(GMatchInfo) info = NULL;
+  gsize length = strlen (script);
+  gsize i = 0;
 
-  for (g_regex_match (assignment, text, 0, &info); g_match_info_matches (info);
-       g_match_info_next (info, NULL))
+  while (i < length && names->len < 256)
     {
-      int end;
-      int depth = 0;
-      gboolean in_string = FALSE;
-      const char *start;
-      const char *p;
+      const char *eq = memchr (script + i, '=', length - i);
+      gsize at, start, end, name_end, name_start;
 
-      g_match_info_fetch_pos (info, 0, NULL, &end);
-      start = text + end;
-      for (p = start; *p; p++)
-        {
-          if (in_string)
-            {
-              if (*p == '\\' && p[1] != '\0')
-                p++;
-              else if (*p == '"')
-                in_string = FALSE;
-              continue;
-            }
-          if (*p == '"')
-            in_string = TRUE;
-          else if (*p == '{' || *p == '[')
-            depth++;
-          else if ((*p == '}' || *p == ']') && --depth == 0)
-            break;
-        }
-      if (*p == '\0')
+      if (eq == NULL)
+        break;
+      at = eq - script;
+      i = at + 1;
+      start = i;
+      while (start < length && g_ascii_isspace (script[start]))
+        start++;
+      if (start >= length || (script[start] != '{' && script[start] != '['))
         continue;
-      g_ptr_array_add (names, g_match_info_fetch (info, 1));
-      g_ptr_array_add (sources, g_strndup (start, p - start + 1));
+      /* "==", "<=", "=>" are no assignments. */
+      if (at > 0 && strchr ("=!<>+-*/", script[at - 1]) != NULL)
+        continue;
+
+      name_end = at;
+      while (name_end > 0 && g_ascii_isspace (script[name_end - 1]))
+        name_end--;
+      name_start = name_end;
+      while (name_start > 0 && name_end - name_start < 128 &&
+             (g_ascii_isalnum (script[name_start - 1]) ||
+              strchr ("_$.", script[name_start - 1]) != NULL))
+        name_start--;
+      if (name_start == name_end || !(g_ascii_isalpha (script[name_start]) ||
+                                      strchr ("_$", script[name_start]) != NULL))
+        continue;
+
+      end = _trawl_json_literal_end (script, length, start);
+      if (end == 0)
+        break;
+      g_ptr_array_add (names, g_strndup (script + name_start, name_end - name_start));
+      g_ptr_array_add (sources, g_strndup (script + start, end - start));
+      i = end;
     }
 }
 
+static void
+collect_script_json (htmlDocPtr  doc,
+                     GPtrArray  *names,
+                     GPtrArray  *sources)
+{
+  xmlXPathObjectPtr scripts = eval (doc, NULL, "//script[not(@src)]");
+
+  for (int i = 0; scripts != NULL && i < scripts->nodesetval->nodeNr; i++)
+    {
+      xmlChar *content = xmlNodeGetContent (scripts->nodesetval->nodeTab[i]);
+
+      if (content != NULL)
+        collect_assignments ((const char *) content, names, sources);
+      xmlFree (content);
+    }
+  xmlXPathFreeObject (scripts);
+}
+
 static TrawlListSuggestion *
-suggest_from_json (const char *text,
+suggest_from_json (htmlDocPtr  doc,
                    const char *url,
+                   const char *base,
                    const char *page_title,
                    guint       to_beat)
 {
@@ -1054,7 +1173,7 @@ suggest_from_json (const char *text,
   g_autofree char *escaped = NULL;
   g_autofree char *first = NULL;
 
-  collect_script_json (text, names, sources);
+  collect_script_json (doc, names, sources);
   for (guint i = 0; i < sources->len; i++)
     {
       g_autoptr(JsonParser) parser = json_parser_new ();
@@ -1088,11 +1207,11 @@ suggest_from_json (const char *text,
   suggestion = g_new0 (TrawlListSuggestion, 1);
   suggestion->text = g_string_new (NULL);
   suggestion->items = best.linked;
-  suggestion->first_link = first != NULL ? trawl_uri_resolve (url, first, NULL) : NULL;
+  suggestion->first_link = first != NULL ? trawl_uri_resolve (base, first, NULL) : NULL;
   append_recipe_group (suggestion->text, url, page_title, NULL);
   g_string_append_printf (suggestion->text,
                           "\n[List]\n# The list is JSON in a script: %s = {…}\n"
-                          "Json-Source=(?s)%s\\s*=\\s*(\\{.*?\\}|\\[.*?\\])\\s*;?\\s*</script>\n"
+                          "Json-Source=(?<![A-Za-z0-9_$.])%s\\s*=\\s*\n"
                           "Json-Items=%s\nJson-Link=%s\n", name, escaped,
                           *best.path != '\0' ? best.path : ".", link);
   if (title != NULL)
@@ -1116,7 +1235,8 @@ suggest_from_json (const char *text,
 TrawlListSuggestion *
 _trawl_suggest_list (const char *text,
                      gsize       length,
-                     const char *url)
+                     const char *url,
+                     const char *board_url)
 {
   htmlDocPtr doc = _trawl_html_parse (text, length, url);
   g_autofree char *base = NULL;
@@ -1135,9 +1255,12 @@ _trawl_suggest_list (const char *text,
   if (best.members != NULL)
     html_items = best.members->len;
 
-  suggestion = suggest_from_json (text, url, title, html_items);
+  suggestion = suggest_from_json (doc, board_url, base, title, html_items);
   if (suggestion == NULL && best.members != NULL)
-    suggestion = suggest_from_group (doc, best.members, url, base);
+    suggestion = suggest_from_group (doc, best.members, board_url, base);
+  /* Links that lead nowhere are no list. */
+  if (suggestion != NULL && suggestion->items == 0)
+    g_clear_pointer (&suggestion, _trawl_list_suggestion_free);
 
   g_clear_pointer (&best.members, g_ptr_array_unref);
   xmlFreeDoc (doc);

@@ -73,6 +73,9 @@ void     _trawl_write_file_async  (gpointer             source_object,
                                    gpointer             user_data);
 gboolean _trawl_write_file_finish (GAsyncResult        *result,
                                    GError             **error);
+gsize    _trawl_json_literal_end  (const char          *text,
+                                   gsize                length,
+                                   gsize                start);
 gboolean _trawl_json_parse        (JsonParser          *parser,
                                    const char          *data,
                                    gsize                length,

@@ -377,3 +377,45 @@ _trawl_fd_get_xattr (int         fd,
   buffer[n] = '\0';
   return g_strdup (buffer);
 }
+
+/**
+ * _trawl_json_literal_end:
+ * @text: text holding a JSON (or JavaScript) literal at @start
+ * @start: where its opening '{' or '[' is
+ *
+ * Where the literal ends, found by counting brackets outside strings: the
+ * JSON a page assigns in a script, whatever follows it.
+ *
+ * Returns: the offset just past its closing bracket, or 0 when it is not
+ *   closed
+ */
+gsize
+_trawl_json_literal_end (const char *text,
+                         gsize       length,
+                         gsize       start)
+{
+  gsize depth = 0;
+  char quote = 0;
+
+  for (gsize i = start; i < length; i++)
+    {
+      char c = text[i];
+
+      if (quote != 0)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == quote)
+            quote = 0;
+          continue;
+        }
+      if (c == '"' || c == '\'')
+        quote = c;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if ((c == '}' || c == ']') && depth > 0 && --depth == 0)
+        return i + 1;
+    }
+
+  return 0;
+}

@@ -41,6 +41,7 @@ struct _TrawlBoardServer
   guint64         video_size;
   guint           latency;
   gboolean        range;
+  gboolean        refuse_head;    /* videos answer HEAD with 405 */
   gboolean        hostile;
   gboolean        gbk;
   guint           version;
@@ -939,6 +940,12 @@ serve_video (TrawlBoardServer  *self,
   const char *if_range;
   const char *range;
   TrawlParallel parallel;
+
+  if (self->refuse_head && g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_HEAD))
+    {
+      respond_status (self, msg, 405);
+      return;
+    }
 
   /* /mp4/short/<date>/cont-<id>-<n>-hd.mp4; the systemTime name the API
    * gives is not a file, as on the real site. */
@@ -1964,4 +1971,13 @@ trawl_board_server_set_video_rate (TrawlBoardServer *self,
                                    guint64           bytes_per_second)
 {
   self->video_rate = bytes_per_second;
+}
+
+/* Many servers (and Python's http.server) refuse HEAD. */
+void
+trawl_board_server_set_refuse_head (TrawlBoardServer *self,
+                                    gboolean          refuse)
+{
+  g_return_if_fail (TRAWL_IS_BOARD_SERVER (self));
+  self->refuse_head = refuse;
 }
