@@ -88,7 +88,31 @@ test_broken (void)
   assert_broken ("[Recipe]\nName=x\n[List]\nItems=//li\nLink=a/@href\n", "broken.recipe: a recipe "
                  "needs at least one");
   assert_broken ("[Recipe]\nName=../x\n", "broken.recipe:2: Name may only use");
-  assert_broken ("not a key file", "broken.recipe: ");
+  assert_broken ("not a key file", "broken.recipe:1: a line is a [Group]");
+  /* What a key file would take without a word, or say without a line
+   * (found by the fresh-eyes review). */
+  assert_broken ("[Recipe]\nName=x\nstray words\n", "broken.recipe:3: a line is a [Group]");
+  assert_broken ("[Recipe]\nName=x\n\n[List]\nItems=//li\nItems=//p\n",
+                 "broken.recipe:6: Items appears twice");
+  assert_broken ("[Recipe]\nName=x\n[List]\nItems=//li\n[List]\nLink=a/@href\n",
+                 "broken.recipe:5: [List] appears twice");
+  assert_broken ("[Recipe]\nName=x\nTitle=a\xff\n", "broken.recipe:3: the line is not UTF-8");
+  assert_broken ("[Recipe]\nMatc=^x\nName=x\n[List]\nItems=//li\nLink=a/@href\n"
+                 "[Media]\nRegex=(.*)\n", "broken.recipe:2: Matc is no key of [Recipe]");
+  {
+    const char nul[] = "[Recipe]\nName=x\0y\n";
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (trawl_recipe_new_from_data (nul, sizeof nul - 1, "nul.recipe", &error));
+    g_assert_true (g_str_has_prefix (error->message, "nul.recipe:2: the file has a NUL byte"));
+  }
+  /* A byte order mark, as some editors write, is no mistake. */
+  {
+    g_autofree char *bom = g_strconcat ("\xef\xbb\xbf", good, NULL);
+    g_autoptr(TrawlRecipe) with_bom = trawl_recipe_new_from_data (bom, -1, "bom.recipe", NULL);
+
+    g_assert_nonnull (with_bom);
+  }
   assert_broken ("[Recipe]\nName=x\n[List]\nItems=//li\nLink=a/@href\n[Media]\nApi=x?id={id}\n",
                  "broken.recipe:7: Api needs a Json key");
   assert_broken ("[Recipe]\nName=x\n[List]\nItems=//li\nLink=a/@href\n[Media]\nRegex=(.*)\n"

@@ -375,6 +375,47 @@ load_strategy (TrawlRecipe  *self,
   return TRUE;
 }
 
+/* A typo in a key name would be a silent no-op: every key is one Trawl
+ * knows. */
+static gboolean
+check_keys (Loader      *loader,
+            const char  *group,
+            GError     **error)
+{
+  static const char * const recipe_keys[] = {
+    "Name", "Title", "Match", "Board-Vars", "Item-Id", NULL
+  };
+  static const char * const list_keys[] = {
+    "Items", "Link", "Title", "Thumbnail", "Duration", "Next", "Page-Url", "Page-Start",
+    "Page-Step", "Max-Pages", "Json-Source", "Json-Items", "Json-Link", "Json-Title",
+    "Json-Thumbnail", "Json-Duration", NULL
+  };
+  static const char * const detail_keys[] = { "Title", NULL };
+  static const char * const media_keys[] = {
+    "Regex", "XPath", "Api", "Json", "Api-Check", "Rewrite", "Rewrite-To", NULL
+  };
+  const char * const *known = g_str_equal (group, "Recipe") ? recipe_keys
+                              : g_str_equal (group, "List") ? list_keys
+                              : g_str_equal (group, "Detail") ? detail_keys : media_keys;
+  g_auto(GStrv) keys = g_key_file_get_keys (loader->keyfile, group, NULL, NULL);
+
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autofree char *bare = g_strdup (keys[i]);
+
+      /* Title[zh_CN]: a translation of a known key. */
+      if (strchr (bare, '[') != NULL)
+        *strchr (bare, '[') = '\0';
+      if (g_strv_contains (known, bare) ||
+          (known == media_keys && g_str_has_prefix (bare, "Api-Header-")))
+        continue;
+      return fail (loader, group, keys[i], error, _("%s is no key of [%s] (see docs/recipes.md)"),
+                   keys[i], group);
+    }
+
+  return TRUE;
+}
+
 static gboolean
 load (TrawlRecipe  *self,
       Loader       *loader,
@@ -455,6 +496,12 @@ load (TrawlRecipe  *self,
   groups = g_key_file_get_groups (loader->keyfile, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
+      if ((g_str_equal (groups[i], "Recipe") || g_str_equal (groups[i], "List") ||
+           g_str_equal (groups[i], "Detail") ||
+           (g_str_has_prefix (groups[i], "Media") &&
+            (groups[i][5] == '\0' || groups[i][5] == ' '))) &&
+          !check_keys (loader, groups[i], error))
+        return FALSE;
       if (g_str_has_prefix (groups[i], "Media") &&
           (groups[i][5] == '\0' || groups[i][5] == ' '))
         {
@@ -470,6 +517,80 @@ load (TrawlRecipe  *self,
 
   if (self->strategies->len == 0)
     return fail (loader, NULL, NULL, error, _("a recipe needs at least one [Media …] group"));
+
+  return TRUE;
+}
+
+/* What GKeyFile would take without a word, or report without a line:
+ * caught here with the line, as a person sees the file. */
+static gboolean
+check_lines (const char  *text,
+             gsize        length,
+             const char  *origin,
+             GError     **error)
+{
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *bad;
+
+  if (memchr (text, '\0', length) != NULL)
+    {
+      guint line = 1;
+
+      for (const char *p = text; *p != '\0'; p++)
+        line += *p == '\n';
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
+                   _("%s:%u: the file has a NUL byte; it is no text"), origin, line);
+      return FALSE;
+    }
+  if (!g_utf8_validate (text, length, &bad))
+    {
+      guint line = 1;
+
+      for (const char *p = text; p < bad; p++)
+        line += *p == '\n';
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
+                   _("%s:%u: the line is not UTF-8 text"), origin, line);
+      return FALSE;
+    }
+
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strstrip (g_strdup (lines[i]));
+      g_autofree char *key = NULL;
+      const char *eq;
+
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (*line == '[')
+        {
+          if (!g_hash_table_add (groups, g_strdup (line)))
+            {
+              g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
+                           _("%s:%u: %s appears twice; each group appears once"), origin, i + 1,
+                           line);
+              return FALSE;
+            }
+          g_hash_table_remove_all (keys);
+          continue;
+        }
+      eq = strchr (line, '=');
+      if (eq == NULL)
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
+                       _("%s:%u: a line is a [Group], Key=value or a # comment"), origin, i + 1);
+          return FALSE;
+        }
+      key = g_strstrip (g_strndup (line, eq - line));
+      if (!g_hash_table_add (keys, g_strdup (key)))
+        {
+          g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
+                       _("%s:%u: %s appears twice in its group"), origin, i + 1, key);
+          return FALSE;
+        }
+    }
 
   return TRUE;
 }
@@ -498,7 +619,17 @@ trawl_recipe_new_from_data (const char  *data,
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (origin != NULL, NULL);
 
-  text = g_strndup (data, length == (gsize) -1 ? strlen (data) : length);
+  if (length == (gsize) -1)
+    length = strlen (data);
+  /* Some editors start a UTF-8 file with a byte order mark. */
+  if (length >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    {
+      data += 3;
+      length -= 3;
+    }
+  if (!check_lines (data, length, origin, error))
+    return NULL;
+  text = g_strndup (data, length);
 
   if (!g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_NONE, &local_error))
     {
