@@ -342,7 +342,17 @@ test_preferences (TrawlUiFixture *f,
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
   TRAWL_WAIT_UNTIL (trawl_ui_find_widget (GTK_WIDGET (preferences), is_row_titled,
                                           "My Site") != NULL);
+
+  /* Closed, it makes no more rows when the recipes change (a critical,
+   * fatal here, before). */
   gtk_window_destroy (preferences);
+  g_clear_object (&preferences);
+  g_clear_pointer (&name, g_free);
+  name = trawl_recipe_set_save_user (set, "[Recipe]\nName=later\n[List]\nItems=//li\n"
+                                          "Link=a/@href\n[Media a]\nXPath=//video/@src\n",
+                                     &error);
+  g_assert_no_error (error);
+  trawl_ui_wait_for_frame (GTK_WIDGET (f->window));
 }
 
 /* A narrow window keeps the failed board's way on: the heading's Teach

@@ -221,6 +221,9 @@ test_layouts (Fixture       *f,
       g_assert_nonnull (strstr (result->media_url, "cont-1300007-"));
       g_assert_cmpstr (result->media_type, ==, "video/mp4");
       g_assert_cmpint (result->media_size, ==, 4096);
+      g_assert_cmpuint (result->checked, ==, 6);
+      g_assert_cmpuint (result->resolved, ==, 6);
+      g_assert_null (result->miss_title);
       for (guint j = 0; j < result->items->len; j++)
         g_assert_nonnull (((TrawlTryItem *) g_ptr_array_index (result->items, j))->title);
       g_assert_nonnull (strstr (result->list_text, "Cards · a video site"));
@@ -284,6 +287,20 @@ test_try_reasons (Fixture       *f,
   g_assert_cmpstr (result->strategy, ==, "second");
   g_assert_cmpstr (result->reasons, ==, "first: no match on the page");
   g_assert_cmpint (result->media_size, ==, 64 * 1024);
+
+  /* Nothing found: which step came up empty. */
+  {
+    g_autoptr(TrawlRecipe) none = trawl_recipe_new_from_data ("[Recipe]\nName=n\n[List]\n"
+                                                              "Items=//nothing\nLink=a/@href\n"
+                                                              "[Media a]\nXPath=//video/@src\n",
+                                                              -1, "n.recipe", NULL);
+
+    g_clear_pointer (&result, trawl_try_result_free);
+    trawl_recipe_tester_run_async (tester, none, url, 0, NULL, run_cb, &result);
+    TRAWL_WAIT_UNTIL (result != NULL);
+    g_assert_cmpuint (result->items->len, ==, 0);
+    g_assert_cmpstr (result->list_note, ==, "Items matches nothing on the page");
+  }
 
   /* A server that refuses HEAD: its first byte says the type and size
    * (the video downloads all the same; found by the fresh-eyes review). */
@@ -528,6 +545,35 @@ test_dead_links (void)
                                       "http://example.com/"));
 }
 
+/* A recipe that reads one form of video page and not the other: the
+ * preview says so from the first page, not only for the item shown
+ * (found by the fresh-eyes review: half the videos failed after saving). */
+static void
+test_try_mixed (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *url = trawl_board_server_get_url (f->server);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlRecipe) recipe = NULL;
+  g_autoptr(TrawlRecipeTester) tester = trawl_recipe_tester_new (f->client);
+  g_autoptr(TrawlTryResult) result = NULL;
+
+  trawl_board_server_set_form (f->server, TRAWL_BOARD_FORM_MIXED);
+  recipe = trawl_recipe_new_from_data ("[Recipe]\nName=half\nItem-Id=video_(\\d+)\n[List]\n"
+                                       "Items=//*[@id='listvideoListUl']/li\n"
+                                       "Link=.//a[contains(@class, 'vervideo-lilink')]/@href\n"
+                                       "[Media classic]\nRegex=srcUrl=\"(.*?)\",vdoUrl=\n",
+                                       -1, "half.recipe", &error);
+  g_assert_no_error (error);
+  trawl_recipe_tester_run_async (tester, recipe, url, 0, NULL, run_cb, &result);
+  TRAWL_WAIT_UNTIL (result != NULL);
+  g_assert_nonnull (result->media_url);
+  g_assert_cmpuint (result->checked, ==, 6);
+  g_assert_cmpuint (result->resolved, ==, 3);
+  g_assert_nonnull (result->miss_title);
+  g_assert_nonnull (strstr (result->miss_reason, "No video found"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -548,6 +594,8 @@ main (int   argc,
   g_test_add ("/suggest/layouts-need-recipe", Fixture, NULL, fixture_setup,
               test_layouts_need_recipe, fixture_teardown);
   g_test_add ("/suggest/read-with", Fixture, NULL, fixture_setup, test_read_with,
+              fixture_teardown);
+  g_test_add ("/suggest/try-mixed", Fixture, NULL, fixture_setup, test_try_mixed,
               fixture_teardown);
   g_test_add ("/suggest/try-reasons", Fixture, NULL, fixture_setup, test_try_reasons,
               fixture_teardown);

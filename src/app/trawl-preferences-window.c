@@ -427,6 +427,10 @@ trawl_preferences_window_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
+  /* The set outlives the window: its rows must not be made for a window
+   * that is gone (found by the fresh-eyes review: criticals once closed). */
+  if (self->recipes_list != NULL)
+    gtk_list_box_bind_model (self->recipes_list, NULL, NULL, NULL, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_PREFERENCES_WINDOW);
 
   G_OBJECT_CLASS (trawl_preferences_window_parent_class)->dispose (object);

@@ -54,6 +54,19 @@ print_items (TrawlTryResult *result)
 }
 
 static void
+print_checked (TrawlTryResult *result)
+{
+  if (result->checked == 0)
+    return;
+  printf (g_dngettext (GETTEXT_PACKAGE, "Videos of the first page looked for: %u, found: %u\n",
+                       "Videos of the first page looked for: %u, found: %u\n", result->checked),
+          result->checked, result->resolved);
+  if (result->miss_title != NULL)
+    printf (_("  Not found for “%s”: %s\n"), result->miss_title,
+            result->miss_reason != NULL ? result->miss_reason : "?");
+}
+
+static void
 print_next (TrawlTryResult *result)
 {
   if (result->next_url == NULL)
@@ -141,9 +154,12 @@ trawl_cli_try_recipe (TrawlClient *client,
 
   printf (_("Recipe: %s (%s)\n"), trawl_recipe_get_name (recipe), file);
   print_items (result);
+  if (result->list_note != NULL)
+    printf (_("  Why none: %s\n"), result->list_note);
   print_next (result);
   media = print_media (result);
-  return result->items->len > 0 && media ? 0 : 1;
+  print_checked (result);
+  return result->items->len > 0 && media && result->resolved == result->checked ? 0 : 1;
 }
 
 static void

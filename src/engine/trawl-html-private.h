@@ -59,6 +59,10 @@ TrawlListPage   *_trawl_extract_list           (TrawlRecipe      *recipe,
                                                 GBytes           *body,
                                                 const char       *content_type,
                                                 const char       *url);
+char            *_trawl_extract_list_why_none  (TrawlRecipe      *recipe,
+                                                GBytes           *body,
+                                                const char       *content_type,
+                                                const char       *url);
 TrawlDetailPage *_trawl_extract_detail         (TrawlRecipe      *recipe,
                                                 GBytes           *body,
                                                 const char       *content_type,

@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
@@ -981,4 +982,68 @@ _trawl_extract_detail_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * _trawl_extract_list_why_none:
+ *
+ * Why @recipe finds no item on a page: which step of it came up empty,
+ * for the recipe editor and trawl-cli --try-recipe.
+ *
+ * Returns: (transfer full): the reason
+ */
+char *
+_trawl_extract_list_why_none (TrawlRecipe *recipe,
+                              GBytes      *body,
+                              const char  *content_type,
+                              const char  *url)
+{
+  gsize length;
+  g_autofree char *text = _trawl_decode_page (body, content_type, &length);
+  htmlDocPtr doc;
+  char *why;
+
+  if (recipe->json_items != NULL)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      guint line;
+      JsonNode *root;
+      JsonNode *items;
+
+      if (recipe->json_source != NULL && !g_regex_match (recipe->json_source, text, 0, NULL))
+        return g_strdup (_("Json-Source matches nothing on the page, and the page is no JSON"));
+      root = list_json (recipe, text, parser, &line);
+      if (root == NULL)
+        return g_strdup (_("the JSON there could not be read"));
+      items = _trawl_json_find (root, recipe->json_items);
+      if (items == NULL)
+        return g_strdup_printf (_("the JSON has nothing at %s"), recipe->json_items);
+      if (!JSON_NODE_HOLDS_ARRAY (items))
+        return g_strdup_printf (_("%s is no list in the JSON"), recipe->json_items);
+      return g_strdup_printf (_("no item of %s has anything at %s"), recipe->json_items,
+                              recipe->json_link);
+    }
+
+  doc = _trawl_html_parse (text, length, url);
+  if (doc == NULL)
+    return g_strdup (_("the page could not be read"));
+  {
+    xmlXPathContextPtr context = xmlXPathNewContext (doc);
+    xmlXPathObjectPtr nodes = xmlXPathEvalExpression ((const xmlChar *) recipe->items_xpath,
+                                                      context);
+    int n = nodes != NULL && nodes->type == XPATH_NODESET && nodes->nodesetval != NULL
+            ? nodes->nodesetval->nodeNr : 0;
+
+    if (n == 0)
+      why = g_strdup (_("Items matches nothing on the page"));
+    else
+      why = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Items matches %d element, but Link finds no link in it",
+                                          "Items matches %d elements, but Link finds no link in "
+                                          "them", n), n);
+    xmlXPathFreeObject (nodes);
+    xmlXPathFreeContext (context);
+  }
+  xmlFreeDoc (doc);
+  return why;
 }

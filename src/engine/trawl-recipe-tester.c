@@ -8,6 +8,7 @@
 #include "trawl-client-private.h"
 #include "trawl-error.h"
 #include "trawl-html-private.h"
+#include "trawl-item-private.h"
 #include "trawl-recipe-tester.h"
 #include "trawl-resolver-private.h"
 #include "trawl-suggest-private.h"
@@ -41,6 +42,7 @@ trawl_try_result_free (TrawlTryResult *result)
 {
   g_free (result->list_url);
   g_free (result->list_text);
+  g_free (result->list_note);
   g_clear_pointer (&result->items, g_ptr_array_unref);
   g_free (result->next_url);
   g_free (result->next_error);
@@ -51,6 +53,8 @@ trawl_try_result_free (TrawlTryResult *result)
   g_free (result->media_url);
   g_free (result->media_type);
   g_free (result->media_error);
+  g_free (result->miss_title);
+  g_free (result->miss_reason);
   g_free (result);
 }
 
@@ -104,6 +108,7 @@ typedef struct
   GString           *reasons;
   GString           *suggestion;
   char              *current;    /* the URL being fetched */
+  guint              checking;   /* other items whose video is being looked for */
   void             (*then) (GTask *task);  /* after the worker thread */
 } Run;
 
@@ -181,13 +186,94 @@ decode (TrawlResponse *response,
 }
 
 static void
-finish (GTask *task)
+return_result (GTask *task)
 {
   Run *run = g_task_get_task_data (task);
 
   g_task_return_pointer (task, g_steal_pointer (&run->result),
                          (GDestroyNotify) trawl_try_result_free);
   g_object_unref (task);
+}
+
+/* How many items of the first page are checked: enough to see a recipe
+ * that finds some videos and not others (two forms of video page). */
+#define MAX_CHECKED 6
+
+static void
+tester_check_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  Run *run = g_task_get_task_data (task);
+  TrawlItem *item = TRAWL_ITEM (object);
+  g_autoptr(GError) error = NULL;
+
+  g_assert (G_IS_TASK (task));
+
+  if (_trawl_resolve_finish (item, result, &error))
+    run->result->resolved++;
+  else if (run->result->miss_title == NULL &&
+           !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      run->result->miss_title = g_strdup (trawl_item_get_title (item) != NULL
+                                          ? trawl_item_get_title (item)
+                                          : trawl_item_get_page_url (item));
+      run->result->miss_reason = g_strdup (error->message);
+    }
+
+  if (--run->checking == 0)
+    return_result (task);
+}
+
+/* The chosen item was followed to its media; the first page's other items
+ * are resolved as the queue would, all at once under the client's limits,
+ * to count those a video is found for. */
+static void
+finish (GTask *task)
+{
+  Run *run = g_task_get_task_data (task);
+  guint n = run->result->items->len;
+
+  if (run->recipe == NULL || n <= 1 || g_task_return_error_if_cancelled (task))
+    {
+      if (!g_task_had_error (task))
+        return_result (task);
+      else
+        g_object_unref (task);
+      return;
+    }
+
+  run->result->checked = 1;
+  run->result->resolved = run->result->media_url != NULL ? 1 : 0;
+  if (run->result->media_url == NULL)
+    {
+      TrawlTryItem *chosen = g_ptr_array_index (run->result->items, MIN (run->item, n - 1));
+
+      run->result->miss_title = g_strdup (chosen->title != NULL ? chosen->title : chosen->url);
+      run->result->miss_reason = g_strdup (run->result->detail_error != NULL
+                                           ? run->result->detail_error
+                                           : run->result->media_error);
+    }
+
+  for (guint i = 0; i < MIN (n, MAX_CHECKED); i++)
+    {
+      TrawlTryItem *other = g_ptr_array_index (run->result->items, i);
+      g_autoptr(TrawlItem) item = NULL;
+      g_autofree char *id = NULL;
+
+      if (i == MIN (run->item, n - 1))
+        continue;
+      id = trawl_recipe_get_item_id (run->recipe, other->url);
+      item = _trawl_item_new (run->board, other->url, other->title, id);
+      run->result->checked++;
+      run->checking++;
+      _trawl_resolve_async (run->tester->client, item, run->recipe,
+                            g_task_get_cancellable (task), tester_check_cb, task);
+    }
+
+  if (run->checking == 0)
+    return_result (task);
 }
 
 static void check_media_with (GTask      *task,
@@ -527,6 +613,10 @@ list_thread (GTask        *task,
           g_ptr_array_add (run->result->items, item);
         }
       run->result->next_url = g_strdup (page->next_url);
+      if (page->items->len == 0)
+        run->result->list_note = _trawl_extract_list_why_none (run->recipe, response->body,
+                                                               response->content_type,
+                                                               response->url);
       g_task_return_boolean (task, TRUE);
       return;
     }
@@ -598,6 +688,8 @@ after_list (GTask *task)
 
   g_free (run->result->next_url);
   run->result->next_url = g_strdup (next);
+  if (next != NULL && g_str_equal (next, run->result->list_url))
+    run->result->next_error = g_strdup (_("it is this page again, so the board ends here"));
   if (next == NULL || g_str_equal (next, run->result->list_url))
     {
       follow_item (task);

@@ -24,6 +24,7 @@ typedef struct
   char      *list_url;     /* after redirects */
   char      *list_text;    /* the page source, decoded */
   GPtrArray *items;        /* of TrawlTryItem */
+  char      *list_note;    /* why there are none, when there are none */
   char      *next_url;     /* NULL: the recipe finds no next page */
   int        next_items;   /* new items on the next page; -1 when not read */
   char      *next_error;
@@ -35,6 +36,10 @@ typedef struct
   char      *media_type;
   gint64     media_size;   /* -1 unknown */
   char      *media_error;
+  guint      checked;      /* items of the first page whose video was looked for */
+  guint      resolved;     /* of those, how many a video was found for */
+  char      *miss_title;   /* the first one without, and why */
+  char      *miss_reason;
 } TrawlTryResult;
 
 void trawl_try_result_free (TrawlTryResult *result);
