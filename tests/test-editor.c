@@ -377,6 +377,104 @@ test_teach_narrow (TrawlUiFixture *f,
   g_assert_cmpint (gtk_widget_get_width (button), >=, 32);
 }
 
+/* The form edits its line of the file and nothing else: the order, blank
+ * lines, comments and a line still being written stay (found by the
+ * fresh-eyes review: an edit moved keys and dropped such a line). */
+static void
+test_form_keeps_file (TrawlUiFixture *f,
+                      gconstpointer   data)
+{
+  TrawlRecipeEditor *editor = trawl_window_edit_recipe (f->window, NULL);
+  const char *text = "[Recipe]\nName=mine\nTitle=Mine\n\n[List]\nItems=//li\nhalf a line\n"
+                     "Link=a/@href\n\n# the player\n[Media video]\nXPath=//video/@src\n";
+  g_autofree char *after = NULL;
+
+  trawl_recipe_editor_set_text (editor, text, FALSE);
+  set_row (editor, "Title", "");
+  set_row (editor, "Title", "Mine Again");
+  set_row (editor, "Cover", ".//img/@src");
+  after = trawl_recipe_editor_get_text (editor);
+  g_assert_cmpstr (after, ==, "[Recipe]\nName=mine\nTitle=Mine Again\n\n[List]\nItems=//li\n"
+                              "half a line\nLink=a/@href\nThumbnail=.//img/@src\n\n# the player\n"
+                              "[Media video]\nXPath=//video/@src\n");
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+/* Saving over another recipe of the name asks first: one of the user's,
+ * or the built-in one it would hide (found by the fresh-eyes review). */
+static void
+test_replace (TrawlUiFixture *f,
+              gconstpointer   data)
+{
+  TrawlRecipeSet *set = trawl_queue_get_recipes (f->queue);
+  g_autofree char *folder = trawl_recipe_set_get_user_folder ();
+  g_autofree char *path = g_build_filename (folder, "mine.recipe", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *name = NULL;
+  TrawlRecipeEditor *editor;
+  const char *first = "[Recipe]\nName=mine\nTitle=First\n[List]\nItems=//li\nLink=a/@href\n"
+                      "[Media a]\nXPath=//video/@src\n";
+  const char *second = "[Recipe]\nName=mine\nTitle=Second\n[List]\nItems=//li\nLink=a/@href\n"
+                       "[Media a]\nXPath=//video/@src\n";
+
+  name = trawl_recipe_set_save_user (set, first, NULL);
+  g_assert_nonnull (name);
+
+  editor = trawl_window_edit_recipe (f->window, NULL);
+  trawl_recipe_editor_set_text (editor, second, FALSE);
+  click (GTK_WIDGET (editor), "editor.save");
+  trawl_ui_answer_dialog ("_Cancel");
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  g_assert_cmpstr (saved, ==, first);
+  g_clear_pointer (&saved, g_free);
+
+  click (GTK_WIDGET (editor), "editor.save");
+  trawl_ui_answer_dialog ("_Replace");
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  g_assert_cmpstr (saved, ==, second);
+
+  /* The built-in one: said too. */
+  trawl_recipe_editor_set_text (editor, "[Recipe]\nName=pearvideo\n[List]\nItems=//li\n"
+                                        "Link=a/@href\n[Media a]\nXPath=//video/@src\n", FALSE);
+  click (GTK_WIDGET (editor), "editor.save");
+  TRAWL_WAIT_UNTIL (trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
+  g_assert_nonnull (trawl_ui_find_widget (trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG),
+                                          is_shown_label_with, "Use Yours Instead"));
+  trawl_ui_answer_dialog ("_Cancel");
+  g_assert_cmpint (trawl_recipe_get_source (trawl_recipe_set_lookup (set, "pearvideo")), ==,
+                   TRAWL_RECIPE_SOURCE_BUILTIN);
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+/* Closing with unsaved work offers to save it, and then closes; a recipe
+ * opened and not changed closes without a word. */
+static void
+test_close_save (TrawlUiFixture *f,
+                 gconstpointer   data)
+{
+  TrawlRecipeSet *set = trawl_queue_get_recipes (f->queue);
+  TrawlRecipeEditor *editor;
+  TrawlBoard *board;
+
+  board = trawl_window_add_board (f->window, f->url, "pearvideo");
+  g_assert_nonnull (board);
+  editor = trawl_window_edit_recipe (f->window, board);
+  trawl_ui_wait_for_frame (GTK_WIDGET (editor));
+  g_assert_false (gtk_widget_is_sensitive (trawl_ui_find_widget (GTK_WIDGET (editor),
+                                                                 is_button_for, "editor.save")));
+  gtk_window_close (GTK_WINDOW (editor));
+  TRAWL_WAIT_UNTIL (find_editor () == NULL);
+
+  editor = trawl_window_edit_recipe (f->window, NULL);
+  trawl_recipe_editor_set_text (editor, "[Recipe]\nName=closed\n[List]\nItems=//li\n"
+                                        "Link=a/@href\n[Media a]\nXPath=//video/@src\n", FALSE);
+  gtk_window_close (GTK_WINDOW (editor));
+  trawl_ui_answer_dialog ("_Save");
+  TRAWL_WAIT_UNTIL (find_editor () == NULL);
+  g_assert_cmpint (trawl_recipe_get_source (trawl_recipe_set_lookup (set, "closed")), ==,
+                   TRAWL_RECIPE_SOURCE_USER);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -389,6 +487,12 @@ main (int   argc,
               trawl_ui_fixture_teardown);
   g_test_add ("/editor/teach-narrow", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
               test_teach_narrow, trawl_ui_fixture_teardown);
+  g_test_add ("/editor/form-keeps-file", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
+              test_form_keeps_file, trawl_ui_fixture_teardown);
+  g_test_add ("/editor/replace", TrawlUiFixture, NULL, trawl_ui_fixture_setup, test_replace,
+              trawl_ui_fixture_teardown);
+  g_test_add ("/editor/close-save", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
+              test_close_save, trawl_ui_fixture_teardown);
   g_test_add ("/editor/preferences", TrawlUiFixture, NULL, trawl_ui_fixture_setup,
               test_preferences, trawl_ui_fixture_teardown);
   g_test_add ("/editor/text-and-close", TrawlUiFixture, NULL, trawl_ui_fixture_setup,

@@ -7,6 +7,7 @@
 #include "trawl-application.h"
 #include "trawl-board-server.h"
 #include "trawl-preferences-window.h"
+#include "trawl-recipe-editor.h"
 #include "trawl-session.h"
 #include "trawl-window.h"
 
@@ -245,11 +246,12 @@ application_boards_changed_cb (TrawlApplication *self,
 static TrawlWindow *
 get_window (TrawlApplication *self)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   TrawlWindow *created;
 
-  if (TRAWL_IS_WINDOW (window))
-    return TRAWL_WINDOW (window);
+  /* The main window, wherever the focus is (a recipe editor). */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (TRAWL_IS_WINDOW (l->data))
+      return TRAWL_WINDOW (l->data);
 
   created = trawl_window_new (GTK_APPLICATION (self), self->queue, self->settings);
   if (self->restore_error != NULL)
@@ -403,14 +405,27 @@ quit_action (GSimpleAction *action,
              gpointer       user_data)
 {
   TrawlApplication *self = user_data;
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GList) windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  gboolean editing = FALSE;
+
+  /* Recipe editors first: one with unsaved work asks, and stays. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    if (TRAWL_IS_RECIPE_EDITOR (l->data))
+      gtk_window_close (l->data);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    editing |= TRAWL_IS_RECIPE_EDITOR (l->data) && gtk_widget_get_visible (l->data);
+  if (editing)
+    return;
 
   /* Closing asks first when downloads run; the application ends with its
    * last window. */
-  if (window != NULL)
-    gtk_window_close (window);
-  else
-    g_application_quit (G_APPLICATION (self));
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (TRAWL_IS_WINDOW (l->data))
+      {
+        gtk_window_close (l->data);
+        return;
+      }
+  g_application_quit (G_APPLICATION (self));
 }
 
 static void

@@ -210,7 +210,12 @@ fill_read_with (TrawlBoardHeader *self,
   for (guint i = 0; i < g_list_model_get_n_items (recipes); i++)
     {
       g_autoptr(TrawlRecipe) recipe = g_list_model_get_item (recipes, i);
-      g_autoptr(GMenuItem) item = g_menu_item_new (trawl_recipe_get_title (recipe), NULL);
+      g_autoptr(GString) label = g_string_new (trawl_recipe_get_title (recipe));
+      g_autoptr(GMenuItem) item = NULL;
+
+      /* A menu takes "_" for a mnemonic: "财富_梨视频" keeps its own. */
+      g_string_replace (label, "_", "__", 0);
+      item = g_menu_item_new (label->str, NULL);
 
       g_menu_item_set_action_and_target (item, "board.read-with", "s",
                                          trawl_recipe_get_name (recipe));
@@ -527,6 +532,16 @@ trawl_board_header_dispose (GObject *object)
 }
 
 static void
+recipes_changed_cb (TrawlBoardHeader *self)
+{
+  if (self->board == NULL)
+    return;
+  update (self);
+  fill_read_with (self, self->read_with_menu);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECIPE_CHOICE]);
+}
+
+static void
 trawl_board_header_set_property (GObject      *object,
                                  guint         prop_id,
                                  const GValue *value,
@@ -538,6 +553,10 @@ trawl_board_header_set_property (GObject      *object,
     {
     case PROP_QUEUE:
       g_set_object (&self->queue, g_value_get_object (value));
+      /* A recipe removed or renamed: the heading names the one in use. */
+      if (self->queue != NULL)
+        g_signal_connect_object (trawl_queue_get_recipes (self->queue), "items-changed",
+                                 G_CALLBACK (recipes_changed_cb), self, G_CONNECT_SWAPPED);
       break;
     case PROP_RECIPE_CHOICE:
       if (self->board != NULL && g_value_get_string (value) != NULL)

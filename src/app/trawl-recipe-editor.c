@@ -63,6 +63,7 @@ struct _TrawlRecipeEditor
   char              *saved_text;
   char              *origin;    /* the file's name in messages */
   char              *hint;      /* what the message line says when nothing is wrong */
+  char              *loaded_name; /* the name of the recipe opened, saved over without asking */
   GHashTable        *covers;    /* cover URL → GdkTexture, or NULL while on its way */
   GCancellable      *covers_cancellable;
   guint              preview_source;
@@ -84,7 +85,6 @@ struct _TrawlRecipeEditor
   AdwEntryRow       *json_row;
   GtkTextView       *text_view;
   GtkStack          *recipe_stack;
-  GtkPaned          *paned;
   GtkStack          *state_stack;
   AdwStatusPage     *empty_page;
   GtkSpinner        *spinner;
@@ -248,29 +248,101 @@ schedule_preview (TrawlRecipeEditor *self)
   self->preview_source = g_timeout_add (PREVIEW_DELAY_MS, preview_cb, self);
 }
 
-/* The form was edited: the file text follows, comments and keys the form
- * does not show kept. */
+/* The file text was set from the form: what it now holds is read. */
 static void
-write_text (TrawlRecipeEditor *self)
+reread_text (TrawlRecipeEditor *self)
 {
-  g_autofree char *data = g_key_file_to_data (self->keyfile, NULL, NULL);
+  g_autofree char *text = trawl_recipe_editor_get_text (self);
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
 
-  self->syncing = TRUE;
-  gtk_text_buffer_set_text (text_buffer (self), data, -1);
-  self->syncing = FALSE;
+  if (g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_KEEP_COMMENTS, NULL))
+    {
+      g_key_file_unref (self->keyfile);
+      self->keyfile = g_steal_pointer (&keyfile);
+    }
   schedule_preview (self);
 }
 
+/* Sets Key=value in [@group] of the file text, on its own line where it
+ * is, else after the group's last key, else in a new group at the end;
+ * @value NULL removes the line. Every other line (order, blank lines,
+ * comments, a line the user is still writing) stays as it is. */
 static void
-set_or_remove (GKeyFile   *keyfile,
-               const char *group,
-               const char *key,
-               const char *value)
+edit_text (TrawlRecipeEditor *self,
+           const char        *group,
+           const char        *key,
+           const char        *value)
 {
-  if (value != NULL && *value != '\0')
-    g_key_file_set_value (keyfile, group, key, value);
-  else if (g_key_file_has_group (keyfile, group))
-    g_key_file_remove_key (keyfile, group, key, NULL);
+  g_autofree char *text = trawl_recipe_editor_get_text (self);
+  g_autofree char *header = g_strdup_printf ("[%s]", group);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) split = g_strsplit (text, "\n", -1);
+  int group_line = -1, key_line = -1, last_key = -1;
+  gboolean in_group = FALSE;
+  g_autofree char *joined = NULL;
+
+  for (guint i = 0; split[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strstrip (g_strdup (split[i]));
+
+      g_ptr_array_add (lines, g_strdup (split[i]));
+      if (*line == '[')
+        {
+          in_group = g_str_equal (line, header);
+          if (in_group && group_line < 0)
+            group_line = (int) i;
+          continue;
+        }
+      if (!in_group || *line == '#' || strchr (line, '=') == NULL)
+        continue;
+      last_key = (int) i;
+      *strchr (line, '=') = '\0';
+      if (g_str_equal (g_strstrip (line), key) && key_line < 0)
+        key_line = (int) i;
+    }
+
+  if (key_line >= 0 && value == NULL)
+    g_ptr_array_remove_index (lines, key_line);
+  else if (key_line >= 0)
+    {
+      g_free (g_ptr_array_index (lines, key_line));
+      g_ptr_array_index (lines, key_line) = g_strdup_printf ("%s=%s", key, value);
+    }
+  else if (value != NULL && group_line >= 0)
+    g_ptr_array_insert (lines, (last_key >= 0 ? last_key : group_line) + 1,
+                        g_strdup_printf ("%s=%s", key, value));
+  else if (value != NULL)
+    {
+      /* A new group at the end, a blank line before it. */
+      while (lines->len > 0 && *(char *) g_ptr_array_index (lines, lines->len - 1) == '\0')
+        g_ptr_array_remove_index (lines, lines->len - 1);
+      if (lines->len > 0)
+        g_ptr_array_add (lines, g_strdup (""));
+      g_ptr_array_add (lines, g_strdup (header));
+      g_ptr_array_add (lines, g_strdup_printf ("%s=%s", key, value));
+      g_ptr_array_add (lines, g_strdup (""));
+    }
+  else
+    return;
+
+  g_ptr_array_add (lines, NULL);
+  joined = g_strjoinv ("\n", (char **) lines->pdata);
+  self->syncing = TRUE;
+  gtk_text_buffer_set_text (text_buffer (self), joined, -1);
+  self->syncing = FALSE;
+  reread_text (self);
+}
+
+/* An emptied row keeps its key (Key=), so it stays where it was. */
+static void
+edit_field (TrawlRecipeEditor *self,
+            const char        *group,
+            const char        *key,
+            const char        *value)
+{
+  if (*value == '\0' && !g_key_file_has_key (self->keyfile, group, key, NULL))
+    return;
+  edit_text (self, group, key, value);
 }
 
 static void
@@ -285,8 +357,7 @@ field_changed_cb (AdwEntryRow       *row,
   value = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
   for (guint i = 0; i < N_FIELDS; i++)
     if (self->rows[i] == row)
-      set_or_remove (self->keyfile, fields[i].group, fields[i].key, value);
-  write_text (self);
+      edit_field (self, fields[i].group, fields[i].key, value);
 }
 
 static void
@@ -307,13 +378,16 @@ media_changed_cb (TrawlRecipeEditor *self)
   value = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->media_row))));
   json = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->json_row))));
 
+  /* One kind per strategy: the others' lines go. */
   for (guint i = 0; i < G_N_ELEMENTS (media_kinds); i++)
-    if (i != kind)
-      set_or_remove (self->keyfile, group, media_kinds[i], NULL);
-  set_or_remove (self->keyfile, group, media_kinds[kind], value);
-  set_or_remove (self->keyfile, group, "Json", kind == 2 ? json : NULL);
+    if (i != kind && g_key_file_has_key (self->keyfile, group, media_kinds[i], NULL))
+      edit_text (self, group, media_kinds[i], NULL);
+  edit_text (self, group, media_kinds[kind], value);
+  if (kind == 2)
+    edit_field (self, group, "Json", json);
+  else if (g_key_file_has_key (self->keyfile, group, "Json", NULL))
+    edit_text (self, group, "Json", NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->json_row), kind == 2);
-  write_text (self);
 }
 
 /* The file text was edited: the form follows when it reads as a key file
@@ -411,18 +485,31 @@ mark_error (TrawlRecipeEditor *self,
   return g_strdup_printf (_("Line %u: %s"), (guint) line, g_strchug (after + 1));
 }
 
+static gboolean
+is_dirty (TrawlRecipeEditor *self)
+{
+  g_autofree char *text = trawl_recipe_editor_get_text (self);
+
+  return g_strcmp0 (text, self->saved_text) != 0;
+}
+
+/* The recipe's name, a dot while it is not saved; Save while there is
+ * something to save. */
 static void
 update_title (TrawlRecipeEditor *self)
 {
   g_autofree char *name = g_key_file_get_value (self->keyfile, "Recipe", "Name", NULL);
-  g_autofree char *text = trawl_recipe_editor_get_text (self);
   g_autofree char *title = NULL;
+  gboolean dirty = is_dirty (self);
 
-  if (name != NULL && *g_strstrip (name) != '\0')
-    title = g_strdup_printf ("%s%s", g_strcmp0 (text, self->saved_text) != 0 ? "• " : "", name);
-  adw_window_title_set_title (self->window_title, title != NULL ? title : _("New Recipe"));
+  if (name != NULL)
+    g_strstrip (name);
+  title = g_strdup_printf ("%s%s", dirty ? "• " : "",
+                           name != NULL && *name != '\0' ? name : _("New Recipe"));
+  adw_window_title_set_title (self->window_title, title);
   adw_window_title_set_subtitle (self->window_title,
                                  gtk_editable_get_text (GTK_EDITABLE (self->url_entry)));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.save", dirty);
 }
 
 static void
@@ -618,7 +705,10 @@ show_items (TrawlRecipeEditor *self,
   g_autofree char *summary = NULL;
   g_autofree char *next = NULL;
 
-  if (result->items->len == 0)
+  if (result->items->len == 0 && result->list_note != NULL)
+    /* Translators: why a recipe finds no video: "Items matches nothing on the page" */
+    summary = g_strdup_printf (_("No videos on the first page: %s"), result->list_note);
+  else if (result->items->len == 0)
     summary = g_strdup (_("No videos on the first page: check Items and Link"));
   else
     summary = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u video on the first page",
@@ -663,6 +753,28 @@ show_items (TrawlRecipeEditor *self,
                                                                  result->items->len - 1)));
 }
 
+/* "script (a regular expression)": the [Media script] group, as the form
+ * names its kind. */
+static char *
+strategy_words (TrawlRecipeEditor *self,
+                const char        *strategy)
+{
+  static const char * const kinds[] = {
+    N_("a regular expression"), N_("an XPath"), N_("a JSON API")
+  };
+  g_autofree char *group = g_strdup_printf ("Media %s", strategy);
+
+  if (g_str_equal (strategy, "generic"))
+    return g_strdup (_("what any page may show (no strategy of the recipe found it)"));
+  if (g_str_equal (strategy, "link"))
+    return g_strdup (_("the list links to the video itself"));
+  for (guint i = 0; i < G_N_ELEMENTS (media_kinds); i++)
+    if (g_key_file_has_key (self->keyfile, group, media_kinds[i], NULL))
+      /* Translators: a strategy's name, then its kind: "script (a regular expression)" */
+      return g_strdup_printf (_("%s (%s)"), strategy, _(kinds[i]));
+  return g_strdup (strategy);
+}
+
 static void
 show_detail (TrawlRecipeEditor *self,
              TrawlTryResult    *result)
@@ -689,10 +801,11 @@ show_detail (TrawlRecipeEditor *self,
   if (result->detail_error != NULL)
     add_row (self->detail_list, _("Could not be read"), result->detail_error, TRUE);
   if (result->strategy != NULL)
-    add_row (self->detail_list, _("Found by"),
-             g_str_equal (result->strategy, "generic")
-               ? _("what any page may show (no strategy of the recipe found it)")
-               : result->strategy, FALSE);
+    {
+      g_autofree char *found_by = strategy_words (self, result->strategy);
+
+      add_row (self->detail_list, _("Found by"), found_by, FALSE);
+    }
   if (result->reasons != NULL && result->media_url != NULL)
     add_row (self->detail_list, _("Not found by"), result->reasons, FALSE);
   if (result->media_url != NULL)
@@ -707,6 +820,25 @@ show_detail (TrawlRecipeEditor *self,
                                                           ? result->media_type : "?", size);
 
       add_row (self->detail_list, _("Type and size"), type, FALSE);
+    }
+
+  /* The other videos of the first page, looked for the same way. */
+  if (result->checked > 1)
+    {
+      g_autofree char *counted = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                               "found for %u of %u video",
+                                                               "found for %u of %u videos",
+                                                               result->checked),
+                                                  result->resolved, result->checked);
+
+      add_row (self->detail_list, _("On the first page"), counted,
+               result->resolved < result->checked);
+      if (result->miss_title != NULL)
+        {
+          g_autofree char *title = g_strdup_printf (_("Not found for “%s”"), result->miss_title);
+
+          add_row (self->detail_list, title, result->miss_reason, TRUE);
+        }
     }
 }
 
@@ -821,13 +953,24 @@ run_preview (TrawlRecipeEditor *self)
       g_autofree char *message = mark_error (self, error->message);
 
       show_message (self, message, TRUE);
-      /* What is shown is the last recipe that could be read. */
+      /* What is shown is the last recipe that could be read; the page
+       * itself is shown all the same, to write the recipe from. */
       gtk_widget_set_sensitive (GTK_WIDGET (self->state_stack), FALSE);
-      return;
+      recipe = trawl_recipe_new_from_data ("[Recipe]\nName=page\n[List]\nItems=/..\n"
+                                           "Link=.\n[Media none]\nXPath=/..\n", -1, "page",
+                                           NULL);
+      if (self->result != NULL || *url == '\0' || !trawl_uri_is_fetchable (url, NULL))
+        return;
     }
-  gtk_widget_set_sensitive (GTK_WIDGET (self->state_stack), TRUE);
-  if (!self->suggesting)
-    hide_message (self);
+  else
+    {
+      gtk_widget_set_sensitive (GTK_WIDGET (self->state_stack), TRUE);
+      if (!self->suggesting)
+        hide_message (self);
+      if (*url != '\0' && !self->suggesting && !trawl_recipe_matches (recipe, url))
+        show_message (self, _("The addresses this recipe reads (its Match) leave out this board: "
+                              "Trawl uses it here only when chosen with Read With."), FALSE);
+    }
 
   if (*url == '\0')
     {
@@ -891,8 +1034,17 @@ trawl_recipe_editor_set_text (TrawlRecipeEditor *self,
   g_return_if_fail (text != NULL);
 
   if (saved)
-    replace_str (&self->saved_text, text);
+    {
+      g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+      g_autofree char *name = NULL;
+
+      replace_str (&self->saved_text, text);
+      if (g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_NONE, NULL))
+        name = g_key_file_get_value (keyfile, "Recipe", "Name", NULL);
+      replace_str (&self->loaded_name, name != NULL ? g_strstrip (name) : NULL);
+    }
   gtk_text_buffer_set_text (text_buffer (self), text, -1);
+  update_title (self);
 }
 
 void
@@ -1040,12 +1192,9 @@ trawl_recipe_editor_load_file (TrawlRecipeEditor  *self,
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+save_now (TrawlRecipeEditor *self,
+          const char        *text)
 {
-  TrawlRecipeEditor *self = TRAWL_RECIPE_EDITOR (widget);
-  g_autofree char *text = trawl_recipe_editor_get_text (self);
   g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
   g_autofree char *message = NULL;
@@ -1053,12 +1202,11 @@ save_action (GtkWidget  *widget,
   name = trawl_recipe_set_save_user (trawl_queue_get_recipes (self->queue), text, &error);
   if (name == NULL)
     {
-      g_autofree char *shown = mark_error (self, error->message);
-
-      show_message (self, shown, TRUE);
+      show_message (self, error->message, TRUE);
       return;
     }
   replace_str (&self->saved_text, text);
+  replace_str (&self->loaded_name, name);
   update_title (self);
 
   if (self->board != NULL &&
@@ -1069,6 +1217,85 @@ save_action (GtkWidget  *widget,
   else
     message = g_strdup_printf (_("Saved “%s”"), name);
   toast (self, message);
+}
+
+static void
+replace_response_cb (AdwMessageDialog  *dialog,
+                     const char        *response,
+                     TrawlRecipeEditor *self)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_str_equal (response, "replace"))
+    return;
+  text = trawl_recipe_editor_get_text (self);
+  save_now (self, text);
+}
+
+/* Saving over another recipe of the name (one of the user's, or the
+ * built-in one it would hide) is said first. */
+static gboolean
+ask_before_replacing (TrawlRecipeEditor *self,
+                      TrawlRecipe       *recipe)
+{
+  TrawlRecipe *existing = trawl_recipe_set_lookup (trawl_queue_get_recipes (self->queue),
+                                                   trawl_recipe_get_name (recipe));
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  if (existing == NULL || g_strcmp0 (self->loaded_name, trawl_recipe_get_name (recipe)) == 0)
+    return FALSE;
+
+  if (trawl_recipe_get_source (existing) == TRAWL_RECIPE_SOURCE_USER)
+    {
+      heading = g_strdup_printf (_("Replace “%s”?"), trawl_recipe_get_title (existing));
+      body = g_strdup_printf (_("You already have a recipe named “%s”. Saving replaces it; "
+                                "to keep both, give this one another name."),
+                              trawl_recipe_get_name (recipe));
+    }
+  else
+    {
+      heading = g_strdup_printf (_("Use Yours Instead of “%s”?"),
+                                 trawl_recipe_get_title (existing));
+      body = g_strdup_printf (_("Trawl has a recipe named “%s”. Yours will be used instead of it "
+                                "until you remove yours in Preferences."),
+                              trawl_recipe_get_name (recipe));
+    }
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "replace", _("_Replace"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  trawl_fix_button_names (GTK_WIDGET (dialog));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (replace_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  TrawlRecipeEditor *self = TRAWL_RECIPE_EDITOR (widget);
+  g_autofree char *text = trawl_recipe_editor_get_text (self);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlRecipe) recipe = NULL;
+
+  /* Read as the preview reads it: the same words for the same mistake. */
+  recipe = trawl_recipe_new_from_data (text, -1, self->origin, &error);
+  if (recipe == NULL)
+    {
+      g_autofree char *shown = mark_error (self, error->message);
+
+      show_message (self, shown, TRUE);
+      return;
+    }
+  if (ask_before_replacing (self, recipe))
+    return;
+  save_now (self, text);
 }
 
 static void
@@ -1167,7 +1394,12 @@ export_response_cb (GtkNativeDialog   *dialog,
                                     G_FILE_CREATE_REPLACE_DESTINATION, NULL, NULL, &error))
         show_message (self, error->message, TRUE);
       else
-        toast (self, _("Exported"));
+        {
+          g_autofree char *name = g_file_get_basename (file);
+          g_autofree char *message = g_strdup_printf (_("Exported as %s"), name);
+
+          toast (self, message);
+        }
     }
   g_object_unref (dialog);
 }
@@ -1199,16 +1431,21 @@ discard_response_cb (AdwMessageDialog  *dialog,
                      const char        *response,
                      TrawlRecipeEditor *self)
 {
-  if (g_str_equal (response, "discard"))
+  if (g_str_equal (response, "save"))
     {
-      /* GTK keeps the dialog's parent without a reference until the
-       * dialog's dispose: let go of it before the editor goes. */
-      gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
-      gtk_window_destroy (GTK_WINDOW (dialog));
-      replace_str (&self->saved_text, NULL);
-      g_object_set_data (G_OBJECT (self), "trawl-discard", GINT_TO_POINTER (TRUE));
-      gtk_window_close (GTK_WINDOW (self));
+      gtk_widget_activate_action (GTK_WIDGET (self), "editor.save", NULL);
+      if (is_dirty (self))
+        return;
     }
+  else if (!g_str_equal (response, "discard"))
+    return;
+
+  /* GTK keeps the dialog's parent without a reference until the dialog's
+   * dispose: let go of it before the editor goes. */
+  gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_object_set_data (G_OBJECT (self), "trawl-discard", GINT_TO_POINTER (TRUE));
+  gtk_window_close (GTK_WINDOW (self));
 }
 
 /* Unsaved work is not lost to a stray Escape or close button. */
@@ -1217,19 +1454,27 @@ trawl_recipe_editor_close_request (GtkWindow *window)
 {
   TrawlRecipeEditor *self = TRAWL_RECIPE_EDITOR (window);
   g_autofree char *text = trawl_recipe_editor_get_text (self);
+  g_autofree char *body = NULL;
   AdwMessageDialog *dialog;
 
-  if (g_object_get_data (G_OBJECT (self), "trawl-discard") != NULL ||
-      g_strcmp0 (text, self->saved_text) == 0 || is_blank (text))
+  if (g_object_get_data (G_OBJECT (self), "trawl-discard") != NULL || !is_dirty (self) ||
+      is_blank (text))
     return GTK_WINDOW_CLASS (trawl_recipe_editor_parent_class)->close_request (window);
 
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Discard the Recipe?"),
-                                                       _("It is not saved. Without it, Trawl "
-                                                         "cannot read this site.")));
+  if (self->loaded_name != NULL)
+    {
+      body = g_strdup_printf (_("Your changes to “%s” are not saved."), self->loaded_name);
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Save the Changes?"), body));
+    }
+  else
+    dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (window, _("Save the Recipe?"),
+                                                         _("It is not saved. Without it, Trawl "
+                                                           "cannot read this site.")));
   adw_message_dialog_add_responses (dialog, "cancel", _("_Keep Editing"), "discard",
-                                    _("_Discard"), NULL);
+                                    _("_Discard"), "save", _("_Save"), NULL);
   adw_message_dialog_set_response_appearance (dialog, "discard", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
   adw_message_dialog_set_close_response (dialog, "cancel");
   trawl_fix_button_names (GTK_WIDGET (dialog));
   g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
@@ -1266,6 +1511,7 @@ trawl_recipe_editor_finalize (GObject *object)
   g_free (self->saved_text);
   g_free (self->origin);
   g_free (self->hint);
+  g_free (self->loaded_name);
 
   G_OBJECT_CLASS (trawl_recipe_editor_parent_class)->finalize (object);
 }
@@ -1298,7 +1544,6 @@ trawl_recipe_editor_class_init (TrawlRecipeEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, json_row);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, text_view);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, recipe_stack);
-  gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, paned);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, state_stack);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, empty_page);
   gtk_widget_class_bind_template_child (widget_class, TrawlRecipeEditor, spinner);
@@ -1322,18 +1567,6 @@ trawl_recipe_editor_class_init (TrawlRecipeEditorClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
-/* The recipe and the preview share the window, a little more for the
- * preview, whatever its size. */
-static void
-width_changed_cb (TrawlRecipeEditor *self)
-{
-  int width, height;
-
-  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  if (width > 0)
-    gtk_paned_set_position (self->paned, width * 9 / 20);
-}
-
 static void
 trawl_recipe_editor_init (TrawlRecipeEditor *self)
 {
@@ -1355,8 +1588,6 @@ trawl_recipe_editor_init (TrawlRecipeEditor *self)
   g_signal_connect_swapped (text_buffer (self), "changed", G_CALLBACK (text_changed_cb), self);
   g_signal_connect_swapped (self->url_entry, "activate", G_CALLBACK (url_activate_cb), self);
   g_signal_connect (self->items_list, "row-selected", G_CALLBACK (item_selected_cb), self);
-  g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
-  width_changed_cb (self);
 
   gtk_text_buffer_create_tag (text_buffer (self), "error-line", "underline",
                               PANGO_UNDERLINE_ERROR, NULL);

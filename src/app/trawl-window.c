@@ -1229,9 +1229,10 @@ trawl_window_edit_recipe (TrawlWindow *self,
                                       trawl_board_get_recipe (board));
   if (recipe != NULL)
     text = recipe_text (recipe);
+  /* As it is: nothing to save until it is changed (saving a built-in one
+   * makes it the user's). */
   if (text != NULL)
-    trawl_recipe_editor_set_text (editor, text,
-                                  trawl_recipe_get_source (recipe) == TRAWL_RECIPE_SOURCE_USER);
+    trawl_recipe_editor_set_text (editor, text, TRUE);
   if (board != NULL)
     trawl_recipe_editor_set_board (editor, board);
   if (board != NULL && text == NULL)

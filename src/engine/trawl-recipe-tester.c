@@ -19,11 +19,24 @@
  * without downloading. Pages are kept by URL, so a run after each edit
  * fetches nothing again; API answers and the media check are asked anew. */
 
+/* The last look for the first page's videos, kept while the recipe's way
+ * to them and the items are the same (an edit of the title or the list's
+ * other keys looks for nothing again). */
+typedef struct
+{
+  char  *key;
+  guint  checked;
+  guint  resolved;
+  char  *miss_title;
+  char  *miss_reason;
+} Checked;
+
 struct _TrawlRecipeTester
 {
   GObject      parent_instance;
   TrawlClient *client;
   GHashTable  *pages;   /* URL → TrawlResponse */
+  Checked      last;
 };
 
 G_DEFINE_FINAL_TYPE (TrawlRecipeTester, trawl_recipe_tester, G_TYPE_OBJECT)
@@ -65,6 +78,9 @@ trawl_recipe_tester_finalize (GObject *object)
 
   g_clear_object (&self->client);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_free (self->last.key);
+  g_free (self->last.miss_title);
+  g_free (self->last.miss_reason);
 
   G_OBJECT_CLASS (trawl_recipe_tester_parent_class)->finalize (object);
 }
@@ -109,6 +125,7 @@ typedef struct
   GString           *suggestion;
   char              *current;    /* the URL being fetched */
   guint              checking;   /* other items whose video is being looked for */
+  char              *check_key;
   void             (*then) (GTask *task);  /* after the worker thread */
 } Run;
 
@@ -127,6 +144,7 @@ run_free (Run *run)
   if (run->suggestion != NULL)
     g_string_free (run->suggestion, TRUE);
   g_free (run->current);
+  g_free (run->check_key);
   g_free (run);
 }
 
@@ -189,7 +207,19 @@ static void
 return_result (GTask *task)
 {
   Run *run = g_task_get_task_data (task);
+  Checked *last = &run->tester->last;
 
+  if (run->check_key != NULL && run->checking == 0 && !g_task_had_error (task))
+    {
+      g_free (last->key);
+      last->key = g_steal_pointer (&run->check_key);
+      last->checked = run->result->checked;
+      last->resolved = run->result->resolved;
+      g_free (last->miss_title);
+      last->miss_title = g_strdup (run->result->miss_title);
+      g_free (last->miss_reason);
+      last->miss_reason = g_strdup (run->result->miss_reason);
+    }
   g_task_return_pointer (task, g_steal_pointer (&run->result),
                          (GDestroyNotify) trawl_try_result_free);
   g_object_unref (task);
@@ -226,6 +256,45 @@ tester_check_cb (GObject      *object,
     return_result (task);
 }
 
+static const char *
+or_empty (const char *text)
+{
+  return text != NULL ? text : "";
+}
+
+/* What decides whether the first page's videos are found: how the recipe
+ * finds a video on a page, and which pages. */
+static char *
+check_key (Run *run)
+{
+  TrawlRecipe *recipe = run->recipe;
+  GString *key = g_string_new (NULL);
+
+  g_string_append_printf (key, "%u|%s|%s|", run->item,
+                          recipe->item_id != NULL ? g_regex_get_pattern (recipe->item_id) : "",
+                          recipe->detail_title_xpath != NULL ? recipe->detail_title_xpath : "");
+  for (guint i = 0; i < recipe->strategies->len; i++)
+    {
+      TrawlStrategy *strategy = g_ptr_array_index (recipe->strategies, i);
+      g_autofree char *headers = g_strjoinv ("\n", strategy->api_header_values);
+      g_autofree char *names = g_strjoinv ("\n", strategy->api_header_names);
+
+      g_string_append_printf (key, "[%s|%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s]", strategy->name,
+                              strategy->kind,
+                              strategy->regex != NULL ? g_regex_get_pattern (strategy->regex) : "",
+                              or_empty (strategy->xpath), or_empty (strategy->api_url),
+                              or_empty (strategy->json_path),
+                              or_empty (strategy->api_check_path),
+                              or_empty (strategy->api_check_value),
+                              or_empty (strategy->rewrite), or_empty (strategy->rewrite_to),
+                              names, headers);
+    }
+  for (guint i = 0; i < MIN (run->result->items->len, MAX_CHECKED); i++)
+    g_string_append_printf (key, "|%s", ((TrawlTryItem *) g_ptr_array_index (run->result->items,
+                                                                            i))->url);
+  return g_string_free (key, FALSE);
+}
+
 /* The chosen item was followed to its media; the first page's other items
  * are resolved as the queue would, all at once under the client's limits,
  * to count those a video is found for. */
@@ -241,6 +310,18 @@ finish (GTask *task)
         return_result (task);
       else
         g_object_unref (task);
+      return;
+    }
+
+  run->check_key = check_key (run);
+  if (g_strcmp0 (run->check_key, run->tester->last.key) == 0)
+    {
+      run->result->checked = run->tester->last.checked;
+      run->result->resolved = run->tester->last.resolved;
+      run->result->miss_title = g_strdup (run->tester->last.miss_title);
+      run->result->miss_reason = g_strdup (run->tester->last.miss_reason);
+      g_clear_pointer (&run->check_key, g_free);
+      return_result (task);
       return;
     }
 
