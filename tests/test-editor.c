@@ -433,9 +433,10 @@ test_replace (TrawlUiFixture *f,
   g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
   g_assert_cmpstr (saved, ==, second);
 
-  /* The built-in one: said too. */
+  /* The built-in one, even when it is the one opened: said too. */
   trawl_recipe_editor_set_text (editor, "[Recipe]\nName=pearvideo\n[List]\nItems=//li\n"
-                                        "Link=a/@href\n[Media a]\nXPath=//video/@src\n", FALSE);
+                                        "Link=a/@href\n[Media a]\nXPath=//video/@src\n", TRUE);
+  set_row (editor, "Title", "Changed");
   click (GTK_WIDGET (editor), "editor.save");
   TRAWL_WAIT_UNTIL (trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) != NULL);
   g_assert_nonnull (trawl_ui_find_widget (trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG),

@@ -92,6 +92,8 @@ test_broken (void)
   /* What a key file would take without a word, or say without a line
    * (found by the fresh-eyes review). */
   assert_broken ("[Recipe]\nName=x\nstray words\n", "broken.recipe:3: a line is a [Group]");
+  assert_broken ("[Recipe]\nName=x\n[Lsit]\nItems=//li\nLink=a/@href\n",
+                 "broken.recipe:3: unknown group [Lsit]");
   assert_broken ("[Recipe]\nName=x\n\n[List]\nItems=//li\nItems=//p\n",
                  "broken.recipe:6: Items appears twice");
   assert_broken ("[Recipe]\nName=x\n[List]\nItems=//li\n[List]\nLink=a/@href\n",

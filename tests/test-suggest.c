@@ -452,7 +452,7 @@ test_large_pages (void)
     g_string_append (page, "]");
   g_string_append (page, "</script><div id=l>");
   for (guint i = 0; i < 50000; i++)
-    g_string_append_printf (page, "<p class=c><a href=/w/%u.html>C%u</a></p>", i, i);
+    g_string_append_printf (page, "<p class=card><a href=/w/%u.html>C%u</a></p>", i, i);
   g_string_append (page, "</div></body></html>");
 
   suggestion = _trawl_suggest_list (page->str, page->len, "http://example.com/",

@@ -98,7 +98,8 @@ struct _TrawlRecipeEditor
 
 G_DEFINE_FINAL_TYPE (TrawlRecipeEditor, trawl_recipe_editor, ADW_TYPE_WINDOW)
 
-static void run_preview (TrawlRecipeEditor *self);
+static void run_preview  (TrawlRecipeEditor *self);
+static void update_title (TrawlRecipeEditor *self);
 
 /* g_set_str() is newer than GLib 2.74. */
 static void
@@ -260,6 +261,7 @@ reread_text (TrawlRecipeEditor *self)
       g_key_file_unref (self->keyfile);
       self->keyfile = g_steal_pointer (&keyfile);
     }
+  update_title (self);
   schedule_preview (self);
 }
 
@@ -410,6 +412,7 @@ text_changed_cb (TrawlRecipeEditor *self)
       self->keyfile = g_steal_pointer (&keyfile);
       update_form (self);
     }
+  update_title (self);
   schedule_preview (self);
 }
 
@@ -1244,7 +1247,11 @@ ask_before_replacing (TrawlRecipeEditor *self,
   g_autofree char *body = NULL;
   AdwMessageDialog *dialog;
 
-  if (existing == NULL || g_strcmp0 (self->loaded_name, trawl_recipe_get_name (recipe)) == 0)
+  /* Saving the user's own recipe again is no question; saving a built-in
+   * one makes a copy of the user's that hides it from then on. */
+  if (existing == NULL ||
+      (trawl_recipe_get_source (existing) == TRAWL_RECIPE_SOURCE_USER &&
+       g_strcmp0 (self->loaded_name, trawl_recipe_get_name (recipe)) == 0))
     return FALSE;
 
   if (trawl_recipe_get_source (existing) == TRAWL_RECIPE_SOURCE_USER)

@@ -167,12 +167,19 @@ _trawl_html_parse (const char *text,
                    gsize       length,
                    const char *url)
 {
+  htmlDocPtr doc;
+
   _trawl_xml_init ();
 
   /* The text is already UTF-8: a meta charset must not re-decode it. */
-  return htmlReadMemory (text, (int) MIN (length, G_MAXINT), url, "UTF-8",
-                         HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                         HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
+  doc = htmlReadMemory (text, (int) MIN (length, G_MAXINT), url, "UTF-8",
+                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                        HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_IGNORE_ENC);
+  /* Numbered in document order once, so that sorting a node set is not a
+   * walk of the tree per comparison (50,000 cards took minutes). */
+  if (doc != NULL)
+    xmlXPathOrderDocElems (doc);
+  return doc;
 }
 
 char *

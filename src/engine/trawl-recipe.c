@@ -423,6 +423,16 @@ load (TrawlRecipe  *self,
 {
   g_auto(GStrv) groups = NULL;
 
+  /* A misspelt group first: it is why the right one seems missing. */
+  groups = g_key_file_get_groups (loader->keyfile, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (!(g_str_has_prefix (groups[i], "Media") &&
+          (groups[i][5] == '\0' || groups[i][5] == ' ')) &&
+        !g_str_equal (groups[i], "Recipe") && !g_str_equal (groups[i], "List") &&
+        !g_str_equal (groups[i], "Detail"))
+      return fail (loader, groups[i], NULL, error, _("unknown group [%s]"), groups[i]);
+  g_clear_pointer (&groups, g_strfreev);
+
   if (!g_key_file_has_group (loader->keyfile, "Recipe"))
     return fail (loader, NULL, NULL, error, _("missing the [Recipe] group"));
 
@@ -524,8 +534,9 @@ load (TrawlRecipe  *self,
 /* What GKeyFile would take without a word, or report without a line:
  * caught here with the line, as a person sees the file. */
 static gboolean
-check_lines (const char  *text,
+check_lines (const char  *data,
              gsize        length,
+             const char  *text,
              const char  *origin,
              GError     **error)
 {
@@ -534,7 +545,8 @@ check_lines (const char  *text,
   g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   const char *bad;
 
-  if (memchr (text, '\0', length) != NULL)
+  /* @data as read, @text the same ended by a NUL (the first, if any). */
+  if (memchr (data, '\0', length) != NULL)
     {
       guint line = 1;
 
@@ -544,11 +556,11 @@ check_lines (const char  *text,
                    _("%s:%u: the file has a NUL byte; it is no text"), origin, line);
       return FALSE;
     }
-  if (!g_utf8_validate (text, length, &bad))
+  if (!g_utf8_validate (data, length, &bad))
     {
       guint line = 1;
 
-      for (const char *p = text; p < bad; p++)
+      for (const char *p = data; p < bad; p++)
         line += *p == '\n';
       g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_RECIPE,
                    _("%s:%u: the line is not UTF-8 text"), origin, line);
@@ -627,9 +639,9 @@ trawl_recipe_new_from_data (const char  *data,
       data += 3;
       length -= 3;
     }
-  if (!check_lines (data, length, origin, error))
-    return NULL;
   text = g_strndup (data, length);
+  if (!check_lines (data, length, text, origin, error))
+    return NULL;
 
   if (!g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_NONE, &local_error))
     {
