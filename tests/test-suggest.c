@@ -574,6 +574,27 @@ test_try_mixed (Fixture       *f,
   g_assert_nonnull (strstr (result->miss_reason, "No video found"));
 }
 
+/* What the fuzzer found: an element named "s:" (no XPath step can say
+ * it), and an id with a line break, which would have broken the recipe's
+ * line. Each suggestion loads and reads the list. */
+static void
+test_odd_names (void)
+{
+  const char *pages[] = {
+    "<html><body><s:><a href=/v/1>1</a><a href=/v/2>2</a><a href=/v/3>3</a></s:></body></html>",
+    "<html><body><ul id='a\nb'><li><a href=/v/1>1</a></li><li><a href=/v/2>2</a></li>"
+    "<li><a href=/v/3>3</a></li></ul></body></html>",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      g_autoptr(TrawlListPage) list = read_with_suggestion (pages[i], "http://example.com/",
+                                                            "http://example.com/", NULL);
+
+      g_assert_cmpuint (list->items->len, ==, 3);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -590,6 +611,7 @@ main (int   argc,
   g_test_add_func ("/suggest/script-forms", test_script_forms);
   g_test_add_func ("/suggest/whole-words", test_whole_words);
   g_test_add_func ("/suggest/dead-links", test_dead_links);
+  g_test_add_func ("/suggest/odd-names", test_odd_names);
   g_test_add ("/suggest/layouts", Fixture, NULL, fixture_setup, test_layouts, fixture_teardown);
   g_test_add ("/suggest/layouts-need-recipe", Fixture, NULL, fixture_setup,
               test_layouts_need_recipe, fixture_teardown);

@@ -67,6 +67,23 @@ is_element (xmlNodePtr node,
          (name == NULL || g_ascii_strcasecmp ((const char *) node->name, name) == 0);
 }
 
+/* An element's name as a step of an XPath: itself when XPath can say it,
+ * else by name() ("s:", "x:card" would need a namespace). */
+static char *
+step_name (xmlNodePtr node)
+{
+  const char *name = (const char *) node->name;
+  gboolean plain = g_ascii_isalpha (*name) || *name == '_';
+
+  for (const char *p = name; plain && *p != '\0'; p++)
+    plain = g_ascii_isalnum (*p) || *p == '_' || *p == '-' || *p == '.';
+  if (plain)
+    return g_strdup (name);
+  if (strchr (name, '\'') == NULL)
+    return g_strdup_printf ("*[name()='%s']", name);
+  return g_strdup ("*");
+}
+
 static char *
 get_attr (xmlNodePtr  node,
           const char *name)
@@ -100,11 +117,18 @@ class_words (xmlNodePtr node)
   return g_strsplit (collapsed, " ", -1);
 }
 
-/* A word safe to put between quotes in an XPath. */
+/* A word safe to put between quotes in an XPath, on one line of a key
+ * file: no quote, no line break or other control character (an id may
+ * hold anything; found by the fuzzer). */
 static gboolean
 quotable (const char *word)
 {
-  return word != NULL && *word != '\0' && strchr (word, '\'') == NULL;
+  if (word == NULL || *word == '\0')
+    return FALSE;
+  for (const char *p = word; *p != '\0'; p++)
+    if (*p == '\'' || (guchar) *p < 0x20 || *p == 0x7f)
+      return FALSE;
+  return TRUE;
 }
 
 static void
@@ -295,8 +319,10 @@ absolute_path (xmlNodePtr node)
           if (other == node)
             position = same;
         }
-      g_ptr_array_insert (steps, 0, same > 1 ? g_strdup_printf ("%s[%u]", node->name, position)
-                                            : g_strdup ((const char *) node->name));
+      g_autofree char *step = step_name (node);
+
+      g_ptr_array_insert (steps, 0, same > 1 ? g_strdup_printf ("%s[%u]", step, position)
+                                            : g_strdup (step));
     }
 
   for (guint i = 0; i < steps->len; i++)
@@ -312,7 +338,8 @@ items_xpath (xmlDocPtr  doc,
 {
   xmlNodePtr first = g_ptr_array_index (members, 0);
   xmlNodePtr parent = first->parent;
-  const char *tag = (const char *) first->name;
+  g_autofree char *tag = step_name (first);
+  g_autofree char *parent_tag = step_name (parent);
   g_auto(GStrv) words = class_words (first);
   g_auto(GStrv) parent_words = class_words (parent);
   g_autofree char *parent_id = get_attr (parent, "id");
@@ -350,7 +377,7 @@ items_xpath (xmlDocPtr  doc,
     {
       if (!quotable (parent_words[i]))
         continue;
-      candidate = g_strdup_printf ("//%s[contains(@class, '%s')]/%s", parent->name,
+      candidate = g_strdup_printf ("//%s[contains(@class, '%s')]/%s", parent_tag,
                                    parent_words[i], tag);
       if (selects_group (doc, candidate, set))
         return candidate;
@@ -368,10 +395,12 @@ relative_path (xmlNodePtr member,
                xmlNodePtr node)
 {
   g_auto(GStrv) words = NULL;
+  g_autofree char *step = NULL;
 
   if (node == member)
     return g_strdup (".");
 
+  step = step_name (node);
   words = class_words (node);
   for (guint i = 0; words[i] != NULL; i++)
     {
@@ -379,12 +408,12 @@ relative_path (xmlNodePtr member,
 
       if (!quotable (words[i]))
         continue;
-      candidate = g_strdup_printf (".//%s[contains(@class, '%s')]", node->name, words[i]);
+      candidate = g_strdup_printf (".//%s[contains(@class, '%s')]", step, words[i]);
       if (count_nodes (member->doc, member, candidate) == 1)
         return g_steal_pointer (&candidate);
     }
 
-  return g_strdup_printf (".//%s", node->name);
+  return g_strdup_printf (".//%s", step);
 }
 
 /* The anchor of each member that leads somewhere different for each: the
@@ -683,6 +712,7 @@ next_by_button (xmlDocPtr doc)
           g_autofree char *klass = get_attr (node, "class");
           g_autofree char *text = node_text (node);
           g_auto(GStrv) words = class_words (node);
+          g_autofree char *step = step_name (node);
 
           if (!word_says (klass, "more") && !word_says (text, "more") &&
               !word_says (klass, "next") && strstr (text, "更多") == NULL)
@@ -690,10 +720,10 @@ next_by_button (xmlDocPtr doc)
           for (guint k = 0; path == NULL && words[k] != NULL; k++)
             if (quotable (words[k]) &&
                 (word_says (words[k], "more") || word_says (words[k], "next")))
-              path = g_strdup_printf ("//%s[contains(@class, '%s')]/@%s", node->name, words[k],
+              path = g_strdup_printf ("//%s[contains(@class, '%s')]/@%s", step, words[k],
                                       attributes[i]);
           if (path == NULL)
-            path = g_strdup_printf ("//%s[@%s]/@%s", node->name, attributes[i], attributes[i]);
+            path = g_strdup_printf ("//%s[@%s]/@%s", step, attributes[i], attributes[i]);
         }
 
       xmlXPathFreeObject (nodes);

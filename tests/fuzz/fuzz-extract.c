@@ -1,14 +1,18 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "trawl-html-private.h"
 #include "trawl-recipe-set.h"
+#include "trawl-suggest-private.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* Any bytes as a list page and as a detail page, with the pear-video recipe
- * and with the generic extractor, under each charset path. */
+ * and with the generic extractor, under each charset path; and as the pages
+ * a recipe is suggested from, whose suggestion must load. */
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
@@ -37,6 +41,30 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       _trawl_detail_page_free (_trawl_extract_detail (NULL, body, types[i],
                                                       "http://example.org/watch/1"));
     }
+
+  {
+    gsize length;
+    g_autofree char *text = _trawl_decode_page (body, "text/html", &length);
+    TrawlListSuggestion *list = _trawl_suggest_list (text, length, "http://example.org/board/",
+                                                     "http://example.org/board/");
+    g_autofree char *media = _trawl_suggest_detail (text, length, "http://example.org/watch/1");
+
+    if (list != NULL)
+      {
+        g_autofree char *recipe_text = g_strconcat (list->text->str, media, NULL);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(TrawlRecipe) suggested = trawl_recipe_new_from_data (recipe_text, -1,
+                                                                       "suggested", &error);
+
+        /* A suggestion is always a recipe Trawl can load. */
+        if (suggested == NULL)
+          {
+            fprintf (stderr, "%s\n%s\n", error->message, recipe_text);
+            abort ();
+          }
+        _trawl_list_suggestion_free (list);
+      }
+  }
 
   return 0;
 }
