@@ -11,6 +11,7 @@
 #include "trawl-error.h"
 #include "trawl-item-row.h"
 #include "trawl-preferences-window.h"
+#include "trawl-recipe-editor.h"
 #include "trawl-test-utils.h"
 #include "trawl-ui-test-utils.h"
 #include "trawl-window.h"
@@ -949,6 +950,70 @@ test_demo_boards_forgotten (TrawlUiFixture *f,
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 }
 
+/* Ctrl+Q with a recipe not saved: the editor asks, and once its work is
+ * discarded the application goes on quitting (found by the fresh-eyes
+ * review: it stopped there, the main window open). */
+static gboolean
+quit_with_editor_cb (gpointer user_data)
+{
+  QuitRun *run = user_data;
+  GtkWindow *window = NULL;
+  TrawlRecipeEditor *editor;
+  AdwMessageDialog *dialog;
+  GtkWidget *button;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (run->app)); l != NULL;
+       l = l->next)
+    if (TRAWL_IS_WINDOW (l->data))
+      window = l->data;
+  g_assert_nonnull (window);
+  editor = trawl_window_edit_recipe (TRAWL_WINDOW (window), NULL);
+  trawl_recipe_editor_set_text (editor, "[Recipe]\nName=unsaved\n", FALSE);
+
+  g_action_group_activate_action (G_ACTION_GROUP (run->app), "quit", NULL);
+  TRAWL_WAIT_UNTIL ((dialog = find_message_dialog ()) != NULL);
+  button = find_button (GTK_WIDGET (dialog), "_Discard");
+  g_assert_nonnull (button);
+  run->quit_asked = TRUE;
+  gtk_widget_activate (button);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+quit_too_late_cb (gpointer user_data)
+{
+  g_error ("The application did not quit");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+app_activate_editor_cb (GApplication *app,
+                        QuitRun      *run)
+{
+  g_idle_add (quit_with_editor_cb, run);
+}
+
+static void
+test_quit_with_editor (TrawlUiFixture *f,
+                       gconstpointer   data)
+{
+  QuitRun run = { f, NULL, FALSE };
+  guint guard;
+  int status;
+
+  trawl_ui_close_window (f);
+  run.app = trawl_application_new ();
+  g_application_set_flags (G_APPLICATION (run.app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (run.app, "activate", G_CALLBACK (app_activate_editor_cb), &run);
+  guard = g_timeout_add_seconds (TRAWL_TEST_TIMEOUT_S, quit_too_late_cb, NULL);
+  status = g_application_run (G_APPLICATION (run.app), 0, NULL);
+  g_source_remove (guard);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (run.quit_asked);
+  g_object_unref (run.app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -976,6 +1041,7 @@ main (int   argc,
   ADD ("/app/dark", test_dark);
   ADD ("/app/partly-read", test_partly_read);
   ADD ("/app/pause-and-quit", test_pause_and_quit);
+  ADD ("/app/quit-with-editor", test_quit_with_editor);
 
   return g_test_run ();
 }

@@ -411,7 +411,11 @@ quit_action (GSimpleAction *action,
   /* Recipe editors first: one with unsaved work asks, and stays. */
   for (GList *l = windows; l != NULL; l = l->next)
     if (TRAWL_IS_RECIPE_EDITOR (l->data))
-      gtk_window_close (l->data);
+      {
+        /* Asked about unsaved work, it goes on quitting once answered. */
+        g_object_set_data (l->data, "trawl-quitting", GINT_TO_POINTER (TRUE));
+        gtk_window_close (l->data);
+      }
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     editing |= TRAWL_IS_RECIPE_EDITOR (l->data) && gtk_widget_get_visible (l->data);
   if (editing)

@@ -1445,13 +1445,25 @@ discard_response_cb (AdwMessageDialog  *dialog,
         return;
     }
   else if (!g_str_equal (response, "discard"))
-    return;
+    {
+      g_object_set_data (G_OBJECT (self), "trawl-quitting", NULL);
+      return;
+    }
 
   /* GTK keeps the dialog's parent without a reference until the dialog's
    * dispose: let go of it before the editor goes. */
   gtk_window_set_transient_for (GTK_WINDOW (dialog), NULL);
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_object_set_data (G_OBJECT (self), "trawl-discard", GINT_TO_POINTER (TRUE));
+  if (g_object_get_data (G_OBJECT (self), "trawl-quitting") != NULL &&
+      gtk_window_get_application (GTK_WINDOW (self)) != NULL)
+    {
+      GApplication *application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+      gtk_window_close (GTK_WINDOW (self));
+      g_action_group_activate_action (G_ACTION_GROUP (application), "quit", NULL);
+      return;
+    }
   gtk_window_close (GTK_WINDOW (self));
 }
 
