@@ -64,6 +64,7 @@ struct _TrawlRecipeEditor
   char              *origin;    /* the file's name in messages */
   char              *hint;      /* what the message line says when nothing is wrong */
   char              *loaded_name; /* the name of the recipe opened, saved over without asking */
+  GCancellable      *suggest_cancellable;
   GHashTable        *covers;    /* cover URL → GdkTexture, or NULL while on its way */
   GCancellable      *covers_cancellable;
   guint              preview_source;
@@ -1098,12 +1099,13 @@ editor_suggest_cb (GObject      *object,
   g_autofree char *text = trawl_recipe_tester_suggest_finish (TRAWL_RECIPE_TESTER (object),
                                                               result, &error);
 
+  /* Closed meanwhile: nothing to show it in. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.suggest", TRUE);
   if (text == NULL)
     {
       self->suggesting = FALSE;
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       show_message (self, error->message, TRUE);
       return;
     }
@@ -1140,8 +1142,8 @@ trawl_recipe_editor_suggest (TrawlRecipeEditor *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.suggest", FALSE);
   set_hint (self, NULL);
   show_message (self, _("Reading the board’s pages…"), FALSE);
-  trawl_recipe_tester_suggest_async (self->tester, url, self->cancellable, editor_suggest_cb,
-                                     g_object_ref (self));
+  trawl_recipe_tester_suggest_async (self->tester, url, self->suggest_cancellable,
+                                     editor_suggest_cb, g_object_ref (self));
 }
 
 const TrawlTryResult *
@@ -1509,6 +1511,11 @@ trawl_recipe_editor_dispose (GObject *object)
   g_clear_handle_id (&self->preview_source, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->covers_cancellable);
+  g_cancellable_cancel (self->suggest_cancellable);
+  /* What is on its way may hold the editor a moment longer: not the queue
+   * (it must be gone as soon as the application lets go of it). */
+  g_clear_object (&self->queue);
+  g_clear_object (&self->board);
   gtk_widget_dispose_template (GTK_WIDGET (self), TRAWL_TYPE_RECIPE_EDITOR);
 
   G_OBJECT_CLASS (trawl_recipe_editor_parent_class)->dispose (object);
@@ -1524,6 +1531,7 @@ trawl_recipe_editor_finalize (GObject *object)
   g_clear_object (&self->tester);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->covers_cancellable);
+  g_clear_object (&self->suggest_cancellable);
   g_clear_pointer (&self->covers, g_hash_table_unref);
   g_clear_pointer (&self->keyfile, g_key_file_unref);
   g_clear_pointer (&self->result, trawl_try_result_free);
@@ -1597,6 +1605,7 @@ trawl_recipe_editor_init (TrawlRecipeEditor *self)
   self->origin = g_strdup (_("recipe"));
   self->covers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, unref_texture);
   self->covers_cancellable = g_cancellable_new ();
+  self->suggest_cancellable = g_cancellable_new ();
 
   for (guint i = 0; i < N_FIELDS; i++)
     g_signal_connect (self->rows[i], "changed", G_CALLBACK (field_changed_cb), self);
