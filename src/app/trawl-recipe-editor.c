@@ -544,6 +544,36 @@ add_row (GtkListBox *list,
   return row;
 }
 
+/* Work on its way (a preview, a suggestion, a cover): it holds neither
+ * the editor nor its window, so a closed editor goes at once, and the
+ * queue it was given with it. */
+typedef struct
+{
+  GWeakRef  editor;
+  char     *url;
+} Pending;
+
+static Pending *
+pending_new (TrawlRecipeEditor *self,
+             const char        *url)
+{
+  Pending *pending = g_new0 (Pending, 1);
+
+  g_weak_ref_init (&pending->editor, self);
+  pending->url = g_strdup (url);
+  return pending;
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_weak_ref_clear (&pending->editor);
+  g_free (pending->url);
+  g_free (pending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pending, pending_free)
+
 static void
 unref_texture (gpointer texture)
 {
@@ -594,42 +624,27 @@ editor_cover_decoded_cb (GObject      *object,
                          GAsyncResult *result,
                          gpointer      user_data)
 {
-  TrawlRecipeEditor *self = TRAWL_RECIPE_EDITOR (object);
-  g_autofree char *url = user_data;
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(TrawlRecipeEditor) self = g_weak_ref_get (&pending->editor);
   g_autoptr(GdkTexture) texture = g_task_propagate_pointer (G_TASK (result), NULL);
 
+  if (self == NULL)
+    return;
   if (texture == NULL)
     {
-      g_hash_table_remove (self->covers, url);
+      g_hash_table_remove (self->covers, pending->url);
       return;
     }
-  g_hash_table_replace (self->covers, g_strdup (url), g_object_ref (texture));
-  show_cover (self, url, texture);
+  g_hash_table_replace (self->covers, g_strdup (pending->url), g_object_ref (texture));
+  show_cover (self, pending->url, texture);
 }
-
-/* A cover on its way: it holds neither the editor nor its window. */
-typedef struct
-{
-  GWeakRef  editor;
-  char     *url;
-} Cover;
-
-static void
-cover_free (Cover *cover)
-{
-  g_weak_ref_clear (&cover->editor);
-  g_free (cover->url);
-  g_free (cover);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Cover, cover_free)
 
 static void
 editor_cover_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(Cover) cover = user_data;
+  g_autoptr(Pending) cover = user_data;
   g_autoptr(TrawlRecipeEditor) self = g_weak_ref_get (&cover->editor);
   g_autoptr(GBytes) bytes = NULL;
   GTask *task;
@@ -644,8 +659,8 @@ editor_cover_cb (GObject      *object,
       return;
     }
 
-  task = g_task_new (self, self->covers_cancellable, editor_cover_decoded_cb,
-                     g_strdup (cover->url));
+  task = g_task_new (NULL, self->covers_cancellable, editor_cover_decoded_cb,
+                     pending_new (self, cover->url));
   g_task_set_task_data (task, g_bytes_ref (bytes), (GDestroyNotify) g_bytes_unref);
   g_task_run_in_thread (task, cover_decode_thread);
   g_object_unref (task);
@@ -659,7 +674,6 @@ cover_picture (TrawlRecipeEditor *self,
 {
   GtkWidget *picture = gtk_picture_new ();
   GdkTexture *texture;
-  Cover *cover;
 
   gtk_widget_set_size_request (picture, 64, 36);
   gtk_widget_set_margin_top (picture, 6);
@@ -678,12 +692,10 @@ cover_picture (TrawlRecipeEditor *self,
       return picture;
     }
 
-  cover = g_new0 (Cover, 1);
-  g_weak_ref_init (&cover->editor, self);
-  cover->url = g_strdup (item->thumbnail);
   g_hash_table_insert (self->covers, g_strdup (item->thumbnail), NULL);
   trawl_recipe_tester_fetch_cover_async (self->tester, self->result->list_url, item->thumbnail,
-                                         self->covers_cancellable, editor_cover_cb, cover);
+                                         self->covers_cancellable, editor_cover_cb,
+                                         pending_new (self, item->thumbnail));
   return picture;
 }
 
@@ -890,13 +902,17 @@ editor_run_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(TrawlRecipeEditor) self = user_data;
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(TrawlRecipeEditor) self = g_weak_ref_get (&pending->editor);
   g_autoptr(GError) error = NULL;
   TrawlTryResult *found = trawl_recipe_tester_run_finish (TRAWL_RECIPE_TESTER (object), result,
                                                           &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_pointer (&found, trawl_try_result_free);
+      return;
+    }
 
   self->running = FALSE;
   gtk_spinner_stop (self->spinner);
@@ -997,7 +1013,7 @@ run_preview (TrawlRecipeEditor *self)
       gtk_spinner_start (self->spinner);
     }
   trawl_recipe_tester_run_async (self->tester, recipe, url, self->item, self->cancellable,
-                                 editor_run_cb, g_object_ref (self));
+                                 editor_run_cb, pending_new (self, NULL));
 }
 
 static void
@@ -1094,13 +1110,14 @@ editor_suggest_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(TrawlRecipeEditor) self = user_data;
+  g_autoptr(Pending) pending = user_data;
+  g_autoptr(TrawlRecipeEditor) self = g_weak_ref_get (&pending->editor);
   g_autoptr(GError) error = NULL;
   g_autofree char *text = trawl_recipe_tester_suggest_finish (TRAWL_RECIPE_TESTER (object),
                                                               result, &error);
 
   /* Closed meanwhile: nothing to show it in. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.suggest", TRUE);
   if (text == NULL)
@@ -1143,7 +1160,7 @@ trawl_recipe_editor_suggest (TrawlRecipeEditor *self)
   set_hint (self, NULL);
   show_message (self, _("Reading the board’s pages…"), FALSE);
   trawl_recipe_tester_suggest_async (self->tester, url, self->suggest_cancellable,
-                                     editor_suggest_cb, g_object_ref (self));
+                                     editor_suggest_cb, pending_new (self, NULL));
 }
 
 const TrawlTryResult *
