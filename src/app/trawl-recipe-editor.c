@@ -250,9 +250,11 @@ schedule_preview (TrawlRecipeEditor *self)
   self->preview_source = g_timeout_add (PREVIEW_DELAY_MS, preview_cb, self);
 }
 
-/* The file text was set from the form: what it now holds is read. */
+/* What the file text now holds is read; the form's rows follow
+ * (@update_rows) unless the text was set from them. */
 static void
-reread_text (TrawlRecipeEditor *self)
+reread_text (TrawlRecipeEditor *self,
+             gboolean           update_rows)
 {
   g_autofree char *text = trawl_recipe_editor_get_text (self);
   g_autoptr(GKeyFile) keyfile = g_key_file_new ();
@@ -261,6 +263,8 @@ reread_text (TrawlRecipeEditor *self)
     {
       g_key_file_unref (self->keyfile);
       self->keyfile = g_steal_pointer (&keyfile);
+      if (update_rows)
+        update_form (self);
     }
   update_title (self);
   schedule_preview (self);
@@ -333,7 +337,7 @@ edit_text (TrawlRecipeEditor *self,
   self->syncing = TRUE;
   gtk_text_buffer_set_text (text_buffer (self), joined, -1);
   self->syncing = FALSE;
-  reread_text (self);
+  reread_text (self, FALSE);
 }
 
 /* An emptied row keeps its key (Key=), so it stays where it was. */
@@ -399,22 +403,8 @@ media_changed_cb (TrawlRecipeEditor *self)
 static void
 text_changed_cb (TrawlRecipeEditor *self)
 {
-  g_autoptr(GKeyFile) keyfile = NULL;
-  g_autofree char *text = NULL;
-
-  if (self->syncing)
-    return;
-
-  text = trawl_recipe_editor_get_text (self);
-  keyfile = g_key_file_new ();
-  if (g_key_file_load_from_data (keyfile, text, -1, G_KEY_FILE_KEEP_COMMENTS, NULL))
-    {
-      g_key_file_unref (self->keyfile);
-      self->keyfile = g_steal_pointer (&keyfile);
-      update_form (self);
-    }
-  update_title (self);
-  schedule_preview (self);
+  if (!self->syncing)
+    reread_text (self, TRUE);
 }
 
 static void
