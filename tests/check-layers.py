@@ -27,7 +27,7 @@ LAYERS = [
     ("files", ["trawl-part", "trawl-paths"]),
     ("http", ["trawl-http", "trawl-proxy-resolver", "trawl-client", "trawl-client-fetch"]),
     ("workers", ["trawl-crawler", "trawl-resolver", "trawl-segment", "trawl-hls",
-                 "trawl-transfer", "trawl-recipe-tester"]),
+                 "trawl-transfer", "trawl-recipe-tester", "trawl-backend", "trawl-aria2"]),
     ("scheduler", ["trawl-queue", "trawl-queue-state"]),
 ]
 

@@ -28,6 +28,8 @@ SoupMessage   *_trawl_client_new_message      (TrawlClient   *self,
                                                TrawlBoard    *board,
                                                const char    *referer);
 guint          _trawl_client_get_timeout      (TrawlClient   *self);
+char          *_trawl_client_get_cookies      (TrawlClient   *self,
+                                               const char    *url);
 guint64        _trawl_client_get_min_split_size (TrawlClient *self);
 guint          _trawl_client_get_in_flight    (TrawlClient   *self,
                                                GUri          *uri);

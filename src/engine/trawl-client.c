@@ -666,6 +666,25 @@ _trawl_client_new_message (TrawlClient *self,
 }
 
 /**
+ * _trawl_client_get_cookies:
+ *
+ * Returns: (transfer full) (nullable): the Cookie header the user's
+ *   cookies file gives @url, for a download another program makes
+ */
+char *
+_trawl_client_get_cookies (TrawlClient *self,
+                           const char  *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  SoupSessionFeature *jar;
+
+  if (uri == NULL)
+    return NULL;
+  jar = soup_session_get_feature (get_session (self), SOUP_TYPE_COOKIE_JAR);
+  return jar != NULL ? soup_cookie_jar_get_cookies (SOUP_COOKIE_JAR (jar), uri, TRUE) : NULL;
+}
+
+/**
  * _trawl_client_should_retry:
  * @attempt: the tries made so far
  * @error: why the last one failed

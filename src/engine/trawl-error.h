@@ -24,6 +24,8 @@ G_BEGIN_DECLS
  * @TRAWL_ERROR_STREAM: a stream (HLS playlist) that cannot be saved as it is:
  *   live, encrypted for DRM, or in a form Trawl does not read
  * @TRAWL_ERROR_GONE: the server says it has no such thing (404, 410)
+ * @TRAWL_ERROR_REMOTE: the remote download backend (aria2) refused or
+ *   failed the download, or cannot say what became of it
  */
 typedef enum
 {
@@ -42,6 +44,7 @@ typedef enum
   TRAWL_ERROR_PROXY,
   TRAWL_ERROR_STREAM,
   TRAWL_ERROR_GONE,
+  TRAWL_ERROR_REMOTE,
 } TrawlError;
 
 GQuark trawl_error_quark (void);

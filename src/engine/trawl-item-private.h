@@ -41,6 +41,9 @@ GCancellable *_trawl_item_renew_cancellable (TrawlItem     *self);
 const char   *_trawl_item_get_validator    (TrawlItem      *self);
 void          _trawl_item_set_validator    (TrawlItem      *self,
                                             const char     *validator);
+const char   *_trawl_item_get_remote_id    (TrawlItem      *self);
+void          _trawl_item_set_remote_id    (TrawlItem      *self,
+                                            const char     *remote_id);
 char         *_trawl_item_archive_key      (TrawlItem      *self);
 
 void        _trawl_item_note_retry       (TrawlItem    *self,

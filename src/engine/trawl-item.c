@@ -42,6 +42,7 @@ struct _TrawlItem
 
   GCancellable   *cancellable;
   char           *validator;
+  char           *remote_id;  /* the download's id in a remote backend (an aria2 GID) */
   char           *thumbnail;  /* the list's cover image, or NULL */
   guint           duration;   /* seconds, or 0 */
 };
@@ -65,6 +66,7 @@ enum {
   PROP_TRIES,
   PROP_CONNECTIONS,
   PROP_SELECTED,
+  PROP_REMOTE_ID,
   N_PROPS
 };
 
@@ -92,6 +94,7 @@ trawl_item_finalize (GObject *object)
   g_free (self->error);
   g_clear_object (&self->cancellable);
   g_free (self->validator);
+  g_free (self->remote_id);
 
   G_OBJECT_CLASS (trawl_item_parent_class)->finalize (object);
 }
@@ -151,6 +154,9 @@ trawl_item_get_property (GObject    *object,
     case PROP_SELECTED:
       g_value_set_boolean (value, self->selected);
       break;
+    case PROP_REMOTE_ID:
+      g_value_set_string (value, self->remote_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -207,6 +213,9 @@ trawl_item_class_init (TrawlItemClass *klass)
   properties[PROP_SELECTED] =
     g_param_spec_boolean ("selected", NULL, NULL, TRUE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The download's id in a remote backend (an aria2 GID), kept with the
+   * queue so that a restart finds the download again. */
+  properties[PROP_REMOTE_ID] = g_param_spec_string ("remote-id", NULL, NULL, NULL, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -695,6 +704,20 @@ _trawl_item_set_validator (TrawlItem  *self,
                            const char *validator)
 {
   _trawl_set_str (&self->validator, validator);
+}
+
+const char *
+_trawl_item_get_remote_id (TrawlItem *self)
+{
+  return self->remote_id;
+}
+
+void
+_trawl_item_set_remote_id (TrawlItem  *self,
+                           const char *remote_id)
+{
+  if (_trawl_set_str (&self->remote_id, remote_id))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REMOTE_ID]);
 }
 
 char *

@@ -182,6 +182,7 @@ add_item (GString    *out,
   if (trawl_item_get_duration (item) > 0)
     add_int (out, "duration", trawl_item_get_duration (item));
   add_string (out, "path", trawl_item_get_path (item));
+  add_string (out, "remote-id", _trawl_item_get_remote_id (item));
   add_string (out, "state", enum_nick (item_states, state));
   add_string (out, "error", trawl_item_get_error (item));
   if (trawl_item_get_failure (item) != TRAWL_FAILURE_NONE)
@@ -758,7 +759,7 @@ read_item (JsonNode    *node,
            char       **reason)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *page, *id, *title, *media, *thumbnail, *path, *error, *failure;
+  const char *page, *id, *title, *media, *thumbnail, *path, *error, *failure, *remote_id;
   gint64 index = -1, total = -1, bytes = 0, duration = 0;
   int state = TRAWL_ITEM_PENDING;
   gboolean selected = TRUE;
@@ -791,6 +792,7 @@ read_item (JsonNode    *node,
       !member_url (object, "thumbnail", FALSE, &thumbnail, reason) ||
       !member_int (object, "duration", 0, &duration, reason) ||
       !member_string (object, "path", FALSE, &path, reason) ||
+      !member_string (object, "remote-id", FALSE, &remote_id, reason) ||
       !member_string (object, "error", FALSE, &error, reason) ||
       !member_string (object, "failure", FALSE, &failure, reason) ||
       !member_enum (object, TRAWL_TYPE_ITEM_STATE, &state, reason) ||
@@ -799,6 +801,12 @@ read_item (JsonNode    *node,
       !member_boolean (object, "selected", &selected, reason) ||
       !check_path (path, board, paths, reason))
     return NULL;
+  /* An aria2 GID: 16 hexadecimal digits, sent back to aria2 as it is. */
+  if (remote_id != NULL && !_trawl_is_remote_id (remote_id))
+    {
+      *reason = g_strdup_printf (_("“%s” is not a download’s id"), remote_id);
+      return NULL;
+    }
 
   if (path != NULL)
     g_hash_table_insert (paths, (gpointer) path, GUINT_TO_POINTER (number));
@@ -807,6 +815,7 @@ read_item (JsonNode    *node,
   _trawl_item_set_preview (item, thumbnail, (guint) MIN (duration, G_MAXUINT));
   _trawl_item_set_media_url (item, media);
   _trawl_item_set_path (item, path);
+  _trawl_item_set_remote_id (item, remote_id);
   _trawl_item_set_error (item, error);
   if (state == TRAWL_ITEM_FAILED)
     {

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <unistd.h>
 
+#include "trawl-backend-private.h"
 #include "trawl-board-private.h"
 #include "trawl-client-private.h"
 #include "trawl-crawler-private.h"
@@ -19,7 +20,6 @@
 #include "trawl-queue-private.h"
 #include "trawl-resolver-private.h"
 #include "trawl-state-counts-private.h"
-#include "trawl-transfer-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
 
@@ -37,6 +37,7 @@ struct _TrawlQueue
   TrawlArchive   *archive;
   TrawlClient    *client;
   TrawlPaths     *paths;
+  TrawlBackend   *backend;     /* NULL until asked for: the local one */
   GHashTable     *crawls;          /* TrawlBoard -> its crawl's GCancellable */
 
   guint           jobs;
@@ -70,6 +71,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (TrawlQueue, trawl_queue, G_TYPE_OBJECT,
 enum {
   PROP_0,
   PROP_CLIENT,
+  PROP_BACKEND,
   PROP_JOBS,
   PROP_MAX_PAGES,
   PROP_DOWNLOAD,
@@ -197,6 +199,7 @@ trawl_queue_finalize (GObject *object)
   g_clear_pointer (&self->active, g_hash_table_unref);
   g_clear_pointer (&self->crawls, g_hash_table_unref);
   g_clear_object (&self->paths);
+  g_clear_object (&self->backend);
   g_free (self->state_file);
 
   G_OBJECT_CLASS (trawl_queue_parent_class)->finalize (object);
@@ -214,6 +217,9 @@ trawl_queue_get_property (GObject    *object,
     {
     case PROP_CLIENT:
       g_value_set_object (value, self->client);
+      break;
+    case PROP_BACKEND:
+      g_value_set_object (value, trawl_queue_get_backend (self));
       break;
     case PROP_JOBS:
       g_value_set_uint (value, self->jobs);
@@ -256,6 +262,9 @@ trawl_queue_set_property (GObject      *object,
       /* More resolves may run at once. */
       g_signal_connect_swapped (self->client, "notify::per-host", G_CALLBACK (schedule), self);
       return;
+    case PROP_BACKEND:
+      trawl_queue_set_backend (self, g_value_get_object (value));
+      return;
     case PROP_JOBS:
       changed = _trawl_set_uint (&self->jobs, g_value_get_uint (value));
       break;
@@ -295,6 +304,9 @@ trawl_queue_class_init (TrawlQueueClass *klass)
   properties[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL, TRAWL_TYPE_CLIENT,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* Where the videos are downloaded (this computer unless set). */
+  properties[PROP_BACKEND] =
+    g_param_spec_object ("backend", NULL, NULL, TRAWL_TYPE_BACKEND, flags);
   /* Downloads at once. */
   properties[PROP_JOBS] =
     g_param_spec_uint ("jobs", NULL, NULL, 1, 64, DEFAULT_JOBS, flags | G_PARAM_CONSTRUCT);
@@ -368,6 +380,42 @@ trawl_queue_new (TrawlClient *client)
 {
   g_return_val_if_fail (client == NULL || TRAWL_IS_CLIENT (client), NULL);
   return g_object_new (TRAWL_TYPE_QUEUE, "client", client, NULL);
+}
+
+/**
+ * trawl_queue_get_backend:
+ *
+ * Returns: (transfer none): where the queue's videos are downloaded
+ */
+TrawlBackend *
+trawl_queue_get_backend (TrawlQueue *self)
+{
+  g_return_val_if_fail (TRAWL_IS_QUEUE (self), NULL);
+
+  if (self->backend == NULL)
+    self->backend = _trawl_local_backend_new (self->client, self->paths);
+  return self->backend;
+}
+
+/**
+ * trawl_queue_set_backend:
+ * @backend: (nullable): where videos are downloaded from now on, or
+ *   %NULL for this computer
+ *
+ * Downloads already running go on where they are.
+ */
+void
+trawl_queue_set_backend (TrawlQueue   *self,
+                         TrawlBackend *backend)
+{
+  g_return_if_fail (TRAWL_IS_QUEUE (self));
+  g_return_if_fail (backend == NULL || TRAWL_IS_BACKEND (backend));
+
+  if (backend == NULL && self->backend != NULL && TRAWL_IS_LOCAL_BACKEND (self->backend))
+    return;
+  if (!g_set_object (&self->backend, backend))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BACKEND]);
 }
 
 /**
@@ -552,15 +600,28 @@ enqueue (TrawlQueue *self,
     g_queue_push_tail (&self->download_queue, g_object_ref (item));
 }
 
-static void
-queue_transfer_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+/* A download on its way: the backend that runs it (the queue's may be
+ * changed meanwhile) and the queue, held weakly. */
+typedef struct
 {
-  g_autoptr(TrawlQueue) self = queue_from_weak_ref (user_data);
+  GWeakRef      queue;
+  TrawlBackend *backend;
+} Started;
+
+static void
+queue_backend_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Started *started = user_data;
+  g_autoptr(TrawlQueue) self = g_weak_ref_get (&started->queue);
+  g_autoptr(TrawlBackend) backend = started->backend;
   TrawlItem *item = TRAWL_ITEM (object);
   g_autoptr(GError) error = NULL;
-  gboolean ok = _trawl_transfer_finish (item, result, &error);
+  gboolean ok = trawl_backend_download_finish (backend, item, result, &error);
+
+  g_weak_ref_clear (&started->queue);
+  g_free (started);
 
   if (self == NULL)
     return;
@@ -600,11 +661,16 @@ static void
 start_transfer (TrawlQueue *self,
                 TrawlItem  *item)
 {
+  Started *started;
+
   self->downloading++;
   g_hash_table_add (self->active, item);
   set_state (self, item, TRAWL_ITEM_DOWNLOADING);
-  _trawl_transfer_async (self->client, self->paths, item, _trawl_item_get_cancellable (item),
-                         queue_transfer_cb, queue_weak_ref (self));
+  started = g_new0 (Started, 1);
+  g_weak_ref_init (&started->queue, self);
+  started->backend = g_object_ref (trawl_queue_get_backend (self));
+  trawl_backend_download_async (started->backend, item, _trawl_item_get_cancellable (item),
+                                queue_backend_cb, started);
 
   if (self->tick_source == 0)
     self->tick_source = g_timeout_add (TICK_MS, tick, self);
@@ -773,6 +839,9 @@ append_item (TrawlQueue *self,
   g_signal_connect_object (item, "notify::selected", G_CALLBACK (item_selected_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (item, "note", G_CALLBACK (item_note_cb), self, G_CONNECT_SWAPPED);
+  /* A remote download's id is what finds it again after a restart. */
+  g_signal_connect_object (item, "notify::remote-id", G_CALLBACK (_trawl_queue_save_later), self,
+                           G_CONNECT_SWAPPED);
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }

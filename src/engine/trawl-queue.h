@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 
 #include "trawl-archive.h"
+#include "trawl-backend.h"
 #include "trawl-board.h"
 #include "trawl-client.h"
 #include "trawl-item.h"
@@ -23,6 +24,9 @@ G_DECLARE_FINAL_TYPE (TrawlQueue, trawl_queue, TRAWL, QUEUE, GObject)
 
 TrawlQueue     *trawl_queue_new            (TrawlClient     *client);
 TrawlClient    *trawl_queue_get_client     (TrawlQueue      *self);
+TrawlBackend   *trawl_queue_get_backend    (TrawlQueue      *self);
+void            trawl_queue_set_backend    (TrawlQueue      *self,
+                                            TrawlBackend    *backend);
 TrawlBoard     *trawl_queue_add_board      (TrawlQueue      *self,
                                             const char      *url,
                                             const char      *recipe,

@@ -48,6 +48,7 @@ char    *_trawl_fd_get_xattr      (int                  fd,
                                    const char          *name);
 gboolean _trawl_is_http_token     (const char          *text);
 gboolean _trawl_is_http_value     (const char          *text);
+gboolean _trawl_is_remote_id      (const char          *text);
 
 /* State files (the archive, the saved queue) are never larger than this;
  * what a user gives (recipes, cookies) is far smaller. */

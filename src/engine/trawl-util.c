@@ -76,6 +76,18 @@ _trawl_is_http_value (const char *text)
   return TRUE;
 }
 
+/* An aria2 GID as aria2 writes it: 16 hexadecimal digits. */
+gboolean
+_trawl_is_remote_id (const char *text)
+{
+  gsize length = 0;
+
+  for (; text[length] != '\0'; length++)
+    if (!g_ascii_isxdigit (text[length]))
+      return FALSE;
+  return length == 16;
+}
+
 /* Creates the folder @path is to go in, if it is not there yet. */
 gboolean
 _trawl_make_parent (const char  *path,

@@ -1,0 +1,1387 @@
+#define G_LOG_DOMAIN "trawl-aria2"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <libsoup/soup.h>
+
+#include "trawl-aria2.h"
+#include "trawl-board-private.h"
+#include "trawl-client-private.h"
+#include "trawl-error.h"
+#include "trawl-item-private.h"
+#include "trawl-policy-private.h"
+#include "trawl-uri.h"
+#include "trawl-util-private.h"
+
+/* aria2 over JSON-RPC as a download backend: each resolved video is handed
+ * to aria2 with aria2.addUri (its headers, name and folder), followed by
+ * its GID, which the item keeps (and the queue saves), so that a restart
+ * of either side finds it again. Calls go by HTTP POST; aria2's WebSocket
+ * only tells when a download stops, so that the answer comes at once.
+ * Progress is asked for all downloads in one system.multicall, twice a
+ * second at most. */
+
+#define POLL_MS 500
+#define RECONNECT_BASE_MS 1000
+#define RPC_TIMEOUT_S 30
+
+/* Wrong secret, or not aria2 at all: nothing is sent again. */
+#define FAULT_UNAUTHORIZED "Unauthorized"
+
+typedef enum
+{
+  LINK_IDLE,
+  LINK_CONNECTING,
+  LINK_UP,
+  LINK_DOWN,
+  LINK_REFUSED,
+} Link;
+
+typedef enum
+{
+  PHASE_WAITING,   /* for aria2 to answer */
+  PHASE_ASKING,    /* a call about it is out (addUri, tellStatus) */
+  PHASE_TRACKING,  /* aria2 has it; polls follow it */
+} Phase;
+
+struct _TrawlAria2
+{
+  GObject                  parent_instance;
+
+  TrawlClient             *client;
+  char                    *address;  /* as the user gave it */
+  GUri                    *rpc_uri;  /* http(s) */
+  GUri                    *ws_uri;   /* ws(s) */
+  char                    *secret;
+  char                    *dir;      /* the user's remote folder, or aria2's own */
+  SoupSession             *session;
+  SoupWebsocketConnection *websocket;
+  GCancellable            *cancellable;
+
+  Link                     link;
+  GError                  *refusal;  /* with LINK_REFUSED */
+  guint                    reconnects;
+  guint                    reconnect_source;
+  guint64                  next_id;
+
+  GList                   *downloads;  /* of Download, in the order they came */
+  guint                    poll_source;
+  gboolean                 polling;
+  gboolean                 poll_again;
+  gint64                   polled_at;
+};
+
+typedef struct
+{
+  TrawlAria2   *aria2;
+  TrawlItem    *item;
+  GTask        *task;        /* until it returns */
+  GSource      *cancel_source;
+  Phase         phase;
+  gboolean      cancelled;   /* while a call was out: acted on when it is back */
+  char         *dir;         /* where aria2 saves it, and its name there */
+  char         *out;
+} Download;
+
+static void backend_iface_init (TrawlBackendInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (TrawlAria2, trawl_aria2, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (TRAWL_TYPE_BACKEND, backend_iface_init))
+
+static void connect_link (TrawlAria2 *self);
+static void poll_soon (TrawlAria2 *self);
+static void download_go (Download *download);
+
+static void
+trawl_aria2_dispose (GObject *object)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  if (self->websocket != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->websocket, self);
+      if (soup_websocket_connection_get_state (self->websocket) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (self->websocket, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_clear_object (&self->websocket);
+    }
+  G_OBJECT_CLASS (trawl_aria2_parent_class)->dispose (object);
+}
+
+static void
+trawl_aria2_finalize (GObject *object)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+
+  g_assert (self->downloads == NULL);
+  g_clear_object (&self->client);
+  g_free (self->address);
+  g_clear_pointer (&self->rpc_uri, g_uri_unref);
+  g_clear_pointer (&self->ws_uri, g_uri_unref);
+  if (self->secret != NULL)
+    memset (self->secret, 0, strlen (self->secret));
+  g_free (self->secret);
+  g_free (self->dir);
+  g_clear_object (&self->session);
+  g_clear_object (&self->cancellable);
+  g_clear_error (&self->refusal);
+  G_OBJECT_CLASS (trawl_aria2_parent_class)->finalize (object);
+}
+
+static void
+trawl_aria2_class_init (TrawlAria2Class *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = trawl_aria2_dispose;
+  object_class->finalize = trawl_aria2_finalize;
+}
+
+static void
+trawl_aria2_init (TrawlAria2 *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->link = LINK_IDLE;
+}
+
+/* A member that is a string, or @fallback: what aria2 sends is checked
+ * like anything else from the network. */
+static const char *
+string_member (JsonObject *object,
+               const char *name,
+               const char *fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return fallback;
+  return json_node_get_string (node);
+}
+
+/* The host as a person would name it in a sentence. */
+static const char *
+host_of (TrawlAria2 *self)
+{
+  return g_uri_get_host (self->rpc_uri);
+}
+
+/* ---- One call ---------------------------------------------------------- */
+
+static GQuark
+fault_quark (void)
+{
+  return g_quark_from_static_string ("trawl-aria2-fault");
+}
+
+/* Whether @error is aria2 saying it does not know a GID. */
+static gboolean
+is_unknown_gid (const GError *error)
+{
+  return error->domain == fault_quark () && strstr (error->message, "is not found") != NULL;
+}
+
+static gboolean
+is_unreachable (const GError *error)
+{
+  return error->domain != fault_quark () && error->domain != TRAWL_ERROR &&
+         !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static char *
+call_body (TrawlAria2 *self,
+           const char *method,
+           JsonArray  *params)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *id = g_strdup_printf ("trawl-%" G_GUINT64_FORMAT, ++self->next_id);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "jsonrpc");
+  json_builder_add_string_value (builder, "2.0");
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "method");
+  json_builder_add_string_value (builder, method);
+  json_builder_set_member_name (builder, "params");
+  json_builder_add_value (builder, json_node_init_array (json_node_alloc (), params));
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, FALSE);
+}
+
+/* The parameters of a call to aria2: the secret first. */
+static JsonArray *
+params_new (TrawlAria2 *self)
+{
+  JsonArray *params = json_array_new ();
+
+  if (self->secret != NULL)
+    {
+      g_autofree char *token = g_strconcat ("token:", self->secret, NULL);
+      json_array_add_string_element (params, token);
+    }
+  return params;
+}
+
+/* aria2's "error" member as a GError, in aria2's own words. */
+static GError *
+fault_error (JsonObject *fault)
+{
+  const char *message = string_member (fault, "message", NULL);
+
+  return g_error_new_literal (fault_quark (), 1,
+                              message != NULL && *message != '\0' ? message : "error");
+}
+
+static void
+call_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TrawlAria2 *self = g_task_get_source_object (task);
+  SoupMessage *message = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
+                                                              &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *answer;
+  guint status;
+
+  if (body == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  status = soup_message_get_status (message);
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                   (gssize) g_bytes_get_size (body), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      if (status == SOUP_STATUS_UNAUTHORIZED)
+        g_task_return_error (task, g_error_new_literal (fault_quark (), 1, FAULT_UNAUTHORIZED));
+      else
+        g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
+                                 _("%s does not answer as aria2 does (%u %s)"), self->address,
+                                 status, soup_message_get_reason_phrase (message));
+      return;
+    }
+
+  answer = json_node_get_object (json_parser_get_root (parser));
+  if (json_object_has_member (answer, "error") &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (answer, "error")))
+    g_task_return_error (task, fault_error (json_object_get_object_member (answer, "error")));
+  else if (json_object_has_member (answer, "result"))
+    g_task_return_pointer (task, json_node_copy (json_object_get_member (answer, "result")),
+                           (GDestroyNotify) json_node_unref);
+  else
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
+                             _("%s does not answer as aria2 does"), self->address);
+}
+
+/* Calls @method with the secret and @params (taken). */
+static void
+call_async (TrawlAria2          *self,
+            const char          *method,
+            JsonArray           *params,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, self->cancellable, callback, user_data);
+  g_autofree char *body = call_body (self, method, params);
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessage *message = soup_message_new_from_uri (SOUP_METHOD_POST, self->rpc_uri);
+  gsize length = strlen (body);
+
+  g_task_set_source_tag (task, call_async);
+  json_array_unref (params);
+  bytes = g_bytes_new_take (g_steal_pointer (&body), length);
+  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+  g_task_set_task_data (task, message, g_object_unref);
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
+                                    self->cancellable, call_read_cb, task);
+}
+
+static JsonNode *
+call_finish (TrawlAria2    *self,
+             GAsyncResult  *result,
+             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* A call whose answer nobody waits for (a pause, forgetting a result). */
+static void
+call_ignored_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = call_finish (TRAWL_ARIA2 (object), result, &error);
+
+  if (node == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("%s: %s", (const char *) user_data, error->message);
+}
+
+static void
+call_on_gid (TrawlAria2 *self,
+             const char *method,
+             const char *gid)
+{
+  JsonArray *params = params_new (self);
+
+  json_array_add_string_element (params, gid);
+  call_async (self, method, params, call_ignored_cb, (gpointer) method);
+}
+
+/* ---- Downloads --------------------------------------------------------- */
+
+static void
+download_free (Download *download)
+{
+  g_assert (download->task == NULL);
+  g_clear_object (&download->item);
+  g_clear_object (&download->aria2);
+  g_free (download->dir);
+  g_free (download->out);
+  g_free (download);
+}
+
+/* Ends the download's task: with @error, or as done when it is NULL. */
+static void
+download_return (Download *download,
+                 GError   *error)
+{
+  TrawlAria2 *self = download->aria2;
+  g_autoptr(GTask) task = g_steal_pointer (&download->task);
+
+  g_assert (task != NULL);
+  self->downloads = g_list_remove (self->downloads, download);
+  if (download->cancel_source != NULL)
+    {
+      g_source_destroy (download->cancel_source);
+      g_clear_pointer (&download->cancel_source, g_source_unref);
+    }
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static GError *
+remote_error (const char *format,
+              ...) G_GNUC_PRINTF (1, 2);
+
+static GError *
+remote_error (const char *format,
+              ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_REMOTE, message);
+}
+
+/* What a failed call means for a video, in the user's words. */
+static GError *
+user_error (TrawlAria2   *self,
+            const GError *error)
+{
+  if (error->domain == fault_quark () && g_strcmp0 (error->message, FAULT_UNAUTHORIZED) == 0)
+    return remote_error (_("aria2 at %s refused the secret"), host_of (self));
+  if (error->domain == fault_quark ())
+    return remote_error (_("aria2 refused the download: %s"), error->message);
+  return g_error_copy (error);
+}
+
+/* What the pause, cancel or shutdown that came means for aria2's copy. */
+static void
+download_act_on_cancel (Download *download)
+{
+  TrawlAria2 *self = download->aria2;
+  const char *gid = _trawl_item_get_remote_id (download->item);
+  TrawlItemState state = trawl_item_get_state (download->item);
+
+  if (gid != NULL && state == TRAWL_ITEM_PAUSED)
+    call_on_gid (self, "aria2.forcePause", gid);
+  else if (gid != NULL && state == TRAWL_ITEM_CANCELLED)
+    {
+      call_on_gid (self, "aria2.forceRemove", gid);
+      call_on_gid (self, "aria2.removeDownloadResult", gid);
+      _trawl_item_set_remote_id (download->item, NULL);
+    }
+  /* Otherwise the queue is shutting down: aria2 goes on with it, and the
+   * next run finds it by its GID. */
+  download_return (download, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("Operation was cancelled")));
+}
+
+static gboolean
+download_cancelled_cb (GCancellable *cancellable,
+                       gpointer      user_data)
+{
+  Download *download = user_data;
+
+  g_clear_pointer (&download->cancel_source, g_source_unref);
+  if (download->phase == PHASE_ASKING)
+    download->cancelled = TRUE;
+  else
+    download_act_on_cancel (download);
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+member_int (JsonObject *status,
+            const char *name)
+{
+  const char *text = string_member (status, name, NULL);
+  guint64 value;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &value, NULL))
+    return -1;
+  return (gint64) value;
+}
+
+/* The file aria2 says it wrote, or NULL. */
+static const char *
+status_path (JsonObject *status)
+{
+  JsonArray *files;
+  JsonNode *first;
+
+  if (!json_object_has_member (status, "files") ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (status, "files")))
+    return NULL;
+  files = json_object_get_array_member (status, "files");
+  if (json_array_get_length (files) != 1)
+    return NULL;
+  first = json_array_get_element (files, 0);
+  if (!JSON_NODE_HOLDS_OBJECT (first))
+    return NULL;
+  return string_member (json_node_get_object (first), "path", NULL);
+}
+
+/* Done only when aria2 has every byte it was told of, in the file it was
+ * asked to write. */
+static GError *
+check_complete (Download   *download,
+                JsonObject *status)
+{
+  gint64 total = member_int (status, "totalLength");
+  gint64 completed = member_int (status, "completedLength");
+  const char *path = status_path (status);
+  g_autofree char *expected = g_build_filename (download->dir, download->out, NULL);
+
+  if (total <= 0 || completed != total)
+    {
+      g_autofree char *have = g_strdup_printf ("%" G_GINT64_FORMAT, completed);
+      g_autofree char *of = g_strdup_printf ("%" G_GINT64_FORMAT, total);
+
+      /* Translators: bytes that aria2 has, and the video's length. */
+      return remote_error (_("aria2 says it finished with %s of %s bytes"), have, of);
+    }
+  if (download->dir != NULL && g_strcmp0 (path, expected) != 0)
+    return remote_error (_("aria2 saved it as %s, not %s"), path ? path : "?", expected);
+  _trawl_item_set_progress (download->item, (guint64) completed, total);
+  return NULL;
+}
+
+/* Follows one status of @download's GID: progress, or its end. */
+static void
+download_status (Download   *download,
+                 JsonObject *status)
+{
+  TrawlAria2 *self = download->aria2;
+  const char *gid = _trawl_item_get_remote_id (download->item);
+  const char *state = string_member (status, "status", "");
+  gint64 total = member_int (status, "totalLength");
+  gint64 completed = member_int (status, "completedLength");
+  gint64 connections = member_int (status, "connections");
+  const char *message;
+  GError *error;
+
+  if (download->dir == NULL)
+    {
+      const char *path = status_path (status);
+
+      if (path != NULL && *path != '\0')
+        {
+          download->dir = g_path_get_dirname (path);
+          download->out = g_path_get_basename (path);
+        }
+    }
+
+  if (completed >= 0)
+    _trawl_item_set_progress (download->item, (guint64) completed, total > 0 ? total : -1);
+  _trawl_item_set_connections (download->item, connections > 0 ? (guint) connections : 0);
+
+  if (g_str_equal (state, "complete"))
+    {
+      error = check_complete (download, status);
+      call_on_gid (self, "aria2.removeDownloadResult", gid);
+      _trawl_item_set_remote_id (download->item, NULL);
+      download_return (download, error);
+    }
+  else if (g_str_equal (state, "error"))
+    {
+      message = string_member (status, "errorMessage", NULL);
+      call_on_gid (self, "aria2.removeDownloadResult", gid);
+      _trawl_item_set_remote_id (download->item, NULL);
+      download_return (download,
+                       remote_error (_("aria2 could not download it: %s (error %s)"),
+                                     message != NULL && *message != '\0' ? message : "?",
+                                     string_member (
+                                       status, "errorCode", "?")));
+    }
+  else if (g_str_equal (state, "removed"))
+    {
+      call_on_gid (self, "aria2.removeDownloadResult", gid);
+      _trawl_item_set_remote_id (download->item, NULL);
+      download_return (download, remote_error (_("The download was removed in aria2")));
+    }
+  else
+    {
+      /* Paused by someone else, or by a pause of ours that a resume
+       * overtook: the queue wants it running. */
+      if (g_str_equal (state, "paused"))
+        call_on_gid (self, "aria2.unpause", gid);
+      download->phase = PHASE_TRACKING;
+      poll_soon (self);
+    }
+}
+
+/* aria2 no longer knows the GID (it was restarted without its session, or
+ * its results were purged): done only if the file is provably there. */
+static void
+download_forgotten (Download *download)
+{
+  g_autofree char *path = download->dir != NULL
+                          ? g_build_filename (download->dir, download->out, NULL) : NULL;
+  g_autofree char *control = path != NULL ? g_strconcat (path, ".aria2", NULL) : NULL;
+  gint64 total = trawl_item_get_total (download->item);
+  GStatBuf st;
+
+  _trawl_item_set_remote_id (download->item, NULL);
+  /* Only where aria2's folder is also this computer's: a complete file
+   * has the announced length and no control file beside it. */
+  if (path != NULL && total > 0 && g_stat (path, &st) == 0 && S_ISREG (st.st_mode) &&
+      st.st_size == total && !g_file_test (control, G_FILE_TEST_EXISTS))
+    {
+      _trawl_item_set_progress (download->item, (guint64) total, total);
+      download_return (download, NULL);
+      return;
+    }
+  download_return (download,
+                   remote_error (_("aria2 no longer knows this download, so whether it "
+                                   "finished is not known; Retry hands it to aria2 again")));
+}
+
+static void
+download_asked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Download *download = user_data;
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = call_finish (self, result, &error);
+
+  download->phase = PHASE_WAITING;
+  if (answer != NULL && JSON_NODE_HOLDS_VALUE (answer) &&
+      json_node_get_value_type (answer) == G_TYPE_STRING)
+    {
+      /* addUri: the new download's GID. */
+      const char *gid = json_node_get_string (answer);
+
+      if (!_trawl_is_remote_id (gid))
+        {
+          download_return (download, remote_error (_("aria2 gave the download no usable id")));
+          return;
+        }
+      _trawl_item_set_remote_id (download->item, gid);
+      download->phase = PHASE_TRACKING;
+      if (download->cancelled)
+        download_act_on_cancel (download);
+      else
+        poll_soon (self);
+      return;
+    }
+
+  if (download->cancelled)
+    {
+      download_act_on_cancel (download);
+      return;
+    }
+  if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      download_status (download, json_node_get_object (answer));
+      return;
+    }
+  if (error != NULL && is_unknown_gid (error))
+    {
+      download_forgotten (download);
+      return;
+    }
+  if (error != NULL && is_unreachable (error))
+    {
+      /* Asked again once aria2 is back. */
+      self->link = LINK_DOWN;
+      connect_link (self);
+      return;
+    }
+  download_return (download, error != NULL ? user_error (self, error)
+                                           : remote_error (_("aria2 gave an answer Trawl "
+                                                             "does not understand")));
+}
+
+static void
+add_option (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+static void
+add_header_options (TrawlAria2  *self,
+                    TrawlItem   *item,
+                    JsonBuilder *builder)
+{
+  const char *url = trawl_item_get_media_url (item);
+  g_autoptr(SoupMessage) message = _trawl_client_new_message (
+    self->client, url, trawl_item_get_board (item), trawl_item_get_page_url (item));
+  g_autofree char *cookies = _trawl_client_get_cookies (self->client, url);
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+
+  json_builder_set_member_name (builder, "header");
+  json_builder_begin_array (builder);
+  if (cookies != NULL)
+    {
+      g_autofree char *line = g_strconcat ("Cookie: ", cookies, NULL);
+      json_builder_add_string_value (builder, line);
+    }
+  soup_message_headers_iter_init (&iter, soup_message_get_request_headers (message));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, "User-Agent") != 0 && g_ascii_strcasecmp (name, "Referer") != 0)
+      {
+        g_autofree char *line = g_strdup_printf ("%s: %s", name, value);
+        json_builder_add_string_value (builder, line);
+      }
+  json_builder_end_array (builder);
+
+  value = soup_message_headers_get_one (soup_message_get_request_headers (message), "User-Agent");
+  if (value != NULL)
+    add_option (builder, "user-agent", value);
+  value = soup_message_headers_get_one (soup_message_get_request_headers (message), "Referer");
+  if (value != NULL)
+    add_option (builder, "referer", value);
+}
+
+/* Where aria2 saves @download: the remote folder, then the board's own
+ * folder under it as it would be here, and the name reserved here. */
+static void
+download_place (Download *download)
+{
+  TrawlAria2 *self = download->aria2;
+  TrawlBoard *board = trawl_item_get_board (download->item);
+  const char *path = trawl_item_get_path (download->item);
+  const char *base = _trawl_board_get_parent_dir (board) != NULL
+                     ? _trawl_board_get_parent_dir (board) : trawl_board_get_output_dir (board);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *sub = NULL;
+
+  if (base != NULL && g_str_has_prefix (dir, base) && dir[strlen (base)] == G_DIR_SEPARATOR)
+    sub = g_strdup (dir + strlen (base) + 1);
+  g_clear_pointer (&download->dir, g_free);
+  g_clear_pointer (&download->out, g_free);
+  download->out = g_path_get_basename (path);
+  if (self->dir != NULL)
+    download->dir = sub != NULL ? g_build_filename (self->dir, sub, NULL) : g_strdup (self->dir);
+}
+
+static void
+download_add (Download *download)
+{
+  TrawlAria2 *self = download->aria2;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) options = NULL;
+  JsonArray *params = params_new (self);
+  JsonArray *uris = json_array_new ();
+  guint split = MAX (1, trawl_client_get_split (self->client));
+  g_autofree char *split_text = g_strdup_printf ("%u", split);
+  g_autofree char *conns_text = g_strdup_printf ("%u", CLAMP (MIN (split,
+                                                  trawl_client_get_per_host (self->client)),
+                                                  1, 16));
+  /* aria2 takes 1M to 1024M. */
+  g_autofree char *min_split = g_strdup_printf (
+    "%" G_GUINT64_FORMAT "M",
+    CLAMP (_trawl_client_get_min_split_size (self->client) / (1024 * 1024), 1, 1024));
+
+  download_place (download);
+  json_builder_begin_object (builder);
+  if (download->dir != NULL)
+    add_option (builder, "dir", download->dir);
+  add_option (builder, "out", download->out);
+  add_header_options (self, download->item, builder);
+  add_option (builder, "split", split_text);
+  add_option (builder, "max-connection-per-server", conns_text);
+  add_option (builder, "min-split-size", min_split);
+  /* Never another name, never over another file: a name taken in aria2's
+   * folder fails with aria2's reason. */
+  add_option (builder, "auto-file-renaming", "false");
+  add_option (builder, "allow-overwrite", "false");
+  json_builder_end_object (builder);
+  options = json_builder_get_root (builder);
+
+  json_array_add_string_element (uris, trawl_item_get_media_url (download->item));
+  json_array_add_array_element (params, uris);
+  json_array_add_element (params, g_steal_pointer (&options));
+  download->phase = PHASE_ASKING;
+  call_async (self, "aria2.addUri", params, download_asked_cb, download);
+}
+
+static void
+download_ask_status (Download *download)
+{
+  TrawlAria2 *self = download->aria2;
+  JsonArray *params = params_new (self);
+
+  json_array_add_string_element (params, _trawl_item_get_remote_id (download->item));
+  download->phase = PHASE_ASKING;
+  call_async (self, "aria2.tellStatus", params, download_asked_cb, download);
+}
+
+/* With aria2 answering: hand the video over, or find it again. */
+static void
+download_go (Download *download)
+{
+  if (_trawl_item_get_remote_id (download->item) != NULL)
+    {
+      if (download->dir == NULL)
+        download_place (download);
+      download_ask_status (download);
+    }
+  else
+    download_add (download);
+}
+
+/* ---- Following every download: polls and the WebSocket ----------------- */
+
+static JsonArray *
+status_keys (void)
+{
+  const char *keys[] = { "gid", "status", "totalLength", "completedLength", "connections",
+                         "errorCode", "errorMessage", "files" };
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    json_array_add_string_element (array, keys[i]);
+  return array;
+}
+
+static Download *
+find_download (TrawlAria2 *self,
+               const char *gid)
+{
+  for (GList *l = self->downloads; l != NULL; l = l->next)
+    {
+      Download *download = l->data;
+
+      if (download->phase == PHASE_TRACKING &&
+          g_strcmp0 (_trawl_item_get_remote_id (download->item), gid) == 0)
+        return download;
+    }
+  return NULL;
+}
+
+static void
+poll_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+  g_auto(GStrv) gids = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = call_finish (self, result, &error);
+  JsonArray *results;
+
+  self->polling = FALSE;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer == NULL || !JSON_NODE_HOLDS_ARRAY (answer))
+    {
+      if (error != NULL && is_unreachable (error))
+        {
+          self->link = LINK_DOWN;
+          connect_link (self);
+          return;
+        }
+      g_debug ("poll: %s", error != NULL ? error->message : "not an array");
+      poll_soon (self);
+      return;
+    }
+
+  results = json_node_get_array (answer);
+  for (guint i = 0; gids[i] != NULL && i < json_array_get_length (results); i++)
+    {
+      JsonNode *node = json_array_get_element (results, i);
+      Download *download = find_download (self, gids[i]);
+
+      if (download == NULL)
+        continue;
+      /* Each answer of a multicall is [result], or a fault object. */
+      if (JSON_NODE_HOLDS_ARRAY (node) && json_array_get_length (json_node_get_array (node)) == 1 &&
+          JSON_NODE_HOLDS_OBJECT (json_array_get_element (json_node_get_array (node), 0)))
+        download_status (download,
+                         json_array_get_object_element (json_node_get_array (node), 0));
+      else if (JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_autoptr(GError) fault = fault_error (json_node_get_object (node));
+
+          if (is_unknown_gid (fault))
+            download_forgotten (download);
+        }
+    }
+  poll_soon (self);
+}
+
+static void
+poll_now (TrawlAria2 *self)
+{
+  g_autoptr(GPtrArray) gids = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *params;
+  JsonArray *calls;
+
+  self->poll_again = FALSE;
+  for (GList *l = self->downloads; l != NULL; l = l->next)
+    {
+      Download *download = l->data;
+
+      if (download->phase == PHASE_TRACKING)
+        g_ptr_array_add (gids, g_strdup (_trawl_item_get_remote_id (download->item)));
+    }
+  if (gids->len == 0 || self->link != LINK_UP)
+    return;
+
+  /* system.multicall takes no secret of its own: each call carries it. */
+  params = json_array_new ();
+  calls = json_array_new ();
+  for (guint i = 0; i < gids->len; i++)
+    {
+      JsonObject *call = json_object_new ();
+      JsonArray *call_params = params_new (self);
+
+      json_array_add_string_element (call_params, g_ptr_array_index (gids, i));
+      json_array_add_array_element (call_params, status_keys ());
+      json_object_set_string_member (call, "methodName", "aria2.tellStatus");
+      json_object_set_array_member (call, "params", call_params);
+      json_array_add_object_element (calls, call);
+    }
+  json_array_add_array_element (params, calls);
+  g_ptr_array_add (gids, NULL);
+
+  self->polling = TRUE;
+  self->polled_at = g_get_monotonic_time ();
+  call_async (self, "system.multicall", params, poll_cb,
+              g_ptr_array_free (g_steal_pointer (&gids), FALSE));
+}
+
+static gboolean
+poll_timeout_cb (gpointer user_data)
+{
+  TrawlAria2 *self = user_data;
+
+  self->poll_source = 0;
+  poll_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Polls at once if the last poll is POLL_MS old, else when it is. */
+static void
+poll_soon (TrawlAria2 *self)
+{
+  gint64 wait_ms;
+
+  if (self->polling)
+    {
+      self->poll_again = TRUE;
+      return;
+    }
+  if (self->poll_source != 0 || self->link != LINK_UP)
+    return;
+  wait_ms = POLL_MS - (g_get_monotonic_time () - self->polled_at) / 1000;
+  self->poll_source = g_timeout_add (CLAMP (wait_ms, 0, POLL_MS), poll_timeout_cb, self);
+}
+
+static void
+websocket_message_cb (SoupWebsocketConnection *connection,
+                      int                      type,
+                      GBytes                  *message,
+                      TrawlAria2              *self)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+  const char *method;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (message, NULL),
+                                   (gssize) g_bytes_get_size (message), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return;
+  object = json_node_get_object (json_parser_get_root (parser));
+  method = string_member (object, "method", "");
+  /* A download started, paused, stopped, finished or failed: ask now
+   * (within the poll's rate) rather than at the next tick. */
+  if (g_str_has_prefix (method, "aria2.onDownload"))
+    {
+      if (self->poll_source != 0)
+        {
+          g_clear_handle_id (&self->poll_source, g_source_remove);
+        }
+      poll_soon (self);
+    }
+}
+
+static void
+websocket_closed_cb (SoupWebsocketConnection *connection,
+                     TrawlAria2              *self)
+{
+  g_signal_handlers_disconnect_by_data (connection, self);
+  g_clear_object (&self->websocket);
+  /* Lost with the link; polls still follow every download. */
+}
+
+static void
+websocket_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *connection =
+    soup_session_websocket_connect_finish (SOUP_SESSION (object), result, &error);
+  g_autoptr(TrawlAria2) self = g_weak_ref_get (user_data);
+
+  g_weak_ref_clear (user_data);
+  g_free (user_data);
+  if (connection == NULL)
+    {
+      /* Polls alone, then: a proxy in between may not pass WebSockets. */
+      g_debug ("No WebSocket: %s", error->message);
+      return;
+    }
+  if (self == NULL || self->websocket != NULL)
+    {
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
+      g_object_unref (connection);
+      return;
+    }
+  self->websocket = connection;
+  g_signal_connect (connection, "message", G_CALLBACK (websocket_message_cb), self);
+  g_signal_connect (connection, "closed", G_CALLBACK (websocket_closed_cb), self);
+}
+
+static void
+open_websocket (TrawlAria2 *self)
+{
+  g_autoptr(SoupMessage) message = NULL;
+  GWeakRef *ref;
+
+  if (self->websocket != NULL)
+    return;
+  message = soup_message_new_from_uri (SOUP_METHOD_GET, self->ws_uri);
+  ref = g_new0 (GWeakRef, 1);
+  g_weak_ref_init (ref, self);
+  soup_session_websocket_connect_async (self->session, message, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        self->cancellable, websocket_cb, ref);
+}
+
+/* ---- The link to aria2: connecting, losing it, refusals ---------------- */
+
+static void
+each_download_note (TrawlAria2 *self,
+                    const char *note)
+{
+  for (GList *l = self->downloads; l != NULL; l = l->next)
+    _trawl_item_note (((Download *) l->data)->item, note);
+}
+
+static gboolean
+reconnect_cb (gpointer user_data)
+{
+  TrawlAria2 *self = user_data;
+
+  self->reconnect_source = 0;
+  connect_link (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+link_lost (TrawlAria2   *self,
+           const GError *error)
+{
+  guint delay = _trawl_backoff_ms (RECONNECT_BASE_MS, self->reconnects++, 0, g_random_int ());
+  g_autofree char *note = NULL;
+
+  /* A few seconds between tries once it is clearly down, no more: a
+   * restarted aria2 is found again quickly. */
+  delay = MIN (delay, 15000);
+  self->link = LINK_DOWN;
+  note = g_strdup_printf (_("Cannot reach aria2 at %s (%s); trying again in %u s"),
+                          host_of (self), error->message, MAX (1, delay / 1000));
+  each_download_note (self, note);
+  for (GList *l = self->downloads; l != NULL; l = l->next)
+    if (((Download *) l->data)->phase != PHASE_ASKING)
+      ((Download *) l->data)->phase = PHASE_WAITING;
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  self->reconnect_source = g_timeout_add (delay, reconnect_cb, self);
+}
+
+static void
+link_refused (TrawlAria2 *self,
+              GError     *error)
+{
+  GList *downloads = g_list_copy (self->downloads);
+
+  self->link = LINK_REFUSED;
+  g_clear_error (&self->refusal);
+  self->refusal = error;
+  for (GList *l = downloads; l != NULL; l = l->next)
+    {
+      Download *download = l->data;
+
+      if (download->phase != PHASE_ASKING)
+        download_return (download, g_error_copy (error));
+    }
+  g_list_free (downloads);
+}
+
+static void
+link_up (TrawlAria2 *self)
+{
+  GList *downloads = g_list_copy (self->downloads);
+
+  self->link = LINK_UP;
+  self->reconnects = 0;
+  open_websocket (self);
+  for (GList *l = downloads; l != NULL; l = l->next)
+    {
+      Download *download = l->data;
+
+      /* Those followed before are asked about again by GID: aria2 may
+       * have been restarted meanwhile. */
+      if (download->phase != PHASE_ASKING)
+        download_go (download);
+    }
+  g_list_free (downloads);
+}
+
+static void
+connect_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = call_finish (self, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      if (self->dir == NULL)
+        {
+          const char *dir = string_member (
+            json_node_get_object (answer), "dir", NULL);
+
+          self->dir = dir != NULL && *dir != '\0' ? g_strdup (dir) : NULL;
+        }
+      link_up (self);
+    }
+  else if (error != NULL && is_unreachable (error))
+    link_lost (self, error);
+  else
+    link_refused (self, error != NULL ? user_error (self, error)
+                                      : remote_error (_("%s does not answer as aria2 does"),
+                                                      self->address));
+}
+
+/* Asks for aria2's folder: an answer proves the address and the secret. */
+static void
+connect_link (TrawlAria2 *self)
+{
+  if (self->link == LINK_CONNECTING || self->link == LINK_UP || self->link == LINK_REFUSED ||
+      self->reconnect_source != 0)
+    return;
+  self->link = LINK_CONNECTING;
+  call_async (self, "aria2.getGlobalOption", params_new (self), connect_cb, NULL);
+}
+
+/* ---- The backend ------------------------------------------------------- */
+
+static char *
+aria2_get_name (TrawlBackend *backend)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (backend);
+
+  return g_strdup_printf (_("aria2 on %s"), host_of (self));
+}
+
+static void
+aria2_download_async (TrawlBackend        *backend,
+                      TrawlItem           *item,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (backend);
+  GTask *task = g_task_new (item, cancellable, callback, user_data);
+  Download *download;
+
+  g_task_set_source_tag (task, aria2_download_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  if (g_strcmp0 (trawl_uri_media_extension (trawl_item_get_media_url (item)), ".m3u8") == 0)
+    {
+      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_STREAM,
+                               _("aria2 cannot save HLS streams; download this board on this "
+                                 "computer"));
+      g_object_unref (task);
+      return;
+    }
+  if (self->link == LINK_REFUSED)
+    {
+      g_task_return_error (task, g_error_copy (self->refusal));
+      g_object_unref (task);
+      return;
+    }
+
+  download = g_new0 (Download, 1);
+  download->aria2 = g_object_ref (self);
+  download->item = g_object_ref (item);
+  download->task = task;
+  g_task_set_task_data (task, download, (GDestroyNotify) download_free);
+  self->downloads = g_list_append (self->downloads, download);
+  if (cancellable != NULL)
+    {
+      download->cancel_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (download->cancel_source, G_SOURCE_FUNC (download_cancelled_cb),
+                             download, NULL);
+      g_source_attach (download->cancel_source, g_main_context_get_thread_default ());
+    }
+
+  if (self->link == LINK_UP)
+    download_go (download);
+  else
+    {
+      g_autofree char *note = g_strdup_printf (_("Waiting for aria2 at %s"), host_of (self));
+
+      _trawl_item_note (item, note);
+      connect_link (self);
+    }
+}
+
+static gboolean
+aria2_download_finish (TrawlBackend  *backend,
+                       TrawlItem     *item,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, item), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+backend_iface_init (TrawlBackendInterface *iface)
+{
+  iface->get_name = aria2_get_name;
+  iface->download_async = aria2_download_async;
+  iface->download_finish = aria2_download_finish;
+}
+
+/* ---- Public ------------------------------------------------------------ */
+
+static gboolean
+set_address (TrawlAria2  *self,
+             const char  *address,
+             GError     **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (address, SOUP_HTTP_URI_FLAGS, NULL);
+  const char *scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  gboolean tls;
+  const char *path;
+
+  if (scheme == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0 &&
+       g_strcmp0 (scheme, "ws") != 0 && g_strcmp0 (scheme, "wss") != 0) ||
+      g_uri_get_userinfo (uri) != NULL)
+    {
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                   _("“%s” is not an aria2 address: write it as "
+                     "http://HOST:6800/jsonrpc (or https, ws, wss)"), address);
+      return FALSE;
+    }
+  tls = g_str_equal (scheme, "https") || g_str_equal (scheme, "wss");
+  path = *g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/")
+         ? g_uri_get_path (uri) : "/jsonrpc";
+  self->rpc_uri = g_uri_build (G_URI_FLAGS_NONE, tls ? "https" : "http", NULL,
+                               g_uri_get_host (uri), g_uri_get_port (uri), path, NULL, NULL);
+  self->ws_uri = g_uri_build (G_URI_FLAGS_NONE, tls ? "wss" : "ws", NULL,
+                              g_uri_get_host (uri), g_uri_get_port (uri), path, NULL, NULL);
+  self->address = g_strdup (address);
+  return TRUE;
+}
+
+/**
+ * trawl_aria2_new:
+ * @client: whose CA file, cookies and headers the downloads use
+ * @address: aria2's RPC address: http(s)://HOST:PORT/jsonrpc or ws(s)://…
+ * @secret: (nullable): aria2's `--rpc-secret`
+ * @dir: (nullable): the folder on aria2's machine to save in, or %NULL
+ *   for aria2's own `--dir`
+ *
+ * Returns: (transfer full) (nullable): the backend, or %NULL with @error
+ *   when @address is not one
+ */
+TrawlAria2 *
+trawl_aria2_new (TrawlClient  *client,
+                 const char   *address,
+                 const char   *secret,
+                 const char   *dir,
+                 GError      **error)
+{
+  g_autoptr(TrawlAria2) self = NULL;
+  g_autofree char *ca_file = NULL;
+
+  g_return_val_if_fail (TRAWL_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (address != NULL, NULL);
+
+  self = g_object_new (TRAWL_TYPE_ARIA2, NULL);
+  if (!set_address (self, address, error))
+    return NULL;
+  self->client = g_object_ref (client);
+  self->secret = secret != NULL && *secret != '\0' ? g_strdup (secret) : NULL;
+  self->dir = dir != NULL && *dir != '\0' ? g_strdup (dir) : NULL;
+  self->session = soup_session_new_with_options ("timeout", RPC_TIMEOUT_S, "idle-timeout", 60,
+                                                 NULL);
+  g_object_get (client, "ca-file", &ca_file, NULL);
+  if (ca_file != NULL && *ca_file != '\0')
+    {
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, error);
+
+      if (database == NULL)
+        return NULL;
+      soup_session_set_tls_database (self->session, database);
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+trawl_aria2_get_address (TrawlAria2 *self)
+{
+  g_return_val_if_fail (TRAWL_IS_ARIA2 (self), NULL);
+  return self->address;
+}
+
+/**
+ * trawl_aria2_is_exposed:
+ *
+ * Returns: whether the secret and the addresses travel in the clear over
+ *   a network (http or ws to a host that is not this computer)
+ */
+gboolean
+trawl_aria2_is_exposed (TrawlAria2 *self)
+{
+  const char *host;
+  GInetAddress *inet;
+  gboolean loopback;
+
+  g_return_val_if_fail (TRAWL_IS_ARIA2 (self), FALSE);
+
+  if (g_str_equal (g_uri_get_scheme (self->rpc_uri), "https"))
+    return FALSE;
+  host = g_uri_get_host (self->rpc_uri);
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return FALSE;
+  inet = g_inet_address_new_from_string (host);
+  loopback = inet != NULL && g_inet_address_get_is_loopback (inet);
+  g_clear_object (&inet);
+  return !loopback;
+}
+
+static void
+version_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = call_finish (self, result, &error);
+  const char *version = NULL;
+
+  if (answer != NULL && JSON_NODE_HOLDS_OBJECT (answer))
+    version = string_member (json_node_get_object (answer),
+                                                          "version", NULL);
+  if (version != NULL)
+    g_task_return_pointer (task, g_strdup (version), g_free);
+  else if (error != NULL && is_unreachable (error))
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
+                             _("Cannot reach aria2 at %s: %s"), self->address, error->message);
+  else if (error != NULL)
+    g_task_return_error (task, user_error (self, error));
+  else
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
+                             _("%s does not answer as aria2 does"), self->address);
+}
+
+/**
+ * trawl_aria2_get_version_async:
+ *
+ * Asks aria2 for its version: the test of the address and the secret.
+ */
+void
+trawl_aria2_get_version_async (TrawlAria2          *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (TRAWL_IS_ARIA2 (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, trawl_aria2_get_version_async);
+  call_async (self, "aria2.getVersion", params_new (self), version_cb, task);
+}
+
+/**
+ * trawl_aria2_get_version_finish:
+ *
+ * Returns: (transfer full) (nullable): aria2's version, or %NULL with
+ *   the reason in the user's words
+ */
+char *
+trawl_aria2_get_version_finish (TrawlAria2    *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
