@@ -24,6 +24,7 @@ PROVIDERS = {
     "dbus-run-session": "dbus",  # through dbus-bin
     "nginx": "nginx-light",
     "gst-discoverer-1.0": "gstreamer1.0-plugins-base-apps",
+    "aria2c": "aria2",
 }
 POST_INSTALL = {
     "glib_compile_schemas": "glib-compile-schemas",

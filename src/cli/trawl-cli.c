@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "trawl-aria2.h"
 #include "trawl-cli-recipe.h"
 #include "trawl-client.h"
 #include "trawl-error.h"
@@ -449,6 +450,9 @@ typedef struct
   char     *limit_rate;
   char     *archive_path;
   char     *min_split_size;
+  char     *aria2;
+  char     *aria2_secret_file;
+  char     *aria2_dir;
   GStrv     headers;
   GStrv     urls;
   int       jobs;
@@ -482,6 +486,9 @@ options_clear (Options *options)
   g_free (options->archive_path);
   g_free (options->min_split_size);
   g_free (options->try_recipe);
+  g_free (options->aria2);
+  g_free (options->aria2_secret_file);
+  g_free (options->aria2_dir);
   g_strfreev (options->headers);
   g_strfreev (options->urls);
 }
@@ -553,6 +560,13 @@ parse_options (Options   *o,
     { "timeout", 'T', 0, G_OPTION_ARG_INT, &o->timeout,
       N_("Give up on a connection idle for SECONDS (default 30); it is retried"),
       N_("SECONDS") },
+    { "aria2", 0, 0, G_OPTION_ARG_STRING, &o->aria2,
+      N_("Download the videos with the aria2 at URL (its JSON-RPC address, such as "
+         "http://nas.local:6800/jsonrpc); boards are still read here"), "URL" },
+    { "aria2-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &o->aria2_secret_file,
+      N_("Read aria2’s --rpc-secret from the first line of FILE"), N_("FILE") },
+    { "aria2-dir", 0, 0, G_OPTION_ARG_STRING, &o->aria2_dir,
+      N_("Save in DIR on aria2’s machine (default: aria2’s own --dir)"), N_("DIR") },
     { "archive", 0, 0, G_OPTION_ARG_FILENAME, &o->archive_path,
       N_("Remember finished videos in FILE (default: ~/.local/share/trawl/archive.txt)"),
       N_("FILE") },
@@ -830,6 +844,77 @@ open_archive (Options       *o,
   return TRUE;
 }
 
+/* The secret from the first line of @path, or NULL having said why. */
+static char *
+read_secret (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    {
+      g_printerr (_("trawl-cli: cannot read the aria2 secret: %s\n"), error->message);
+      return NULL;
+    }
+  text[strcspn (text, "\r\n")] = '\0';
+  g_strstrip (text);
+  if (*text == '\0')
+    {
+      g_printerr (_("trawl-cli: the aria2 secret file %s is empty\n"), path);
+      return NULL;
+    }
+  return g_steal_pointer (&text);
+}
+
+static void
+aria2_version_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* The aria2 backend the options name, checked by asking aria2 for its
+ * version; NULL having said why. */
+static TrawlAria2 *
+connect_aria2 (Options     *o,
+               TrawlClient *client)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *version = NULL;
+
+  if (o->aria2_secret_file != NULL && (secret = read_secret (o->aria2_secret_file)) == NULL)
+    return NULL;
+  aria2 = trawl_aria2_new (client, o->aria2, secret, o->aria2_dir, &error);
+  if (aria2 == NULL)
+    {
+      g_printerr ("trawl-cli: --aria2: %s\n", error->message);
+      return NULL;
+    }
+  if (trawl_aria2_is_exposed (aria2))
+    g_printerr (_("trawl-cli: warning: %s is not encrypted: the secret and every video’s "
+                  "address and cookies cross the network as they are; use https or wss, "
+                  "or a tunnel\n"), o->aria2);
+
+  trawl_aria2_get_version_async (aria2, NULL, aria2_version_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  version = trawl_aria2_get_version_finish (aria2, result, &error);
+  if (version == NULL)
+    {
+      g_printerr ("trawl-cli: %s\n", error->message);
+      return NULL;
+    }
+  if (!o->quiet)
+    g_printerr (_("Downloading with aria2 %s at %s\n"), version, o->aria2);
+  return g_steal_pointer (&aria2);
+}
+
 /* Adds every board and runs until the queue is idle (or Ctrl+C). FALSE
  * when a board could not even be added. */
 static gboolean
@@ -1073,6 +1158,20 @@ main (int   argc,
       !set_number (queue, "max-pages", o.max_pages, "--max-pages"))
     return 2;
   trawl_queue_set_recipes (queue, recipes);
+
+  if (o.aria2 == NULL && (o.aria2_secret_file != NULL || o.aria2_dir != NULL))
+    {
+      g_printerr ("trawl-cli: %s\n", _("--aria2-secret-file and --aria2-dir need --aria2"));
+      return 2;
+    }
+  if (o.aria2 != NULL && !o.list)
+    {
+      g_autoptr(TrawlAria2) aria2 = connect_aria2 (&o, client);
+
+      if (aria2 == NULL)
+        return 2;
+      trawl_queue_set_backend (queue, TRAWL_BACKEND (aria2));
+    }
 
   if (!open_archive (&o, &archive))
     return 2;

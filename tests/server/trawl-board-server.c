@@ -42,6 +42,7 @@ struct _TrawlBoardServer
   guint           latency;
   gboolean        range;
   gboolean        refuse_head;    /* videos answer HEAD with 405 */
+  gboolean        video_referer;  /* videos need their detail page as Referer */
   gboolean        hostile;
   gboolean        gbk;
   guint           version;
@@ -955,6 +956,18 @@ serve_video (TrawlBoardServer  *self,
     {
       respond_status (self, msg, 404);
       return;
+    }
+
+  /* Hotlink protection, as many video hosts have. */
+  if (self->video_referer)
+    {
+      g_autofree char *expected = g_strdup_printf ("%s/video_%u", self->base, (guint) id);
+
+      if (g_strcmp0 (soup_message_headers_get_one (request, "Referer"), expected) != 0)
+        {
+          respond_status (self, msg, 403);
+          return;
+        }
     }
 
   fault = take_fault (self, (guint) id, 0);
@@ -1971,6 +1984,15 @@ trawl_board_server_set_video_rate (TrawlBoardServer *self,
                                    guint64           bytes_per_second)
 {
   self->video_rate = bytes_per_second;
+}
+
+/* Videos answer 403 unless asked for with their detail page as Referer. */
+void
+trawl_board_server_set_video_referer (TrawlBoardServer *self,
+                                      gboolean          required)
+{
+  g_return_if_fail (TRAWL_IS_BOARD_SERVER (self));
+  self->video_referer = required;
 }
 
 /* Many servers (and Python's http.server) refuse HEAD. */

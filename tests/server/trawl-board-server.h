@@ -78,6 +78,8 @@ void              trawl_board_server_set_latency    (TrawlBoardServer *self,
                                                      guint             ms);
 void              trawl_board_server_set_range      (TrawlBoardServer *self,
                                                      gboolean          supported);
+void              trawl_board_server_set_video_referer (TrawlBoardServer *self,
+                                                       gboolean          required);
 void              trawl_board_server_set_refuse_head (TrawlBoardServer *self,
                                                       gboolean          refuse);
 void              trawl_board_server_set_hostile    (TrawlBoardServer *self,
