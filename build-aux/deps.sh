@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   gcc meson ninja-build pkg-config gettext python3
   libglib2.0-dev libglib2.0-bin libsoup-3.0-dev libxml2-dev libjson-glib-dev
-  libgnutls28-dev libgtk-4-dev libadwaita-1-dev libxtst-dev adwaita-icon-theme gtk-update-icon-cache desktop-file-utils
+  libgnutls28-dev libgtk-4-dev libadwaita-1-dev libsecret-1-dev libxtst-dev adwaita-icon-theme gtk-update-icon-cache desktop-file-utils
   xvfb xauth dbus librsvg2-common fonts-noto-cjk imagemagick
   at-spi2-core python3-pyatspi  # the window read as a screen reader reads it
   clang libclang-rt-14-dev locales appstream

@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <signal.h>
 #include <string.h>
 
 #include "trawl-application.h"
+#include "trawl-aria2.h"
 #include "trawl-batch-model.h"
 #include "trawl-board-header.h"
 #include "trawl-board-private.h"
@@ -1014,6 +1016,109 @@ test_quit_with_editor (TrawlUiFixture *f,
   g_object_unref (run.app);
 }
 
+static gboolean
+is_icon_button (GtkWidget     *widget,
+                gconstpointer  icon)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), icon) == 0;
+}
+
+static gboolean
+is_action_row_titled (GtkWidget     *widget,
+                      gconstpointer  title)
+{
+  return ADW_IS_ACTION_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+/* Download On → aria2 in Preferences: a real aria2c (no secret here: the
+ * test has no keyring) downloads every video of the board into its own
+ * folder, nothing lands in this computer's, the summary names aria2, and
+ * Test Connection shows aria2's version. */
+static void
+test_aria2 (TrawlUiFixture *f,
+            gconstpointer   data)
+{
+  g_autofree char *remote = g_build_filename (f->dir, "remote", NULL);
+  g_autofree char *videos = g_build_filename (remote, "videos", NULL);
+  g_autofree char *address = NULL;
+  g_autofree char *summary = NULL;
+  g_autoptr(GSubprocess) aria2c = NULL;
+  g_autoptr(GtkWindow) preferences = NULL;
+  GtkWidget *test_row;
+  GtkWidget *button;
+  guint port = trawl_test_free_port ();
+
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  g_assert_cmpint (g_mkdir_with_parents (remote, 0700), ==, 0);
+  aria2c = trawl_test_start_aria2c (port, NULL, remote, NULL, FALSE);
+  address = g_strdup_printf ("http://127.0.0.1:%u/jsonrpc", port);
+
+  preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
+  gtk_window_set_default_size (preferences, 560, 1000);
+  gtk_window_present (preferences);
+  trawl_ui_wait_for_frame (GTK_WIDGET (preferences));
+  g_settings_set_string (f->settings, "download-on", "aria2");
+  g_settings_set_string (f->settings, "aria2-address", address);
+  g_settings_set_string (f->settings, "aria2-dir", videos);
+  TRAWL_WAIT_UNTIL (TRAWL_IS_ARIA2 (trawl_queue_get_backend (f->queue)));
+
+  test_row = trawl_ui_find_widget (GTK_WIDGET (preferences), is_action_row_titled, "Connection");
+  g_assert_nonnull (test_row);
+  button = trawl_ui_find_widget (test_row, trawl_ui_is_button_labelled, "_Test Connection");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  gtk_widget_activate (button);
+  TRAWL_WAIT_UNTIL (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (test_row)),
+                                      "Connected to aria2 1."));
+  /* The group in view: the page scrolled to its end. */
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (test_row, GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adjustment =
+      gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  }
+  trawl_ui_wait_for_frame (GTK_WIDGET (preferences));
+  trawl_ui_screenshot_widget (GTK_WIDGET (preferences), "preferences-aria2.png");
+  gtk_window_destroy (preferences);
+
+  trawl_ui_paste_board (f);
+  TRAWL_WAIT_UNTIL (trawl_ui_count_state (f->queue, TRAWL_ITEM_DONE) +
+                    trawl_ui_count_state (f->queue, TRAWL_ITEM_FAILED) == 12);
+  summary = trawl_window_get_summary (f->window);
+  g_assert_nonnull (strstr (summary, "via aria2 at 127.0.0.1"));
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *local = trawl_ui_video_path (f, i);
+      g_autofree char *name = g_path_get_basename (local);
+      g_autofree char *path = g_build_filename (videos, name, NULL);
+
+      g_assert_cmpint (trawl_item_get_state (trawl_test_item (f->queue, i)), ==,
+                       TRAWL_ITEM_DONE);
+      trawl_test_assert_video (path, trawl_board_server_item_id (i), 1024 * 1024);
+      g_assert_false (g_file_test (local, G_FILE_TEST_EXISTS));
+    }
+  trawl_ui_screenshot (f, "aria2.png");
+  /* Nothing here to open: the videos are on aria2's machine. */
+  {
+    TrawlItemRow *row = trawl_ui_find_row (GTK_WIDGET (f->window), trawl_test_item (f->queue, 0));
+    GtkWidget *open;
+
+    g_assert_nonnull (row);
+    open = trawl_ui_find_widget (GTK_WIDGET (row), is_icon_button, "video-x-generic-symbolic");
+    g_assert_nonnull (open);
+    g_assert_false (gtk_widget_get_visible (open));
+  }
+
+  g_settings_reset (f->settings, "download-on");
+  g_settings_reset (f->settings, "aria2-address");
+  g_settings_reset (f->settings, "aria2-dir");
+  g_subprocess_send_signal (aria2c, SIGTERM);
+  g_assert_true (g_subprocess_wait (aria2c, NULL, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1042,6 +1147,7 @@ main (int   argc,
   ADD ("/app/partly-read", test_partly_read);
   ADD ("/app/pause-and-quit", test_pause_and_quit);
   ADD ("/app/quit-with-editor", test_quit_with_editor);
+  ADD ("/app/aria2", test_aria2);
 
   return g_test_run ();
 }

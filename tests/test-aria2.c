@@ -3,7 +3,8 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
+
+#include <libsoup/soup.h>
 
 #include "trawl-aria2.h"
 #include "trawl-board-server.h"
@@ -32,94 +33,16 @@ typedef struct
   char             *session;
   char             *url;
   guint             notes_lost;
+  guint             notes_paused;
+  gboolean          tls;
 } Fixture;
-
-static guint
-free_port (void)
-{
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GError) error = NULL;
-  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
-
-  g_assert_no_error (error);
-  g_socket_listener_close (listener);
-  return port;
-}
-
-static void
-version_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  char **version = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *version = trawl_aria2_get_version_finish (TRAWL_ARIA2 (object), result, &error);
-  if (*version == NULL)
-    *version = g_strconcat ("!", error->message, NULL);
-}
-
-/* What aria2 at @address says when asked for its version: the version, or
- * "!" and the reason. */
-static char *
-ask_version (const char *address,
-             const char *secret)
-{
-  g_autoptr(TrawlClient) client = trawl_client_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TrawlAria2) aria2 = trawl_aria2_new (client, address, secret, NULL, &error);
-  char *version = NULL;
-
-  g_assert_no_error (error);
-  trawl_aria2_get_version_async (aria2, NULL, version_cb, &version);
-  TRAWL_WAIT_UNTIL (version != NULL);
-  return version;
-}
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 /* Starts aria2c on the fixture's port, taking up its saved session, and
  * waits until it answers. */
 static void
 start_aria2c (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-
-  /* A test that fails leaves no aria2 behind. */
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_ptr_array_add (args, g_strdup ("aria2c"));
-  g_ptr_array_add (args, g_strdup ("--no-conf"));
-  g_ptr_array_add (args, g_strdup ("--enable-rpc"));
-  g_ptr_array_add (args, g_strdup_printf ("--rpc-listen-port=%u", f->port));
-  g_ptr_array_add (args, g_strdup ("--rpc-secret=" SECRET));
-  g_ptr_array_add (args, g_strdup_printf ("--dir=%s", f->remote));
-  g_ptr_array_add (args, g_strdup_printf ("--save-session=%s", f->session));
-  if (g_file_test (f->session, G_FILE_TEST_EXISTS))
-    g_ptr_array_add (args, g_strdup_printf ("--input-file=%s", f->session));
-  g_ptr_array_add (args, g_strdup ("--quiet"));
-  g_ptr_array_add (args, NULL);
-
-  f->aria2c = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata,
-                                            &error);
-  g_assert_no_error (error);
-
-  /* Asked until it listens: a refused connection comes back at once. */
-  for (gint64 deadline = g_get_monotonic_time () + TRAWL_TEST_TIMEOUT_S * G_USEC_PER_SEC;;)
-    {
-      g_autofree char *version = ask_version (f->address, SECRET);
-
-      if (version[0] != '!')
-        break;
-      if (g_subprocess_get_identifier (f->aria2c) == NULL ||
-          g_get_monotonic_time () > deadline)
-        g_error ("aria2c does not answer: %s", version + 1);
-    }
+  f->aria2c = trawl_test_start_aria2c (f->port, SECRET, f->remote, f->session, f->tls);
 }
 
 static void
@@ -141,23 +64,35 @@ item_note_cb (TrawlQueue *queue,
 {
   if (strstr (note, "Cannot reach aria2") != NULL)
     f->notes_lost++;
+  if (strstr (note, "Paused in aria2") != NULL)
+    f->notes_paused++;
+}
+
+/* A queue downloading with aria2 (over TLS trusting @ca_file, if given). */
+static TrawlQueue *
+new_queue_full (Fixture    *f,
+                const char *secret,
+                const char *ca_file)
+{
+  TrawlQueue *queue = trawl_test_new_queue ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
+  g_autoptr(TrawlAria2) aria2 = NULL;
+
+  g_object_set (trawl_queue_get_client (queue), "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS,
+                "ca-file", ca_file, NULL);
+  aria2 = trawl_aria2_new (trawl_queue_get_client (queue), f->address, secret, folder, &error);
+  g_assert_no_error (error);
+  trawl_queue_set_backend (queue, TRAWL_BACKEND (aria2));
+  g_signal_connect (queue, "item-note", G_CALLBACK (item_note_cb), f);
+  return queue;
 }
 
 static TrawlQueue *
 new_queue (Fixture    *f,
            const char *secret)
 {
-  TrawlQueue *queue = trawl_test_new_queue ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
-  g_autoptr(TrawlAria2) aria2 = trawl_aria2_new (trawl_queue_get_client (queue), f->address,
-                                                 secret, folder, &error);
-
-  g_assert_no_error (error);
-  g_object_set (trawl_queue_get_client (queue), "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
-  trawl_queue_set_backend (queue, TRAWL_BACKEND (aria2));
-  g_signal_connect (queue, "item-note", G_CALLBACK (item_note_cb), f);
-  return queue;
+  return new_queue_full (f, secret, NULL);
 }
 
 static void
@@ -174,9 +109,10 @@ fixture_setup (Fixture       *f,
   f->dir = trawl_test_make_tmpdir ();
   f->remote = trawl_test_make_tmpdir ();
   f->session = g_build_filename (f->remote, "session.txt", NULL);
-  f->port = free_port ();
-  f->address = g_strdup_printf ("http://127.0.0.1:%u/jsonrpc", f->port);
-  if (data == NULL)
+  f->port = trawl_test_free_port ();
+  f->tls = g_strcmp0 (data, "tls") == 0;
+  f->address = g_strdup_printf ("%s://127.0.0.1:%u/jsonrpc", f->tls ? "https" : "http", f->port);
+  if (g_strcmp0 (data, "not started") != 0)
     start_aria2c (f);
 }
 
@@ -219,6 +155,15 @@ dir_is_empty (const char *path)
   return dir == NULL || g_dir_read_name (dir) == NULL;
 }
 
+/* Until every one of the @n videos is done or failed. */
+static void
+wait_finished (Fixture *f,
+               guint    n)
+{
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) +
+                    trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == n);
+}
+
 static void
 add_board (Fixture *f)
 {
@@ -240,8 +185,7 @@ test_board (Fixture       *f,
   f->queue = new_queue (f, SECRET);
   add_board (f);
 
-  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) +
-                    trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 8);
+  wait_finished (f, 8);
   for (guint i = 0; i < 8; i++)
     assert_remote_video (f, i, MiB);
   g_assert_true (dir_is_empty (f->dir));
@@ -301,8 +245,7 @@ test_aria2_restart (Fixture       *f,
 
   trawl_board_server_set_video_rate (f->server, 0);
   start_aria2c (f);
-  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) +
-                    trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 4);
+  wait_finished (f, 4);
   for (guint i = 0; i < 4; i++)
     assert_remote_video (f, i, 4 * MiB);
 }
@@ -336,8 +279,7 @@ test_trawl_restart (Fixture       *f,
   trawl_queue_set_state_file (f->queue, state);
   g_assert_true (trawl_queue_restore (f->queue, &error));
   g_assert_no_error (error);
-  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) +
-                    trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 3);
+  wait_finished (f, 3);
   for (guint i = 0; i < 3; i++)
     assert_remote_video (f, i, 4 * MiB);
   /* Each video was asked of the server by one download only. */
@@ -350,7 +292,7 @@ static void
 test_wrong_secret (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autofree char *version = ask_version (f->address, "not-the-secret");
+  g_autofree char *version = trawl_test_aria2_version (f->address, "not-the-secret", NULL);
 
   g_assert_cmpstr (version, ==, "!aria2 at 127.0.0.1 refused the secret");
 
@@ -369,7 +311,7 @@ static void
 test_unreachable (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autofree char *version = ask_version (f->address, SECRET);
+  g_autofree char *version = trawl_test_aria2_version (f->address, SECRET, NULL);
   g_autofree char *expected = g_strdup_printf ("!Cannot reach aria2 at %s: ", f->address);
 
   g_assert_true (g_str_has_prefix (version, expected));
@@ -382,10 +324,112 @@ test_unreachable (Fixture       *f,
   g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED), ==, 0);
 
   start_aria2c (f);
-  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_DONE) +
-                    trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 2);
+  wait_finished (f, 2);
   assert_remote_video (f, 0, MiB);
   assert_remote_video (f, 1, MiB);
+}
+
+/* Calls aria2 as another tool would (AriaNg): @method on @gid. */
+static void
+call_aria2 (Fixture    *f,
+            const char *method,
+            const char *gid)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_POST, f->address);
+  g_autofree char *body = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":\"t\",\"method\":\"%s\","
+                                           "\"params\":[\"token:" SECRET "\",\"%s\"]}",
+                                           method, gid);
+  g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
+  answer = soup_session_send_and_read (session, message, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+}
+
+/* Paused in aria2 by another tool: Trawl says so and leaves it paused
+ * (no video request reaches the server), and it finishes once resumed
+ * there. */
+static void
+test_paused_elsewhere (Fixture       *f,
+                       gconstpointer  data)
+{
+  TrawlItem *item;
+  g_autofree char *gid = NULL;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  trawl_board_server_set_video_rate (f->server, MiB);
+  f->queue = new_queue (f, SECRET);
+  add_board (f);
+
+  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
+                    trawl_item_get_bytes (item) > 0);
+  g_object_get (item, "remote-id", &gid, NULL);
+  g_assert_nonnull (gid);
+  call_aria2 (f, "aria2.forcePause", gid);
+  TRAWL_WAIT_UNTIL (f->notes_paused == 1 &&
+                    trawl_board_server_get_videos_in_flight (f->server) == 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DOWNLOADING);
+
+  trawl_board_server_set_video_rate (f->server, 0);
+  call_aria2 (f, "aria2.unpause", gid);
+  TRAWL_WAIT_UNTIL (trawl_item_is_finished (item));
+  assert_remote_video (f, 0, 4 * MiB);
+}
+
+/* aria2 over TLS: with its CA given (--ca-file) the board lands; without,
+ * each video fails saying the certificate is not trusted, at once. */
+static void
+test_tls (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "fixtures", "tls", "ca.pem", NULL);
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, MiB);
+  f->queue = new_queue (f, SECRET);
+  add_board (f);
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 2);
+  g_assert_true (g_str_has_prefix (trawl_item_get_error (trawl_test_item (f->queue, 0)),
+                                   "The certificate of aria2 at 127.0.0.1 is not trusted"));
+  g_assert_cmpuint (f->notes_lost, ==, 0);
+  trawl_test_drop_queue (&f->queue);
+
+  f->queue = new_queue_full (f, SECRET, ca);
+  add_board (f);
+  wait_finished (f, 2);
+  assert_remote_video (f, 0, MiB);
+  assert_remote_video (f, 1, MiB);
+}
+
+/* A folder aria2 cannot write in: each video fails with aria2's reason,
+ * on one line. */
+static void
+test_refused_dir (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *file = g_build_filename (f->remote, "a-file", NULL);
+  g_autofree char *under = g_build_filename (file, "videos", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = NULL;
+  const char *reason;
+
+  g_assert_true (g_file_set_contents (file, "", 0, NULL));
+  trawl_board_server_set_items (f->server, 1);
+  f->queue = new_queue (f, SECRET);
+  aria2 = trawl_aria2_new (trawl_queue_get_client (f->queue), f->address, SECRET, under, &error);
+  g_assert_no_error (error);
+  trawl_queue_set_backend (f->queue, TRAWL_BACKEND (aria2));
+  add_board (f);
+  TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 1);
+  reason = trawl_item_get_error (trawl_test_item (f->queue, 0));
+  g_assert_true (g_str_has_prefix (reason, "aria2 could not download it: it cannot write in its "
+                                           "folder (error 18: "));
+  g_assert_null (strchr (reason, '\n'));
 }
 
 typedef struct
@@ -441,7 +485,8 @@ test_cli (Fixture       *f,
 {
   g_autofree char *secret = g_build_filename (f->remote, "secret", NULL);
   g_autofree char *wrong = g_strconcat (secret, "-wrong", NULL);
-  g_autofree char *nowhere = g_strdup_printf ("http://127.0.0.1:%u/jsonrpc", free_port ());
+  g_autofree char *nowhere = g_strdup_printf ("http://127.0.0.1:%u/jsonrpc",
+                                              trawl_test_free_port ());
   Run run = { 0 };
 
   trawl_board_server_set_items (f->server, 3);
@@ -488,6 +533,9 @@ main (int   argc,
   ADD ("/aria2/wrong-secret", test_wrong_secret, NULL);
   ADD ("/aria2/unreachable", test_unreachable, "not started");
   ADD ("/aria2/cli", test_cli, NULL);
+  ADD ("/aria2/paused-elsewhere", test_paused_elsewhere, NULL);
+  ADD ("/aria2/tls", test_tls, "tls");
+  ADD ("/aria2/refused-dir", test_refused_dir, NULL);
 
   return g_test_run ();
 }

@@ -4,7 +4,10 @@
 
 #include <glib/gstdio.h>
 #include <locale.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
+#include "trawl-aria2.h"
 #include "trawl-board-server.h"
 #include "trawl-test-utils.h"
 
@@ -217,4 +220,115 @@ trawl_test_count_requests (TrawlBoardServer *server)
   for (guint kind = 0; kind < TRAWL_N_REQUEST_KINDS; kind++)
     n += trawl_board_server_get_requests (server, kind);
   return n;
+}
+
+/* A port nothing listens on (at the moment of asking). */
+guint
+trawl_test_free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static void
+aria2_version_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  char **version = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *version = trawl_aria2_get_version_finish (TRAWL_ARIA2 (object), result, &error);
+  if (*version == NULL)
+    *version = g_strconcat ("!", error->message, NULL);
+}
+
+/* What aria2 at @address says when asked for its version: the version, or
+ * "!" and the reason. */
+char *
+trawl_test_aria2_version (const char *address,
+                          const char *secret,
+                          const char *ca_file)
+{
+  g_autoptr(TrawlClient) client = g_object_new (TRAWL_TYPE_CLIENT, "ca-file", ca_file, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = trawl_aria2_new (client, address, secret, NULL, &error);
+  char *version = NULL;
+
+  g_assert_no_error (error);
+  trawl_aria2_get_version_async (aria2, NULL, aria2_version_cb, &version);
+  TRAWL_WAIT_UNTIL (version != NULL);
+  return version;
+}
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* A real aria2c answering JSON-RPC on @port (with @secret, if any), saving
+ * in @dir, keeping its session in @session and taking it up if it is
+ * there; over TLS with the test certificate when @tls. Returned once it
+ * answers. */
+GSubprocess *
+trawl_test_start_aria2c (guint       port,
+                         const char *secret,
+                         const char *dir,
+                         const char *session,
+                         gboolean    tls)
+{
+  g_autofree char *certificate = g_test_build_filename (G_TEST_DIST, "fixtures", "tls",
+                                                        "server-with-key.pem", NULL);
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "fixtures", "tls", "ca.pem", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *address = g_strdup_printf ("%s://127.0.0.1:%u/jsonrpc",
+                                              tls ? "https" : "http", port);
+  GSubprocess *aria2c;
+
+  /* A test that fails leaves no aria2 behind. */
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_ptr_array_add (args, g_strdup ("aria2c"));
+  g_ptr_array_add (args, g_strdup ("--no-conf"));
+  g_ptr_array_add (args, g_strdup ("--enable-rpc"));
+  g_ptr_array_add (args, g_strdup_printf ("--rpc-listen-port=%u", port));
+  if (secret != NULL)
+    g_ptr_array_add (args, g_strdup_printf ("--rpc-secret=%s", secret));
+  g_ptr_array_add (args, g_strdup_printf ("--dir=%s", dir));
+  if (session != NULL)
+    {
+      g_ptr_array_add (args, g_strdup_printf ("--save-session=%s", session));
+      if (g_file_test (session, G_FILE_TEST_EXISTS))
+        g_ptr_array_add (args, g_strdup_printf ("--input-file=%s", session));
+    }
+  if (tls)
+    {
+      g_ptr_array_add (args, g_strdup ("--rpc-secure=true"));
+      g_ptr_array_add (args, g_strdup_printf ("--rpc-certificate=%s", certificate));
+      g_ptr_array_add (args, g_strdup_printf ("--rpc-private-key=%s", certificate));
+    }
+  g_ptr_array_add (args, g_strdup ("--quiet"));
+  g_ptr_array_add (args, NULL);
+
+  aria2c = g_subprocess_launcher_spawnv (launcher, (const char * const *) args->pdata, &error);
+  g_assert_no_error (error);
+
+  /* Asked until it listens: a refused connection comes back at once. */
+  for (gint64 deadline = g_get_monotonic_time () + TRAWL_TEST_TIMEOUT_S * G_USEC_PER_SEC;;)
+    {
+      g_autofree char *version = trawl_test_aria2_version (address, secret, tls ? ca : NULL);
+
+      if (version[0] != '!')
+        break;
+      if (g_subprocess_get_identifier (aria2c) == NULL || g_get_monotonic_time () > deadline)
+        g_error ("aria2c does not answer: %s", version + 1);
+    }
+  return aria2c;
 }

@@ -31,6 +31,15 @@ void        trawl_test_assert_video  (const char         *path,
                                       guint               id,
                                       guint64             size);
 guint       trawl_test_count_requests (TrawlBoardServer  *server);
+guint       trawl_test_free_port     (void);
+char       *trawl_test_aria2_version (const char         *address,
+                                      const char         *secret,
+                                      const char         *ca_file);
+GSubprocess *trawl_test_start_aria2c (guint               port,
+                                      const char         *secret,
+                                      const char         *dir,
+                                      const char         *session,
+                                      gboolean            tls);
 
 /* Runs the main context until EXPR holds; fails the test (with EXPR in the
  * message) if it has not after TRAWL_TEST_TIMEOUT_S, or SECONDS. */

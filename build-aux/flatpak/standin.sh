@@ -50,11 +50,11 @@ fi
 
 # What the app needs at run time, and what building it needs.
 runtime_packages="libglib2.0-0 libglib2.0-bin glib-networking libsoup-3.0-0 libxml2
-  libjson-glib-1.0-0 libgtk-4-1 libadwaita-1-0 librsvg2-common adwaita-icon-theme
+  libjson-glib-1.0-0 libgtk-4-1 libadwaita-1-0 libsecret-1-0 librsvg2-common adwaita-icon-theme
   fonts-dejavu-core fonts-wqy-microhei shared-mime-info ca-certificates locales"
 sdk_packages="gcc libc6-dev meson ninja-build pkg-config gettext libglib2.0-dev
   libsoup-3.0-dev libxml2-dev libjson-glib-dev libgnutls28-dev libgtk-4-dev libadwaita-1-dev
-  desktop-file-utils appstream appstream-util elfutils"
+  libsecret-1-dev desktop-file-utils appstream appstream-util elfutils"
 
 mkdir -p "$work"
 # The tree is reused while the package lists stay the same.

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "trawl-application.h"
+#include "trawl-remote.h"
 #include "trawl-board-server.h"
 #include "trawl-preferences-window.h"
 #include "trawl-recipe-editor.h"
@@ -144,6 +145,8 @@ trawl_application_create_queue (GSettings   *settings,
   trawl_queue_set_archive (queue, archive);
 
   trawl_queue_set_state_file (queue, state_path);
+  /* Before the restore, which starts what was running. */
+  trawl_remote_follow (queue, settings);
   trawl_queue_restore (queue, restore_error);
 
   return queue;

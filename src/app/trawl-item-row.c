@@ -195,6 +195,7 @@ update (TrawlItemRow *self)
   g_autofree char *description = NULL;
   gint64 total;
   gboolean review;
+  gboolean on_disk;
 
   if (item == NULL)
     return;
@@ -244,14 +245,19 @@ update (TrawlItemRow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->select_check), review);
 
+  /* A video downloaded on another machine (aria2), or deleted since,
+   * has nothing here to open. */
+  on_disk = state == TRAWL_ITEM_DONE && trawl_item_get_path (item) != NULL &&
+            g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS);
+
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button),
                           !review && !trawl_item_is_finished (item) &&
                           state != TRAWL_ITEM_PAUSED);
   gtk_widget_set_visible (GTK_WIDGET (self->resume_button), state == TRAWL_ITEM_PAUSED);
   gtk_widget_set_visible (GTK_WIDGET (self->retry_button),
                           state == TRAWL_ITEM_FAILED || state == TRAWL_ITEM_CANCELLED);
-  gtk_widget_set_visible (GTK_WIDGET (self->open_button), state == TRAWL_ITEM_DONE);
-  gtk_widget_set_visible (GTK_WIDGET (self->folder_button), state == TRAWL_ITEM_DONE);
+  gtk_widget_set_visible (GTK_WIDGET (self->open_button), on_disk);
+  gtk_widget_set_visible (GTK_WIDGET (self->folder_button), on_disk);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
                           !review && !trawl_item_is_finished (item));
   gtk_widget_set_visible (GTK_WIDGET (self->remove_button), trawl_item_is_finished (item));
@@ -265,8 +271,8 @@ update (TrawlItemRow *self)
       { "item.resume", state == TRAWL_ITEM_PAUSED },
       { "item.retry", state == TRAWL_ITEM_FAILED || state == TRAWL_ITEM_CANCELLED },
       { "item.download-again", state == TRAWL_ITEM_DONE },
-      { "item.open", state == TRAWL_ITEM_DONE },
-      { "item.show-in-folder", state == TRAWL_ITEM_DONE },
+      { "item.open", on_disk },
+      { "item.show-in-folder", on_disk },
       { "item.cancel", !review && !trawl_item_is_finished (item) },
       { "item.remove", TRUE },
       { "item.details", state == TRAWL_ITEM_FAILED && trawl_item_get_error (item) != NULL },

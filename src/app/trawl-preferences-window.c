@@ -4,8 +4,10 @@
 
 #include <glib/gi18n.h>
 
+#include "trawl-aria2.h"
 #include "trawl-open.h"
 #include "trawl-preferences-window.h"
+#include "trawl-remote.h"
 #include "trawl-uri.h"
 
 /* Every control is bound to its GSettings key; the application applies
@@ -35,6 +37,14 @@ struct _TrawlPreferencesWindow
   AdwComboRow          *quality_row;
   AdwEntryRow          *proxy_url_row;
   GtkLabel             *proxy_error_label;
+  AdwComboRow          *download_on_row;
+  AdwEntryRow          *aria2_address_row;
+  AdwPasswordEntryRow  *aria2_secret_row;
+  AdwEntryRow          *aria2_dir_row;
+  AdwActionRow         *aria2_test_row;
+  GtkButton            *aria2_test_button;
+  GtkLabel             *aria2_message_label;
+  GCancellable         *cancellable;  /* keyring and aria2 calls */
   TrawlRecipeSet       *recipes;
   GtkListBox           *recipes_list;
   GtkLabel             *recipes_problem_label;
@@ -200,6 +210,248 @@ proxy_set_mapping (const GValue       *value,
   guint selected = g_value_get_uint (value);
 
   return g_variant_new_string (nicks[MIN (selected, 2)]);
+}
+
+/* ---- Download On: this computer or aria2 ------------------------------ */
+
+static gboolean
+download_on_get_mapping (GValue   *value,
+                         GVariant *variant,
+                         gpointer  user_data)
+{
+  g_value_set_uint (value, g_str_equal (g_variant_get_string (variant, NULL), "aria2") ? 1 : 0);
+  return TRUE;
+}
+
+static GVariant *
+download_on_set_mapping (const GValue       *value,
+                         const GVariantType *type,
+                         gpointer            user_data)
+{
+  return g_variant_new_string (g_value_get_uint (value) == 1 ? "aria2" : "this-computer");
+}
+
+/* One line under the group: what is wrong (red), or a warning. */
+static void
+show_aria2_message (TrawlPreferencesWindow *self,
+                    const char             *message,
+                    gboolean                is_error)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->aria2_message_label), message != NULL);
+  gtk_label_set_text (self->aria2_message_label, message != NULL ? message : "");
+  if (is_error)
+    gtk_widget_add_css_class (GTK_WIDGET (self->aria2_message_label), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->aria2_message_label), "error");
+}
+
+/* The backend the rows describe now, or NULL with why not. */
+static TrawlAria2 *
+aria2_from_rows (TrawlPreferencesWindow  *self,
+                 GError                 **error)
+{
+  g_autoptr(TrawlClient) client = trawl_client_new ();
+  const char *address = gtk_editable_get_text (GTK_EDITABLE (self->aria2_address_row));
+  const char *secret = gtk_editable_get_text (GTK_EDITABLE (self->aria2_secret_row));
+  const char *dir = gtk_editable_get_text (GTK_EDITABLE (self->aria2_dir_row));
+
+  return trawl_aria2_new (client, address, secret, dir, error);
+}
+
+/* The address as it is: its mistake, or the warning that it is not
+ * encrypted. */
+static void
+check_aria2_address (TrawlPreferencesWindow *self)
+{
+  const char *address = gtk_editable_get_text (GTK_EDITABLE (self->aria2_address_row));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = NULL;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->aria2_address_row), "error");
+  if (g_settings_get_enum (self->settings, "download-on") == 0)
+    {
+      show_aria2_message (self, NULL, FALSE);
+      return;
+    }
+  if (*address == '\0')
+    {
+      show_aria2_message (self, _("Videos are downloaded on this computer until aria2’s "
+                                  "address is set"), FALSE);
+      return;
+    }
+  aria2 = aria2_from_rows (self, &error);
+  if (aria2 == NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->aria2_address_row), "error");
+      show_aria2_message (self, error->message, TRUE);
+    }
+  else if (trawl_aria2_is_exposed (aria2))
+    show_aria2_message (self, _("This address is not encrypted: the secret and every video’s "
+                                "address and cookies cross the network as they are. Use "
+                                "https or wss, or a tunnel."), FALSE);
+  else
+    show_aria2_message (self, NULL, FALSE);
+}
+
+static void
+update_download_on (TrawlPreferencesWindow *self)
+{
+  gboolean aria2 = g_settings_get_enum (self->settings, "download-on") == 1;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->aria2_address_row), aria2);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->aria2_secret_row), aria2);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->aria2_dir_row), aria2);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->aria2_test_row), aria2);
+  check_aria2_address (self);
+}
+
+static void
+aria2_address_changed_cb (TrawlPreferencesWindow *self)
+{
+  gtk_widget_remove_css_class (GTK_WIDGET (self->aria2_address_row), "error");
+}
+
+static void
+secret_loaded_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = trawl_remote_lookup_secret_finish (result, &error);
+  TrawlPreferencesWindow *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = TRAWL_PREFERENCES_WINDOW (user_data);
+  if (secret != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->aria2_secret_row), secret);
+}
+
+/* The secret kept for the address, shown hidden. */
+static void
+load_secret (TrawlPreferencesWindow *self)
+{
+  g_autofree char *address = g_settings_get_string (self->settings, "aria2-address");
+
+  gtk_editable_set_text (GTK_EDITABLE (self->aria2_secret_row), "");
+  if (*address != '\0')
+    trawl_remote_lookup_secret_async (address, self->cancellable, secret_loaded_cb, self);
+}
+
+static void
+aria2_address_apply_cb (TrawlPreferencesWindow *self)
+{
+  const char *address = gtk_editable_get_text (GTK_EDITABLE (self->aria2_address_row));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = NULL;
+
+  if (*address != '\0' && (aria2 = aria2_from_rows (self, &error)) == NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->aria2_address_row), "error");
+      show_aria2_message (self, error->message, TRUE);
+      return;
+    }
+  g_settings_set_string (self->settings, "aria2-address", address);
+  load_secret (self);
+}
+
+static void
+secret_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  TrawlPreferencesWindow *self;
+
+  if (!trawl_remote_store_secret_finish (result, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = TRAWL_PREFERENCES_WINDOW (user_data);
+  if (error != NULL)
+    {
+      g_autofree char *message = g_strdup_printf (_("The secret could not be kept in the "
+                                                    "keyring: %s"), error->message);
+
+      show_aria2_message (self, message, TRUE);
+      return;
+    }
+  show_aria2_message (self, NULL, FALSE);
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                    adw_toast_new (_("Secret kept in the keyring")));
+  /* Whoever follows the address (the backend) reads the secret again. */
+  g_signal_emit_by_name (self->settings, "changed::aria2-address", "aria2-address");
+}
+
+static void
+aria2_secret_apply_cb (TrawlPreferencesWindow *self)
+{
+  g_autofree char *address = g_settings_get_string (self->settings, "aria2-address");
+
+  if (*address == '\0')
+    {
+      show_aria2_message (self, _("Set aria2’s address first: the secret is kept for it"),
+                          TRUE);
+      return;
+    }
+  trawl_remote_store_secret_async (address,
+                                   gtk_editable_get_text (GTK_EDITABLE (self->aria2_secret_row)),
+                                   self->cancellable, secret_stored_cb, self);
+}
+
+static void
+aria2_dir_apply_cb (TrawlPreferencesWindow *self)
+{
+  g_autofree char *dir = g_strstrip (g_strdup (gtk_editable_get_text (
+                                       GTK_EDITABLE (self->aria2_dir_row))));
+
+  g_settings_set_string (self->settings, "aria2-dir", dir);
+}
+
+static void
+aria2_tested_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version = trawl_aria2_get_version_finish (TRAWL_ARIA2 (object), result,
+                                                             &error);
+  TrawlPreferencesWindow *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = TRAWL_PREFERENCES_WINDOW (user_data);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->aria2_test_button), TRUE);
+  if (version != NULL)
+    {
+      /* Translators: the connection test's result, "Connected to aria2 1.36.0" */
+      g_autofree char *text = g_strdup_printf (_("Connected to aria2 %s"), version);
+
+      adw_action_row_set_subtitle (self->aria2_test_row, text);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->aria2_test_row), "error");
+    }
+  else
+    {
+      adw_action_row_set_subtitle (self->aria2_test_row, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->aria2_test_row), "error");
+    }
+}
+
+/* Asks aria2 for its version with the address and secret as typed. */
+static void
+aria2_test_cb (TrawlPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = aria2_from_rows (self, &error);
+
+  if (aria2 == NULL)
+    {
+      adw_action_row_set_subtitle (self->aria2_test_row, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->aria2_test_row), "error");
+      return;
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->aria2_test_button), FALSE);
+  adw_action_row_set_subtitle (self->aria2_test_row, _("Testing…"));
+  trawl_aria2_get_version_async (aria2, self->cancellable, aria2_tested_cb, self);
 }
 
 /* The quality row's choices, as the lines of the tallest picture. */
@@ -408,6 +660,20 @@ trawl_preferences_window_constructed (GObject *object)
                                 G_SETTINGS_BIND_DEFAULT, proxy_get_mapping, proxy_set_mapping,
                                 NULL, NULL);
 
+  g_settings_bind_with_mapping (self->settings, "download-on", self->download_on_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT, download_on_get_mapping,
+                                download_on_set_mapping, NULL, NULL);
+  g_settings_bind (self->settings, "aria2-address", self->aria2_address_row, "text",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "aria2-dir", self->aria2_dir_row, "text",
+                   G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::download-on",
+                           G_CALLBACK (update_download_on), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::aria2-address",
+                           G_CALLBACK (check_aria2_address), self, G_CONNECT_SWAPPED);
+  update_download_on (self);
+  load_secret (self);
+
   g_signal_connect_object (self->settings, "changed::download-folder",
                            G_CALLBACK (update_folder), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::proxy-mode", G_CALLBACK (update_proxy), self,
@@ -424,6 +690,7 @@ trawl_preferences_window_dispose (GObject *object)
 {
   TrawlPreferencesWindow *self = (TrawlPreferencesWindow *)object;
 
+  g_cancellable_cancel (self->cancellable);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
@@ -443,6 +710,7 @@ trawl_preferences_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_clear_object (&self->recipes);
+  g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (trawl_preferences_window_parent_class)->finalize (object);
 }
@@ -506,11 +774,25 @@ trawl_preferences_window_class_init (TrawlPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, open_recipes_folder_cb);
   gtk_widget_class_bind_template_callback (widget_class, proxy_url_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, proxy_url_changed_cb);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, download_on_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, aria2_address_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, aria2_secret_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, aria2_dir_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, aria2_test_row);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow, aria2_test_button);
+  gtk_widget_class_bind_template_child (widget_class, TrawlPreferencesWindow,
+                                        aria2_message_label);
+  gtk_widget_class_bind_template_callback (widget_class, aria2_address_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, aria2_address_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, aria2_secret_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, aria2_dir_apply_cb);
+  gtk_widget_class_bind_template_callback (widget_class, aria2_test_cb);
 }
 
 static void
 trawl_preferences_window_init (TrawlPreferencesWindow *self)
 {
+  self->cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "trawl-aria2.h"
 #include "trawl-batch-model.h"
 #include "trawl-board-header.h"
 #include "trawl-dialogs.h"
@@ -344,8 +345,10 @@ tally_items (TrawlWindow *self,
 }
 
 static char *
-summary_text (const Tally *tally)
+summary_text (TrawlWindow *self,
+              const Tally *tally)
 {
+  TrawlBackend *backend = trawl_queue_get_backend (self->queue);
   guint done = tally->in_state[TRAWL_ITEM_DONE];
   guint failed = tally->in_state[TRAWL_ITEM_FAILED];
   guint active = tally->in_state[TRAWL_ITEM_DOWNLOADING];
@@ -387,6 +390,15 @@ summary_text (const Tally *tally)
       g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE, "%u paused", "%u paused",
                                                  paused), paused);
     }
+  /* Downloads on another machine: the window looks the same otherwise. */
+  if (TRAWL_IS_ARIA2 (backend))
+    {
+      g_autofree char *name = trawl_backend_get_name (backend);
+
+      g_string_append (text, " · ");
+      /* Translators: where the videos are downloaded, "via aria2 at nas.local" */
+      g_string_append_printf (text, _("via %s"), name);
+    }
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -399,14 +411,14 @@ trawl_window_get_summary (TrawlWindow *self)
   g_return_val_if_fail (TRAWL_IS_WINDOW (self), NULL);
 
   tally_items (self, &tally);
-  return summary_text (&tally);
+  return summary_text (self, &tally);
 }
 
 static void
 update_summary (TrawlWindow *self,
                 const Tally *tally)
 {
-  g_autofree char *summary = summary_text (tally);
+  g_autofree char *summary = summary_text (self, tally);
   double fraction = trawl_progress_fraction (&tally->progress);
 
   gtk_label_set_label (self->summary_label, summary);
@@ -1625,6 +1637,8 @@ trawl_window_constructed (GObject *object)
   g_signal_connect_object (self->queue, "items-changed", G_CALLBACK (queue_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->queue, "notify::busy", G_CALLBACK (queue_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->queue, "notify::backend", G_CALLBACK (queue_changed_cb), self,
                            G_CONNECT_SWAPPED);
   queue_changed_idle (self);
 }

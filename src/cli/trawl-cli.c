@@ -40,6 +40,8 @@ typedef struct
   guint       done;
   guint       failed;
   gint64      started;
+  const char *output;       /* -o, to say where aria2 puts a file */
+  const char *aria2_dir;    /* with --aria2: its folder, or "" for aria2's own */
 } Cli;
 
 static char *
@@ -283,6 +285,26 @@ print_json (TrawlItem *item)
   fflush (stdout);
 }
 
+/* Where @item's file is: here, or on aria2's machine ("aria2:PATH"), the
+ * name chosen here under aria2's folder. */
+static char *
+shown_path (Cli       *cli,
+            TrawlItem *item)
+{
+  const char *path = trawl_item_get_path (item);
+  g_autofree char *base = NULL;
+  g_autofree char *relative = NULL;
+
+  if (cli->aria2_dir == NULL)
+    return g_strdup (path);
+  base = g_canonicalize_filename (cli->output != NULL ? cli->output : ".", NULL);
+  relative = g_str_has_prefix (path, base) && path[strlen (base)] == G_DIR_SEPARATOR
+             ? g_strdup (path + strlen (base) + 1) : g_path_get_basename (path);
+  if (*cli->aria2_dir == '\0')
+    return g_strconcat ("aria2:", relative, NULL);
+  return g_strconcat ("aria2:", cli->aria2_dir, G_DIR_SEPARATOR_S, relative, NULL);
+}
+
 static void
 item_state_changed (Cli       *cli,
                     TrawlItem *item)
@@ -314,7 +336,9 @@ item_state_changed (Cli       *cli,
         g_autofree char *size = g_format_size (trawl_item_get_bytes (item));
         /* Translators: keep the file names of “done”, “failed” and
          * “downloading” lines in one column. */
-        fprintf (stderr, _("done         %s (%s)\n"), trawl_item_get_path (item), size);
+        g_autofree char *where = shown_path (cli, item);
+
+        fprintf (stderr, _("done         %s (%s)\n"), where, size);
       }
       break;
     case TRAWL_ITEM_FAILED:
@@ -323,7 +347,11 @@ item_state_changed (Cli       *cli,
       break;
     case TRAWL_ITEM_DOWNLOADING:
       if (!cli->live)
-        fprintf (stderr, _("downloading  %s\n"), trawl_item_get_path (item));
+        {
+          g_autofree char *where = shown_path (cli, item);
+
+          fprintf (stderr, _("downloading  %s\n"), where);
+        }
       break;
     case TRAWL_ITEM_PENDING:
     case TRAWL_ITEM_RESOLVING:
@@ -1070,6 +1098,9 @@ cli_watch (Cli          *cli,
   cli->live = !o->list && !o->quiet && isatty (STDERR_FILENO);
   cli->boards = g_ptr_array_new ();
   cli->started = g_get_monotonic_time ();
+  cli->output = o->output;
+  if (o->aria2 != NULL)
+    cli->aria2_dir = o->aria2_dir != NULL ? o->aria2_dir : "";
 
   g_signal_connect_swapped (queue, "item-state-changed", G_CALLBACK (item_state_changed), cli);
   g_signal_connect_swapped (queue, "item-note", G_CALLBACK (item_note), cli);

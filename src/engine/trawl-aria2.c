@@ -70,6 +70,7 @@ struct _TrawlAria2
   guint64                  next_id;
 
   GList                   *downloads;  /* of Download, in the order they came */
+  GHashTable              *our_pauses; /* GIDs paused by a pause in Trawl */
   guint                    poll_source;
   gboolean                 polling;
   gboolean                 poll_again;
@@ -84,6 +85,8 @@ typedef struct
   GSource      *cancel_source;
   Phase         phase;
   gboolean      cancelled;   /* while a call was out: acted on when it is back */
+  gboolean      said_paused; /* paused in aria2 by someone else, and said so */
+  gboolean      seen;        /* a status of aria2's came since it started */
   char         *dir;         /* where aria2 saves it, and its name there */
   char         *out;
 } Download;
@@ -132,6 +135,7 @@ trawl_aria2_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->cancellable);
   g_clear_error (&self->refusal);
+  g_clear_pointer (&self->our_pauses, g_hash_table_unref);
   G_OBJECT_CLASS (trawl_aria2_parent_class)->finalize (object);
 }
 
@@ -149,6 +153,7 @@ trawl_aria2_init (TrawlAria2 *self)
 {
   self->cancellable = g_cancellable_new ();
   self->link = LINK_IDLE;
+  self->our_pauses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* A member that is a string, or @fallback: what aria2 sends is checked
@@ -188,10 +193,13 @@ is_unknown_gid (const GError *error)
   return error->domain == fault_quark () && strstr (error->message, "is not found") != NULL;
 }
 
+/* Worth asking again later: not aria2's own refusal, not a certificate
+ * that will not be trusted by waiting. */
 static gboolean
 is_unreachable (const GError *error)
 {
   return error->domain != fault_quark () && error->domain != TRAWL_ERROR &&
+         error->domain != G_TLS_ERROR &&
          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
@@ -405,6 +413,9 @@ user_error (TrawlAria2   *self,
     return remote_error (_("aria2 at %s refused the secret"), host_of (self));
   if (error->domain == fault_quark ())
     return remote_error (_("aria2 refused the download: %s"), error->message);
+  if (error->domain == G_TLS_ERROR)
+    return remote_error (_("The certificate of aria2 at %s is not trusted (%s)"), host_of (self),
+                         error->message);
   return g_error_copy (error);
 }
 
@@ -417,9 +428,13 @@ download_act_on_cancel (Download *download)
   TrawlItemState state = trawl_item_get_state (download->item);
 
   if (gid != NULL && state == TRAWL_ITEM_PAUSED)
-    call_on_gid (self, "aria2.forcePause", gid);
+    {
+      g_hash_table_add (self->our_pauses, g_strdup (gid));
+      call_on_gid (self, "aria2.forcePause", gid);
+    }
   else if (gid != NULL && state == TRAWL_ITEM_CANCELLED)
     {
+      g_hash_table_remove (self->our_pauses, gid);
       call_on_gid (self, "aria2.forceRemove", gid);
       call_on_gid (self, "aria2.removeDownloadResult", gid);
       _trawl_item_set_remote_id (download->item, NULL);
@@ -500,6 +515,58 @@ check_complete (Download   *download,
   return NULL;
 }
 
+/* Why aria2 failed a download (its exit status codes), in the user's
+ * words and as the kind of failure the window names; aria2's own message
+ * follows, as it is often no more than "Download aborted." */
+static GError *
+download_error (gint64      code,
+                const char *message)
+{
+  TrawlError kind = TRAWL_ERROR_REMOTE;
+  const char *words;
+
+  switch (code)
+    {
+    case 3:
+      kind = TRAWL_ERROR_GONE;
+      words = _("the site has no such video");
+      break;
+    case 9:
+      kind = TRAWL_ERROR_NO_SPACE;
+      words = _("its disk is full");
+      break;
+    case 13:
+      words = _("a file of that name is already in its folder");
+      break;
+    case 15:
+    case 16:
+    case 17:
+    case 18:
+      words = _("it cannot write in its folder");
+      break;
+    case 2:
+    case 5:
+    case 6:
+    case 19:
+      words = _("it cannot reach the site");
+      break;
+    case 22:
+    case 24:
+      kind = TRAWL_ERROR_HTTP;
+      words = _("the site refused it");
+      break;
+    case 29:
+      kind = TRAWL_ERROR_SERVER;
+      words = _("the site had a problem");
+      break;
+    default:
+      words = _("it failed");
+      break;
+    }
+  return g_error_new (TRAWL_ERROR, kind, _("aria2 could not download it: %s (error %d: %s)"),
+                      words, (int) code, message != NULL && *message != '\0' ? message : "?");
+}
+
 /* Follows one status of @download's GID: progress, or its end. */
 static void
 download_status (Download   *download,
@@ -511,7 +578,6 @@ download_status (Download   *download,
   gint64 total = member_int (status, "totalLength");
   gint64 completed = member_int (status, "completedLength");
   gint64 connections = member_int (status, "connections");
-  const char *message;
   GError *error;
 
   if (download->dir == NULL)
@@ -538,14 +604,11 @@ download_status (Download   *download,
     }
   else if (g_str_equal (state, "error"))
     {
-      message = string_member (status, "errorMessage", NULL);
       call_on_gid (self, "aria2.removeDownloadResult", gid);
       _trawl_item_set_remote_id (download->item, NULL);
       download_return (download,
-                       remote_error (_("aria2 could not download it: %s (error %s)"),
-                                     message != NULL && *message != '\0' ? message : "?",
-                                     string_member (
-                                       status, "errorCode", "?")));
+                       download_error (member_int (status, "errorCode"),
+                                       string_member (status, "errorMessage", NULL)));
     }
   else if (g_str_equal (state, "removed"))
     {
@@ -555,10 +618,23 @@ download_status (Download   *download,
     }
   else
     {
-      /* Paused by someone else, or by a pause of ours that a resume
-       * overtook: the queue wants it running. */
-      if (g_str_equal (state, "paused"))
+      /* Paused when Trawl starts (or resumes) it, or by a pause of
+       * Trawl's that this resume overtook: running again. Paused by
+       * someone else later (AriaNg, aria2's own tools): theirs to resume,
+       * and said so. */
+      gboolean paused = g_str_equal (state, "paused");
+
+      /* Both asked: a first sight also ends a pause of Trawl's. */
+      if (paused && (g_hash_table_remove (self->our_pauses, gid) | !download->seen))
         call_on_gid (self, "aria2.unpause", gid);
+      else if (paused && !download->said_paused)
+        {
+          download->said_paused = TRUE;
+          _trawl_item_note (download->item, _("Paused in aria2; it goes on when resumed there"));
+        }
+      else if (!paused)
+        download->said_paused = FALSE;
+      download->seen = TRUE;
       download->phase = PHASE_TRACKING;
       poll_soon (self);
     }
@@ -1140,7 +1216,7 @@ aria2_get_name (TrawlBackend *backend)
 {
   TrawlAria2 *self = TRAWL_ARIA2 (backend);
 
-  return g_strdup_printf (_("aria2 on %s"), host_of (self));
+  return g_strdup_printf (_("aria2 at %s"), host_of (self));
 }
 
 static void
