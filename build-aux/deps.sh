@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev locales appstream
   nginx-light  # an HTTP/2 server for the tests (its certificate is in tests/fixtures)
   aria2  # the remote download backend's tests run a real aria2c
+  gnome-keyring  # and keep its secret in a real keyring
   # GStreamer's discoverer checks that a joined HLS stream plays (TS and MP4 demuxers)
   gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )

@@ -25,6 +25,7 @@ PROVIDERS = {
     "nginx": "nginx-light",
     "gst-discoverer-1.0": "gstreamer1.0-plugins-base-apps",
     "aria2c": "aria2",
+    "gnome-keyring-daemon": "gnome-keyring",
 }
 POST_INSTALL = {
     "glib_compile_schemas": "glib-compile-schemas",

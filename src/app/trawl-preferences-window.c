@@ -379,7 +379,8 @@ secret_stored_cb (GObject      *object,
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
                                     adw_toast_new (_("Secret kept in the keyring")));
   /* Whoever follows the address (the backend) reads the secret again. */
-  g_signal_emit_by_name (self->settings, "changed::aria2-address", "aria2-address");
+  g_signal_emit_by_name (self->settings, "changed::aria2-address",
+                         g_intern_static_string ("aria2-address"));
 }
 
 static void
