@@ -329,8 +329,9 @@ test_unreachable (Fixture       *f,
   assert_remote_video (f, 1, MiB);
 }
 
-/* Calls aria2 as another tool would (AriaNg): @method on @gid. */
-static void
+/* Calls aria2 as another tool would (AriaNg): @method on @gid; its
+ * answer. */
+static char *
 call_aria2 (Fixture    *f,
             const char *method,
             const char *gid)
@@ -347,7 +348,41 @@ call_aria2 (Fixture    *f,
   soup_message_set_request_body_from_bytes (message, "application/json", bytes);
   answer = soup_session_send_and_read (session, message, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (message), ==, 200);
+  return g_strndup (g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+}
+
+static gboolean
+aria2_forgot (Fixture    *f,
+              const char *gid)
+{
+  g_autofree char *answer = call_aria2 (f, "aria2.tellStatus", gid);
+
+  return strstr (answer, "is not found") != NULL;
+}
+
+/* Cancelled in Trawl: gone from aria2 too, its result as well. */
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  TrawlItem *item;
+  g_autofree char *gid = NULL;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  trawl_board_server_set_video_rate (f->server, MiB);
+  f->queue = new_queue (f, SECRET);
+  add_board (f);
+
+  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
+                    trawl_item_get_bytes (item) > 0);
+  g_object_get (item, "remote-id", &gid, NULL);
+  trawl_queue_cancel (f->queue, item);
+  TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 0 &&
+                    !trawl_queue_is_busy (f->queue));
+  TRAWL_WAIT_UNTIL (aria2_forgot (f, gid));
+  g_object_get (item, "remote-id", &gid, NULL);
+  g_assert_null (gid);
 }
 
 /* Paused in aria2 by another tool: Trawl says so and leaves it paused
@@ -370,13 +405,13 @@ test_paused_elsewhere (Fixture       *f,
                     trawl_item_get_bytes (item) > 0);
   g_object_get (item, "remote-id", &gid, NULL);
   g_assert_nonnull (gid);
-  call_aria2 (f, "aria2.forcePause", gid);
+  g_free (call_aria2 (f, "aria2.forcePause", gid));
   TRAWL_WAIT_UNTIL (f->notes_paused == 1 &&
                     trawl_board_server_get_videos_in_flight (f->server) == 0);
   g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DOWNLOADING);
 
   trawl_board_server_set_video_rate (f->server, 0);
-  call_aria2 (f, "aria2.unpause", gid);
+  g_free (call_aria2 (f, "aria2.unpause", gid));
   TRAWL_WAIT_UNTIL (trawl_item_is_finished (item));
   assert_remote_video (f, 0, 4 * MiB);
 }
@@ -534,6 +569,7 @@ main (int   argc,
   ADD ("/aria2/unreachable", test_unreachable, "not started");
   ADD ("/aria2/cli", test_cli, NULL);
   ADD ("/aria2/paused-elsewhere", test_paused_elsewhere, NULL);
+  ADD ("/aria2/cancel", test_cancel, NULL);
   ADD ("/aria2/tls", test_tls, "tls");
   ADD ("/aria2/refused-dir", test_refused_dir, NULL);
 

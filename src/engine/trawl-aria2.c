@@ -353,6 +353,33 @@ call_on_gid (TrawlAria2 *self,
   call_async (self, method, params, call_ignored_cb, (gpointer) method);
 }
 
+static void
+removed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autofree char *gid = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = call_finish (TRAWL_ARIA2 (object), result, &error);
+
+  if (node != NULL)
+    call_on_gid (TRAWL_ARIA2 (object), "aria2.removeDownloadResult", gid);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("aria2.forceRemove: %s", error->message);
+}
+
+/* Removes @gid, then its result once it is one (calls on two connections
+ * could overtake each other). */
+static void
+remove_gid (TrawlAria2 *self,
+            const char *gid)
+{
+  JsonArray *params = params_new (self);
+
+  json_array_add_string_element (params, gid);
+  call_async (self, "aria2.forceRemove", params, removed_cb, g_strdup (gid));
+}
+
 /* ---- Downloads --------------------------------------------------------- */
 
 static void
@@ -435,8 +462,7 @@ download_act_on_cancel (Download *download)
   else if (gid != NULL && state == TRAWL_ITEM_CANCELLED)
     {
       g_hash_table_remove (self->our_pauses, gid);
-      call_on_gid (self, "aria2.forceRemove", gid);
-      call_on_gid (self, "aria2.removeDownloadResult", gid);
+      remove_gid (self, gid);
       _trawl_item_set_remote_id (download->item, NULL);
     }
   /* Otherwise the queue is shutting down: aria2 goes on with it, and the
