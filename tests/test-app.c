@@ -673,6 +673,11 @@ test_sections (TrawlUiFixture *f,
   other_url = trawl_board_server_get_url (other);
   trawl_board_server_set_items (other, 9);
   trawl_board_server_set_page_size (other, 2);
+  /* Both servers give their items the same ids under one recipe: with the
+   * archive, a page of the second board listed after the first board's
+   * videos were done would be skipped as downloaded before (it timed out
+   * so in a loaded fresh Debian 12 run). */
+  trawl_queue_set_archive (f->queue, NULL);
 
   /* Checked at every change of the list, while both boards are crawled
    * and their items change state. */
