@@ -467,6 +467,78 @@ test_refused_dir (Fixture       *f,
   g_assert_null (strchr (reason, '\n'));
 }
 
+/* What aria2 would fetch is checked here first: a web page where a video
+ * should be, and an HLS stream known only by its Content-Type, fail with
+ * their reasons and are never handed over; the other videos land. */
+static void
+test_not_video (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *fixtures = g_test_build_filename (G_TEST_DIST, "fixtures", "hls", NULL);
+  g_autofree char *stream = NULL;
+  g_autoptr(GError) error = NULL;
+  TrawlItem *page;
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, MiB);
+  trawl_board_server_add_fault (f->server, 1, TRAWL_FAULT_HTML, 0, 0);
+  f->queue = new_queue (f, SECRET);
+  add_board (f);
+  wait_finished (f, 3);
+  assert_remote_video (f, 0, MiB);
+  assert_remote_video (f, 2, MiB);
+  page = trawl_test_item (f->queue, 1);
+  g_assert_cmpint (trawl_item_get_state (page), ==, TRAWL_ITEM_FAILED);
+  g_assert_true (g_str_has_prefix (trawl_item_get_error (page), "The server sent a web page"));
+
+  g_assert_true (trawl_board_server_set_hls (f->server, fixtures, &error));
+  g_assert_no_error (error);
+  stream = g_strconcat (trawl_board_server_get_base_url (f->server), "/hls/ts/stream", NULL);
+  trawl_queue_add_board (f->queue, stream, NULL, f->dir, &error);
+  g_assert_no_error (error);
+  wait_finished (f, 4);
+  {
+    g_autoptr(TrawlItem) playlist = g_list_model_get_item (G_LIST_MODEL (f->queue), 3);
+
+    g_assert_cmpstr (trawl_item_get_error (playlist), ==,
+                     "aria2 cannot save HLS streams; download this board on this computer");
+  }
+  /* Only the two videos are in aria2's folder. */
+  {
+    g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
+    g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+    guint files = 0;
+
+    while (dir != NULL && g_dir_read_name (dir) != NULL)
+      files++;
+    g_assert_cmpuint (files, ==, 2);
+  }
+}
+
+/* A video that redirects to another host: aria2 is sent where the
+ * redirect leads, without the credentials meant for the board's site. */
+static void
+test_redirect_credentials (Fixture       *f,
+                           gconstpointer  data)
+{
+  const char *headers[] = { "Cookie: session=BOARD-ONLY", NULL };
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, MiB);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_REDIRECT, 0, 1);
+  f->queue = new_queue (f, SECRET);
+  g_object_set (trawl_queue_get_client (f->queue), "headers", headers, NULL);
+  add_board (f);
+  wait_finished (f, 1);
+  assert_remote_video (f, 0, MiB);
+  /* The last video request is aria2's, to localhost. */
+  g_assert_cmpstr (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO, "host"),
+                   !=, NULL);
+  g_assert_true (g_str_has_prefix (trawl_board_server_get_last_header (
+                                     f->server, TRAWL_REQUEST_VIDEO, "host"), "localhost:"));
+  g_assert_null (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO, "cookie"));
+}
+
 typedef struct
 {
   int      status;
@@ -572,6 +644,8 @@ main (int   argc,
   ADD ("/aria2/cancel", test_cancel, NULL);
   ADD ("/aria2/tls", test_tls, "tls");
   ADD ("/aria2/refused-dir", test_refused_dir, NULL);
+  ADD ("/aria2/not-video", test_not_video, NULL);
+  ADD ("/aria2/redirect-credentials", test_redirect_credentials, NULL);
 
   return g_test_run ();
 }

@@ -14,7 +14,10 @@
 #include "trawl-client-private.h"
 #include "trawl-error.h"
 #include "trawl-item-private.h"
+#include "trawl-hls-playlist-private.h"
+#include "trawl-http-private.h"
 #include "trawl-policy-private.h"
+#include "trawl-transfer-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
 
@@ -89,6 +92,12 @@ typedef struct
   gboolean      seen;        /* a status of aria2's came since it started */
   char         *dir;         /* where aria2 saves it, and its name there */
   char         *out;
+  char         *url;         /* the video's address once probed: after redirects */
+  SoupMessage  *probe;       /* the first bytes asked for here, to check them */
+  GInputStream *probe_stream;
+  guint8       *probe_bytes;
+  guint         probe_tries;
+  guint         probe_source;
 } Download;
 
 static void backend_iface_init (TrawlBackendInterface *iface);
@@ -386,6 +395,11 @@ static void
 download_free (Download *download)
 {
   g_assert (download->task == NULL);
+  g_clear_handle_id (&download->probe_source, g_source_remove);
+  g_clear_object (&download->probe);
+  g_clear_object (&download->probe_stream);
+  g_free (download->probe_bytes);
+  g_free (download->url);
   g_clear_object (&download->item);
   g_clear_object (&download->aria2);
   g_free (download->dir);
@@ -762,9 +776,9 @@ add_option (JsonBuilder *builder,
 static void
 add_header_options (TrawlAria2  *self,
                     TrawlItem   *item,
+                    const char  *url,
                     JsonBuilder *builder)
 {
-  const char *url = trawl_item_get_media_url (item);
   g_autoptr(SoupMessage) message = _trawl_client_new_message (
     self->client, url, trawl_item_get_board (item), trawl_item_get_page_url (item));
   g_autofree char *cookies = _trawl_client_get_cookies (self->client, url);
@@ -818,7 +832,7 @@ download_place (Download *download)
 }
 
 static void
-download_add (Download *download)
+download_hand_over (Download *download)
 {
   TrawlAria2 *self = download->aria2;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -840,7 +854,7 @@ download_add (Download *download)
   if (download->dir != NULL)
     add_option (builder, "dir", download->dir);
   add_option (builder, "out", download->out);
-  add_header_options (self, download->item, builder);
+  add_header_options (self, download->item, download->url, builder);
   add_option (builder, "split", split_text);
   add_option (builder, "max-connection-per-server", conns_text);
   add_option (builder, "min-split-size", min_split);
@@ -851,11 +865,182 @@ download_add (Download *download)
   json_builder_end_object (builder);
   options = json_builder_get_root (builder);
 
-  json_array_add_string_element (uris, trawl_item_get_media_url (download->item));
+  json_array_add_string_element (uris, download->url);
   json_array_add_array_element (params, uris);
   json_array_add_element (params, g_steal_pointer (&options));
   download->phase = PHASE_ASKING;
   call_async (self, "aria2.addUri", params, download_asked_cb, download);
+}
+
+/* ---- The probe: the video's first bytes, fetched here ------------------ */
+
+#define PROBE_BYTES 4096
+
+static void download_probe (Download *download);
+
+static gboolean
+probe_again_cb (gpointer user_data)
+{
+  Download *download = user_data;
+
+  download->probe_source = 0;
+  download_probe (download);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the probe with @error: tried again later when it may pass. */
+static void
+probe_failed (Download *download,
+              GError   *error)
+{
+  guint delay_ms = 0;
+
+  if (download->cancelled)
+    {
+      g_error_free (error);
+      download->phase = PHASE_WAITING;
+      download_act_on_cancel (download);
+      return;
+    }
+  if (_trawl_client_should_retry (download->aria2->client, download->probe_tries, error,
+                                  download->probe, &delay_ms))
+    {
+      _trawl_item_note_retry (download->item, error);
+      g_error_free (error);
+      download->probe_source = g_timeout_add (delay_ms, probe_again_cb, download);
+      return;
+    }
+  download_return (download, error);
+}
+
+static void
+probe_read_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Download *download = user_data;
+  const char *content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (download->probe), NULL);
+  GError *error = NULL;
+  gsize length = 0;
+
+  g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &length, &error);
+  /* Only the start was wanted: the connection is not kept. */
+  g_input_stream_close (G_INPUT_STREAM (object), NULL, NULL);
+  g_clear_object (&download->probe_stream);
+  if (error != NULL)
+    {
+      probe_failed (download, error);
+      return;
+    }
+  if (download->cancelled)
+    {
+      download->phase = PHASE_WAITING;
+      download_act_on_cancel (download);
+      return;
+    }
+  download->phase = PHASE_WAITING;
+  if (_trawl_hls_looks_like (download->probe_bytes, length))
+    {
+      download_return (download, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_STREAM,
+                                                      _("aria2 cannot save HLS streams; "
+                                                        "download this board on this "
+                                                        "computer")));
+      return;
+    }
+  if (!_trawl_check_media_start (download->probe_bytes, length, content_type, &error))
+    {
+      download_return (download, error);
+      return;
+    }
+  /* aria2 goes straight where the redirects led, with the headers (and
+   * credentials, or none) for that address. */
+  download->url = g_uri_to_string (soup_message_get_uri (download->probe));
+  g_clear_object (&download->probe);
+  download_hand_over (download);
+}
+
+static void
+probe_sent_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Download *download = user_data;
+  GError *error = NULL;
+  g_autoptr(GInputStream) stream = _trawl_client_send_finish (SOUP_MESSAGE (object), result,
+                                                              &error);
+  guint status = soup_message_get_status (download->probe);
+  const char *content_type = soup_message_headers_get_content_type (
+    soup_message_get_response_headers (download->probe), NULL);
+
+  if (stream == NULL)
+    {
+      probe_failed (download, error);
+      return;
+    }
+  if (status != SOUP_STATUS_OK && status != SOUP_STATUS_PARTIAL_CONTENT)
+    {
+      g_input_stream_close (stream, NULL, NULL);
+      _trawl_set_http_error (&error, download->probe, _("video"));
+      probe_failed (download, error);
+      return;
+    }
+  if (_trawl_hls_is_playlist_type (content_type))
+    {
+      g_input_stream_close (stream, NULL, NULL);
+      download->phase = PHASE_WAITING;
+      download_return (download, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_STREAM,
+                                                      _("aria2 cannot save HLS streams; "
+                                                        "download this board on this "
+                                                        "computer")));
+      return;
+    }
+  download->probe_stream = g_steal_pointer (&stream);
+  if (download->probe_bytes == NULL)
+    download->probe_bytes = g_malloc (PROBE_BYTES);
+  g_input_stream_read_all_async (download->probe_stream, download->probe_bytes, PROBE_BYTES,
+                                 G_PRIORITY_DEFAULT, g_task_get_cancellable (download->task),
+                                 probe_read_cb, download);
+}
+
+/* What aria2 would fetch is checked here first, as a download here checks
+ * it: a web page, a message or a stream is never handed over to be
+ * "done". */
+static void
+download_probe (Download *download)
+{
+  TrawlAria2 *self = download->aria2;
+  TrawlItem *item = download->item;
+  SoupMessageHeaders *headers;
+
+  g_clear_object (&download->probe);
+  download->probe = _trawl_client_new_message (self->client, trawl_item_get_media_url (item),
+                                               trawl_item_get_board (item),
+                                               trawl_item_get_page_url (item));
+  if (download->probe == NULL)
+    {
+      download_return (download, g_error_new (TRAWL_ERROR, TRAWL_ERROR_UNSAFE_URL,
+                                              _("“%s” is not a valid URL"),
+                                              trawl_item_get_media_url (item)));
+      return;
+    }
+  download->probe_tries++;
+  download->phase = PHASE_ASKING;
+  headers = soup_message_get_request_headers (download->probe);
+  soup_message_disable_feature (download->probe, SOUP_TYPE_CONTENT_DECODER);
+  soup_message_headers_replace (headers, "Accept-Encoding", "identity");
+  soup_message_headers_set_range (headers, 0, PROBE_BYTES - 1);
+  _trawl_client_send_async (self->client, trawl_item_get_board (item), download->probe,
+                            g_task_get_cancellable (download->task), probe_sent_cb, download);
+}
+
+static void
+download_add (Download *download)
+{
+  if (download->url != NULL)
+    download_hand_over (download);
+  else
+    download_probe (download);
 }
 
 static void

@@ -15,6 +15,10 @@ void      _trawl_transfer_async      (TrawlClient   *client,
 gboolean  _trawl_transfer_finish     (TrawlItem     *item,
                                       GAsyncResult  *result,
                                       GError       **error);
+gboolean  _trawl_check_media_start   (const guint8  *data,
+                                      gsize          length,
+                                      const char    *content_type,
+                                      GError       **error);
 gboolean  _trawl_parse_content_range (const char    *value,
                                       gint64        *start,
                                       gint64        *end,

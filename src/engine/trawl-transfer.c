@@ -1765,6 +1765,51 @@ first_line (const guint8 *data,
 /* Once enough of the body is in (or all of it), looks at its start: only
  * a video is written; a page, a message or compressed data fails the
  * attempt before a byte of it is, whatever the Content-Type said. */
+/**
+ * _trawl_check_media_start:
+ * @data: the first bytes of an answer (up to SNIFF_BYTES)
+ * @content_type: (nullable): the answer's Content-Type
+ *
+ * Whether an answer that starts so is a video (or sound) file; %FALSE
+ * with %TRAWL_ERROR_NOT_MEDIA saying what it is instead. HLS playlists are
+ * the caller's to look for first.
+ */
+gboolean
+_trawl_check_media_start (const guint8  *data,
+                          gsize          length,
+                          const char    *content_type,
+                          GError       **error)
+{
+  g_autofree char *text = NULL;
+
+  switch (classify_body (data, length, content_type))
+    {
+    case BODY_MEDIA:
+      return TRUE;
+    case BODY_PAGE:
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                   _("The server sent a web page (%s) instead of the video"),
+                   content_type != NULL ? content_type : "?");
+      return FALSE;
+    case BODY_IMAGE:
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                   _("The server sent an image (%s) instead of the video"),
+                   image_data (data, length));
+      return FALSE;
+    case BODY_COMPRESSED:
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                   _("The server sent compressed data (%s) instead of the video"),
+                   compressed_data (data, length));
+      return FALSE;
+    case BODY_MESSAGE:
+    default:
+      text = first_line (data, length);
+      g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
+                   _("The server sent a message instead of the video: “%s”"), text);
+      return FALSE;
+    }
+}
+
 static void
 sniff (Transfer *transfer)
 {
@@ -1772,7 +1817,6 @@ sniff (Transfer *transfer)
   gsize length = MIN (used, SNIFF_BYTES);
   const guint8 *start = transfer->ring + transfer->tail % RING_SIZE;
   const char *content_type;
-  g_autofree char *text = NULL;
 
   if (used < SNIFF_BYTES && !transfer->eof)
     return;
@@ -1794,33 +1838,8 @@ sniff (Transfer *transfer)
   content_type = soup_message_headers_get_content_type (
     soup_message_get_response_headers (transfer->message), NULL);
   /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
-  switch (classify_body (start, length, content_type))
-    {
-    case BODY_MEDIA:
-      return;
-    case BODY_PAGE:
-      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                       _("The server sent a web page (%s) instead of the video"),
-                                       content_type != NULL ? content_type : "?");
-      break;
-    case BODY_IMAGE:
-      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                       _("The server sent an image (%s) instead of the video"),
-                                       image_data (start, length));
-      break;
-    case BODY_COMPRESSED:
-      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                       _("The server sent compressed data (%s) instead of the "
-                                         "video"), compressed_data (start, length));
-      break;
-    case BODY_MESSAGE:
-    default:
-      text = first_line (start, length);
-      transfer->failure = g_error_new (TRAWL_ERROR, TRAWL_ERROR_NOT_MEDIA,
-                                       _("The server sent a message instead of the video: “%s”"),
-                                       text);
-      break;
-    }
+  if (_trawl_check_media_start (start, length, content_type, &transfer->failure))
+    return;
 
   transfer->write_failed = TRUE;
   g_cancellable_cancel (transfer->cancellable);

@@ -172,7 +172,7 @@ main (int   argc,
     {
       static const char * const kinds[] = {
         "reset", "status", "retry-after", "stall", "html", "detail-status", "detail-stall",
-        "api-garbage",
+        "api-garbage", "redirect",
       };
       g_auto(GStrv) parts = g_strsplit (faults[i], ":", 4);
       guint kind = G_N_ELEMENTS (kinds);

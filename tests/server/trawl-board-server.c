@@ -984,9 +984,22 @@ serve_video (TrawlBoardServer  *self,
       respond_status (self, msg, 429);
       return;
     }
+  if (fault != NULL && fault->fault == TRAWL_FAULT_REDIRECT)
+    {
+      g_autofree char *location = g_strdup_printf ("http://localhost:%s%s",
+                                                   strrchr (self->base, ':') + 1, path);
+
+      soup_message_headers_replace (response, "Location", location);
+      respond_status (self, msg, 302);
+      return;
+    }
   if (fault != NULL && fault->fault == TRAWL_FAULT_HTML)
     {
       const char *page = "<html><body>Please log in to watch this video.</body></html>";
+
+      /* The whole page, whatever range was asked: libsoup's own range
+       * answer for a range past a short body is a critical. */
+      soup_message_headers_remove (request, "Range");
 
       respond (self, msg, 200, "text/html; charset=utf-8", page, strlen (page));
       return;
@@ -1576,6 +1589,10 @@ serve_hls (TrawlBoardServer  *self,
       gsize length;
       gconstpointer data = g_bytes_get_data (answer->body, &length);
 
+      /* A whole answer is whole: libsoup's own range answer for a range
+       * past a short body is a critical. */
+      if (answer->status == 200)
+        soup_message_headers_remove (soup_server_message_get_request_headers (msg), "Range");
       if (answer->status == 206)
         soup_message_headers_set_content_range (
           soup_server_message_get_response_headers (msg), (goffset) answer->range_start,

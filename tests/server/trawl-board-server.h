@@ -23,6 +23,7 @@ typedef enum
   TRAWL_FAULT_DETAIL_STATUS, /* answer the detail page with status arg */
   TRAWL_FAULT_DETAIL_STALL,  /* never answer the detail page */
   TRAWL_FAULT_API_GARBAGE,   /* answer the JSON API with something that is not JSON */
+  TRAWL_FAULT_REDIRECT,      /* 302 to the same video on another host name (localhost) */
 } TrawlFault;
 
 typedef enum
