@@ -338,9 +338,11 @@ call_aria2 (Fixture    *f,
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) message = soup_message_new (SOUP_METHOD_POST, f->address);
+  g_autofree char *argument = gid != NULL ? g_strdup_printf (",\"%s\"", gid)
+                                          : g_strdup (strstr (method, "Stopped") ? ",0,1000" : "");
   g_autofree char *body = g_strdup_printf ("{\"jsonrpc\":\"2.0\",\"id\":\"t\",\"method\":\"%s\","
-                                           "\"params\":[\"token:" SECRET "\",\"%s\"]}",
-                                           method, gid);
+                                           "\"params\":[\"token:" SECRET "\"%s]}",
+                                           method, argument);
   g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
   g_autoptr(GBytes) answer = NULL;
   g_autoptr(GError) error = NULL;
@@ -463,7 +465,7 @@ test_refused_dir (Fixture       *f,
   TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 1);
   reason = trawl_item_get_error (trawl_test_item (f->queue, 0));
   g_assert_true (g_str_has_prefix (reason, "aria2 could not download it: it cannot write in its "
-                                           "folder (error 18: "));
+                                           "folder (error 18)"));
   g_assert_null (strchr (reason, '\n'));
 }
 
@@ -539,6 +541,140 @@ test_redirect_credentials (Fixture       *f,
   g_assert_null (trawl_board_server_get_last_header (f->server, TRAWL_REQUEST_VIDEO, "cookie"));
 }
 
+/* A server that answers aria2's address as a hostile one would. */
+static void
+fake_aria2_cb (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  const char *mode = user_data;
+
+  if (g_str_equal (mode, "deep") || g_str_equal (mode, "huge"))
+    {
+      gsize length = g_str_equal (mode, "deep") ? 200000 : 9 * MiB;
+      char *body = g_malloc (length);
+
+      memset (body, '[', length);
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, body, length);
+    }
+  else if (g_str_equal (mode, "empty"))
+    {
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "", 0);
+    }
+  else
+    soup_server_message_set_status (msg, 502, NULL);
+}
+
+static char *
+start_fake_aria2 (SoupServer *server,
+                  const char *mode)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSList) uris = NULL;
+
+  soup_server_add_handler (server, NULL, fake_aria2_cb, (gpointer) mode, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  return g_strdup_printf ("http://127.0.0.1:%d/jsonrpc", g_uri_get_port (uris->data));
+}
+
+/* Answers no aria2 gives: nested beyond measure, endless, empty. Each is a
+ * reason in one line, never a crash, unbounded memory or a critical. */
+static void
+test_hostile_answers (Fixture       *f,
+                      gconstpointer  data)
+{
+  struct { const char *mode; const char *reason; } cases[] = {
+    { "deep", "does not answer as aria2 does (200 OK)" },
+    { "huge", "does not answer as aria2 does (an answer of over 8 MiB)" },
+    { "empty", "does not answer as aria2 does (200 OK)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+      g_autofree char *address = start_fake_aria2 (server, cases[i].mode);
+      g_autofree char *version = trawl_test_aria2_version (address, SECRET, NULL);
+
+      g_assert_true (g_str_has_prefix (version, "!"));
+      g_assert_nonnull (strstr (version, cases[i].reason));
+      g_assert_null (strchr (version, '\n'));
+    }
+}
+
+/* A proxy in front of aria2 answering 502 (aria2 restarting behind it):
+ * the videos wait, saying so, and none fails. */
+static void
+test_proxy_502 (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+
+  g_free (f->address);
+  f->address = start_fake_aria2 (server, "502");
+  trawl_board_server_set_items (f->server, 2);
+  f->queue = new_queue (f, SECRET);
+  add_board (f);
+  TRAWL_WAIT_UNTIL (f->notes_lost >= 2);
+  g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED), ==, 0);
+}
+
+/* aria2's folder written with a trailing slash ("/srv/videos/"): the file
+ * aria2 names is the one asked for. */
+static void
+test_dir_slash (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
+  g_autofree char *slashed = g_strconcat (folder, "/", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TrawlAria2) aria2 = NULL;
+
+  trawl_board_server_set_items (f->server, 2);
+  trawl_board_server_set_video_size (f->server, MiB);
+  f->queue = new_queue (f, SECRET);
+  aria2 = trawl_aria2_new (trawl_queue_get_client (f->queue), f->address, SECRET, slashed,
+                           &error);
+  g_assert_no_error (error);
+  trawl_queue_set_backend (f->queue, TRAWL_BACKEND (aria2));
+  add_board (f);
+  wait_finished (f, 2);
+  assert_remote_video (f, 0, MiB);
+  assert_remote_video (f, 1, MiB);
+}
+
+/* The speed limit, tries and idle timeout reach aria2 as its options. */
+static void
+test_limits (Fixture       *f,
+             gconstpointer  data)
+{
+  TrawlItem *item;
+  g_autofree char *gid = NULL;
+  g_autofree char *options = NULL;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  trawl_board_server_set_video_rate (f->server, MiB);
+  f->queue = new_queue (f, SECRET);
+  g_object_set (trawl_queue_get_client (f->queue), "limit-rate", (guint64) 3 * MiB,
+                "max-tries", 7, "timeout", 17, NULL);
+  add_board (f);
+  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
+                    trawl_item_get_bytes (item) > 0);
+  g_object_get (item, "remote-id", &gid, NULL);
+  options = call_aria2 (f, "aria2.getOption", gid);
+  g_assert_nonnull (strstr (options, "\"max-download-limit\":\"3145728\""));
+  g_assert_nonnull (strstr (options, "\"max-tries\":\"7\""));
+  g_assert_nonnull (strstr (options, "\"timeout\":\"17\""));
+  trawl_board_server_set_video_rate (f->server, 0);
+  wait_finished (f, 1);
+}
+
 typedef struct
 {
   int      status;
@@ -559,15 +695,15 @@ communicated_cb (GObject      *object,
   run->done = TRUE;
 }
 
-static int
-run_cli (Fixture     *f,
-         Run         *run,
-         const char  *secret_file,
-         const char  *address)
+static GSubprocess *
+spawn_cli (Fixture     *f,
+           Run         *run,
+           const char  *secret_file,
+           const char  *address)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = NULL;
   g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
+  GSubprocess *process;
 
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                               &error, g_getenv ("TRAWL_CLI"), "-o", f->dir, "--no-archive",
@@ -578,10 +714,77 @@ run_cli (Fixture     *f,
   /* The board server answers from this main context. */
   run->done = FALSE;
   g_subprocess_communicate_utf8_async (process, NULL, NULL, communicated_cb, run);
+  return process;
+}
+
+static int
+wait_cli (GSubprocess *process,
+          Run         *run)
+{
   TRAWL_WAIT_UNTIL (run->done);
   g_assert_true (g_subprocess_wait (process, NULL, NULL));
-  run->status = g_subprocess_get_exit_status (process);
+  run->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                     : 128 + g_subprocess_get_term_sig (process);
   return run->status;
+}
+
+static int
+run_cli (Fixture     *f,
+         Run         *run,
+         const char  *secret_file,
+         const char  *address)
+{
+  g_autoptr(GSubprocess) process = spawn_cli (f, run, secret_file, address);
+
+  return wait_cli (process, run);
+}
+
+/* Whether aria2 has a download of the board's running. */
+static gboolean
+aria2_busy (Fixture *f)
+{
+  g_autofree char *answer = call_aria2 (f, "aria2.tellActive", NULL);
+
+  return strstr (answer, "\"gid\"") != NULL;
+}
+
+/* trawl-cli stopped by Ctrl+C while aria2 downloads, then run again: it
+ * finds aria2's downloads by their files (it keeps no state), every
+ * video is done, and no finished result is left in aria2's list. */
+static void
+test_cli_rerun (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *secret = g_build_filename (f->remote, "secret", NULL);
+  g_autoptr(GSubprocess) first = NULL;
+  g_autofree char *stopped = NULL;
+  Run run = { 0 };
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  trawl_board_server_set_video_rate (f->server, MiB);
+  g_assert_true (g_file_set_contents (secret, SECRET "\n", -1, NULL));
+
+  first = spawn_cli (f, &run, secret, f->address);
+  TRAWL_WAIT_UNTIL (aria2_busy (f));
+  g_subprocess_send_signal (first, SIGINT);
+  g_assert_cmpint (wait_cli (first, &run), ==, 130);
+  g_clear_pointer (&run.err, g_free);
+
+  trawl_board_server_set_video_rate (f->server, 0);
+  if (run_cli (f, &run, secret, f->address) != 0)
+    g_error ("the second run failed: %s", run.err);
+  g_free (run.err);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *title = trawl_board_server_item_title (f->server, i);
+      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+      g_autofree char *path = g_build_filename (f->remote, "videos", name, NULL);
+
+      trawl_test_assert_video (path, trawl_board_server_item_id (i), 4 * MiB);
+    }
+  stopped = call_aria2 (f, "aria2.tellStopped", NULL);
+  g_assert_nonnull (strstr (stopped, "\"result\":[]"));
 }
 
 /* trawl-cli --aria2: the board lands in aria2's folder; a wrong secret and
@@ -646,6 +849,11 @@ main (int   argc,
   ADD ("/aria2/refused-dir", test_refused_dir, NULL);
   ADD ("/aria2/not-video", test_not_video, NULL);
   ADD ("/aria2/redirect-credentials", test_redirect_credentials, NULL);
+  ADD ("/aria2/hostile-answers", test_hostile_answers, "not started");
+  ADD ("/aria2/proxy-502", test_proxy_502, "not started");
+  ADD ("/aria2/dir-slash", test_dir_slash, NULL);
+  ADD ("/aria2/limits", test_limits, NULL);
+  ADD ("/aria2/cli-rerun", test_cli_rerun, NULL);
 
   return g_test_run ();
 }

@@ -3,10 +3,8 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <libsoup/soup.h>
 
 #include "trawl-aria2.h"
@@ -17,6 +15,7 @@
 #include "trawl-hls-playlist-private.h"
 #include "trawl-http-private.h"
 #include "trawl-policy-private.h"
+#include "trawl-proxy-resolver-private.h"
 #include "trawl-transfer-private.h"
 #include "trawl-uri.h"
 #include "trawl-util-private.h"
@@ -32,6 +31,11 @@
 #define POLL_MS 500
 #define RECONNECT_BASE_MS 1000
 #define RPC_TIMEOUT_S 30
+/* An answer for a few hundred downloads is a few hundred KiB. */
+#define MAX_ANSWER (8 * 1024 * 1024)
+/* However slowly it comes. */
+#define CALL_TIMEOUT_S 60
+#define BAD_POLLS 10
 
 /* Wrong secret, or not aria2 at all: nothing is sent again. */
 #define FAULT_UNAUTHORIZED "Unauthorized"
@@ -74,9 +78,11 @@ struct _TrawlAria2
 
   GList                   *downloads;  /* of Download, in the order they came */
   GHashTable              *our_pauses; /* GIDs paused by a pause in Trawl */
+  GHashTable              *known;      /* aria2's downloads when connected: path → GID */
   guint                    poll_source;
   gboolean                 polling;
   gboolean                 poll_again;
+  guint                    bad_polls;  /* answers in a row that were not aria2's */
   gint64                   polled_at;
 };
 
@@ -98,6 +104,7 @@ typedef struct
   guint8       *probe_bytes;
   guint         probe_tries;
   guint         probe_source;
+  GError       *end_error;   /* how it ended, while its result is removed */
 } Download;
 
 static void backend_iface_init (TrawlBackendInterface *iface);
@@ -108,6 +115,10 @@ G_DEFINE_FINAL_TYPE_WITH_CODE (TrawlAria2, trawl_aria2, G_TYPE_OBJECT,
 static void connect_link (TrawlAria2 *self);
 static void poll_soon (TrawlAria2 *self);
 static void download_go (Download *download);
+static void download_ask_status (Download *download);
+static char *take_known (TrawlAria2 *self,
+                         const char *dir,
+                         const char *out);
 
 static void
 trawl_aria2_dispose (GObject *object)
@@ -145,6 +156,7 @@ trawl_aria2_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_error (&self->refusal);
   g_clear_pointer (&self->our_pauses, g_hash_table_unref);
+  g_clear_pointer (&self->known, g_hash_table_unref);
   G_OBJECT_CLASS (trawl_aria2_parent_class)->finalize (object);
 }
 
@@ -163,6 +175,7 @@ trawl_aria2_init (TrawlAria2 *self)
   self->cancellable = g_cancellable_new ();
   self->link = LINK_IDLE;
   self->our_pauses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /* A member that is a string, or @fallback: what aria2 sends is checked
@@ -207,6 +220,8 @@ is_unknown_gid (const GError *error)
 static gboolean
 is_unreachable (const GError *error)
 {
+  if (g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_SERVER))
+    return TRUE;
   return error->domain != fault_quark () && error->domain != TRAWL_ERROR &&
          error->domain != G_TLS_ERROR &&
          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
@@ -259,34 +274,63 @@ fault_error (JsonObject *fault)
                               message != NULL && *message != '\0' ? message : "error");
 }
 
-static void
-call_read_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
+/* One call on its way: its answer is bounded in size and in time, as
+ * anything from the network is. */
+typedef struct
 {
-  g_autoptr(GTask) task = user_data;
+  SoupMessage  *message;
+  GCancellable *cancellable;   /* its own: trips on the backend's or the time */
+  gulong        cancel_id;
+  guint         timeout_source;
+  GInputStream *stream;
+  GByteArray   *answer;
+  gboolean      too_slow;
+} Call;
+
+static void
+call_free (Call *call)
+{
+  g_clear_handle_id (&call->timeout_source, g_source_remove);
+  g_clear_object (&call->message);
+  g_clear_object (&call->cancellable);
+  g_clear_object (&call->stream);
+  g_clear_pointer (&call->answer, g_byte_array_unref);
+  g_free (call);
+}
+
+static gboolean
+call_timeout_cb (gpointer user_data)
+{
+  Call *call = user_data;
+
+  call->timeout_source = 0;
+  call->too_slow = TRUE;
+  g_cancellable_cancel (call->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* The whole answer is in: what it says. */
+static void
+call_answered (GTask *task)
+{
   TrawlAria2 *self = g_task_get_source_object (task);
-  SoupMessage *message = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (object), result,
-                                                              &error);
+  Call *call = g_task_get_task_data (task);
+  SoupMessage *message = call->message;
   g_autoptr(JsonParser) parser = json_parser_new ();
+  guint status = soup_message_get_status (message);
   JsonObject *answer;
-  guint status;
 
-  if (body == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  status = soup_message_get_status (message);
-  if (!json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-                                   (gssize) g_bytes_get_size (body), NULL) ||
+  if (call->answer->len == 0 ||
+      !_trawl_json_parse (parser, (const char *) call->answer->data, call->answer->len, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       if (status == SOUP_STATUS_UNAUTHORIZED)
         g_task_return_error (task, g_error_new_literal (fault_quark (), 1, FAULT_UNAUTHORIZED));
+      else if (SOUP_STATUS_IS_SERVER_ERROR (status))
+        /* A proxy in front of aria2 that cannot reach it (502, 503, 504):
+         * asked again later, as when aria2 is down. */
+        g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_SERVER, "%u %s", status,
+                                 soup_message_get_reason_phrase (message));
       else
         g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
                                  _("%s does not answer as aria2 does (%u %s)"), self->address,
@@ -306,6 +350,92 @@ call_read_cb (GObject      *object,
                              _("%s does not answer as aria2 does"), self->address);
 }
 
+/* Ends the call: its answer, or why there is none. */
+static void
+call_done (GTask  *task,
+           GError *error)
+{
+  TrawlAria2 *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+
+  g_cancellable_disconnect (self->cancellable, call->cancel_id);
+  call->cancel_id = 0;
+  g_clear_handle_id (&call->timeout_source, g_source_remove);
+  if (call->stream != NULL)
+    g_input_stream_close (call->stream, NULL, NULL);
+  if (error != NULL && call->too_slow)
+    {
+      g_error_free (error);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                               _("no answer within %u s"), CALL_TIMEOUT_S);
+    }
+  else if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    call_answered (task);
+  g_object_unref (task);
+}
+
+static void
+call_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  TrawlAria2 *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result,
+                                                              &error);
+
+  if (bytes == NULL)
+    {
+      call_done (task, error);
+      return;
+    }
+  if (g_bytes_get_size (bytes) == 0)
+    {
+      call_done (task, NULL);
+      return;
+    }
+  g_byte_array_append (call->answer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (call->answer->len > MAX_ANSWER)
+    {
+      call_done (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_REMOTE,
+                                    _("%s does not answer as aria2 does (an answer of over "
+                                      "%u MiB)"), self->address, MAX_ANSWER / (1024 * 1024)));
+      return;
+    }
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   call->cancellable, call_read_cb, task);
+}
+
+static void
+call_sent_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Call *call = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  call->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
+  if (call->stream == NULL)
+    {
+      call_done (task, error);
+      return;
+    }
+  g_input_stream_read_bytes_async (call->stream, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   call->cancellable, call_read_cb, task);
+}
+
+static void
+call_cancelled_cb (GCancellable *cancellable,
+                   GCancellable *own)
+{
+  g_cancellable_cancel (own);
+}
+
 /* Calls @method with the secret and @params (taken). */
 static void
 call_async (TrawlAria2          *self,
@@ -317,16 +447,22 @@ call_async (TrawlAria2          *self,
   GTask *task = g_task_new (self, self->cancellable, callback, user_data);
   g_autofree char *body = call_body (self, method, params);
   g_autoptr(GBytes) bytes = NULL;
-  SoupMessage *message = soup_message_new_from_uri (SOUP_METHOD_POST, self->rpc_uri);
+  Call *call = g_new0 (Call, 1);
   gsize length = strlen (body);
 
   g_task_set_source_tag (task, call_async);
   json_array_unref (params);
   bytes = g_bytes_new_take (g_steal_pointer (&body), length);
-  soup_message_set_request_body_from_bytes (message, "application/json", bytes);
-  g_task_set_task_data (task, message, g_object_unref);
-  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT,
-                                    self->cancellable, call_read_cb, task);
+  call->message = soup_message_new_from_uri (SOUP_METHOD_POST, self->rpc_uri);
+  call->cancellable = g_cancellable_new ();
+  call->answer = g_byte_array_new ();
+  soup_message_set_request_body_from_bytes (call->message, "application/json", bytes);
+  call->cancel_id = g_cancellable_connect (self->cancellable, G_CALLBACK (call_cancelled_cb),
+                                           g_object_ref (call->cancellable), g_object_unref);
+  call->timeout_source = g_timeout_add_seconds (CALL_TIMEOUT_S, call_timeout_cb, call);
+  g_task_set_task_data (task, call, (GDestroyNotify) call_free);
+  soup_session_send_async (self->session, call->message, G_PRIORITY_DEFAULT, call->cancellable,
+                           call_sent_cb, task);
 }
 
 static JsonNode *
@@ -400,6 +536,7 @@ download_free (Download *download)
   g_clear_object (&download->probe_stream);
   g_free (download->probe_bytes);
   g_free (download->url);
+  g_clear_error (&download->end_error);
   g_clear_object (&download->item);
   g_clear_object (&download->aria2);
   g_free (download->dir);
@@ -530,6 +667,21 @@ status_path (JsonObject *status)
   return string_member (json_node_get_object (first), "path", NULL);
 }
 
+/* Whether two paths name one file, however written ("dir//name"). */
+static gboolean
+same_path (const char *a,
+           const char *b)
+{
+  g_autofree char *one = NULL;
+  g_autofree char *other = NULL;
+
+  if (a == NULL || b == NULL || !g_path_is_absolute (a) || !g_path_is_absolute (b))
+    return g_strcmp0 (a, b) == 0;
+  one = g_canonicalize_filename (a, NULL);
+  other = g_canonicalize_filename (b, NULL);
+  return g_str_equal (one, other);
+}
+
 /* Done only when aria2 has every byte it was told of, in the file it was
  * asked to write. */
 static GError *
@@ -549,15 +701,16 @@ check_complete (Download   *download,
       /* Translators: bytes that aria2 has, and the video's length. */
       return remote_error (_("aria2 says it finished with %s of %s bytes"), have, of);
     }
-  if (download->dir != NULL && g_strcmp0 (path, expected) != 0)
+  if (download->dir != NULL && !same_path (path, expected))
     return remote_error (_("aria2 saved it as %s, not %s"), path ? path : "?", expected);
   _trawl_item_set_progress (download->item, (guint64) completed, total);
   return NULL;
 }
 
 /* Why aria2 failed a download (its exit status codes), in the user's
- * words and as the kind of failure the window names; aria2's own message
- * follows, as it is often no more than "Download aborted." */
+ * words and as the kind of failure the window names. aria2's own message
+ * is said only for codes not named here: it is often no more than
+ * "Download aborted.", or a paragraph of advice. */
 static GError *
 download_error (gint64      code,
                 const char *message)
@@ -600,11 +753,46 @@ download_error (gint64      code,
       words = _("the site had a problem");
       break;
     default:
-      words = _("it failed");
-      break;
+      {
+        /* aria2's own words, then: its first line, cut. */
+        g_autofree char *line = g_strndup (message != NULL ? message : "?", 120);
+
+        line[strcspn (line, "\r\n")] = '\0';
+        return g_error_new (TRAWL_ERROR, kind, _("aria2 could not download it: %s (error %d)"),
+                            line, (int) code);
+      }
     }
-  return g_error_new (TRAWL_ERROR, kind, _("aria2 could not download it: %s (error %d: %s)"),
-                      words, (int) code, message != NULL && *message != '\0' ? message : "?");
+  return g_error_new (TRAWL_ERROR, kind, _("aria2 could not download it: %s (error %d)"), words,
+                      (int) code);
+}
+
+static void
+result_forgotten_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Download *download = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = call_finish (TRAWL_ARIA2 (object), result, &error);
+
+  download->phase = PHASE_WAITING;
+  download_return (download, g_steal_pointer (&download->end_error));
+}
+
+/* The download ended in aria2 (@error, or done): its result is removed
+ * from aria2's list first, so that a run that ends now leaves none. */
+static void
+download_end (Download *download,
+              GError   *error)
+{
+  TrawlAria2 *self = download->aria2;
+  JsonArray *params = params_new (self);
+
+  json_array_add_string_element (params, _trawl_item_get_remote_id (download->item));
+  _trawl_item_set_remote_id (download->item, NULL);
+  download->end_error = error;
+  download->phase = PHASE_ASKING;
+  call_async (self, "aria2.removeDownloadResult", params, result_forgotten_cb, download);
 }
 
 /* Follows one status of @download's GID: progress, or its end. */
@@ -618,7 +806,6 @@ download_status (Download   *download,
   gint64 total = member_int (status, "totalLength");
   gint64 completed = member_int (status, "completedLength");
   gint64 connections = member_int (status, "connections");
-  GError *error;
 
   if (download->dir == NULL)
     {
@@ -636,25 +823,20 @@ download_status (Download   *download,
   _trawl_item_set_connections (download->item, connections > 0 ? (guint) connections : 0);
 
   if (g_str_equal (state, "complete"))
-    {
-      error = check_complete (download, status);
-      call_on_gid (self, "aria2.removeDownloadResult", gid);
-      _trawl_item_set_remote_id (download->item, NULL);
-      download_return (download, error);
-    }
+    download_end (download, check_complete (download, status));
   else if (g_str_equal (state, "error"))
-    {
-      call_on_gid (self, "aria2.removeDownloadResult", gid);
-      _trawl_item_set_remote_id (download->item, NULL);
-      download_return (download,
-                       download_error (member_int (status, "errorCode"),
-                                       string_member (status, "errorMessage", NULL)));
-    }
+    download_end (download, download_error (member_int (status, "errorCode"),
+                                            string_member (status, "errorMessage", NULL)));
   else if (g_str_equal (state, "removed"))
+    download_end (download, remote_error (_("The download was removed in aria2")));
+  else if (!g_str_equal (state, "active") && !g_str_equal (state, "waiting") &&
+           !g_str_equal (state, "paused"))
     {
-      call_on_gid (self, "aria2.removeDownloadResult", gid);
-      _trawl_item_set_remote_id (download->item, NULL);
-      download_return (download, remote_error (_("The download was removed in aria2")));
+      g_autofree char *shown = g_strndup (state, 24);
+
+      g_strcanon (shown, "abcdefghijklmnopqrstuvwxyz", '?');
+      download_end (download, remote_error (_("aria2 says the download is “%s”, which Trawl "
+                                              "does not know"), shown));
     }
   else
     {
@@ -681,29 +863,18 @@ download_status (Download   *download,
 }
 
 /* aria2 no longer knows the GID (it was restarted without its session, or
- * its results were purged): done only if the file is provably there. */
+ * its results were purged): never done unverified. */
 static void
 download_forgotten (Download *download)
 {
-  g_autofree char *path = download->dir != NULL
-                          ? g_build_filename (download->dir, download->out, NULL) : NULL;
-  g_autofree char *control = path != NULL ? g_strconcat (path, ".aria2", NULL) : NULL;
-  gint64 total = trawl_item_get_total (download->item);
-  GStatBuf st;
-
+  /* A file of the full length proves nothing: aria2 allocates it before
+   * the first byte, and a control file not yet written is no proof
+   * either (the fresh-eyes review had one "done" that was mostly zeros). */
   _trawl_item_set_remote_id (download->item, NULL);
-  /* Only where aria2's folder is also this computer's: a complete file
-   * has the announced length and no control file beside it. */
-  if (path != NULL && total > 0 && g_stat (path, &st) == 0 && S_ISREG (st.st_mode) &&
-      st.st_size == total && !g_file_test (control, G_FILE_TEST_EXISTS))
-    {
-      _trawl_item_set_progress (download->item, (guint64) total, total);
-      download_return (download, NULL);
-      return;
-    }
   download_return (download,
                    remote_error (_("aria2 no longer knows this download, so whether it "
-                                   "finished is not known; Retry hands it to aria2 again")));
+                                   "finished is not known; downloading it again hands it to "
+                                   "aria2 anew")));
 }
 
 static void
@@ -831,6 +1002,36 @@ download_place (Download *download)
     download->dir = sub != NULL ? g_build_filename (self->dir, sub, NULL) : g_strdup (self->dir);
 }
 
+/* The client's tries, idle timeout and speed limit, as aria2's options;
+ * the speed limit bounds each video there (aria2's own limit for all its
+ * downloads is aria2's user's to set). */
+static void
+add_limits (TrawlAria2  *self,
+            JsonBuilder *builder)
+{
+  guint64 rate = 0;
+  guint tries = 0;
+  guint timeout = 0;
+  g_autofree char *rate_text = NULL;
+  g_autofree char *tries_text = NULL;
+  g_autofree char *timeout_text = NULL;
+
+  g_object_get (self->client, "limit-rate", &rate, "max-tries", &tries, "timeout", &timeout,
+                NULL);
+  if (rate > 0)
+    {
+      rate_text = g_strdup_printf ("%" G_GUINT64_FORMAT, rate);
+      add_option (builder, "max-download-limit", rate_text);
+    }
+  tries_text = g_strdup_printf ("%u", tries);
+  add_option (builder, "max-tries", tries_text);
+  if (timeout > 0)
+    {
+      timeout_text = g_strdup_printf ("%u", MIN (timeout, 600));
+      add_option (builder, "timeout", timeout_text);
+    }
+}
+
 static void
 download_hand_over (Download *download)
 {
@@ -858,6 +1059,7 @@ download_hand_over (Download *download)
   add_option (builder, "split", split_text);
   add_option (builder, "max-connection-per-server", conns_text);
   add_option (builder, "min-split-size", min_split);
+  add_limits (self, builder);
   /* Never another name, never over another file: a name taken in aria2's
    * folder fails with aria2's reason. */
   add_option (builder, "auto-file-renaming", "false");
@@ -1037,7 +1239,17 @@ download_probe (Download *download)
 static void
 download_add (Download *download)
 {
-  if (download->url != NULL)
+  g_autofree char *gid = NULL;
+
+  download_place (download);
+  gid = take_known (download->aria2, download->dir, download->out);
+  if (gid != NULL)
+    {
+      /* Its file is aria2's already: followed, not handed over twice. */
+      _trawl_item_set_remote_id (download->item, gid);
+      download_ask_status (download);
+    }
+  else if (download->url != NULL)
     download_hand_over (download);
   else
     download_probe (download);
@@ -1119,11 +1331,25 @@ poll_cb (GObject      *object,
           connect_link (self);
           return;
         }
-      g_debug ("poll: %s", error != NULL ? error->message : "not an array");
+      /* Garbage for five seconds: it is not aria2 that answers. */
+      if (++self->bad_polls >= BAD_POLLS)
+        {
+          GList *downloads = g_list_copy (self->downloads);
+
+          for (GList *l = downloads; l != NULL; l = l->next)
+            if (((Download *) l->data)->phase == PHASE_TRACKING)
+              download_return (l->data, error != NULL
+                                        ? user_error (self, error)
+                                        : remote_error (_("%s does not answer as aria2 does"),
+                                                        self->address));
+          g_list_free (downloads);
+          self->bad_polls = 0;
+        }
       poll_soon (self);
       return;
     }
 
+  self->bad_polls = 0;
   results = json_node_get_array (answer);
   for (guint i = 0; gids[i] != NULL && i < json_array_get_length (results); i++)
     {
@@ -1143,6 +1369,8 @@ poll_cb (GObject      *object,
 
           if (is_unknown_gid (fault))
             download_forgotten (download);
+          else
+            download_return (download, user_error (self, fault));
         }
     }
   poll_soon (self);
@@ -1222,13 +1450,18 @@ websocket_message_cb (SoupWebsocketConnection *connection,
                       GBytes                  *message,
                       TrawlAria2              *self)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser = NULL;
   JsonObject *object;
   const char *method;
 
-  if (type != SOUP_WEBSOCKET_DATA_TEXT ||
-      !json_parser_load_from_data (parser, g_bytes_get_data (message, NULL),
-                                   (gssize) g_bytes_get_size (message), NULL) ||
+  /* A poll is on its way already: nothing to learn (and a flood of
+   * messages costs no more than reading them). */
+  if (self->poll_source != 0 || self->polling)
+    return;
+  parser = json_parser_new ();
+  if (type != SOUP_WEBSOCKET_DATA_TEXT || g_bytes_get_size (message) == 0 ||
+      !_trawl_json_parse (parser, g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                          NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return;
   object = json_node_get_object (json_parser_get_root (parser));
@@ -1236,13 +1469,7 @@ websocket_message_cb (SoupWebsocketConnection *connection,
   /* A download started, paused, stopped, finished or failed: ask now
    * (within the poll's rate) rather than at the next tick. */
   if (g_str_has_prefix (method, "aria2.onDownload"))
-    {
-      if (self->poll_source != 0)
-        {
-          g_clear_handle_id (&self->poll_source, g_source_remove);
-        }
-      poll_soon (self);
-    }
+    poll_soon (self);
 }
 
 static void
@@ -1359,8 +1586,119 @@ link_refused (TrawlAria2 *self,
   g_list_free (downloads);
 }
 
+/* How sure a download aria2 has is the one for its file: running or done
+ * beats failed. */
+static int
+status_rank (const char *status)
+{
+  if (g_strcmp0 (status, "active") == 0 || g_strcmp0 (status, "waiting") == 0 ||
+      g_strcmp0 (status, "paused") == 0)
+    return 2;
+  if (g_strcmp0 (status, "complete") == 0)
+    return 1;
+  return 0;
+}
+
+static void
+add_known (TrawlAria2 *self,
+           JsonNode   *list)
+{
+  JsonArray *array;
+
+  /* A multicall's answer: [[download…]], or a fault. */
+  if (!JSON_NODE_HOLDS_ARRAY (list) || json_array_get_length (json_node_get_array (list)) != 1 ||
+      !JSON_NODE_HOLDS_ARRAY (json_array_get_element (json_node_get_array (list), 0)))
+    return;
+  array = json_array_get_array_element (json_node_get_array (list), 0);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *status = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *gid = status != NULL ? string_member (status, "gid", NULL) : NULL;
+      const char *path = status != NULL ? status_path (status) : NULL;
+
+      if (gid == NULL || !_trawl_is_remote_id (gid) || path == NULL || !g_path_is_absolute (path) ||
+          status_rank (string_member (status, "status", NULL)) == 0)
+        continue;
+      g_hash_table_replace (self->known, g_canonicalize_filename (path, NULL), g_strdup (gid));
+    }
+}
+
+/* A download for @path that aria2 has already (a run of Trawl that ended
+ * without its state, such as trawl-cli stopped by Ctrl+C): its GID, taken
+ * once. */
+static char *
+take_known (TrawlAria2 *self,
+            const char *dir,
+            const char *out)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *canonical = NULL;
+  g_autofree char *key = NULL;
+  char *gid = NULL;
+
+  if (dir == NULL || !g_path_is_absolute (dir))
+    return NULL;
+  path = g_build_filename (dir, out, NULL);
+  canonical = g_canonicalize_filename (path, NULL);
+  if (!g_hash_table_steal_extended (self->known, canonical, (gpointer *) &key, (gpointer *) &gid))
+    return NULL;
+  return gid;
+}
+
+static void link_go (TrawlAria2 *self);
+
+static void
+known_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  TrawlAria2 *self = TRAWL_ARIA2 (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) answer = call_finish (self, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (answer != NULL && JSON_NODE_HOLDS_ARRAY (answer))
+    for (guint i = 0; i < json_array_get_length (json_node_get_array (answer)); i++)
+      add_known (self, json_array_get_element (json_node_get_array (answer), i));
+  link_go (self);
+}
+
+/* What aria2 has (running, waiting, paused, stopped), by file. */
 static void
 link_up (TrawlAria2 *self)
+{
+  const char *methods[] = { "aria2.tellActive", "aria2.tellWaiting", "aria2.tellStopped" };
+  JsonArray *params = json_array_new ();
+  JsonArray *calls = json_array_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      JsonObject *call = json_object_new ();
+      JsonArray *call_params = params_new (self);
+      JsonArray *keys = json_array_new ();
+
+      if (i > 0)
+        {
+          json_array_add_int_element (call_params, 0);
+          json_array_add_int_element (call_params, 1000);
+        }
+      json_array_add_string_element (keys, "gid");
+      json_array_add_string_element (keys, "status");
+      json_array_add_string_element (keys, "files");
+      json_array_add_array_element (call_params, keys);
+      json_object_set_string_member (call, "methodName", methods[i]);
+      json_object_set_array_member (call, "params", call_params);
+      json_array_add_object_element (calls, call);
+    }
+  json_array_add_array_element (params, calls);
+  g_hash_table_remove_all (self->known);
+  call_async (self, "system.multicall", params, known_cb, NULL);
+}
+
+static void
+link_go (TrawlAria2 *self)
 {
   GList *downloads = g_list_copy (self->downloads);
 
@@ -1555,6 +1893,7 @@ trawl_aria2_new (TrawlClient  *client,
 {
   g_autoptr(TrawlAria2) self = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *proxy = NULL;
 
   g_return_val_if_fail (TRAWL_IS_CLIENT (client), NULL);
   g_return_val_if_fail (address != NULL, NULL);
@@ -1567,7 +1906,15 @@ trawl_aria2_new (TrawlClient  *client,
   self->dir = dir != NULL && *dir != '\0' ? g_strdup (dir) : NULL;
   self->session = soup_session_new_with_options ("timeout", RPC_TIMEOUT_S, "idle-timeout", 60,
                                                  NULL);
-  g_object_get (client, "ca-file", &ca_file, NULL);
+  g_object_get (client, "ca-file", &ca_file, "proxy", &proxy, NULL);
+  /* The user's proxy setting applies to aria2's address as to the sites
+   * (none means none, whatever the environment says). */
+  if (proxy != NULL)
+    {
+      g_autoptr(GProxyResolver) resolver = _trawl_proxy_resolver_new (proxy);
+
+      soup_session_set_proxy_resolver (self->session, resolver);
+    }
   if (ca_file != NULL && *ca_file != '\0')
     {
       g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, error);
@@ -1627,10 +1974,21 @@ version_cb (GObject      *object,
     version = string_member (json_node_get_object (answer),
                                                           "version", NULL);
   if (version != NULL)
-    g_task_return_pointer (task, g_strdup (version), g_free);
+    {
+      /* Shown as it is: only what a version is written with. */
+      g_autofree char *shown = g_strndup (version, 32);
+
+      g_strcanon (shown, "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.+-~",
+                  '?');
+      g_task_return_pointer (task, g_steal_pointer (&shown), g_free);
+    }
   else if (error != NULL && is_unreachable (error))
     g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
                              _("Cannot reach aria2 at %s: %s"), self->address, error->message);
+  else if (error != NULL && error->domain == fault_quark () &&
+           g_strcmp0 (error->message, FAULT_UNAUTHORIZED) != 0)
+    g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_REMOTE,
+                             _("%s answered with an error: %s"), self->address, error->message);
   else if (error != NULL)
     g_task_return_error (task, user_error (self, error));
   else
