@@ -32,7 +32,7 @@ ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
   LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp":print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C _build-asan --print-errorlogs --logbase leaks queue cli reliability integrity \
-  split hls || status=1
+  split hls aria2 || status=1
 
 [ -f _build-fuzz/build.ninja ] || CC=clang meson setup _build-fuzz -Dfuzzing=true -Dgtk=false \
   -Db_sanitize=address,undefined -Db_lundef=false \

@@ -383,6 +383,7 @@ test_cancel (Fixture       *f,
   TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 0 &&
                     !trawl_queue_is_busy (f->queue));
   TRAWL_WAIT_UNTIL (aria2_forgot (f, gid));
+  g_clear_pointer (&gid, g_free);
   g_object_get (item, "remote-id", &gid, NULL);
   g_assert_null (gid);
 }
@@ -477,6 +478,7 @@ test_not_video (Fixture       *f,
                 gconstpointer  data)
 {
   g_autofree char *fixtures = g_test_build_filename (G_TEST_DIST, "fixtures", "hls", NULL);
+  g_autofree char *base = NULL;
   g_autofree char *stream = NULL;
   g_autoptr(GError) error = NULL;
   TrawlItem *page;
@@ -495,7 +497,8 @@ test_not_video (Fixture       *f,
 
   g_assert_true (trawl_board_server_set_hls (f->server, fixtures, &error));
   g_assert_no_error (error);
-  stream = g_strconcat (trawl_board_server_get_base_url (f->server), "/hls/ts/stream", NULL);
+  base = trawl_board_server_get_base_url (f->server);
+  stream = g_strconcat (base, "/hls/ts/stream", NULL);
   trawl_queue_add_board (f->queue, stream, NULL, f->dir, &error);
   g_assert_no_error (error);
   wait_finished (f, 4);
@@ -574,13 +577,16 @@ start_fake_aria2 (SoupServer *server,
                   const char *mode)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSList) uris = NULL;
+  GSList *uris;
+  char *address;
 
   soup_server_add_handler (server, NULL, fake_aria2_cb, (gpointer) mode, NULL);
   g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
   g_assert_no_error (error);
   uris = soup_server_get_uris (server);
-  return g_strdup_printf ("http://127.0.0.1:%d/jsonrpc", g_uri_get_port (uris->data));
+  address = g_strdup_printf ("http://127.0.0.1:%d/jsonrpc", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return address;
 }
 
 /* Answers no aria2 gives: nested beyond measure, endless, empty. Each is a
