@@ -1037,10 +1037,35 @@ is_action_row_titled (GtkWidget     *widget,
          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
-/* Download On → aria2 in Preferences: a real aria2c (no secret here: the
- * test has no keyring) downloads every video of the board into its own
- * folder, nothing lands in this computer's, the summary names aria2, and
- * Test Connection shows aria2's version. */
+static gboolean
+is_entry_row_titled (GtkWidget     *widget,
+                     gconstpointer  title)
+{
+  return ADW_IS_ENTRY_ROW (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+/* Types @text in the row titled @title, then sends @signal ("apply", the
+ * apply button; "entry-activated", Enter), if any. */
+static void
+set_row (GtkWindow  *window,
+         const char *title,
+         const char *text,
+         const char *signal)
+{
+  GtkWidget *row = trawl_ui_find_widget (GTK_WIDGET (window), is_entry_row_titled, title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  if (signal != NULL)
+    g_signal_emit_by_name (row, signal);
+}
+
+/* Download On → aria2 in Preferences, as typed there: a real aria2c that
+ * wants a secret downloads every video of the board into its own folder,
+ * nothing lands in this computer's, the summary names aria2, Test
+ * Connection shows aria2's version, and the secret is in no setting. The
+ * test has no keyring: the secret serves until the run ends. */
 static void
 test_aria2 (TrawlUiFixture *f,
             gconstpointer   data)
@@ -1057,7 +1082,7 @@ test_aria2 (TrawlUiFixture *f,
 
   trawl_board_server_set_video_size (f->server, 1024 * 1024);
   g_assert_cmpint (g_mkdir_with_parents (remote, 0700), ==, 0);
-  aria2c = trawl_test_start_aria2c (port, NULL, remote, NULL, FALSE);
+  aria2c = trawl_test_start_aria2c (port, "app secret", remote, NULL, FALSE);
   address = g_strdup_printf ("http://127.0.0.1:%u/jsonrpc", port);
 
   preferences = g_object_ref_sink (trawl_preferences_window_new (f->settings));
@@ -1065,10 +1090,18 @@ test_aria2 (TrawlUiFixture *f,
   gtk_window_present (preferences);
   trawl_ui_wait_for_frame (GTK_WIDGET (preferences));
   g_settings_set_string (f->settings, "download-on", "aria2");
-  g_settings_set_string (f->settings, "aria2-address", address);
-  g_settings_set_string (f->settings, "aria2-dir", videos);
-  TRAWL_WAIT_UNTIL (TRAWL_IS_ARIA2 (trawl_queue_get_backend (f->queue)));
+  /* As typed: the address and the secret, each with Enter (the address
+   * again after the secret must not lose it); the folder left unsaved,
+   * for Test Connection to save. */
+  set_row (preferences, "aria2 Address (http://host:6800/jsonrpc)", address, "entry-activated");
+  set_row (preferences, "Secret (aria2’s --rpc-secret)", "app secret", "entry-activated");
+  {
+    g_autofree char *saved = g_settings_get_string (f->settings, "aria2-address");
 
+    g_assert_cmpstr (saved, ==, address);
+  }
+  set_row (preferences, "aria2 Address (http://host:6800/jsonrpc)", address, "apply");
+  set_row (preferences, "Folder on aria2’s Machine (empty for aria2’s own)", videos, NULL);
   test_row = trawl_ui_find_widget (GTK_WIDGET (preferences), is_action_row_titled, "Connection");
   g_assert_nonnull (test_row);
   button = trawl_ui_find_widget (test_row, trawl_ui_is_button_labelled, "_Test Connection");
@@ -1077,6 +1110,14 @@ test_aria2 (TrawlUiFixture *f,
   gtk_widget_activate (button);
   TRAWL_WAIT_UNTIL (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (test_row)),
                                       "Connected to aria2 1."));
+  {
+    g_autofree char *dir = g_settings_get_string (f->settings, "aria2-dir");
+
+    g_assert_cmpstr (dir, ==, videos);
+  }
+  /* With the secret typed (kept by the keyring, or for this run where
+   * there is none, as here), the queue's aria2 is the right one. */
+  TRAWL_WAIT_UNTIL (TRAWL_IS_ARIA2 (trawl_queue_get_backend (f->queue)));
   /* The group in view: the page scrolled to its end. */
   {
     GtkWidget *scrolled = gtk_widget_get_ancestor (test_row, GTK_TYPE_SCROLLED_WINDOW);
@@ -1106,6 +1147,20 @@ test_aria2 (TrawlUiFixture *f,
       g_assert_false (g_file_test (local, G_FILE_TEST_EXISTS));
     }
   trawl_ui_screenshot (f, "aria2.png");
+  {
+    g_autoptr(GSettingsSchema) schema = NULL;
+    g_auto(GStrv) keys = NULL;
+
+    g_object_get (f->settings, "settings-schema", &schema, NULL);
+    keys = g_settings_schema_list_keys (schema);
+    for (guint i = 0; keys[i] != NULL; i++)
+      {
+        g_autoptr(GVariant) value = g_settings_get_value (f->settings, keys[i]);
+        g_autofree char *printed = g_variant_print (value, FALSE);
+
+        g_assert_null (strstr (printed, "app secret"));
+      }
+  }
   /* Nothing here to open: the videos are on aria2's machine. */
   {
     TrawlItemRow *row = trawl_ui_find_row (GTK_WIDGET (f->window), trawl_test_item (f->queue, 0));

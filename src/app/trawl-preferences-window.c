@@ -338,6 +338,8 @@ load_secret (TrawlPreferencesWindow *self)
     trawl_remote_lookup_secret_async (address, self->cancellable, secret_loaded_cb, self);
 }
 
+static void aria2_secret_apply_cb (TrawlPreferencesWindow *self);
+
 static void
 aria2_address_apply_cb (TrawlPreferencesWindow *self)
 {
@@ -352,7 +354,12 @@ aria2_address_apply_cb (TrawlPreferencesWindow *self)
       return;
     }
   g_settings_set_string (self->settings, "aria2-address", address);
-  load_secret (self);
+  /* A secret typed already is kept for this address; else the one kept
+   * for it, if any, is shown. */
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->aria2_secret_row)) != '\0')
+    aria2_secret_apply_cb (self);
+  else
+    load_secret (self);
 }
 
 static void
@@ -369,15 +376,19 @@ secret_stored_cb (GObject      *object,
   self = TRAWL_PREFERENCES_WINDOW (user_data);
   if (error != NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("The secret could not be kept in the "
-                                                    "keyring: %s"), error->message);
+      g_autofree char *message = g_strdup_printf (_("The keyring could not keep the secret, so "
+                                                    "Trawl uses it only until it quits (%s)"),
+                                                  error->message);
 
       show_aria2_message (self, message, TRUE);
-      return;
     }
-  show_aria2_message (self, NULL, FALSE);
-  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                    adw_toast_new (_("Secret kept in the keyring")));
+  else
+    {
+      show_aria2_message (self, NULL, FALSE);
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (
+        *gtk_editable_get_text (GTK_EDITABLE (self->aria2_secret_row)) != '\0'
+          ? _("Secret kept in the keyring") : _("Secret removed from the keyring")));
+    }
   /* Whoever follows the address (the backend) reads the secret again. */
   g_signal_emit_by_name (self->settings, "changed::aria2-address",
                          g_intern_static_string ("aria2-address"));
@@ -443,6 +454,15 @@ aria2_test_cb (TrawlPreferencesWindow *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TrawlAria2) aria2 = aria2_from_rows (self, &error);
+  g_autofree char *address = g_settings_get_string (self->settings, "aria2-address");
+  g_autofree char *dir = g_settings_get_string (self->settings, "aria2-dir");
+
+  /* What is tested is what is used: the rows as typed are saved first. */
+  if (aria2 != NULL &&
+      g_strcmp0 (address, gtk_editable_get_text (GTK_EDITABLE (self->aria2_address_row))) != 0)
+    aria2_address_apply_cb (self);
+  if (g_strcmp0 (dir, gtk_editable_get_text (GTK_EDITABLE (self->aria2_dir_row))) != 0)
+    aria2_dir_apply_cb (self);
 
   if (aria2 == NULL)
     {

@@ -27,6 +27,18 @@ secret_schema (void)
   return &schema;
 }
 
+/* Secrets the keyring could not keep, by address: used until Trawl quits,
+ * never written anywhere. */
+static GHashTable *
+session_secrets (void)
+{
+  static GHashTable *secrets;
+
+  if (secrets == NULL)
+    secrets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return secrets;
+}
+
 static void
 stored_cb (GObject      *object,
            GAsyncResult *result,
@@ -39,6 +51,22 @@ stored_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+static void
+cleared_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  /* FALSE without an error: there was nothing to clear. */
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /**
@@ -58,11 +86,15 @@ trawl_remote_store_secret_async (const char          *address,
   g_autofree char *label = g_strdup_printf ("Trawl: aria2 at %s", address);
 
   g_task_set_source_tag (task, trawl_remote_store_secret_async);
+  /* Until the keyring says it has it, this run keeps it. */
+  if (*secret == '\0')
+    g_hash_table_remove (session_secrets (), address);
+  else
+    g_hash_table_replace (session_secrets (), g_strdup (address), g_strdup (secret));
   if (*secret == '\0')
     {
-      secret_password_clear (secret_schema (), cancellable, NULL, NULL, "address", address, NULL);
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      secret_password_clear (secret_schema (), cancellable, cleared_cb, task, "address", address,
+                             NULL);
       return;
     }
   secret_password_store (secret_schema (), SECRET_COLLECTION_DEFAULT, label, secret, cancellable,
@@ -83,13 +115,27 @@ looked_up_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  const char *address = g_task_get_task_data (task);
   GError *error = NULL;
+  g_autofree char *found = NULL;
   char *secret = secret_password_lookup_finish (result, &error);
 
+  if (secret != NULL)
+    {
+      /* Out of libsecret's non-pageable memory into the caller's copy. */
+      found = g_strdup (secret);
+      secret_password_free (secret);
+    }
+  else if (g_hash_table_contains (session_secrets (), address))
+    {
+      /* Typed in this run, and not kept by the keyring. */
+      g_clear_error (&error);
+      found = g_strdup (g_hash_table_lookup (session_secrets (), address));
+    }
   if (error != NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+    g_task_return_pointer (task, g_steal_pointer (&found), g_free);
 }
 
 void
@@ -101,6 +147,7 @@ trawl_remote_lookup_secret_async (const char          *address,
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
 
   g_task_set_source_tag (task, trawl_remote_lookup_secret_async);
+  g_task_set_task_data (task, g_strdup (address), g_free);
   secret_password_lookup (secret_schema (), cancellable, looked_up_cb, task, "address", address,
                           NULL);
 }
@@ -115,19 +162,8 @@ char *
 trawl_remote_lookup_secret_finish (GAsyncResult  *result,
                                    GError       **error)
 {
-  char *secret;
-
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  secret = g_task_propagate_pointer (G_TASK (result), error);
-  if (secret == NULL)
-    return NULL;
-  /* Out of libsecret's non-pageable memory into the backend's own copy. */
-  {
-    char *copy = g_strdup (secret);
-
-    secret_password_free (secret);
-    return copy;
-  }
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 typedef struct

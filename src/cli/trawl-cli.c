@@ -42,6 +42,7 @@ typedef struct
   gint64      started;
   const char *output;       /* -o, to say where aria2 puts a file */
   const char *aria2_dir;    /* with --aria2: its folder, or "" for aria2's own */
+  char       *last_note;
 } Cli;
 
 static char *
@@ -302,7 +303,15 @@ shown_path (Cli       *cli,
              ? g_strdup (path + strlen (base) + 1) : g_path_get_basename (path);
   if (*cli->aria2_dir == '\0')
     return g_strconcat ("aria2:", relative, NULL);
-  return g_strconcat ("aria2:", cli->aria2_dir, G_DIR_SEPARATOR_S, relative, NULL);
+  {
+    g_autofree char *folder = g_strdup (cli->aria2_dir);
+    gsize length = strlen (folder);
+
+    /* "dir/" and "dir" alike. */
+    while (length > 1 && folder[length - 1] == G_DIR_SEPARATOR)
+      folder[--length] = '\0';
+    return g_strconcat ("aria2:", folder, G_DIR_SEPARATOR_S, relative, NULL);
+  }
 }
 
 static void
@@ -371,8 +380,12 @@ item_note (Cli        *cli,
            TrawlItem  *item,
            const char *note)
 {
-  if (cli->list)
+  /* Only failures with -q; one line for what several videos say at once
+   * (aria2 away: each of them says so). */
+  if (cli->list || cli->quiet || g_strcmp0 (note, cli->last_note) == 0)
     return;
+  g_free (cli->last_note);
+  cli->last_note = g_strdup (note);
 
   clear_block (cli);
   /* Translators: keep in the column of “done” and “failed” */
@@ -1215,6 +1228,7 @@ main (int   argc,
   wait_for_archive (&cli, archive);
   boards_ok = report (&cli, &partly) && boards_ok;
   g_ptr_array_unref (cli.boards);
+  g_free (cli.last_note);
 
   /* Videos the archive does not know would be fetched again next time. */
   if (archive != NULL && trawl_archive_get_error (archive) != NULL)

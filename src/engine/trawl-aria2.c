@@ -1815,9 +1815,14 @@ aria2_download_async (TrawlBackend        *backend,
     download_go (download);
   else
     {
-      g_autofree char *note = g_strdup_printf (_("Waiting for aria2 at %s"), host_of (self));
+      /* Said only while aria2 is known to be away, not while its first
+       * answer is on its way. */
+      if (self->link == LINK_DOWN)
+        {
+          g_autofree char *note = g_strdup_printf (_("Waiting for aria2 at %s"), host_of (self));
 
-      _trawl_item_note (item, note);
+          _trawl_item_note (item, note);
+        }
       connect_link (self);
     }
 }
