@@ -242,12 +242,17 @@ test_aria2_restart (Fixture       *f,
   stop_aria2c (f);
   TRAWL_WAIT_UNTIL (f->notes_lost > 0);
   g_assert_cmpuint (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED), ==, 0);
+  /* What the row shows instead of a progress standing still. */
+  g_assert_cmpuint (trawl_item_get_connections (item), ==, 0);
+  g_assert_cmpint (trawl_item_get_failure (item), !=, TRAWL_FAILURE_NONE);
+  g_assert_true (g_str_has_prefix (trawl_item_get_error (item), "Cannot reach aria2 at "));
 
   trawl_board_server_set_video_rate (f->server, 0);
   start_aria2c (f);
   wait_finished (f, 4);
   for (guint i = 0; i < 4; i++)
     assert_remote_video (f, i, 4 * MiB);
+  g_assert_null (trawl_item_get_error (item));
 }
 
 /* Trawl stopped mid-board while aria2 goes on: the next Trawl, from its

@@ -138,6 +138,17 @@ status_text (TrawlItem *item)
                                                            trawl_item_get_speed (item));
         guint connections = trawl_item_get_connections (item);
 
+        /* Part-way, with no connection, trying again (aria2 away): why,
+         * rather than a speed that stands still. */
+        if (connections == 0 && trawl_item_get_failure (item) != TRAWL_FAILURE_NONE &&
+            trawl_item_get_error (item) != NULL)
+          {
+            g_autofree char *kept = trawl_format_progress (bytes, total, 0);
+            const char *why = trawl_failure_words (trawl_item_get_failure (item));
+
+            return g_strdup_printf ("%s · %s", why != NULL ? why : trawl_item_get_error (item),
+                                    kept);
+          }
         if (connections < 2)
           return g_steal_pointer (&progress);
         /* Translators: a video downloaded over several connections at once */
@@ -326,7 +337,9 @@ query_tooltip_cb (GtkWidget    *widget,
   else if (state == TRAWL_ITEM_FAILED)
     text = g_strdup (trawl_item_get_error (item) != NULL ? trawl_item_get_error (item)
                                                           : state_words (state));
-  else if (state == TRAWL_ITEM_DONE)
+  else if (state == TRAWL_ITEM_DONE && trawl_item_get_path (item) != NULL &&
+           g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS))
+    /* Not a path on this computer for a video aria2 downloaded. */
     text = g_strdup (trawl_item_get_path (item));
 
   if (text == NULL || *text == '\0')

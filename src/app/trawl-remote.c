@@ -2,6 +2,7 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <libsecret/secret.h>
 
 #include "trawl-aria2.h"
@@ -49,8 +50,12 @@ stored_cb (GObject      *object,
 
   if (secret_password_store_finish (result, &error))
     g_task_return_boolean (task, TRUE);
-  else
+  else if (error != NULL)
     g_task_return_error (task, error);
+  else
+    /* The keyring's prompt was dismissed. */
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             _("the keyring was not opened"));
 }
 
 static void

@@ -1560,8 +1560,17 @@ link_lost (TrawlAria2   *self,
                           host_of (self), error->message, MAX (1, delay / 1000));
   each_download_note (self, note);
   for (GList *l = self->downloads; l != NULL; l = l->next)
-    if (((Download *) l->data)->phase != PHASE_ASKING)
-      ((Download *) l->data)->phase = PHASE_WAITING;
+    {
+      Download *download = l->data;
+      g_autoptr(GError) waiting = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_REMOTE, note);
+
+      /* The row shows it in place of a progress that stands still: no
+       * connection, trying again (cleared when aria2 answers). */
+      _trawl_item_note_retry (download->item, waiting);
+      _trawl_item_set_connections (download->item, 0);
+      if (download->phase != PHASE_ASKING)
+        download->phase = PHASE_WAITING;
+    }
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   self->reconnect_source = g_timeout_add (delay, reconnect_cb, self);
@@ -1711,6 +1720,8 @@ link_go (TrawlAria2 *self)
 
       /* Those followed before are asked about again by GID: aria2 may
        * have been restarted meanwhile. */
+      _trawl_item_set_failure (download->item, TRAWL_FAILURE_NONE);
+      _trawl_item_set_error (download->item, NULL);
       if (download->phase != PHASE_ASKING)
         download_go (download);
     }
