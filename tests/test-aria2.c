@@ -173,6 +173,22 @@ add_board (Fixture *f)
   g_assert_no_error (error);
 }
 
+/* One 4 MiB video, sent at 1 MiB/s, handed to aria2 and under way. */
+static TrawlItem *
+start_slow_video (Fixture *f)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  trawl_board_server_set_video_rate (f->server, MiB);
+  f->queue = new_queue (f, SECRET);
+  add_board (f);
+  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
+                    trawl_item_get_bytes (item) > 0);
+  return item;
+}
+
 /* Every video of a board through aria2: in aria2's folder, byte for byte,
  * fetched with the detail page as Referer (the server refuses it
  * otherwise), and nothing written in Trawl's own folder. */
@@ -201,16 +217,8 @@ static void
 test_pause_resume (Fixture       *f,
                    gconstpointer  data)
 {
-  TrawlItem *item;
+  TrawlItem *item = start_slow_video (f);
 
-  trawl_board_server_set_items (f->server, 1);
-  trawl_board_server_set_video_size (f->server, 4 * MiB);
-  trawl_board_server_set_video_rate (f->server, MiB);
-  f->queue = new_queue (f, SECRET);
-  add_board (f);
-
-  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
-                    trawl_item_get_bytes (item) > 0);
   trawl_queue_pause (f->queue, item);
   TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 0 &&
                     !trawl_queue_is_busy (f->queue));
@@ -372,17 +380,9 @@ static void
 test_cancel (Fixture       *f,
              gconstpointer  data)
 {
-  TrawlItem *item;
+  TrawlItem *item = start_slow_video (f);
   g_autofree char *gid = NULL;
 
-  trawl_board_server_set_items (f->server, 1);
-  trawl_board_server_set_video_size (f->server, 4 * MiB);
-  trawl_board_server_set_video_rate (f->server, MiB);
-  f->queue = new_queue (f, SECRET);
-  add_board (f);
-
-  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
-                    trawl_item_get_bytes (item) > 0);
   g_object_get (item, "remote-id", &gid, NULL);
   trawl_queue_cancel (f->queue, item);
   TRAWL_WAIT_UNTIL (trawl_board_server_get_videos_in_flight (f->server) == 0 &&
@@ -400,17 +400,9 @@ static void
 test_paused_elsewhere (Fixture       *f,
                        gconstpointer  data)
 {
-  TrawlItem *item;
+  TrawlItem *item = start_slow_video (f);
   g_autofree char *gid = NULL;
 
-  trawl_board_server_set_items (f->server, 1);
-  trawl_board_server_set_video_size (f->server, 4 * MiB);
-  trawl_board_server_set_video_rate (f->server, MiB);
-  f->queue = new_queue (f, SECRET);
-  add_board (f);
-
-  TRAWL_WAIT_UNTIL ((item = trawl_test_find_item (f->queue, 0)) != NULL &&
-                    trawl_item_get_bytes (item) > 0);
   g_object_get (item, "remote-id", &gid, NULL);
   g_assert_nonnull (gid);
   g_free (call_aria2 (f, "aria2.forcePause", gid));
