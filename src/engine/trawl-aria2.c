@@ -81,7 +81,6 @@ struct _TrawlAria2
   GHashTable              *known;      /* aria2's downloads when connected: path → GID */
   guint                    poll_source;
   gboolean                 polling;
-  gboolean                 poll_again;
   guint                    bad_polls;  /* answers in a row that were not aria2's */
   gint64                   polled_at;
 };
@@ -580,6 +579,16 @@ remote_error (const char *format,
   message = g_strdup_vprintf (format, args);
   va_end (args);
   return g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_REMOTE, message);
+}
+
+/* aria2 saves the bytes of one address: a stream's playlist would be
+ * saved as the video. */
+static GError *
+hls_refused (void)
+{
+  return g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_STREAM,
+                              _("aria2 cannot save HLS streams; download this board on this "
+                                "computer"));
 }
 
 /* What a failed call means for a video, in the user's words. */
@@ -1144,10 +1153,7 @@ probe_read_cb (GObject      *object,
   download->phase = PHASE_WAITING;
   if (_trawl_hls_looks_like (download->probe_bytes, length))
     {
-      download_return (download, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_STREAM,
-                                                      _("aria2 cannot save HLS streams; "
-                                                        "download this board on this "
-                                                        "computer")));
+      download_return (download, hls_refused ());
       return;
     }
   if (!_trawl_check_media_start (download->probe_bytes, length, content_type, &error))
@@ -1191,10 +1197,7 @@ probe_sent_cb (GObject      *object,
     {
       g_input_stream_close (stream, NULL, NULL);
       download->phase = PHASE_WAITING;
-      download_return (download, g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_STREAM,
-                                                      _("aria2 cannot save HLS streams; "
-                                                        "download this board on this "
-                                                        "computer")));
+      download_return (download, hls_refused ());
       return;
     }
   download->probe_stream = g_steal_pointer (&stream);
@@ -1383,7 +1386,6 @@ poll_now (TrawlAria2 *self)
   JsonArray *params;
   JsonArray *calls;
 
-  self->poll_again = FALSE;
   for (GList *l = self->downloads; l != NULL; l = l->next)
     {
       Download *download = l->data;
@@ -1433,12 +1435,8 @@ poll_soon (TrawlAria2 *self)
 {
   gint64 wait_ms;
 
-  if (self->polling)
-    {
-      self->poll_again = TRUE;
-      return;
-    }
-  if (self->poll_source != 0 || self->link != LINK_UP)
+  /* A poll on its way calls this again when its answer is in. */
+  if (self->polling || self->poll_source != 0 || self->link != LINK_UP)
     return;
   wait_ms = POLL_MS - (g_get_monotonic_time () - self->polled_at) / 1000;
   self->poll_source = g_timeout_add (CLAMP (wait_ms, 0, POLL_MS), poll_timeout_cb, self);
@@ -1527,14 +1525,6 @@ open_websocket (TrawlAria2 *self)
 
 /* ---- The link to aria2: connecting, losing it, refusals ---------------- */
 
-static void
-each_download_note (TrawlAria2 *self,
-                    const char *note)
-{
-  for (GList *l = self->downloads; l != NULL; l = l->next)
-    _trawl_item_note (((Download *) l->data)->item, note);
-}
-
 static gboolean
 reconnect_cb (gpointer user_data)
 {
@@ -1558,12 +1548,12 @@ link_lost (TrawlAria2   *self,
   self->link = LINK_DOWN;
   note = g_strdup_printf (_("Cannot reach aria2 at %s (%s); trying again in %u s"),
                           host_of (self), error->message, MAX (1, delay / 1000));
-  each_download_note (self, note);
   for (GList *l = self->downloads; l != NULL; l = l->next)
     {
       Download *download = l->data;
       g_autoptr(GError) waiting = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_REMOTE, note);
 
+      _trawl_item_note (download->item, note);
       /* The row shows it in place of a progress that stands still: no
        * connection, trying again (cleared when aria2 answers). */
       _trawl_item_note_retry (download->item, waiting);
@@ -1595,17 +1585,13 @@ link_refused (TrawlAria2 *self,
   g_list_free (downloads);
 }
 
-/* How sure a download aria2 has is the one for its file: running or done
- * beats failed. */
-static int
-status_rank (const char *status)
+/* Whether a download aria2 has can be taken up for its file: running or
+ * done, not failed or removed. */
+static gboolean
+is_adoptable (const char *status)
 {
-  if (g_strcmp0 (status, "active") == 0 || g_strcmp0 (status, "waiting") == 0 ||
-      g_strcmp0 (status, "paused") == 0)
-    return 2;
-  if (g_strcmp0 (status, "complete") == 0)
-    return 1;
-  return 0;
+  return g_strcmp0 (status, "active") == 0 || g_strcmp0 (status, "waiting") == 0 ||
+         g_strcmp0 (status, "paused") == 0 || g_strcmp0 (status, "complete") == 0;
 }
 
 static void
@@ -1627,7 +1613,7 @@ add_known (TrawlAria2 *self,
       const char *path = status != NULL ? status_path (status) : NULL;
 
       if (gid == NULL || !_trawl_is_remote_id (gid) || path == NULL || !g_path_is_absolute (path) ||
-          status_rank (string_member (status, "status", NULL)) == 0)
+          !is_adoptable (string_member (status, "status", NULL)))
         continue;
       g_hash_table_replace (self->known, g_canonicalize_filename (path, NULL), g_strdup (gid));
     }
@@ -1795,9 +1781,7 @@ aria2_download_async (TrawlBackend        *backend,
 
   if (g_strcmp0 (trawl_uri_media_extension (trawl_item_get_media_url (item)), ".m3u8") == 0)
     {
-      g_task_return_new_error (task, TRAWL_ERROR, TRAWL_ERROR_STREAM,
-                               _("aria2 cannot save HLS streams; download this board on this "
-                                 "computer"));
+      g_task_return_error (task, hls_refused ());
       g_object_unref (task);
       return;
     }
