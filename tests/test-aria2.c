@@ -68,16 +68,21 @@ item_note_cb (TrawlQueue *queue,
     f->notes_paused++;
 }
 
-/* A queue downloading with aria2 (over TLS trusting @ca_file, if given). */
+/* A queue downloading with aria2 into @folder, or "videos" in its own
+ * (over TLS trusting @ca_file, if given). */
 static TrawlQueue *
 new_queue_full (Fixture    *f,
                 const char *secret,
-                const char *ca_file)
+                const char *ca_file,
+                const char *folder)
 {
   TrawlQueue *queue = trawl_test_new_queue ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
+  g_autofree char *videos = g_build_filename (f->remote, "videos", NULL);
   g_autoptr(TrawlAria2) aria2 = NULL;
+
+  if (folder == NULL)
+    folder = videos;
 
   g_object_set (trawl_queue_get_client (queue), "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS,
                 "ca-file", ca_file, NULL);
@@ -92,7 +97,7 @@ static TrawlQueue *
 new_queue (Fixture    *f,
            const char *secret)
 {
-  return new_queue_full (f, secret, NULL);
+  return new_queue_full (f, secret, NULL, NULL);
 }
 
 static void
@@ -434,7 +439,7 @@ test_tls (Fixture       *f,
   g_assert_cmpuint (f->notes_lost, ==, 0);
   trawl_test_drop_queue (&f->queue);
 
-  f->queue = new_queue_full (f, SECRET, ca);
+  f->queue = new_queue_full (f, SECRET, ca, NULL);
   add_board (f);
   wait_finished (f, 2);
   assert_remote_video (f, 0, MiB);
@@ -449,16 +454,11 @@ test_refused_dir (Fixture       *f,
 {
   g_autofree char *file = g_build_filename (f->remote, "a-file", NULL);
   g_autofree char *under = g_build_filename (file, "videos", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TrawlAria2) aria2 = NULL;
   const char *reason;
 
   g_assert_true (g_file_set_contents (file, "", 0, NULL));
   trawl_board_server_set_items (f->server, 1);
-  f->queue = new_queue (f, SECRET);
-  aria2 = trawl_aria2_new (trawl_queue_get_client (f->queue), f->address, SECRET, under, &error);
-  g_assert_no_error (error);
-  trawl_queue_set_backend (f->queue, TRAWL_BACKEND (aria2));
+  f->queue = new_queue_full (f, SECRET, NULL, under);
   add_board (f);
   TRAWL_WAIT_UNTIL (trawl_queue_count_state (f->queue, TRAWL_ITEM_FAILED) == 1);
   reason = trawl_item_get_error (trawl_test_item (f->queue, 0));
@@ -635,16 +635,10 @@ test_dir_slash (Fixture       *f,
 {
   g_autofree char *folder = g_build_filename (f->remote, "videos", NULL);
   g_autofree char *slashed = g_strconcat (folder, "/", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TrawlAria2) aria2 = NULL;
 
   trawl_board_server_set_items (f->server, 2);
   trawl_board_server_set_video_size (f->server, MiB);
-  f->queue = new_queue (f, SECRET);
-  aria2 = trawl_aria2_new (trawl_queue_get_client (f->queue), f->address, SECRET, slashed,
-                           &error);
-  g_assert_no_error (error);
-  trawl_queue_set_backend (f->queue, TRAWL_BACKEND (aria2));
+  f->queue = new_queue_full (f, SECRET, NULL, slashed);
   add_board (f);
   wait_finished (f, 2);
   assert_remote_video (f, 0, MiB);

@@ -98,25 +98,6 @@ open_preferences (GSettings *settings)
   return preferences;
 }
 
-/* No key of the application's settings holds @text. */
-static void
-assert_not_in_settings (GSettings  *settings,
-                        const char *text)
-{
-  g_autoptr(GSettingsSchema) schema = NULL;
-  g_auto(GStrv) keys = NULL;
-
-  g_object_get (settings, "settings-schema", &schema, NULL);
-  keys = g_settings_schema_list_keys (schema);
-  for (guint i = 0; keys[i] != NULL; i++)
-    {
-      g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
-      g_autofree char *printed = g_variant_print (value, FALSE);
-
-      g_assert_null (strstr (printed, text));
-    }
-}
-
 static void
 test_keyring (void)
 {
@@ -204,7 +185,7 @@ test_keyring (void)
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (state, &saved, NULL, &error));
   g_assert_null (strstr (saved, "s3cret"));
-  assert_not_in_settings (settings, "s3cret");
+  trawl_ui_assert_not_in_settings (settings, "s3cret");
 
   /* Preferences opened again show it (hidden), from the keyring. */
   preferences = open_preferences (settings);

@@ -374,3 +374,22 @@ trawl_ui_answer_dialog (const char *label)
   g_signal_emit_by_name (button, "clicked");
   TRAWL_WAIT_UNTIL (trawl_ui_find_toplevel (ADW_TYPE_MESSAGE_DIALOG) == NULL);
 }
+
+/* No key of @settings holds @text (a secret that belongs in the keyring). */
+void
+trawl_ui_assert_not_in_settings (GSettings  *settings,
+                                 const char *text)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_auto(GStrv) keys = NULL;
+
+  g_object_get (settings, "settings-schema", &schema, NULL);
+  keys = g_settings_schema_list_keys (schema);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      g_autoptr(GVariant) value = g_settings_get_value (settings, keys[i]);
+      g_autofree char *printed = g_variant_print (value, FALSE);
+
+      g_assert_null (strstr (printed, text));
+    }
+}

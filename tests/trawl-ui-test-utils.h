@@ -61,6 +61,8 @@ gpointer      trawl_ui_find_toplevel     (GType              type);
 gboolean      trawl_ui_is_button_labelled (GtkWidget        *widget,
                                           gconstpointer      label);
 void          trawl_ui_answer_dialog     (const char        *label);
+void          trawl_ui_assert_not_in_settings (GSettings   *settings,
+                                               const char  *text);
 void          trawl_ui_press_key         (TrawlUiFixture    *f,
                                           guint              keyval,
                                           GdkModifierType    modifiers);
