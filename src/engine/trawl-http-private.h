@@ -41,6 +41,16 @@ void           _trawl_sleep_async              (guint          ms,
                                                 gpointer       user_data);
 gboolean       _trawl_sleep_finish             (GAsyncResult  *result,
                                                 GError       **error);
+void           _trawl_read_body_async          (GInputStream  *input,
+                                                guint8        *buffer,
+                                                gsize          size,
+                                                GCancellable  *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer       user_data);
+gboolean       _trawl_read_body_finish         (GAsyncResult  *result,
+                                                gsize         *got,
+                                                gboolean      *eof,
+                                                GError       **error);
 typedef void (*TrawlTaskFunc) (GTask *task);
 
 void           _trawl_task_again_later         (GTask         *task,

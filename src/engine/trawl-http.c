@@ -230,6 +230,138 @@ sleep_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+/* Reading a body on a thread of its own. The main thread used to read
+ * every connection itself: the copy out of the socket and the TLS
+ * decryption of all downloads were one core's work, however many cores
+ * there were (wget2 reads on one thread per download). Here a read waits
+ * for the first bytes on a pool thread, then takes whatever else the
+ * connection already holds, and the main thread wakes once per chunk.
+ *
+ * libsoup allows it: only the message's own I/O touches the body stream
+ * while the caller reads it, and the end of the body only marks the
+ * message's state (it is closed later, from the main thread). The stream
+ * is kept pending for the whole read, so that nothing else reads or
+ * closes it meanwhile, and it is let go on the main thread (its last
+ * reference closes it, which must not happen on a pool thread). */
+typedef struct
+{
+  GInputStream *input;
+  guint8       *buffer;
+  gsize         size;
+  gsize         got;
+  gboolean      eof;
+  GError       *error;
+} ReadBody;
+
+static void
+read_body_free (ReadBody *read)
+{
+  g_clear_object (&read->input);
+  g_clear_error (&read->error);
+  g_free (read);
+}
+
+static void
+read_body_thread (gpointer data,
+                  gpointer unused)
+{
+  GTask *task = data;
+  ReadBody *read = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  gboolean pollable = G_IS_POLLABLE_INPUT_STREAM (read->input) &&
+                      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (read->input));
+  gssize n;
+
+  if (cancellable != NULL)
+    g_cancellable_push_current (cancellable);
+  n = G_INPUT_STREAM_GET_CLASS (read->input)->read_fn (read->input, read->buffer, read->size,
+                                                       cancellable, &read->error);
+  if (cancellable != NULL)
+    g_cancellable_pop_current (cancellable);
+  while (n > 0)
+    {
+      read->got += (gsize) n;
+      if (read->got == read->size || !pollable)
+        break;
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (read->input),
+                                                    read->buffer + read->got,
+                                                    read->size - read->got, cancellable,
+                                                    &read->error);
+      if (n < 0 && g_error_matches (read->error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_clear_error (&read->error);
+    }
+  read->eof = n == 0;
+  g_input_stream_clear_pending (read->input);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+/* Reads up to @size bytes of @input into @buffer: at least one unless the
+ * body ended or the read failed. @input is not to be read or closed until
+ * the callback; @buffer is the pool thread's until then. */
+void
+_trawl_read_body_async (GInputStream        *input,
+                        guint8              *buffer,
+                        gsize                size,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  static GThreadPool *pool;
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  ReadBody *read = g_new0 (ReadBody, 1);
+  GError *error = NULL;
+
+  g_return_if_fail (size > 0);
+
+  g_task_set_source_tag (task, _trawl_read_body_async);
+  /* What came before a cancellation is still the caller's. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_set_task_data (task, read, (GDestroyNotify) read_body_free);
+  if (!g_input_stream_set_pending (input, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  read->input = g_object_ref (input);
+  read->buffer = buffer;
+  read->size = size;
+  /* As many threads as reads: each waits on its own connection (a slow
+   * server must not hold up another download's read, nor GIO's own pool
+   * that the file writes use). */
+  if (g_once_init_enter (&pool))
+    g_once_init_leave (&pool, g_thread_pool_new (read_body_thread, NULL, -1, FALSE, NULL));
+  g_thread_pool_push (pool, task, NULL);
+}
+
+/* How many bytes came (*@got, even when the read then failed), whether
+ * the body ended, and the error. Returns FALSE on an error. */
+gboolean
+_trawl_read_body_finish (GAsyncResult  *result,
+                         gsize         *got,
+                         gboolean      *eof,
+                         GError       **error)
+{
+  ReadBody *read;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  read = g_task_get_task_data (G_TASK (result));
+  /* Here, not on the pool thread: see above. */
+  g_clear_object (&read->input);
+  *got = read->got;
+  *eof = read->eof;
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  if (read->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&read->error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Waits @ms, or less if @cancellable fires first: a paused item must not
  * sit out its retry backoff before it lets go. */
 void

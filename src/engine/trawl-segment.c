@@ -383,11 +383,25 @@ read_cb (GObject      *object,
 {
   TrawlSegment *self = user_data;
   GError *error = NULL;
-  gssize n;
+  gsize got;
+  gboolean eof;
+  gboolean ok;
 
   self->reading = FALSE;
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
-  if (took_bytes (self, n, error))
+  ok = _trawl_read_body_finish (result, &got, &eof, &error);
+  if (got > 0)
+    {
+      if (!took_bytes (self, (gssize) got, NULL))
+        {
+          g_clear_error (&error);
+          _trawl_segment_unref (self);
+          return;
+        }
+      self->granted = 0;
+    }
+  if (!ok)
+    took_bytes (self, -1, error);  /* stops the segment */
+  else if (!eof || took_bytes (self, 0, NULL))
     pump (self);
   _trawl_segment_unref (self);
 }
@@ -421,55 +435,17 @@ wanted_bytes (TrawlSegment *self)
   return (gsize) MIN ((guint64) (BUFFER_SIZE - self->filled), until - MIN (position, until));
 }
 
-/* What the connection already holds, taken without waiting (see
- * read_available() in trawl-transfer.c). Returns TRUE when the caller is
- * to wait with an asynchronous read, and then to pump() if @got. */
-static gboolean
-read_available (TrawlSegment *self,
-                gboolean     *got)
-{
-  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (self->input);
-  gsize wanted;
-
-  while ((wanted = wanted_bytes (self)) > 0)
-    {
-      guint wait_ms = 0;
-      GError *error = NULL;
-      gssize n;
-
-      self->granted = _trawl_client_take_bytes (self->context.client, wanted, &wait_ms);
-      if (self->granted == 0)
-        return TRUE;
-      n = g_pollable_input_stream_read_nonblocking (input, self->fill + self->filled,
-                                                    self->granted, self->cancellable, &error);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          _trawl_client_give_back_bytes (self->context.client, self->granted);
-          g_error_free (error);
-          return TRUE;
-        }
-      if (!took_bytes (self, n, error))
-        return FALSE;
-      *got = TRUE;
-    }
-  pump (self);
-  return FALSE;
-}
-
 static void
 start_read (TrawlSegment *self)
 {
   gsize wanted;
   guint wait_ms = 0;
-  gboolean got = FALSE;
 
   if (self->fill == NULL)
     self->fill = g_malloc (BUFFER_SIZE);
-  if (G_IS_POLLABLE_INPUT_STREAM (self->input) &&
-      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)) &&
-      !read_available (self, &got))
-    return;
   wanted = wanted_bytes (self);
+  if (wanted == 0)
+    return;
 
   self->granted = _trawl_client_take_bytes (self->context.client, wanted, &wait_ms);
   if (self->granted == 0)
@@ -478,17 +454,11 @@ start_read (TrawlSegment *self)
       self->deadline.waiting = TRUE;
       self->deadline.waited = TRUE;
       _trawl_sleep_async (wait_ms, self->cancellable, rate_wait_cb, segment_ref (self));
+      return;
     }
-  else
-    {
-      self->reading = TRUE;
-      g_input_stream_read_async (self->input, self->fill + self->filled, self->granted,
-                                 G_PRIORITY_DEFAULT, self->cancellable, read_cb,
-                                 segment_ref (self));
-    }
-  /* What was read meanwhile goes on to the disk. */
-  if (got)
-    pump (self);
+  self->reading = TRUE;
+  _trawl_read_body_async (self->input, self->fill + self->filled, self->granted,
+                          self->cancellable, read_cb, segment_ref (self));
 }
 
 static gboolean

@@ -76,9 +76,9 @@
  * tries again. */
 #define PROGRESS_RESETS_TRIES (256 * 1024)
 #define SPLIT_BELOW (64.0 * 1024 * 1024)
-/* ... and only while the main thread, where every connection is read,
- * has been idle for at least half of that time: when it is busy, the
- * downloads are bound by this machine's CPU, not by the server, and more
+/* ... and only while this process has used less than half of the
+ * machine's cores in that time: when it uses more, the downloads are
+ * bound by this machine's CPU, not by the server, and more
  * connections only share the same CPU more thinly (HTTPS, 4 × 128 MiB on
  * two cores on loopback: 2.42 s split, 2.05 s not). */
 #define SPLIT_BUSY_BELOW 0.5
@@ -138,7 +138,7 @@ typedef struct
   gboolean           split;
   gboolean           ranges_ok;  /* the answer says the server sends ranges */
   gint64             body_started; /* when this connection's body began, µs */
-  gint64             body_cpu;     /* the main thread's CPU time then, ns */
+  gint64             body_cpu;     /* process_cpu_ns() then */
   guint64            body_offset;  /* where it began */
   guint64            primary_end;
   gboolean           primary_busy;
@@ -1185,15 +1185,17 @@ primary_stopped (GTask  *task,
 
 /* The first connection is reading the body: if the file can be split and
  * connections are spare, the download becomes a split one. */
-/* The CPU time of the calling (main) thread. */
+/* The CPU time of the whole process, over the cores it has: how busy
+ * this machine is with the downloads (each read on a thread of its
+ * own). */
 static gint64
-thread_cpu_ns (void)
+process_cpu_ns (void)
 {
   struct timespec now;
 
-  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+  if (clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now) != 0)
     return 0;
-  return (gint64) now.tv_sec * 1000000000 + now.tv_nsec;
+  return ((gint64) now.tv_sec * 1000000000 + now.tv_nsec) / g_get_num_processors ();
 }
 
 static void
@@ -1216,7 +1218,7 @@ maybe_split (GTask *task)
     if (elapsed < SPLIT_AFTER_US ||
         (transfer->offset - transfer->body_offset) * (double) G_USEC_PER_SEC / elapsed >=
         SPLIT_BELOW ||
-        (thread_cpu_ns () - transfer->body_cpu) / 1000.0 >= SPLIT_BUSY_BELOW * elapsed)
+        (process_cpu_ns () - transfer->body_cpu) / 1000.0 >= SPLIT_BUSY_BELOW * elapsed)
       return;
   }
 
@@ -1914,19 +1916,37 @@ transfer_read_cb (GObject      *object,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
-  gssize n;
+  gsize got;
+  gboolean eof;
+  gboolean ok;
 
   g_assert (G_IS_TASK (task));
 
   transfer->reading = FALSE;
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
-  if (n < 0)
+  ok = _trawl_read_body_finish (result, &got, &eof, &error);
+  if (got > 0 || (ok && eof))
     {
+      if (!took_bytes (task, (gssize) got))
+        {
+          g_clear_error (&error);
+          return;
+        }
+      transfer->granted = 0;
+    }
+  else
+    _trawl_client_give_back_bytes (transfer->client, transfer->granted);
+  if (got > 0 && eof && ok && !took_bytes (task, 0))
+    return;
+  if (!ok)
+    {
+      /* What came is looked at first: it is kept for the next try only
+       * once it is known to be the video. */
+      if (transfer->sniffing && got > 0)
+        sniff (transfer);
       fail_op (task, error, FALSE);
       return;
     }
-  if (took_bytes (task, n))
-    pump (task);
+  pump (task);
 }
 
 static void
@@ -2051,83 +2071,22 @@ ring_space (Transfer *transfer)
   return space;
 }
 
-/* Reads what the connection already holds without waiting, as long as
- * the ring has room: a TLS connection hands over one record (16 KiB) a
- * read, and a round through the main loop and a GTask for each was most
- * of the CPU a download took. Returns TRUE when the caller is to wait
- * for more with an asynchronous read (and then to pump() what came, if
- * @got); FALSE when the ring is full, the body ended or the attempt
- * failed (all dealt with). */
-static gboolean
-read_available (GTask    *task,
-                gboolean *got)
-{
-  Transfer *transfer = g_task_get_task_data (task);
-  GPollableInputStream *input = G_POLLABLE_INPUT_STREAM (transfer->input);
-  gsize space;
-
-  while ((space = ring_space (transfer)) > 0)
-    {
-      guint wait_ms = 0;
-      gsize granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
-      GError *error = NULL;
-      gssize n;
-
-      if (granted == 0)
-        return TRUE;  /* the asynchronous path waits for the speed limit */
-      n = g_pollable_input_stream_read_nonblocking (input, transfer->ring +
-                                                    transfer->head % RING_SIZE, granted,
-                                                    transfer->cancellable, &error);
-      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          _trawl_client_give_back_bytes (transfer->client, granted);
-          g_error_free (error);
-          return TRUE;
-        }
-      transfer->granted = granted;
-      if (n < 0)
-        {
-          _trawl_client_give_back_bytes (transfer->client, granted);
-          fail_op (task, error, FALSE);
-          return FALSE;
-        }
-      if (!took_bytes (task, n))
-        return FALSE;
-      *got = TRUE;
-      /* Looked at as soon as there is enough of it, as pump() would: an
-       * error in the next read must not find it unlooked at (it would
-       * be dropped, not kept for the next try). */
-      if (transfer->sniffing)
-        sniff (transfer);
-      if (n == 0 || transfer->failure != NULL)
-        break;
-      /* The disk gets the first bytes while the rest are read (unless
-       * they are all there: then the end comes with them). */
-      if (!transfer->writing && !transfer->sniffing &&
-          transfer->head - transfer->tail >= MIN_WRITE && !body_in_ring (transfer))
-        start_write (task);
-    }
-  pump (task);
-  return FALSE;
-}
+/* The most one read brings: the main thread wakes at least this often
+ * while a fast download runs, and the disk gets the first of it while
+ * the rest is read. */
+#define READ_CHUNK (256 * 1024)
 
 static void
 start_read (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  gsize position;
-  gsize space;
+  gsize position = transfer->head % RING_SIZE;
+  gsize space = MIN (ring_space (transfer), READ_CHUNK);
   guint wait_ms = 0;
   gsize granted;
-  gboolean got = FALSE;
 
-  if (G_IS_POLLABLE_INPUT_STREAM (transfer->input) &&
-      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (transfer->input)) &&
-      !read_available (task, &got))
-    return;
-
-  position = transfer->head % RING_SIZE;
-  space = ring_space (transfer);
+  if (space == 0)
+    return;  /* the split's end is reached: pump() closes the answer */
   granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
   if (granted == 0)
     {
@@ -2135,19 +2094,12 @@ start_read (GTask *task)
       transfer->deadline.waiting = TRUE;
       transfer->deadline.waited = TRUE;
       _trawl_sleep_async (wait_ms, transfer->cancellable, transfer_rate_wait_cb, task);
+      return;
     }
-  else
-    {
-      transfer->reading = TRUE;
-      transfer->granted = granted;
-      g_input_stream_read_async (transfer->input, transfer->ring + position, granted,
-                                 G_PRIORITY_DEFAULT, transfer->cancellable, transfer_read_cb,
-                                 task);
-    }
-  /* What was read meanwhile goes on to the disk (the read or the wait
-   * being out, pump() starts no other). */
-  if (got)
-    pump (task);
+  transfer->reading = TRUE;
+  transfer->granted = granted;
+  _trawl_read_body_async (transfer->input, transfer->ring + position, granted,
+                          transfer->cancellable, transfer_read_cb, task);
 }
 
 /* Keeps a read and a write going: the write takes the oldest bytes of the
@@ -2572,7 +2524,7 @@ start_body (GTask *task)
   if (transfer->tick_source == 0)
     transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
   transfer->body_started = g_get_monotonic_time ();
-  transfer->body_cpu = thread_cpu_ns ();
+  transfer->body_cpu = process_cpu_ns ();
   transfer->body_offset = transfer->offset;
   _trawl_item_set_connections (transfer->item, 1);
 
