@@ -41,15 +41,24 @@ void           _trawl_sleep_async              (guint          ms,
                                                 gpointer       user_data);
 gboolean       _trawl_sleep_finish             (GAsyncResult  *result,
                                                 GError       **error);
+/* What one _trawl_read_body_async() brought. */
+typedef struct
+{
+  gsize     got;          /* bytes read */
+  gsize     written;      /* of them, written to the fd */
+  gboolean  eof;          /* the body ended */
+  GError   *write_error;  /* the write that stopped it */
+} TrawlBodyRead;
+
 void           _trawl_read_body_async          (GInputStream  *input,
                                                 guint8        *buffer,
                                                 gsize          size,
+                                                int            fd,
                                                 GCancellable  *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer       user_data);
 gboolean       _trawl_read_body_finish         (GAsyncResult  *result,
-                                                gsize         *got,
-                                                gboolean      *eof,
+                                                TrawlBodyRead *body,
                                                 GError       **error);
 typedef void (*TrawlTaskFunc) (GTask *task);
 

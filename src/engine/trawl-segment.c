@@ -383,15 +383,14 @@ read_cb (GObject      *object,
 {
   TrawlSegment *self = user_data;
   GError *error = NULL;
-  gsize got;
-  gboolean eof;
+  TrawlBodyRead body;
   gboolean ok;
 
   self->reading = FALSE;
-  ok = _trawl_read_body_finish (result, &got, &eof, &error);
-  if (got > 0)
+  ok = _trawl_read_body_finish (result, &body, &error);
+  if (body.got > 0)
     {
-      if (!took_bytes (self, (gssize) got, NULL))
+      if (!took_bytes (self, (gssize) body.got, NULL))
         {
           g_clear_error (&error);
           _trawl_segment_unref (self);
@@ -401,7 +400,7 @@ read_cb (GObject      *object,
     }
   if (!ok)
     took_bytes (self, -1, error);  /* stops the segment */
-  else if (!eof || took_bytes (self, 0, NULL))
+  else if (!body.eof || took_bytes (self, 0, NULL))
     pump (self);
   _trawl_segment_unref (self);
 }
@@ -457,7 +456,7 @@ start_read (TrawlSegment *self)
       return;
     }
   self->reading = TRUE;
-  _trawl_read_body_async (self->input, self->fill + self->filled, self->granted,
+  _trawl_read_body_async (self->input, self->fill + self->filled, self->granted, -1,
                           self->cancellable, read_cb, segment_ref (self));
 }
 

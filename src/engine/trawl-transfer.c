@@ -117,6 +117,7 @@ typedef struct
   gsize              verify_left; /* bytes of the body still to compare with it */
   gboolean           sniffing;   /* nothing written until the start is looked at */
   gboolean           reading;
+  gboolean           direct;     /* the read out writes what it reads */
   gboolean           writing;
   gboolean           waiting;    /* for the speed limit */
   gboolean           flush;      /* the flush timer fired: write what there is */
@@ -1205,8 +1206,8 @@ maybe_split (GTask *task)
   guint64 min_size = _trawl_client_get_min_split_size (transfer->client);
   g_autoptr(GUri) uri = NULL;
 
-  if (transfer->split || !transfer->ranges_ok || transfer->input == NULL || transfer->eof ||
-      transfer->sniffing || transfer->verify_left > 0 || transfer->confirming ||
+  if (transfer->split || transfer->direct || !transfer->ranges_ok || transfer->input == NULL ||
+      transfer->eof || transfer->sniffing || transfer->verify_left > 0 || transfer->confirming ||
       transfer->total_from_part || transfer->total <= 0 || transfer->failure != NULL ||
       trawl_client_get_split (transfer->client) < 2 ||
       (guint64) transfer->total < transfer->offset + 2 * min_size)
@@ -1916,36 +1917,52 @@ transfer_read_cb (GObject      *object,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
-  gsize got;
-  gboolean eof;
+  TrawlBodyRead body;
   gboolean ok;
 
   g_assert (G_IS_TASK (task));
 
   transfer->reading = FALSE;
-  ok = _trawl_read_body_finish (result, &got, &eof, &error);
-  if (got > 0 || (ok && eof))
+  transfer->direct = FALSE;
+  ok = _trawl_read_body_finish (result, &body, &error);
+  if (body.got > 0 || (ok && body.eof))
     {
-      if (!took_bytes (task, (gssize) got))
+      if (!took_bytes (task, (gssize) body.got))
         {
           g_clear_error (&error);
+          g_clear_error (&body.write_error);
           return;
         }
       transfer->granted = 0;
     }
   else
     _trawl_client_give_back_bytes (transfer->client, transfer->granted);
-  if (got > 0 && eof && ok && !took_bytes (task, 0))
+  if (body.written > 0)
+    {
+      /* Written by the reading thread (see start_read()). */
+      transfer->tail += body.written;
+      transfer->offset += body.written;
+      _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+    }
+  if (body.write_error != NULL)
+    {
+      g_clear_error (&error);
+      fail_op (task, write_error (transfer, body.write_error), TRUE);
+      return;
+    }
+  if (body.got > 0 && body.eof && ok && !took_bytes (task, 0))
     return;
   if (!ok)
     {
       /* What came is looked at first: it is kept for the next try only
        * once it is known to be the video. */
-      if (transfer->sniffing && got > 0)
+      if (transfer->sniffing && body.got > 0)
         sniff (transfer);
       fail_op (task, error, FALSE);
       return;
     }
+  if (body.written > 0)
+    maybe_split (task);
   pump (task);
 }
 
@@ -2073,15 +2090,34 @@ ring_space (Transfer *transfer)
 
 /* The most one read brings: the main thread wakes at least this often
  * while a fast download runs, and the disk gets the first of it while
- * the rest is read. */
+ * the rest is read... */
 #define READ_CHUNK (256 * 1024)
+
+/* ... unless the reading thread writes too: then the main thread only
+ * counts, once per ring's worth. That is while nothing is to be looked at
+ * before it is written (the first bytes, the overlap), the ring is empty
+ * (the file's position is where the read's bytes go) and one connection
+ * writes (a split download's end moves while a read is out). */
+static gboolean
+settled (Transfer *transfer)
+{
+  return !transfer->sniffing && transfer->verify_left == 0 && !transfer->split &&
+         !transfer->confirming && !transfer->write_failed && transfer->failure == NULL;
+}
+
+static gboolean
+can_write_directly (Transfer *transfer)
+{
+  return settled (transfer) && !transfer->writing && transfer->head == transfer->tail;
+}
 
 static void
 start_read (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  gsize position = transfer->head % RING_SIZE;
-  gsize space = MIN (ring_space (transfer), READ_CHUNK);
+  gboolean direct = can_write_directly (transfer);
+  gsize position = direct ? 0 : transfer->head % RING_SIZE;
+  gsize space = direct ? RING_SIZE : MIN (ring_space (transfer), READ_CHUNK);
   guint wait_ms = 0;
   gsize granted;
 
@@ -2097,9 +2133,11 @@ start_read (GTask *task)
       return;
     }
   transfer->reading = TRUE;
+  transfer->direct = direct;
   transfer->granted = granted;
   _trawl_read_body_async (transfer->input, transfer->ring + position, granted,
-                          transfer->cancellable, transfer_read_cb, task);
+                          direct ? transfer->fd : -1, transfer->cancellable, transfer_read_cb,
+                          task);
 }
 
 /* Keeps a read and a write going: the write takes the oldest bytes of the
@@ -2117,8 +2155,11 @@ pump (GTask *task)
     sniff (transfer);
   used = transfer->head - transfer->tail;
 
+  /* Settled, the ring is emptied at once for the reading thread to write
+   * (see can_write_directly()). */
   if (!transfer->writing && used > 0 && !transfer->write_failed && !transfer->sniffing &&
-      (used >= MIN_WRITE || transfer->eof || transfer->flush || transfer->failure != NULL))
+      (used >= MIN_WRITE || transfer->eof || transfer->flush || transfer->failure != NULL ||
+       settled (transfer)))
     start_write (task);
   else if (!transfer->writing && used > 0 && transfer->flush_source == 0 &&
            transfer->failure == NULL)
@@ -2154,7 +2195,8 @@ pump (GTask *task)
       return;
     }
 
-  if (!transfer->reading && !transfer->waiting && used < RING_SIZE)
+  if (!transfer->reading && !transfer->waiting && used < RING_SIZE &&
+      !(settled (transfer) && used > 0))
     start_read (task);
 }
 
