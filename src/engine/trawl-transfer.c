@@ -376,7 +376,6 @@ open_part (Transfer  *transfer,
           transfer->fd = fd;
           g_free (transfer->part_path);
           transfer->part_path = g_steal_pointer (&part);
-          transfer->output = g_unix_output_stream_new (fd, FALSE);
           if (transfer->identity.validator != NULL &&
               _trawl_item_get_validator (transfer->item) == NULL)
             _trawl_item_set_validator (transfer->item, transfer->identity.validator);
@@ -1194,9 +1193,13 @@ process_cpu_ns (void)
 {
   struct timespec now;
 
+  static guint cores;
+
+  if (cores == 0)
+    cores = g_get_num_processors ();  /* reads a file each time */
   if (clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now) != 0)
     return 0;
-  return ((gint64) now.tv_sec * 1000000000 + now.tv_nsec) / g_get_num_processors ();
+  return ((gint64) now.tv_sec * 1000000000 + now.tv_nsec) / cores;
 }
 
 static void
@@ -2069,6 +2072,10 @@ start_write (GTask *task)
       last_write (task, position, length);
       return;
     }
+  /* Made when first needed: GLib asks the kernel whether a file can be
+   * polled when it is made, and most downloads never write through it. */
+  if (transfer->output == NULL)
+    transfer->output = g_unix_output_stream_new (transfer->fd, FALSE);
   g_output_stream_write_all_async (transfer->output, transfer->ring + position, length,
                                    G_PRIORITY_DEFAULT, transfer->cancellable, transfer_write_cb,
                                    task);
@@ -2117,10 +2124,22 @@ start_read (GTask *task)
   Transfer *transfer = g_task_get_task_data (task);
   gboolean direct = can_write_directly (transfer);
   gsize position = direct ? 0 : transfer->head % RING_SIZE;
-  gsize space = direct ? RING_SIZE : MIN (ring_space (transfer), READ_CHUNK);
+  gsize space = direct ? RING_SIZE : ring_space (transfer);
   guint wait_ms = 0;
   gsize granted;
 
+  /* A body that ends within this read is asked for a byte more: the read
+   * then sees the end as well, and the last write can be the one that
+   * syncs and renames (a small file: one trip to a thread to read it,
+   * one to write it). */
+  if (!transfer->split && transfer->total >= 0 && transfer->verify_left == 0 &&
+      (guint64) transfer->total - MIN ((guint64) transfer->total, transfer->offset +
+                                       (transfer->head - transfer->tail)) < space)
+    space = (gsize) ((guint64) transfer->total - MIN ((guint64) transfer->total,
+                                                      transfer->offset +
+                                                      (transfer->head - transfer->tail))) + 1;
+  else if (!direct)
+    space = MIN (space, READ_CHUNK);
   if (space == 0)
     return;  /* the split's end is reached: pump() closes the answer */
   granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
@@ -2157,9 +2176,14 @@ pump (GTask *task)
 
   /* Settled, the ring is emptied at once for the reading thread to write
    * (see can_write_directly()). */
+  /* All of the body but its end is in the ring: the write waits for the
+   * end, to be the last (see last_write()), unless the ring is too full to
+   * read it. */
   if (!transfer->writing && used > 0 && !transfer->write_failed && !transfer->sniffing &&
       (used >= MIN_WRITE || transfer->eof || transfer->flush || transfer->failure != NULL ||
-       settled (transfer)))
+       settled (transfer)) &&
+      (transfer->eof || transfer->failure != NULL || !body_in_ring (transfer) ||
+       ring_space (transfer) == 0))
     start_write (task);
   else if (!transfer->writing && used > 0 && transfer->flush_source == 0 &&
            transfer->failure == NULL)
@@ -2196,7 +2220,7 @@ pump (GTask *task)
     }
 
   if (!transfer->reading && !transfer->waiting && used < RING_SIZE &&
-      !(settled (transfer) && used > 0))
+      (!settled (transfer) || used == 0 || body_in_ring (transfer)))
     start_read (task);
 }
 
