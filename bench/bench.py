@@ -201,6 +201,10 @@ def throttled_peers(out, urls, jobs):
         "trawl-cli (16 per video, 64 per host)": [CLI, "-q", "--no-archive", "-j", str(jobs),
                                                   "--per-host", "64", "--split", "16", "-o",
                                                   out] + urls,
+        # ... and against aria2's 1 MiB pieces, Trawl's own at 1 MiB too.
+        "trawl-cli (16 per video, 64 per host, 1 MiB pieces)": [
+            CLI, "-q", "--no-archive", "-j", str(jobs), "--per-host", "64", "--split", "16",
+            "--min-split-size", "1M", "-o", out] + urls,
         "aria2c -x8 -s8": ["aria2c", "-q", "-j", str(jobs), "-x", "8", "-s", "8",
                            "--file-allocation=none", "--allow-overwrite=true", "-d", out,
                            "-Z"] + urls,
@@ -881,7 +885,7 @@ def write_table(results):
             lines += [f"{label}:", ""] + peer_table(table, ref="trawl-cli (8 connections)")
             for ours, theirs in (("trawl-cli (8 connections)", "aria2c -x8 -s8"),
                                  ("trawl-cli (16 connections)", "aria2c -x16 -s16"),
-                                 ("trawl-cli (16 per video, 64 per host)",
+                                 ("trawl-cli (16 per video, 64 per host, 1 MiB pieces)",
                                   "aria2c -x16 -s16 -k1M")):
                 if ours in table and theirs in table:
                     ratio = table[ours]["wall"]["median"] / table[theirs]["wall"]["median"]

@@ -569,39 +569,10 @@ test_tls (Fixture       *f,
 }
 
 static gboolean
-run_quiet (const char * const *argv)
-{
-  int status = 0;
-
-  return g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
-                       G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                       NULL, NULL, NULL, NULL, &status, NULL) &&
-         g_spawn_check_wait_status (status, NULL);
-}
-
-static gboolean
-mount_fs (const char *type,
-          const char *dir,
-          const char *options)
-{
-  if (getuid () != 0)
-    {
-      g_test_skip ("mounting a file system needs root; skipped");
-      return FALSE;
-    }
-  if (!run_quiet ((const char *[]) { "mount", "-t", type, "-o", options, type, dir, NULL }))
-    {
-      g_test_skip ("this sandbox does not allow mounting a file system; skipped");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 mount_tmpfs (const char *dir,
              const char *options)
 {
-  return mount_fs ("tmpfs", dir, options);
+  return trawl_test_mount ("tmpfs", dir, options);
 }
 
 /* ramfs says it has no space at all, and takes everything written to it
@@ -613,7 +584,7 @@ test_no_free_space_figure (Fixture       *f,
   g_autofree char *ram = g_build_filename (f->dir, "ram", NULL);
 
   g_mkdir_with_parents (ram, 0755);
-  if (!mount_fs ("ramfs", ram, "mode=755"))
+  if (!trawl_test_mount ("ramfs", ram, "mode=755"))
     return;
 
   trawl_board_server_set_items (f->server, 2);
@@ -623,7 +594,7 @@ test_no_free_space_figure (Fixture       *f,
     g_assert_cmpint (trawl_item_get_state (trawl_test_item (f->queue, i)), ==, TRAWL_ITEM_DONE);
   trawl_test_drop_queue (&f->queue);
 
-  g_assert_true (run_quiet ((const char *[]) { "umount", ram, NULL }));
+  g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", ram, NULL }));
 }
 
 static void
@@ -692,7 +663,7 @@ test_disk_full (Fixture       *f,
   }
   trawl_test_drop_queue (&f->queue);
 
-  g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
+  g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", small, NULL }));
 }
 
 /* A video of no announced length, chunked. */
@@ -763,7 +734,7 @@ test_full_from_the_start (Fixture       *f,
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
   trawl_test_drop_queue (&f->queue);
 
-  g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
+  g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", small, NULL }));
 }
 
 static void
@@ -791,7 +762,7 @@ test_too_big_for_disk (Fixture       *f,
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
   trawl_test_drop_queue (&f->queue);
 
-  g_assert_true (run_quiet ((const char *[]) { "umount", small, NULL }));
+  g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", small, NULL }));
 }
 
 static void
@@ -815,7 +786,7 @@ test_read_only_folder (Fixture       *f,
   g_assert_nonnull (error);
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_LIST), ==, 0);
 
-  g_assert_true (run_quiet ((const char *[]) { "umount", ro, NULL }));
+  g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", ro, NULL }));
 }
 
 static guint

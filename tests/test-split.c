@@ -1,9 +1,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "trawl-board-server.h"
 #include "trawl-client-private.h"
@@ -351,6 +354,54 @@ stop_half_way (Fixture *f)
 }
 
 /* A new queue for the same board, as after a restart, run to its end. */
+/* The disk fills while several connections write, each from its reading
+ * thread: the video fails saying so and keeps what it has; with room
+ * again, it ends byte-identical. */
+static void
+test_disk_full (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *small = g_build_filename (f->dir, "small", NULL);
+  g_autofree char *filler = g_build_filename (small, "filler", NULL);
+  g_autofree char *url = g_strdup (f->url);
+  g_autofree char *zeros = g_malloc0 (MiB);
+  guint most = 0;
+  TrawlItem *item;
+
+  g_mkdir_with_parents (small, 0755);
+  if (!trawl_test_mount ("tmpfs", small, "size=24m"))
+    return;
+
+  trawl_queue_add_board (f->queue, url, "pearvideo", small, NULL);
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL);
+  item = trawl_test_find_item (f->queue, 0);
+  g_signal_connect (item, "notify::connections", G_CALLBACK (connections_cb), &most);
+  /* Split and under way (the free space was checked at its start): the
+   * disk fills. */
+  TRAWL_WAIT_UNTIL (most >= 2 && trawl_item_get_bytes (item) >= 2 * MiB);
+  {
+    int fd = g_open (filler, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+    g_assert_cmpint (fd, >=, 0);
+    while (write (fd, zeros, MiB) > 0)
+      ;
+    g_assert_cmpint (errno, ==, ENOSPC);
+    close (fd);
+  }
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "No space left"));
+  trawl_test_drop_queue (&f->queue);
+
+  g_assert_cmpint (g_unlink (filler), ==, 0);
+  f->queue = new_queue (4, 4);
+  trawl_queue_add_board (f->queue, url, "pearvideo", small, NULL);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_done (f, 0);
+  trawl_test_drop_queue (&f->queue);
+  g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", small, NULL }));
+}
+
 static void
 run_again (Fixture *f)
 {
@@ -623,6 +674,7 @@ main (int   argc,
   ADD ("/split/resume-no-ranges", test_resume_no_ranges, NULL);
   ADD ("/split/resume-capped", test_resume_capped, NULL);
   ADD ("/split/kill", test_kill, NULL);
+  ADD ("/split/disk-full", test_disk_full, NULL);
 #undef ADD
 
   return g_test_run ();

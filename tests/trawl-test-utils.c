@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "trawl-aria2.h"
 #include "trawl-board-server.h"
@@ -67,6 +68,39 @@ trawl_test_make_tmpdir (void)
 
   g_assert_no_error (error);
   return dir;
+}
+
+/* Runs @argv, its output hidden; TRUE when it ran and succeeded. */
+gboolean
+trawl_test_run_quiet (const char * const *argv)
+{
+  int status = 0;
+
+  return g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH |
+                       G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, NULL, NULL, &status, NULL) &&
+         g_spawn_check_wait_status (status, NULL);
+}
+
+/* Mounts a file system of @type on @dir, or marks the test skipped (not
+ * root, or a sandbox that does not allow it) and returns FALSE. */
+gboolean
+trawl_test_mount (const char *type,
+                  const char *dir,
+                  const char *options)
+{
+  if (getuid () != 0)
+    {
+      g_test_skip ("mounting a file system needs root; skipped");
+      return FALSE;
+    }
+  if (!trawl_test_run_quiet ((const char *[]) { "mount", "-t", type, "-o", options, type, dir,
+                                                NULL }))
+    {
+      g_test_skip ("this sandbox does not allow mounting a file system; skipped");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 void

@@ -17,6 +17,10 @@ void        trawl_test_init_ui       (int                *argc,
                                       char             ***argv);
 char       *trawl_test_make_tmpdir   (void);
 void        trawl_test_rm_rf         (const char         *path);
+gboolean    trawl_test_run_quiet     (const char * const *argv);
+gboolean    trawl_test_mount         (const char         *type,
+                                      const char         *dir,
+                                      const char         *options);
 char       *trawl_test_file_sha256   (const char         *path);
 gint64      trawl_test_file_size     (const char         *path);
 char       *trawl_test_fixture_path  (const char         *name);

@@ -54,6 +54,7 @@ void           _trawl_read_body_async          (GInputStream  *input,
                                                 guint8        *buffer,
                                                 gsize          size,
                                                 int            fd,
+                                                gint64         at,
                                                 GCancellable  *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer       user_data);

@@ -259,6 +259,7 @@ typedef struct
   guint8        *buffer;
   gsize          size;
   int            fd;
+  gint64         at;            /* where in the file, or -1: at the fd's position */
   TrawlBodyRead  result;
   GError        *error;
 } ReadBody;
@@ -282,13 +283,15 @@ read_body_write (ReadBody     *read,
 
   while (done < length)
     {
-      ssize_t n = write (read->fd, data + done, length - done);
+      ssize_t n = read->at < 0 ? write (read->fd, data + done, length - done) :
+                  pwrite (read->fd, data + done, length - done,
+                          (off_t) read->at + (off_t) read->result.written);
 
       if (n < 0 && errno == EINTR)
         continue;
-      if (n < 0)
+      if (n <= 0)
         {
-          int saved = errno;
+          int saved = n < 0 ? errno : ENOSPC;
 
           g_set_error_literal (&read->result.write_error, G_IO_ERROR,
                                g_io_error_from_errno (saved), g_strerror (saved));
@@ -346,8 +349,9 @@ read_body_thread (gpointer data,
 
 /* Reads up to @size bytes of @input into @buffer: at least one unless the
  * body ended or the read failed. With @fd (not -1), each read is written
- * there at once, at the fd's position, and @buffer is only a window:
- * what it holds afterwards is not to be used. @input is not to be read
+ * there at once, at @at (or at the fd's position if @at is -1), and
+ * @buffer is only a window of MIN (@size, 128 KiB) bytes: what it holds
+ * afterwards is not to be used. @input is not to be read
  * or closed until the callback; @buffer (and @fd) are the pool thread's
  * until then. */
 void
@@ -355,6 +359,7 @@ _trawl_read_body_async (GInputStream        *input,
                         guint8              *buffer,
                         gsize                size,
                         int                  fd,
+                        gint64               at,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
@@ -380,6 +385,7 @@ _trawl_read_body_async (GInputStream        *input,
   read->buffer = buffer;
   read->size = size;
   read->fd = fd;
+  read->at = at;
   /* As many threads as reads: each waits on its own connection (a slow
    * server must not hold up another download's read, nor GIO's own pool
    * that the file writes use). */

@@ -20,7 +20,9 @@
  * connection writes the same file at its own offset). Two buffers are all
  * the memory a connection uses. */
 
-#define BUFFER_SIZE (512 * 1024)
+#define BUFFER_SIZE (128 * 1024)
+/* The most a read that writes what it reads brings (see start_read()). */
+#define DIRECT_MAX (1024 * 1024)
 /* A slow connection still reaches the disk (and the progress) often. */
 #define FLUSH_MS 100
 
@@ -45,6 +47,7 @@ struct _TrawlSegment
   guint8        *out;            /* being written: [written, written + writing_size) */
   gsize          writing_size;
   gboolean       reading;
+  gboolean       direct;         /* the read out writes what it reads */
   gboolean       writing;
   gboolean       waiting;        /* for the speed limit */
   gsize          granted;
@@ -68,6 +71,7 @@ struct _TrawlSegment
 };
 
 static void pump (TrawlSegment *self);
+static GError *disk_error (GError *error);
 static void stop (TrawlSegment *self, TrawlSegmentOutcome outcome, GError *error);
 static void send_request (TrawlSegment *self);
 
@@ -108,10 +112,12 @@ _trawl_segment_get_written (TrawlSegment *self)
   return self->written;
 }
 
+/* The next byte the network gives, or past a read that is out and writes
+ * what it reads: nothing before it can be taken by another connection. */
 guint64
 _trawl_segment_get_received (TrawlSegment *self)
 {
-  return self->received;
+  return self->direct ? MIN (self->received + self->granted, self->end) : self->received;
 }
 
 guint64
@@ -133,7 +139,7 @@ void
 _trawl_segment_set_end (TrawlSegment *self,
                         guint64       end)
 {
-  self->end = CLAMP (end, self->received, self->end);
+  self->end = CLAMP (end, _trawl_segment_get_received (self), self->end);
 }
 
 /* The bytes the server sent just before the segment's start, once all of
@@ -277,15 +283,8 @@ write_cb (GObject      *object,
   self->writing = FALSE;
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-        {
-          g_clear_error (&error);
-          error = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
-                                       _("No space left on the disk; the partial download is "
-                                         "kept and resumes when there is room"));
-        }
       self->filled = 0;
-      stop (self, TRAWL_SEGMENT_FAILED, error);
+      stop (self, TRAWL_SEGMENT_FAILED, disk_error (error));
       _trawl_segment_unref (self);
       return;
     }
@@ -376,6 +375,19 @@ took_bytes (TrawlSegment *self,
   return TRUE;
 }
 
+static GError *
+disk_error (GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    {
+      g_clear_error (&error);
+      error = g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
+                                   _("No space left on the disk; the partial download is "
+                                     "kept and resumes when there is room"));
+    }
+  return error;
+}
+
 static void
 read_cb (GObject      *object,
          GAsyncResult *result,
@@ -388,6 +400,27 @@ read_cb (GObject      *object,
 
   self->reading = FALSE;
   ok = _trawl_read_body_finish (result, &body, &error);
+  if (self->direct)
+    {
+      /* Written by the reading thread, in the range it held. */
+      self->direct = FALSE;
+      if ((gsize) body.got < self->granted)
+        _trawl_client_give_back_bytes (self->context.client, self->granted - body.got);
+      self->granted = 0;
+      self->received += body.got;
+      self->written += body.written;
+      self->deadline.bytes += body.got;
+      if (body.written > 0 && self->context.progress != NULL)
+        self->context.progress (self, self->context.user_data);
+      if (body.write_error != NULL)
+        {
+          g_clear_error (&error);
+          stop (self, TRAWL_SEGMENT_FAILED, disk_error (body.write_error));
+          _trawl_segment_unref (self);
+          return;
+        }
+      body.got = 0;
+    }
   if (body.got > 0)
     {
       if (!took_bytes (self, (gssize) body.got, NULL))
@@ -424,25 +457,38 @@ rate_wait_cb (GObject      *object,
 
 /* How much the next read may bring. */
 static gsize
-wanted_bytes (TrawlSegment *self)
+wanted_bytes (TrawlSegment *self,
+              gsize         room)
 {
   guint64 until = MIN (self->end, self->slice_end);
 
   /* The network's position is before received while lead bytes come. */
   guint64 position = self->received - self->verify_left;
 
-  return (gsize) MIN ((guint64) (BUFFER_SIZE - self->filled), until - MIN (position, until));
+  return (gsize) MIN ((guint64) room, until - MIN (position, until));
+}
+
+/* Once the lead bytes are in and the buffers are empty, the reading
+ * thread writes what it reads at its place, as the transfer's does (see
+ * _trawl_read_body_async()); get_received() then counts the read out as
+ * this connection's, so that no other connection is given those bytes
+ * meanwhile. */
+static gboolean
+settled (TrawlSegment *self)
+{
+  return self->verify_left == 0 && !self->stopping;
 }
 
 static void
 start_read (TrawlSegment *self)
 {
+  gboolean direct = settled (self) && self->filled == 0 && !self->writing;
   gsize wanted;
   guint wait_ms = 0;
 
   if (self->fill == NULL)
     self->fill = g_malloc (BUFFER_SIZE);
-  wanted = wanted_bytes (self);
+  wanted = wanted_bytes (self, direct ? DIRECT_MAX : BUFFER_SIZE - self->filled);
   if (wanted == 0)
     return;
 
@@ -456,7 +502,9 @@ start_read (TrawlSegment *self)
       return;
     }
   self->reading = TRUE;
-  _trawl_read_body_async (self->input, self->fill + self->filled, self->granted, -1,
+  self->direct = direct;
+  _trawl_read_body_async (self->input, self->fill + self->filled, self->granted,
+                          direct ? self->context.fd : -1, direct ? (gint64) self->written : -1,
                           self->cancellable, read_cb, segment_ref (self));
 }
 
@@ -482,7 +530,8 @@ pump (TrawlSegment *self)
 
   /* Never while a read is out: it is filling that buffer. */
   if (!self->writing && !self->reading && self->filled > 0 &&
-      (self->filled == BUFFER_SIZE || received_all || self->flush || self->stopping))
+      (self->filled == BUFFER_SIZE || received_all || self->flush || self->stopping ||
+       settled (self)))
     start_write (self);
   else if (!self->writing && self->filled > 0 && self->flush_source == 0 && !self->stopping)
     self->flush_source = g_timeout_add (FLUSH_MS, flush_cb, self);
@@ -515,7 +564,10 @@ pump (TrawlSegment *self)
         }
       return;
     }
-  if (self->input != NULL && self->filled < BUFFER_SIZE)
+  /* Settled, the next read waits for the buffers to be written: it then
+   * writes itself. */
+  if (self->input != NULL && self->filled < BUFFER_SIZE &&
+      !(settled (self) && (self->filled > 0 || self->writing)))
     start_read (self);
 }
 

@@ -2155,8 +2155,8 @@ start_read (GTask *task)
   transfer->direct = direct;
   transfer->granted = granted;
   _trawl_read_body_async (transfer->input, transfer->ring + position, granted,
-                          direct ? transfer->fd : -1, transfer->cancellable, transfer_read_cb,
-                          task);
+                          direct ? transfer->fd : -1, -1, transfer->cancellable,
+                          transfer_read_cb, task);
 }
 
 /* Keeps a read and a write going: the write takes the oldest bytes of the
