@@ -8,6 +8,7 @@
 
 #include "trawl-board-server.h"
 #include "trawl-error.h"
+#include "trawl-http-private.h"
 #include "trawl-queue.h"
 #include "trawl-raw-server.h"
 #include "trawl-test-utils.h"
@@ -143,6 +144,57 @@ test_stall_timeout (Fixture       *f,
   assert_done (f->queue, 1, 1024 * 1024);
   g_assert_cmpuint (trawl_item_get_tries (trawl_test_item (f->queue, 1)), ==, 2);
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 1);
+}
+
+/* Reading threads run out (a cap, a container's pids limit): a read that
+ * waits on a silent server does not hold up the others, which read on
+ * the main thread meanwhile (found by the fresh-eyes review of issue 12:
+ * every download sat at 0 bytes until killed). */
+static void
+test_reading_threads_run_out (Fixture       *f,
+                              gconstpointer  data)
+{
+  TrawlItem *stalled;
+
+  _trawl_read_body_set_max_threads (1);
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 120, NULL);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STALL, 300 * 1024, 1);
+  g_object_set (f->queue, "jobs", 1, NULL);
+  add (f, f->url, "pearvideo");
+  /* The first video alone, until its read waits on the silent server. */
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL);
+  stalled = trawl_test_find_item (f->queue, 0);
+  TRAWL_WAIT_UNTIL (trawl_item_get_bytes (stalled) >= 256 * 1024);
+  g_object_set (f->queue, "jobs", 6, NULL);
+  for (guint i = 1; i < 6; i++)
+    TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, i) != NULL &&
+                      trawl_item_get_state (trawl_test_item (f->queue, i)) == TRAWL_ITEM_DONE);
+  /* Still waiting: the others did not wait for it (its timeout is longer
+   * than the test's). */
+  g_assert_cmpint (trawl_item_get_state (stalled), ==, TRAWL_ITEM_DOWNLOADING);
+  for (guint i = 1; i < 6; i++)
+    assert_done (f->queue, i, 1024 * 1024);
+
+  trawl_board_server_clear_faults (f->server);
+  trawl_test_drop_queue (&f->queue);
+  _trawl_read_body_set_max_threads (256);
+}
+
+/* No reading thread at all: every body is read on the main thread, the
+ * same bytes land. */
+static void
+test_no_reading_threads (Fixture       *f,
+                         gconstpointer  data)
+{
+  _trawl_read_body_set_max_threads (0);
+  trawl_board_server_set_video_size (f->server, 3 * 1024 * 1024 + 17);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  for (guint i = 0; i < 6; i++)
+    assert_done (f->queue, i, 3 * 1024 * 1024 + 17);
+  trawl_test_drop_queue (&f->queue);
+  _trawl_read_body_set_max_threads (256);
 }
 
 static void
@@ -932,6 +984,8 @@ main (int   argc,
   ADD ("/reliability/reset-repeatedly", test_reset_repeatedly);
   ADD ("/reliability/server-errors", test_server_errors);
   ADD ("/reliability/stall-timeout", test_stall_timeout);
+  ADD ("/reliability/reading-threads-run-out", test_reading_threads_run_out);
+  ADD ("/reliability/no-reading-threads", test_no_reading_threads);
   ADD ("/reliability/detail-failures", test_detail_failures);
   ADD ("/reliability/endless-pagination", test_endless);
   ADD ("/reliability/redirects", test_redirects);

@@ -50,7 +50,8 @@ typedef struct
   GError   *write_error;  /* the write that stopped it */
 } TrawlBodyRead;
 
-void           _trawl_read_body_async          (GInputStream  *input,
+void           _trawl_read_body_async          (SoupMessage   *message,
+                                                GInputStream  *input,
                                                 guint8        *buffer,
                                                 gsize          size,
                                                 int            fd,
@@ -58,6 +59,7 @@ void           _trawl_read_body_async          (GInputStream  *input,
                                                 GCancellable  *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer       user_data);
+void           _trawl_read_body_set_max_threads (guint        max);
 gboolean       _trawl_read_body_finish         (GAsyncResult  *result,
                                                 TrawlBodyRead *body,
                                                 GError       **error);

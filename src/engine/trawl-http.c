@@ -245,9 +245,13 @@ sleep_cancelled_cb (GCancellable *cancellable,
  * byte went to memory and back twice, and the two copies (socket to
  * buffer, buffer to page cache) took 3.5 times the CPU wget2's do.
  *
- * libsoup allows it: only the message's own I/O touches the body stream
+ * libsoup allows it over HTTP/1 (an HTTP/2 body is one stream of a
+ * connection the session's thread reads: it is read here, on the
+ * caller's context): only the message's own I/O touches the body stream
  * while the caller reads it, and the end of the body only marks the
- * message's state (it is closed later, from the main thread). The stream
+ * message's state (it is closed later, from the main thread). Newer
+ * libsoup (3.4) also emits SoupMessage::got-body-data from the reading
+ * thread; Trawl connects nothing to it. The stream
  * is kept pending for the whole read, so that nothing else reads or
  * closes it meanwhile, and it is let go on the main thread (its last
  * reference closes it, which must not happen on a pool thread). */
@@ -304,10 +308,8 @@ read_body_write (ReadBody     *read,
 }
 
 static void
-read_body_thread (gpointer data,
-                  gpointer unused)
+read_body_run (GTask *task)
 {
-  GTask *task = data;
   ReadBody *read = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   gboolean pollable = G_IS_POLLABLE_INPUT_STREAM (read->input) &&
@@ -347,6 +349,106 @@ read_body_thread (gpointer data,
   g_object_unref (task);
 }
 
+/* The reading threads: one per read that is out, made as needed (up to
+ * read_max) and kept for the next reads. */
+static GMutex read_lock;
+static GAsyncQueue *read_jobs;
+static guint read_idle;     /* threads waiting for a job that none was promised */
+static guint read_threads;
+static guint read_max = 256;
+
+static gpointer
+read_body_thread (gpointer data)
+{
+  GTask *task = data;
+
+  for (;;)
+    {
+      read_body_run (task);
+      g_mutex_lock (&read_lock);
+      read_idle++;
+      g_mutex_unlock (&read_lock);
+      task = g_async_queue_pop (read_jobs);
+    }
+  return NULL;
+}
+
+/* Hands @task to a thread; FALSE when there is none to be had (a job
+ * waiting in the queue could wait behind reads of silent servers for
+ * as long as their timeouts). */
+static gboolean
+read_body_dispatch (GTask *task)
+{
+  gboolean handed = TRUE;
+
+  g_mutex_lock (&read_lock);
+  if (read_jobs == NULL)
+    read_jobs = g_async_queue_new ();
+  if (read_idle > 0)
+    {
+      read_idle--;
+      g_async_queue_push (read_jobs, task);
+    }
+  else if (read_threads < read_max)
+    {
+      GThread *thread = g_thread_try_new ("trawl-read", read_body_thread, task, NULL);
+
+      handed = thread != NULL;
+      if (handed)
+        {
+          read_threads++;
+          g_thread_unref (thread);
+        }
+    }
+  else
+    handed = FALSE;
+  g_mutex_unlock (&read_lock);
+  return handed;
+}
+
+/* Without a thread: one read on the caller's main context, as GIO does it
+ * (a pollable stream is read when it is ready), written there too. */
+static void
+read_body_here_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  ReadBody *read = g_task_get_task_data (task);
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &read->error);
+
+  if (n > 0)
+    {
+      read->result.got = (gsize) n;
+      if (read->fd >= 0)
+        read_body_write (read, read->buffer, (gsize) n);
+    }
+  read->result.eof = n == 0;
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+read_body_here (GTask *task)
+{
+  ReadBody *read = g_task_get_task_data (task);
+
+  g_input_stream_clear_pending (read->input);
+  g_input_stream_read_async (read->input, read->buffer,
+                             read->fd >= 0 ? MIN (read->size, WRITE_WINDOW) : read->size,
+                             G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                             read_body_here_cb, task);
+}
+
+/* For the tests: how many reading threads there may be. */
+void
+_trawl_read_body_set_max_threads (guint max)
+{
+  g_mutex_lock (&read_lock);
+  read_max = max;
+  g_mutex_unlock (&read_lock);
+}
+
 /* Reads up to @size bytes of @input into @buffer: at least one unless the
  * body ended or the read failed. With @fd (not -1), each read is written
  * there at once, at @at (or at the fd's position if @at is -1), and
@@ -355,7 +457,8 @@ read_body_thread (gpointer data,
  * or closed until the callback; @buffer (and @fd) are the pool thread's
  * until then. */
 void
-_trawl_read_body_async (GInputStream        *input,
+_trawl_read_body_async (SoupMessage         *message,
+                        GInputStream        *input,
                         guint8              *buffer,
                         gsize                size,
                         int                  fd,
@@ -364,7 +467,6 @@ _trawl_read_body_async (GInputStream        *input,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  static GThreadPool *pool;
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   ReadBody *read = g_new0 (ReadBody, 1);
   GError *error = NULL;
@@ -389,9 +491,9 @@ _trawl_read_body_async (GInputStream        *input,
   /* As many threads as reads: each waits on its own connection (a slow
    * server must not hold up another download's read, nor GIO's own pool
    * that the file writes use). */
-  if (g_once_init_enter (&pool))
-    g_once_init_leave (&pool, g_thread_pool_new (read_body_thread, NULL, -1, FALSE, NULL));
-  g_thread_pool_push (pool, task, NULL);
+  if ((message != NULL && soup_message_get_http_version (message) == SOUP_HTTP_2_0) ||
+      !read_body_dispatch (task))
+    read_body_here (task);
 }
 
 /* What came, even when the read then failed (*@result; its write_error

@@ -187,7 +187,9 @@ _trawl_segment_cancel (TrawlSegment *self)
 static void
 close_input (TrawlSegment *self)
 {
-  if (self->input != NULL)
+  /* A read that is out holds the stream: it closes with its last
+   * reference, let go on this thread when the read is back. */
+  if (self->input != NULL && !self->reading)
     g_input_stream_close_async (self->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&self->input);
   _trawl_deadline_stop (&self->deadline);
@@ -503,7 +505,7 @@ start_read (TrawlSegment *self)
     }
   self->reading = TRUE;
   self->direct = direct;
-  _trawl_read_body_async (self->input, self->fill + self->filled, self->granted,
+  _trawl_read_body_async (self->message, self->input, self->fill + self->filled, self->granted,
                           direct ? self->context.fd : -1, direct ? (gint64) self->written : -1,
                           self->cancellable, read_cb, segment_ref (self));
 }

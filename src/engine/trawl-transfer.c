@@ -255,7 +255,7 @@ close_input (Transfer *transfer)
 {
   /* Fire and forget: what reached the .part stays there whatever happens
    * to the connection. */
-  if (transfer->input != NULL)
+  if (transfer->input != NULL && !transfer->reading)
     g_input_stream_close_async (transfer->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&transfer->input);
   _trawl_deadline_stop (&transfer->deadline);
@@ -2154,7 +2154,7 @@ start_read (GTask *task)
   transfer->reading = TRUE;
   transfer->direct = direct;
   transfer->granted = granted;
-  _trawl_read_body_async (transfer->input, transfer->ring + position, granted,
+  _trawl_read_body_async (transfer->message, transfer->input, transfer->ring + position, granted,
                           direct ? transfer->fd : -1, -1, transfer->cancellable,
                           transfer_read_cb, task);
 }
