@@ -740,13 +740,16 @@ def write_table(results):
                   f"**{ratio:.2f}** ({'met' if ratio <= 1.0 else 'not met'}). "
                   f"CPU time ÷ the thriftiest peer's ({least_cpu}): **{cpu_ratio:.2f}** "
                   f"({'met' if cpu_ratio <= 1.0 else 'not met'})."]
-        lines += ["", "Where the time goes (`perf record` on trawl-cli, 2026-11-27): every "
-                  "connection is read by the main thread, which runs at 95–100 % of one core "
-                  "through the whole run, while wget2 reads its four downloads on four "
-                  "threads over both cores; Trawl's total CPU is within 1.2× of wget2's, "
-                  "its wall time is bound by that one thread. The same run of the build "
-                  "before segmented downloads: 1.40 s against 1.25 s now (5 alternating "
-                  "runs each), so this is no regression."]
+        lines += ["", "Where the time goes (`perf record`, 2026-11-28): the main thread used "
+                  "to read every connection itself, at 95–100 % of one core through the run "
+                  "(1.21× wget2's wall time on 2026-11-27). Each download's body is now read "
+                  "on a thread of its own, and once its first bytes are checked, that thread "
+                  "writes what it reads, 128 KiB at a time, while the bytes are still in the "
+                  "core's cache: through a 1 MiB ring written later by another thread, the "
+                  "two copies (socket to memory, memory to page cache) took 1.37 s of CPU "
+                  "against wget2's 0.46 s for the same bytes. The run's CPU went from 2.55 s "
+                  "to 1.60 s (wget2: 1.56 s); the main thread is 7 % of it, the kernel's two "
+                  "copies most of the rest."]
     lines += ["", "![throughput](throughput.png)", ""]
 
     m = results.get("memory") or {}
@@ -765,9 +768,8 @@ def write_table(results):
             ratio = m["trawl-cli"]["wall"]["median"] / m[fastest]["wall"]["median"]
             lines += ["", f"Not a target here, but noted: {fastest} finishes this one "
                       f"{ratio:.2f}× sooner. Four 1 GiB streams saturate both cores (nginx, "
-                      "the client and tmpfs page allocation share them); each of Trawl's "
-                      "1 MiB writes takes a hop through GIO's worker threads, which wget2's "
-                      "synchronous writes do not. Its memory stays flat all the same."]
+                      "the client and tmpfs page allocation share them). Its memory stays "
+                      "flat all the same."]
     lines += ["", "![memory](memory.png)", ""]
 
     c = results.get("crawl") or {}
@@ -875,7 +877,9 @@ def write_table(results):
         lines += ["nginx with `limit_rate 16m` (each connection at most 16 MiB/s, as CDNs "
                   "throttle), 8 connections per host allowed. Trawl splits a video when its "
                   "server sends ranges (`--split`, default 8, within `--per-host`); wget2 and "
-                  "curl use one connection per file. Runs alternate tool by tool. "
+                  "curl use one connection per file. The last Trawl row makes its pieces "
+                  "as small as 1 MiB (`--min-split-size 1M`, default 4 MiB), as aria2c's "
+                  "`-k1M` row does. Runs alternate tool by tool. "
                   f"Measured {th.get('date', results['date'])}.", ""]
         for name, label in (("one", "One file of 128 MiB"),
                             ("board", "8 files of 32 MiB, 4 at a time")):
@@ -944,14 +948,14 @@ def write_table(results):
                           f"**{ratio:.2f}** ({'met' if ratio <= 1.0 else 'not met'}); peak "
                           f"RSS ≤ 32 MiB: **{table['trawl-cli']['rss']['median']:.1f} MiB**."]
                 if name == "http1":
-                    lines += ["", "Where the time goes (`perf record`): 70 % in the kernel "
-                              "(the copy into tmpfs alone 35 %, the socket reads most of "
-                              "the rest), GnuTLS's AES-GCM 10 %, GLib and libsoup 12 %. "
-                              "TLS records are decrypted on the one thread that reads every "
-                              "connection, wget2 decrypts on four; the CPU totals are "
-                              "within 3 %. Splitting on loopback cost 2.42 s against "
-                              "2.05 s, so a download is split only while that thread is "
-                              "idle half the time or more (a throttling server)."]
+                    lines += ["", "Where the time goes (`perf record`, 2026-11-28): 93 % of "
+                              "the samples on the reading threads (one per download: the "
+                              "socket reads, GnuTLS's AES-GCM, the writes), 7 % on the main "
+                              "thread; CPU 2.61 s against wget2's 2.37 s. Until 2026-11-27 "
+                              "the main thread decrypted every connection's records. "
+                              "Splitting on loopback costs more CPU than it gains, so a "
+                              "download is split only while Trawl uses less than half of "
+                              "the machine's cores (a throttling server)."]
             lines += [""]
     else:
         lines += ["Not measured yet.", ""]
@@ -970,15 +974,18 @@ def write_table(results):
             lines += ["", f"Target: trawl-cli ÷ {best} ≤ 1.00: **{ratio:.2f}** "
                       f"({'met' if ratio <= 1.0 else 'not met'}); CPU ÷ {best}'s: "
                       f"**{cpu:.2f}**."]
-            lines += ["", "Where the time goes (`perf record`, `strace -c`): the main thread "
-                      "is 65 % of the samples; per file it creates the .part, locks it, "
-                      "writes three identity attributes, checks the free space, and hands "
-                      "the body to a worker thread that writes, `fsync`s and renames it in "
-                      "one trip (two trips before: 14,159 futex calls for the 1,000 files, "
-                      "6,329 now, and 0.67 s became 0.52 s). wget2 neither syncs, locks nor "
-                      "labels its files and reads on eight threads; what remains is the "
-                      "price of \"done means complete and the right file\" and of one "
-                      "reading thread."]
+            lines += ["", "Where the time goes (`perf record`, `strace -c`, 2026-11-28): "
+                      "the main thread is 56 % of the samples and is idle half the time; a "
+                      "file's latency is a chain of steps, each on the thread it must be on. "
+                      "Per file: the request and its headers (libsoup, main thread); the "
+                      ".part created, locked, labelled with three identity attributes and "
+                      "the free space checked (main thread); the body read on a reading "
+                      "thread, its first bytes checked on the main thread; then one trip to "
+                      "a worker that writes, `fsync`s and renames it (15 futex calls a file "
+                      "in all). wget2 neither syncs, locks nor labels its files and runs "
+                      "each download start to end on one of eight threads; what remains is "
+                      "the price of \"done means complete and the right file\" and of the "
+                      "hops between threads."]
     else:
         lines += ["Not measured yet."]
     lines += [""]
