@@ -197,6 +197,83 @@ test_no_reading_threads (Fixture       *f,
   _trawl_read_body_set_max_threads (256);
 }
 
+/* Starts one video at a slow rate and waits until its .part holds some
+ * of it. Returns the .part's name. */
+static char *
+part_under_way (Fixture *f)
+{
+  TrawlItem *item;
+
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 1024 * 1024);
+  trawl_board_server_set_video_rate (f->server, 512 * 1024);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (trawl_test_find_item (f->queue, 0) != NULL);
+  item = trawl_test_find_item (f->queue, 0);
+  TRAWL_WAIT_UNTIL (trawl_item_get_bytes (item) >= 128 * 1024);
+  return g_strconcat (trawl_item_get_path (item), ".part", NULL);
+}
+
+/* The .part moved aside mid-download and a link put at its name: the
+ * finished video is the file Trawl wrote, never the link (found by the
+ * fresh-eyes review of issue 12: the name was renamed, whatever it was). */
+static void
+test_part_moved_aside (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *outside_dir = trawl_test_make_tmpdir ();
+  g_autofree char *secret = g_build_filename (outside_dir, "bashrc", NULL);
+  g_autofree char *part = part_under_way (f);
+  g_autofree char *aside = g_strconcat (part, ".aside", NULL);
+  g_autofree char *contents = NULL;
+  TrawlItem *item = trawl_test_item (f->queue, 0);
+  GStatBuf st;
+
+  g_assert_true (g_file_set_contents (secret, "export SECRET=1\n", -1, NULL));
+  g_assert_cmpint (g_rename (part, aside), ==, 0);
+  g_assert_cmpint (symlink (secret, part), ==, 0);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpint (g_lstat (trawl_item_get_path (item), &st), ==, 0);
+  g_assert_true (S_ISREG (st.st_mode));
+  {
+    g_autofree char *expected = trawl_board_server_checksum (trawl_board_server_item_id (0),
+                                                             1024 * 1024);
+    g_autofree char *actual = trawl_test_file_sha256 (trawl_item_get_path (item));
+
+    g_assert_cmpstr (actual, ==, expected);
+  }
+  /* The link is left where it was put, and what it points at is as it was. */
+  g_assert_cmpint (g_lstat (part, &st), ==, 0);
+  g_assert_true (S_ISLNK (st.st_mode));
+  g_assert_true (g_file_get_contents (secret, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "export SECRET=1\n");
+  trawl_test_rm_rf (outside_dir);
+}
+
+/* The .part deleted mid-download and another file made at its name (a
+ * second run of the same board): this run does not end "done" with the
+ * other's bytes, and leaves them alone. */
+static void
+test_part_replaced (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *part = part_under_way (f);
+  g_autofree char *contents = NULL;
+  TrawlItem *item = trawl_test_item (f->queue, 0);
+
+  g_assert_cmpint (g_unlink (part), ==, 0);
+  g_assert_true (g_file_set_contents (part, "another run's bytes", -1, NULL));
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "was deleted by another program"));
+  g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (part, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "another run's bytes");
+}
+
 static void
 test_detail_failures (Fixture       *f,
                       gconstpointer  data)
@@ -986,6 +1063,8 @@ main (int   argc,
   ADD ("/reliability/stall-timeout", test_stall_timeout);
   ADD ("/reliability/reading-threads-run-out", test_reading_threads_run_out);
   ADD ("/reliability/no-reading-threads", test_no_reading_threads);
+  ADD ("/reliability/part-moved-aside", test_part_moved_aside);
+  ADD ("/reliability/part-replaced", test_part_replaced);
   ADD ("/reliability/detail-failures", test_detail_failures);
   ADD ("/reliability/endless-pagination", test_endless);
   ADD ("/reliability/redirects", test_redirects);

@@ -324,13 +324,78 @@ _trawl_path_is_free (const char *path)
   return g_lstat (path, &st) != 0 && errno == ENOENT;
 }
 
+/* Whether @path is, as a name, the file @fd is open on. */
+static gboolean
+is_same_file (int         fd,
+              const char *path)
+{
+  struct stat ours, there;
+
+  return fstat (fd, &ours) == 0 && lstat (path, &there) == 0 && ours.st_dev == there.st_dev &&
+         ours.st_ino == there.st_ino;
+}
+
+/* Gives the file @fd is open on the name @final_path, never replacing
+ * anything, and only that file: the .part's name may meanwhile be
+ * another file (moved aside and replaced by a link, or deleted and made
+ * again by another run), and renaming the name would call that "done".
+ * The file is linked by its descriptor (/proc/self/fd), then its .part
+ * name let go if it is still this file. */
+static gboolean
+publish (int          fd,
+         const char  *part_path,
+         const char  *final_path,
+         GError     **error)
+{
+  g_autofree char *self = g_strdup_printf ("/proc/self/fd/%d", fd);
+  g_autofree char *name = g_path_get_basename (part_path);
+  struct stat st;
+  int saved;
+
+  if (linkat (AT_FDCWD, self, AT_FDCWD, final_path, AT_SYMLINK_FOLLOW) == 0)
+    {
+      if (is_same_file (fd, part_path))
+        {
+          g_unlink (part_path);
+          _trawl_part_forget (part_path);
+        }
+      return TRUE;
+    }
+  saved = errno;
+  if (saved == EEXIST)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
+                   _("Could not rename the finished download to %s: %s"), final_path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  if (fstat (fd, &st) == 0 && st.st_nlink == 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("%s was deleted by another program while it was written; download "
+                     "it again"), name);
+      return FALSE;
+    }
+  /* No /proc, or a file system without hard links: the name, once it is
+   * seen to be this file. */
+  if (!is_same_file (fd, part_path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("%s was replaced by another program while it was written; download "
+                     "it again"), name);
+      return FALSE;
+    }
+  return _trawl_part_rename (part_path, final_path, error);
+}
+
 /**
  * _trawl_part_commit:
  * @synced: (out) (optional): whether the data reached the disk (a failure
  *   after that is the name's)
  *
  * On a worker thread, once the last byte is written: the data reaches the
- * disk before the name says "done", and the name never replaces anything.
+ * disk before the name says "done", the name never replaces anything,
+ * and it is given to the file that was written (see publish()).
  */
 gboolean
 _trawl_part_commit (int          fd,
@@ -351,7 +416,7 @@ _trawl_part_commit (int          fd,
     }
   if (synced != NULL)
     *synced = TRUE;
-  return _trawl_part_rename (part_path, final_path, error);
+  return publish (fd, part_path, final_path, error);
 }
 
 /**
