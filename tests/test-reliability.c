@@ -107,6 +107,25 @@ test_reset_repeatedly (Fixture       *f,
     assert_done (f->queue, i, 1024 * 1024);
 }
 
+/* A server that drops every answer after 400 KiB, with three tries
+ * allowed: each try brings more, so the count starts again and the video
+ * ends (found by the fresh-eyes review of issue 12: it failed on the
+ * fourth drop, after ever longer waits). */
+static void
+test_drops_with_progress (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 3, "retry-delay", 1, NULL);
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_video_size (f->server, 2 * 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_RESET, 400 * 1024, 20);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  assert_done (f->queue, 0, 2 * 1024 * 1024);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), >=, 5);
+}
+
 static void
 test_server_errors (Fixture       *f,
                     gconstpointer  data)
@@ -1061,6 +1080,7 @@ main (int   argc,
   ADD ("/reliability/reset-repeatedly", test_reset_repeatedly);
   ADD ("/reliability/server-errors", test_server_errors);
   ADD ("/reliability/stall-timeout", test_stall_timeout);
+  ADD ("/reliability/drops-with-progress", test_drops_with_progress);
   ADD ("/reliability/reading-threads-run-out", test_reading_threads_run_out);
   ADD ("/reliability/no-reading-threads", test_no_reading_threads);
   ADD ("/reliability/part-moved-aside", test_part_moved_aside);
