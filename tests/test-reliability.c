@@ -126,6 +126,26 @@ test_drops_with_progress (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), >=, 5);
 }
 
+/* The same drops from a server that ignores Range: every try fetches the
+ * same first 400 KiB again, which is no progress; the tries run out
+ * (found by the code review of the change above: the count started
+ * again on every try, for ever). */
+static void
+test_drops_without_progress (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "max-tries", 3, "retry-delay", 1, NULL);
+  trawl_board_server_set_items (f->server, 1);
+  trawl_board_server_set_range (f->server, FALSE);
+  trawl_board_server_set_video_size (f->server, 2 * 1024 * 1024);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_RESET, 400 * 1024, 1000);
+  add (f, f->url, "pearvideo");
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+
+  g_assert_cmpint (trawl_item_get_state (trawl_test_item (f->queue, 0)), ==, TRAWL_ITEM_FAILED);
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), <=, 4);
+}
+
 static void
 test_server_errors (Fixture       *f,
                     gconstpointer  data)
@@ -1081,6 +1101,7 @@ main (int   argc,
   ADD ("/reliability/server-errors", test_server_errors);
   ADD ("/reliability/stall-timeout", test_stall_timeout);
   ADD ("/reliability/drops-with-progress", test_drops_with_progress);
+  ADD ("/reliability/drops-without-progress", test_drops_without_progress);
   ADD ("/reliability/reading-threads-run-out", test_reading_threads_run_out);
   ADD ("/reliability/no-reading-threads", test_no_reading_threads);
   ADD ("/reliability/part-moved-aside", test_part_moved_aside);

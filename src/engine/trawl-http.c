@@ -345,16 +345,14 @@ read_body_run (GTask *task)
     }
   read->result.eof = n == 0;
   g_input_stream_clear_pending (read->input);
-  g_task_return_boolean (task, TRUE);
-  g_object_unref (task);
 }
 
-/* The reading threads: one per read that is out, made as needed (up to
- * read_max) and kept for the next reads. */
+/* The reading threads: one per read that is out (at most read_max at
+ * once), made as needed and kept for the next reads. */
 static GMutex read_lock;
 static GAsyncQueue *read_jobs;
 static guint read_idle;     /* threads waiting for a job that none was promised */
-static guint read_threads;
+static guint read_busy;     /* reads being made on threads */
 static guint read_max = 256;
 
 static gpointer
@@ -365,9 +363,14 @@ read_body_thread (gpointer data)
   for (;;)
     {
       read_body_run (task);
+      /* Free before the caller hears of it: its next read finds this
+       * thread waiting rather than making another. */
       g_mutex_lock (&read_lock);
+      read_busy--;
       read_idle++;
       g_mutex_unlock (&read_lock);
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
       task = g_async_queue_pop (read_jobs);
     }
   return NULL;
@@ -384,24 +387,23 @@ read_body_dispatch (GTask *task)
   g_mutex_lock (&read_lock);
   if (read_jobs == NULL)
     read_jobs = g_async_queue_new ();
-  if (read_idle > 0)
+  if (read_busy >= read_max)
+    handed = FALSE;
+  else if (read_idle > 0)
     {
       read_idle--;
       g_async_queue_push (read_jobs, task);
     }
-  else if (read_threads < read_max)
+  else
     {
       GThread *thread = g_thread_try_new ("trawl-read", read_body_thread, task, NULL);
 
       handed = thread != NULL;
       if (handed)
-        {
-          read_threads++;
-          g_thread_unref (thread);
-        }
+        g_thread_unref (thread);
     }
-  else
-    handed = FALSE;
+  if (handed)
+    read_busy++;
   g_mutex_unlock (&read_lock);
   return handed;
 }
@@ -440,7 +442,7 @@ read_body_here (GTask *task)
                              read_body_here_cb, task);
 }
 
-/* For the tests: how many reading threads there may be. */
+/* For the tests: how many reads may be out on threads at once. */
 void
 _trawl_read_body_set_max_threads (guint max)
 {

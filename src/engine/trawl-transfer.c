@@ -141,7 +141,7 @@ typedef struct
   gint64             body_started; /* when this connection's body began, µs */
   gint64             body_cpu;     /* process_cpu_ns() then */
   guint64            body_offset;  /* where it began */
-  guint64            attempt_from; /* where this attempt's body began, or G_MAXUINT64 */
+  guint64            reached;      /* the furthest any try got, or G_MAXUINT64 before one */
   guint64            primary_end;
   gboolean           primary_busy;
   GPtrArray         *segments;   /* TrawlSegment, running */
@@ -294,12 +294,15 @@ attempt_failed (GTask  *task,
   close_input (transfer);
   /* After a failure, the next try checks the end of the .part again. */
   transfer->sliced = FALSE;
-  /* A try that brought much counts as the first again: a server that
-   * drops every connection after some megabytes is still progress, not
-   * a reason to give up (nor to wait ever longer). */
-  if (transfer->attempt_from != G_MAXUINT64 &&
-      transfer->offset >= transfer->attempt_from + PROGRESS_RESETS_TRIES)
+  /* A try that got much further than any before counts as the first
+   * again: a server that drops every connection after some megabytes is
+   * still progress, not a reason to give up (nor to wait ever longer).
+   * Bytes fetched again from the start are not. */
+  if (transfer->reached != G_MAXUINT64 &&
+      transfer->offset >= transfer->reached + PROGRESS_RESETS_TRIES)
     transfer->attempt = 1;
+  if (transfer->reached != G_MAXUINT64)
+    transfer->reached = MAX (transfer->reached, transfer->offset);
 
   if (_trawl_client_should_retry (transfer->client, transfer->attempt, error, transfer->message,
                                   &delay))
@@ -2599,7 +2602,8 @@ start_body (GTask *task)
   transfer->body_started = g_get_monotonic_time ();
   transfer->body_cpu = process_cpu_ns ();
   transfer->body_offset = transfer->offset;
-  transfer->attempt_from = transfer->offset;
+  if (transfer->reached == G_MAXUINT64)
+    transfer->reached = transfer->offset;
   _trawl_item_set_connections (transfer->item, 1);
 
   _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
@@ -2777,7 +2781,6 @@ start_attempt (GTask *task)
 
   transfer->attempt++;
   _trawl_item_set_tries (transfer->item, transfer->attempt);
-  transfer->attempt_from = G_MAXUINT64;
 
   /* A fresh pump, with its own cancellable that the task's (a pause or
    * cancel) also trips. */
@@ -2904,6 +2907,7 @@ _trawl_transfer_async (TrawlClient         *client,
   transfer->fd = -1;
   transfer->total = -1;
   transfer->unconfirmed = -1;
+  transfer->reached = G_MAXUINT64;
   transfer->probed_at = -1;
   transfer->announced = -1;
   transfer->slice_end = -1;
