@@ -277,34 +277,15 @@ read_body_free (ReadBody *read)
   g_free (read);
 }
 
-/* Writes what the last read put at @data. */
+/* Writes what the last read put at @data, after what earlier reads did. */
 static gboolean
 read_body_write (ReadBody     *read,
                  const guint8 *data,
                  gsize         length)
 {
-  gsize done = 0;
-
-  while (done < length)
-    {
-      ssize_t n = read->at < 0 ? write (read->fd, data + done, length - done) :
-                  pwrite (read->fd, data + done, length - done,
-                          (off_t) read->at + (off_t) read->result.written);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved = n < 0 ? errno : ENOSPC;
-
-          g_set_error_literal (&read->result.write_error, G_IO_ERROR,
-                               g_io_error_from_errno (saved), g_strerror (saved));
-          return FALSE;
-        }
-      done += (gsize) n;
-      read->result.written += (gsize) n;
-    }
-  return TRUE;
+  return _trawl_fd_write_all (read->fd, data, length,
+                              read->at < 0 ? -1 : read->at + (gint64) read->result.written,
+                              &read->result.written, &read->result.write_error);
 }
 
 static void
@@ -317,26 +298,25 @@ read_body_run (GTask *task)
   /* Where each read goes: on along the buffer, or the same window again
    * when it is written at once. */
   gsize window = read->fd >= 0 ? MIN (read->size, WRITE_WINDOW) : read->size;
-  guint8 *at = read->buffer;
+  guint8 *into = read->buffer;
   gssize n;
 
   if (cancellable != NULL)
     g_cancellable_push_current (cancellable);
-  n = G_INPUT_STREAM_GET_CLASS (read->input)->read_fn (read->input, at,
-                                                       MIN (window, read->size), cancellable,
+  n = G_INPUT_STREAM_GET_CLASS (read->input)->read_fn (read->input, into, window, cancellable,
                                                        &read->error);
   if (cancellable != NULL)
     g_cancellable_pop_current (cancellable);
   while (n > 0)
     {
       read->result.got += (gsize) n;
-      if (read->fd >= 0 && !read_body_write (read, at, (gsize) n))
+      if (read->fd >= 0 && !read_body_write (read, into, (gsize) n))
         break;
       if (read->fd < 0)
-        at += n;
+        into += n;
       if (read->result.got == read->size || !pollable)
         break;
-      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (read->input), at,
+      n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (read->input), into,
                                                     MIN (window,
                                                          read->size - read->result.got),
                                                     cancellable, &read->error);

@@ -324,6 +324,18 @@ _trawl_path_is_free (const char *path)
   return g_lstat (path, &st) != 0 && errno == ENOENT;
 }
 
+/* The finished download could not have its name (G_IO_ERROR_EXISTS when
+ * the name is taken). */
+static void
+set_rename_error (GError     **error,
+                  const char  *final_path,
+                  int          saved)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+               _("Could not rename the finished download to %s: %s"), final_path,
+               g_strerror (saved));
+}
+
 /* Whether @path is, as a name, the file @fd is open on. */
 static gboolean
 is_same_file (int         fd,
@@ -364,9 +376,7 @@ publish (int          fd,
   saved = errno;
   if (saved == EEXIST)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS,
-                   _("Could not rename the finished download to %s: %s"), final_path,
-                   g_strerror (saved));
+      set_rename_error (error, final_path, saved);
       return FALSE;
     }
   if (fstat (fd, &st) == 0 && st.st_nlink == 0)
@@ -487,8 +497,6 @@ _trawl_part_rename (const char  *part_path,
       saved = errno;
     }
 
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-               _("Could not rename the finished download to %s: %s"), final_path,
-               g_strerror (saved));
+  set_rename_error (error, final_path, saved);
   return FALSE;
 }

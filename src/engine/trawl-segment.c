@@ -14,6 +14,7 @@
 #include "trawl-item-private.h"
 #include "trawl-segment-private.h"
 #include "trawl-transfer-private.h"
+#include "trawl-util-private.h"
 
 /* A segment reads its range into one buffer while the other is written at
  * its place in the .part on a worker thread (pwrite: the transfer's own
@@ -252,24 +253,13 @@ write_thread (GTask        *task,
               GCancellable *cancellable)
 {
   Write *write = task_data;
-  gsize done = 0;
+  GError *error = NULL;
 
-  while (done < write->size)
+  if (!_trawl_fd_write_all (write->fd, write->data, write->size, (gint64) write->offset, NULL,
+                            &error))
     {
-      gssize n = pwrite (write->fd, write->data + done, write->size - done,
-                         (off_t) (write->offset + done));
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          int saved = n < 0 ? errno : ENOSPC;
-
-          g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved), "%s",
-                                   g_strerror (saved));
-          return;
-        }
-      done += (gsize) n;
+      g_task_return_error (task, error);
+      return;
     }
   g_task_return_boolean (task, TRUE);
 }

@@ -22,6 +22,7 @@
 #include "trawl-segment-private.h"
 #include "trawl-transfer-private.h"
 #include "trawl-uri.h"
+#include "trawl-util-private.h"
 
 /* One download: NAME.part is written from the network in large chunks and
  * renamed to NAME only when it is provably whole and provably this video.
@@ -442,30 +443,6 @@ finish_new (Transfer *transfer)
   return finish;
 }
 
-static gboolean
-write_fd (Finish  *finish,
-          GError **error)
-{
-  while (finish->written < finish->length)
-    {
-      ssize_t n = write (finish->fd, finish->data + finish->written,
-                         finish->length - finish->written);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved = errno;
-
-          g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                               g_strerror (saved));
-          return FALSE;
-        }
-      finish->written += (gsize) n;
-    }
-  return TRUE;
-}
-
 /* On a worker: the data reaches the disk before the name says "done". */
 static void
 finish_thread (GTask        *task,
@@ -477,7 +454,9 @@ finish_thread (GTask        *task,
   GError *error = NULL;
   gboolean synced;
 
-  if (finish->length > 0 && !write_fd (finish, &finish->write_error))
+  if (finish->length > 0 &&
+      !_trawl_fd_write_all (finish->fd, finish->data, finish->length, -1, &finish->written,
+                            &finish->write_error))
     {
       g_task_return_boolean (task, FALSE);
       return;
@@ -2135,6 +2114,9 @@ start_read (GTask *task)
   gboolean direct = can_write_directly (transfer);
   gsize position = direct ? 0 : transfer->head % RING_SIZE;
   gsize space = direct ? RING_SIZE : ring_space (transfer);
+  guint64 in = transfer->offset + (transfer->head - transfer->tail);
+  guint64 left = transfer->total >= 0 ? (guint64) transfer->total -
+                                        MIN ((guint64) transfer->total, in) : G_MAXUINT64;
   guint wait_ms = 0;
   gsize granted;
 
@@ -2142,12 +2124,8 @@ start_read (GTask *task)
    * then sees the end as well, and the last write can be the one that
    * syncs and renames (a small file: one trip to a thread to read it,
    * one to write it). */
-  if (!transfer->split && transfer->total >= 0 && transfer->verify_left == 0 &&
-      (guint64) transfer->total - MIN ((guint64) transfer->total, transfer->offset +
-                                       (transfer->head - transfer->tail)) < space)
-    space = (gsize) ((guint64) transfer->total - MIN ((guint64) transfer->total,
-                                                      transfer->offset +
-                                                      (transfer->head - transfer->tail))) + 1;
+  if (!transfer->split && transfer->verify_left == 0 && left < space)
+    space = (gsize) left + 1;
   else if (!direct)
     space = MIN (space, READ_CHUNK);
   if (space == 0)

@@ -46,6 +46,12 @@ gboolean _trawl_make_parent       (const char          *path,
 char    *_trawl_printable         (const char          *text);
 char    *_trawl_fd_get_xattr      (int                  fd,
                                    const char          *name);
+gboolean _trawl_fd_write_all      (int                  fd,
+                                   const guint8        *data,
+                                   gsize                length,
+                                   gint64               at,
+                                   gsize               *written,
+                                   GError             **error);
 gboolean _trawl_is_http_token     (const char          *text);
 gboolean _trawl_is_http_value     (const char          *text);
 gboolean _trawl_is_remote_id      (const char          *text);

@@ -375,6 +375,41 @@ _trawl_json_parse (JsonParser  *parser,
   return TRUE;
 }
 
+/* Writes all @length bytes of @data to @fd: at @at, or at the fd's
+ * position when @at is -1. *@written counts what reached the file, also
+ * when a write then failed. */
+gboolean
+_trawl_fd_write_all (int            fd,
+                     const guint8  *data,
+                     gsize          length,
+                     gint64         at,
+                     gsize         *written,
+                     GError       **error)
+{
+  gsize done = 0;
+
+  while (done < length)
+    {
+      gssize n = at < 0 ? write (fd, data + done, length - done) :
+                 pwrite (fd, data + done, length - done, (off_t) at + (off_t) done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int saved = n < 0 ? errno : ENOSPC;
+
+          g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                               g_strerror (saved));
+          return FALSE;
+        }
+      done += (gsize) n;
+      if (written != NULL)
+        *written += (gsize) n;
+    }
+  return TRUE;
+}
+
 /* The extended attribute @name of the open file @fd as text, or NULL when
  * it has none (or the file system keeps none). */
 char *
