@@ -118,9 +118,10 @@ connections_cb (TrawlItem  *item,
   *most = MAX (*most, trawl_item_get_connections (item));
 }
 
-static void
-test_connections (Fixture       *f,
-                  gconstpointer  data)
+/* Downloads the board; returns the most connections its first video
+ * said it used. */
+static guint
+run_counting_connections (Fixture *f)
 {
   guint most = 0;
 
@@ -129,8 +130,17 @@ test_connections (Fixture       *f,
   g_signal_connect (trawl_test_find_item (f->queue, 0), "notify::connections",
                     G_CALLBACK (connections_cb), &most);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-
   assert_done (f, 0);
+  return most;
+}
+
+static void
+test_connections (Fixture       *f,
+                  gconstpointer  data)
+{
+  guint most = run_counting_connections (f);
+  g_autoptr(GUri) uri = g_uri_parse (f->url, G_URI_FLAGS_NONE, NULL);
+
   g_assert_cmpint (trawl_item_get_total (trawl_test_item (f->queue, 0)), ==, SIZE);
   /* Split, within the per-host limit: the list and detail pages are done,
    * so the video may have every connection. */
@@ -142,6 +152,60 @@ test_connections (Fixture       *f,
   g_assert_cmpuint (trawl_item_get_connections (trawl_test_item (f->queue, 0)), ==, 0);
   /* Nothing was fetched twice but the ends a connection stopped at. */
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <, SIZE + 4 * MiB);
+  /* ... and the host is known to throttle each connection. */
+  g_assert_true (_trawl_client_get_host_throttles (trawl_queue_get_client (f->queue), uri));
+}
+
+/* A server that sends the first megabyte of each answer at once and only
+ * then throttles it (as nginx's limit_rate does): the connection is split
+ * once it slows down, also while its read waits for the server's next
+ * chunk. */
+static void
+test_burst (Fixture       *f,
+            gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "min-split-size", (guint64) 256 * 1024,
+                NULL);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
+  trawl_board_server_set_video_burst (f->server, MiB);
+  trawl_board_server_set_video_rate (f->server, 256 * 1024);
+
+  /* Counted by the client: each new connection's range comes at once. */
+  g_assert_cmpuint (run_counting_connections (f), >=, 3);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), >=, 2);
+}
+
+/* The user's own speed limit makes every connection slow: that is no
+ * reason to open more, unless the host was found throttling each
+ * connection before (@data): then its next video is split at once,
+ * without first measuring its connection. */
+static void
+test_own_limit (Fixture       *f,
+                gconstpointer  data)
+{
+  gboolean known = GPOINTER_TO_INT (data);
+  g_autoptr(GUri) uri = g_uri_parse (f->url, G_URI_FLAGS_NONE, NULL);
+  TrawlClient *client = trawl_queue_get_client (f->queue);
+  guint most;
+
+  if (known)
+    _trawl_client_set_host_throttles (client, uri);
+  g_object_set (client, "limit-rate", (guint64) 8 * MiB, NULL);
+  trawl_board_server_set_video_size (f->server, 6 * MiB);
+  trawl_board_server_set_video_rate (f->server, 0);
+  /* Counted by the client: the server has written each answer into the
+   * socket long before the client has read it. */
+  most = run_counting_connections (f);
+  if (known)
+    {
+      g_assert_cmpuint (most, >=, 3);
+      g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), >=, 2);
+    }
+  else
+    {
+      g_assert_cmpuint (most, ==, 1);
+      g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 0);
+    }
 }
 
 /* Slow connections: bytes arrive a chunk at a time, a read waits long
@@ -655,6 +719,9 @@ main (int   argc,
   ADD ("/split/connections", test_connections, NULL);
   ADD ("/split/off", test_split_off, NULL);
   ADD ("/split/slow-connections", test_slow_connections, NULL);
+  ADD ("/split/burst", test_burst, NULL);
+  ADD ("/split/own-limit", test_own_limit, GINT_TO_POINTER (FALSE));
+  ADD ("/split/own-limit/known-throttling-host", test_own_limit, GINT_TO_POINTER (TRUE));
   ADD ("/split/per-host-bound", test_per_host_bound, NULL);
   ADD ("/split/refused/403", test_refused, &refuse_403);
   ADD ("/split/refused/429", test_refused, &refuse_429);

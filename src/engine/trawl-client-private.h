@@ -39,6 +39,10 @@ void           _trawl_client_step_down        (TrawlClient   *self,
                                                GUri          *uri,
                                                guint          had);
 GHashTable    *_trawl_client_get_host_splits  (TrawlClient   *self);
+void           _trawl_client_set_host_throttles (TrawlClient *self,
+                                                 GUri        *uri);
+gboolean       _trawl_client_get_host_throttles (TrawlClient *self,
+                                                 GUri        *uri);
 void           _trawl_client_set_host_split   (TrawlClient   *self,
                                                const char    *host_port,
                                                guint          split);

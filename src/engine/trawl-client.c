@@ -53,6 +53,7 @@ struct _TrawlClient
   guint            max_height;
   GHashTable      *in_flight;      /* "host:port" -> requests sent and not finished */
   GHashTable      *host_split;     /* "host:port" -> connections per video it allows */
+  GHashTable      *host_throttles; /* "host:port": each connection was found slow */
 };
 
 G_DEFINE_FINAL_TYPE (TrawlClient, trawl_client, G_TYPE_OBJECT)
@@ -102,6 +103,7 @@ trawl_client_finalize (GObject *object)
   g_strfreev (self->headers);
   g_hash_table_unref (self->in_flight);
   g_hash_table_unref (self->host_split);
+  g_hash_table_unref (self->host_throttles);
 
   G_OBJECT_CLASS (trawl_client_parent_class)->finalize (object);
 }
@@ -361,6 +363,7 @@ trawl_client_init (TrawlClient *self)
 {
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->host_split = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->host_throttles = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 TrawlClient *
@@ -451,6 +454,28 @@ _trawl_client_step_down (TrawlClient *self,
     return;
   g_debug ("%s allows %u connections per video", g_uri_get_host (uri), next);
   g_hash_table_insert (self->host_split, host_key (uri), GUINT_TO_POINTER (next));
+}
+
+/* A connection to @uri's host was slow while this machine had CPU to
+ * spare: the host throttles each connection (as CDNs do), so its next
+ * videos are split as soon as they can be, without each first measuring
+ * its own connection. Kept for as long as the client lives: a host that
+ * throttled once most likely still does, and splitting a download from
+ * a host that no longer throttles only costs a few connections. */
+void
+_trawl_client_set_host_throttles (TrawlClient *self,
+                                  GUri        *uri)
+{
+  g_hash_table_add (self->host_throttles, host_key (uri));
+}
+
+gboolean
+_trawl_client_get_host_throttles (TrawlClient *self,
+                                  GUri        *uri)
+{
+  g_autofree char *key = host_key (uri);
+
+  return g_hash_table_contains (self->host_throttles, key);
 }
 
 /* What hosts allow, for the queue state: "host:port" -> connections. */

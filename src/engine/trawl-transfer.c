@@ -64,11 +64,16 @@
 #define SPLIT_TICK_MS 200
 /* How often a split download's map of missing ranges is saved. */
 #define SAVE_HOLES_MS 250
-/* A connection is split only once it has shown its speed for this long,
- * and only when it is slower than SPLIT_BELOW: a server that throttles
- * each connection (CDNs send a few MB/s each) gains from more of them, a
- * fast one only costs more CPU (TLS, more writes) for nothing. */
-#define SPLIT_AFTER_US (20 * 1000)
+/* A connection is split once it has been slower than SPLIT_BELOW for a
+ * window of this long: a server that throttles each connection (CDNs send
+ * a few MB/s each) gains from more of them, a fast one only costs more
+ * CPU (TLS, more writes) for nothing. The speed is the last window's, not
+ * the average since the body began: servers often send the first
+ * megabytes of each answer at full speed and only then throttle it
+ * (nginx's limit_rate allows a second's worth at once), and an average
+ * would stay above SPLIT_BELOW long after the connection has slowed
+ * down. */
+#define SPLIT_WINDOW_US (20 * 1000)
 /* A fresh connection also fetches this much before its range, compared at
  * the end with what the connection before it wrote there: connections
  * that got different files (servers behind a balancer) are caught. */
@@ -139,9 +144,12 @@ typedef struct
    * what nobody reads now waits in the pool. See "Several connections". */
   gboolean           split;
   gboolean           ranges_ok;  /* the answer says the server sends ranges */
-  gint64             body_started; /* when this connection's body began, µs */
-  gint64             body_cpu;     /* process_cpu_ns() then */
-  guint64            body_offset;  /* where it began */
+  /* This connection's speed, measured over windows of SPLIT_WINDOW_US. */
+  gint64             window_started;  /* µs */
+  gint64             window_cpu;      /* process_cpu_ns() then */
+  guint64            window_received; /* the body's bytes received by then */
+  gboolean           window_limited;  /* the speed limit held a read back */
+  gboolean           host_throttles;  /* see _trawl_client_set_host_throttles() */
   guint64            reached;      /* the furthest any try got, or G_MAXUINT64 before one */
   guint64            primary_end;
   gboolean           primary_busy;
@@ -1029,6 +1037,16 @@ split_start_segment (GTask    *task,
   g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, lead, seam));
 }
 
+/* Where this connection's bytes may reach: those written, those in the
+ * ring, and all that a direct read out may still write (see
+ * start_read()). Another connection's range starts no sooner. */
+static guint64
+primary_reach (Transfer *transfer)
+{
+  return transfer->offset + (transfer->head - transfer->tail) +
+         (transfer->direct ? transfer->granted : 0);
+}
+
 /* Spare connections to the video's host, within the per-host limit that
  * bounds pages, videos and segments together. */
 static guint
@@ -1051,8 +1069,8 @@ split_steal (GTask *task)
 
   if (transfer->primary_busy && !transfer->eof)
     {
-      from = transfer->offset + (transfer->head - transfer->tail);
-      end = transfer->primary_end;
+      from = primary_reach (transfer);
+      end = MAX (transfer->primary_end, from);
     }
   for (guint i = 0; i < transfer->segments->len; i++)
     {
@@ -1087,8 +1105,8 @@ split_initial (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
   guint64 min_size = _trawl_client_get_min_split_size (transfer->client);
-  guint64 from = transfer->offset + (transfer->head - transfer->tail);
-  guint64 left = (guint64) transfer->total - from;
+  guint64 from = primary_reach (transfer);
+  guint64 left = (guint64) transfer->total - MIN ((guint64) transfer->total, from);
   guint n = MIN (trawl_client_get_split (transfer->client),
                  _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
   guint64 piece;
@@ -1191,6 +1209,41 @@ process_cpu_ns (void)
   return ((gint64) now.tv_sec * 1000000000 + now.tv_nsec) / cores;
 }
 
+/* Starts a new window of this connection's speed. */
+static void
+window_start (Transfer *transfer)
+{
+  transfer->window_started = g_get_monotonic_time ();
+  transfer->window_cpu = process_cpu_ns ();
+  transfer->window_received = transfer->offset + (transfer->head - transfer->tail);
+  transfer->window_limited = FALSE;
+}
+
+/* Whether the window that has just ended found this connection slower
+ * than SPLIT_BELOW, while the process used less than SPLIT_BUSY_BELOW of
+ * the machine and the speed limit held no read back: the server, not
+ * this machine or the user's limit, held it back. FALSE until a window
+ * ends. */
+static gboolean
+connection_slow (Transfer *transfer)
+{
+  gint64 elapsed = g_get_monotonic_time () - transfer->window_started;
+  guint64 received = transfer->offset + (transfer->head - transfer->tail);
+  gboolean slow;
+
+  if (elapsed < SPLIT_WINDOW_US)
+    return FALSE;
+  slow = !transfer->window_limited &&
+         (received - transfer->window_received) * (double) G_USEC_PER_SEC / elapsed <
+         SPLIT_BELOW &&
+         (process_cpu_ns () - transfer->window_cpu) / 1000.0 < SPLIT_BUSY_BELOW * elapsed;
+  window_start (transfer);
+  /* Another download may have found the host throttling meanwhile. */
+  transfer->host_throttles =
+    _trawl_client_get_host_throttles (transfer->client, soup_message_get_uri (transfer->message));
+  return slow;
+}
+
 static void
 maybe_split (GTask *task)
 {
@@ -1198,26 +1251,22 @@ maybe_split (GTask *task)
   guint64 min_size = _trawl_client_get_min_split_size (transfer->client);
   g_autoptr(GUri) uri = NULL;
 
-  if (transfer->split || transfer->direct || !transfer->ranges_ok || transfer->input == NULL ||
+  if (transfer->split || !transfer->ranges_ok || transfer->input == NULL ||
       transfer->eof || transfer->sniffing || transfer->verify_left > 0 || transfer->confirming ||
       transfer->total_from_part || transfer->total <= 0 || transfer->failure != NULL ||
       trawl_client_get_split (transfer->client) < 2 ||
-      (guint64) transfer->total < transfer->offset + 2 * min_size)
+      (guint64) transfer->total < primary_reach (transfer) + 2 * min_size)
     return;
 
-  {
-    gint64 elapsed = g_get_monotonic_time () - transfer->body_started;
-
-    if (elapsed < SPLIT_AFTER_US ||
-        (transfer->offset - transfer->body_offset) * (double) G_USEC_PER_SEC / elapsed >=
-        SPLIT_BELOW ||
-        (process_cpu_ns () - transfer->body_cpu) / 1000.0 >= SPLIT_BUSY_BELOW * elapsed)
-      return;
-  }
+  /* A host known to throttle each connection: split at once. */
+  if (!transfer->host_throttles && !connection_slow (transfer))
+    return;
 
   uri = soup_uri_copy (soup_message_get_uri (transfer->message), SOUP_URI_NONE);
   if (_trawl_client_get_host_split (transfer->client, uri) < 2)
     return;
+  if (!transfer->host_throttles)
+    _trawl_client_set_host_throttles (transfer->client, uri);
   g_clear_pointer (&transfer->segment_uri, g_uri_unref);
   transfer->segment_uri = g_uri_ref (uri);
   if (split_spare (transfer) == 0)
@@ -1241,6 +1290,8 @@ maybe_split (GTask *task)
     }
   split_initial (task);
   split_dispatch (task);
+  g_clear_handle_id (&transfer->tick_source, g_source_remove);
+  transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
 }
 
 static gboolean
@@ -1931,10 +1982,14 @@ transfer_read_cb (GObject      *object,
     _trawl_client_give_back_bytes (transfer->client, transfer->granted);
   if (body.written > 0)
     {
-      /* Written by the reading thread (see start_read()). */
+      /* Written by the reading thread (see start_read()); the download
+       * may have been split meanwhile. */
       transfer->tail += body.written;
       transfer->offset += body.written;
-      _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+      if (transfer->split)
+        split_progress (transfer);
+      else
+        _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
     }
   if (body.write_error != NULL)
     {
@@ -1953,7 +2008,9 @@ transfer_read_cb (GObject      *object,
       fail_op (task, error, FALSE);
       return;
     }
-  if (body.written > 0)
+  /* Also right after the first bytes were looked at, for a host known
+   * to throttle. */
+  if (body.got > 0)
     maybe_split (task);
   pump (task);
 }
@@ -2133,6 +2190,7 @@ start_read (GTask *task)
   granted = _trawl_client_take_bytes (transfer->client, space, &wait_ms);
   if (granted == 0)
     {
+      transfer->window_limited = TRUE;
       transfer->waiting = TRUE;
       transfer->deadline.waiting = TRUE;
       transfer->deadline.waited = TRUE;
@@ -2162,6 +2220,17 @@ pump (GTask *task)
     sniff (transfer);
   used = transfer->head - transfer->tail;
 
+  /* Split: this connection's range is all read; the rest of the answer
+   * is not needed (closing it drops the connection). Before the write
+   * below, so that the range's last bytes are written at once, not at
+   * the flush timer. */
+  if (transfer->split && !transfer->eof && !transfer->reading && !transfer->waiting &&
+      transfer->failure == NULL && transfer->offset + used >= transfer->primary_end)
+    {
+      transfer->eof = TRUE;
+      close_input (transfer);
+    }
+
   /* Settled, the ring is emptied at once for the reading thread to write
    * (see can_write_directly()). */
   /* All of the body but its end is in the ring: the write waits for the
@@ -2178,15 +2247,6 @@ pump (GTask *task)
     transfer->flush_source = g_timeout_add (FLUSH_MS, flush_cb, task);
 
   busy = transfer->reading || transfer->writing || transfer->waiting;
-
-  /* Split: this connection's range is all read; the rest of the answer
-   * is not needed (closing it drops the connection). */
-  if (transfer->split && !transfer->eof && !transfer->reading && !transfer->waiting &&
-      transfer->failure == NULL && transfer->offset + used >= transfer->primary_end)
-    {
-      transfer->eof = TRUE;
-      close_input (transfer);
-    }
 
   if (transfer->failure != NULL)
     {
@@ -2575,11 +2635,14 @@ start_body (GTask *task)
   transfer->ranges_ok =
     soup_message_get_status (transfer->message) == SOUP_STATUS_PARTIAL_CONTENT ||
     soup_message_headers_header_contains (headers, "Accept-Ranges", "bytes");
-  if (transfer->tick_source == 0)
-    transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
-  transfer->body_started = g_get_monotonic_time ();
-  transfer->body_cpu = process_cpu_ns ();
-  transfer->body_offset = transfer->offset;
+  /* Unsplit, the connection's speed is looked at each window, also
+   * while a read waits for a server that sends in bursts. */
+  g_clear_handle_id (&transfer->tick_source, g_source_remove);
+  transfer->tick_source = g_timeout_add (transfer->split ? SPLIT_TICK_MS : SPLIT_WINDOW_US / 1000,
+                                         split_tick_cb, task);
+  window_start (transfer);
+  transfer->host_throttles =
+    _trawl_client_get_host_throttles (transfer->client, soup_message_get_uri (transfer->message));
   if (transfer->reached == G_MAXUINT64)
     transfer->reached = transfer->offset;
   _trawl_item_set_connections (transfer->item, 1);

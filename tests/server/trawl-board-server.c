@@ -51,6 +51,7 @@ struct _TrawlBoardServer
   GPtrArray      *held_thumbnails;  /* SoupServerMessage, paused */
   GStrv           titles;
   guint64         video_rate;  /* per connection */
+  guint64         video_burst; /* the first bytes of each answer unpaced */
   TrawlParallel   parallel;
   guint           parallel_status;
   GHashTable     *streams;    /* item id -> requests for its video being answered */
@@ -750,6 +751,7 @@ typedef struct
   guint64            cut;       /* stop at this position (G_MAXUINT64: never) */
   guint              fill_id;   /* whose bytes it sends */
   guint64            rate;      /* bytes a second, 0: as fast as possible */
+  guint64            burst;     /* the answer's first bytes go unpaced until here */
   TrawlFault         cut_kind;
   gboolean           finished;
 } Stream;
@@ -838,7 +840,7 @@ stream_wrote_chunk (Stream *stream)
 {
   guint delay;
 
-  if (stream->rate == 0 || stream->position >= stream->end)
+  if (stream->rate == 0 || stream->position >= stream->end || stream->position < stream->burst)
     {
       stream_next (stream);
       return;
@@ -887,7 +889,8 @@ stream_next (Stream *stream)
       return;
     }
 
-  n = (gsize) MIN ((guint64) MIN (CHUNK, stream->rate > 0 ? stream->rate : CHUNK),
+  n = (gsize) MIN ((guint64) MIN (CHUNK, stream->rate > 0 && stream->position >= stream->burst
+                                              ? stream->rate : CHUNK),
                    limit - stream->position);
   data = g_malloc (n);
   trawl_board_server_fill (stream->fill_id, stream->position, data, n);
@@ -1090,6 +1093,8 @@ serve_video (TrawlBoardServer  *self,
   /* A reset or a stall comes after arg bytes of this response. */
   if (fault != NULL && (fault->fault == TRAWL_FAULT_RESET || fault->fault == TRAWL_FAULT_STALL))
     stream->cut = stream->position + fault->arg;
+  if (parallel != TRAWL_PARALLEL_DRIP)
+    stream->burst = stream->position + self->video_burst;
 
   soup_message_headers_set_encoding (response, SOUP_ENCODING_CONTENT_LENGTH);
   soup_message_headers_set_content_length (response, stream->end - stream->position);
@@ -2001,6 +2006,16 @@ trawl_board_server_set_video_rate (TrawlBoardServer *self,
                                    guint64           bytes_per_second)
 {
   self->video_rate = bytes_per_second;
+}
+
+/* The first @bytes of each video answer go as fast as possible, only the
+ * rest at the video rate: as nginx's limit_rate sends a first chunk of
+ * each answer before it holds the next back. */
+void
+trawl_board_server_set_video_burst (TrawlBoardServer *self,
+                                    guint64           bytes)
+{
+  self->video_burst = bytes;
 }
 
 /* Videos answer 403 unless asked for with their detail page as Referer. */

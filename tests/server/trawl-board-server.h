@@ -93,6 +93,8 @@ void              trawl_board_server_set_titles     (TrawlBoardServer *self,
                                                      const char * const *titles);
 void              trawl_board_server_set_video_rate (TrawlBoardServer *self,
                                                      guint64           bytes_per_second);
+void              trawl_board_server_set_video_burst (TrawlBoardServer *self,
+                                                      guint64           bytes);
 void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
                                                      gboolean          hold);
 void              trawl_board_server_hold_thumbnails (TrawlBoardServer *self,
