@@ -190,8 +190,11 @@ test_own_limit (Fixture       *f,
 
   if (known)
     _trawl_client_set_host_throttles (client, uri);
-  g_object_set (client, "limit-rate", (guint64) 8 * MiB, NULL);
-  trawl_board_server_set_video_size (f->server, 6 * MiB);
+  /* Slow enough that a read waits longer than a window for the limit
+   * (found by a review: at 3 MiB/s and less the window after the wait
+   * looked slow). */
+  g_object_set (client, "limit-rate", (guint64) 2 * MiB, NULL);
+  trawl_board_server_set_video_size (f->server, 4 * MiB);
   trawl_board_server_set_video_rate (f->server, 0);
   /* Counted by the client: the server has written each answer into the
    * socket long before the client has read it. */
@@ -269,6 +272,10 @@ typedef struct
 static const Refusal refuse_403 = { TRAWL_PARALLEL_REFUSE, 403 };
 static const Refusal refuse_429 = { TRAWL_PARALLEL_REFUSE, 429 };
 static const Refusal refuse_503 = { TRAWL_PARALLEL_REFUSE, 503 };
+/* Any other error for a range while the first connection is sending the
+ * same file (found by a review: 404 failed the video, and crashed). */
+static const Refusal refuse_404 = { TRAWL_PARALLEL_REFUSE, 404 };
+static const Refusal refuse_500 = { TRAWL_PARALLEL_REFUSE, 500 };
 static const Refusal ignore_range = { TRAWL_PARALLEL_IGNORE, 0 };
 static const Refusal drop_connection = { TRAWL_PARALLEL_DROP, 0 };
 
@@ -341,6 +348,10 @@ test_refusal_remembered (Fixture       *f,
 static const Refusal other_etag = { TRAWL_PARALLEL_OTHER_ETAG, 0 };
 static const Refusal other_bytes = { TRAWL_PARALLEL_OTHER_BYTES, 0 };
 static const Refusal drip = { TRAWL_PARALLEL_DRIP, 0 };
+/* Each extra connection reset after 100,000 bytes (found by a review: the
+ * tries ran out at once, and stopping the other connections used the
+ * download after it was freed). */
+static const Refusal cut = { TRAWL_PARALLEL_CUT, 0 };
 
 static void
 test_disagreeing (Fixture       *f,
@@ -611,6 +622,25 @@ test_garbage_holes (Fixture       *f,
   g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), >=, SIZE);
 }
 
+/* Holes that say more is in the .part than its length holds (found by a
+ * review: the comparison before the last hole was skipped, so zeros
+ * past the end were taken for the video). */
+static void
+test_holes_past_end (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *part = NULL;
+  g_autofree char *holes = g_strdup_printf ("%d-%d", SIZE - 1, SIZE);
+
+  path = stop_half_way (f);
+  part = g_strconcat (path, ".part", NULL);
+  g_assert_cmpint (trawl_test_file_size (part), <, SIZE - 1);
+  g_assert_cmpint (setxattr (part, "user.trawl.holes", holes, strlen (holes), 0), ==, 0);
+
+  run_again (f);
+}
+
 typedef struct
 {
   gboolean  done;
@@ -726,16 +756,20 @@ main (int   argc,
   ADD ("/split/refused/403", test_refused, &refuse_403);
   ADD ("/split/refused/429", test_refused, &refuse_429);
   ADD ("/split/refused/503", test_refused, &refuse_503);
+  ADD ("/split/refused/404", test_refused, &refuse_404);
+  ADD ("/split/refused/500", test_refused, &refuse_500);
   ADD ("/split/refused/ignored-range", test_refused, &ignore_range);
   ADD ("/split/refused/dropped", test_refused, &drop_connection);
   ADD ("/split/disagreeing/other-etag", test_disagreeing, &other_etag);
   ADD ("/split/disagreeing/other-bytes", test_disagreeing, &other_bytes);
   ADD ("/split/disagreeing/drip", test_disagreeing, &drip);
+  ADD ("/split/disagreeing/cut", test_disagreeing, &cut);
   ADD ("/split/refusal-remembered", test_refusal_remembered, NULL);
   ADD ("/split/resume", test_resume, NULL);
   ADD ("/split/resume-sidecar", test_resume_sidecar, NULL);
   ADD ("/split/changed", test_changed, NULL);
   ADD ("/split/garbage-holes", test_garbage_holes, NULL);
+  ADD ("/split/holes-past-end", test_holes_past_end, NULL);
   ADD ("/split/identity-lost/source", test_identity_lost, "user.trawl.source");
   ADD ("/split/identity-lost/size", test_identity_lost, "user.trawl.size");
   ADD ("/split/resume-no-ranges", test_resume_no_ranges, NULL);

@@ -66,6 +66,7 @@ struct _TrawlSegment
 
   gboolean       answered;       /* the server sent the range */
   gboolean       stopping;
+  gboolean       cancelling;     /* in _trawl_segment_cancel(): see report_done() */
   TrawlSegmentOutcome outcome;
   GError        *error;
   TrawlDeadline  deadline;
@@ -182,7 +183,9 @@ _trawl_segment_get_outcome (TrawlSegment  *self,
 void
 _trawl_segment_cancel (TrawlSegment *self)
 {
+  self->cancelling = TRUE;
   stop (self, TRAWL_SEGMENT_CANCELLED, NULL);
+  self->cancelling = FALSE;
 }
 
 static void
@@ -225,17 +228,37 @@ stop (TrawlSegment        *self,
   pump (self);
 }
 
+static gboolean
+report_done_cb (gpointer user_data);
+
 static void
 report_done (TrawlSegment *self)
 {
   TrawlSegmentFunc done = self->context.done;
 
+  /* Never from within _trawl_segment_cancel(): its caller is walking its
+   * segments, and the news may end the whole download (found by a
+   * review: the transfer was used after it was freed). The segment stays
+   * running until then. */
+  if (self->cancelling)
+    {
+      g_idle_add_full (G_PRIORITY_DEFAULT, report_done_cb, segment_ref (self),
+                       (GDestroyNotify) _trawl_segment_unref);
+      return;
+    }
   g_clear_handle_id (&self->flush_source, g_source_remove);
   self->context.done = NULL;
   if (self->outcome == TRAWL_SEGMENT_RUNNING)
     self->outcome = TRAWL_SEGMENT_DONE;
   if (done != NULL)
     done (self, self->context.user_data);
+}
+
+static gboolean
+report_done_cb (gpointer user_data)
+{
+  report_done (user_data);
+  return G_SOURCE_REMOVE;
 }
 
 typedef struct
@@ -627,13 +650,13 @@ accept_answer (TrawlSegment *self)
 
   /* Translators: %s in “The server refused the %s request” */
   _trawl_set_http_error (&error, self->message, _("video"));
+  /* Any other error for a range of the file another connection is
+   * receiving (403, 429, 503, but also 404 or 500 from servers that say
+   * no that way): the server does not want several connections. */
   if (status == SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE)
     stop (self, TRAWL_SEGMENT_CHANGED, error);
-  else if (status == SOUP_STATUS_FORBIDDEN || status == 429 ||
-           status == SOUP_STATUS_SERVICE_UNAVAILABLE)
-    stop (self, TRAWL_SEGMENT_REFUSED, error);
   else
-    stop (self, TRAWL_SEGMENT_FAILED, error);
+    stop (self, TRAWL_SEGMENT_REFUSED, error);
   return FALSE;
 }
 

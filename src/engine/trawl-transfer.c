@@ -961,9 +961,11 @@ segment_done_cb (TrawlSegment *segment,
     case TRAWL_SEGMENT_FAILED:
       if (g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE))
         split_fail (transfer, g_error_copy (error));
-      else if (had > 1 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        /* Slow on one of several connections: the host throttles the
-         * extra ones; fewer, and no try counted. */
+      else if (had > 1)
+        /* Slow, cut or broken on one of several connections: the host
+         * does not want that many (found by a review: extra connections
+         * reset after 100 KB used up the tries in milliseconds and failed
+         * the video); fewer, and no try counted. */
         _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       else
         split_failed (task, g_error_copy (error), progressed);
@@ -1233,7 +1235,7 @@ connection_slow (Transfer *transfer)
 
   if (elapsed < SPLIT_WINDOW_US)
     return FALSE;
-  slow = !transfer->window_limited &&
+  slow = !transfer->window_limited && !transfer->waiting &&
          (received - transfer->window_received) * (double) G_USEC_PER_SEC / elapsed <
          SPLIT_BELOW &&
          (process_cpu_ns () - transfer->window_cpu) / 1000.0 < SPLIT_BUSY_BELOW * elapsed;
@@ -1310,6 +1312,28 @@ split_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether the .part is as long as @holes say: every byte outside them
+ * must be in it. Connections only ever write forward from where they
+ * began, so a written byte never lies past the file's end; a list that
+ * says otherwise was not written by Trawl, and the comparison before a
+ * hole past the end could not be made. */
+static gboolean
+holes_fit (Transfer *transfer,
+           GArray   *holes)
+{
+  guint64 present_end = (guint64) transfer->identity.size;
+  struct stat st;
+
+  if (holes->len > 0)
+    {
+      TrawlRange *last = &g_array_index (holes, TrawlRange, holes->len - 1);
+
+      if (last->end >= present_end)
+        present_end = last->start;
+    }
+  return fstat (transfer->fd, &st) == 0 && (guint64) st.st_size >= present_end;
+}
+
 /* A .part saved with holes: each of them is fetched again (the download
  * is a split one from the start). Returns FALSE when there are none. */
 static gboolean
@@ -1329,7 +1353,7 @@ resume_split (GTask *task)
       return FALSE;
     }
   holes = _trawl_part_parse_holes (transfer->identity.holes, (guint64) transfer->identity.size);
-  if (holes == NULL)
+  if (holes == NULL || !holes_fit (transfer, holes))
     {
       /* Not a list that can be trusted: nothing in the .part can be. */
       transfer->from_zero = TRUE;
@@ -2028,6 +2052,9 @@ transfer_rate_wait_cb (GObject      *object,
 
   transfer->waiting = FALSE;
   transfer->deadline.waiting = FALSE;
+  /* A wait may last longer than a window: each window it touched was
+   * held back. */
+  transfer->window_limited = TRUE;
   if (!_trawl_sleep_finish (result, &error))
     {
       fail_op (task, error, FALSE);

@@ -878,6 +878,7 @@ stream_next (Stream *stream)
            * shut-down socket at its next write, which never comes. */
           if (flight != NULL)
             flight_end (flight);
+          video_stream_end_for (stream->msg);
           if (socket != NULL)
             g_socket_shutdown (socket, TRUE, TRUE, NULL);
         }
@@ -1095,6 +1096,11 @@ serve_video (TrawlBoardServer  *self,
     stream->cut = stream->position + fault->arg;
   if (parallel != TRAWL_PARALLEL_DRIP)
     stream->burst = stream->position + self->video_burst;
+  if (parallel == TRAWL_PARALLEL_CUT)
+    {
+      stream->cut = MIN (stream->cut, stream->position + 100000);
+      stream->cut_kind = TRAWL_FAULT_RESET;
+    }
 
   soup_message_headers_set_encoding (response, SOUP_ENCODING_CONTENT_LENGTH);
   soup_message_headers_set_content_length (response, stream->end - stream->position);

@@ -49,6 +49,7 @@ typedef enum
   TRAWL_PARALLEL_OTHER_ETAG, /* the range, under another ETag (servers behind a balancer) */
   TRAWL_PARALLEL_OTHER_BYTES,/* the range of another file, same ETag and length */
   TRAWL_PARALLEL_DRIP,       /* the range at 64 bytes a second */
+  TRAWL_PARALLEL_CUT,        /* the range, reset after its first 100,000 bytes */
 } TrawlParallel;
 
 #define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
