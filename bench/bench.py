@@ -896,15 +896,20 @@ def write_table(results):
                     lines += ["", f"Target: {ours} ÷ {theirs} ≤ 1.00: **{ratio:.2f}** "
                               f"({'met' if ratio <= 1.0 else 'not met'})."]
             lines += [""]
-        lines += ["With 1 MiB pieces aria2c is still ahead (above). Where the time goes "
-                  "(connections to nginx sampled every 20 ms with `ss`, 8 × 32 MiB, "
-                  "2026-11-28): aria2c holds 64 connections from 0.06 s to its end; Trawl "
-                  "stays at 4 (one per video) until 0.17 s, reaches 64 at 0.20 s, then "
-                  "falls to 41, 29 and 8 as the first videos end, and each next video "
-                  "again starts on one connection before it is split, the last ones ending "
-                  "on one or two. So the loss is in when splitting happens (at start, and "
-                  "for each video that follows), not in the transfer: a shorter wait "
-                  "before splitting (2 ms instead of 20 ms) changed nothing measurable.",
+        lines += ["Where the time goes (connections to nginx sampled every 10 ms with `ss`, "
+                  "and each split decision printed, 2026-11-28): nginx's `limit_rate` sends "
+                  "the first chunk of each answer at once (`sendfile_max_chunk`, 2 MB) and "
+                  "then holds the next back for as long as that chunk was worth (125 ms at "
+                  "16 MB/s). Trawl judged a connection on its average since the body began, "
+                  "and only when a read came back: the first read waited those 125 ms, so "
+                  "the first split came at about 0.17 s, and each next video measured its "
+                  "own connection again. Now the last 20 ms are judged, by a timer, also "
+                  "while a read waits; and a host found throttling is split at once for its "
+                  "next videos. aria2c's 1 MiB pieces are each a request of their own, so "
+                  "each is served whole in nginx's first chunk: this server never throttles "
+                  "aria2c -k1M. Trawl's ranges are longer (the file over the connections, "
+                  "halved when one ends), so they are throttled after their first 2 MB; "
+                  "with the splits made early that no longer costs it the lead.",
                   ""]
         lines += ["![throttled](throttled.png)", ""]
     else:
@@ -961,7 +966,9 @@ def write_table(results):
                     lines += ["", "Where the time goes (`perf record`, 2026-11-28): 93 % of "
                               "the samples on the reading threads (one per download: the "
                               "socket reads, GnuTLS's AES-GCM, the writes), 7 % on the main "
-                              "thread; CPU 2.61 s against wget2's 2.37 s. Until 2026-11-27 "
+                              "thread. wget2's own CPU varies from run to run on this kind "
+                              "of machine (2.37 s in one run that day, 2.56 s in the run "
+                              "above), so compare the ratios of one run. Until 2026-11-27 "
                               "the main thread decrypted every connection's records. "
                               "Splitting on loopback costs more CPU than it gains, so a "
                               "download is split only while Trawl uses less than half of "
