@@ -260,6 +260,14 @@ transfer_free (Transfer *transfer)
 static void start_attempt (GTask *task);
 static void pump (GTask *task);
 
+/* Where this connection's bytes end: those written, then those in the
+ * ring. */
+static guint64
+received_end (Transfer *transfer)
+{
+  return transfer->offset + (transfer->head - transfer->tail);
+}
+
 static void
 close_input (Transfer *transfer)
 {
@@ -1039,14 +1047,13 @@ split_start_segment (GTask    *task,
   g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, lead, seam));
 }
 
-/* Where this connection's bytes may reach: those written, those in the
- * ring, and all that a direct read out may still write (see
+/* Where this connection's bytes may reach: those received (see
+ * received_end()), and all that a direct read out may still write (see
  * start_read()). Another connection's range starts no sooner. */
 static guint64
 primary_reach (Transfer *transfer)
 {
-  return transfer->offset + (transfer->head - transfer->tail) +
-         (transfer->direct ? transfer->granted : 0);
+  return received_end (transfer) + (transfer->direct ? transfer->granted : 0);
 }
 
 /* Spare connections to the video's host, within the per-host limit that
@@ -1211,14 +1218,18 @@ process_cpu_ns (void)
   return ((gint64) now.tv_sec * 1000000000 + now.tv_nsec) / cores;
 }
 
-/* Starts a new window of this connection's speed. */
+/* Starts a new window of this connection's speed, and looks again
+ * whether its host is known to throttle. */
 static void
 window_start (Transfer *transfer)
 {
   transfer->window_started = g_get_monotonic_time ();
   transfer->window_cpu = process_cpu_ns ();
-  transfer->window_received = transfer->offset + (transfer->head - transfer->tail);
+  transfer->window_received = received_end (transfer);
   transfer->window_limited = FALSE;
+  /* Another download may have found the host throttling meanwhile. */
+  transfer->host_throttles =
+    _trawl_client_get_host_throttles (transfer->client, soup_message_get_uri (transfer->message));
 }
 
 /* Whether the window that has just ended found this connection slower
@@ -1230,7 +1241,7 @@ static gboolean
 connection_slow (Transfer *transfer)
 {
   gint64 elapsed = g_get_monotonic_time () - transfer->window_started;
-  guint64 received = transfer->offset + (transfer->head - transfer->tail);
+  guint64 received = received_end (transfer);
   gboolean slow;
 
   if (elapsed < SPLIT_WINDOW_US)
@@ -1240,9 +1251,6 @@ connection_slow (Transfer *transfer)
          SPLIT_BELOW &&
          (process_cpu_ns () - transfer->window_cpu) / 1000.0 < SPLIT_BUSY_BELOW * elapsed;
   window_start (transfer);
-  /* Another download may have found the host throttling meanwhile. */
-  transfer->host_throttles =
-    _trawl_client_get_host_throttles (transfer->client, soup_message_get_uri (transfer->message));
   return slow;
 }
 
@@ -1969,8 +1977,7 @@ took_bytes (GTask  *task,
    * past it is another connection's. */
   if (transfer->split)
     n = (gssize) MIN ((guint64) n, transfer->primary_end -
-                      MIN (transfer->primary_end,
-                           transfer->offset + (transfer->head - transfer->tail)));
+                      MIN (transfer->primary_end, received_end (transfer)));
 
   transfer->head += n;
   return TRUE;
@@ -2083,7 +2090,7 @@ static gboolean
 body_in_ring (Transfer *transfer)
 {
   return !transfer->split && transfer->total >= 0 && transfer->verify_left == 0 &&
-         transfer->offset + (transfer->head - transfer->tail) == (guint64) transfer->total;
+         received_end (transfer) == (guint64) transfer->total;
 }
 
 static void
@@ -2198,7 +2205,7 @@ start_read (GTask *task)
   gboolean direct = can_write_directly (transfer);
   gsize position = direct ? 0 : transfer->head % RING_SIZE;
   gsize space = direct ? RING_SIZE : ring_space (transfer);
-  guint64 in = transfer->offset + (transfer->head - transfer->tail);
+  guint64 in = received_end (transfer);
   guint64 left = transfer->total >= 0 ? (guint64) transfer->total -
                                         MIN ((guint64) transfer->total, in) : G_MAXUINT64;
   guint wait_ms = 0;
@@ -2668,8 +2675,6 @@ start_body (GTask *task)
   transfer->tick_source = g_timeout_add (transfer->split ? SPLIT_TICK_MS : SPLIT_WINDOW_US / 1000,
                                          split_tick_cb, task);
   window_start (transfer);
-  transfer->host_throttles =
-    _trawl_client_get_host_throttles (transfer->client, soup_message_get_uri (transfer->message));
   if (transfer->reached == G_MAXUINT64)
     transfer->reached = transfer->offset;
   _trawl_item_set_connections (transfer->item, 1);
