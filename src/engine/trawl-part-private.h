@@ -16,8 +16,9 @@ typedef struct
   gint64  size;       /* the announced length, or -1 */
   char   *validator;  /* ETag or Last-Modified, for If-Range */
   char   *holes;      /* a split download's missing ranges, "START-END,…"
-                       * (END exclusive), or NULL: all of it is there up to
-                       * the file's length */
+                       * (END exclusive), then ";POSITION,…" the seams
+                       * not yet compared, or NULL: all of it is there up
+                       * to the file's length, and checked */
 } TrawlPartIdentity;
 
 /* A range of a file, START to END exclusive. */
@@ -42,9 +43,12 @@ gboolean  _trawl_part_write_holes      (int                 fd,
                                         const char         *path,
                                         const TrawlPartIdentity *identity);
 GArray   *_trawl_part_parse_holes      (const char         *text,
-                                        guint64             size);
+                                        guint64             size,
+                                        GArray            **seams);
 char     *_trawl_part_format_holes     (const TrawlRange   *ranges,
-                                        guint               n);
+                                        guint               n,
+                                        const guint64      *seams,
+                                        guint               n_seams);
 void      _trawl_part_forget           (const char         *path);
 gboolean  _trawl_part_rename           (const char         *part_path,
                                         const char         *final_path,

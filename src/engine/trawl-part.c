@@ -265,17 +265,57 @@ _trawl_part_write_holes (int                      fd,
   return _trawl_part_write_identity (fd, path, identity);
 }
 
-/* The holes of a .part of @size bytes: ranges in order, none empty, none
- * touching or overlapping another, all inside the file. Returns NULL when
- * @text is not such a list (the .part cannot be trusted then). */
+/* The positions listed after the holes (";P,P"): in order, each inside
+ * the file. Returns FALSE when @text is not such a list. */
+static gboolean
+parse_seams (const char *text,
+             guint64     size,
+             GArray     *seams)
+{
+  g_auto(GStrv) items = g_strsplit (text, ",", -1);
+
+  for (guint i = 0; items[i] != NULL; i++)
+    {
+      guint64 position;
+
+      if (size < 2 || !g_ascii_string_to_unsigned (items[i], 10, 1, size - 1, &position, NULL) ||
+          (seams->len > 0 && position <= g_array_index (seams, guint64, seams->len - 1)))
+        return FALSE;
+      g_array_append_val (seams, position);
+    }
+  return TRUE;
+}
+
+/**
+ * _trawl_part_parse_holes:
+ * @text: what _trawl_part_format_holes() wrote
+ * @size: the .part's announced length
+ * @seams: (out) (optional): the seams not yet compared, guint64 positions
+ *
+ * The holes of a split download's .part: ranges in order, none empty,
+ * none touching or overlapping another, all inside the file; then, after
+ * a ";", the seams (where one connection's bytes meet another's) not yet
+ * compared with the server's bytes across them. A download whose ranges
+ * are all written may still have seams to compare.
+ *
+ * Returns: the holes (perhaps none), or NULL when @text is not such a
+ *   list (the .part cannot be trusted then)
+ */
 GArray *
-_trawl_part_parse_holes (const char *text,
-                         guint64     size)
+_trawl_part_parse_holes (const char  *text,
+                         guint64      size,
+                         GArray     **seams)
 {
   g_autoptr(GArray) holes = g_array_new (FALSE, FALSE, sizeof (TrawlRange));
-  g_auto(GStrv) items = g_strsplit (text, ",", -1);
+  g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_auto(GStrv) parts = g_strsplit (text, ";", 3);
+  g_auto(GStrv) items = NULL;
   guint64 last_end = 0;
 
+  if (parts[0] == NULL || g_strv_length (parts) > 2 ||
+      (parts[1] != NULL && !parse_seams (parts[1], size, positions)))
+    return NULL;
+  items = *parts[0] != '\0' ? g_strsplit (parts[0], ",", -1) : g_new0 (char *, 1);
   for (guint i = 0; items[i] != NULL; i++)
     {
       g_auto(GStrv) ends = g_strsplit (items[i], "-", 3);
@@ -289,20 +329,31 @@ _trawl_part_parse_holes (const char *text,
       last_end = range.end;
       g_array_append_val (holes, range);
     }
-  if (holes->len == 0)
+  if (holes->len == 0 && positions->len == 0)
     return NULL;
+  if (seams != NULL)
+    *seams = g_steal_pointer (&positions);
   return g_steal_pointer (&holes);
 }
 
+/* The holes, then the seams not yet compared (see
+ * _trawl_part_parse_holes()); NULL when there is neither. */
 char *
 _trawl_part_format_holes (const TrawlRange *ranges,
-                          guint             n)
+                          guint             n,
+                          const guint64    *seams,
+                          guint             n_seams)
 {
-  GString *text = g_string_new (NULL);
+  GString *text;
 
+  if (n == 0 && n_seams == 0)
+    return NULL;
+  text = g_string_new (NULL);
   for (guint i = 0; i < n; i++)
     g_string_append_printf (text, "%s%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
                             i > 0 ? "," : "", ranges[i].start, ranges[i].end);
+  for (guint i = 0; i < n_seams; i++)
+    g_string_append_printf (text, "%s%" G_GUINT64_FORMAT, i > 0 ? "," : ";", seams[i]);
   return g_string_free (text, FALSE);
 }
 

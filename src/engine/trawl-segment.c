@@ -66,7 +66,8 @@ struct _TrawlSegment
 
   gboolean       answered;       /* the server sent the range */
   gboolean       stopping;
-  gboolean       cancelling;     /* in _trawl_segment_cancel(): see report_done() */
+  gboolean       cancelling;     /* in _trawl_segment_cancel() or _start(): see
+                                  * report_done() */
   TrawlSegmentOutcome outcome;
   GError        *error;
   TrawlDeadline  deadline;
@@ -562,7 +563,7 @@ pump (TrawlSegment *self)
         report_done (self);
       return;
     }
-  if (self->written >= self->end)
+  if (self->written >= self->end && self->verify_left == 0)
     {
       close_input (self);
       report_done (self);
@@ -722,7 +723,8 @@ send_request (TrawlSegment *self)
  * _trawl_segment_start:
  * @start: the first byte to fetch
  * @end: where to stop (exclusive)
- * @lead: how many bytes before @start are fetched too
+ * @lead: how many bytes before @start are fetched too; with @end equal
+ *   to @start, only they are (a check that writes nothing)
  * @seam: %FALSE: the lead is compared with the .part's (they must be
  *   there), proving the server's file is the one the .part holds; %TRUE:
  *   it is kept (_trawl_segment_get_seam()), for the transfer to compare
@@ -740,7 +742,8 @@ _trawl_segment_start (const TrawlSegmentContext *context,
 {
   TrawlSegment *self = g_rc_box_new0 (TrawlSegment);
 
-  g_return_val_if_fail (start < end && end <= context->total, NULL);
+  g_return_val_if_fail ((start < end || (start == end && lead > 0)) && end <= context->total,
+                        NULL);
 
   self->context = *context;
   self->context.client = g_object_ref (context->client);
@@ -759,9 +762,20 @@ _trawl_segment_start (const TrawlSegmentContext *context,
     {
       self->verify = g_malloc (lead);
       self->keep_seam = seam;
-      if (seam ||
-          pread (context->fd, self->verify, lead, (off_t) (start - lead)) == (gssize) lead)
-        self->verify_size = self->verify_left = lead;
+      self->verify_size = self->verify_left = lead;
+      if (!seam &&
+          pread (context->fd, self->verify, lead, (off_t) (start - lead)) != (gssize) lead)
+        {
+          /* The .part lacks bytes it was said to hold: it cannot be
+           * trusted. Said on an idle, as the caller has no segment yet. */
+          self->cancelling = TRUE;
+          stop (self, TRAWL_SEGMENT_CHANGED,
+                g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
+                                     _("The partial download is shorter than it should be; "
+                                       "starting over")));
+          self->cancelling = FALSE;
+          return self;
+        }
     }
 
   send_request (self);

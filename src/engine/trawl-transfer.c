@@ -610,18 +610,58 @@ count_reread (GTask *task)
 
 static void split_dispatch (GTask *task);
 
-/* What the server sent one connection just before its range. */
+/* Where a connection's range begins after bytes another connection
+ * writes: the two must be of the same file. Compared once both sides are
+ * written, with the bytes the server sent just before the range (@bytes);
+ * or, when only the position was saved with the holes (a download
+ * stopped or killed before), with one request across it. Saved with the
+ * holes from the moment the connection starts, so that no .part ever
+ * holds both sides without saying the seam is still to be compared. */
 typedef struct
 {
-  guint64  end;
-  GBytes  *bytes;
+  guint64       end;
+  GBytes       *bytes;  /* or NULL */
+  TrawlSegment *check;  /* the request across it, while out */
 } Seam;
 
 static void
 seam_free (Seam *seam)
 {
-  g_bytes_unref (seam->bytes);
+  g_clear_pointer (&seam->bytes, g_bytes_unref);
   g_free (seam);
+}
+
+/* The seam at @end, or the one @check is the request across. */
+static Seam *
+seam_find (Transfer     *transfer,
+           guint64       end,
+           TrawlSegment *check)
+{
+  for (guint i = 0; i < transfer->seams->len; i++)
+    {
+      Seam *seam = g_ptr_array_index (transfer->seams, i);
+
+      if (check != NULL ? seam->check == check : seam->end == end)
+        return seam;
+    }
+  return NULL;
+}
+
+/* The seam at @end, kept in order. */
+static void
+seam_add (Transfer *transfer,
+          guint64   end)
+{
+  Seam *seam;
+  guint i = 0;
+
+  if (end == 0 || seam_find (transfer, end, NULL) != NULL)
+    return;
+  while (i < transfer->seams->len && ((Seam *) g_ptr_array_index (transfer->seams, i))->end < end)
+    i++;
+  seam = g_new0 (Seam, 1);
+  seam->end = end;
+  g_ptr_array_insert (transfer->seams, (gint) i, seam);
 }
 
 static guint
@@ -693,16 +733,20 @@ split_holes (Transfer *transfer)
   return holes;
 }
 
+/* The holes and the seams still to compare, with the .part. */
 static gboolean
 split_save (Transfer *transfer)
 {
   g_autoptr(GArray) holes = split_holes (transfer);
+  g_autoptr(GArray) seams = g_array_sized_new (FALSE, FALSE, sizeof (guint64),
+                                               transfer->seams->len);
 
+  for (guint i = 0; i < transfer->seams->len; i++)
+    g_array_append_val (seams, ((Seam *) g_ptr_array_index (transfer->seams, i))->end);
   g_clear_handle_id (&transfer->save_source, g_source_remove);
   g_free (transfer->identity.holes);
-  transfer->identity.holes = holes->len > 0
-                             ? _trawl_part_format_holes ((TrawlRange *) holes->data, holes->len)
-                             : NULL;
+  transfer->identity.holes = _trawl_part_format_holes ((TrawlRange *) holes->data, holes->len,
+                                                       (guint64 *) seams->data, seams->len);
   return _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
 }
 
@@ -779,17 +823,23 @@ split_redo (Transfer     *transfer,
   split_stop_all (transfer);
 }
 
-/* The seams against the bytes the connection before each wrote there;
+/* The seams whose bytes this run received, against the bytes the
+ * connection before each wrote there (those that agree are done with);
  * FALSE (and a restart) on a difference. */
 static gboolean
 split_check_seams (Transfer *transfer)
 {
-  for (guint i = 0; i < transfer->seams->len; i++)
+  for (guint i = 0; i < transfer->seams->len;)
     {
       Seam *seam = g_ptr_array_index (transfer->seams, i);
-      gsize size = g_bytes_get_size (seam->bytes);
-      g_autofree guint8 *there = g_malloc (size);
+      gsize size = seam->bytes != NULL ? g_bytes_get_size (seam->bytes) : 0;
+      g_autofree guint8 *there = g_malloc (MAX (size, 1));
 
+      if (seam->bytes == NULL)
+        {
+          i++;
+          continue;
+        }
       if (pread (transfer->fd, there, size, (off_t) (seam->end - size)) != (gssize) size ||
           memcmp (there, g_bytes_get_data (seam->bytes, NULL), size) != 0)
         {
@@ -802,8 +852,43 @@ split_check_seams (Transfer *transfer)
           split_redo (transfer, why, TRUE);
           return FALSE;
         }
+      g_ptr_array_remove_index (transfer->seams, i);
     }
   return TRUE;
+}
+
+static void split_start_segment (GTask *task, guint64 start, guint64 end, gsize lead,
+                                 gboolean seam);
+static guint split_spare (Transfer *transfer);
+
+/* The seams only saved (a run before this one received their bytes): one
+ * request across each, both sides compared with the .part. Returns
+ * whether any is out. */
+static gboolean
+split_check_across (GTask *task)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+  guint limit = MIN (trawl_client_get_split (transfer->client),
+                     _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
+  gboolean out = FALSE;
+
+  for (guint i = 0; i < transfer->seams->len; i++)
+    {
+      Seam *seam = g_ptr_array_index (transfer->seams, i);
+      guint64 from = seam->end - MIN (seam->end, (guint64) SEAM);
+      guint64 to = MIN (seam->end + SEAM, (guint64) transfer->total);
+
+      out = out || seam->check != NULL;
+      if (seam->bytes != NULL || seam->check != NULL)
+        continue;
+      if (split_running (transfer) > 0 &&
+          (split_running (transfer) >= limit || split_spare (transfer) == 0))
+        break;
+      split_start_segment (task, to, to, (gsize) (to - from), FALSE);
+      seam->check = g_ptr_array_index (transfer->segments, transfer->segments->len - 1);
+      out = TRUE;
+    }
+  return out;
 }
 
 /* Everything wound down: returns TRUE when the task was ended (done,
@@ -847,6 +932,10 @@ split_settle (GTask *task)
     return FALSE;
   if (!split_check_seams (transfer))
     return split_settle (task);
+  if (split_check_across (task))
+    return FALSE;
+  /* Every seam agreed: the .part says it is whole. */
+  split_save (transfer);
 
   if (fstat (transfer->fd, &st) != 0 || st.st_size != transfer->total)
     {
@@ -928,20 +1017,39 @@ segment_done_cb (TrawlSegment *segment,
   guint64 end = _trawl_segment_get_end (segment);
   gboolean answered = _trawl_segment_has_answered (segment);
   gboolean progressed = written >= _trawl_segment_get_first (segment) + PROGRESS_RESETS_TRIES;
+  guint64 first = _trawl_segment_get_first (segment);
   guint64 seam_end = 0;
   GBytes *seam_bytes = _trawl_segment_get_seam (segment, &seam_end);
+  Seam *across = seam_find (transfer, 0, segment);
+  Seam *seam = across != NULL ? across : seam_find (transfer, first, NULL);
+  gboolean checked_across = across != NULL;
 
   /* Whatever stopped it, what it did not write is missing still. */
   pool_add (transfer, written, end);
-  if (seam_bytes != NULL)
-    {
-      Seam *seam = g_new0 (Seam, 1);
-
-      seam->end = seam_end;
-      seam->bytes = seam_bytes;
-      g_ptr_array_add (transfer->seams, seam);
-    }
   g_ptr_array_remove_fast (transfer->segments, segment);
+  if (checked_across)
+    {
+      seam->check = NULL;
+      g_clear_pointer (&seam_bytes, g_bytes_unref);
+    }
+  if (checked_across && outcome == TRAWL_SEGMENT_DONE)
+    g_ptr_array_remove (transfer->seams, seam);
+  else if (checked_across && outcome == TRAWL_SEGMENT_CHANGED)
+    {
+      /* Each side agreed with the bytes before it when its range began,
+       * but not with the other: the connections sent different files. */
+      split_redo (transfer, error, TRUE);
+      split_dispatch (task);
+      return;
+    }
+  else if (seam != NULL && _trawl_segment_keeps_seam (segment) && written == first)
+    g_ptr_array_remove (transfer->seams, seam);  /* nothing of its own was written after it */
+  else if (seam != NULL && seam_bytes != NULL)
+    {
+      g_clear_pointer (&seam->bytes, g_bytes_unref);
+      seam->bytes = g_steal_pointer (&seam_bytes);
+    }
+  g_clear_pointer (&seam_bytes, g_bytes_unref);
 
   switch (outcome)
     {
@@ -1044,6 +1152,8 @@ split_start_segment (GTask    *task,
 
   g_debug ("%s: connection %u for %" PRIu64 "-%" PRIu64, trawl_item_get_title (transfer->item),
            transfer->segments->len + 2, start, end);
+  if (seam && lead > 0)
+    seam_add (transfer, start);
   g_ptr_array_add (transfer->segments, _trawl_segment_start (&context, start, end, lead, seam));
 }
 
@@ -1349,6 +1459,7 @@ resume_split (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
   g_autoptr(GArray) holes = NULL;
+  g_autoptr(GArray) seams = NULL;
   g_autofree char *key = _trawl_item_archive_key (transfer->item);
 
   if (transfer->identity.holes == NULL)
@@ -1360,7 +1471,8 @@ resume_split (GTask *task)
       transfer->from_zero = TRUE;
       return FALSE;
     }
-  holes = _trawl_part_parse_holes (transfer->identity.holes, (guint64) transfer->identity.size);
+  holes = _trawl_part_parse_holes (transfer->identity.holes, (guint64) transfer->identity.size,
+                                   &seams);
   if (holes == NULL || !holes_fit (transfer, holes))
     {
       /* Not a list that can be trusted: nothing in the .part can be. */
@@ -1375,6 +1487,9 @@ resume_split (GTask *task)
   transfer->offset = 0;
   g_array_set_size (transfer->pool, 0);
   g_array_append_vals (transfer->pool, holes->data, holes->len);
+  g_ptr_array_set_size (transfer->seams, 0);
+  for (guint i = 0; i < seams->len; i++)
+    seam_add (transfer, g_array_index (seams, guint64, i));
   g_free (transfer->segment_url);
   transfer->segment_url = g_strdup (trawl_item_get_media_url (transfer->item));
   g_clear_pointer (&transfer->segment_uri, g_uri_unref);

@@ -59,6 +59,7 @@ struct _TrawlBoardServer
   guint64         answer_cap; /* the most bytes of a 206 (0: no cap) */
   guint           max_streams_per_video;
   guint           parallel_refused;
+  gboolean        parallel_other_sent;  /* TRAWL_PARALLEL_OTHER_FIRST's one answer */
   gboolean        endless;
   GBytes         *bomb;
   TrawlHlsStreams *hls;
@@ -1041,8 +1042,14 @@ serve_video (TrawlBoardServer  *self,
   stream->end = self->video_size;
   stream->cut = G_MAXUINT64;
   stream->rate = parallel == TRAWL_PARALLEL_DRIP ? 64 : self->video_rate;
-  if (parallel == TRAWL_PARALLEL_OTHER_BYTES)
+  if (parallel == TRAWL_PARALLEL_OTHER_BYTES ||
+      (parallel == TRAWL_PARALLEL_OTHER_FIRST && !self->parallel_other_sent))
     stream->fill_id = (guint) id + 1;
+  if (parallel == TRAWL_PARALLEL_OTHER_FIRST && !self->parallel_other_sent)
+    {
+      self->parallel_other_sent = TRUE;
+      stream->rate = 0;
+    }
   if (fault != NULL && (fault->fault == TRAWL_FAULT_RESET || fault->fault == TRAWL_FAULT_STALL))
     stream->cut_kind = fault->fault;
 

@@ -50,6 +50,8 @@ typedef enum
   TRAWL_PARALLEL_OTHER_BYTES,/* the range of another file, same ETag and length */
   TRAWL_PARALLEL_DRIP,       /* the range at 64 bytes a second */
   TRAWL_PARALLEL_CUT,        /* the range, reset after its first 100,000 bytes */
+  TRAWL_PARALLEL_OTHER_FIRST,/* the first such request only: another file's range, same
+                              * ETag and length, at full speed (one stale backend) */
 } TrawlParallel;
 
 #define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
