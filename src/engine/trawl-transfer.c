@@ -153,6 +153,7 @@ typedef struct
   guint64            reached;      /* the furthest any try got, or G_MAXUINT64 before one */
   guint64            primary_end;
   gboolean           primary_busy;
+  gboolean           primary_overran; /* a read brought bytes past primary_end */
   GPtrArray         *segments;   /* TrawlSegment, running */
   GArray            *pool;       /* TrawlRange, in order */
   char              *segment_url;
@@ -966,19 +967,24 @@ split_sleep_cb (GObject      *object,
 
 /* A connection failed with @error: the download goes on (after a pause
  * when nothing else runs) until the tries are used up. @progressed: it
- * brought bytes, so the tries start again. */
+ * brought bytes, so the tries start again. @refused: the server said no
+ * to a range of the file it is sending (a 403 or 404 as much as a 503),
+ * tried again whatever the status: it may be this host's answer to a
+ * connection that was still closing on its side. */
 static void
 split_failed (GTask    *task,
               GError   *error,
-              gboolean  progressed)
+              gboolean  progressed,
+              gboolean  refused)
 {
   Transfer *transfer = g_task_get_task_data (task);
+  GError passing = { TRAWL_ERROR, TRAWL_ERROR_SERVER, (char *) "" };
   guint delay = 0;
 
   transfer->split_failures = progressed ? 1 : transfer->split_failures + 1;
   _trawl_item_set_tries (transfer->item, transfer->split_failures);
-  if (!_trawl_client_should_retry (transfer->client, transfer->split_failures, error, NULL,
-                                   &delay))
+  if (!_trawl_client_should_retry (transfer->client, transfer->split_failures,
+                                   refused ? &passing : error, NULL, &delay))
     {
       split_fail (transfer, error);
       return;
@@ -1059,7 +1065,7 @@ segment_done_cb (TrawlSegment *segment,
       _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       /* With other connections at work, a refusal costs no try. */
       if (had <= 1)
-        split_failed (task, g_error_copy (error), progressed);
+        split_failed (task, g_error_copy (error), progressed, TRUE);
       break;
     case TRAWL_SEGMENT_NO_RANGES:
       /* It sends the whole file when asked for a part: one connection,
@@ -1084,7 +1090,7 @@ segment_done_cb (TrawlSegment *segment,
          * the video); fewer, and no try counted. */
         _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       else
-        split_failed (task, g_error_copy (error), progressed);
+        split_failed (task, g_error_copy (error), progressed, FALSE);
       break;
     case TRAWL_SEGMENT_CANCELLED:
       /* Not by the transfer nor by the user (the session went away):
@@ -1095,7 +1101,7 @@ segment_done_cb (TrawlSegment *segment,
                                           : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                                  g_dgettext ("glib20",
                                                                    "Operation was cancelled")),
-                      answered);
+                      answered, FALSE);
       break;
     case TRAWL_SEGMENT_DONE:
     case TRAWL_SEGMENT_RUNNING:
@@ -1303,7 +1309,7 @@ primary_stopped (GTask  *task,
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_error_free (error);
       else
-        split_failed (task, error, progressed);
+        split_failed (task, error, progressed, FALSE);
     }
   split_progress (transfer);
   split_dispatch (task);
@@ -1362,6 +1368,38 @@ connection_slow (Transfer *transfer)
          (process_cpu_ns () - transfer->window_cpu) / 1000.0 < SPLIT_BUSY_BELOW * elapsed;
   window_start (transfer);
   return slow;
+}
+
+/* This connection's range is all read and its answer goes on: a range
+ * waiting in the pool right after it is read on it too, rather than on a
+ * new connection. Cheaper, and a server that allows one connection could
+ * refuse the new one while this one is still closing (found by a review:
+ * a host stepped down to one connection answered the next range with 404
+ * and the video failed). Not after a read brought bytes past the end
+ * (they were dropped: the answer is ahead of the range). Returns whether
+ * the range grew. */
+static gboolean
+primary_extend (Transfer *transfer)
+{
+  guint64 answer_end = transfer->slice_end >= 0 ? (guint64) transfer->slice_end
+                                                : (guint64) transfer->total;
+  gboolean grew = FALSE;
+
+  for (guint i = 0; !transfer->primary_overran && i < transfer->pool->len;)
+    {
+      TrawlRange next = g_array_index (transfer->pool, TrawlRange, i);
+
+      if (next.start != transfer->primary_end || next.end > answer_end)
+        {
+          i++;
+          continue;
+        }
+      g_array_remove_index (transfer->pool, i);
+      transfer->primary_end = next.end;
+      grew = TRUE;
+      i = 0;
+    }
+  return grew;
 }
 
 static void
@@ -2091,8 +2129,13 @@ took_bytes (GTask  *task,
   /* Split: the end came closer while this read was out, and what is
    * past it is another connection's. */
   if (transfer->split)
-    n = (gssize) MIN ((guint64) n, transfer->primary_end -
-                      MIN (transfer->primary_end, received_end (transfer)));
+    {
+      gssize kept = (gssize) MIN ((guint64) n, transfer->primary_end -
+                                  MIN (transfer->primary_end, received_end (transfer)));
+
+      transfer->primary_overran = transfer->primary_overran || kept < n;
+      n = kept;
+    }
 
   transfer->head += n;
   return TRUE;
@@ -2374,7 +2417,8 @@ pump (GTask *task)
    * below, so that the range's last bytes are written at once, not at
    * the flush timer. */
   if (transfer->split && !transfer->eof && !transfer->reading && !transfer->waiting &&
-      transfer->failure == NULL && transfer->offset + used >= transfer->primary_end)
+      transfer->failure == NULL && transfer->offset + used >= transfer->primary_end &&
+      !primary_extend (transfer))
     {
       transfer->eof = TRUE;
       close_input (transfer);

@@ -60,6 +60,7 @@ struct _TrawlBoardServer
   guint           max_streams_per_video;
   guint           parallel_refused;
   gboolean        parallel_other_sent;  /* TRAWL_PARALLEL_OTHER_FIRST's one answer */
+  guint           close_linger_ms;
   gboolean        endless;
   GBytes         *bomb;
   TrawlHlsStreams *hls;
@@ -764,23 +765,69 @@ typedef struct
   TrawlBoardServer *self;
   guint             id;
   gboolean          done;
+  gboolean          complete;  /* its whole body was written */
 } VideoStream;
 
 static void
+video_stream_count_down (TrawlBoardServer *self,
+                         guint             id)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->streams, GUINT_TO_POINTER (id)));
+
+  if (n <= 1)
+    g_hash_table_remove (self->streams, GUINT_TO_POINTER (id));
+  else
+    g_hash_table_insert (self->streams, GUINT_TO_POINTER (id), GUINT_TO_POINTER (n - 1));
+}
+
+typedef struct
+{
+  TrawlBoardServer *self;
+  guint             id;
+} Linger;
+
+static void
+linger_free (Linger *linger)
+{
+  g_object_unref (linger->self);
+  g_free (linger);
+}
+
+static gboolean
+linger_cb (gpointer user_data)
+{
+  Linger *linger = user_data;
+
+  video_stream_count_down (linger->self, linger->id);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+video_stream_wrote_body (VideoStream *stream)
+{
+  stream->complete = TRUE;
+}
+
+/* An answer the client left before its end is counted open a while
+ * longer when close_linger_ms says so (see
+ * trawl_board_server_set_close_linger()). */
+static void
 video_stream_end (VideoStream *stream)
 {
-  guint n;
-
   if (stream->done)
     return;
   stream->done = TRUE;
-  n = GPOINTER_TO_UINT (g_hash_table_lookup (stream->self->streams,
-                                             GUINT_TO_POINTER (stream->id)));
-  if (n <= 1)
-    g_hash_table_remove (stream->self->streams, GUINT_TO_POINTER (stream->id));
-  else
-    g_hash_table_insert (stream->self->streams, GUINT_TO_POINTER (stream->id),
-                         GUINT_TO_POINTER (n - 1));
+  if (!stream->complete && stream->self->close_linger_ms > 0)
+    {
+      Linger *linger = g_new0 (Linger, 1);
+
+      linger->self = g_object_ref (stream->self);
+      linger->id = stream->id;
+      g_timeout_add_full (G_PRIORITY_DEFAULT, stream->self->close_linger_ms, linger_cb, linger,
+                          (GDestroyNotify) linger_free);
+      return;
+    }
+  video_stream_count_down (stream->self, stream->id);
 }
 
 /* Counts a request for video @id; returns how many others were being
@@ -797,6 +844,7 @@ video_stream_begin (TrawlBoardServer  *self,
   stream->id = id;
   g_hash_table_insert (self->streams, GUINT_TO_POINTER (id), GUINT_TO_POINTER (others + 1));
   self->max_streams_per_video = MAX (self->max_streams_per_video, others + 1);
+  g_signal_connect_swapped (msg, "wrote-body", G_CALLBACK (video_stream_wrote_body), stream);
   g_signal_connect_swapped (msg, "finished", G_CALLBACK (video_stream_end), stream);
   g_signal_connect_swapped (msg, "disconnected", G_CALLBACK (video_stream_end), stream);
   g_object_set_data_full (G_OBJECT (msg), "trawl-video-stream", stream, g_free);
@@ -1905,6 +1953,17 @@ trawl_board_server_add_fault (TrawlBoardServer *self,
   entry->arg = arg;
   entry->times = times;
   g_hash_table_replace (self->faults, GUINT_TO_POINTER (trawl_board_server_item_id (index)), entry);
+}
+
+/* An answer to a video request that the client closed before its end
+ * still counts as being answered for @ms: the server notices the close
+ * late (as nginx under limit_rate does, at its next write), so a request
+ * sent as another connection closes meets the parallel rule. */
+void
+trawl_board_server_set_close_linger (TrawlBoardServer *self,
+                                     guint             ms)
+{
+  self->close_linger_ms = ms;
 }
 
 /* The answer to a request for a video while another one for it is being

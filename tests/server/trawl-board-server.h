@@ -102,6 +102,8 @@ void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
                                                      gboolean          hold);
 void              trawl_board_server_hold_thumbnails (TrawlBoardServer *self,
                                                      gboolean          hold);
+void              trawl_board_server_set_close_linger (TrawlBoardServer *self,
+                                                       guint             ms);
 void              trawl_board_server_set_parallel   (TrawlBoardServer *self,
                                                      TrawlParallel     parallel,
                                                      guint             status);
