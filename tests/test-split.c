@@ -448,6 +448,17 @@ stop_half_way (Fixture *f)
   return path;
 }
 
+/* Stopped half way (see stop_half_way()), then a new queue for the same
+ * board, nothing added yet. */
+static void
+stop_half_way_then (Fixture *f)
+{
+  g_autofree char *path = stop_half_way (f);
+
+  trawl_board_server_reset_counters (f->server);
+  f->queue = new_queue (4, 4);
+}
+
 /* A new queue for the same board, as after a restart, run to its end. */
 /* The disk fills while several connections write, each from its reading
  * thread: the video fails saying so and keeps what it has; with room
@@ -748,6 +759,85 @@ test_seam_only (Fixture       *f,
     }
 }
 
+/* Servers that send the whole file but break every range asked for
+ * (refused with a status, a 206 without Content-Range or with the wrong
+ * one, or cut after a third), met by a download being split, or by a
+ * split download resumed (then no connection reads the whole file): it
+ * ends right, never failing because of splitting (found by a review:
+ * these failed after 15 to 21 s of tries). */
+typedef struct
+{
+  TrawlRangeFault fault;
+  guint           status;
+  gboolean        resumed;
+} BrokenRanges;
+
+static void
+test_broken_ranges (Fixture       *f,
+                    gconstpointer  data)
+{
+  const BrokenRanges *broken = data;
+
+  if (broken->resumed)
+    stop_half_way_then (f);
+  trawl_board_server_set_range_fault (f->server, broken->fault, broken->status);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_done (f, 0);
+  g_assert_cmpuint (trawl_board_server_get_range_faults (f->server), >=, 1);
+}
+
+static const BrokenRanges ranges_429 = { TRAWL_RANGE_FAULT_STATUS, 429, FALSE };
+static const BrokenRanges ranges_403 = { TRAWL_RANGE_FAULT_STATUS, 403, FALSE };
+static const BrokenRanges ranges_no_content_range = { TRAWL_RANGE_FAULT_NO_CONTENT_RANGE, 0,
+                                                     FALSE };
+static const BrokenRanges ranges_wrong_start = { TRAWL_RANGE_FAULT_WRONG_START, 0, FALSE };
+static const BrokenRanges ranges_cut = { TRAWL_RANGE_FAULT_CUT_THIRD, 0, FALSE };
+static const BrokenRanges resumed_429 = { TRAWL_RANGE_FAULT_STATUS, 429, TRUE };
+static const BrokenRanges resumed_404 = { TRAWL_RANGE_FAULT_STATUS, 404, TRUE };
+static const BrokenRanges resumed_no_content_range = { TRAWL_RANGE_FAULT_NO_CONTENT_RANGE, 0,
+                                                       TRUE };
+static const BrokenRanges resumed_wrong_start = { TRAWL_RANGE_FAULT_WRONG_START, 0, TRUE };
+static const BrokenRanges resumed_cut = { TRAWL_RANGE_FAULT_CUT_THIRD, 0, TRUE };
+
+/* The same server, resumed, failing the whole file too (it is down): the
+ * video fails, but the .part is as it was, holes and all (it used to be
+ * emptied before a start over was sent), and once the server is back
+ * only the holes are fetched. */
+static void
+test_broken_ranges_then_down (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *path = stop_half_way (f);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autofree char *holes = read_holes (part);
+  g_autofree char *after = NULL;
+  goffset size = trawl_test_file_size (part);
+  TrawlItem *item;
+
+  trawl_board_server_set_range_fault (f->server, TRAWL_RANGE_FAULT_STATUS, 429);
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STATUS, 503, 0);
+  trawl_board_server_reset_counters (f->server);
+  f->queue = new_queue (4, 4);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  item = trawl_test_item (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  /* It did start over: a request from the start was sent. */
+  g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), >,
+                    trawl_board_server_get_range_faults (f->server));
+  after = read_holes (part);
+  g_assert_cmpstr (after, ==, holes);
+  g_assert_cmpint (trawl_test_file_size (part), ==, size);
+  trawl_test_drop_queue (&f->queue);
+
+  trawl_board_server_clear_faults (f->server);
+  trawl_board_server_set_range_fault (f->server, TRAWL_RANGE_FAULT_NONE, 0);
+  run_again (f);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=,
+                    missing_bytes (holes) + SLACK);
+}
+
 typedef struct
 {
   gboolean  done;
@@ -876,6 +966,18 @@ main (int   argc,
   ADD ("/split/refused/500", test_refused, &refuse_500);
   ADD ("/split/refused/403/late-close", test_refused, &refuse_403_late_close);
   ADD ("/split/refused/404/late-close", test_refused, &refuse_404_late_close);
+  ADD ("/split/broken-ranges/429", test_broken_ranges, &ranges_429);
+  ADD ("/split/broken-ranges/403", test_broken_ranges, &ranges_403);
+  ADD ("/split/broken-ranges/no-content-range", test_broken_ranges, &ranges_no_content_range);
+  ADD ("/split/broken-ranges/wrong-start", test_broken_ranges, &ranges_wrong_start);
+  ADD ("/split/broken-ranges/cut", test_broken_ranges, &ranges_cut);
+  ADD ("/split/broken-ranges/resumed/429", test_broken_ranges, &resumed_429);
+  ADD ("/split/broken-ranges/resumed/404", test_broken_ranges, &resumed_404);
+  ADD ("/split/broken-ranges/resumed/no-content-range", test_broken_ranges,
+       &resumed_no_content_range);
+  ADD ("/split/broken-ranges/resumed/wrong-start", test_broken_ranges, &resumed_wrong_start);
+  ADD ("/split/broken-ranges/resumed/cut", test_broken_ranges, &resumed_cut);
+  ADD ("/split/broken-ranges/resumed/then-down", test_broken_ranges_then_down, NULL);
   ADD ("/split/seam-after-pause", test_seam_after_pause, NULL);
   ADD ("/split/seam-only", test_seam_only, GINT_TO_POINTER (FALSE));
   ADD ("/split/seam-only/spliced", test_seam_only, GINT_TO_POINTER (TRUE));

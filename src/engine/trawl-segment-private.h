@@ -15,7 +15,8 @@ typedef enum
   TRAWL_SEGMENT_RUNNING,
   TRAWL_SEGMENT_DONE,       /* the range is written */
   TRAWL_SEGMENT_REFUSED,    /* the server would not send it on another connection */
-  TRAWL_SEGMENT_NO_RANGES,  /* the server sent the whole file: it does not send ranges */
+  TRAWL_SEGMENT_NO_RANGES,  /* the server sent the whole file, or a part it did not say
+                             * or not the one asked for: it does not send ranges */
   TRAWL_SEGMENT_CHANGED,    /* the server's file is not the one in the .part */
   TRAWL_SEGMENT_FAILED,     /* like a failed try of a download */
   TRAWL_SEGMENT_CANCELLED,
@@ -52,6 +53,7 @@ guint64             _trawl_segment_get_end      (TrawlSegment  *segment);
 void                _trawl_segment_set_end      (TrawlSegment  *segment,
                                                  guint64        end);
 gboolean            _trawl_segment_has_answered (TrawlSegment  *segment);
+gboolean            _trawl_segment_got_status   (TrawlSegment  *segment);
 GBytes             *_trawl_segment_get_seam     (TrawlSegment  *segment,
                                                  guint64       *end);
 gboolean            _trawl_segment_keeps_seam   (TrawlSegment  *segment);

@@ -136,6 +136,14 @@ _trawl_segment_has_answered (TrawlSegment *self)
   return self->answered;
 }
 
+/* Whether the server sent a status line, whatever it said (a refusal as
+ * much as the range): it is up and speaking HTTP. */
+gboolean
+_trawl_segment_got_status (TrawlSegment *self)
+{
+  return self->message != NULL && soup_message_get_status (self->message) != SOUP_STATUS_NONE;
+}
+
 /* Brings the end closer: another connection takes what is after it.
  * Never before what was already received. */
 void
@@ -620,7 +628,9 @@ accept_answer (TrawlSegment *self)
               g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
                                    _("The video changed on the server; starting over")));
       else if (start < 0 || (guint64) start != asked || total < 0)
-        stop (self, TRAWL_SEGMENT_REFUSED,
+        /* No Content-Range, or not the one asked for: whatever the bytes
+         * are, they cannot be placed. */
+        stop (self, TRAWL_SEGMENT_NO_RANGES,
               g_error_new_literal (TRAWL_ERROR, TRAWL_ERROR_TRUNCATED,
                                    _("The server sent the wrong part of the file")));
       else

@@ -103,7 +103,8 @@ typedef struct
   guint64            offset;     /* bytes in the .part */
   gint64             total;
   guint              attempt;
-  gboolean           from_zero;  /* the next attempt must not resume */
+  gboolean           from_zero;  /* the .part must not be resumed: emptied once an
+                                  * answer from the start is taken */
   gboolean           confirming; /* this request checks that nothing is left */
   gint64             unconfirmed; /* a length read without a confirmation, or -1 */
   gint64             probed_at;  /* where the last end probe was sent, or -1 */
@@ -346,7 +347,7 @@ again (GTask    *task,
   Transfer *transfer = g_task_get_task_data (task);
 
   close_input (transfer);
-  transfer->from_zero = from_zero;
+  transfer->from_zero = transfer->from_zero || from_zero;
   transfer->attempt--;
   start_attempt (task);
 }
@@ -917,14 +918,12 @@ split_settle (GTask *task)
     }
   if (transfer->redo)
     {
-      /* The holes go first: a .part emptied under a list of holes would
-       * be taken for the start of the file. */
+      /* The holes stay with the .part until it is emptied (see
+       * accept_from_zero()). */
       transfer->redo = FALSE;
       transfer->split = FALSE;
       g_array_set_size (transfer->pool, 0);
       g_ptr_array_set_size (transfer->seams, 0);
-      g_clear_pointer (&transfer->identity.holes, g_free);
-      _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
       g_clear_handle_id (&transfer->tick_source, g_source_remove);
       again (task, TRUE);
       return TRUE;
@@ -965,17 +964,30 @@ split_sleep_cb (GObject      *object,
   split_dispatch (task);
 }
 
+/* How a connection that was alone failed (see split_failed()). */
+typedef enum
+{
+  SPLIT_BROKE,      /* no answer, or it broke before one */
+  SPLIT_ANSWERED,   /* the server sent the range, then it broke */
+  SPLIT_REFUSED,    /* the server said no to the range: a status */
+} SplitFailure;
+
 /* A connection failed with @error: the download goes on (after a pause
  * when nothing else runs) until the tries are used up. @progressed: it
- * brought bytes, so the tries start again. @refused: the server said no
- * to a range of the file it is sending (a 403 or 404 as much as a 503),
- * tried again whatever the status: it may be this host's answer to a
- * connection that was still closing on its side. */
+ * brought enough, so the tries start again.
+ *
+ * A server that is up but will not send the ranges (it answers them
+ * with a status, or cuts each short) does not fail the video: it starts
+ * over on one connection, from the start, which such servers send (the
+ * first connection had the file from them). The .part is emptied only
+ * once that answer comes (see accept_from_zero()). A status is tried
+ * once more first, whatever it is (a 403 or 404 as much as a 503): it
+ * may be the host's answer to a connection still closing on its side. */
 static void
-split_failed (GTask    *task,
-              GError   *error,
-              gboolean  progressed,
-              gboolean  refused)
+split_failed (GTask        *task,
+              GError       *error,
+              gboolean      progressed,
+              SplitFailure  how)
 {
   Transfer *transfer = g_task_get_task_data (task);
   GError passing = { TRAWL_ERROR, TRAWL_ERROR_SERVER, (char *) "" };
@@ -983,8 +995,18 @@ split_failed (GTask    *task,
 
   transfer->split_failures = progressed ? 1 : transfer->split_failures + 1;
   _trawl_item_set_tries (transfer->item, transfer->split_failures);
+  if ((how == SPLIT_REFUSED && transfer->split_failures > 2) ||
+      (how == SPLIT_ANSWERED && !_trawl_client_should_retry (transfer->client,
+                                                             transfer->split_failures, error,
+                                                             NULL, &delay)))
+    {
+      g_autoptr(GError) why = error;
+
+      split_redo (transfer, why, TRUE);
+      return;
+    }
   if (!_trawl_client_should_retry (transfer->client, transfer->split_failures,
-                                   refused ? &passing : error, NULL, &delay))
+                                   how == SPLIT_REFUSED ? &passing : error, NULL, &delay))
     {
       split_fail (transfer, error);
       return;
@@ -1022,8 +1044,13 @@ segment_done_cb (TrawlSegment *segment,
   guint64 written = _trawl_segment_get_written (segment);
   guint64 end = _trawl_segment_get_end (segment);
   gboolean answered = _trawl_segment_has_answered (segment);
-  gboolean progressed = written >= _trawl_segment_get_first (segment) + PROGRESS_RESETS_TRIES;
   guint64 first = _trawl_segment_get_first (segment);
+  /* Enough to count: PROGRESS_RESETS_TRIES, or a quarter of its range (a
+   * server that cuts each answer short still gets it all, in ever fewer
+   * bytes per try). */
+  gboolean progressed = written > first &&
+                        written - first >= MIN ((guint64) PROGRESS_RESETS_TRIES,
+                                                (end - first) / 4);
   guint64 seam_end = 0;
   GBytes *seam_bytes = _trawl_segment_get_seam (segment, &seam_end);
   Seam *across = seam_find (transfer, 0, segment);
@@ -1065,7 +1092,8 @@ segment_done_cb (TrawlSegment *segment,
       _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       /* With other connections at work, a refusal costs no try. */
       if (had <= 1)
-        split_failed (task, g_error_copy (error), progressed, TRUE);
+        split_failed (task, g_error_copy (error), progressed,
+                      _trawl_segment_got_status (segment) ? SPLIT_REFUSED : SPLIT_BROKE);
       break;
     case TRAWL_SEGMENT_NO_RANGES:
       /* It sends the whole file when asked for a part: one connection,
@@ -1090,7 +1118,8 @@ segment_done_cb (TrawlSegment *segment,
          * the video); fewer, and no try counted. */
         _trawl_client_step_down (transfer->client, transfer->segment_uri, had);
       else
-        split_failed (task, g_error_copy (error), progressed, FALSE);
+        split_failed (task, g_error_copy (error), progressed,
+                      answered ? SPLIT_ANSWERED : SPLIT_BROKE);
       break;
     case TRAWL_SEGMENT_CANCELLED:
       /* Not by the transfer nor by the user (the session went away):
@@ -1101,7 +1130,7 @@ segment_done_cb (TrawlSegment *segment,
                                           : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                                  g_dgettext ("glib20",
                                                                    "Operation was cancelled")),
-                      answered, FALSE);
+                      answered, SPLIT_BROKE);
       break;
     case TRAWL_SEGMENT_DONE:
     case TRAWL_SEGMENT_RUNNING:
@@ -1309,7 +1338,7 @@ primary_stopped (GTask  *task,
       else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_error_free (error);
       else
-        split_failed (task, error, progressed, FALSE);
+        split_failed (task, error, progressed, SPLIT_BROKE);
     }
   split_progress (transfer);
   split_dispatch (task);
@@ -2707,6 +2736,8 @@ accept_from_zero (GTask    *task,
                                                _("The server sent an empty file")));
       return FALSE;
     }
+  /* Emptied before its holes go: an empty .part under a list of holes is
+   * not trusted (see holes_fit()), a full one without them would be. */
   if (ftruncate (transfer->fd, 0) != 0)
     {
       int saved = errno;
@@ -2715,6 +2746,12 @@ accept_from_zero (GTask    *task,
                                          g_strerror (saved)));
       return FALSE;
     }
+  if (transfer->identity.holes != NULL || transfer->from_zero)
+    {
+      g_clear_pointer (&transfer->identity.holes, g_free);
+      _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
+    }
+  transfer->from_zero = FALSE;
   transfer->sniffing = TRUE;
   return TRUE;
 }
@@ -3052,19 +3089,14 @@ start_attempt (GTask *task)
   if (!transfer->split && !transfer->from_zero && resume_split (task))
     return;
 
+  /* Over from zero: the .part stays as it is until the server's answer
+   * from the start is taken (see accept_from_zero()), so that a server
+   * that fails then loses nothing of it. */
   transfer->offset = 0;
-  if (transfer->from_zero && transfer->identity.holes != NULL)
-    {
-      /* The holes go first: an emptied .part under a list of holes
-       * would be taken for the start of the file. */
-      g_clear_pointer (&transfer->identity.holes, g_free);
-      _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
-    }
-  if (transfer->from_zero && ftruncate (transfer->fd, 0) == 0)
+  if (transfer->from_zero)
     transfer->identity.size = -1;
   else if (fstat (transfer->fd, &st) == 0)
     transfer->offset = (guint64) st.st_size;
-  transfer->from_zero = FALSE;
 
   g_clear_object (&transfer->message);
   transfer->message = _trawl_client_new_message (

@@ -61,6 +61,9 @@ struct _TrawlBoardServer
   guint           parallel_refused;
   gboolean        parallel_other_sent;  /* TRAWL_PARALLEL_OTHER_FIRST's one answer */
   guint           close_linger_ms;
+  TrawlRangeFault range_fault;
+  guint           range_fault_status;
+  guint           range_faults;     /* answers the range fault spoiled */
   gboolean        endless;
   GBytes         *bomb;
   TrawlHlsStreams *hls;
@@ -994,6 +997,7 @@ serve_video (TrawlBoardServer  *self,
   const char *if_range;
   const char *range;
   TrawlParallel parallel;
+  TrawlRangeFault range_fault;
 
   if (self->refuse_head && g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_HEAD))
     {
@@ -1082,6 +1086,15 @@ serve_video (TrawlBoardServer  *self,
     }
   if (parallel == TRAWL_PARALLEL_IGNORE)
     self->parallel_refused++;
+  range_fault = soup_message_headers_get_one (request, "Range") != NULL ? self->range_fault
+                                                                       : TRAWL_RANGE_FAULT_NONE;
+  if (range_fault != TRAWL_RANGE_FAULT_NONE)
+    self->range_faults++;
+  if (range_fault == TRAWL_RANGE_FAULT_STATUS)
+    {
+      respond_status (self, msg, self->range_fault_status);
+      return;
+    }
 
   stream = g_new0 (Stream, 1);
   stream->self = self;
@@ -1137,8 +1150,15 @@ serve_video (TrawlBoardServer  *self,
           if (self->answer_cap > 0)
             stream->end = MIN (stream->end, stream->position + self->answer_cap);
           soup_server_message_set_status (msg, 206, NULL);
-          soup_message_headers_set_content_range (response, stream->position, stream->end - 1,
-                                                  self->video_size);
+          if (range_fault != TRAWL_RANGE_FAULT_NO_CONTENT_RANGE)
+            soup_message_headers_set_content_range (
+              response, stream->position + (range_fault == TRAWL_RANGE_FAULT_WRONG_START),
+              stream->end - 1, self->video_size);
+          if (range_fault == TRAWL_RANGE_FAULT_CUT_THIRD)
+            {
+              stream->cut = stream->position + (stream->end - stream->position) / 3;
+              stream->cut_kind = TRAWL_FAULT_RESET;
+            }
         }
       soup_message_headers_free_ranges (request, ranges);
     }
@@ -1955,6 +1975,21 @@ trawl_board_server_add_fault (TrawlBoardServer *self,
   g_hash_table_replace (self->faults, GUINT_TO_POINTER (trawl_board_server_item_id (index)), entry);
 }
 
+void
+trawl_board_server_set_range_fault (TrawlBoardServer *self,
+                                    TrawlRangeFault   fault,
+                                    guint             status)
+{
+  self->range_fault = fault;
+  self->range_fault_status = status;
+}
+
+guint
+trawl_board_server_get_range_faults (TrawlBoardServer *self)
+{
+  return self->range_faults;
+}
+
 /* An answer to a video request that the client closed before its end
  * still counts as being answered for @ms: the server notices the close
  * late (as nginx under limit_rate does, at its next write), so a request
@@ -2061,6 +2096,7 @@ trawl_board_server_reset_counters (TrawlBoardServer *self)
   self->video_bytes = 0;
   self->max_streams_per_video = 0;
   self->parallel_refused = 0;
+  self->range_faults = 0;
 }
 
 void

@@ -54,6 +54,18 @@ typedef enum
                               * ETag and length, at full speed (one stale backend) */
 } TrawlParallel;
 
+/* What the server does with every request for a video that asks for a
+ * range (the first request of a download asks for none), whatever else
+ * is being answered: servers that send the whole file but break ranges. */
+typedef enum
+{
+  TRAWL_RANGE_FAULT_NONE,
+  TRAWL_RANGE_FAULT_STATUS,           /* answer with a status (429, 403…) */
+  TRAWL_RANGE_FAULT_NO_CONTENT_RANGE, /* 206 with the range's bytes, no Content-Range */
+  TRAWL_RANGE_FAULT_WRONG_START,      /* 206 with the range's bytes, its start + 1 said */
+  TRAWL_RANGE_FAULT_CUT_THIRD,        /* the range, reset after a third of it */
+} TrawlRangeFault;
+
 #define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (TrawlBoardServer, trawl_board_server, TRAWL, BOARD_SERVER, GObject)
@@ -102,6 +114,10 @@ void              trawl_board_server_hold_videos    (TrawlBoardServer *self,
                                                      gboolean          hold);
 void              trawl_board_server_hold_thumbnails (TrawlBoardServer *self,
                                                      gboolean          hold);
+void              trawl_board_server_set_range_fault (TrawlBoardServer *self,
+                                                      TrawlRangeFault   fault,
+                                                      guint             status);
+guint             trawl_board_server_get_range_faults (TrawlBoardServer *self);
 void              trawl_board_server_set_close_linger (TrawlBoardServer *self,
                                                        guint             ms);
 void              trawl_board_server_set_parallel   (TrawlBoardServer *self,
