@@ -56,6 +56,7 @@ void           _trawl_read_body_async          (SoupMessage   *message,
                                                 gsize          size,
                                                 int            fd,
                                                 gint64         at,
+                                                gboolean       to_end,
                                                 GCancellable  *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer       user_data);

@@ -256,6 +256,8 @@ sleep_cancelled_cb (GCancellable *cancellable,
  * closes it meanwhile, and it is let go on the main thread (its last
  * reference closes it, which must not happen on a pool thread). */
 #define WRITE_WINDOW (128 * 1024)
+/* How long a read waits for the rest of a body that ends within it. */
+#define TO_END_US (100 * 1000)
 
 typedef struct
 {
@@ -264,6 +266,7 @@ typedef struct
   gsize          size;
   int            fd;
   gint64         at;            /* where in the file, or -1: at the fd's position */
+  gboolean       to_end;        /* the body ends within size: read until it does */
   TrawlBodyRead  result;
   GError        *error;
 } ReadBody;
@@ -288,6 +291,24 @@ read_body_write (ReadBody     *read,
                               &read->result.written, &read->result.write_error);
 }
 
+/* One read that waits for bytes (or the end, or an error). */
+static gssize
+read_body_wait (ReadBody     *read,
+                guint8       *into,
+                gsize         size,
+                GCancellable *cancellable)
+{
+  gssize n;
+
+  if (cancellable != NULL)
+    g_cancellable_push_current (cancellable);
+  n = G_INPUT_STREAM_GET_CLASS (read->input)->read_fn (read->input, into, size, cancellable,
+                                                       &read->error);
+  if (cancellable != NULL)
+    g_cancellable_pop_current (cancellable);
+  return n;
+}
+
 static void
 read_body_run (GTask *task)
 {
@@ -299,14 +320,9 @@ read_body_run (GTask *task)
    * when it is written at once. */
   gsize window = read->fd >= 0 ? MIN (read->size, WRITE_WINDOW) : read->size;
   guint8 *into = read->buffer;
-  gssize n;
+  gint64 started = g_get_monotonic_time ();
+  gssize n = read_body_wait (read, into, window, cancellable);
 
-  if (cancellable != NULL)
-    g_cancellable_push_current (cancellable);
-  n = G_INPUT_STREAM_GET_CLASS (read->input)->read_fn (read->input, into, window, cancellable,
-                                                       &read->error);
-  if (cancellable != NULL)
-    g_cancellable_pop_current (cancellable);
   while (n > 0)
     {
       read->result.got += (gsize) n;
@@ -314,8 +330,17 @@ read_body_run (GTask *task)
         break;
       if (read->fd < 0)
         into += n;
-      if (read->result.got == read->size || !pollable)
+      if (read->result.got == read->size || (!pollable && !read->to_end))
         break;
+      /* A body that ends within the read is waited for to its end: one
+       * trip to this thread for a small file, not one per packet. For a
+       * while only: the caller must see a slow body's progress. */
+      if (read->to_end && g_get_monotonic_time () - started < TO_END_US)
+        {
+          n = read_body_wait (read, into, MIN (window, read->size - read->result.got),
+                              cancellable);
+          continue;
+        }
       n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (read->input), into,
                                                     MIN (window,
                                                          read->size - read->result.got),
@@ -445,6 +470,7 @@ _trawl_read_body_async (SoupMessage         *message,
                         gsize                size,
                         int                  fd,
                         gint64               at,
+                        gboolean             to_end,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
@@ -470,6 +496,7 @@ _trawl_read_body_async (SoupMessage         *message,
   read->size = size;
   read->fd = fd;
   read->at = at;
+  read->to_end = to_end;
   /* As many threads as reads: each waits on its own connection (a slow
    * server must not hold up another download's read, nor GIO's own pool
    * that the file writes use). */

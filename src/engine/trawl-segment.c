@@ -529,7 +529,7 @@ start_read (TrawlSegment *self)
   self->direct = direct;
   _trawl_read_body_async (self->message, self->input, self->fill + self->filled, self->granted,
                           direct ? self->context.fd : -1, direct ? (gint64) self->written : -1,
-                          self->cancellable, read_cb, segment_ref (self));
+                          FALSE, self->cancellable, read_cb, segment_ref (self));
 }
 
 static gboolean

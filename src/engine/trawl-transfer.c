@@ -2397,13 +2397,17 @@ start_read (GTask *task)
                                         MIN ((guint64) transfer->total, in) : G_MAXUINT64;
   guint wait_ms = 0;
   gsize granted;
+  gboolean to_end = FALSE;
 
-  /* A body that ends within this read is asked for a byte more: the read
-   * then sees the end as well, and the last write can be the one that
-   * syncs and renames (a small file: one trip to a thread to read it,
-   * one to write it). */
+  /* A body that ends within this read is asked for a byte more, and read
+   * to its end: the read then sees the end as well, and the last write
+   * can be the one that syncs and renames (a small file: one trip to a
+   * thread to read it, one to write it). */
   if (!transfer->split && transfer->verify_left == 0 && left < space)
-    space = (gsize) left + 1;
+    {
+      space = (gsize) left + 1;
+      to_end = TRUE;
+    }
   else if (!direct)
     space = MIN (space, READ_CHUNK);
   if (space == 0)
@@ -2422,7 +2426,8 @@ start_read (GTask *task)
   transfer->direct = direct;
   transfer->granted = granted;
   _trawl_read_body_async (transfer->message, transfer->input, transfer->ring + position, granted,
-                          direct ? transfer->fd : -1, -1, transfer->cancellable,
+                          direct ? transfer->fd : -1, -1, to_end && granted == space,
+                          transfer->cancellable,
                           transfer_read_cb, task);
 }
 
