@@ -373,6 +373,12 @@ test_disagreeing (Fixture       *f,
 
   g_object_set (trawl_queue_get_client (f->queue), "timeout", 2, NULL);
   trawl_board_server_set_parallel (f->server, refusal->parallel, 0);
+  /* Dripping connections are taken over by the first one when it reaches
+   * them; it steps the host down when they brought nothing for a second
+   * (sooner, a connection may still be being made on a real network):
+   * the first connection's range takes that long here. */
+  if (refusal->parallel == TRAWL_PARALLEL_DRIP)
+    trawl_board_server_set_video_rate (f->server, RATE / 4);
   add (f);
   TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
 
@@ -838,6 +844,58 @@ test_broken_ranges_then_down (Fixture       *f,
                     missing_bytes (holes) + SLACK);
 }
 
+/* Resumed against a server that answers with a web page (a 200, "down
+ * for maintenance"): the video fails saying so, and the .part is as it
+ * was (found by a review: it was emptied as soon as the 200 came, then
+ * removed); once the server is back only the holes are fetched. */
+static void
+test_web_page_keeps_part (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *path = stop_half_way (f);
+  g_autofree char *part = g_strconcat (path, ".part", NULL);
+  g_autofree char *holes = read_holes (part);
+  g_autofree char *after = NULL;
+  g_autofree char *sum = trawl_test_file_sha256 (part);
+  g_autofree char *sum_after = NULL;
+  TrawlItem *item;
+
+  trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_HTML, 0, 0);
+  f->queue = new_queue (4, 4);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  item = trawl_test_item (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "web page"));
+  after = read_holes (part);
+  g_assert_cmpstr (after, ==, holes);
+  sum_after = trawl_test_file_sha256 (part);
+  g_assert_cmpstr (sum_after, ==, sum);
+  trawl_test_drop_queue (&f->queue);
+
+  trawl_board_server_clear_faults (f->server);
+  run_again (f);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=,
+                    missing_bytes (holes) + SLACK);
+}
+
+/* Extra connections answered with the range's headers and then silence,
+ * with no timeout to end them: the first connection reads on through
+ * the ranges they never brought, and the video ends (found by a review:
+ * it waited for three timeouts, 93 s, then fetched it all again). */
+static void
+test_silent_ranges (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_object_set (trawl_queue_get_client (f->queue), "timeout", 3600, NULL);
+  trawl_board_server_set_range_fault (f->server, TRAWL_RANGE_FAULT_SILENT, 0);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  assert_done (f, 0);
+  g_assert_cmpuint (trawl_board_server_get_range_faults (f->server), >=, 1);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <, SIZE + SLACK);
+}
+
 typedef struct
 {
   gboolean  done;
@@ -978,6 +1036,8 @@ main (int   argc,
   ADD ("/split/broken-ranges/resumed/wrong-start", test_broken_ranges, &resumed_wrong_start);
   ADD ("/split/broken-ranges/resumed/cut", test_broken_ranges, &resumed_cut);
   ADD ("/split/broken-ranges/resumed/then-down", test_broken_ranges_then_down, NULL);
+  ADD ("/split/broken-ranges/silent", test_silent_ranges, NULL);
+  ADD ("/split/resume/web-page", test_web_page_keeps_part, NULL);
   ADD ("/split/seam-after-pause", test_seam_after_pause, NULL);
   ADD ("/split/seam-only", test_seam_only, GINT_TO_POINTER (FALSE));
   ADD ("/split/seam-only/spliced", test_seam_only, GINT_TO_POINTER (TRUE));
@@ -999,6 +1059,7 @@ main (int   argc,
   ADD ("/split/holes-past-end", test_holes_past_end, NULL);
   ADD ("/split/identity-lost/source", test_identity_lost, "user.trawl.source");
   ADD ("/split/identity-lost/size", test_identity_lost, "user.trawl.size");
+  ADD ("/split/identity-lost/holes", test_identity_lost, "user.trawl.holes");
   ADD ("/split/resume-no-ranges", test_resume_no_ranges, NULL);
   ADD ("/split/resume-capped", test_resume_capped, NULL);
   ADD ("/split/kill", test_kill, GINT_TO_POINTER (TRAWL_PARALLEL_ALLOW));

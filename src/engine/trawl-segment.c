@@ -40,6 +40,7 @@ struct _TrawlSegment
   guint64        received;       /* the next byte the network gives */
   guint64        written;        /* everything before it is in the .part */
   guint64        slice_end;      /* where this answer ends (some servers cap them) */
+  gint64         started_us;     /* monotonic, when it started */
 
   SoupMessage   *message;
   GInputStream  *input;
@@ -178,6 +179,13 @@ guint64
 _trawl_segment_get_first (TrawlSegment *self)
 {
   return self->start_first;
+}
+
+/* How long it has been at work, in µs. */
+gint64
+_trawl_segment_get_age (TrawlSegment *self)
+{
+  return g_get_monotonic_time () - self->started_us;
 }
 
 TrawlSegmentOutcome
@@ -765,6 +773,7 @@ _trawl_segment_start (const TrawlSegmentContext *context,
   self->cancellable = _trawl_attempt_begin (self->context.cancellable, &self->cancel_id);
   self->start = self->received = self->written = self->start_first = start;
   self->end = end;
+  self->started_us = g_get_monotonic_time ();
   self->slice_end = G_MAXUINT64;
 
   lead = (gsize) MIN ((guint64) lead, start);

@@ -81,6 +81,9 @@
 /* A connection that failed after bringing this much starts the count of
  * tries again. */
 #define PROGRESS_RESETS_TRIES (256 * 1024)
+/* An extra connection that brought nothing of its range in this long,
+ * while the first one read up to it, makes the host step down. */
+#define IDLE_NEIGHBOUR_US (1000 * 1000)
 #define SPLIT_BELOW (64.0 * 1024 * 1024)
 /* ... and only while this process has used less than half of the
  * machine's cores in that time: when it uses more, the downloads are
@@ -105,6 +108,8 @@ typedef struct
   guint              attempt;
   gboolean           from_zero;  /* the .part must not be resumed: emptied once an
                                   * answer from the start is taken */
+  gboolean           part_to_empty; /* that answer came: the .part is emptied once
+                                     * its first bytes are a video (see sniff()) */
   gboolean           confirming; /* this request checks that nothing is left */
   gint64             unconfirmed; /* a length read without a confirmation, or -1 */
   gint64             probed_at;  /* where the last end probe was sent, or -1 */
@@ -1011,6 +1016,11 @@ split_failed (GTask        *task,
       split_fail (transfer, error);
       return;
     }
+  /* It brought enough: the server works, only cuts. Again at once (found
+   * by a review: a server that cut every answer in half took 35 s where
+   * one connection took 9, pausing longer each time). */
+  if (progressed)
+    delay = 0;
   g_debug ("Retrying part of %s in %u ms: %s", trawl_item_get_media_url (transfer->item), delay,
            error->message);
   _trawl_item_note_retry (transfer->item, error);
@@ -1122,9 +1132,10 @@ segment_done_cb (TrawlSegment *segment,
                       answered ? SPLIT_ANSWERED : SPLIT_BROKE);
       break;
     case TRAWL_SEGMENT_CANCELLED:
-      /* Not by the transfer nor by the user (the session went away):
-       * counted as a try, never a loop. */
-      if (transfer->split_error == NULL && !transfer->redo &&
+      /* Not by the user, nor by the transfer taking its range over
+       * (nothing is left to it), but the session going away: counted as
+       * a try, never a loop. */
+      if (transfer->split_error == NULL && !transfer->redo && written < end &&
           !g_cancellable_is_cancelled (transfer->task_cancellable))
         split_failed (task, error != NULL ? g_error_copy (error)
                                           : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -1399,34 +1410,67 @@ connection_slow (Transfer *transfer)
   return slow;
 }
 
-/* This connection's range is all read and its answer goes on: a range
- * waiting in the pool right after it is read on it too, rather than on a
- * new connection. Cheaper, and a server that allows one connection could
- * refuse the new one while this one is still closing (found by a review:
- * a host stepped down to one connection answered the next range with 404
- * and the video failed). Not after a read brought bytes past the end
- * (they were dropped: the answer is ahead of the range). Returns whether
- * the range grew. */
+/* The range right after this connection's, or 0: one waiting in the
+ * pool (taken out of it), or one a connection has received nothing of
+ * yet (taken from it: it stops). */
+static guint64
+primary_next (Transfer *transfer,
+              guint64   answer_end)
+{
+  for (guint i = 0; i < transfer->pool->len; i++)
+    {
+      TrawlRange next = g_array_index (transfer->pool, TrawlRange, i);
+
+      if (next.start == transfer->primary_end && next.end <= answer_end)
+        {
+          g_array_remove_index (transfer->pool, i);
+          return next.end;
+        }
+    }
+  for (guint i = 0; i < transfer->segments->len; i++)
+    {
+      TrawlSegment *segment = g_ptr_array_index (transfer->segments, i);
+      guint64 end = _trawl_segment_get_end (segment);
+
+      if (_trawl_segment_get_first (segment) == transfer->primary_end &&
+          _trawl_segment_get_received (segment) == transfer->primary_end && end <= answer_end)
+        {
+          /* Nothing in a second while this connection brought its range:
+           * the host does not serve several well. */
+          if (_trawl_segment_get_age (segment) >= IDLE_NEIGHBOUR_US)
+            _trawl_client_step_down (transfer->client, transfer->segment_uri,
+                                     split_running (transfer));
+          _trawl_segment_set_end (segment, transfer->primary_end);
+          _trawl_segment_cancel (segment);
+          return end;
+        }
+    }
+  return 0;
+}
+
+/* This connection's range is all read and its answer goes on: the range
+ * after it is read on it too when it waits in the pool or its connection
+ * has brought nothing yet, rather than on a new connection. Cheaper, a
+ * server that allows one connection could refuse the new one while this
+ * one is still closing, and one that never sends the extra connections'
+ * bytes is not waited for (found by a review: a host stepped down to one
+ * connection answered the next range with 404 and the video failed;
+ * extra connections answered with headers and silence held the video
+ * for three timeouts). Not after a read brought bytes past the end (they
+ * were dropped: the answer is ahead of the range). Returns whether the
+ * range grew. */
 static gboolean
 primary_extend (Transfer *transfer)
 {
   guint64 answer_end = transfer->slice_end >= 0 ? (guint64) transfer->slice_end
                                                 : (guint64) transfer->total;
   gboolean grew = FALSE;
+  guint64 next;
 
-  for (guint i = 0; !transfer->primary_overran && i < transfer->pool->len;)
+  while (!transfer->primary_overran && (next = primary_next (transfer, answer_end)) > 0)
     {
-      TrawlRange next = g_array_index (transfer->pool, TrawlRange, i);
-
-      if (next.start != transfer->primary_end || next.end > answer_end)
-        {
-          i++;
-          continue;
-        }
-      g_array_remove_index (transfer->pool, i);
-      transfer->primary_end = next.end;
+      transfer->primary_end = next;
       grew = TRUE;
-      i = 0;
     }
   return grew;
 }
@@ -2070,6 +2114,30 @@ _trawl_check_media_start (const guint8  *data,
     }
 }
 
+/* The answer from the start is the video: the .part starts over, then
+ * says what it now holds. Emptied before its holes go: an empty .part
+ * under a list of holes is not trusted (see holes_fit()), a full one
+ * without them would be. */
+static gboolean
+empty_part (Transfer *transfer)
+{
+  transfer->part_to_empty = FALSE;
+  if (ftruncate (transfer->fd, 0) != 0)
+    {
+      int saved = errno;
+
+      transfer->failure = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                                       g_strerror (saved));
+      transfer->write_failed = TRUE;
+      g_cancellable_cancel (transfer->cancellable);
+      return FALSE;
+    }
+  g_clear_pointer (&transfer->identity.holes, g_free);
+  _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
+  transfer->from_zero = FALSE;
+  return TRUE;
+}
+
 static void
 sniff (Transfer *transfer)
 {
@@ -2083,7 +2151,11 @@ sniff (Transfer *transfer)
 
   transfer->sniffing = FALSE;
   if (length == 0)
-    return;
+    {
+      if (transfer->part_to_empty)
+        empty_part (transfer);
+      return;
+    }
 
   if (_trawl_hls_looks_like (start, length))
     {
@@ -2099,7 +2171,11 @@ sniff (Transfer *transfer)
     soup_message_get_response_headers (transfer->message), NULL);
   /* The ring wraps only far beyond SNIFF_BYTES: the start is contiguous. */
   if (_trawl_check_media_start (start, length, content_type, &transfer->failure))
-    return;
+    {
+      if (transfer->part_to_empty)
+        empty_part (transfer);
+      return;
+    }
 
   transfer->write_failed = TRUE;
   g_cancellable_cancel (transfer->cancellable);
@@ -2741,22 +2817,10 @@ accept_from_zero (GTask    *task,
                                                _("The server sent an empty file")));
       return FALSE;
     }
-  /* Emptied before its holes go: an empty .part under a list of holes is
-   * not trusted (see holes_fit()), a full one without them would be. */
-  if (ftruncate (transfer->fd, 0) != 0)
-    {
-      int saved = errno;
-
-      attempt_failed (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
-                                         g_strerror (saved)));
-      return FALSE;
-    }
-  if (transfer->identity.holes != NULL || transfer->from_zero)
-    {
-      g_clear_pointer (&transfer->identity.holes, g_free);
-      _trawl_part_write_holes (transfer->fd, transfer->part_path, &transfer->identity);
-    }
-  transfer->from_zero = FALSE;
+  /* Not yet emptied: an answer that is not the video (a maintenance page
+   * in place of a resumed range) must not cost the .part (see
+   * empty_part()). */
+  transfer->part_to_empty = TRUE;
   transfer->sniffing = TRUE;
   return TRUE;
 }
@@ -2855,7 +2919,10 @@ start_body (GTask *task)
   transfer->identity.size = transfer->total;
   g_free (transfer->identity.validator);
   transfer->identity.validator = g_strdup (validator);
-  _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
+  /* Over from the start, the .part keeps saying what it holds until it
+   * is emptied (see empty_part()). */
+  if (!transfer->part_to_empty)
+    _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
 
   if (lseek (transfer->fd, (off_t) transfer->offset, SEEK_SET) < 0)
     {
@@ -3046,6 +3113,19 @@ prepare_request (Transfer *transfer)
     soup_message_headers_replace (headers, "If-Range", _trawl_item_get_validator (transfer->item));
 }
 
+/* Whether the file system keeps ranges of the .part (@size bytes) that
+ * were never written: a one-connection .part has none. (A file system
+ * that stores runs of zeros as holes makes a whole .part look so: it is
+ * fetched again, which costs time, never a wrong file.) */
+static gboolean
+has_gaps (int   fd,
+          off_t size)
+{
+  off_t hole = lseek (fd, 0, SEEK_HOLE);
+
+  return hole >= 0 && hole < size;
+}
+
 static void
 start_attempt (GTask *task)
 {
@@ -3070,6 +3150,7 @@ start_attempt (GTask *task)
   transfer->write_failed = FALSE;
   transfer->eof = FALSE;
   transfer->sniffing = FALSE;
+  transfer->part_to_empty = FALSE;
   g_clear_error (&transfer->failure);
 
   if (transfer->fd < 0 && !open_part (transfer, &error))
@@ -3086,9 +3167,13 @@ start_attempt (GTask *task)
 
   /* A .part with bytes but nothing said of them (its attributes or
    * sidecar lost: copied, deleted) cannot be trusted: it may be a split
-   * download's, full of holes up to its length. */
-  if (!transfer->split && transfer->identity.source == NULL && fstat (transfer->fd, &st) == 0 &&
-      st.st_size > 0)
+   * download's, full of holes up to its length. Nor can one whose list
+   * of holes alone is gone while the file system shows gaps in it (found
+   * by a review: the gaps were kept as zeros and the video reported
+   * done). */
+  if (!transfer->split && fstat (transfer->fd, &st) == 0 && st.st_size > 0 &&
+      (transfer->identity.source == NULL ||
+       (transfer->identity.holes == NULL && has_gaps (transfer->fd, st.st_size))))
     transfer->from_zero = TRUE;
   /* A split download saved with holes goes on where each range stopped. */
   if (!transfer->split && !transfer->from_zero && resume_split (task))

@@ -1159,6 +1159,11 @@ serve_video (TrawlBoardServer  *self,
               stream->cut = stream->position + (stream->end - stream->position) / 3;
               stream->cut_kind = TRAWL_FAULT_RESET;
             }
+          if (range_fault == TRAWL_RANGE_FAULT_SILENT)
+            {
+              stream->cut = stream->position;
+              stream->cut_kind = TRAWL_FAULT_STALL;
+            }
         }
       soup_message_headers_free_ranges (request, ranges);
     }
