@@ -1545,7 +1545,9 @@ split_tick_cb (gpointer user_data)
  * must be in it. Connections only ever write forward from where they
  * began, so a written byte never lies past the file's end; a list that
  * says otherwise was not written by Trawl, and the comparison before a
- * hole past the end could not be made. */
+ * hole past the end could not be made. Nor is a .part longer than its
+ * file Trawl's (found by a review: it failed every run as "ended
+ * early"). */
 static gboolean
 holes_fit (Transfer *transfer,
            GArray   *holes)
@@ -1560,7 +1562,8 @@ holes_fit (Transfer *transfer,
       if (last->end >= present_end)
         present_end = last->start;
     }
-  return fstat (transfer->fd, &st) == 0 && (guint64) st.st_size >= present_end;
+  return fstat (transfer->fd, &st) == 0 && (guint64) st.st_size >= present_end &&
+         st.st_size <= transfer->identity.size;
 }
 
 /* A .part saved with holes: each of them is fetched again (the download
@@ -2114,6 +2117,18 @@ _trawl_check_media_start (const guint8  *data,
     }
 }
 
+/* What the .part is, for whoever continues it: this answer's video. */
+static void
+set_identity (Transfer *transfer)
+{
+  g_free (transfer->identity.source);
+  transfer->identity.source = _trawl_item_archive_key (transfer->item);
+  transfer->identity.size = transfer->total;
+  g_free (transfer->identity.validator);
+  transfer->identity.validator = g_strdup (_trawl_item_get_validator (transfer->item));
+  _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
+}
+
 /* The answer from the start is the video: the .part starts over, then
  * says what it now holds. Emptied before its holes go: an empty .part
  * under a list of holes is not trusted (see holes_fit()), a full one
@@ -2133,7 +2148,7 @@ empty_part (Transfer *transfer)
       return FALSE;
     }
   g_clear_pointer (&transfer->identity.holes, g_free);
-  _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
+  set_identity (transfer);
   transfer->from_zero = FALSE;
   return TRUE;
 }
@@ -2802,13 +2817,30 @@ accept_from_zero (GTask    *task,
                   gboolean  whole_answer)
 {
   Transfer *transfer = g_task_get_task_data (task);
+  const char *validator = _trawl_response_validator (transfer->message);
+
+  /* The .part's own strong tag with another length: the server
+   * contradicts itself (found by a review: 12 bytes under the tag of a
+   * 25 MB video replaced its .part and were reported done). */
+  if (validator != NULL && validator[0] == '"' &&
+      g_strcmp0 (validator, transfer->identity.validator) == 0 &&
+      transfer->identity.size >= 0 && total >= 0 && total != transfer->identity.size)
+    {
+      attempt_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_SERVER,
+                                         _("The server sent %" PRId64 " bytes under the tag of "
+                                           "the %" PRId64 "-byte video; the partial download "
+                                           "is kept"), total, transfer->identity.size));
+      return FALSE;
+    }
 
   transfer->slice_end = end >= 0 ? end + 1 : -1;
   transfer->sliced = FALSE;
   transfer->offset = 0;
   transfer->verify_left = 0;
   transfer->total = total;
-  transfer->total_from_part = total < 0 && whole_answer && transfer->identity.size >= 0;
+  /* A length the .part was started with, unless it is not trusted. */
+  transfer->total_from_part = total < 0 && whole_answer && !transfer->from_zero &&
+                              transfer->identity.size >= 0;
   if (transfer->total_from_part)
     transfer->total = transfer->identity.size;
   if (transfer->total == 0)
@@ -2896,11 +2928,8 @@ start_body (GTask *task)
   Transfer *transfer = g_task_get_task_data (task);
   SoupMessageHeaders *headers = soup_message_get_response_headers (transfer->message);
   GError *error = NULL;
-  const char *validator;
-  g_autofree char *key = NULL;
 
-  validator = _trawl_response_validator (transfer->message);
-  _trawl_item_set_validator (transfer->item, validator);
+  _trawl_item_set_validator (transfer->item, _trawl_response_validator (transfer->message));
 
   if (transfer->offset == 0 &&
       !fix_extension (task, soup_message_headers_get_content_type (headers, NULL)))
@@ -2912,17 +2941,10 @@ start_body (GTask *task)
       return;
     }
 
-  /* What the .part is, for whoever continues it. */
-  key = _trawl_item_archive_key (transfer->item);
-  g_free (transfer->identity.source);
-  transfer->identity.source = g_steal_pointer (&key);
-  transfer->identity.size = transfer->total;
-  g_free (transfer->identity.validator);
-  transfer->identity.validator = g_strdup (validator);
   /* Over from the start, the .part keeps saying what it holds until it
    * is emptied (see empty_part()). */
   if (!transfer->part_to_empty)
-    _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
+    set_identity (transfer);
 
   if (lseek (transfer->fd, (off_t) transfer->offset, SEEK_SET) < 0)
     {
@@ -3183,9 +3205,7 @@ start_attempt (GTask *task)
    * from the start is taken (see accept_from_zero()), so that a server
    * that fails then loses nothing of it. */
   transfer->offset = 0;
-  if (transfer->from_zero)
-    transfer->identity.size = -1;
-  else if (fstat (transfer->fd, &st) == 0)
+  if (!transfer->from_zero && fstat (transfer->fd, &st) == 0)
     transfer->offset = (guint64) st.st_size;
 
   g_clear_object (&transfer->message);

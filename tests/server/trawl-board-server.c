@@ -1123,6 +1123,18 @@ serve_video (TrawlBoardServer  *self,
   if (self->range)
     soup_message_headers_replace (response, "Accept-Ranges", "bytes");
 
+  if (fault != NULL && fault->fault == TRAWL_FAULT_SHORT_SAME_TAG)
+    {
+      guint8 *data = g_malloc (fault->arg);
+
+      g_free (stream);
+      trawl_board_server_fill ((guint) id, 0, data, fault->arg);
+      soup_message_headers_remove (request, "Range");
+      respond (self, msg, 200, "video/mp4", (const char *) data, fault->arg);
+      g_free (data);
+      return;
+    }
+
   if_range = soup_message_headers_get_one (request, "If-Range");
   range = soup_message_headers_get_one (request, "Range");
   if (self->range && range != NULL && g_str_has_prefix (range, "bytes=") &&

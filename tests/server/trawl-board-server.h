@@ -24,6 +24,7 @@ typedef enum
   TRAWL_FAULT_DETAIL_STALL,  /* never answer the detail page */
   TRAWL_FAULT_API_GARBAGE,   /* answer the JSON API with something that is not JSON */
   TRAWL_FAULT_REDIRECT,      /* 302 to the same video on another host name (localhost) */
+  TRAWL_FAULT_SHORT_SAME_TAG,/* a 200 of the video's first arg bytes, under its own ETag */
 } TrawlFault;
 
 typedef enum
