@@ -765,6 +765,44 @@ test_seam_only (Fixture       *f,
     }
 }
 
+/* The board added again, its video's .part (@part) stopped half way, to
+ * a server the caller made fail it: the video fails with @why in its
+ * reason, and the .part is as it was, holes and bytes. */
+static void
+fails_keeping_part (Fixture    *f,
+                    const char *part,
+                    const char *why)
+{
+  g_autofree char *holes = read_holes (part);
+  g_autofree char *sum = trawl_test_file_sha256 (part);
+  g_autofree char *holes_after = NULL;
+  g_autofree char *sum_after = NULL;
+  TrawlItem *item;
+
+  f->queue = new_queue (4, 4);
+  add (f);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  item = trawl_test_item (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), why));
+  holes_after = read_holes (part);
+  g_assert_cmpstr (holes_after, ==, holes);
+  sum_after = trawl_test_file_sha256 (part);
+  g_assert_cmpstr (sum_after, ==, sum);
+  trawl_test_drop_queue (&f->queue);
+}
+
+/* The server right again: the video ends, fetching only its @holes. */
+static void
+finishes_holes_only (Fixture    *f,
+                     const char *holes)
+{
+  trawl_board_server_clear_faults (f->server);
+  run_again (f);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=,
+                    missing_bytes (holes) + SLACK);
+}
+
 /* Servers that send the whole file but break every range asked for
  * (refused with a status, a 206 without Content-Range or with the wrong
  * one, or cut after a third), met by a download being split, or by a
@@ -817,31 +855,16 @@ test_broken_ranges_then_down (Fixture       *f,
   g_autofree char *path = stop_half_way (f);
   g_autofree char *part = g_strconcat (path, ".part", NULL);
   g_autofree char *holes = read_holes (part);
-  g_autofree char *after = NULL;
-  goffset size = trawl_test_file_size (part);
-  TrawlItem *item;
 
   trawl_board_server_set_range_fault (f->server, TRAWL_RANGE_FAULT_STATUS, 429);
   trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_STATUS, 503, 0);
   trawl_board_server_reset_counters (f->server);
-  f->queue = new_queue (4, 4);
-  add (f);
-  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  item = trawl_test_item (f->queue, 0);
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  fails_keeping_part (f, part, "503");
   /* It did start over: a request from the start was sent. */
   g_assert_cmpuint (trawl_board_server_get_requests (f->server, TRAWL_REQUEST_VIDEO), >,
                     trawl_board_server_get_range_faults (f->server));
-  after = read_holes (part);
-  g_assert_cmpstr (after, ==, holes);
-  g_assert_cmpint (trawl_test_file_size (part), ==, size);
-  trawl_test_drop_queue (&f->queue);
-
-  trawl_board_server_clear_faults (f->server);
   trawl_board_server_set_range_fault (f->server, TRAWL_RANGE_FAULT_NONE, 0);
-  run_again (f);
-  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=,
-                    missing_bytes (holes) + SLACK);
+  finishes_holes_only (f, holes);
 }
 
 /* Resumed against a server that answers with a web page (a 200, "down
@@ -855,28 +878,10 @@ test_web_page_keeps_part (Fixture       *f,
   g_autofree char *path = stop_half_way (f);
   g_autofree char *part = g_strconcat (path, ".part", NULL);
   g_autofree char *holes = read_holes (part);
-  g_autofree char *after = NULL;
-  g_autofree char *sum = trawl_test_file_sha256 (part);
-  g_autofree char *sum_after = NULL;
-  TrawlItem *item;
 
   trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_HTML, 0, 0);
-  f->queue = new_queue (4, 4);
-  add (f);
-  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  item = trawl_test_item (f->queue, 0);
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
-  g_assert_nonnull (strstr (trawl_item_get_error (item), "web page"));
-  after = read_holes (part);
-  g_assert_cmpstr (after, ==, holes);
-  sum_after = trawl_test_file_sha256 (part);
-  g_assert_cmpstr (sum_after, ==, sum);
-  trawl_test_drop_queue (&f->queue);
-
-  trawl_board_server_clear_faults (f->server);
-  run_again (f);
-  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <=,
-                    missing_bytes (holes) + SLACK);
+  fails_keeping_part (f, part, "web page");
+  finishes_holes_only (f, holes);
 }
 
 /* Extra connections answered with the range's headers and then silence,
@@ -907,23 +912,11 @@ test_short_same_tag (Fixture       *f,
 {
   g_autofree char *path = stop_half_way (f);
   g_autofree char *part = g_strconcat (path, ".part", NULL);
-  g_autofree char *sum = trawl_test_file_sha256 (part);
-  g_autofree char *sum_after = NULL;
-  TrawlItem *item;
+  g_autofree char *holes = read_holes (part);
 
   trawl_board_server_add_fault (f->server, 0, TRAWL_FAULT_SHORT_SAME_TAG, 4096, 0);
-  f->queue = new_queue (4, 4);
-  add (f);
-  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
-  item = trawl_test_item (f->queue, 0);
-  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
-  g_assert_nonnull (strstr (trawl_item_get_error (item), "under the tag"));
-  sum_after = trawl_test_file_sha256 (part);
-  g_assert_cmpstr (sum_after, ==, sum);
-  trawl_test_drop_queue (&f->queue);
-
-  trawl_board_server_clear_faults (f->server);
-  run_again (f);
+  fails_keeping_part (f, part, "under the tag");
+  finishes_holes_only (f, holes);
 }
 
 /* A .part longer than the file it says it holds (not written by Trawl):
