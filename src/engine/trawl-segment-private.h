@@ -59,6 +59,7 @@ GBytes             *_trawl_segment_get_seam     (TrawlSegment  *segment,
 gboolean            _trawl_segment_keeps_seam   (TrawlSegment  *segment);
 guint64             _trawl_segment_get_first    (TrawlSegment  *segment);
 gint64              _trawl_segment_get_age      (TrawlSegment  *segment);
+gint64              _trawl_segment_get_progress_time (TrawlSegment *segment);
 TrawlSegmentOutcome _trawl_segment_get_outcome  (TrawlSegment  *segment,
                                                  const GError **error);
 

@@ -41,6 +41,7 @@ struct _TrawlSegment
   guint64        written;        /* everything before it is in the .part */
   guint64        slice_end;      /* where this answer ends (some servers cap them) */
   gint64         started_us;     /* monotonic, when it started */
+  gint64         progress_us;    /* monotonic, when bytes last came (or it started) */
 
   SoupMessage   *message;
   GInputStream  *input;
@@ -186,6 +187,13 @@ gint64
 _trawl_segment_get_age (TrawlSegment *self)
 {
   return g_get_monotonic_time () - self->started_us;
+}
+
+/* When bytes last came (monotonic µs), or when it started. */
+gint64
+_trawl_segment_get_progress_time (TrawlSegment *self)
+{
+  return self->progress_us;
 }
 
 TrawlSegmentOutcome
@@ -376,6 +384,8 @@ took_bytes (TrawlSegment *self,
       return FALSE;
     }
   self->deadline.bytes += (guint64) n;
+  if (n > 0)
+    self->progress_us = g_get_monotonic_time ();
 
   /* The first bytes are the end of what is already in the .part. */
   checked = MIN ((gsize) n, self->verify_left);
@@ -442,6 +452,8 @@ read_cb (GObject      *object,
       self->received += body.got;
       self->written += body.written;
       self->deadline.bytes += body.got;
+      if (body.got > 0)
+        self->progress_us = g_get_monotonic_time ();
       if (body.written > 0 && self->context.progress != NULL)
         self->context.progress (self, self->context.user_data);
       if (body.write_error != NULL)
@@ -773,7 +785,7 @@ _trawl_segment_start (const TrawlSegmentContext *context,
   self->cancellable = _trawl_attempt_begin (self->context.cancellable, &self->cancel_id);
   self->start = self->received = self->written = self->start_first = start;
   self->end = end;
-  self->started_us = g_get_monotonic_time ();
+  self->started_us = self->progress_us = g_get_monotonic_time ();
   self->slice_end = G_MAXUINT64;
 
   lead = (gsize) MIN ((guint64) lead, start);

@@ -84,6 +84,10 @@
 /* An extra connection that brought nothing of its range in this long,
  * while the first one read up to it, makes the host step down. */
 #define IDLE_NEIGHBOUR_US (1000 * 1000)
+/* An extra connection that brought nothing in this long, while others of
+ * the same video brought bytes after its last, is stuck: another
+ * connection takes its range. */
+#define STUCK_US (2 * 1000 * 1000)
 #define SPLIT_BELOW (64.0 * 1024 * 1024)
 /* ... and only while this process has used less than half of the
  * machine's cores in that time: when it uses more, the downloads are
@@ -160,6 +164,7 @@ typedef struct
   guint64            primary_end;
   gboolean           primary_busy;
   gboolean           primary_overran; /* a read brought bytes past primary_end */
+  gint64             progress_us;  /* when any connection last brought bytes */
   GPtrArray         *segments;   /* TrawlSegment, running */
   GArray            *pool;       /* TrawlRange, in order */
   char              *segment_url;
@@ -1039,6 +1044,7 @@ segment_progress_cb (TrawlSegment *segment,
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
 
+  transfer->progress_us = MAX (transfer->progress_us, _trawl_segment_get_progress_time (segment));
   split_progress (transfer);
 }
 
@@ -1525,6 +1531,36 @@ maybe_split (GTask *task)
   transfer->tick_source = g_timeout_add (SPLIT_TICK_MS, split_tick_cb, task);
 }
 
+/* Extra connections that stopped bringing bytes while the others of this
+ * video went on (found by a review: a server that answered every other
+ * range with headers and silence held the video for three timeouts):
+ * each stops, its range goes back to the pool for another connection,
+ * and the host gets fewer. A stall of every connection is the network's
+ * or the server's, left to the timeout. */
+static void
+split_unstick (Transfer *transfer)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint i = 0; i < transfer->segments->len; i++)
+    {
+      TrawlSegment *segment = g_ptr_array_index (transfer->segments, i);
+      gint64 last = _trawl_segment_get_progress_time (segment);
+      guint64 from = _trawl_segment_get_received (segment);
+      guint64 end = _trawl_segment_get_end (segment);
+
+      if (now - last < STUCK_US || transfer->progress_us <= last || from >= end)
+        continue;
+      g_debug ("%s: the connection for %" PRIu64 "-%" PRIu64 " is stuck",
+               trawl_item_get_title (transfer->item), from, end);
+      _trawl_client_step_down (transfer->client, transfer->segment_uri,
+                               split_running (transfer));
+      _trawl_segment_set_end (segment, from);
+      pool_add (transfer, from, end);
+      _trawl_segment_cancel (segment);
+    }
+}
+
 static gboolean
 split_tick_cb (gpointer user_data)
 {
@@ -1533,6 +1569,7 @@ split_tick_cb (gpointer user_data)
 
   if (transfer->split)
     {
+      split_unstick (transfer);
       if (split_running (transfer) > 0)
         split_dispatch (task);
     }
@@ -1548,6 +1585,41 @@ split_tick_cb (gpointer user_data)
  * hole past the end could not be made. Nor is a .part longer than its
  * file Trawl's (found by a review: it failed every run as "ended
  * early"). */
+/* Whether every range the file system keeps unwritten in the .part (of
+ * @size bytes) lies in one of @holes: a gap where the list says bytes
+ * are was made from outside (found by a review: a punched 1 MiB was
+ * finished as zeros). */
+static gboolean
+gaps_in_holes (int      fd,
+               off_t    size,
+               GArray  *holes)
+{
+  off_t at = 0;
+
+  while (at < size)
+    {
+      off_t gap = lseek (fd, at, SEEK_HOLE);
+      off_t data;
+      gboolean listed = FALSE;
+
+      if (gap < 0 || gap >= size)
+        return TRUE;
+      data = lseek (fd, gap, SEEK_DATA);
+      if (data < 0 || data > size)
+        data = size;
+      for (guint i = 0; i < holes->len && !listed; i++)
+        {
+          TrawlRange *range = &g_array_index (holes, TrawlRange, i);
+
+          listed = range->start <= (guint64) gap && (guint64) data <= range->end;
+        }
+      if (!listed)
+        return FALSE;
+      at = data;
+    }
+  return TRUE;
+}
+
 static gboolean
 holes_fit (Transfer *transfer,
            GArray   *holes)
@@ -1563,7 +1635,7 @@ holes_fit (Transfer *transfer,
         present_end = last->start;
     }
   return fstat (transfer->fd, &st) == 0 && (guint64) st.st_size >= present_end &&
-         st.st_size <= transfer->identity.size;
+         st.st_size <= transfer->identity.size && gaps_in_holes (transfer->fd, st.st_size, holes);
 }
 
 /* A .part saved with holes: each of them is fetched again (the download
@@ -2228,6 +2300,8 @@ took_bytes (GTask  *task,
   if ((gsize) n < transfer->granted)
     _trawl_client_give_back_bytes (transfer->client, transfer->granted - n);
   transfer->deadline.bytes += n;
+  if (n > 0)
+    transfer->progress_us = g_get_monotonic_time ();
   if (n == 0)
     transfer->eof = TRUE;
 

@@ -1088,6 +1088,8 @@ serve_video (TrawlBoardServer  *self,
     self->parallel_refused++;
   range_fault = soup_message_headers_get_one (request, "Range") != NULL ? self->range_fault
                                                                        : TRAWL_RANGE_FAULT_NONE;
+  if (range_fault == TRAWL_RANGE_FAULT_SILENT_ALTERNATE)
+    range_fault = self->range_faults % 2 == 0 ? TRAWL_RANGE_FAULT_SILENT : TRAWL_RANGE_FAULT_NONE;
   if (range_fault != TRAWL_RANGE_FAULT_NONE)
     self->range_faults++;
   if (range_fault == TRAWL_RANGE_FAULT_STATUS)

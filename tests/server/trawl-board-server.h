@@ -66,6 +66,7 @@ typedef enum
   TRAWL_RANGE_FAULT_WRONG_START,      /* 206 with the range's bytes, its start + 1 said */
   TRAWL_RANGE_FAULT_CUT_THIRD,        /* the range, reset after a third of it */
   TRAWL_RANGE_FAULT_SILENT,           /* 206 headers, then nothing at all */
+  TRAWL_RANGE_FAULT_SILENT_ALTERNATE, /* the same for every other such request */
 } TrawlRangeFault;
 
 #define TRAWL_TYPE_BOARD_SERVER (trawl_board_server_get_type ())
