@@ -844,14 +844,16 @@ split_check_seams (Transfer *transfer)
   for (guint i = 0; i < transfer->seams->len;)
     {
       Seam *seam = g_ptr_array_index (transfer->seams, i);
-      gsize size = seam->bytes != NULL ? g_bytes_get_size (seam->bytes) : 0;
-      g_autofree guint8 *there = g_malloc (MAX (size, 1));
+      g_autofree guint8 *there = NULL;
+      gsize size;
 
       if (seam->bytes == NULL)
         {
           i++;
           continue;
         }
+      size = g_bytes_get_size (seam->bytes);
+      there = g_malloc (size);
       if (pread (transfer->fd, there, size, (off_t) (seam->end - size)) != (gssize) size ||
           memcmp (there, g_bytes_get_data (seam->bytes, NULL), size) != 0)
         {
@@ -871,7 +873,7 @@ split_check_seams (Transfer *transfer)
 
 static void split_start_segment (GTask *task, guint64 start, guint64 end, gsize lead,
                                  gboolean seam);
-static guint split_spare (Transfer *transfer);
+static gboolean split_may_start (Transfer *transfer);
 
 /* The seams only saved (a run before this one received their bytes): one
  * request across each, both sides compared with the .part. Returns
@@ -880,8 +882,6 @@ static gboolean
 split_check_across (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint limit = MIN (trawl_client_get_split (transfer->client),
-                     _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
   gboolean out = FALSE;
 
   for (guint i = 0; i < transfer->seams->len; i++)
@@ -893,8 +893,7 @@ split_check_across (GTask *task)
       out = out || seam->check != NULL;
       if (seam->bytes != NULL || seam->check != NULL)
         continue;
-      if (split_running (transfer) > 0 &&
-          (split_running (transfer) >= limit || split_spare (transfer) == 0))
+      if (!split_may_start (transfer))
         break;
       split_start_segment (task, to, to, (gsize) (to - from), FALSE);
       seam->check = g_ptr_array_index (transfer->segments, transfer->segments->len - 1);
@@ -1083,14 +1082,6 @@ segment_done_cb (TrawlSegment *segment,
     }
   if (checked_across && outcome == TRAWL_SEGMENT_DONE)
     g_ptr_array_remove (transfer->seams, seam);
-  else if (checked_across && outcome == TRAWL_SEGMENT_CHANGED)
-    {
-      /* Each side agreed with the bytes before it when its range began,
-       * but not with the other: the connections sent different files. */
-      split_redo (transfer, error, TRUE);
-      split_dispatch (task);
-      return;
-    }
   else if (seam != NULL && _trawl_segment_keeps_seam (segment) && written == first)
     g_ptr_array_remove (transfer->seams, seam);  /* nothing of its own was written after it */
   else if (seam != NULL && seam_bytes != NULL)
@@ -1121,8 +1112,9 @@ segment_done_cb (TrawlSegment *segment,
       break;
     case TRAWL_SEGMENT_CHANGED:
       /* A fresh connection that finds another file than the first one
-       * did: the host's connections do not agree. */
-      split_redo (transfer, error, _trawl_segment_keeps_seam (segment));
+       * did, or a seam whose sides each agreed with the bytes before them
+       * but not with each other: the host's connections do not agree. */
+      split_redo (transfer, error, _trawl_segment_keeps_seam (segment) || checked_across);
       break;
     case TRAWL_SEGMENT_FAILED:
       if (g_error_matches (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE))
@@ -1229,6 +1221,19 @@ split_spare (Transfer *transfer)
   return per_host > busy ? per_host - busy : 0;
 }
 
+/* Whether one more connection may start for this video: the first
+ * always, others within the connections per video the client and the
+ * host allow, and the per-host limit. */
+static gboolean
+split_may_start (Transfer *transfer)
+{
+  guint limit = MIN (trawl_client_get_split (transfer->client),
+                     _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
+
+  return split_running (transfer) == 0 ||
+         (split_running (transfer) < limit && split_spare (transfer) > 0);
+}
+
 /* Halves the largest range a connection is reading, for a new one. */
 static gboolean
 split_steal (GTask *task)
@@ -1299,7 +1304,6 @@ static void
 split_dispatch (GTask *task)
 {
   Transfer *transfer = g_task_get_task_data (task);
-  guint limit;
 
   if (transfer->split_error != NULL || transfer->redo ||
       g_cancellable_is_cancelled (transfer->task_cancellable))
@@ -1308,11 +1312,7 @@ split_dispatch (GTask *task)
       return;
     }
 
-  limit = MIN (trawl_client_get_split (transfer->client),
-               _trawl_client_get_host_split (transfer->client, transfer->segment_uri));
-  while (transfer->pool->len > 0 && !transfer->split_sleeping &&
-         (split_running (transfer) == 0 ||
-          (split_running (transfer) < limit && split_spare (transfer) > 0)))
+  while (transfer->pool->len > 0 && !transfer->split_sleeping && split_may_start (transfer))
     {
       TrawlRange range = g_array_index (transfer->pool, TrawlRange, 0);
 
@@ -1325,7 +1325,7 @@ split_dispatch (GTask *task)
                            verify == 0);
     }
   while (transfer->pool->len == 0 && split_running (transfer) > 0 &&
-         split_running (transfer) < limit && split_spare (transfer) > 0 && split_steal (task))
+         split_may_start (transfer) && split_steal (task))
     ;
 
   _trawl_item_set_connections (transfer->item, split_running (transfer));
@@ -1578,17 +1578,13 @@ split_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Whether the .part is as long as @holes say: every byte outside them
- * must be in it. Connections only ever write forward from where they
- * began, so a written byte never lies past the file's end; a list that
- * says otherwise was not written by Trawl, and the comparison before a
- * hole past the end could not be made. Nor is a .part longer than its
- * file Trawl's (found by a review: it failed every run as "ended
- * early"). */
 /* Whether every range the file system keeps unwritten in the .part (of
- * @size bytes) lies in one of @holes: a gap where the list says bytes
- * are was made from outside (found by a review: a punched 1 MiB was
- * finished as zeros). */
+ * @size bytes) lies in one of @holes (NULL: there are none, as in a
+ * one-connection .part). A gap where the list says bytes are was made
+ * from outside, or by a crash (found by a review: a punched 1 MiB was
+ * finished as zeros). A file system that stores runs of zeros as holes
+ * makes a good .part look so: it is fetched again, which costs time,
+ * never a wrong file. */
 static gboolean
 gaps_in_holes (int      fd,
                off_t    size,
@@ -1607,7 +1603,7 @@ gaps_in_holes (int      fd,
       data = lseek (fd, gap, SEEK_DATA);
       if (data < 0 || data > size)
         data = size;
-      for (guint i = 0; i < holes->len && !listed; i++)
+      for (guint i = 0; holes != NULL && i < holes->len && !listed; i++)
         {
           TrawlRange *range = &g_array_index (holes, TrawlRange, i);
 
@@ -1620,6 +1616,13 @@ gaps_in_holes (int      fd,
   return TRUE;
 }
 
+/* Whether the .part is as long as @holes say: every byte outside them
+ * must be in it. Connections only ever write forward from where they
+ * began, so a written byte never lies past the file's end; a list that
+ * says otherwise was not written by Trawl, and the comparison before a
+ * hole past the end could not be made. Nor is a .part longer than its
+ * file Trawl's (found by a review: it failed every run as "ended
+ * early"), nor one with gaps outside its holes. */
 static gboolean
 holes_fit (Transfer *transfer,
            GArray   *holes)
@@ -3209,19 +3212,6 @@ prepare_request (Transfer *transfer)
     soup_message_headers_replace (headers, "If-Range", _trawl_item_get_validator (transfer->item));
 }
 
-/* Whether the file system keeps ranges of the .part (@size bytes) that
- * were never written: a one-connection .part has none. (A file system
- * that stores runs of zeros as holes makes a whole .part look so: it is
- * fetched again, which costs time, never a wrong file.) */
-static gboolean
-has_gaps (int   fd,
-          off_t size)
-{
-  off_t hole = lseek (fd, 0, SEEK_HOLE);
-
-  return hole >= 0 && hole < size;
-}
-
 static void
 start_attempt (GTask *task)
 {
@@ -3267,9 +3257,11 @@ start_attempt (GTask *task)
    * of holes alone is gone while the file system shows gaps in it (found
    * by a review: the gaps were kept as zeros and the video reported
    * done). */
-  if (!transfer->split && fstat (transfer->fd, &st) == 0 && st.st_size > 0 &&
+  if (fstat (transfer->fd, &st) != 0)
+    st.st_size = 0;
+  if (!transfer->split && st.st_size > 0 &&
       (transfer->identity.source == NULL ||
-       (transfer->identity.holes == NULL && has_gaps (transfer->fd, st.st_size))))
+       (transfer->identity.holes == NULL && !gaps_in_holes (transfer->fd, st.st_size, NULL))))
     transfer->from_zero = TRUE;
   /* A split download saved with holes goes on where each range stopped. */
   if (!transfer->split && !transfer->from_zero && resume_split (task))
@@ -3278,9 +3270,7 @@ start_attempt (GTask *task)
   /* Over from zero: the .part stays as it is until the server's answer
    * from the start is taken (see accept_from_zero()), so that a server
    * that fails then loses nothing of it. */
-  transfer->offset = 0;
-  if (!transfer->from_zero && fstat (transfer->fd, &st) == 0)
-    transfer->offset = (guint64) st.st_size;
+  transfer->offset = transfer->from_zero ? 0 : (guint64) st.st_size;
 
   g_clear_object (&transfer->message);
   transfer->message = _trawl_client_new_message (
