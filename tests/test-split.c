@@ -945,10 +945,11 @@ test_punched_gap (Fixture       *f,
   int fd = g_open (part, O_WRONLY | O_CLOEXEC, 0);
 
   /* Bytes the first connection wrote, away from the 64 KiB compared
-   * before the first hole. */
-  g_assert_cmpuint (g_array_index (ranges, TrawlRange, 0).start, >=, 2 * MiB);
+   * before the first hole (which lies at 1.75 MiB under the sanitizers,
+   * later without). */
+  g_assert_cmpuint (g_array_index (ranges, TrawlRange, 0).start, >=, MiB / 2);
   g_assert_cmpint (fd, >=, 0);
-  if (fallocate (fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, MiB / 2, MiB / 4) != 0)
+  if (fallocate (fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, MiB / 8, MiB / 4) != 0)
     {
       close (fd);
       g_test_skip ("The file system cannot punch holes");
