@@ -841,11 +841,20 @@ test_bad_input (Fixture       *f,
 }
 
 static void
+count_selected_cb (TrawlQueue *queue,
+                   TrawlItem  *item,
+                   guint      *heard)
+{
+  (*heard)++;
+}
+
+static void
 test_cancel (Fixture       *f,
              gconstpointer  data)
 {
   TrawlItem *item;
   g_autofree char *part = NULL;
+  guint heard = 0;
 
   trawl_board_server_set_items (f->server, 2);
   trawl_board_server_set_video_size (f->server, 1024 * 1024);
@@ -863,8 +872,15 @@ test_cancel (Fixture       *f,
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (trawl_item_get_path (item), G_FILE_TEST_EXISTS));
 
+  /* An item let go (the window keeps one for its undo) no longer speaks
+   * to the queue. */
+  g_object_ref (item);
   trawl_queue_remove (f->queue, item);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->queue)), ==, 1);
+  g_signal_connect (f->queue, "item-selected-changed", G_CALLBACK (count_selected_cb), &heard);
+  trawl_item_set_selected (item, !trawl_item_get_selected (item));
+  g_assert_cmpuint (heard, ==, 0);
+  g_object_unref (item);
 }
 
 static void

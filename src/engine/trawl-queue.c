@@ -168,6 +168,8 @@ trawl_queue_dispose (GObject *object)
   TrawlQueue *self = (TrawlQueue *)object;
 
   cancel_all (self);
+  for (guint i = 0; i < self->items->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->items, i), self);
   /* Boards hold their items, which hold their board. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->boards)); i++)
     {
@@ -688,6 +690,7 @@ remove_from_model (TrawlQueue *self,
 
   _trawl_paths_release (self->paths, item);
   removed = g_ptr_array_steal_index (self->items, position);
+  g_signal_handlers_disconnect_by_data (item, self);
   _trawl_state_counts_remove (&self->counts, trawl_item_get_state (item));
   _trawl_board_remove_item (trawl_item_get_board (item), item);
   g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
@@ -836,12 +839,13 @@ append_item (TrawlQueue *self,
   g_ptr_array_add (self->items, g_object_ref (item));
   _trawl_state_counts_add (&self->counts, trawl_item_get_state (item));
   _trawl_board_add_item (trawl_item_get_board (item), item);
-  g_signal_connect_object (item, "notify::selected", G_CALLBACK (item_selected_cb), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (item, "note", G_CALLBACK (item_note_cb), self, G_CONNECT_SWAPPED);
+  /* Plain handlers, let go in remove_from_model() and dispose():
+   * g_signal_connect_object() would add a closure to the queue's own list
+   * for each, grown one by one, which costs a board of n items n² copies. */
+  g_signal_connect_swapped (item, "notify::selected", G_CALLBACK (item_selected_cb), self);
+  g_signal_connect_swapped (item, "note", G_CALLBACK (item_note_cb), self);
   /* A remote download's id is what finds it again after a restart. */
-  g_signal_connect_object (item, "notify::remote-id", G_CALLBACK (_trawl_queue_save_later), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (item, "notify::remote-id", G_CALLBACK (_trawl_queue_save_later), self);
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
 }
