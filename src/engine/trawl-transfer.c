@@ -238,6 +238,59 @@ hand_over_to_hls (GTask *task)
 }
 
 
+/* Rings let go while other downloads run are kept for the next one: a
+ * fresh ring is a fresh mapping, faulted in page by page as the body
+ * arrives, then unmapped (a TLB flush on every core), once per file. The
+ * last download to end lets them all go, so nothing stays held while the
+ * queue is idle. */
+#define SPARE_RINGS 4
+
+static GMutex rings_lock;
+static GPtrArray *spare_rings;
+static guint transfers_alive;
+
+static void
+rings_transfer_born (void)
+{
+  g_mutex_lock (&rings_lock);
+  transfers_alive++;
+  g_mutex_unlock (&rings_lock);
+}
+
+static guint8 *
+ring_take (void)
+{
+  guint8 *ring = NULL;
+
+  g_mutex_lock (&rings_lock);
+  if (spare_rings != NULL && spare_rings->len > 0)
+    ring = g_ptr_array_steal_index_fast (spare_rings, spare_rings->len - 1);
+  g_mutex_unlock (&rings_lock);
+  return ring != NULL ? ring : g_malloc (RING_SIZE);
+}
+
+/* A transfer ends, with its ring (or NULL). */
+static void
+rings_transfer_died (guint8 *ring)
+{
+  g_autoptr(GPtrArray) drop = NULL;
+
+  g_mutex_lock (&rings_lock);
+  if (spare_rings == NULL)
+    spare_rings = g_ptr_array_new ();
+  if (ring != NULL && spare_rings->len < SPARE_RINGS)
+    g_ptr_array_add (spare_rings, g_steal_pointer (&ring));
+  if (--transfers_alive == 0 && spare_rings->len > 0)
+    {
+      drop = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < spare_rings->len; i++)
+        g_ptr_array_add (drop, g_ptr_array_index (spare_rings, i));
+      g_ptr_array_set_size (spare_rings, 0);
+    }
+  g_mutex_unlock (&rings_lock);
+  g_free (ring);
+}
+
 static void
 transfer_free (Transfer *transfer)
 {
@@ -264,7 +317,7 @@ transfer_free (Transfer *transfer)
   g_clear_error (&transfer->failure);
   g_clear_handle_id (&transfer->flush_source, g_source_remove);
   _trawl_deadline_stop (&transfer->deadline);
-  g_free (transfer->ring);
+  rings_transfer_died (g_steal_pointer (&transfer->ring));
   g_free (transfer->overlap);
   g_free (transfer);
 }
@@ -3227,7 +3280,7 @@ start_attempt (GTask *task)
   _trawl_attempt_end (&transfer->cancellable, transfer->task_cancellable, &transfer->cancel_id);
   transfer->cancellable = _trawl_attempt_begin (transfer->task_cancellable, &transfer->cancel_id);
   if (transfer->ring == NULL)
-    transfer->ring = g_malloc (RING_SIZE);
+    transfer->ring = ring_take ();
   transfer->head = transfer->tail = 0;
   transfer->reading = transfer->writing = FALSE;
   transfer->flush = FALSE;
@@ -3355,6 +3408,7 @@ _trawl_transfer_async (TrawlClient         *client,
   transfer->seams = g_ptr_array_new_with_free_func ((GDestroyNotify) seam_free);
   transfer->task_cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   g_task_set_task_data (task, transfer, (GDestroyNotify) transfer_free);
+  rings_transfer_born ();
 
   if (!trawl_uri_is_fetchable (trawl_item_get_media_url (item), &error))
     {
