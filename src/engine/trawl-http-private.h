@@ -48,7 +48,14 @@ typedef struct
   gsize     written;      /* of them, written to the fd */
   gboolean  eof;          /* the body ended */
   GError   *write_error;  /* the write that stopped it */
+  gboolean  then_ran;     /* the read's @then took the body */
 } TrawlBodyRead;
+
+/* Called on the reading thread with all of a body that ended within the
+ * read (and not at all otherwise): TRUE when it dealt with it. */
+typedef gboolean (*TrawlBodyThen) (const guint8 *data,
+                                   gsize         length,
+                                   gpointer      user_data);
 
 void           _trawl_read_body_async          (SoupMessage   *message,
                                                 GInputStream  *input,
@@ -57,6 +64,8 @@ void           _trawl_read_body_async          (SoupMessage   *message,
                                                 int            fd,
                                                 gint64         at,
                                                 gboolean       to_end,
+                                                TrawlBodyThen  then,
+                                                gpointer       then_data,
                                                 GCancellable  *cancellable,
                                                 GAsyncReadyCallback callback,
                                                 gpointer       user_data);

@@ -267,6 +267,8 @@ typedef struct
   int            fd;
   gint64         at;            /* where in the file, or -1: at the fd's position */
   gboolean       to_end;        /* the body ends within size: read until it does */
+  TrawlBodyThen  then;
+  gpointer       then_data;
   TrawlBodyRead  result;
   GError        *error;
 } ReadBody;
@@ -350,6 +352,8 @@ read_body_run (GTask *task)
     }
   read->result.eof = n == 0;
   g_input_stream_clear_pending (read->input);
+  if (read->then != NULL && read->result.eof && read->error == NULL && read->fd < 0)
+    read->result.then_ran = read->then (read->buffer, read->result.got, read->then_data);
 }
 
 /* The reading threads: one per read that is out (at most read_max at
@@ -462,7 +466,10 @@ _trawl_read_body_set_max_threads (guint max)
  * @buffer is only a window of MIN (@size, 128 KiB) bytes: what it holds
  * afterwards is not to be used. @input is not to be read
  * or closed until the callback; @buffer (and @fd) are the pool thread's
- * until then. */
+ * until then. Without @fd, @then (if not NULL) is given a body that ended
+ * within the read, on the reading thread, and @then_data is its until the
+ * callback; a read made on the caller's context (HTTP/2, or no thread to
+ * be had) never calls it. */
 void
 _trawl_read_body_async (SoupMessage         *message,
                         GInputStream        *input,
@@ -471,6 +478,8 @@ _trawl_read_body_async (SoupMessage         *message,
                         int                  fd,
                         gint64               at,
                         gboolean             to_end,
+                        TrawlBodyThen        then,
+                        gpointer             then_data,
                         GCancellable        *cancellable,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
@@ -497,6 +506,8 @@ _trawl_read_body_async (SoupMessage         *message,
   read->fd = fd;
   read->at = at;
   read->to_end = to_end;
+  read->then = then;
+  read->then_data = then_data;
   /* As many threads as reads: each waits on its own connection (a slow
    * server must not hold up another download's read, nor GIO's own pool
    * that the file writes use). */

@@ -549,7 +549,7 @@ start_read (TrawlSegment *self)
   self->direct = direct;
   _trawl_read_body_async (self->message, self->input, self->fill + self->filled, self->granted,
                           direct ? self->context.fd : -1, direct ? (gint64) self->written : -1,
-                          FALSE, self->cancellable, read_cb, segment_ref (self));
+                          FALSE, NULL, NULL, self->cancellable, read_cb, segment_ref (self));
 }
 
 static gboolean

@@ -96,6 +96,8 @@
  * two cores on loopback: 2.42 s split, 2.05 s not). */
 #define SPLIT_BUSY_BELOW 0.5
 
+typedef struct _Finish Finish;
+
 typedef struct
 {
   TrawlClient       *client;
@@ -142,6 +144,7 @@ typedef struct
   GError            *failure;    /* the first error, while other work winds down */
   gboolean           write_failed;
   gboolean           renamed;    /* the last write's worker gave the file its name */
+  Finish            *whole;      /* a small body's end, for the reading thread (whole_body()) */
   gboolean           playlist;   /* the body is an HLS playlist: see hand_over_to_hls() */
   GCancellable      *cancellable;  /* this attempt's; cancelled on failure too */
   GCancellable      *task_cancellable;
@@ -291,6 +294,8 @@ rings_transfer_died (guint8 *ring)
   g_free (ring);
 }
 
+static void finish_free (Finish *finish);
+
 static void
 transfer_free (Transfer *transfer)
 {
@@ -317,6 +322,7 @@ transfer_free (Transfer *transfer)
   g_clear_error (&transfer->failure);
   g_clear_handle_id (&transfer->flush_source, g_source_remove);
   _trawl_deadline_stop (&transfer->deadline);
+  g_clear_pointer (&transfer->whole, finish_free);
   rings_transfer_died (g_steal_pointer (&transfer->ring));
   g_free (transfer->overlap);
   g_free (transfer);
@@ -491,7 +497,7 @@ open_part (Transfer  *transfer,
 
 /* What a worker does at the end: the last bytes written (when the last
  * write is also the end, see start_write()), then fsync and rename. */
-typedef struct
+struct _Finish
 {
   int           fd;
   char         *part;
@@ -501,7 +507,11 @@ typedef struct
   gsize         written;
   GError       *write_error;
   GError       *rename_error;
-} Finish;
+  /* A small body that the reading thread finishes (whole_body()): */
+  gsize         expected;     /* its length */
+  char         *content_type;
+  TrawlPartIdentity identity; /* what the .part says once emptied */
+};
 
 static void
 finish_free (Finish *finish)
@@ -510,6 +520,8 @@ finish_free (Finish *finish)
   g_free (finish->path);
   g_clear_error (&finish->write_error);
   g_clear_error (&finish->rename_error);
+  g_free (finish->content_type);
+  _trawl_part_identity_clear (&finish->identity);
   g_free (finish);
 }
 
@@ -524,42 +536,52 @@ finish_new (Transfer *transfer)
   return finish;
 }
 
-/* On a worker: the data reaches the disk before the name says "done". */
+/* Off the main thread: the data reaches the disk before the name says
+ * "done". Without data to write, a failure is *@error; after it, it is the
+ * write's or the rename's. */
+static gboolean
+finish_run (Finish  *finish,
+            GError **error)
+{
+  GError *local_error = NULL;
+  gboolean synced;
+
+  if (finish->length > 0 &&
+      !_trawl_fd_write_all (finish->fd, finish->data, finish->length, -1, &finish->written,
+                            &finish->write_error))
+    return FALSE;
+
+  if (!_trawl_part_commit (finish->fd, finish->part, finish->path, &synced, &local_error))
+    {
+      if (finish->length == 0)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      /* After the last write: an unsynced file is a failed write; a name
+       * taken meanwhile is left to finish_async(), which finds another. */
+      if (synced)
+        finish->rename_error = local_error;
+      else
+        finish->write_error = local_error;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 finish_thread (GTask        *task,
                gpointer      source_object,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  Finish *finish = task_data;
   GError *error = NULL;
-  gboolean synced;
+  gboolean ok = finish_run (task_data, &error);
 
-  if (finish->length > 0 &&
-      !_trawl_fd_write_all (finish->fd, finish->data, finish->length, -1, &finish->written,
-                            &finish->write_error))
-    {
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
-
-  if (!_trawl_part_commit (finish->fd, finish->part, finish->path, &synced, &error))
-    {
-      if (finish->length == 0)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      /* After the last write: an unsynced file is a failed write; a name
-       * taken meanwhile is left to finish_async(), which finds another. */
-      if (synced)
-        finish->rename_error = error;
-      else
-        finish->write_error = error;
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, ok);
 }
 
 /* The .part is gone (renamed); closing the fd lets go of the lock. */
@@ -2392,6 +2414,104 @@ took_bytes (GTask  *task,
 }
 
 static void
+last_written (GTask  *task,
+              Finish *finish)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  transfer->tail += finish->written;
+  transfer->offset += finish->written;
+  if (finish->write_error != NULL)
+    {
+      fail_op (task, write_error (transfer, g_steal_pointer (&finish->write_error)), TRUE);
+      return;
+    }
+  /* Renamed, or not (someone took the name meanwhile): complete() goes
+   * on from there. */
+  transfer->renamed = finish->rename_error == NULL;
+  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
+  pump (task);
+}
+
+/* A small body: what the reading thread made of it, when it took it
+ * (see whole_body()). */
+static void
+whole_body_done (GTask  *task,
+                 Finish *whole)
+{
+  Transfer *transfer = g_task_get_task_data (task);
+
+  /* As sniff() and empty_part() would have left it. */
+  transfer->sniffing = FALSE;
+  if (whole->identity.source != NULL)
+    {
+      _trawl_part_identity_clear (&transfer->identity);
+      transfer->identity = whole->identity;
+      memset (&whole->identity, 0, sizeof whole->identity);
+      transfer->part_to_empty = FALSE;
+      transfer->from_zero = FALSE;
+    }
+  last_written (task, whole);
+}
+
+/* On the reading thread: a small body read whole is looked at, written,
+ * synced and renamed there, as sniff(), empty_part() and last_write()
+ * would do, so that a small file costs one trip to a thread, not two.
+ * Anything else (a page, a body of another length) is left to them. */
+static gboolean
+whole_body_then (const guint8 *data,
+                 gsize         length,
+                 gpointer      user_data)
+{
+  Finish *whole = user_data;
+  gsize start = MIN (length, SNIFF_BYTES);
+
+  if (length != whole->expected || _trawl_hls_looks_like (data, start) ||
+      classify_body (data, start, whole->content_type) != BODY_MEDIA)
+    return FALSE;
+
+  /* Emptied, then said to be this video, before its bytes are written. */
+  if (ftruncate (whole->fd, 0) != 0)
+    {
+      int saved = errno;
+
+      _trawl_part_identity_clear (&whole->identity);
+      whole->write_error = g_error_new (G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                                        g_strerror (saved));
+      return TRUE;
+    }
+  _trawl_part_write_identity (whole->fd, whole->part, &whole->identity);
+  whole->data = data;
+  whole->length = length;
+  finish_run (whole, NULL);
+  return TRUE;
+}
+
+/* The reading thread may finish the body the next read brings: it is
+ * the first read of an answer from the start that ends within it. */
+static Finish *
+whole_body (Transfer *transfer,
+            gsize     length)
+{
+  Finish *whole;
+
+  if (!transfer->sniffing || !transfer->part_to_empty || transfer->split ||
+      transfer->verify_left > 0 || transfer->head != transfer->tail || transfer->writing ||
+      transfer->failure != NULL || length == 0)
+    return NULL;
+
+  whole = finish_new (transfer);
+  whole->expected = length;
+  whole->content_type = g_strdup (soup_message_headers_get_content_type (
+    soup_message_get_response_headers (transfer->message), NULL));
+  /* What set_identity() would write. */
+  whole->identity.source = _trawl_item_archive_key (transfer->item);
+  whole->identity.size = transfer->total;
+  whole->identity.validator = g_strdup (_trawl_item_get_validator (transfer->item));
+  return whole;
+}
+
+static void
 transfer_read_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -2400,6 +2520,7 @@ transfer_read_cb (GObject      *object,
   Transfer *transfer = g_task_get_task_data (task);
   GError *error = NULL;
   TrawlBodyRead body;
+  Finish *whole;
   gboolean ok;
 
   g_assert (G_IS_TASK (task));
@@ -2407,6 +2528,18 @@ transfer_read_cb (GObject      *object,
   transfer->reading = FALSE;
   transfer->direct = FALSE;
   ok = _trawl_read_body_finish (result, &body, &error);
+  whole = g_steal_pointer (&transfer->whole);
+  if (body.then_ran)
+    {
+      /* Read, looked at, written and renamed on the reading thread. */
+      took_bytes (task, (gssize) body.got);
+      transfer->granted = 0;
+      took_bytes (task, 0);
+      whole_body_done (task, whole);
+      finish_free (whole);
+      return;
+    }
+  g_clear_pointer (&whole, finish_free);
   if (body.got > 0 || (ok && body.eof))
     {
       if (!took_bytes (task, (gssize) body.got))
@@ -2508,21 +2641,9 @@ last_write_cb (GObject      *object,
 {
   GTask *task = user_data;
   Transfer *transfer = g_task_get_task_data (task);
-  Finish *finish = g_task_get_task_data (G_TASK (result));
 
   transfer->writing = FALSE;
-  transfer->tail += finish->written;
-  transfer->offset += finish->written;
-  if (finish->write_error != NULL)
-    {
-      fail_op (task, write_error (transfer, g_steal_pointer (&finish->write_error)), TRUE);
-      return;
-    }
-  /* Renamed, or not (someone took the name meanwhile): complete() goes
-   * on from there. */
-  transfer->renamed = finish->rename_error == NULL;
-  _trawl_item_set_progress (transfer->item, transfer->offset, transfer->total);
-  pump (task);
+  last_written (task, g_task_get_task_data (G_TASK (result)));
 }
 
 /* The end of a body the ring holds whole, written by the worker that
@@ -2646,10 +2767,13 @@ start_read (GTask *task)
   transfer->reading = TRUE;
   transfer->direct = direct;
   transfer->granted = granted;
+  to_end = to_end && granted == space;
+  if (to_end && !direct)
+    transfer->whole = whole_body (transfer, granted - 1);
   _trawl_read_body_async (transfer->message, transfer->input, transfer->ring + position, granted,
-                          direct ? transfer->fd : -1, -1, to_end && granted == space,
-                          transfer->cancellable,
-                          transfer_read_cb, task);
+                          direct ? transfer->fd : -1, -1, to_end,
+                          transfer->whole != NULL ? whole_body_then : NULL, transfer->whole,
+                          transfer->cancellable, transfer_read_cb, task);
 }
 
 /* Keeps a read and a write going: the write takes the oldest bytes of the
