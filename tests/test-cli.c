@@ -268,6 +268,17 @@ test_list (Fixture       *f,
   run_clear (&run);
 }
 
+/* Where the board's video @i is saved. */
+static char *
+video_path (Fixture *f,
+            guint    i)
+{
+  g_autofree char *title = trawl_board_server_item_title (f->server, i);
+  g_autofree char *name = g_strconcat (title, ".mp4", NULL);
+
+  return g_build_filename (f->out, name, NULL);
+}
+
 /* The board's videos under their titles, whole and right. */
 static void
 assert_files_present (Fixture *f,
@@ -276,9 +287,7 @@ assert_files_present (Fixture *f,
 {
   for (guint i = 0; i < items; i++)
     {
-      g_autofree char *title = trawl_board_server_item_title (f->server, i);
-      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
-      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      g_autofree char *path = video_path (f, i);
       trawl_test_assert_video (path, trawl_board_server_item_id (i), size);
     }
 }
@@ -388,6 +397,23 @@ archived (Fixture *f)
   return lines > 0 ? lines - 1 : 0;  /* less the header */
 }
 
+/* The board's first @items videos failed: none has its name, each .part
+ * holds @size bytes. */
+static void
+assert_parts_kept (Fixture *f,
+                   guint    items,
+                   goffset  size)
+{
+  for (guint i = 0; i < items; i++)
+    {
+      g_autofree char *path = video_path (f, i);
+      g_autofree char *part = g_strconcat (path, ".part", NULL);
+
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_assert_cmpint (trawl_test_file_size (part), ==, size);
+    }
+}
+
 /* A .part whose fsync fails after the last byte is not done: the video
  * fails with the reason, the .part stays, nothing is archived. */
 static void
@@ -408,16 +434,40 @@ test_fsync_fails (Fixture       *f,
   assert_contains (run.err, "3 of 3 videos failed");
   assert_contains (run.err, "Input/output error");
   g_assert_cmpuint (archived (f), ==, 0);
-  for (guint i = 0; i < 3; i++)
-    {
-      g_autofree char *title = trawl_board_server_item_title (f->server, i);
-      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
-      g_autofree char *path = g_build_filename (f->out, name, NULL);
-      g_autofree char *part = g_strconcat (path, ".part", NULL);
+  assert_parts_kept (f, 3, 64 * 1024);
+  run_clear (&run);
+}
 
-      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-      g_assert_cmpint (trawl_test_file_size (part), ==, 64 * 1024);
-    }
+/* A disk that fills under small videos (read whole, then written and
+ * renamed by the reading thread), after the free-space check: each fails
+ * saying so, keeps what it wrote, and the next run finishes them right. */
+static void
+test_part_space (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *preload = g_strconcat ("LD_PRELOAD=", g_getenv ("TRAWL_FSYNC_FAILS"), NULL);
+  const char *env[] = { preload, "ASAN_OPTIONS=verify_asan_link_order=0",
+                        "TRAWL_PART_SPACE=300000", NULL };
+  const char *args[] = { "-o", f->out, "--archive", f->archive, "--recipe", "pearvideo",
+                         f->url, NULL };
+  Run run = { 0 };
+
+  trawl_board_server_set_items (f->server, 3);
+  trawl_board_server_set_video_size (f->server, 512 * 1024);
+  g_assert_cmpint (run_cli_env (&run, env, args), ==, 1);
+  assert_contains (run.err, "3 of 3 videos failed");
+  assert_contains (run.err, "No space left on the disk; the partial download is kept");
+  g_assert_cmpuint (archived (f), ==, 0);
+  assert_parts_kept (f, 3, 300000);
+  run_clear (&run);
+
+  /* Each resumed where its .part ends (less the bytes compared). */
+  trawl_board_server_reset_counters (f->server);
+  g_assert_cmpint (run_cli (&run, args), ==, 0);
+  assert_files (f, 3, 512 * 1024);
+  g_assert_cmpuint (archived (f), ==, 3);
+  g_assert_cmpuint (trawl_board_server_get_range_requests (f->server), ==, 3);
+  g_assert_cmpuint (trawl_board_server_get_video_bytes (f->server), <, 3 * 300 * 1024);
   run_clear (&run);
 }
 
@@ -459,9 +509,8 @@ parts_ready (Fixture *f)
 {
   for (guint i = 0; i < 2; i++)
     {
-      g_autofree char *title = trawl_board_server_item_title (f->server, i);
-      g_autofree char *name = g_strconcat (title, ".mp4.part", NULL);
-      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      g_autofree char *video = video_path (f, i);
+      g_autofree char *path = g_strconcat (video, ".part", NULL);
 
       if (trawl_test_file_size (path) < 512 * 1024)
         return FALSE;
@@ -790,9 +839,7 @@ files_done (Fixture *f,
 {
   for (guint i = 0; i < n; i++)
     {
-      g_autofree char *title = trawl_board_server_item_title (f->server, i);
-      g_autofree char *name = g_strconcat (title, ".mp4", NULL);
-      g_autofree char *path = g_build_filename (f->out, name, NULL);
+      g_autofree char *path = video_path (f, i);
 
       if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return FALSE;
@@ -987,6 +1034,7 @@ main (int   argc,
   ADD ("/cli/download", test_download);
   ADD ("/cli/failure-exit", test_failure_exit);
   ADD ("/cli/fsync-fails", test_fsync_fails);
+  ADD ("/cli/part-space", test_part_space);
   ADD ("/cli/archive-lost", test_archive_lost);
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
