@@ -1203,6 +1203,29 @@ test_foreign_part (Fixture       *f,
   trawl_test_assert_video (trawl_item_get_path (item), 13, SIZE);
 }
 
+/* A sidecar left without its .part (the .part deleted by hand, or by a
+ * cleaner that knows only .part files) says nothing of the .part made
+ * anew in its place: the video keeps its name. */
+static void
+test_stale_sidecar (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autofree char *sidecar = g_build_filename (f->dir, "clip.mp4.part.trawl", NULL);
+  g_autofree char *expected = g_build_filename (f->dir, "clip.mp4", NULL);
+  TrawlItem *item;
+
+  f->serve = SERVE_WHOLE;
+  g_assert_true (g_file_set_contents (sidecar,
+                                      "[Part]\n"
+                                      "Source=url http://example.com/another.mp4\n"
+                                      "Size=1000\n", -1, NULL));
+  item = fetch (f, 14, "clip.mp4");
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_DONE);
+  g_assert_cmpstr (trawl_item_get_path (item), ==, expected);
+  trawl_test_assert_video (expected, 14, SIZE);
+  g_assert_false (g_file_test (sidecar, G_FILE_TEST_EXISTS));
+}
+
 /* 4. */
 static void
 test_links_and_fifos (Fixture       *f,
@@ -1388,6 +1411,7 @@ main (int   argc,
   ADD ("/integrity/same-title", test_same_title);
   ADD ("/integrity/same-title-no-xattrs", test_same_title_no_xattrs);
   ADD ("/integrity/foreign-part", test_foreign_part);
+  ADD ("/integrity/stale-sidecar", test_stale_sidecar);
   ADD ("/integrity/links-and-fifos", test_links_and_fifos);
   ADD ("/integrity/whole-part", test_whole_part);
   ADD ("/integrity/two-writers", test_two_writers);

@@ -1199,7 +1199,7 @@ open_part (Hls     *hls,
         }
       g_clear_pointer (&hls->part_path, g_free);
       hls->part_path = _trawl_part_name (trawl_item_get_path (hls->item));
-      hls->fd = _trawl_part_open (hls->part_path, &local_error);
+      hls->fd = _trawl_part_open (hls->part_path, NULL, &local_error);
       if (hls->fd >= 0)
         break;
       /* Another process writes it, or it is a link or a folder: another

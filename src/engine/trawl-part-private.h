@@ -32,6 +32,7 @@ char     *_trawl_part_name             (const char         *path);
 void      _trawl_part_identity_clear   (TrawlPartIdentity  *identity);
 
 int       _trawl_part_open             (const char         *path,
+                                        gboolean           *created,
                                         GError            **error);
 gboolean  _trawl_part_read_identity    (int                 fd,
                                         const char         *path,

@@ -47,9 +47,34 @@ _trawl_part_identity_clear (TrawlPartIdentity *identity)
   identity->size = -1;
 }
 
+/* Locks @fd for this process; closes it and returns -1 when another
+ * process writes it. */
+static int
+lock_part (int          fd,
+           const char  *path,
+           GError     **error)
+{
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved = errno;
+      g_autofree char *name = g_filename_display_basename (path);
+
+      close (fd);
+      if (saved == EWOULDBLOCK)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                     _("Another download is writing %s"), name);
+      else
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot lock %s: %s"),
+                     name, g_strerror (saved));
+      return -1;
+    }
+  return fd;
+}
+
 /**
  * _trawl_part_open:
  * @path: a .part file, created if it does not exist
+ * @created: (out) (optional): whether it was made now, empty
  *
  * Opens @path for writing without following a symlink, refuses anything
  * but a regular file (a FIFO would hang the download, a device or a link
@@ -60,10 +85,18 @@ _trawl_part_identity_clear (TrawlPartIdentity *identity)
  */
 int
 _trawl_part_open (const char  *path,
+                  gboolean    *created,
                   GError     **error)
 {
   struct stat st;
   int fd;
+
+  /* Made here: a regular file, and nothing else can be at the name. */
+  fd = open (path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (created != NULL)
+    *created = fd >= 0;
+  if (fd >= 0)
+    return lock_part (fd, path, error);
 
   /* O_NONBLOCK: opening a FIFO must not wait for a reader. */
   fd = open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
@@ -91,23 +124,8 @@ _trawl_part_open (const char  *path,
       return -1;
     }
 
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      int saved = errno;
-      g_autofree char *name = g_filename_display_basename (path);
-
-      close (fd);
-      if (saved == EWOULDBLOCK)
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                     _("Another download is writing %s"), name);
-      else
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot lock %s: %s"),
-                     name, g_strerror (saved));
-      return -1;
-    }
-
   fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
-  return fd;
+  return lock_part (fd, path, error);
 }
 
 static char *

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "trawl-error.h"
@@ -445,11 +446,12 @@ open_part (Transfer  *transfer,
       g_autofree char *part = _trawl_part_name (path);
       g_autofree char *why = NULL;
       g_autoptr(GError) local_error = NULL;
+      gboolean created = FALSE;
       int fd = -1;
 
       if (!_trawl_path_is_free (path))
         why = g_strdup_printf (_("%s already exists"), trawl_item_get_title (transfer->item));
-      else if ((fd = _trawl_part_open (part, &local_error)) < 0)
+      else if ((fd = _trawl_part_open (part, &created, &local_error)) < 0)
         {
           if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_BUSY) &&
               !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE))
@@ -459,6 +461,10 @@ open_part (Transfer  *transfer,
             }
           why = g_strdup (local_error->message);
         }
+      /* A .part made now says nothing yet (a sidecar left beside it by
+       * another is not its own). */
+      else if (created)
+        _trawl_part_identity_clear (&transfer->identity);
       else if (_trawl_part_read_identity (fd, part, &transfer->identity) &&
                g_strcmp0 (transfer->identity.source, key) != 0)
         {
@@ -2903,25 +2909,22 @@ static gboolean
 check_free_space (Transfer  *transfer,
                   GError   **error)
 {
-  g_autoptr(GFile) part = g_file_new_for_path (transfer->part_path);
-  g_autoptr(GFile) dir = g_file_get_parent (part);
-  g_autoptr(GFileInfo) info = NULL;
+  struct statvfs fs;
   guint64 needed;
   guint64 free_bytes;
 
   if (transfer->total < 0 || (guint64) transfer->total <= transfer->offset)
     return TRUE;
 
-  info = g_file_query_filesystem_info (dir, G_FILE_ATTRIBUTE_FILESYSTEM_FREE ","
-                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE, NULL, NULL);
-  /* Some file systems (ramfs, some FUSE ones) say 0 of 0: they know no
-   * free space, and the writes will tell. */
-  if (info == NULL || !g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE) ||
-      g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_SIZE) == 0)
+  /* Asked of the open .part, as the writes will be: once per file, and
+   * without GIO's file and attribute objects. Some file systems (ramfs,
+   * some FUSE ones) say 0 of 0: they know no free space, and the writes
+   * will tell. */
+  if (fstatvfs (transfer->fd, &fs) != 0 || fs.f_blocks == 0)
     return TRUE;
 
   needed = (guint64) transfer->total - transfer->offset;
-  free_bytes = g_file_info_get_attribute_uint64 (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+  free_bytes = (guint64) fs.f_bavail * fs.f_frsize;
   if (needed <= free_bytes)
     return TRUE;
 
