@@ -53,6 +53,7 @@ guint64             _trawl_segment_get_end      (TrawlSegment  *segment);
 void                _trawl_segment_set_end      (TrawlSegment  *segment,
                                                  guint64        end);
 gboolean            _trawl_segment_has_answered (TrawlSegment  *segment);
+gboolean            _trawl_segment_brought_nothing (TrawlSegment *segment);
 gboolean            _trawl_segment_got_status   (TrawlSegment  *segment);
 GBytes             *_trawl_segment_get_seam     (TrawlSegment  *segment,
                                                  guint64       *end);

@@ -138,6 +138,13 @@ _trawl_segment_has_answered (TrawlSegment *self)
   return self->answered;
 }
 
+/* Whether it was answered and has brought no byte since it started. */
+gboolean
+_trawl_segment_brought_nothing (TrawlSegment *self)
+{
+  return self->answered && self->progress_us == self->started_us;
+}
+
 /* Whether the server sent a status line, whatever it said (a refusal as
  * much as the range): it is up and speaking HTTP. */
 gboolean

@@ -87,8 +87,12 @@
 #define IDLE_NEIGHBOUR_US (1000 * 1000)
 /* An extra connection that brought nothing in this long, while others of
  * the same video brought bytes after its last, is stuck: another
- * connection takes its range. */
+ * connection takes its range. Once one was, a connection left alone that
+ * was answered and brought nothing at all is stuck too, after twice as
+ * long each time until bytes come again (a server that is only slow to
+ * start still gets its bytes through, well before the timeout). */
 #define STUCK_US (2 * 1000 * 1000)
+#define LONE_STUCK_DOUBLINGS 4
 #define SPLIT_BELOW (64.0 * 1024 * 1024)
 /* ... and only while this process has used less than half of the
  * machine's cores in that time: when it uses more, the downloads are
@@ -175,6 +179,8 @@ typedef struct
   GUri              *segment_uri;
   guint              split_failures; /* tries in a row that brought nothing */
   gboolean           split_sleeping;
+  gboolean           stuck_seen;   /* a connection of this video was stuck (split_unstick()) */
+  guint              lone_stuck;   /* ... and this many while alone */
   gboolean           redo;       /* the file changed: over from zero once all stopped */
   guint              restarts;   /* over from zero, for a change a connection saw */
   GPtrArray         *seams;      /* Seam */
@@ -1125,6 +1131,9 @@ segment_progress_cb (TrawlSegment *segment,
   Transfer *transfer = g_task_get_task_data (task);
 
   transfer->progress_us = MAX (transfer->progress_us, _trawl_segment_get_progress_time (segment));
+  /* Bytes came after all: a connection left alone is again given the
+   * shortest wait (see STUCK_US). */
+  transfer->lone_stuck = 0;
   split_progress (transfer);
 }
 
@@ -1629,9 +1638,20 @@ split_unstick (Transfer *transfer)
       gint64 last = _trawl_segment_get_progress_time (segment);
       guint64 from = _trawl_segment_get_received (segment);
       guint64 end = _trawl_segment_get_end (segment);
+      gboolean silent = _trawl_segment_brought_nothing (segment);
+      gboolean others_went_on = transfer->progress_us > last;
+      gboolean silent_alone =
+        transfer->stuck_seen && silent &&
+        now - last >= STUCK_US << MIN (transfer->lone_stuck, LONE_STUCK_DOUBLINGS);
 
-      if (now - last < STUCK_US || transfer->progress_us <= last || from >= end)
+      /* (A check across a seam has no range of its own, only the bytes
+       * around it: silent, it is asked again.) */
+      if (now - last < STUCK_US || (from >= end && !silent) ||
+          (!others_went_on && !silent_alone))
         continue;
+      transfer->stuck_seen = TRUE;
+      if (!others_went_on)
+        transfer->lone_stuck++;
       g_debug ("%s: the connection for %" PRIu64 "-%" PRIu64 " is stuck",
                trawl_item_get_title (transfer->item), from, end);
       _trawl_client_step_down (transfer->client, transfer->segment_uri,

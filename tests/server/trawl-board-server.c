@@ -64,6 +64,7 @@ struct _TrawlBoardServer
   TrawlRangeFault range_fault;
   guint           range_fault_status;
   guint           range_faults;     /* answers the range fault spoiled */
+  guint           range_faults_due; /* requests the range fault applied to, spoiled or not */
   gboolean        endless;
   GBytes         *bomb;
   TrawlHlsStreams *hls;
@@ -1089,7 +1090,8 @@ serve_video (TrawlBoardServer  *self,
   range_fault = soup_message_headers_get_one (request, "Range") != NULL ? self->range_fault
                                                                        : TRAWL_RANGE_FAULT_NONE;
   if (range_fault == TRAWL_RANGE_FAULT_SILENT_ALTERNATE)
-    range_fault = self->range_faults % 2 == 0 ? TRAWL_RANGE_FAULT_SILENT : TRAWL_RANGE_FAULT_NONE;
+    range_fault = self->range_faults_due++ % 2 == 0 ? TRAWL_RANGE_FAULT_SILENT
+                                                    : TRAWL_RANGE_FAULT_NONE;
   if (range_fault != TRAWL_RANGE_FAULT_NONE)
     self->range_faults++;
   if (range_fault == TRAWL_RANGE_FAULT_STATUS)
@@ -2116,6 +2118,7 @@ trawl_board_server_reset_counters (TrawlBoardServer *self)
   self->max_streams_per_video = 0;
   self->parallel_refused = 0;
   self->range_faults = 0;
+  self->range_faults_due = 0;
 }
 
 void
