@@ -3095,13 +3095,20 @@ accept_from_zero (GTask    *task,
 {
   Transfer *transfer = g_task_get_task_data (task);
   const char *validator = _trawl_response_validator (transfer->message);
+  struct stat st;
 
   /* The .part's own strong tag with another length: the server
    * contradicts itself (found by a review: 12 bytes under the tag of a
-   * 25 MB video replaced its .part and were reported done). */
+   * 25 MB video replaced its .part and were reported done). Unless the
+   * .part, in one piece, holds exactly the length now said: the answer
+   * it came from was cut there, so the length that answer announced was
+   * the wrong one (found by the next review: such a video failed on
+   * every run). */
   if (validator != NULL && validator[0] == '"' &&
       g_strcmp0 (validator, transfer->identity.validator) == 0 &&
-      transfer->identity.size >= 0 && total >= 0 && total != transfer->identity.size)
+      transfer->identity.size >= 0 && total >= 0 && total != transfer->identity.size &&
+      !(transfer->identity.holes == NULL && fstat (transfer->fd, &st) == 0 &&
+        st.st_size == total))
     {
       attempt_failed (task, g_error_new (TRAWL_ERROR, TRAWL_ERROR_SERVER,
                                          _("The server sent %" PRId64 " bytes under the tag of "
