@@ -506,7 +506,8 @@ _trawl_part_commit (int          fd,
  * whose identity, kept from its .part, names @source, with the length
  * the server announced and nothing missing. A run that was killed before
  * its archive was saved finds its videos done this way, rather than
- * fetching them again as " (2)".
+ * fetching them again as " (2)". Its .part, left as a second name of the
+ * file by a run killed between the two steps of publish(), goes.
  */
 gboolean
 _trawl_part_is_finished (const char *path,
@@ -528,6 +529,18 @@ _trawl_part_is_finished (const char *path,
          (identity.holes == NULL || *identity.holes == '\0');
   _trawl_part_identity_clear (&identity);
   close (fd);
+  if (same && st.st_nlink > 1)
+    {
+      g_autofree char *part = _trawl_part_name (path);
+      struct stat part_st;
+
+      if (lstat (part, &part_st) == 0 && part_st.st_dev == st.st_dev &&
+          part_st.st_ino == st.st_ino)
+        {
+          g_unlink (part);
+          _trawl_part_forget (part);
+        }
+    }
   return same;
 }
 
