@@ -471,6 +471,30 @@ test_part_space (Fixture       *f,
   run_clear (&run);
 }
 
+/* A CA file named relative to the working folder, as a shell user would:
+ * taken without a warning from GIO on the terminal (found by the
+ * fresh-eyes review of the small-file path). */
+static void
+test_relative_ca_file (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "fixtures", "tls", "ca.pem", NULL);
+  g_autofree char *dir = g_path_get_dirname (ca);
+  g_autofree char *here = g_get_current_dir ();
+  Run run = { 0 };
+
+  trawl_board_server_set_items (f->server, 1);
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  g_assert_cmpint (run_cli (&run, (const char *[]) { "-o", f->out, "--no-archive", "--ca-file",
+                                                     "ca.pem", "--recipe", "pearvideo", f->url,
+                                                     NULL }),
+                   ==, 0);
+  g_assert_cmpint (g_chdir (here), ==, 0);
+  g_assert_null (strstr (run.err, "WARNING"));
+  assert_files (f, 1, 64 * 1024);
+  run_clear (&run);
+}
+
 /* A run killed after videos were finished but before its archive was
  * saved (or an archive deleted) finds them done in their place: none is
  * fetched again as " (2)". One killed between giving a video its name
@@ -1043,6 +1067,7 @@ main (int   argc,
   ADD ("/cli/fsync-fails", test_fsync_fails);
   ADD ("/cli/part-space", test_part_space);
   ADD ("/cli/archive-lost", test_archive_lost);
+  ADD ("/cli/relative-ca-file", test_relative_ca_file);
   ADD ("/cli/chinese", test_chinese);
   ADD ("/cli/kill-and-rerun", test_kill_and_rerun);
   ADD ("/cli/two-processes", test_two_processes);

@@ -734,14 +734,16 @@ build_client (Options *o)
     g_object_set (client, "allow-local", TRAWL_ALLOW_LOCAL_ALWAYS, NULL);
   if (o->ca_file != NULL)
     {
-      g_autoptr(GTlsDatabase) check = g_tls_file_database_new (o->ca_file, &error);
+      /* GIO wants it absolute, and says so on the terminal otherwise. */
+      g_autofree char *ca_file = g_canonicalize_filename (o->ca_file, NULL);
+      g_autoptr(GTlsDatabase) check = g_tls_file_database_new (ca_file, &error);
 
       if (check == NULL)
         {
           g_printerr (_("trawl-cli: cannot use the CA file: %s\n"), error->message);
           return NULL;
         }
-      g_object_set (client, "ca-file", o->ca_file, NULL);
+      g_object_set (client, "ca-file", ca_file, NULL);
     }
   if (o->min_split_size != NULL)
     {
