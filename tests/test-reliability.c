@@ -963,6 +963,16 @@ test_too_big_for_disk (Fixture       *f,
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
   trawl_test_drop_queue (&f->queue);
 
+  /* Bigger by less than the sizes are rounded to: said to the byte. */
+  f->queue = trawl_test_new_queue ();
+  trawl_board_server_set_video_size (f->server, 1049000);
+  trawl_queue_add_board (f->queue, f->url, "pearvideo", small, &error);
+  TRAWL_WAIT_UNTIL (!trawl_queue_is_busy (f->queue));
+  item = trawl_test_item (f->queue, 0);
+  g_assert_cmpint (trawl_item_get_state (item), ==, TRAWL_ITEM_FAILED);
+  g_assert_nonnull (strstr (trawl_item_get_error (item), "1049000 bytes"));
+  trawl_test_drop_queue (&f->queue);
+
   g_assert_true (trawl_test_run_quiet ((const char *[]) { "umount", small, NULL }));
 }
 

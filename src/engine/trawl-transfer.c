@@ -2952,6 +2952,15 @@ check_free_space (Transfer  *transfer,
     g_autofree char *need = g_format_size (needed);
     g_autofree char *have = g_format_size (free_bytes);
 
+    /* "needs 1.0 MB more, the disk has 1.0 MB" says nothing: to the byte
+     * then (found by a review). */
+    if (g_str_equal (need, have))
+      {
+        g_free (need);
+        g_free (have);
+        need = g_format_size_full (needed, G_FORMAT_SIZE_LONG_FORMAT);
+        have = g_format_size_full (free_bytes, G_FORMAT_SIZE_LONG_FORMAT);
+      }
     g_set_error (error, TRAWL_ERROR, TRAWL_ERROR_NO_SPACE,
                  _("Not enough free space: the video needs %s more, the disk has %s"), need,
                  have);
