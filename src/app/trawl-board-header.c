@@ -383,9 +383,13 @@ board_notify_cb (TrawlBoardHeader *self,
       update_actions (self);
       return;
     }
-  /* The line has the board's progress while videos are at work. */
+  /* The line has the board's progress while videos are at work; the
+   * menu follows at once (pause and resume). */
   if (g_str_equal (name, "n-active"))
-    update_tick (self);
+    {
+      update_tick (self);
+      update_actions (self);
+    }
   if (g_str_equal (name, "n-selected") && !trawl_board_get_review (self->board))
     return;
   if (g_str_equal (name, "recipe"))
