@@ -2293,15 +2293,23 @@ _trawl_check_media_start (const guint8  *data,
     }
 }
 
-/* What the .part is, for whoever continues it: this answer's video. */
+/* What the .part is, for whoever continues it: this answer's video (its
+ * holes are left as they are). */
+static void
+answer_identity (Transfer          *transfer,
+                 TrawlPartIdentity *identity)
+{
+  g_free (identity->source);
+  identity->source = _trawl_item_archive_key (transfer->item);
+  identity->size = transfer->total;
+  g_free (identity->validator);
+  identity->validator = g_strdup (_trawl_item_get_validator (transfer->item));
+}
+
 static void
 set_identity (Transfer *transfer)
 {
-  g_free (transfer->identity.source);
-  transfer->identity.source = _trawl_item_archive_key (transfer->item);
-  transfer->identity.size = transfer->total;
-  g_free (transfer->identity.validator);
-  transfer->identity.validator = g_strdup (_trawl_item_get_validator (transfer->item));
+  answer_identity (transfer, &transfer->identity);
   _trawl_part_write_identity (transfer->fd, transfer->part_path, &transfer->identity);
 }
 
@@ -2530,10 +2538,7 @@ whole_body (Transfer *transfer,
   whole->expected = length;
   whole->content_type = g_strdup (soup_message_headers_get_content_type (
     soup_message_get_response_headers (transfer->message), NULL));
-  /* What set_identity() would write. */
-  whole->identity.source = _trawl_item_archive_key (transfer->item);
-  whole->identity.size = transfer->total;
-  whole->identity.validator = g_strdup (_trawl_item_get_validator (transfer->item));
+  answer_identity (transfer, &whole->identity);
   return whole;
 }
 
