@@ -287,16 +287,11 @@ rings_transfer_died (guint8 *ring)
 
   g_mutex_lock (&rings_lock);
   if (spare_rings == NULL)
-    spare_rings = g_ptr_array_new ();
+    spare_rings = g_ptr_array_new_with_free_func (g_free);
   if (ring != NULL && spare_rings->len < SPARE_RINGS)
     g_ptr_array_add (spare_rings, g_steal_pointer (&ring));
-  if (--transfers_alive == 0 && spare_rings->len > 0)
-    {
-      drop = g_ptr_array_new_with_free_func (g_free);
-      for (guint i = 0; i < spare_rings->len; i++)
-        g_ptr_array_add (drop, g_ptr_array_index (spare_rings, i));
-      g_ptr_array_set_size (spare_rings, 0);
-    }
+  if (--transfers_alive == 0)
+    drop = g_steal_pointer (&spare_rings);  /* freed out of the lock */
   g_mutex_unlock (&rings_lock);
   g_free (ring);
 }
